@@ -1,0 +1,12 @@
+// Makes the inline runtime the one interop::run() uses.
+#include "default_runtime_decl.hpp"
+#include "interop/inline_runtime.hpp"
+
+namespace interop::detail {
+
+owned_runtime make_default_runtime() {
+    auto* runtime = new inline_runtime();
+    return {runtime->ref(), [](void* self) noexcept { delete static_cast<inline_runtime*>(self); }};
+}
+
+}  // namespace interop::detail

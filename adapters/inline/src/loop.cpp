@@ -1,0 +1,258 @@
+// The executor: run(), stop(), post(), cancel(), and the registry of pending operations.
+#include "loop.hpp"
+
+#include <cerrno>
+#include <stdexcept>
+
+#include "signal_hub.hpp"
+
+namespace interop::inline_detail {
+namespace {
+
+// The loop the current thread is running, if any. Thread-local rather than a stored
+// thread id so that in_loop_thread() costs one load and needs no synchronisation.
+thread_local const loop* running_loop = nullptr;
+
+std::error_code canceled() noexcept { return std::make_error_code(std::errc::operation_canceled); }
+
+}  // namespace
+
+loop::loop(bool virtual_time)
+    : virtual_time_(virtual_time),
+      pending_(&registry_memory_),
+      workers_([this](std::unique_ptr<background_job> job) { job_finished(std::move(job)); }) {}
+
+loop::~loop() {
+    stopped_ = true;
+    workers_.shutdown();  // after this no other thread reports into the loop
+    if (signal_listener_) signal_hub::remove_listener(&wakeup_);
+    // Operations still pending are abandoned: completing them here would run core code
+    // from a destructor, and the core guarantees there are none in normal use. The
+    // socket table closes the descriptors.
+}
+
+// --- executor ----------------------------------------------------------------------
+
+bool loop::in_loop_thread() const noexcept { return running_loop == this; }
+
+bool loop::post(operation* op) noexcept {
+    if (in_loop_thread()) {
+        // The loop's own thread owns ready_: no lock.
+        if (stopped_) return false;
+        ready_.push_back({op, {}, 0});
+        return true;
+    }
+    {
+        std::lock_guard lock(mutex_);
+        // Checked under the lock stop() takes: a post either happens before stop() or fails.
+        if (stopped_) return false;
+        inbox_.push_back({op, {}, 0});
+    }
+    wakeup_.notify();
+    return true;
+}
+
+void loop::stop() noexcept {
+    {
+        std::lock_guard lock(mutex_);
+        stopped_ = true;
+    }
+    wakeup_.notify();
+}
+
+void loop::run() {
+    if (in_loop_thread())
+        throw std::logic_error(
+            "interop::inline_runtime: run() called from inside the same runtime's loop; "
+            "it would block the very loop it is meant to drive");
+    if (running_.exchange(true))
+        throw std::logic_error(
+            "interop::inline_runtime: run() called while another thread is running it; "
+            "this runtime is driven by one thread at a time");
+
+    const loop* const outer = running_loop;  // set when called from another runtime's loop
+    running_loop = this;
+    struct restore {
+        loop* self;
+        const loop* outer;
+        ~restore() {
+            running_loop = outer;
+            self->running_ = false;
+        }
+    } on_exit{this, outer};
+
+    // stop() is final: a stopped loop returns at once.
+    while (!stopped_) {
+        run_ready_batch();
+        if (stopped_) break;
+        wait_for_events(poll_timeout());
+        fire_due_timers();
+    }
+}
+
+void loop::run_ready_batch() {
+    batch_.swap(ready_);
+    for (std::size_t i = 0; i < batch_.size(); ++i) {
+        if (stopped_) {
+            // Leave the rest where they were; a stopped loop never runs them.
+            ready_.insert(ready_.begin(), batch_.begin() + static_cast<std::ptrdiff_t>(i), batch_.end());
+            break;
+        }
+        const ready_item& item = batch_[i];
+        item.op->complete(item.error, item.bytes);
+    }
+    batch_.clear();
+}
+
+void loop::wait_for_events(int timeout_ms) {
+    poll_set_.clear();
+    poll_sockets_.clear();
+    poll_set_.push_back({wakeup_.fd(), POLLIN, 0});
+    poll_sockets_.push_back(nullptr);
+    const bool watching_signals = !signal_waiters_.empty();
+    if (watching_signals) {
+        poll_set_.push_back({signal_hub::readable_fd(), POLLIN, 0});
+        poll_sockets_.push_back(nullptr);
+    }
+    add_sockets_to_poll_set();
+
+    const int ready_count = ::poll(poll_set_.data(), static_cast<nfds_t>(poll_set_.size()), timeout_ms);
+    // ready_count < 0 is EINTR (a signal arrived) or a transient error: nothing to
+    // dispatch this lap, and the next lap polls again.
+    if (ready_count > 0) {
+        for (std::size_t i = 0; i < poll_set_.size(); ++i) {
+            const short revents = poll_set_[i].revents;
+            if (revents == 0) continue;
+            if (poll_sockets_[i] != nullptr) {
+                socket_ready(poll_sockets_[i], revents);
+            } else if (i == 0) {
+                wakeup_.clear();
+            } else {
+                signal_hub::acknowledge(&wakeup_);
+            }
+        }
+    }
+
+    take_inbox();
+    if (watching_signals || !signal_waiters_.empty()) deliver_signals();
+}
+
+void loop::take_inbox() {
+    {
+        std::lock_guard lock(mutex_);
+        ready_.insert(ready_.end(), inbox_.begin(), inbox_.end());
+        inbox_.clear();
+        cancels_taken_.swap(cancel_requests_);
+        jobs_taken_.swap(finished_jobs_);
+    }
+    for (operation* op : cancels_taken_) {
+        // Only if it is still pending with the request flag set: the request may be
+        // stale (the operation completed meanwhile, and another one may even be
+        // pending at the same address now).
+        bool requested;
+        {
+            std::lock_guard lock(mutex_);
+            const auto it = pending_.find(op);
+            requested = it != pending_.end() && it->second;
+        }
+        if (requested) cancel_parked(op);
+    }
+    cancels_taken_.clear();
+    for (std::unique_ptr<background_job>& job : jobs_taken_) background_done(std::move(job));
+    jobs_taken_.clear();
+}
+
+// --- the life of an operation --------------------------------------------------------
+
+bool loop::refuse_if_stopped(operation* op) noexcept {
+    if (!stopped_) return false;
+    op->complete(canceled(), 0);
+    return true;
+}
+
+void loop::park(operation* op) {
+    std::lock_guard lock(mutex_);
+    pending_.emplace(op, false);
+}
+
+void loop::unpark(operation* op) noexcept {
+    std::lock_guard lock(mutex_);
+    pending_.erase(op);
+}
+
+bool loop::is_parked(operation* op) const noexcept {
+    std::lock_guard lock(mutex_);
+    return pending_.find(op) != pending_.end();
+}
+
+std::size_t loop::pending_operations() const noexcept {
+    std::lock_guard lock(mutex_);
+    return pending_.size();
+}
+
+void loop::queue_completion(operation* op, std::error_code error, std::size_t bytes) {
+    if (in_loop_thread()) {
+        ready_.push_back({op, error, bytes});
+        return;
+    }
+    // A primitive called while no thread runs the loop (before run(), say).
+    {
+        std::lock_guard lock(mutex_);
+        inbox_.push_back({op, error, bytes});
+    }
+    wakeup_.notify();
+}
+
+void loop::finish(operation* op, std::error_code error, std::size_t bytes) {
+    unpark(op);
+    queue_completion(op, error, bytes);
+}
+
+// --- cancellation ------------------------------------------------------------------
+
+void loop::cancel(operation* op) noexcept {
+    if (in_loop_thread()) {
+        if (is_parked(op)) cancel_parked(op);
+        return;
+    }
+    // Another thread: the loop owns the wait structures, so leave a request and wake
+    // it. Marking the registry entry (not just remembering the pointer) is what makes
+    // a late request harmless: the entry goes away when the operation completes.
+    {
+        std::lock_guard lock(mutex_);
+        const auto it = pending_.find(op);
+        if (it == pending_.end() || it->second) return;  // completed, or already asked
+        it->second = true;
+        cancel_requests_.push_back(op);
+    }
+    wakeup_.notify();
+}
+
+// Takes a pending operation out of whatever it waits on and queues its cancelled
+// completion. Never completes inline: the caller may be cancelling many operations
+// in a row and must not be re-entered.
+void loop::cancel_parked(operation* op) {
+    switch (op->kind) {
+    case op_kind::timer:
+        timers_.remove(static_cast<timer_operation*>(op));
+        break;
+    case op_kind::accept:
+    case op_kind::connect:
+    case op_kind::read:
+    case op_kind::write:
+        cancel_socket_wait(op);
+        break;
+    case op_kind::resolve:
+    case op_kind::blocking:
+        if (!cancel_background(op)) return;  // already running; it completes normally
+        break;
+    case op_kind::signal:
+        cancel_signal_wait(op);
+        break;
+    case op_kind::post:
+        return;  // never parked
+    }
+    finish(op, canceled(), 0);
+}
+
+}  // namespace interop::inline_detail

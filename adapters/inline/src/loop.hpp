@@ -1,0 +1,171 @@
+// The inline runtime's event loop.
+//
+// One thread runs the loop. Each lap it
+//   1. runs every completion that is ready (the batch taken at the start of the lap,
+//      so every ready item runs once before any runs twice),
+//   2. polls the sockets, the wake-up descriptor and the signal pipe, with a timeout
+//      of zero if more work is ready, else until the earliest timer,
+//   3. collects what other threads left in the inbox, and
+//   4. fires the timers that are due.
+// Steps 2-4 never call into the core: they only move operations into the ready queue,
+// so user code runs from exactly one place, step 1.
+//
+// The life of an operation: a primitive either completes it at once (the fast path,
+// e.g. a read that finds bytes waiting), or *parks* it where it waits (timer heap,
+// a socket's wait list, the worker pool, the signal list) and records it in the
+// registry of pending operations. When its event comes, it is unparked and its
+// completion queued. cancel() looks operations up in that registry, which is what
+// lets it be called from any thread, and late, without touching an operation that
+// has already completed.
+//
+// The implementation is split by concern:
+//   loop.cpp              run, stop, post, cancel: the executor and the registry
+//   loop_time.cpp         the clock, timers and virtual time
+//   loop_tcp.cpp          sockets and readiness
+//   loop_background.cpp   resolve and spawn_blocking on the worker pool
+//   loop_signals.cpp      signal_wait
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <memory_resource>
+#include <mutex>
+#include <system_error>
+#include <unordered_map>
+#include <vector>
+
+#include <poll.h>
+
+#include "interop/runtime_interface.hpp"
+#include "socket_calls.hpp"
+#include "socket_table.hpp"
+#include "timer_heap.hpp"
+#include "wakeup.hpp"
+#include "worker_pool.hpp"
+
+namespace interop::inline_detail {
+
+// A completion waiting in the run queue.
+struct ready_item {
+    operation* op;
+    std::error_code error;
+    std::size_t bytes;
+};
+
+class loop {
+public:
+    explicit loop(bool virtual_time);
+    ~loop();
+    loop(const loop&) = delete;
+    loop& operator=(const loop&) = delete;
+
+    // --- executor (loop.cpp) ---
+    bool post(operation* op) noexcept;
+    bool in_loop_thread() const noexcept;
+    void cancel(operation* op) noexcept;
+    void run();
+    void stop() noexcept;
+    // A pointer the core keeps its per-runtime bookkeeping in; the loop never uses it.
+    void** core_slot() noexcept { return &core_slot_; }
+
+    // --- time (loop_time.cpp) ---
+    runtime_clock::time_point now() const noexcept;
+    void timer_start(timer_operation* op) noexcept;
+
+    // --- TCP (loop_tcp.cpp) ---
+    std::error_code tcp_listen(const endpoint& local, int backlog, socket_handle* out) noexcept;
+    void tcp_accept(accept_operation* op) noexcept;
+    void tcp_connect(connect_operation* op) noexcept;
+    void read(io_operation* op) noexcept;
+    void write(io_operation* op) noexcept;
+    std::error_code shutdown_write(socket_handle s) noexcept;
+    void close(socket_handle s) noexcept;
+    std::error_code local_endpoint(socket_handle s, endpoint* out) noexcept;
+    std::error_code remote_endpoint(socket_handle s, endpoint* out) noexcept;
+    std::error_code set_no_delay(socket_handle s, bool enabled) noexcept;
+
+    // --- worker pool and signals (loop_background.cpp, loop_signals.cpp) ---
+    void resolve(resolve_operation* op) noexcept;
+    void spawn_blocking(blocking_operation* op) noexcept;
+    void signal_wait(signal_operation* op) noexcept;
+
+    // --- introspection ---
+    bool virtual_time() const noexcept { return virtual_time_; }
+    std::size_t pending_operations() const noexcept;
+    std::size_t open_sockets() const noexcept { return sockets_.open_count(); }
+
+private:
+    // The life of an operation (loop.cpp).
+    bool refuse_if_stopped(operation* op) noexcept;  // completes op, inline, after stop()
+    void park(operation* op);                        // now pending: cancel() can find it
+    void unpark(operation* op) noexcept;
+    bool is_parked(operation* op) const noexcept;
+    void queue_completion(operation* op, std::error_code error, std::size_t bytes);
+    void finish(operation* op, std::error_code error, std::size_t bytes);  // unpark + queue
+    void cancel_parked(operation* op);                                     // loop thread
+
+    // One lap of the loop (loop.cpp).
+    void run_ready_batch();
+    void wait_for_events(int timeout_ms);
+    void take_inbox();
+
+    // Time (loop_time.cpp).
+    int poll_timeout() const noexcept;
+    void fire_due_timers();
+
+    // Sockets (loop_tcp.cpp).
+    void add_sockets_to_poll_set();
+    void socket_ready(socket_handle handle, short revents);
+    void serve_readers(socket_handle handle);
+    void serve_writers(socket_handle handle);
+    attempt read_once(int fd, operation* op);  // a read, or an accept on a listener
+    void cancel_socket_wait(operation* op) noexcept;
+
+    // Worker pool (loop_background.cpp).
+    void submit(operation* op, std::unique_ptr<background_job> job) noexcept;
+    void job_finished(std::unique_ptr<background_job> job);  // any thread
+    void background_done(std::unique_ptr<background_job> job);
+    bool cancel_background(operation* op) noexcept;
+
+    // Signals (loop_signals.cpp).
+    void deliver_signals();
+    void cancel_signal_wait(operation* op) noexcept;
+
+    const bool virtual_time_;
+    void* core_slot_ = nullptr;
+    std::atomic<bool> stopped_{false};
+    std::atomic<bool> running_{false};
+    std::atomic<runtime_clock::rep> virtual_now_{0};
+
+    // --- loop thread only ---
+    std::vector<ready_item> ready_;  // completions for the next batch
+    std::vector<ready_item> batch_;  // the batch being run; kept to reuse its memory
+    timer_heap timers_;
+    socket_table sockets_;
+    std::vector<signal_operation*> signal_waiters_;
+    std::map<int, std::uint32_t> signals_delivered_;  // signal number -> raised_count delivered
+    bool signal_listener_ = false;
+    std::size_t background_outstanding_ = 0;  // jobs whose operation still waits for them
+    std::vector<pollfd> poll_set_;
+    std::vector<socket_handle> poll_sockets_;  // parallel to poll_set_; nullptr for non-sockets
+    std::vector<operation*> cancels_taken_;
+    std::vector<std::unique_ptr<background_job>> jobs_taken_;
+
+    // --- shared with other threads, guarded by mutex_ ---
+    mutable std::mutex mutex_;
+    // Pending operations, mapped to "another thread asked to cancel it". The nodes come
+    // from a pool so that a steady stream of operations does not allocate each time.
+    std::pmr::unsynchronized_pool_resource registry_memory_;
+    std::pmr::unordered_map<operation*, bool> pending_;
+    std::vector<ready_item> inbox_;  // posts from other threads
+    std::vector<operation*> cancel_requests_;
+    std::vector<std::unique_ptr<background_job>> finished_jobs_;
+
+    wakeup wakeup_;
+    worker_pool workers_;  // last: its threads report into the members above
+};
+
+}  // namespace interop::inline_detail

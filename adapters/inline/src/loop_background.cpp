@@ -1,0 +1,77 @@
+// resolve() and spawn_blocking(): work that runs on the worker pool.
+//
+// The operation waits in the registry while its job runs; the worker hands the
+// finished job back through the inbox, and the loop completes the operation from
+// there, so completions always arrive on the loop thread.
+#include "loop.hpp"
+#include "op_data.hpp"
+
+namespace interop::inline_detail {
+
+void loop::resolve(resolve_operation* op) noexcept {
+    if (refuse_if_stopped(op)) return;
+    // A numeric address needs no lookup: answer at once instead of using a thread.
+    if (const auto address = ip_address::parse(op->host)) {
+        op->results.assign(1, endpoint{*address, op->port});
+        return op->complete({}, 0);
+    }
+    auto job = std::make_unique<background_job>();
+    job->host = op->host;
+    job->port = op->port;
+    submit(op, std::move(job));
+}
+
+void loop::spawn_blocking(blocking_operation* op) noexcept {
+    if (refuse_if_stopped(op)) return;
+    auto job = std::make_unique<background_job>();
+    job->work = op->work;
+    job->context = op->context;
+    submit(op, std::move(job));
+}
+
+void loop::submit(operation* op, std::unique_ptr<background_job> job) noexcept {
+    job->op = op;
+    set_where_word(op, reinterpret_cast<std::uintptr_t>(job.get()));
+    park(op);  // before the job can possibly come back
+    if (!workers_.submit(job)) {
+        unpark(op);
+        return op->complete(std::make_error_code(std::errc::resource_unavailable_try_again), 0);
+    }
+    ++background_outstanding_;
+}
+
+// On a worker thread.
+void loop::job_finished(std::unique_ptr<background_job> job) {
+    {
+        std::lock_guard lock(mutex_);
+        finished_jobs_.push_back(std::move(job));
+    }
+    wakeup_.notify();
+}
+
+void loop::background_done(std::unique_ptr<background_job> job) {
+    operation* op = job->op;
+    if (!op) return;  // cancelled while it ran: nobody wants the answer
+    --background_outstanding_;
+    if (op->kind == op_kind::resolve && !job->error)
+        static_cast<resolve_operation*>(op)->results = std::move(job->results);
+    finish(op, job->error, 0);
+}
+
+bool loop::cancel_background(operation* op) noexcept {
+    auto* job = reinterpret_cast<background_job*>(where_word(op));
+    if (workers_.withdraw(job)) {  // not started yet: it simply never runs
+        --background_outstanding_;
+        return true;
+    }
+    // Running (or finished and on its way back). A blocking body works on the caller's
+    // context, so its operation must not complete before the body returns: let it
+    // finish. A lookup only fills the job's own fields, so its operation can complete
+    // now and the answer be dropped when it arrives.
+    if (op->kind == op_kind::blocking) return false;
+    job->op = nullptr;
+    --background_outstanding_;
+    return true;
+}
+
+}  // namespace interop::inline_detail

@@ -1,0 +1,218 @@
+// TCP: the socket primitives and readiness dispatch.
+//
+// Every operation first tries its system call at once and completes inline when that
+// succeeds or fails for good (the fast path: a read that finds bytes waiting costs one
+// recv and no trip through the loop). Only "would block" parks it on the socket's
+// wait list; when poll() says the socket is ready the loop retries the operations at
+// the head of the list, in the order they started. A parked read calls recv() only
+// when it is served, never when it is cancelled, so a cancelled read consumes nothing.
+#include <unistd.h>
+
+#include "loop.hpp"
+#include "op_data.hpp"
+
+namespace interop::inline_detail {
+namespace {
+
+std::error_code bad_handle() noexcept { return std::make_error_code(std::errc::bad_file_descriptor); }
+std::error_code canceled() noexcept { return std::make_error_code(std::errc::operation_canceled); }
+
+}  // namespace
+
+std::error_code loop::tcp_listen(const endpoint& local, int backlog, socket_handle* out) noexcept {
+    *out = nullptr;
+    if (stopped_) return canceled();
+    std::error_code error;
+    const int fd = open_tcp_socket(local.address, &error);
+    if (fd < 0) return error;
+    error = bind_and_listen(fd, local, backlog);
+    if (error) {
+        ::close(fd);
+        return error;
+    }
+    *out = sockets_.add(fd);
+    return {};
+}
+
+void loop::tcp_accept(accept_operation* op) noexcept {
+    if (refuse_if_stopped(op)) return;
+    socket_slot* listener = sockets_.find(op->listener);
+    if (!listener) return op->complete(bad_handle(), 0);
+    if (listener->readers.empty()) {
+        const attempt result = read_once(listener->fd, op);
+        if (!result.would_block) return op->complete(result.error, 0);
+    }
+    listener->readers.push_back(op);
+    park(op);
+}
+
+void loop::tcp_connect(connect_operation* op) noexcept {
+    if (refuse_if_stopped(op)) return;
+    std::error_code error;
+    const int fd = open_tcp_socket(op->peer.address, &error);
+    if (fd < 0) return op->complete(error, 0);
+
+    const attempt result = start_connect(fd, op->peer);
+    if (!result.would_block) {
+        if (result.error) {
+            ::close(fd);
+            return op->complete(result.error, 0);
+        }
+        op->connected = sockets_.add(fd);
+        return op->complete({}, 0);
+    }
+    // In progress. The socket has a slot already (so poll() can watch it and cancel()
+    // can close it), but the core sees its handle only once the connection is made.
+    const socket_handle handle = sockets_.add(fd);
+    set_where_word(op, reinterpret_cast<std::uintptr_t>(handle));
+    sockets_.find(handle)->writers.push_back(op);
+    park(op);
+}
+
+void loop::read(io_operation* op) noexcept {
+    if (refuse_if_stopped(op)) return;
+    socket_slot* socket = sockets_.find(op->socket);
+    if (!socket) return op->complete(bad_handle(), 0);
+    // recv() of zero bytes would report 0, which means end of stream; say 0 without asking.
+    if (op->size == 0) return op->complete({}, 0);
+    if (socket->readers.empty()) {  // never overtake reads that are already waiting
+        const attempt result = receive_once(socket->fd, op->data, op->size);
+        if (!result.would_block) return op->complete(result.error, result.bytes);
+    }
+    socket->readers.push_back(op);
+    park(op);
+}
+
+void loop::write(io_operation* op) noexcept {
+    if (refuse_if_stopped(op)) return;
+    socket_slot* socket = sockets_.find(op->socket);
+    if (!socket) return op->complete(bad_handle(), 0);
+    if (op->size == 0) return op->complete({}, 0);
+    if (socket->writers.empty()) {
+        const attempt result = send_once(socket->fd, op->data, op->size);
+        if (!result.would_block) return op->complete(result.error, result.bytes);
+    }
+    socket->writers.push_back(op);
+    park(op);
+}
+
+std::error_code loop::shutdown_write(socket_handle s) noexcept {
+    const socket_slot* socket = sockets_.find(s);
+    return socket ? shutdown_sending(socket->fd) : bad_handle();
+}
+
+void loop::close(socket_handle s) noexcept {
+    socket_slot* socket = sockets_.find(s);
+    if (!socket) return;
+    // The descriptor goes now; the operations still waiting on it learn about it from
+    // the run queue, never from inside close().
+    while (operation* op = socket->readers.pop_front()) finish(op, canceled(), 0);
+    while (operation* op = socket->writers.pop_front()) finish(op, canceled(), 0);
+    sockets_.remove(s);
+}
+
+std::error_code loop::local_endpoint(socket_handle s, endpoint* out) noexcept {
+    const socket_slot* socket = sockets_.find(s);
+    return socket ? local_address(socket->fd, out) : bad_handle();
+}
+
+std::error_code loop::remote_endpoint(socket_handle s, endpoint* out) noexcept {
+    const socket_slot* socket = sockets_.find(s);
+    return socket ? peer_address(socket->fd, out) : bad_handle();
+}
+
+std::error_code loop::set_no_delay(socket_handle s, bool enabled) noexcept {
+    const socket_slot* socket = sockets_.find(s);
+    return socket ? set_tcp_no_delay(socket->fd, enabled) : bad_handle();
+}
+
+// --- readiness -----------------------------------------------------------------------
+
+void loop::add_sockets_to_poll_set() {
+    sockets_.for_each_waiting([this](socket_handle handle, const socket_slot& socket) {
+        const int events = (socket.readers.empty() ? 0 : POLLIN) | (socket.writers.empty() ? 0 : POLLOUT);
+        poll_set_.push_back({socket.fd, static_cast<short>(events), 0});
+        poll_sockets_.push_back(handle);
+    });
+}
+
+void loop::socket_ready(socket_handle handle, short revents) {
+    // Errors and hang-ups are reported whatever was asked for; let the waiting
+    // operations retry their call, which then returns the error or end of stream.
+    const int failure = POLLERR | POLLHUP | POLLNVAL;
+    if (revents & (POLLIN | failure)) serve_readers(handle);
+    if (revents & (POLLOUT | failure)) serve_writers(handle);
+}
+
+attempt loop::read_once(int fd, operation* op) {
+    if (op->kind == op_kind::read) {
+        auto* io = static_cast<io_operation*>(op);
+        return receive_once(fd, io->data, io->size);
+    }
+    auto* accept = static_cast<accept_operation*>(op);
+    int accepted = -1;
+    const attempt result = accept_once(fd, &accepted);
+    if (!result.would_block && !result.error) accept->accepted = sockets_.add(accepted);
+    return result;
+}
+
+void loop::serve_readers(socket_handle handle) {
+    // Keep serving while the socket has something: several connections may be waiting
+    // in a listener's backlog, and end of stream answers every queued read.
+    while (socket_slot* socket = sockets_.find(handle)) {
+        operation* op = socket->readers.front();
+        if (!op) return;
+        const attempt result = read_once(socket->fd, op);
+        if (result.would_block) return;
+        socket->readers.pop_front();
+        finish(op, result.error, result.bytes);
+    }
+}
+
+void loop::serve_writers(socket_handle handle) {
+    while (socket_slot* socket = sockets_.find(handle)) {
+        operation* op = socket->writers.front();
+        if (!op) return;
+        if (op->kind == op_kind::connect) {
+            socket->writers.pop_front();
+            const std::error_code error = connect_result(socket->fd);
+            if (error) {
+                sockets_.remove(handle);
+            } else {
+                static_cast<connect_operation*>(op)->connected = handle;
+            }
+            return finish(op, error, 0);
+        }
+        auto* io = static_cast<io_operation*>(op);
+        const attempt result = send_once(socket->fd, io->data, io->size);
+        if (result.would_block) return;
+        socket->writers.pop_front();
+        finish(op, result.error, result.bytes);
+    }
+}
+
+void loop::cancel_socket_wait(operation* op) noexcept {
+    switch (op->kind) {
+    case op_kind::read:
+    case op_kind::write: {
+        auto* io = static_cast<io_operation*>(op);
+        socket_slot* socket = sockets_.find(io->socket);
+        (op->kind == op_kind::read ? socket->readers : socket->writers).remove(op);
+        break;
+    }
+    case op_kind::accept:
+        sockets_.find(static_cast<accept_operation*>(op)->listener)->readers.remove(op);
+        break;
+    case op_kind::connect: {
+        // The half-made connection belongs to nobody else: close it.
+        const auto handle = reinterpret_cast<socket_handle>(where_word(op));
+        sockets_.find(handle)->writers.remove(op);
+        sockets_.remove(handle);
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+}  // namespace interop::inline_detail

@@ -1,0 +1,62 @@
+// The sockets a runtime owns, and the operations waiting on each.
+//
+// A socket_handle given to the core is not a pointer but a slot index and a
+// generation number packed into the pointer's bits. Closing a socket bumps its
+// slot's generation, so a handle used after close (or a made-up one) is recognised
+// and refused with bad_file_descriptor, instead of reaching freed memory or, worse,
+// a newer socket that happens to reuse the same descriptor number.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <vector>
+
+#include "interop/runtime_interface.hpp"
+#include "wait_list.hpp"
+
+namespace interop::inline_detail {
+
+struct socket_slot {
+    int fd = -1;  // -1 while the slot is free
+    std::uint32_t generation = 1;
+    wait_list readers;  // reads, or accepts on a listener, in the order they started
+    wait_list writers;  // writes, or the connect that opened the socket
+
+    bool has_waiters() const noexcept { return !readers.empty() || !writers.empty(); }
+};
+
+class socket_table {
+public:
+    socket_table() = default;
+    socket_table(const socket_table&) = delete;
+    socket_table& operator=(const socket_table&) = delete;
+    ~socket_table();  // closes every socket still open
+
+    // Takes ownership of fd.
+    socket_handle add(int fd);
+    // nullptr when the handle is not (or no longer) an open socket.
+    socket_slot* find(socket_handle handle) noexcept;
+    // Closes the socket. Its wait lists must be empty.
+    void remove(socket_handle handle) noexcept;
+
+    std::size_t open_count() const noexcept { return slots_.size() - free_.size(); }
+
+    template <typename Fn>  // fn(socket_handle, socket_slot&) for each socket with waiters
+    void for_each_waiting(Fn&& fn) {
+        for (std::size_t index = 0; index < slots_.size(); ++index) {
+            socket_slot& slot = slots_[index];
+            if (slot.fd >= 0 && slot.has_waiters()) fn(make_handle(index, slot.generation), slot);
+        }
+    }
+
+private:
+    static socket_handle make_handle(std::size_t index, std::uint32_t generation) noexcept;
+
+    // A deque so that slots never move: adding a socket (accept) while holding a
+    // reference to another one (the listener) is safe.
+    std::deque<socket_slot> slots_;
+    std::vector<std::size_t> free_;
+};
+
+}  // namespace interop::inline_detail

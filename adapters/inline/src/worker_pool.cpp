@@ -1,0 +1,71 @@
+#include "worker_pool.hpp"
+
+#include <algorithm>
+
+#include "resolver.hpp"
+
+namespace interop::inline_detail {
+
+void background_job::run() noexcept {
+    if (work) {
+        work(context);
+    } else {
+        error = resolve_host(host, port, &results);
+    }
+}
+
+bool worker_pool::submit(std::unique_ptr<background_job>& job) noexcept {
+    std::lock_guard lock(mutex_);
+    if (closing_) return false;
+    if (queue_.size() + 1 > idle_ && threads_.size() < max_threads) {
+        try {
+            threads_.emplace_back([this] { work_loop(); });
+            ++idle_;
+        } catch (const std::system_error&) {
+            // Out of threads. The ones we have will get to the job eventually.
+            if (threads_.empty()) return false;
+        }
+    }
+    queue_.push_back(std::move(job));
+    work_available_.notify_one();
+    return true;
+}
+
+std::unique_ptr<background_job> worker_pool::withdraw(const background_job* job) noexcept {
+    std::lock_guard lock(mutex_);
+    const auto it = std::find_if(queue_.begin(), queue_.end(),
+                                 [job](const auto& queued) { return queued.get() == job; });
+    if (it == queue_.end()) return nullptr;
+    std::unique_ptr<background_job> taken = std::move(*it);
+    queue_.erase(it);
+    return taken;
+}
+
+void worker_pool::shutdown() noexcept {
+    {
+        std::lock_guard lock(mutex_);
+        closing_ = true;
+        queue_.clear();
+    }
+    work_available_.notify_all();
+    for (std::thread& thread : threads_) thread.join();
+    threads_.clear();
+}
+
+void worker_pool::work_loop() noexcept {
+    std::unique_lock lock(mutex_);
+    for (;;) {
+        work_available_.wait(lock, [this] { return closing_ || !queue_.empty(); });
+        if (closing_) return;
+        std::unique_ptr<background_job> job = std::move(queue_.front());
+        queue_.pop_front();
+        --idle_;
+        lock.unlock();
+        job->run();
+        done_(std::move(job));
+        lock.lock();
+        ++idle_;
+    }
+}
+
+}  // namespace interop::inline_detail

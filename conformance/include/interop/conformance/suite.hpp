@@ -1,0 +1,81 @@
+// What a conformance test uses: the backend under test, fresh runtimes, a hang
+// guard, and the frame-leak check that runs after every test.
+//
+//     TEST_CASE("timer: sleep_for(0) completes at the next resumption") {
+//         conformance::run([]() -> task<void> { ... CHECK(...); co_return; });
+//     }
+#pragma once
+
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <string>
+
+#include "interop/conformance/backend.hpp"
+#include "interop/interop.hpp"
+
+namespace interop::conformance {
+
+const backend& current_backend();
+
+// The name of the test case that is running (kept by a doctest listener).
+std::string current_test_name();
+
+// True when the backend declares `c`. When it does not, the test is recorded as
+// n/a for this backend (and reported as such at the end of the run) and the
+// caller returns without asserting anything.
+bool has_capability(capability c, const char* capability_name);
+#define INTEROP_REQUIRE_CAPABILITY(cap)                                      \
+    do {                                                                     \
+        if (!::interop::conformance::has_capability(::interop::cap, #cap)) { \
+            return;                                                          \
+        }                                                                    \
+    } while (false)
+
+// Aborts the whole process with a message naming the test if it is still running
+// after `limit`: a hang on a broken adapter becomes a failure, not a stuck run.
+class hang_guard {
+public:
+    explicit hang_guard(std::chrono::seconds limit = std::chrono::seconds(30));
+    ~hang_guard();
+    hang_guard(const hang_guard&) = delete;
+    hang_guard& operator=(const hang_guard&) = delete;
+
+private:
+    struct state;
+    state* state_;
+};
+
+std::unique_ptr<runtime_instance> make_runtime(const runtime_options& options = {});
+
+// Checks that every coroutine frame created since construction is gone again.
+class frame_leak_check {
+public:
+    frame_leak_check() noexcept;
+    ~frame_leak_check();
+
+private:
+    std::uint64_t baseline_;
+};
+
+// Runs `body()` to completion on a fresh runtime under a hang guard, then checks
+// that no frame leaked. Returns the task's value.
+template <typename F>
+auto run(F body, const runtime_options& options = {}) {
+    hang_guard guard;
+    frame_leak_check leaks;
+    auto rt = make_runtime(options);
+    return interop::run(rt->ref(), body());
+}
+
+// Same, on a virtual-time runtime (the caller has checked the capability).
+template <typename F>
+auto run_virtual(F body) {
+    return run(std::move(body), runtime_options{.virtual_time = true});
+}
+
+// A loopback endpoint with port 0 for the given family.
+inline endpoint loopback_v4() { return endpoint{ip_address::loopback_v4(), 0}; }
+inline endpoint loopback_v6() { return endpoint{ip_address::loopback_v6(), 0}; }
+
+}  // namespace interop::conformance

@@ -1,0 +1,226 @@
+// Cancellation: stop requests flow down, pending operations complete with
+// operation_canceled, and nothing is lost or orphaned.
+#include <stdexcept>
+#include <vector>
+
+#include "interop/conformance/suite.hpp"
+
+using namespace interop;
+using namespace std::chrono_literals;
+namespace conf = interop::conformance;
+
+namespace {
+task<io_result<void>> long_sleep() { co_return co_await sleep_for(24h); }
+}  // namespace
+
+TEST_CASE("cancellation: cancelling a task completes its pending sleep with operation_canceled") {
+    conf::run([]() -> task<void> {
+        auto h = co_await spawn(long_sleep());
+        (void)co_await sleep_for(1ms);
+        h.cancel();
+        auto r = co_await h;
+        CHECK(r.is(std::errc::operation_canceled));
+    });
+}
+
+TEST_CASE("cancellation: cancelling a task wakes its joiner; cancelling a finished task is a no-op") {
+    conf::run([]() -> task<void> {
+        auto done = co_await spawn([]() -> task<int> { co_return 5; });
+        while (!done.done()) (void)co_await yield_now();
+        done.cancel();
+        auto v = co_await done;
+        REQUIRE(v.has_value());
+        CHECK(*v == 5);
+    });
+}
+
+TEST_CASE("cancellation: a cancelled parent cancels its children, never the reverse") {
+    conf::run([]() -> task<void> {
+        // Cancelling a child scope leaves the parent running.
+        co_await with_scope([](scope& outer) -> task<void> {
+            co_await with_scope([](scope& inner) -> task<void> {
+                inner.spawn(long_sleep());
+                inner.cancel();
+                co_return;
+            });
+            CHECK_FALSE(outer.cancelled());
+            auto still_works = co_await sleep_for(1ms);
+            CHECK(still_works.has_value());
+        });
+        // Cancelling the parent reaches grandchildren through nested scopes.
+        auto h = co_await spawn([]() -> task<int> {
+            int cancelled = 0;
+            co_await with_scope([&](scope& s) -> task<void> {
+                s.spawn([](int* n) -> task<void> {
+                    co_await with_scope([n](scope& nested) -> task<void> {
+                        nested.spawn([](int* m) -> task<void> {
+                            auto r = co_await sleep_for(24h);
+                            if (r.is(std::errc::operation_canceled)) ++*m;
+                        }, n);
+                        co_return;
+                    });
+                }, &cancelled);
+                co_return;
+            });
+            co_return cancelled;
+        });
+        (void)co_await sleep_for(2ms);
+        h.cancel();
+        auto r = co_await h;
+        CHECK(r.is(std::errc::operation_canceled));
+    });
+}
+
+TEST_CASE("cancellation: a child of an already-cancelled parent starts cancelled") {
+    conf::run([]() -> task<void> {
+        co_await with_scope([](scope& s) -> task<void> {
+            s.cancel();
+            s.spawn([]() -> task<void> {
+                auto r = co_await sleep_for(24h);
+                CHECK(r.is(std::errc::operation_canceled));
+            });
+            co_return;
+        });
+    });
+}
+
+TEST_CASE("cancellation: a cancellation request is observed at the task's next suspension point") {
+    conf::run([]() -> task<void> {
+        co_await with_scope([](scope& s) -> task<void> {
+            s.cancel();
+            // Work without suspension points is not interrupted...
+            int counted = 0;
+            for (int i = 0; i < 1000; ++i) ++counted;
+            CHECK(counted == 1000);
+            // ...and the next suspension point reports the cancellation.
+            auto r = co_await yield_now();
+            CHECK(r.has_value());  // a yield is not an operation that can fail
+            auto slept = co_await sleep_for(1h);
+            CHECK(slept.is(std::errc::operation_canceled));
+        });
+    });
+}
+
+TEST_CASE("cancellation: leaving a scope waits for every child") {
+    int finished = 0;
+    conf::run([&]() -> task<void> {
+        co_await with_scope([&](scope& s) -> task<void> {
+            for (int i = 1; i <= 5; ++i) {
+                s.spawn([](int* n, int ms) -> task<void> {
+                    (void)co_await sleep_for(std::chrono::milliseconds(ms));
+                    ++*n;
+                }, &finished, i);
+            }
+            co_return;
+        });
+        CHECK(finished == 5);
+    });
+    CHECK(finished == 5);
+}
+
+TEST_CASE("cancellation: a child's failure cancels its siblings and reaches the scope's owner") {
+    conf::run([]() -> task<void> {
+        bool sibling_cancelled = false;
+        bool body_cancelled = false;
+        CHECK_THROWS_WITH_AS(co_await with_scope([&](scope& s) -> task<void> {
+            s.spawn([](bool* flag) -> task<void> {
+                auto r = co_await sleep_for(24h);
+                *flag = r.is(std::errc::operation_canceled);
+            }, &sibling_cancelled);
+            s.spawn([]() -> task<void> {
+                (void)co_await sleep_for(1ms);
+                throw std::runtime_error("child failed");
+            });
+            auto r = co_await sleep_for(24h);
+            body_cancelled = r.is(std::errc::operation_canceled);
+        }), "child failed", std::runtime_error);
+        CHECK(sibling_cancelled);
+        CHECK(body_cancelled);
+    });
+}
+
+TEST_CASE("cancellation: when_any cancels the losers and awaits them before returning") {
+    conf::run([]() -> task<void> {
+        bool loser_finished = false;
+        auto winner = co_await when_any(
+            []() -> task<int> {
+                (void)co_await sleep_for(1ms);
+                co_return 1;
+            }(),
+            [](bool* flag) -> task<int> {
+                auto r = co_await sleep_for(24h);
+                *flag = r.is(std::errc::operation_canceled);
+                co_return 2;
+            }(&loser_finished));
+        CHECK(winner.index() == 0);
+        CHECK(std::get<0>(winner) == 1);
+        CHECK(loser_finished);
+    });
+}
+
+TEST_CASE("cancellation: cancelling a task cancels its pending read, which consumes no bytes") {
+    conf::run([]() -> task<void> {
+        auto listener = co_await tcp_listener::bind(conf::loopback_v4());
+        REQUIRE(listener.has_value());
+        auto client = co_await tcp_stream::connect(listener->local_endpoint().value());
+        REQUIRE(client.has_value());
+        auto server = co_await listener->accept();
+        REQUIRE(server.has_value());
+
+        auto reader = co_await spawn([](tcp_stream* s) -> task<io_result<std::size_t>> {
+            char buf[16];
+            co_return co_await s->read(buf);
+        }, &*server);
+        (void)co_await sleep_for(2ms);
+        reader.cancel();
+        auto r = co_await reader;
+        CHECK(r.is(std::errc::operation_canceled));
+
+        (void)co_await client->write(std::string_view("hello"));
+        char buf[16];
+        auto n = co_await server->read(buf);
+        REQUIRE(n.has_value());
+        CHECK(std::string_view(buf, *n) == "hello");
+    });
+}
+
+TEST_CASE("cancellation: after a timeout cancels a read, the stream still works and the next read gets the data") {
+    conf::run([]() -> task<void> {
+        auto listener = co_await tcp_listener::bind(conf::loopback_v4());
+        auto client = co_await tcp_stream::connect(listener->local_endpoint().value());
+        auto server = co_await listener->accept();
+        REQUIRE(server.has_value());
+        char buf[16];
+        auto r = co_await timeout(5ms, server->read(buf));
+        CHECK(r.is(std::errc::timed_out));
+        (void)co_await client->write(std::string_view("late"));
+        auto n = co_await timeout(5s, server->read(buf));
+        REQUIRE(n.has_value());
+        CHECK(std::string_view(buf, *n) == "late");
+    });
+}
+
+TEST_CASE("cancellation: cancelling a pending accept and connecting afterwards loses no connection") {
+    conf::run([]() -> task<void> {
+        auto listener = co_await tcp_listener::bind(conf::loopback_v4());
+        REQUIRE(listener.has_value());
+        auto first = co_await timeout(2ms, listener->accept());
+        CHECK(first.is(std::errc::timed_out));
+        auto client = co_await tcp_stream::connect(listener->local_endpoint().value());
+        REQUIRE(client.has_value());
+        auto accepted = co_await timeout(5s, listener->accept());
+        CHECK(accepted.has_value());
+    });
+}
+
+TEST_CASE("cancellation: a task cancelled before connect completes sees operation_canceled or a connection") {
+    conf::run([]() -> task<void> {
+        auto listener = co_await tcp_listener::bind(conf::loopback_v4());
+        const endpoint ep = listener->local_endpoint().value();
+        co_await with_scope([&](scope& s) -> task<void> {
+            s.cancel();
+            auto c = co_await tcp_stream::connect(ep);
+            CHECK(c.is(std::errc::operation_canceled));
+        });
+    });
+}

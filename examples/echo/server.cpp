@@ -1,0 +1,39 @@
+// interop-echo-server: echoes every TCP connection's bytes back.
+//
+//   interop-echo-server --port 7000            # then: nc 127.0.0.1 7000
+//   interop-echo-server --address ::1 --port 0 --connections 1
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <string>
+
+#include "echo_service.hpp"
+
+int main(int argc, char** argv) {
+    CLI::App app{"Echo server written against interop only; the runtime is chosen at build time."};
+    std::string address = "127.0.0.1";
+    std::uint16_t port = 7000;
+    std::uint64_t connections = 0;
+    app.add_option("-a,--address", address, "IPv4 or IPv6 address to listen on")->capture_default_str();
+    app.add_option("-p,--port", port, "TCP port (0 picks a free one)")->capture_default_str();
+    app.add_option("-n,--connections", connections, "exit after serving this many connections (0: never)")
+        ->capture_default_str();
+    CLI11_PARSE(app, argc, argv);
+
+    auto ip = interop::ip_address::parse(address);
+    if (!ip) {
+        std::fprintf(stderr, "interop-echo-server: '%s' is not an IP address\n", address.c_str());
+        return 2;
+    }
+    return interop::run([](interop::endpoint local, std::uint64_t limit) -> interop::task<int> {
+        auto listener = co_await interop::tcp_listener::bind(local);
+        if (!listener) {
+            std::fprintf(stderr, "interop-echo-server: cannot listen on %s: %s\n",
+                         local.to_string().c_str(), listener.error().message().c_str());
+            co_return 1;
+        }
+        std::printf("listening on %s\n", listener->local_endpoint()->to_string().c_str());
+        std::fflush(stdout);
+        co_await echo::serve(*listener, limit);
+        co_return 0;
+    }(interop::endpoint{*ip, port}, connections));
+}

@@ -1,0 +1,66 @@
+// The coroutine that drives a task nobody awaits: the root of interop::run, a
+// spawned task, a scope's child. It starts suspended, is started (usually by a
+// post to the runtime, for fairness and to avoid re-entering the spawner), and
+// frees its own frame when it finishes.
+#pragma once
+
+#include <coroutine>
+#include <exception>
+
+#include "interop/runtime_interface.hpp"
+#include "interop/task.hpp"
+
+namespace interop::detail {
+
+// An operation that resumes a coroutine when the runtime runs it.
+struct resume_operation : operation {
+    resume_operation() noexcept : operation(op_kind::post, &resume_operation::on_run) {}
+    static void on_run(operation* op, std::error_code, std::size_t) noexcept {
+        static_cast<resume_operation*>(op)->coroutine.resume();
+    }
+    std::coroutine_handle<> coroutine{};
+};
+
+class driver {
+public:
+    struct promise_type : promise_base {
+        driver get_return_object() noexcept {
+            return driver{std::coroutine_handle<promise_type>::from_promise(*this)};
+        }
+        std::suspend_never final_suspend() noexcept { return {}; }
+        void return_void() noexcept {}
+        // Driver bodies catch everything themselves.
+        void unhandled_exception() noexcept { std::terminate(); }
+
+        resume_operation start_op;
+    };
+    using handle_type = std::coroutine_handle<promise_type>;
+
+    driver(driver&& other) noexcept : handle_(std::exchange(other.handle_, {})) {}
+    driver(const driver&) = delete;
+    ~driver() {
+        if (handle_) handle_.destroy();  // never started
+    }
+
+    // Posts the start to the context's runtime (or, without a runtime, starts it
+    // right here). Returns false, destroying the unstarted coroutine, if the
+    // runtime no longer accepts work.
+    bool start(task_context* ctx) noexcept {
+        handle_type h = std::exchange(handle_, {});
+        h.promise().set_context(ctx);
+        if (!ctx->runtime) {
+            h.resume();
+            return true;
+        }
+        h.promise().start_op.coroutine = h;
+        if (ctx->runtime.vtable->post(ctx->runtime.self, &h.promise().start_op)) return true;
+        h.destroy();
+        return false;
+    }
+
+private:
+    explicit driver(handle_type h) noexcept : handle_(h) {}
+    handle_type handle_;
+};
+
+}  // namespace interop::detail

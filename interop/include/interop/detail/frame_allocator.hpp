@@ -1,0 +1,30 @@
+// Recycles coroutine frames through per-thread free lists, so a steady-state loop
+// of task awaits (a request/response loop, say) allocates nothing per iteration.
+//
+// Frames are grouped in size classes of 64 bytes up to 4 KiB; larger frames go
+// straight to operator new. A frame freed on another thread than the one that
+// allocated it simply joins that thread's list: memory moves between threads but
+// is never shared while in use.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+namespace interop {
+
+struct frame_statistics {
+    std::uint64_t live_frames;       // frames currently allocated, all threads
+    std::uint64_t heap_allocations;  // calls that reached ::operator new, all threads
+};
+
+// A snapshot of the counters; cheap enough to call around a test.
+frame_statistics frame_stats() noexcept;
+
+namespace detail {
+
+void* allocate_frame(std::size_t size);
+void deallocate_frame(void* frame, std::size_t size) noexcept;
+
+}  // namespace detail
+}  // namespace interop

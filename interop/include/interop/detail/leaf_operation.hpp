@@ -1,0 +1,96 @@
+// The bridge from a runtime primitive to a coroutine: an awaitable that owns one
+// operation object, starts it in await_suspend, and resumes the awaiter when the
+// adapter completes it.
+//
+// Completion may happen inline (inside the start call), later on the runtime
+// thread, or on another thread of a multi-threaded runtime. An atomic handshake
+// decides whether await_suspend returns false (the result is already there, keep
+// going without suspending) or the completion resumes the awaiter.
+//
+// Cancellation: when the awaiting task's stop token is stopped, a stop_callback
+// asks the adapter to cancel the operation. The callback is destroyed before the
+// awaiter continues, and std::stop_callback's destructor waits for a callback that
+// is running on another thread, so the adapter never sees a dangling operation.
+#pragma once
+
+#include <atomic>
+#include <coroutine>
+#include <optional>
+#include <stop_token>
+#include <system_error>
+
+#include "interop/context.hpp"
+#include "interop/runtime_interface.hpp"
+
+namespace interop::detail {
+
+// Op: one of the operation structs of runtime_interface.hpp.
+// Derived: provides `void start(runtime_ref)` that fills in and starts the op.
+template <typename Op, typename Derived>
+class leaf_operation : protected Op {
+public:
+    leaf_operation() noexcept : Op(&leaf_operation::on_complete) {}
+    // Moving is allowed only before the operation starts (so an operation can be
+    // handed to a combinator such as timeout()); there is no state to move yet.
+    leaf_operation(leaf_operation&&) noexcept : Op(&leaf_operation::on_complete) {}
+    leaf_operation(const leaf_operation&) = delete;
+    leaf_operation& operator=(const leaf_operation&) = delete;
+    leaf_operation& operator=(leaf_operation&&) = delete;
+
+    bool await_ready() const noexcept { return false; }
+
+    template <context_promise Promise>
+    bool await_suspend(std::coroutine_handle<Promise> awaiter) {
+        task_context* ctx = awaiter.promise().context();
+        if (ctx == nullptr || !ctx->runtime) throw no_runtime_error(Derived::operation_name);
+        runtime_ = static_cast<Derived*>(this)->select_runtime(ctx->runtime);
+        if (ctx->stop_token.stop_requested()) {
+            error_ = std::make_error_code(std::errc::operation_canceled);
+            return false;
+        }
+        awaiter_ = awaiter;
+        static_cast<Derived*>(this)->start(runtime_);
+        if (state_.load(std::memory_order_acquire) == done) return false;
+        if (ctx->stop_token.stop_possible()) on_stop_.emplace(ctx->stop_token, canceller{this});
+        return state_.exchange(suspended, std::memory_order_acq_rel) != done;
+    }
+
+protected:
+    // An operation on an object bound to a runtime (a socket) runs there; others
+    // run on the awaiting task's runtime.
+    runtime_ref select_runtime(runtime_ref from_context) const noexcept { return from_context; }
+
+    // For the derived await_resume: called first, so the stop callback is gone.
+    void finish() noexcept { on_stop_.reset(); }
+    std::error_code error() const noexcept { return error_; }
+    std::size_t transferred() const noexcept { return transferred_; }
+    Op& op() noexcept { return *this; }
+
+private:
+    enum : int { starting = 0, done = 1, suspended = 2 };
+
+    struct canceller {
+        leaf_operation* self;
+        void operator()() const noexcept {
+            self->runtime_.vtable->cancel(self->runtime_.self, static_cast<operation*>(self));
+        }
+    };
+
+    static void on_complete(operation* base, std::error_code ec, std::size_t n) noexcept {
+        auto* self = static_cast<leaf_operation*>(static_cast<Op*>(base));
+        self->error_ = ec;
+        self->transferred_ = n;
+        if (self->state_.exchange(done, std::memory_order_acq_rel) == suspended) {
+            self->awaiter_.resume();
+        }
+    }
+
+    runtime_ref runtime_{};
+    std::coroutine_handle<> awaiter_{};
+    std::atomic<int> state_{starting};
+    std::error_code error_{};
+    std::size_t transferred_ = 0;
+    std::optional<std::stop_callback<canceller>> on_stop_;
+};
+
+}  // namespace interop::detail

@@ -1,0 +1,66 @@
+// The core's bookkeeping for one runtime while interop::run drives it: how many
+// tasks are alive outside any awaiting parent (the root and spawned tasks), and
+// the shutdown signal that cancels spawned tasks once the root has finished.
+//
+// The runtime is stopped only when the last of those tasks has finished, so every
+// task frame is destroyed exactly once, by its own completion, and no operation is
+// left pending inside the adapter.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <stop_token>
+
+#include "interop/runtime_interface.hpp"
+
+namespace interop::detail {
+
+class run_state {
+public:
+    explicit run_state(runtime_ref rt) noexcept : runtime_(rt) {}
+    run_state(const run_state&) = delete;
+    run_state& operator=(const run_state&) = delete;
+
+    runtime_ref runtime() const noexcept { return runtime_; }
+    std::stop_token shutdown_token() const noexcept { return shutdown_.get_token(); }
+
+    // Counts a task that must finish before the runtime stops. False once the run
+    // is shutting down: the caller must not start the task.
+    bool enter() noexcept {
+        if (shutting_down_.load(std::memory_order_acquire)) return false;
+        live_.fetch_add(1, std::memory_order_acq_rel);
+        return true;
+    }
+    void leave() noexcept {
+        if (live_.fetch_sub(1, std::memory_order_acq_rel) == 1 &&
+            shutting_down_.load(std::memory_order_acquire)) {
+            runtime_.vtable->stop(runtime_.self);
+        }
+    }
+    // The root task finished: cancel what is left and stop when it has finished.
+    void begin_shutdown() noexcept {
+        shutting_down_.store(true, std::memory_order_release);
+        shutdown_.request_stop();
+        leave();  // the root's own count
+    }
+    bool shutting_down() const noexcept { return shutting_down_.load(std::memory_order_acquire); }
+
+    // The run_state of a runtime currently driven by interop::run, or null.
+    static run_state* of(runtime_ref rt) noexcept {
+        return static_cast<run_state*>(*rt.vtable->core_slot(rt.self));
+    }
+
+private:
+    runtime_ref runtime_;
+    std::atomic<std::int64_t> live_{1};  // the root
+    std::atomic<bool> shutting_down_{false};
+    std::stop_source shutdown_;
+};
+
+// Requests stop on a stop_source; used to link a child's source to a parent token.
+struct stop_requester {
+    std::stop_source* target;
+    void operator()() const noexcept { target->request_stop(); }
+};
+
+}  // namespace interop::detail

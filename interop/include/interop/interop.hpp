@@ -1,0 +1,21 @@
+// Everything in interop's core, for programs that do not mind the compile time.
+#pragma once
+
+#include "interop/combinators.hpp"
+#include "interop/concepts.hpp"
+#include "interop/context.hpp"
+#include "interop/endpoint.hpp"
+#include "interop/generator.hpp"
+#include "interop/handles.hpp"
+#include "interop/interval.hpp"
+#include "interop/io.hpp"
+#include "interop/io_result.hpp"
+#include "interop/iterators.hpp"
+#include "interop/net.hpp"
+#include "interop/run.hpp"
+#include "interop/scope.hpp"
+#include "interop/spawn.hpp"
+#include "interop/task.hpp"
+#include "interop/this_task.hpp"
+#include "interop/time.hpp"
+#include "interop/timeout.hpp"

@@ -1,0 +1,29 @@
+// enumerate: each item of a source paired with its zero-based position.
+//
+//   source | iter::enumerate()   yields std::pair<std::size_t, T>
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <utility>
+
+#include "interop/generator.hpp"
+#include "interop/iter/concepts.hpp"
+#include "interop/iter/pipe.hpp"
+
+namespace interop::iter {
+
+template <AsyncIterator I>
+generator<std::pair<std::size_t, iter_value_t<I>>> enumerate(I source) {
+    for (std::size_t index = 0;; ++index) {
+        std::optional<iter_value_t<I>> item = co_await source.next();
+        if (!item) co_return;
+        co_yield std::pair<std::size_t, iter_value_t<I>>(index, std::move(*item));
+    }
+}
+
+inline auto enumerate() {
+    return adaptor{[]<AsyncIterator I>(I source) { return iter::enumerate(std::move(source)); }};
+}
+
+}  // namespace interop::iter

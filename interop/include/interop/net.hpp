@@ -1,0 +1,6 @@
+// TCP: listeners and streams on the awaiting task's runtime.
+#pragma once
+
+#include "interop/endpoint.hpp"
+#include "interop/net/tcp_listener.hpp"
+#include "interop/net/tcp_stream.hpp"

@@ -1,0 +1,121 @@
+// Entry points that drive tasks from ordinary code: interop::run on a runtime,
+// interop::sync_wait without one.
+#pragma once
+
+#include <atomic>
+#include <exception>
+#include <optional>
+#include <stdexcept>
+#include <type_traits>
+#include <variant>
+
+#include "interop/detail/driver.hpp"
+#include "interop/detail/run_state.hpp"
+#include "interop/task.hpp"
+
+namespace interop {
+
+namespace detail {
+
+// A runtime created for interop::run(task): the adapter chosen with
+// INTEROP_RUNTIME provides make_default_runtime() in the interop::runtime target.
+struct owned_runtime {
+    runtime_ref ref;
+    void (*destroy)(void* self) noexcept;
+};
+owned_runtime make_default_runtime();
+
+template <typename T>
+using stored_t = std::conditional_t<std::is_void_v<T>, std::monostate, T>;
+
+template <typename T>
+struct outcome {
+    std::variant<std::monostate, stored_t<T>, std::exception_ptr> state;
+
+    T get() {
+        if (state.index() == 2) std::rethrow_exception(std::get<2>(state));
+        if constexpr (!std::is_void_v<T>) return std::move(std::get<1>(state));
+    }
+};
+
+template <typename T>
+driver drive_into(task<T> t, outcome<T>* out, void (*done)(void*) noexcept, void* done_arg) {
+    try {
+        if constexpr (std::is_void_v<T>) {
+            co_await std::move(t);
+            out->state.template emplace<1>();
+        } else {
+            out->state.template emplace<1>(co_await std::move(t));
+        }
+    } catch (...) {
+        out->state.template emplace<2>(std::current_exception());
+    }
+    done(done_arg);
+}
+
+void throw_if_in_runtime_thread(runtime_ref rt);
+void throw_runtime_not_accepting();
+
+// Marks a runtime as driven by `state` for the lifetime of this object.
+class core_slot_guard {
+public:
+    core_slot_guard(runtime_ref rt, run_state* state);
+    ~core_slot_guard();
+    core_slot_guard(const core_slot_guard&) = delete;
+    core_slot_guard& operator=(const core_slot_guard&) = delete;
+
+private:
+    runtime_ref rt_;
+};
+
+}  // namespace detail
+
+// Drives `rt` on the calling thread until `t` has finished and every task spawned
+// during the run has finished too (they are cancelled once `t` is done). Returns
+// t's value or rethrows its exception. Calling it from a runtime thread is a
+// logic error (std::logic_error), since it would deadlock.
+template <typename T>
+T run(runtime_ref rt, task<T> t) {
+    detail::throw_if_in_runtime_thread(rt);
+    detail::run_state state(rt);
+    detail::core_slot_guard slot(rt, &state);
+    task_context ctx{rt, std::stop_token{}, &state};
+    detail::outcome<T> out;
+    auto on_root_done = [](void* s) noexcept { static_cast<detail::run_state*>(s)->begin_shutdown(); };
+    if (!detail::drive_into(std::move(t), &out, on_root_done, &state).start(&ctx)) {
+        detail::throw_runtime_not_accepting();
+    }
+    rt.vtable->run(rt.self);
+    return out.get();
+}
+
+// Runs `t` on a new runtime of the kind selected at build time (INTEROP_RUNTIME).
+template <typename T>
+T run(task<T> t) {
+    detail::owned_runtime owned = detail::make_default_runtime();
+    struct destroyer {
+        detail::owned_runtime& o;
+        ~destroyer() { o.destroy(o.ref.self); }
+    } guard{owned};
+    return run(owned.ref, std::move(t));
+}
+
+// Runs `t` on the calling thread without any runtime, blocking until it finishes
+// (it may be completed by another thread, through a channel for example).
+// Awaiting a runtime operation inside it throws interop::no_runtime_error.
+template <typename T>
+T sync_wait(task<T> t) {
+    task_context ctx{};
+    detail::outcome<T> out;
+    std::atomic<bool> finished{false};
+    auto on_done = [](void* f) noexcept {
+        auto* flag = static_cast<std::atomic<bool>*>(f);
+        flag->store(true, std::memory_order_release);
+        flag->notify_one();
+    };
+    detail::drive_into(std::move(t), &out, on_done, &finished).start(&ctx);
+    finished.wait(false, std::memory_order_acquire);
+    return out.get();
+}
+
+}  // namespace interop

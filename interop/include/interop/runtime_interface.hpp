@@ -1,0 +1,198 @@
+// The primitive interface between interop's core and a runtime adapter.
+//
+// This header is the narrow waist of the library: an adapter includes it (and
+// io_result.hpp / endpoint.hpp, which it pulls in) and nothing else of interop.
+// It never sees tasks, promises or scopes. docs/runtime-interface.md describes the
+// contract in prose; the comments here are the short form.
+//
+// Every asynchronous primitive takes an operation object owned by the core. The
+// adapter completes it exactly once by calling op->complete(ec, n), from any of
+// its threads, possibly before the start call returns (inline completion is
+// allowed and is the fast path). After complete() the adapter must not touch the
+// operation again.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include "interop/endpoint.hpp"
+
+namespace interop {
+
+// The runtime's monotonic clock. Adapters report time as nanoseconds since an
+// arbitrary epoch of their choosing (virtual-time runtimes start wherever they like).
+struct runtime_clock {
+    using rep = std::int64_t;
+    using period = std::nano;
+    using duration = std::chrono::duration<rep, period>;
+    using time_point = std::chrono::time_point<runtime_clock>;
+    static constexpr bool is_steady = true;
+};
+
+// What an adapter's socket handle is is up to the adapter; the core only stores it.
+using socket_handle = void*;
+
+enum class op_kind : std::uint8_t {
+    post,
+    timer,
+    accept,
+    connect,
+    read,
+    write,
+    resolve,
+    blocking,
+    signal,
+};
+
+// Base of every operation. The core fills in `on_complete`; the adapter may use
+// `adapter_data` for its own bookkeeping (intrusive links, heap index, ...)
+// while the operation is pending.
+struct operation {
+    using complete_fn = void (*)(operation*, std::error_code, std::size_t) noexcept;
+
+    explicit operation(op_kind k, complete_fn fn) noexcept : kind(k), on_complete(fn) {}
+    operation(const operation&) = delete;
+    operation& operator=(const operation&) = delete;
+
+    void complete(std::error_code ec, std::size_t n) noexcept { on_complete(this, ec, n); }
+
+    op_kind kind;
+    complete_fn on_complete;
+    void* adapter_data[4] = {};
+};
+
+struct timer_operation : operation {
+    timer_operation(complete_fn fn) noexcept : operation(op_kind::timer, fn) {}
+    runtime_clock::time_point deadline{};
+};
+
+// read: fill `buffer` with at least one byte, or complete with 0 at end of stream.
+// write: write at least one byte of `buffer` and report how many.
+struct io_operation : operation {
+    explicit io_operation(complete_fn fn, op_kind k = op_kind::read) noexcept : operation(k, fn) {}
+    socket_handle socket = nullptr;
+    std::byte* data = nullptr;
+    std::size_t size = 0;
+};
+
+struct accept_operation : operation {
+    accept_operation(complete_fn fn) noexcept : operation(op_kind::accept, fn) {}
+    socket_handle listener = nullptr;
+    socket_handle accepted = nullptr;  // set by the adapter on success
+};
+
+struct connect_operation : operation {
+    connect_operation(complete_fn fn) noexcept : operation(op_kind::connect, fn) {}
+    endpoint peer{};
+    socket_handle connected = nullptr;  // set by the adapter on success
+};
+
+struct resolve_operation : operation {
+    resolve_operation(complete_fn fn) noexcept : operation(op_kind::resolve, fn) {}
+    std::string host;
+    std::uint16_t port = 0;
+    std::vector<endpoint> results;  // filled by the adapter on success
+};
+
+// Runs `work(context)` on a thread where blocking is allowed, then completes.
+struct blocking_operation : operation {
+    blocking_operation(complete_fn fn) noexcept : operation(op_kind::blocking, fn) {}
+    void (*work)(void* context) noexcept = nullptr;
+    void* context = nullptr;
+};
+
+struct signal_operation : operation {
+    signal_operation(complete_fn fn) noexcept : operation(op_kind::signal, fn) {}
+    int signal_number = 0;
+};
+
+// What an adapter offers beyond the mandatory primitives. The conformance suite
+// reports behaviours that need a capability an adapter does not declare as n/a.
+enum capability : std::uint32_t {
+    cap_none = 0,
+    cap_multi_threaded = 1u << 0,  // more than one thread may run completions concurrently
+    cap_virtual_time = 1u << 1,    // the clock jumps to the next deadline when idle
+    cap_ipv6 = 1u << 2,            // IPv6 loopback is usable
+    cap_resolve = 1u << 3,
+    cap_blocking_offload = 1u << 4,
+    cap_signals = 1u << 5,
+};
+
+struct runtime_vtable {
+    const char* name;
+
+    // --- executor -----------------------------------------------------------
+    // Thread-safe. Completes `op` with ({}, 0) on a runtime thread, never inline.
+    // Returns false, and never completes `op`, once the runtime has been stopped.
+    bool (*post)(void* self, operation* op) noexcept;
+    // True when the calling thread is one of the threads running this runtime.
+    bool (*in_runtime_thread)(void* self) noexcept;
+
+    // --- time ---------------------------------------------------------------
+    runtime_clock::time_point (*now)(void* self) noexcept;
+    // Completes with ({}, 0) no earlier than op->deadline on this clock, always
+    // from the loop and never inside timer_start, so a deadline that has already
+    // passed completes at the next turn of the loop (sleep_for(0) is a yield).
+    void (*timer_start)(void* self, timer_operation* op) noexcept;
+
+    // --- cancellation -------------------------------------------------------
+    // Asks a pending operation to complete early with errc::operation_canceled.
+    // Thread-safe. The core calls it at most once per started operation and keeps
+    // the operation alive until both complete() and cancel() have returned; an
+    // adapter must therefore tolerate cancel() for an operation it has already
+    // completed (it then does nothing). cancel() never completes the operation
+    // inside the call: the cancelled completion is delivered later from the loop,
+    // so a caller that cancels many operations in a row is never re-entered. A cancelled read must not consume bytes:
+    // either it completes with operation_canceled and the bytes stay available,
+    // or it completes normally with the bytes.
+    void (*cancel)(void* self, operation* op) noexcept;
+
+    // --- TCP ----------------------------------------------------------------
+    std::error_code (*tcp_listen)(void* self, const endpoint& local, int backlog,
+                                  socket_handle* out) noexcept;
+    void (*tcp_accept)(void* self, accept_operation* op) noexcept;
+    void (*tcp_connect)(void* self, connect_operation* op) noexcept;
+    void (*read)(void* self, io_operation* op) noexcept;
+    void (*write)(void* self, io_operation* op) noexcept;
+    std::error_code (*shutdown_write)(void* self, socket_handle s) noexcept;
+    // Releases the socket synchronously. Operations still pending on it complete
+    // with errc::operation_canceled later, from the loop (never inside close()).
+    void (*close)(void* self, socket_handle s) noexcept;
+    std::error_code (*local_endpoint)(void* self, socket_handle s, endpoint* out) noexcept;
+    std::error_code (*remote_endpoint)(void* self, socket_handle s, endpoint* out) noexcept;
+    std::error_code (*set_no_delay)(void* self, socket_handle s, bool enabled) noexcept;
+
+    // --- name resolution, blocking offload, signals ---------------------------
+    void (*resolve)(void* self, resolve_operation* op) noexcept;
+    void (*spawn_blocking)(void* self, blocking_operation* op) noexcept;
+    void (*signal_wait)(void* self, signal_operation* op) noexcept;
+
+    // --- lifecycle ----------------------------------------------------------
+    // A pointer-sized slot that belongs to the core: the adapter stores nothing
+    // there itself and returns the same address every time. The core keeps its
+    // per-runtime bookkeeping (live tasks, shutdown state) behind it.
+    void** (*core_slot)(void* self) noexcept;
+    // Runs the loop on the calling thread until stop() is called.
+    void (*run)(void* self);
+    // Thread-safe. Makes run() return; posts and new operations after stop fail.
+    void (*stop)(void* self) noexcept;
+
+    std::uint32_t capabilities;
+};
+
+// A type-erased, non-owning handle to a runtime: a vtable and the adapter object.
+struct runtime_ref {
+    const runtime_vtable* vtable = nullptr;
+    void* self = nullptr;
+
+    explicit operator bool() const noexcept { return vtable != nullptr; }
+    bool has(capability c) const noexcept { return (vtable->capabilities & c) != 0; }
+    friend bool operator==(const runtime_ref&, const runtime_ref&) = default;
+};
+
+}  // namespace interop

@@ -1,0 +1,182 @@
+// Structured concurrency: a scope owns the tasks spawned into it and cannot finish
+// before they have.
+//
+//     co_await interop::with_scope([&](interop::scope& s) -> interop::task<> {
+//         s.spawn(serve(std::move(conn)));
+//         co_return;
+//     });
+//
+// - with_scope returns only after the body and every child have finished.
+// - If a child (or the body) throws, the scope is cancelled: every other child and
+//   the body see operation_canceled at their next suspension point, and the first
+//   exception is rethrown by with_scope once everything has finished.
+// - Cancelling the task that runs with_scope cancels the scope, and so everything
+//   below it, through nested scopes too.
+#pragma once
+
+#include <atomic>
+#include <concepts>
+#include <coroutine>
+#include <exception>
+#include <mutex>
+#include <optional>
+#include <stop_token>
+#include <type_traits>
+#include <utility>
+
+#include "interop/detail/driver.hpp"
+#include "interop/detail/invoke_task.hpp"
+#include "interop/detail/run_state.hpp"
+#include "interop/task.hpp"
+#include "interop/this_task.hpp"
+
+namespace interop {
+
+class scope;
+
+namespace detail {
+driver drive_scope_child(task<void> t, scope* s);
+
+template <typename T>
+task<void> discard_value(task<T> t) {
+    (void)co_await std::move(t);
+}
+
+// Awaits a task in a given context instead of the awaiter's own.
+template <typename T>
+struct in_context_awaiter {
+    task<T> child;
+    task_context* ctx;
+    bool await_ready() const noexcept { return false; }
+    bool await_suspend(std::coroutine_handle<> parent) {
+        auto h = child.handle();
+        h.promise().set_context(ctx);
+        return h.promise().start_awaited(h, parent);
+    }
+    T await_resume() { return child.handle().promise().take_result(); }
+};
+}  // namespace detail
+
+class scope {
+public:
+    scope(const scope&) = delete;
+    scope& operator=(const scope&) = delete;
+
+    // Starts `t` as a child of this scope (its value, if any, is discarded).
+    template <typename T>
+    void spawn(task<T> t) {
+        if constexpr (std::is_void_v<T>) {
+            spawn_void(std::move(t));
+        } else {
+            spawn_void(detail::discard_value(std::move(t)));
+        }
+    }
+
+    // Calls `fn(args...)` inside the child's own frame, so captures and arguments
+    // live as long as the child.
+    template <typename F, typename... Args>
+        requires std::invocable<F, Args...>
+    void spawn(F&& fn, Args&&... args) {
+        spawn(detail::invoke_task(std::forward<F>(fn), std::forward<Args>(args)...));
+    }
+
+    // Cancels the body and every child; with_scope still waits for all of them.
+    void cancel() noexcept { source_.request_stop(); }
+    std::stop_token stop_token() const noexcept { return source_.get_token(); }
+    bool cancelled() const noexcept { return source_.stop_requested(); }
+
+private:
+    template <typename F>
+    friend auto with_scope(F body) -> std::invoke_result_t<F&, scope&>;
+    friend detail::driver detail::drive_scope_child(task<void> t, scope* s);
+
+    explicit scope(task_context* parent)
+        : context_{parent ? parent->runtime : runtime_ref{}, source_.get_token(),
+                   parent ? parent->run : nullptr} {
+        if (parent != nullptr && parent->stop_token.stop_possible()) {
+            parent_link_.emplace(parent->stop_token, detail::stop_requester{&source_});
+        }
+    }
+
+    void spawn_void(task<void> t) {
+        active_.fetch_add(1, std::memory_order_relaxed);
+        if (!detail::drive_scope_child(std::move(t), this).start(&context_)) {
+            // The runtime is shutting down: the child never runs.
+            fail(std::make_exception_ptr(
+                std::system_error(std::make_error_code(std::errc::operation_canceled),
+                                  "interop::scope::spawn after the runtime stopped")));
+            child_done();
+        }
+    }
+
+    void fail(std::exception_ptr e) noexcept {
+        {
+            std::lock_guard lock(failure_mutex_);
+            if (!failure_) failure_ = std::move(e);
+        }
+        cancel();
+    }
+
+    void child_done() noexcept {
+        if (active_.fetch_sub(1, std::memory_order_acq_rel) == 1) joiner_.resume();
+    }
+
+    struct join_awaiter {
+        scope* s;
+        bool await_ready() const noexcept { return false; }
+        bool await_suspend(std::coroutine_handle<> joiner) noexcept {
+            s->joiner_ = joiner;
+            // Drop the body's own count; the last child to finish resumes us.
+            return s->active_.fetch_sub(1, std::memory_order_acq_rel) != 1;
+        }
+        void await_resume() const noexcept {}
+    };
+    join_awaiter join() noexcept { return {this}; }
+
+    std::stop_source source_;
+    task_context context_;
+    std::optional<std::stop_callback<detail::stop_requester>> parent_link_;
+    std::atomic<std::size_t> active_{1};  // the body, plus one per running child
+    std::coroutine_handle<> joiner_{};
+    std::mutex failure_mutex_;
+    std::exception_ptr failure_;
+};
+
+namespace detail {
+inline driver drive_scope_child(task<void> t, scope* s) {
+    try {
+        co_await std::move(t);
+    } catch (...) {
+        s->fail(std::current_exception());
+    }
+    s->child_done();
+}
+}  // namespace detail
+
+// Runs `body(scope&)` and returns its result once the body and every task it
+// spawned into the scope have finished. See the top of this file.
+template <typename F>
+auto with_scope(F body) -> std::invoke_result_t<F&, scope&> {
+    using body_task = std::invoke_result_t<F&, scope&>;
+    using T = typename body_task::value_type;
+    scope s(co_await current_context());
+    std::exception_ptr body_failure;
+    std::optional<detail::stored_t<T>> result;
+    try {
+        if constexpr (std::is_void_v<T>) {
+            co_await detail::in_context_awaiter<T>{body(s), &s.context_};
+            result.emplace();
+        } else {
+            result.emplace(co_await detail::in_context_awaiter<T>{body(s), &s.context_});
+        }
+    } catch (...) {
+        body_failure = std::current_exception();
+        s.cancel();
+    }
+    co_await s.join();
+    if (body_failure) std::rethrow_exception(body_failure);
+    if (s.failure_) std::rethrow_exception(s.failure_);
+    if constexpr (!std::is_void_v<T>) co_return std::move(*result);
+}
+
+}  // namespace interop

@@ -1,0 +1,200 @@
+// Unstructured spawn: start a task that runs on its own and get a join handle.
+//
+// Scopes (scope.hpp) are the first choice; spawn is for work whose lifetime is not
+// tied to one caller. A spawned task is not cancelled with the task that spawned
+// it; it is cancelled by its handle's cancel() or when the run shuts down.
+// Destroying a join_handle detaches the task (it keeps running).
+#pragma once
+
+#include <atomic>
+#include <coroutine>
+#include <exception>
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <stop_token>
+#include <type_traits>
+#include <utility>
+#include <variant>
+
+#include "interop/detail/driver.hpp"
+#include "interop/detail/invoke_task.hpp"
+#include "interop/detail/run_state.hpp"
+#include "interop/io_result.hpp"
+#include "interop/run.hpp"
+#include "interop/task.hpp"
+
+namespace interop {
+
+namespace detail {
+
+// Shared by the driver of a spawned task and its join_handle; freed by whichever
+// lets go last.
+template <typename T>
+class join_state {
+public:
+    explicit join_state(runtime_ref rt, run_state* run) : context{rt, source.get_token(), run} {}
+
+    static void* operator new(std::size_t size) { return allocate_frame(size); }
+    static void operator delete(void* p, std::size_t size) noexcept { deallocate_frame(p, size); }
+
+    void release() noexcept {
+        if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
+    }
+
+    void cancel() noexcept {
+        if (phase_.load(std::memory_order_acquire) == finished) return;
+        cancelled_.store(true, std::memory_order_release);
+        source.request_stop();
+    }
+
+    // The driver has stored the result.
+    void finish() noexcept {
+        if (phase_.exchange(finished, std::memory_order_acq_rel) == awaited) joiner_.resume();
+    }
+
+    bool done() const noexcept { return phase_.load(std::memory_order_acquire) == finished; }
+
+    // Returns false when the result is already there.
+    bool park(std::coroutine_handle<> joiner) noexcept {
+        joiner_ = joiner;
+        return phase_.exchange(awaited, std::memory_order_acq_rel) != finished;
+    }
+
+    io_result<T> take() {
+        if (result.state.index() == 2) std::rethrow_exception(std::get<2>(result.state));
+        if (cancelled_.load(std::memory_order_acquire) || result.state.index() == 0) {
+            return std::errc::operation_canceled;
+        }
+        if constexpr (std::is_void_v<T>) {
+            return {};
+        } else {
+            return std::move(std::get<1>(result.state));
+        }
+    }
+
+    std::stop_source source;
+    task_context context;
+    std::optional<std::stop_callback<stop_requester>> shutdown_link;
+    outcome<T> result;
+
+private:
+    enum : int { running = 0, finished = 1, awaited = 2 };
+    std::atomic<int> refs_{2};
+    std::atomic<int> phase_{running};
+    std::atomic<bool> cancelled_{false};
+    std::coroutine_handle<> joiner_{};
+};
+
+template <typename T>
+void finish_spawned(void* arg) noexcept {
+    auto* st = static_cast<join_state<T>*>(arg);
+    run_state* run = st->context.run;
+    st->shutdown_link.reset();
+    st->finish();
+    st->release();
+    if (run != nullptr) run->leave();
+}
+
+}  // namespace detail
+
+template <typename T>
+class [[nodiscard]] join_handle {
+public:
+    join_handle() noexcept = default;
+    explicit join_handle(detail::join_state<T>* st) noexcept : state_(st) {}
+    join_handle(join_handle&& other) noexcept : state_(std::exchange(other.state_, nullptr)) {}
+    join_handle& operator=(join_handle other) noexcept {
+        std::swap(state_, other.state_);
+        return *this;
+    }
+    ~join_handle() {
+        if (state_) state_->release();
+    }
+
+    // Requests stop on the task. Its joiner then gets operation_canceled. A no-op
+    // once the task has finished.
+    void cancel() noexcept {
+        if (state_) state_->cancel();
+    }
+    bool done() const noexcept { return state_ && state_->done(); }
+    // Lets the task run on without a handle.
+    void detach() noexcept { join_handle{}.swap(*this); }
+    void swap(join_handle& other) noexcept { std::swap(state_, other.state_); }
+
+    struct awaiter {
+        detail::join_state<T>* st;
+        bool await_ready() const noexcept { return st->done(); }
+        bool await_suspend(std::coroutine_handle<> joiner) noexcept { return st->park(joiner); }
+        io_result<T> await_resume() { return st->take(); }
+    };
+    // The task's value, operation_canceled if it was cancelled, or its exception rethrown.
+    awaiter operator co_await() const& noexcept { return awaiter{state_}; }
+
+private:
+    detail::join_state<T>* state_ = nullptr;
+};
+
+// Starts `t` on `rt` (from any thread, including one that is not a runtime
+// thread). `rt` must be driven by interop::run. If the run is shutting down the
+// task is not started and the handle reports operation_canceled.
+template <typename T>
+join_handle<T> spawn(runtime_ref rt, task<T> t) {
+    detail::run_state* run = detail::run_state::of(rt);
+    if (run == nullptr) {
+        throw std::logic_error("interop::spawn: the runtime is not being driven by interop::run");
+    }
+    auto* st = new detail::join_state<T>(rt, run);
+    join_handle<T> handle{st};
+    if (!run->enter()) {
+        st->finish();
+        st->release();
+        return handle;
+    }
+    st->shutdown_link.emplace(run->shutdown_token(), detail::stop_requester{&st->source});
+    if (!detail::drive_into(std::move(t), &st->result, &detail::finish_spawned<T>, st)
+             .start(&st->context)) {
+        st->shutdown_link.reset();
+        st->finish();
+        st->release();
+        run->leave();
+    }
+    return handle;
+}
+
+// Same, calling `fn(args...)` inside the task's own frame so captures and
+// arguments live as long as the task.
+template <typename F, typename... Args>
+    requires std::invocable<F, Args...>
+auto spawn(runtime_ref rt, F&& fn, Args&&... args) {
+    return spawn(rt, detail::invoke_task(std::forward<F>(fn), std::forward<Args>(args)...));
+}
+
+namespace detail {
+template <typename T>
+struct spawn_awaitable {
+    task<T> t;
+    std::optional<join_handle<T>> handle;
+    bool await_ready() const noexcept { return false; }
+    template <context_promise Promise>
+    bool await_suspend(std::coroutine_handle<Promise> awaiter) {
+        handle.emplace(interop::spawn(runtime_of(awaiter, "interop::spawn"), std::move(t)));
+        return false;
+    }
+    join_handle<T> await_resume() noexcept { return std::move(*handle); }
+};
+}  // namespace detail
+
+// `auto handle = co_await interop::spawn(work());` on the current task's runtime.
+template <typename T>
+detail::spawn_awaitable<T> spawn(task<T> t) {
+    return {std::move(t), std::nullopt};
+}
+
+template <typename F, typename... Args>
+    requires std::invocable<F, Args...>
+auto spawn(F&& fn, Args&&... args) {
+    return spawn(detail::invoke_task(std::forward<F>(fn), std::forward<Args>(args)...));
+}
+
+}  // namespace interop
