@@ -42,18 +42,20 @@ task<void> discard_value(task<T> t) {
     (void)co_await std::move(t);
 }
 
-// Awaits a task in a given context instead of the awaiter's own.
+// Awaits a task in a given context instead of the awaiter's own. It does not own
+// the task: the caller keeps it in a named variable, because GCC 12 destroys a
+// temporary awaiter that owns resources twice when it is built in the operand of
+// co_await.
 template <typename T>
 struct in_context_awaiter {
-    task<T> child;
+    typename task<T>::handle_type child;
     task_context* ctx;
     bool await_ready() const noexcept { return false; }
     bool await_suspend(std::coroutine_handle<> parent) {
-        auto h = child.handle();
-        h.promise().set_context(ctx);
-        return h.promise().start_awaited(h, parent);
+        child.promise().set_context(ctx);
+        return child.promise().start_awaited(child, parent);
     }
-    T await_resume() { return child.handle().promise().take_result(); }
+    T await_resume() { return child.promise().take_result(); }
 };
 }  // namespace detail
 
@@ -163,11 +165,12 @@ auto with_scope(F body) -> std::invoke_result_t<F&, scope&> {
     std::exception_ptr body_failure;
     std::optional<detail::stored_t<T>> result;
     try {
+        body_task running = body(s);
         if constexpr (std::is_void_v<T>) {
-            co_await detail::in_context_awaiter<T>{body(s), &s.context_};
+            co_await detail::in_context_awaiter<T>{running.handle(), &s.context_};
             result.emplace();
         } else {
-            result.emplace(co_await detail::in_context_awaiter<T>{body(s), &s.context_});
+            result.emplace(co_await detail::in_context_awaiter<T>{running.handle(), &s.context_});
         }
     } catch (...) {
         body_failure = std::current_exception();
