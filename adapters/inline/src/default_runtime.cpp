@@ -1,5 +1,5 @@
 // Makes the inline runtime the one interop::run() uses.
-#include "default_runtime_decl.hpp"
+#include "interop/default_runtime.hpp"
 #include "interop/inline_runtime.hpp"
 
 namespace interop::detail {

@@ -9,6 +9,7 @@
 #include <type_traits>
 #include <variant>
 
+#include "interop/default_runtime.hpp"
 #include "interop/detail/driver.hpp"
 #include "interop/detail/run_state.hpp"
 #include "interop/task.hpp"
@@ -16,14 +17,6 @@
 namespace interop {
 
 namespace detail {
-
-// A runtime created for interop::run(task): the adapter chosen with
-// INTEROP_RUNTIME provides make_default_runtime() in the interop::runtime target.
-struct owned_runtime {
-    runtime_ref ref;
-    void (*destroy)(void* self) noexcept;
-};
-owned_runtime make_default_runtime();
 
 template <typename T>
 using stored_t = std::conditional_t<std::is_void_v<T>, std::monostate, T>;

@@ -19,6 +19,7 @@
 
 #include "interop/detail/driver.hpp"
 #include "interop/detail/invoke_task.hpp"
+#include "interop/detail/resume_on.hpp"
 #include "interop/detail/run_state.hpp"
 #include "interop/io_result.hpp"
 #include "interop/run.hpp"
@@ -48,15 +49,15 @@ public:
         source.request_stop();
     }
 
-    // The driver has stored the result.
+    // The driver has stored the result. The joiner continues on its own runtime.
     void finish() noexcept {
-        if (phase_.exchange(finished, std::memory_order_acq_rel) == awaited) joiner_.resume();
+        if (phase_.exchange(finished, std::memory_order_acq_rel) == awaited) joiner_->resume();
     }
 
     bool done() const noexcept { return phase_.load(std::memory_order_acquire) == finished; }
 
     // Returns false when the result is already there.
-    bool park(std::coroutine_handle<> joiner) noexcept {
+    bool park(remote_waiter* joiner) noexcept {
         joiner_ = joiner;
         return phase_.exchange(awaited, std::memory_order_acq_rel) != finished;
     }
@@ -83,7 +84,7 @@ private:
     std::atomic<int> refs_{2};
     std::atomic<int> phase_{running};
     std::atomic<bool> cancelled_{false};
-    std::coroutine_handle<> joiner_{};
+    remote_waiter* joiner_ = nullptr;
 };
 
 template <typename T>
@@ -124,12 +125,17 @@ public:
 
     struct awaiter {
         detail::join_state<T>* st;
+        detail::remote_waiter joiner{};
         bool await_ready() const noexcept { return st->done(); }
-        bool await_suspend(std::coroutine_handle<> joiner) noexcept { return st->park(joiner); }
+        template <typename Promise>
+        bool await_suspend(std::coroutine_handle<Promise> h) noexcept {
+            joiner.capture(h);
+            return st->park(&joiner);
+        }
         io_result<T> await_resume() { return st->take(); }
     };
     // The task's value, operation_canceled if it was cancelled, or its exception rethrown.
-    awaiter operator co_await() const& noexcept { return awaiter{state_}; }
+    awaiter operator co_await() const& noexcept { return awaiter{state_, {}}; }
 
 private:
     detail::join_state<T>* state_ = nullptr;

@@ -1,0 +1,20 @@
+// The hook through which interop::run(task) gets the runtime chosen at build time.
+//
+// The interop::runtime target defines make_default_runtime() with the adapter that
+// INTEROP_RUNTIME names (adapters/<name>/src/default_runtime.cpp). Like the rest of
+// the primitive interface, this header is all an adapter needs to see.
+#pragma once
+
+#include "interop/runtime_interface.hpp"
+
+namespace interop::detail {
+
+// A runtime created on the heap, with the function that destroys it (called with ref.self).
+struct owned_runtime {
+    runtime_ref ref;
+    void (*destroy)(void* self) noexcept;
+};
+
+owned_runtime make_default_runtime();
+
+}  // namespace interop::detail
