@@ -1,7 +1,6 @@
 // The executor: run(), stop(), post(), cancel(), and the registry of pending operations.
 #include "loop.hpp"
 
-#include <cerrno>
 #include <stdexcept>
 
 #include "signal_hub.hpp"

@@ -5,7 +5,8 @@
 //      so every ready item runs once before any runs twice),
 //   2. polls the sockets, the wake-up descriptor and the signal pipe, with a timeout
 //      of zero if more work is ready, else until the earliest timer,
-//   3. collects what other threads left in the inbox, and
+//   3. collects what other threads left in the inbox (posts, cancel requests,
+//      finished background jobs) and delivers raised signals, and
 //   4. fires the timers that are due.
 // Steps 2-4 never call into the core: they only move operations into the ready queue,
 // so user code runs from exactly one place, step 1.
@@ -24,6 +25,11 @@
 //   loop_tcp.cpp          sockets and readiness
 //   loop_background.cpp   resolve and spawn_blocking on the worker pool
 //   loop_signals.cpp      signal_wait
+// and the pieces it is built from, one per file: timer_heap, socket_table (with
+// wait_list), socket_calls, wakeup, worker_pool (with resolver) and signal_hub.
+//
+// The primitives are noexcept; running out of memory inside one terminates the
+// program, as it does in most runtimes.
 #pragma once
 
 #include <atomic>

@@ -46,13 +46,17 @@ void wakeup::notify() noexcept {
 }
 
 void wakeup::clear() noexcept {
-    notified_.store(false);
     std::uint64_t sink[16];
     for (;;) {
         const auto got = ::read(read_fd_, sink, sizeof sink);
         if (got > 0 || (got < 0 && errno == EINTR)) continue;
         break;  // EAGAIN: drained
     }
+    // Only now: clearing the flag before draining could swallow the byte of a notify()
+    // that ran in between, leaving the flag set with nothing to read, and every later
+    // notify() would then skip its write. A notify() that finds the flag still set
+    // here is safe: its work was queued before, and the caller looks at the queue next.
+    notified_.store(false);
 }
 
 }  // namespace interop::inline_detail

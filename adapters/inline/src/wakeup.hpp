@@ -22,8 +22,8 @@ public:
     // Thread-safe.
     void notify() noexcept;
 
-    // Loop thread: consumes the pending notification. Call it before looking at what
-    // the notifiers left behind, so that anything they add afterwards notifies anew.
+    // Loop thread: consumes pending notifications. Call it before looking at what
+    // the notifiers left behind: whatever they add after that notifies anew.
     void clear() noexcept;
 
 private:

@@ -36,6 +36,11 @@ public:
     }
     // True when the operation failed with exactly this condition.
     bool is(std::errc e) const noexcept { return error() == std::make_error_code(e); }
+    template <typename E>
+        requires std::is_error_code_enum_v<E>
+    bool is(E e) const noexcept {
+        return error() == make_error_code(e);
+    }
 
     T& value() & { check(); return std::get<0>(state_); }
     const T& value() const& { check(); return std::get<0>(state_); }
@@ -72,6 +77,11 @@ public:
     explicit operator bool() const noexcept { return has_value(); }
     std::error_code error() const noexcept { return error_; }
     bool is(std::errc e) const noexcept { return error_ == std::make_error_code(e); }
+    template <typename E>
+        requires std::is_error_code_enum_v<E>
+    bool is(E e) const noexcept {
+        return error_ == make_error_code(e);
+    }
     void value() const {
         if (error_) throw io_error(error_);
     }

@@ -11,9 +11,11 @@
 
 namespace interop::detail {
 
+// The frame invokes the callable once, so the arguments are handed over as
+// rvalues (move-only arguments such as a channel end work).
 template <typename F, typename... Args>
-auto invoke_task(F fn, Args... args) -> std::invoke_result_t<F&, Args&...> {
-    co_return co_await std::invoke(fn, args...);
+auto invoke_task(F fn, Args... args) -> std::invoke_result_t<F&&, Args&&...> {
+    co_return co_await std::invoke(std::move(fn), std::move(args)...);
 }
 
 }  // namespace interop::detail

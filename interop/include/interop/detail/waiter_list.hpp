@@ -1,0 +1,166 @@
+// The waiting room of a sync primitive or channel: an intrusive FIFO of suspended
+// coroutines, and an awaitable base that parks a coroutine in it with cancellation.
+//
+// Every list belongs to a primitive that guards it with its own std::mutex. Wakers
+// (unlock, release, send, ...) decide under that mutex, then resume the waiter by a
+// post to the waiter's runtime, never inline: so a wake never re-enters the waker,
+// a chain of hand-offs cannot grow the stack, and a waiter on another runtime
+// continues on its own thread.
+//
+// Cancellation: while parked, a stop request on the waiting task unlinks the node
+// under the primitive's mutex and resumes the waiter with `cancelled`. Whoever
+// unlinks the node first decides its outcome, so a waiter that was granted a permit,
+// a lock or an item never also reports cancellation, and a cancelled waiter never
+// holds anything.
+#pragma once
+
+#include <coroutine>
+#include <mutex>
+#include <optional>
+#include <stop_token>
+
+#include "interop/context.hpp"
+#include "interop/detail/resume_on.hpp"
+
+namespace interop::detail {
+
+enum class wait_outcome : unsigned char { pending, granted, cancelled, closed };
+
+struct waiter_node {
+    waiter_node* prev = nullptr;
+    waiter_node* next = nullptr;
+    bool linked = false;
+    wait_outcome outcome = wait_outcome::pending;
+    remote_waiter wake{};
+    void* payload = nullptr;  // per primitive: where an item goes, what a send offers
+
+    // Posts the resumption; after this the node may be gone at any moment.
+    void resume_posted() noexcept {
+        runtime_ref rt = wake.runtime;
+        if (rt) {
+            wake.op.coroutine = wake.handle;
+            if (rt.vtable->post(rt.self, &wake.op)) return;
+        }
+        wake.handle.resume();
+    }
+};
+
+class waiter_list {
+public:
+    bool empty() const noexcept { return head_ == nullptr; }
+    waiter_node* front() const noexcept { return head_; }
+
+    void push_back(waiter_node* n) noexcept {
+        n->prev = tail_;
+        n->next = nullptr;
+        if (tail_ != nullptr) {
+            tail_->next = n;
+        } else {
+            head_ = n;
+        }
+        tail_ = n;
+        n->linked = true;
+    }
+    void remove(waiter_node* n) noexcept {
+        if (n->prev != nullptr) {
+            n->prev->next = n->next;
+        } else {
+            head_ = n->next;
+        }
+        if (n->next != nullptr) {
+            n->next->prev = n->prev;
+        } else {
+            tail_ = n->prev;
+        }
+        n->prev = n->next = nullptr;
+        n->linked = false;
+    }
+    waiter_node* pop_front() noexcept {
+        waiter_node* n = head_;
+        if (n != nullptr) remove(n);
+        return n;
+    }
+
+private:
+    waiter_node* head_ = nullptr;
+    waiter_node* tail_ = nullptr;
+};
+
+// Decides a parked waiter's outcome (under the primitive's mutex) and unlinks it;
+// the caller resumes it with resume_posted() after unlocking.
+inline waiter_node* settle(waiter_list& list, waiter_node* n, wait_outcome outcome) noexcept {
+    list.remove(n);
+    n->outcome = outcome;
+    return n;
+}
+
+// Base of awaitables that may park in a waiter_list. Derived provides, all called
+// with `mutex()` held:
+//   std::mutex& mutex();
+//   waiter_list& list();
+//   bool try_now();                  // completes at once (sets node.outcome) or returns false
+//   void on_cancel_locked();         // optional: undo what parking counted
+// and reads node.outcome in its await_resume after calling finish().
+template <typename Derived>
+class parking_awaitable {
+public:
+    parking_awaitable() = default;
+    // Moving is allowed only before the awaitable is awaited (so it can be handed to
+    // a combinator such as timeout()); there is no waiting state to move yet.
+    parking_awaitable(parking_awaitable&&) noexcept {}
+    parking_awaitable(const parking_awaitable&) = delete;
+    parking_awaitable& operator=(const parking_awaitable&) = delete;
+
+    bool await_ready() const noexcept { return false; }
+
+    template <typename Promise>
+    bool await_suspend(std::coroutine_handle<Promise> h) {
+        Derived& self = static_cast<Derived&>(*this);
+        std::stop_token token;
+        if constexpr (context_promise<Promise>) {
+            if (task_context* ctx = h.promise().context()) token = ctx->stop_token;
+        }
+        node.wake.capture(h);
+        // Registered before the node is linked, so nothing touches this frame after
+        // the unlock below: once linked, a waker on another thread may resume it.
+        if (token.stop_possible()) on_stop_.emplace(token, canceller{this});
+        std::lock_guard lock(self.mutex());
+        if (cancelled_early_) {
+            node.outcome = wait_outcome::cancelled;
+            return false;
+        }
+        if (self.try_now()) return false;
+        self.list().push_back(&node);
+        return true;
+    }
+
+protected:
+    // First thing in the derived await_resume.
+    void finish() noexcept { on_stop_.reset(); }
+
+    waiter_node node;
+
+private:
+    struct canceller {
+        parking_awaitable* self;
+        void operator()() const noexcept {
+            Derived& d = static_cast<Derived&>(*self);
+            waiter_node* to_resume = nullptr;
+            {
+                std::lock_guard lock(d.mutex());
+                if (self->node.linked) {
+                    to_resume = settle(d.list(), &self->node, wait_outcome::cancelled);
+                    if constexpr (requires { d.on_cancel_locked(); }) d.on_cancel_locked();
+                } else if (self->node.outcome == wait_outcome::pending) {
+                    self->cancelled_early_ = true;  // not parked yet
+                }
+            }
+            if (to_resume != nullptr) to_resume->resume_posted();
+        }
+    };
+
+    bool cancelled_early_ = false;
+    std::optional<std::stop_callback<canceller>> on_stop_;
+};
+
+}  // namespace interop::detail

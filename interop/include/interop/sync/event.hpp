@@ -1,0 +1,67 @@
+// A manual-reset event: wait() suspends until set() is called; once set, waits
+// complete at once until reset(). set() wakes every waiter. Safe across threads and
+// runtimes; a cancelled wait completes with operation_canceled.
+#pragma once
+
+#include <mutex>
+
+#include "interop/detail/waiter_list.hpp"
+#include "interop/io_result.hpp"
+
+namespace interop {
+
+class event {
+public:
+    explicit event(bool initially_set = false) noexcept : set_(initially_set) {}
+    event(const event&) = delete;
+    event& operator=(const event&) = delete;
+
+    class wait_awaitable : public detail::parking_awaitable<wait_awaitable> {
+    public:
+        explicit wait_awaitable(event* e) noexcept : e_(e) {}
+        std::mutex& mutex() noexcept { return e_->mutex_; }
+        detail::waiter_list& list() noexcept { return e_->waiters_; }
+        bool try_now() noexcept {
+            if (!e_->set_) return false;
+            node.outcome = detail::wait_outcome::granted;
+            return true;
+        }
+        io_result<void> await_resume() noexcept {
+            finish();
+            if (node.outcome != detail::wait_outcome::granted) return std::errc::operation_canceled;
+            return {};
+        }
+
+    private:
+        event* e_;
+    };
+
+    [[nodiscard]] wait_awaitable wait() noexcept { return wait_awaitable{this}; }
+
+    void set() noexcept {
+        detail::waiter_list woken;
+        {
+            std::lock_guard lock(mutex_);
+            set_ = true;
+            while (!waiters_.empty()) {
+                woken.push_back(detail::settle(waiters_, waiters_.front(), detail::wait_outcome::granted));
+            }
+        }
+        while (detail::waiter_node* n = woken.pop_front()) n->resume_posted();
+    }
+    void reset() noexcept {
+        std::lock_guard lock(mutex_);
+        set_ = false;
+    }
+    bool is_set() const noexcept {
+        std::lock_guard lock(mutex_);
+        return set_;
+    }
+
+private:
+    mutable std::mutex mutex_;
+    bool set_;
+    detail::waiter_list waiters_;
+};
+
+}  // namespace interop

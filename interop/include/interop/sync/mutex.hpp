@@ -1,0 +1,96 @@
+// An async mutex: waiting for the lock suspends the task instead of blocking the
+// thread. Safe across threads and runtimes.
+//
+//     auto guard = co_await m.lock();   // io_result<async_mutex::guard>
+//     if (!guard) co_return;            // cancelled while waiting: the lock is not held
+//
+// Fairness: strictly first come, first served. Unlocking hands the lock directly to
+// the longest waiter, so a task that unlocks and locks again cannot barge ahead.
+#pragma once
+
+#include <mutex>
+#include <optional>
+#include <utility>
+
+#include "interop/detail/waiter_list.hpp"
+#include "interop/io_result.hpp"
+
+namespace interop {
+
+class async_mutex {
+public:
+    async_mutex() noexcept = default;
+    async_mutex(const async_mutex&) = delete;
+    async_mutex& operator=(const async_mutex&) = delete;
+
+    class [[nodiscard]] guard {
+    public:
+        guard() noexcept = default;
+        guard(guard&& other) noexcept : owner_(std::exchange(other.owner_, nullptr)) {}
+        guard& operator=(guard other) noexcept {
+            std::swap(owner_, other.owner_);
+            return *this;
+        }
+        ~guard() { unlock(); }
+        void unlock() noexcept {
+            if (owner_ != nullptr) std::exchange(owner_, nullptr)->unlock();
+        }
+        bool owns_lock() const noexcept { return owner_ != nullptr; }
+
+    private:
+        friend class async_mutex;
+        explicit guard(async_mutex* owner) noexcept : owner_(owner) {}
+        async_mutex* owner_ = nullptr;
+    };
+
+    class lock_awaitable : public detail::parking_awaitable<lock_awaitable> {
+    public:
+        explicit lock_awaitable(async_mutex* m) noexcept : m_(m) {}
+        std::mutex& mutex() noexcept { return m_->state_mutex_; }
+        detail::waiter_list& list() noexcept { return m_->waiters_; }
+        bool try_now() noexcept {
+            if (m_->locked_) return false;
+            m_->locked_ = true;
+            node.outcome = detail::wait_outcome::granted;
+            return true;
+        }
+        io_result<guard> await_resume() noexcept {
+            finish();
+            if (node.outcome != detail::wait_outcome::granted) return std::errc::operation_canceled;
+            return guard{m_};
+        }
+
+    private:
+        async_mutex* m_;
+    };
+
+    [[nodiscard]] lock_awaitable lock() noexcept { return lock_awaitable{this}; }
+
+    std::optional<guard> try_lock() noexcept {
+        std::lock_guard lock(state_mutex_);
+        if (locked_) return std::nullopt;
+        locked_ = true;
+        return guard{this};
+    }
+
+private:
+    void unlock() noexcept {
+        detail::waiter_node* next = nullptr;
+        {
+            std::lock_guard lock(state_mutex_);
+            if (waiters_.empty()) {
+                locked_ = false;
+            } else {
+                // Ownership passes straight to the next waiter; locked_ stays true.
+                next = detail::settle(waiters_, waiters_.front(), detail::wait_outcome::granted);
+            }
+        }
+        if (next != nullptr) next->resume_posted();
+    }
+
+    std::mutex state_mutex_;
+    bool locked_ = false;
+    detail::waiter_list waiters_;
+};
+
+}  // namespace interop
