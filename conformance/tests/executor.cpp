@@ -5,6 +5,7 @@
 #include <thread>
 #include <vector>
 
+#include "interop/channels.hpp"
 #include "interop/conformance/suite.hpp"
 
 using namespace interop;
@@ -215,4 +216,56 @@ TEST_CASE("executor: detaching a handle lets the task run to completion") {
         while (!done.load()) (void)co_await yield_now();
     });
     CHECK(done.load());
+}
+
+TEST_CASE("executor: a task whose reads always complete at once still lets other tasks run") {
+    conf::run([]() -> task<void> {
+        auto listener = co_await tcp_listener::bind(conf::loopback_v4());
+        auto client = co_await tcp_stream::connect(listener->local_endpoint().value());
+        auto server = co_await listener->accept();
+        REQUIRE(server.has_value());
+        const std::vector<std::byte> data(4096, std::byte{1});
+        (void)co_await write_all(*client, data);
+        (void)co_await sleep_for(5ms);  // all of it is waiting in the socket now
+        bool reader_done = false;
+        int other_turns_during_read = 0;
+        co_await with_scope([&](scope& s) -> task<void> {
+            s.spawn([](tcp_stream* srv, bool* done) -> task<void> {
+                std::byte one[1];
+                for (int i = 0; i < 4096; ++i) (void)co_await srv->read(one);  // each completes at once
+                *done = true;
+            }, &*server, &reader_done);
+            s.spawn([](bool* done, int* turns) -> task<void> {
+                while (!*done) {
+                    ++*turns;
+                    (void)co_await yield_now();
+                }
+            }, &reader_done, &other_turns_during_read);
+            co_return;
+        });
+        CHECK(other_turns_during_read > 1);
+    });
+}
+
+TEST_CASE("executor: a receiver that always finds an item still lets other tasks run") {
+    conf::run([]() -> task<void> {
+        auto [tx, rx] = mpsc::unbounded<int>();
+        for (int i = 0; i < 5000; ++i) (void)tx.try_send(i);
+        bool consumer_done = false;
+        int other_turns = 0;
+        co_await with_scope([&](scope& s) -> task<void> {
+            s.spawn([](mpsc::receiver<int>* in, bool* done) -> task<void> {
+                for (int i = 0; i < 5000; ++i) (void)co_await in->recv();
+                *done = true;
+            }, &rx, &consumer_done);
+            s.spawn([](bool* done, int* turns) -> task<void> {
+                while (!*done) {
+                    ++*turns;
+                    (void)co_await yield_now();
+                }
+            }, &consumer_done, &other_turns);
+            co_return;
+        });
+        CHECK(other_turns > 1);
+    });
 }

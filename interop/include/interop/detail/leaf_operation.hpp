@@ -20,6 +20,8 @@
 #include <system_error>
 
 #include "interop/context.hpp"
+#include "interop/detail/coop_budget.hpp"
+#include "interop/detail/driver.hpp"
 #include "interop/runtime_interface.hpp"
 
 namespace interop::detail {
@@ -32,7 +34,7 @@ public:
     leaf_operation() noexcept : Op(&leaf_operation::on_complete) {}
     // Moving is allowed only before the operation starts (so an operation can be
     // handed to a combinator such as timeout()); there is no state to move yet.
-    leaf_operation(leaf_operation&&) noexcept : Op(&leaf_operation::on_complete) {}
+    leaf_operation(leaf_operation&&) noexcept : Op(&leaf_operation::on_complete), yield_() {}
     leaf_operation(const leaf_operation&) = delete;
     leaf_operation& operator=(const leaf_operation&) = delete;
     leaf_operation& operator=(leaf_operation&&) = delete;
@@ -50,9 +52,13 @@ public:
         }
         awaiter_ = awaiter;
         static_cast<Derived*>(this)->start(runtime_);
-        if (state_.load(std::memory_order_acquire) == done) return false;
+        if (state_.load(std::memory_order_acquire) == done) return yield_if_over_budget(ctx);
         if (ctx->stop_token.stop_possible()) on_stop_.emplace(ctx->stop_token, canceller{this});
-        return state_.exchange(suspended, std::memory_order_acq_rel) != done;
+        if (state_.exchange(suspended, std::memory_order_acq_rel) == done) {
+            return yield_if_over_budget(ctx);
+        }
+        coop_refill();
+        return true;
     }
 
 protected:
@@ -68,6 +74,13 @@ protected:
 
 private:
     enum : int { starting = 0, done = 1, suspended = 2 };
+
+    // The operation completed inline; see coop_budget.hpp.
+    bool yield_if_over_budget(task_context* ctx) noexcept {
+        if (!coop_spend()) return false;
+        yield_.coroutine = awaiter_;
+        return ctx->runtime.vtable->post(ctx->runtime.self, &yield_);
+    }
 
     struct canceller {
         leaf_operation* self;
@@ -91,6 +104,7 @@ private:
     std::error_code error_{};
     std::size_t transferred_ = 0;
     std::optional<std::stop_callback<canceller>> on_stop_;
+    resume_operation yield_;
 };
 
 }  // namespace interop::detail

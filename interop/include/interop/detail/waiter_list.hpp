@@ -20,6 +20,7 @@
 #include <stop_token>
 
 #include "interop/context.hpp"
+#include "interop/detail/coop_budget.hpp"
 #include "interop/detail/resume_on.hpp"
 
 namespace interop::detail {
@@ -129,8 +130,9 @@ public:
             node.outcome = wait_outcome::cancelled;
             return false;
         }
-        if (self.try_now()) return false;
+        if (self.try_now()) return yield_if_over_budget();
         self.list().push_back(&node);
+        coop_refill();
         return true;
     }
 
@@ -141,6 +143,14 @@ protected:
     waiter_node node;
 
 private:
+    // Completed at once; see coop_budget.hpp. The node is not linked, so its
+    // resume operation is free to carry the yield.
+    bool yield_if_over_budget() noexcept {
+        if (!coop_spend() || !node.wake.runtime) return false;
+        node.wake.op.coroutine = node.wake.handle;
+        return node.wake.runtime.vtable->post(node.wake.runtime.self, &node.wake.op);
+    }
+
     struct canceller {
         parking_awaitable* self;
         void operator()() const noexcept {
