@@ -1,6 +1,8 @@
 // Everything in interop's core, for programs that do not mind the compile time.
 #pragma once
 
+#include "interop/blocking.hpp"
+#include "interop/channels.hpp"
 #include "interop/combinators.hpp"
 #include "interop/concepts.hpp"
 #include "interop/context.hpp"
@@ -12,8 +14,10 @@
 #include "interop/io_result.hpp"
 #include "interop/iterators.hpp"
 #include "interop/net.hpp"
+#include "interop/resolve.hpp"
 #include "interop/run.hpp"
 #include "interop/scope.hpp"
+#include "interop/signal.hpp"
 #include "interop/spawn.hpp"
 #include "interop/task.hpp"
 #include "interop/this_task.hpp"
