@@ -27,4 +27,17 @@ else
     "$client" --port "$port" >/dev/null
 fi
 wait "$pid"
-echo "echo example: ok on port $port"
+
+# Graceful shutdown: a server without a connection limit stops on SIGINT with status 0.
+"$server" --port 0 >"$out" &
+pid=$!
+for _ in $(seq 100); do
+    grep -q '^listening on' "$out" && break
+    sleep 0.05
+done
+kill -INT "$pid"
+status=0
+timeout 10 tail --pid="$pid" -f /dev/null || { echo "server ignored SIGINT"; exit 1; }
+wait "$pid" || status=$?
+[ "$status" -eq 0 ] || { echo "server exited with $status after SIGINT"; exit 1; }
+echo "echo example: ok on port $port, and stopped cleanly on SIGINT"

@@ -3,10 +3,15 @@
 //   interop-echo-server --port 7000            # then: nc 127.0.0.1 7000
 //   interop-echo-server --address ::1 --port 0 --connections 1
 #include <CLI/CLI.hpp>
+#include <csignal>
 #include <cstdio>
 #include <string>
 
 #include "echo_service.hpp"
+
+namespace {
+interop::task<void> wait_for(int signal_number) { (void)co_await interop::signal(signal_number); }
+}  // namespace
 
 int main(int argc, char** argv) {
     CLI::App app{"Echo server written against interop only; the runtime is chosen at build time."};
@@ -33,7 +38,14 @@ int main(int argc, char** argv) {
         }
         std::printf("listening on %s\n", listener->local_endpoint()->to_string().c_str());
         std::fflush(stdout);
-        co_await echo::serve(*listener, limit);
+        // Serve until the connection limit is reached or SIGINT/SIGTERM arrives;
+        // whichever comes first cancels the other, and open connections are
+        // cancelled and joined before the program exits.
+        auto serving = echo::serve(*listener, limit);
+        auto stop_signal = [](int a, int b) -> interop::task<void> {
+            (void)co_await interop::race(wait_for(a), wait_for(b));
+        }(SIGINT, SIGTERM);
+        co_await interop::when_any(std::move(serving), std::move(stop_signal));
         co_return 0;
     }(interop::endpoint{*ip, port}, connections));
 }
