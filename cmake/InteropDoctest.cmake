@@ -6,6 +6,10 @@
 #       [TIMEOUT <seconds>]        per test case; a hang fails instead of stalling ctest
 #       [WORKING_DIRECTORY <dir>]  defaults to the current binary directory
 #       [SKIP_REGEX <regex>]       output that marks a test as skipped (not applicable)
+#       [SKIP_RETURN_CODE <code>]  exit status that marks a test as skipped
+#       [EXACT_OPTION <option>]    select each test case with "<option><name>" (an
+#                                  option of the executable that takes the exact name)
+#                                  instead of doctest's wildcard --test-case filter
 #       [EXTRA_ARGS <arg>...])     passed to every run of the executable
 #
 # After each build of <target>, the executable lists its test cases
@@ -32,7 +36,7 @@ function(_interop_bracket out value)
 endfunction()
 
 function(interop_discover_doctest_tests target)
-    cmake_parse_arguments(PARSE_ARGV 1 arg "" "PREFIX;TIMEOUT;WORKING_DIRECTORY;SKIP_REGEX"
+    cmake_parse_arguments(PARSE_ARGV 1 arg "" "PREFIX;TIMEOUT;WORKING_DIRECTORY;SKIP_REGEX;SKIP_RETURN_CODE;EXACT_OPTION"
         "LABELS;EXTRA_ARGS")
     if(arg_UNPARSED_ARGUMENTS)
         message(FATAL_ERROR
@@ -52,7 +56,8 @@ function(interop_discover_doctest_tests target)
     foreach(pair IN ITEMS
             "prefix;arg_PREFIX" "labels;arg_LABELS" "timeout;arg_TIMEOUT"
             "working_directory;arg_WORKING_DIRECTORY" "extra_args;arg_EXTRA_ARGS"
-            "skip_regex;arg_SKIP_REGEX" "emulator;emulator")
+            "skip_regex;arg_SKIP_REGEX" "skip_return_code;arg_SKIP_RETURN_CODE"
+            "exact_option;arg_EXACT_OPTION" "emulator;emulator")
         list(GET pair 0 name)
         list(GET pair 1 var)
         _interop_bracket(quoted "${${var}}")

@@ -56,6 +56,9 @@ if(skip_regex)
     _interop_bracket(skip_q "${skip_regex}")
     string(APPEND properties " SKIP_REGULAR_EXPRESSION ${skip_q}")
 endif()
+if(NOT skip_return_code STREQUAL "")
+    string(APPEND properties " SKIP_RETURN_CODE ${skip_return_code}")
+endif()
 
 # The listing is a "[doctest] listing all test case names" note, a rule of '=', one name a
 # line, and another rule. Anything the program prints around it is ignored. Walk it as a
@@ -95,10 +98,15 @@ while(NOT listing STREQUAL "")
         continue()
     endif()
 
-    # In --test-case, ',' separates filters; a literal comma is written '\,'.
-    string(REPLACE "," "\\," filter "${line}")
+    if(exact_option)
+        # The executable selects the test case by its exact name.
+        _interop_bracket(filter_arg "${exact_option}${line}")
+    else()
+        # In --test-case, ',' separates filters; a literal comma is written '\,'.
+        string(REPLACE "," "\\," filter "${line}")
+        _interop_bracket(filter_arg "--test-case=${filter}")
+    endif()
     _interop_bracket(name "${prefix}${line}")
-    _interop_bracket(filter_arg "--test-case=${filter}")
     string(APPEND script
         "add_test(${name}${emu} ${exe} ${filter_arg}${extra})\n"
         "set_tests_properties(${name} PROPERTIES ${properties})\n")

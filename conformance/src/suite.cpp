@@ -4,8 +4,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
-#include <set>
 #include <thread>
+
+#include "recorder.hpp"
 
 namespace interop::conformance {
 
@@ -14,28 +15,53 @@ const backend& current_backend() {
     return b;
 }
 
-namespace {
-std::mutex na_mutex;
-std::set<std::string>& not_applicable() {
-    static std::set<std::string> tests;
-    return tests;
+std::string current_test_name() { return detail::recorder::instance().current_test(); }
+
+std::vector<std::string> capability_names(std::uint32_t capabilities) {
+    static constexpr struct {
+        capability bit;
+        const char* name;
+    } known[] = {
+        {cap_multi_threaded, "cap_multi_threaded"}, {cap_virtual_time, "cap_virtual_time"},
+        {cap_ipv6, "cap_ipv6"},                     {cap_resolve, "cap_resolve"},
+        {cap_blocking_offload, "cap_blocking_offload"}, {cap_signals, "cap_signals"},
+    };
+    std::vector<std::string> names;
+    std::uint32_t rest = capabilities;
+    for (const auto& k : known) {
+        if ((capabilities & k.bit) != 0) names.emplace_back(k.name);
+        rest &= ~static_cast<std::uint32_t>(k.bit);
+    }
+    for (unsigned bit = 0; bit < 32; ++bit) {
+        if ((rest & (1u << bit)) != 0) names.push_back("bit" + std::to_string(bit));
+    }
+    return names;
 }
-}  // namespace
 
 bool has_capability(capability c, const char* capability_name) {
     if ((current_backend().capabilities & c) != 0) return true;
-    const std::string test = current_test_name();
-    {
-        std::lock_guard lock(na_mutex);
-        not_applicable().insert(test + "  [n/a: " + capability_name + "]");
-    }
-    MESSAGE("n/a on backend '" << current_backend().name << "': needs " << capability_name);
+    detail::recorder::instance().not_applicable(capability_name);
+    // doctest prints a const char* as a pointer: hand it strings.
+    MESSAGE("n/a on backend '" << std::string(current_backend().name) << "': needs "
+                               << std::string(capability_name));
     return false;
 }
 
+bool is_single_threaded() {
+    if ((current_backend().capabilities & cap_multi_threaded) == 0) return true;
+    detail::recorder::instance().not_applicable("single-threaded scheduling");
+    MESSAGE("n/a on backend '" << std::string(current_backend().name)
+                               << "': the behaviour is defined for one runtime thread");
+    return false;
+}
+
+// One line per n/a test case, for people and for ctest's skip pattern.
 void print_not_applicable() {
-    std::lock_guard lock(na_mutex);
-    for (const auto& t : not_applicable()) std::printf("n/a (capability): %s\n", t.c_str());
+    for (const detail::test_outcome& o : detail::recorder::instance().finished()) {
+        if (o.result != detail::verdict::not_applicable) continue;
+        std::printf("n/a (capability): %s  [needs %s]\n", o.name.c_str(),
+                    o.missing_capability.c_str());
+    }
 }
 
 struct hang_guard::state {

@@ -1,5 +1,6 @@
 // Cancellation: stop requests flow down, pending operations complete with
 // operation_canceled, and nothing is lost or orphaned.
+#include <atomic>
 #include <stdexcept>
 #include <vector>
 
@@ -102,20 +103,20 @@ TEST_CASE("cancellation: a cancellation request is observed at the task's next s
 }
 
 TEST_CASE("cancellation: leaving a scope waits for every child") {
-    int finished = 0;
+    std::atomic<int> finished{0};
     conf::run([&]() -> task<void> {
         co_await with_scope([&](scope& s) -> task<void> {
             for (int i = 1; i <= 5; ++i) {
-                s.spawn([](int* n, int ms) -> task<void> {
+                s.spawn([](std::atomic<int>* n, int ms) -> task<void> {
                     (void)co_await sleep_for(std::chrono::milliseconds(ms));
                     ++*n;
                 }, &finished, i);
             }
             co_return;
         });
-        CHECK(finished == 5);
+        CHECK(finished.load() == 5);
     });
-    CHECK(finished == 5);
+    CHECK(finished.load() == 5);
 }
 
 TEST_CASE("cancellation: a child's failure cancels its siblings and reaches the scope's owner") {

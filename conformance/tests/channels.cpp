@@ -14,7 +14,9 @@ namespace conf = interop::conformance;
 
 TEST_CASE("channels: mpsc delivers items in order from several senders") {
     conf::run([]() -> task<void> {
-        auto [tx, rx] = mpsc::unbounded<int>();
+        auto channel_1 = mpsc::unbounded<int>();
+        auto& tx = channel_1.tx;
+        auto& rx = channel_1.rx;
         co_await with_scope([&](scope& s) -> task<void> {
             for (int sender_id = 0; sender_id < 3; ++sender_id) {
                 s.spawn([](mpsc::sender<int> out, int id) -> task<void> {
@@ -42,7 +44,9 @@ TEST_CASE("channels: mpsc delivers items in order from several senders") {
 
 TEST_CASE("channels: a bounded send waits while the channel is full") {
     conf::run([]() -> task<void> {
-        auto [tx, rx] = mpsc::bounded<int>(2);
+        auto channel_2 = mpsc::bounded<int>(2);
+        auto& tx = channel_2.tx;
+        auto& rx = channel_2.rx;
         CHECK((co_await tx.send(1)).has_value());
         CHECK((co_await tx.send(2)).has_value());
         auto third = tx.try_send(3);
@@ -67,7 +71,9 @@ TEST_CASE("channels: a bounded send waits while the channel is full") {
 
 TEST_CASE("channels: a cancelled receive loses no item") {
     conf::run([]() -> task<void> {
-        auto [tx, rx] = mpsc::bounded<int>(4);
+        auto channel_3 = mpsc::bounded<int>(4);
+        auto& tx = channel_3.tx;
+        auto& rx = channel_3.rx;
         auto r = co_await timeout(2ms, rx.recv());
         CHECK(r.is(std::errc::timed_out));
         CHECK((co_await tx.send(7)).has_value());
@@ -78,7 +84,9 @@ TEST_CASE("channels: a cancelled receive loses no item") {
 
 TEST_CASE("channels: a cancelled send gives the value back") {
     conf::run([]() -> task<void> {
-        auto [tx, rx] = mpsc::bounded<std::string>(1);
+        auto channel_4 = mpsc::bounded<std::string>(1);
+        auto& tx = channel_4.tx;
+        auto& rx = channel_4.rx;
         CHECK((co_await tx.send("fills")).has_value());
         std::string returned;
         co_await with_scope([&](scope& s) -> task<void> {
@@ -98,7 +106,9 @@ TEST_CASE("channels: a cancelled send gives the value back") {
 
 TEST_CASE("channels: buffered items drain before the end is reported") {
     conf::run([]() -> task<void> {
-        auto [tx, rx] = mpsc::bounded<int>(8);
+        auto channel_5 = mpsc::bounded<int>(8);
+        auto& tx = channel_5.tx;
+        auto& rx = channel_5.rx;
         for (int i = 0; i < 3; ++i) (void)co_await tx.send(i);
         { auto drop = std::move(tx); }
         std::vector<int> got;
@@ -158,7 +168,9 @@ TEST_CASE("channels: a dropped oneshot end is seen by the other") {
 
 TEST_CASE("channels: broadcast delivers every item to every receiver and reports lag") {
     conf::run([]() -> task<void> {
-        auto [tx, rx1] = broadcast::make<int>(4);
+        auto channel_6 = broadcast::make<int>(4);
+        auto& tx = channel_6.tx;
+        auto& rx1 = channel_6.rx;
         auto rx2 = tx.subscribe();
         for (int i = 0; i < 3; ++i) CHECK(tx.send(i).has_value());
         for (int i = 0; i < 3; ++i) {
@@ -180,7 +192,9 @@ TEST_CASE("channels: broadcast delivers every item to every receiver and reports
 
 TEST_CASE("channels: watch receivers see the latest value") {
     conf::run([]() -> task<void> {
-        auto [tx, rx] = watch::make<int>(0);
+        auto channel_7 = watch::make<int>(0);
+        auto& tx = channel_7.tx;
+        auto& rx = channel_7.rx;
         auto first = co_await rx.next();
         CHECK(first == std::optional<int>(0));
         (void)tx.send(1);
@@ -196,7 +210,9 @@ TEST_CASE("channels: watch receivers see the latest value") {
 
 TEST_CASE("channels: wake-ups work across threads") {
     conf::run([]() -> task<void> {
-        auto [tx, rx] = mpsc::bounded<int>(1);
+        auto channel_8 = mpsc::bounded<int>(1);
+        auto& tx = channel_8.tx;
+        auto& rx = channel_8.rx;
         std::thread producer([tx = std::move(tx)]() mutable {
             for (int i = 0; i < 1000; ++i) {
                 for (;;) {
@@ -222,7 +238,9 @@ TEST_CASE("channels: a channel works across two runtimes on two threads") {
     conf::hang_guard guard;
     auto producer_rt = conf::make_runtime();
     auto consumer_rt = conf::make_runtime();
-    auto [tx, rx] = mpsc::bounded<int>(4);
+    auto channel_9 = mpsc::bounded<int>(4);
+    auto& tx = channel_9.tx;
+    auto& rx = channel_9.rx;
     std::thread producer([&, tx = std::move(tx)]() mutable {
         interop::run(producer_rt->ref(), [](mpsc::sender<int> out) -> task<void> {
             for (int i = 0; i < 500; ++i) {

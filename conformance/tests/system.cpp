@@ -72,7 +72,7 @@ TEST_CASE("system: an exception thrown by blocking work is rethrown to the await
     INTEROP_REQUIRE_CAPABILITY(cap_blocking_offload);
     conf::run([]() -> task<void> {
         auto fails = [] { throw std::runtime_error("blocking failed"); };
-        CHECK_THROWS_WITH_AS(co_await spawn_blocking(fails), "blocking failed", std::runtime_error);
+        CHECK_THROWS_WITH_AS((void)co_await spawn_blocking(fails), "blocking failed", std::runtime_error);
     });
 }
 

@@ -1,4 +1,5 @@
 // TCP: the primitive contract for listeners and streams over loopback.
+#include <atomic>
 #include <cstring>
 #include <numeric>
 #include <string>
@@ -104,25 +105,25 @@ TEST_CASE("tcp: many concurrent accepts succeed") {
         auto listener = co_await tcp_listener::bind(conf::loopback_v4());
         const endpoint ep = listener->local_endpoint().value();
         constexpr int count = 64;
-        int accepted = 0;
-        int connected = 0;
+        std::atomic<int> accepted{0};
+        std::atomic<int> connected{0};
         co_await with_scope([&](scope& s) -> task<void> {
             for (int i = 0; i < count; ++i) {
-                s.spawn([](tcp_listener* l, int* n) -> task<void> {
+                s.spawn([](tcp_listener* l, std::atomic<int>* n) -> task<void> {
                     auto c = co_await l->accept();
                     if (c) ++*n;
                 }, &*listener, &accepted);
             }
             for (int i = 0; i < count; ++i) {
-                s.spawn([](endpoint to, int* n) -> task<void> {
+                s.spawn([](endpoint to, std::atomic<int>* n) -> task<void> {
                     auto c = co_await tcp_stream::connect(to);
                     if (c) ++*n;
                 }, ep, &connected);
             }
             co_return;
         });
-        CHECK(accepted == count);
-        CHECK(connected == count);
+        CHECK(accepted.load() == count);
+        CHECK(connected.load() == count);
     });
 }
 

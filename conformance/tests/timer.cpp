@@ -30,6 +30,7 @@ TEST_CASE("timer: sleep_for(0) and a deadline in the past complete at the next r
 }
 
 TEST_CASE("timer: sleep_for(0) lets another ready task run first") {
+    INTEROP_REQUIRE_SINGLE_THREADED();
     std::vector<int> order;
     conf::run([&]() -> task<void> {
         co_await with_scope([&](scope& s) -> task<void> {

@@ -9,7 +9,10 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <cstdint>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "interop/conformance/backend.hpp"
 #include "interop/interop.hpp"
@@ -21,15 +24,33 @@ const backend& current_backend();
 // The name of the test case that is running (kept by a doctest listener).
 std::string current_test_name();
 
-// True when the backend declares `c`. When it does not, the test is recorded as
-// n/a for this backend (and reported as such at the end of the run) and the
-// caller returns without asserting anything.
+// The capability enumerators a bit set holds, by name ("cap_ipv6", ...).
+std::vector<std::string> capability_names(std::uint32_t capabilities);
+
+// True when the backend declares `c`. When it does not, the test case is recorded as
+// n/a for this backend, naming the capability: the runner's matrix shows "n/a", the
+// binary's exit status for that one test case is 77 and ctest shows it as skipped.
+// It is never counted as passed. A failure recorded before or after still fails it.
 bool has_capability(capability c, const char* capability_name);
+
+// First statement of a test case that needs a capability: returns from the test case
+// (asserting nothing) on a backend that does not declare it.
 #define INTEROP_REQUIRE_CAPABILITY(cap)                                      \
     do {                                                                     \
         if (!::interop::conformance::has_capability(::interop::cap, #cap)) { \
             return;                                                          \
         }                                                                    \
+    } while (false)
+
+// First statement of a test case whose behaviour is defined only for one thread
+// running the runtime (scheduling order, fairness between ready tasks): n/a on a
+// backend that declares cap_multi_threaded, where tasks genuinely run at once.
+bool is_single_threaded();
+#define INTEROP_REQUIRE_SINGLE_THREADED()                       \
+    do {                                                        \
+        if (!::interop::conformance::is_single_threaded()) {    \
+            return;                                             \
+        }                                                       \
     } while (false)
 
 // Aborts the whole process with a message naming the test if it is still running

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "interop/iter/concepts.hpp"
+#include "interop/iter/detail/cooperate.hpp"
 #include "interop/iter/pipe.hpp"
 #include "interop/task.hpp"
 
@@ -19,9 +20,11 @@ template <AsyncIterator I>
 task<std::vector<iter_value_t<I>>> collect(I source) {
     std::vector<iter_value_t<I>> items;
     for (;;) {
-        std::optional<iter_value_t<I>> item = co_await source.next();
+        auto pending = source.next();
+        std::optional<iter_value_t<I>> item = co_await std::move(pending);
         if (!item) break;
         items.push_back(std::move(*item));
+        co_await detail::cooperate();
     }
     co_return std::move(items);
 }

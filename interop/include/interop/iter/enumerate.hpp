@@ -9,6 +9,7 @@
 
 #include "interop/generator.hpp"
 #include "interop/iter/concepts.hpp"
+#include "interop/iter/detail/cooperate.hpp"
 #include "interop/iter/pipe.hpp"
 
 namespace interop::iter {
@@ -16,9 +17,12 @@ namespace interop::iter {
 template <AsyncIterator I>
 generator<std::pair<std::size_t, iter_value_t<I>>> enumerate(I source) {
     for (std::size_t index = 0;; ++index) {
-        std::optional<iter_value_t<I>> item = co_await source.next();
+        auto pending = source.next();
+        std::optional<iter_value_t<I>> item = co_await std::move(pending);
         if (!item) co_return;
-        co_yield std::pair<std::size_t, iter_value_t<I>>(index, std::move(*item));
+        std::pair<std::size_t, iter_value_t<I>> numbered(index, std::move(*item));
+        co_yield std::move(numbered);
+        co_await detail::cooperate();
     }
 }
 

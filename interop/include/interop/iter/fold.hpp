@@ -15,6 +15,7 @@
 
 #include "interop/iter/async_invoke.hpp"
 #include "interop/iter/concepts.hpp"
+#include "interop/iter/detail/cooperate.hpp"
 #include "interop/iter/pipe.hpp"
 #include "interop/task.hpp"
 
@@ -25,9 +26,12 @@ template <AsyncIterator I, typename A, typename F>
              std::assignable_from<A&, detail::async_result_t<F, A&&, iter_value_t<I>&&>>
 task<A> fold(I source, A init, F fn) {
     for (;;) {
-        std::optional<iter_value_t<I>> item = co_await source.next();
+        auto pending = source.next();
+        std::optional<iter_value_t<I>> item = co_await std::move(pending);
         if (!item) break;
-        init = co_await detail::async_invoke(fn, std::move(init), std::move(*item));
+        auto calling = detail::async_invoke(fn, std::move(init), std::move(*item));
+        init = co_await std::move(calling);
+        co_await detail::cooperate();
     }
     co_return std::move(init);
 }
@@ -43,9 +47,12 @@ template <AsyncIterator I, typename F>
     requires std::invocable<F&, iter_value_t<I>&&>
 task<void> for_each(I source, F fn) {
     for (;;) {
-        std::optional<iter_value_t<I>> item = co_await source.next();
+        auto pending = source.next();
+        std::optional<iter_value_t<I>> item = co_await std::move(pending);
         if (!item) break;
-        co_await detail::async_invoke(fn, std::move(*item));
+        auto calling = detail::async_invoke(fn, std::move(*item));
+        co_await std::move(calling);
+        co_await detail::cooperate();
     }
 }
 

@@ -14,6 +14,7 @@
 #include "interop/generator.hpp"
 #include "interop/iter/async_invoke.hpp"
 #include "interop/iter/concepts.hpp"
+#include "interop/iter/detail/cooperate.hpp"
 #include "interop/iter/pipe.hpp"
 
 namespace interop::iter {
@@ -25,10 +26,13 @@ template <AsyncIterator I, typename F>
              (!std::is_void_v<detail::async_result_t<F, iter_value_t<I>&&>>)
 generator<detail::async_result_t<F, iter_value_t<I>&&>> map(I source, F fn) {
     for (;;) {
-        std::optional<iter_value_t<I>> item = co_await source.next();
+        auto pending = source.next();
+        std::optional<iter_value_t<I>> item = co_await std::move(pending);
         if (!item) co_return;
-        auto mapped = co_await detail::async_invoke(fn, std::move(*item));
+        auto calling = detail::async_invoke(fn, std::move(*item));
+        auto mapped = co_await std::move(calling);
         co_yield std::move(mapped);
+        co_await detail::cooperate();
     }
 }
 

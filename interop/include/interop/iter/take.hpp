@@ -16,6 +16,7 @@
 #include "interop/generator.hpp"
 #include "interop/iter/async_invoke.hpp"
 #include "interop/iter/concepts.hpp"
+#include "interop/iter/detail/cooperate.hpp"
 #include "interop/iter/pipe.hpp"
 
 namespace interop::iter {
@@ -23,9 +24,11 @@ namespace interop::iter {
 template <AsyncIterator I>
 generator<iter_value_t<I>> take(I source, std::size_t count) {
     for (std::size_t taken = 0; taken < count; ++taken) {
-        std::optional<iter_value_t<I>> item = co_await source.next();
+        auto pending = source.next();
+        std::optional<iter_value_t<I>> item = co_await std::move(pending);
         if (!item) co_return;
         co_yield std::move(*item);
+        co_await detail::cooperate();
     }
 }
 
@@ -39,12 +42,14 @@ template <AsyncIterator I, typename P>
     requires std::invocable<P&, const iter_value_t<I>&>
 generator<iter_value_t<I>> take_while(I source, P pred) {
     for (;;) {
-        std::optional<iter_value_t<I>> item = co_await source.next();
+        auto pending = source.next();
+        std::optional<iter_value_t<I>> item = co_await std::move(pending);
         if (!item) co_return;
-        const bool keep =
-            static_cast<bool>(co_await detail::async_invoke(pred, std::as_const(*item)));
+        auto calling = detail::async_invoke(pred, std::as_const(*item));
+        const bool keep = static_cast<bool>(co_await std::move(calling));
         if (!keep) co_return;
         co_yield std::move(*item);
+        co_await detail::cooperate();
     }
 }
 

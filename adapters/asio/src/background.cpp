@@ -1,0 +1,100 @@
+// Work that happens off the loop: name resolution on Asio's resolver, blocking work
+// on a thread pool, and the signal waits. The timers' entry point is here too.
+#include <algorithm>
+#include <exception>
+#include <memory>
+#include <string>
+
+#include <asio/ip/tcp.hpp>
+#include <asio/post.hpp>
+
+#include "completion.hpp"
+#include "endpoints.hpp"
+#include "errors.hpp"
+#include "runtime.hpp"
+
+namespace interop::asio_detail {
+
+void runtime::timer_start(timer_operation* op) noexcept {
+    if (refuse_if_stopped(op)) return;
+    timers_.start(op);
+}
+
+void runtime::signal_wait(signal_operation* op) noexcept {
+    if (refuse_if_stopped(op)) return;
+    signals_.wait(op);
+}
+
+void runtime::resolve(resolve_operation* op) noexcept {
+    if (refuse_if_stopped(op)) return;
+    // getaddrinfo() of an empty name would quietly answer with a local address.
+    if (op->host.empty()) return op->complete(std::make_error_code(std::errc::invalid_argument), 0);
+    // A numeric address needs no lookup: answer at once instead of using a thread.
+    if (const auto address = ip_address::parse(op->host)) {
+        op->results.assign(1, endpoint{*address, op->port});
+        return op->complete({}, 0);
+    }
+
+    const pending_ops::ticket t = pending_.add(op, nullptr);
+    // One resolver per lookup, owned by its handler: a resolver may not be shared
+    // between threads, and each lookup can then be abandoned on its own.
+    auto resolver = std::make_unique<asio::ip::tcp::resolver>(context_);
+    asio::ip::tcp::resolver& lookup = *resolver;
+    lookup.async_resolve(
+        op->host, std::to_string(op->port), asio::ip::resolver_base::numeric_service,
+        [this, op, t, keep = std::move(resolver)](const std::error_code& ec,
+                                                  const asio::ip::tcp::resolver::results_type& found) {
+            // Not claimed: cancelled while the lookup ran. Nobody wants the answer.
+            if (!pending_.claim(op, t)) return;
+            std::error_code error = to_interop_resolve_error(ec);
+            if (!error) {
+                try {
+                    op->results.clear();
+                    for (const auto& entry : found) {
+                        const endpoint e = from_asio(entry.endpoint());
+                        if (std::find(op->results.begin(), op->results.end(), e) == op->results.end())
+                            op->results.push_back(e);
+                    }
+                    if (op->results.empty()) error = std::make_error_code(std::errc::host_unreachable);
+                } catch (const std::bad_alloc&) {
+                    error = std::make_error_code(std::errc::not_enough_memory);
+                }
+            }
+            op->complete(error, 0);
+        });
+}
+
+asio::thread_pool* runtime::blocking_pool() noexcept {
+    std::lock_guard lock(pool_mutex_);
+    if (!pool_) {
+        try {
+            // Blocking work is rare and short-lived; two threads keep one slow job from
+            // holding up the next without a thread per job.
+            pool_ = std::make_unique<asio::thread_pool>(2);
+        } catch (const std::exception&) {
+            return nullptr;
+        }
+    }
+    return pool_.get();
+}
+
+void runtime::spawn_blocking(blocking_operation* op) noexcept {
+    if (refuse_if_stopped(op)) return;
+    asio::thread_pool* pool = blocking_pool();
+    if (!pool) return op->complete(std::make_error_code(std::errc::resource_unavailable_try_again), 0);
+
+    const pending_ops::ticket t = pending_.add(op, nullptr);
+    asio::post(*pool, [this, op, t] {
+        // Cancelled before it started: it never runs (and its completion is queued).
+        // Once it runs it is no longer cancellable: the work uses the caller's context,
+        // so the operation must not complete before the work has returned.
+        if (!pending_.begin_running(op, t)) return;
+        op->work(op->context);
+        // Back on a runtime thread to complete.
+        asio::post(context_, [this, op, t] {
+            if (pending_.claim(op, t)) op->complete({}, 0);
+        });
+    });
+}
+
+}  // namespace interop::asio_detail

@@ -1,0 +1,12 @@
+// Makes a single-threaded Asio runtime the one interop::run() uses.
+#include "interop/asio_runtime.hpp"
+#include "interop/default_runtime.hpp"
+
+namespace interop::detail {
+
+owned_runtime make_default_runtime() {
+    auto* runtime = new asio_runtime();
+    return {runtime->ref(), [](void* self) noexcept { delete static_cast<asio_runtime*>(self); }};
+}
+
+}  // namespace interop::detail

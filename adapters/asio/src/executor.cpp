@@ -1,0 +1,174 @@
+// The executor: run(), stop(), post(), cancel(), and the thread marker.
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+#include <asio/post.hpp>
+
+#include "completion.hpp"
+#include "errors.hpp"
+#include "runtime.hpp"
+#include "tcp_socket.hpp"
+
+namespace interop::asio_detail {
+namespace {
+
+// The runtime the current thread is running, if any. A thread-local rather than a
+// list of thread ids, so in_runtime_thread() costs one load and needs no lock.
+thread_local const runtime* running_here = nullptr;
+
+// Marks the calling thread as running `r` for the lifetime of this object. Restores
+// the previous mark, since a handler of one runtime may drive another one.
+class thread_mark {
+public:
+    explicit thread_mark(const runtime* r) noexcept : outer_(running_here) { running_here = r; }
+    ~thread_mark() { running_here = outer_; }
+    thread_mark(const thread_mark&) = delete;
+    thread_mark& operator=(const thread_mark&) = delete;
+
+private:
+    const runtime* outer_;
+};
+
+// post(), cancel() and stop() may be called from threads that do not run the
+// runtime, and their effect can end the run before they return: the posted
+// operation runs on a runtime thread, finishes the last task, and the owner
+// destroys the runtime while asio::post() on the calling thread is still waking a
+// thread of the io_context it just queued to. So such calls are counted, and the
+// destructor waits until none is in progress. Calls from the runtime's own threads
+// need no count: they end before run() returns.
+class foreign_call {
+public:
+    foreign_call(const runtime& r, std::atomic<int>& count) noexcept
+        : count_(r.in_runtime_thread() ? nullptr : &count) {
+        if (count_) count_->fetch_add(1);
+    }
+    ~foreign_call() {
+        if (count_) count_->fetch_sub(1);
+    }
+    foreign_call(const foreign_call&) = delete;
+    foreign_call& operator=(const foreign_call&) = delete;
+
+private:
+    std::atomic<int>* count_;
+};
+
+}  // namespace
+
+runtime::runtime(unsigned threads)
+    : threads_(threads == 0 ? 1 : threads),
+      // The hint tells Asio how many threads will run the io_context; with 1 it
+      // skips some of the work of handing completions between threads. Posting
+      // from any thread stays safe either way.
+      context_(static_cast<int>(threads_)),
+      keep_running_(asio::make_work_guard(context_)),
+      timers_(context_),
+      signals_(context_) {}
+
+runtime::~runtime() {
+    stop();
+    while (foreign_calls_.load() != 0) std::this_thread::yield();
+    // The pool first: its threads post into the io_context. Then the io_context
+    // destroys the handlers it still holds (never running them), which releases the
+    // sockets they kept alive.
+    pool_.reset();
+}
+
+bool runtime::in_runtime_thread() const noexcept { return running_here == this; }
+
+bool runtime::serialized_here() const noexcept {
+    if (!multi_threaded() && in_runtime_thread()) return true;
+    return stopped_.load(std::memory_order_acquire) && !running_.load(std::memory_order_acquire);
+}
+
+bool runtime::post(operation* op) noexcept {
+    const foreign_call counted(*this, foreign_calls_);
+    // A post racing with stop() may be accepted and then never run; that is the same
+    // as a post that was queued just before stop(). interop::run stops the runtime
+    // only when no task is left that could be waiting for one.
+    if (stopped_.load(std::memory_order_acquire)) return false;
+    // Asio queues handlers FIFO, and a handler posted by a handler goes behind
+    // everything that was already queued: every ready item runs before any runs twice.
+    asio::post(context_, [op] { op->complete({}, 0); });
+    return true;
+}
+
+void runtime::run() {
+    if (in_runtime_thread())
+        throw std::logic_error(
+            "interop::asio_runtime: run() called from a thread that is running this runtime; "
+            "it would block the very loop it is meant to drive");
+    if (running_.exchange(true))
+        throw std::logic_error(
+            "interop::asio_runtime: run() called while the runtime is already running; "
+            "call it once, it starts the other threads itself");
+    struct not_running {
+        std::atomic<bool>& flag;
+        ~not_running() { flag.store(false, std::memory_order_release); }
+    } on_exit{running_};
+    if (stopped_.load(std::memory_order_acquire)) return;  // stopping is final
+
+    // The other threads of a multi-threaded runtime run the same io_context. They
+    // return when stop() stops it, like this one.
+    std::vector<std::thread> helpers;
+    struct joiner {
+        std::vector<std::thread>& threads;
+        ~joiner() {
+            for (std::thread& t : threads) t.join();
+        }
+    } join_all{helpers};
+    try {
+        for (unsigned i = 1; i < threads_; ++i) {
+            helpers.emplace_back([this] {
+                thread_mark mark(this);
+                context_.run();
+            });
+        }
+    } catch (...) {
+        stop();  // cannot start them all: stop the ones that started, then report
+        throw;
+    }
+    thread_mark mark(this);
+    context_.run();
+}
+
+void runtime::stop() noexcept {
+    const foreign_call counted(*this, foreign_calls_);
+    stopped_.store(true, std::memory_order_release);
+    // Makes every thread's run() return as soon as its current handler (if any) is
+    // done. Handlers still queued are never run; the io_context destroys them.
+    context_.stop();
+}
+
+bool runtime::refuse_if_stopped(operation* op) noexcept {
+    if (!stopped_.load(std::memory_order_acquire)) return false;
+    op->complete(canceled(), 0);
+    return true;
+}
+
+void runtime::cancel(operation* op) noexcept {
+    const foreign_call counted(*this, foreign_calls_);
+    switch (op->kind) {
+    case op_kind::post:
+        return;  // never parked: a posted operation always completes normally
+    case op_kind::timer:
+        return timers_.cancel(static_cast<timer_operation*>(op));
+    case op_kind::signal:
+        return signals_.cancel(static_cast<signal_operation*>(op));
+    default:
+        break;
+    }
+    pending_.request_cancel(op, [&](pending_ops::ticket t, tcp_socket* socket) {
+        // Socket operations are cancelled on the socket's strand, in order with its
+        // other handlers. That is what makes a cancelled read consume nothing: it is
+        // either still queued there, and then never reads, or it has read already.
+        if (socket) return socket->cancel_later(op, t);
+        // A lookup, or blocking work that has not started: its completion is queued
+        // now. The lookup's answer, or the work that never starts, finds no record.
+        asio::post(context_, [this, op, t] {
+            if (pending_.claim(op, t)) op->complete(canceled(), 0);
+        });
+    });
+}
+
+}  // namespace interop::asio_detail

@@ -1,0 +1,81 @@
+#include "signal_waits.hpp"
+
+#include <algorithm>
+
+#include <asio/error.hpp>
+
+#include "completion.hpp"
+#include "errors.hpp"
+
+namespace interop::asio_detail {
+namespace {
+
+// Keeps Asio's handler for `signal_number` installed after every runtime is gone: a
+// signal_set on an io_context that is never run and never destroyed. Raises reaching
+// it only bump a counter nobody reads.
+void keep_installed(int signal_number) {
+    static std::mutex mutex;
+    static auto* const context = new asio::io_context(1);
+    static auto* const keeper = new asio::signal_set(*context);
+    std::lock_guard lock(mutex);
+    std::error_code ignored;
+    keeper->add(signal_number, ignored);
+}
+
+}  // namespace
+
+void signal_waits::wait(signal_operation* op) {
+    std::error_code error;
+    {
+        std::lock_guard lock(mutex_);
+        if (!set_) set_.emplace(context_);
+        // Adding a number that is already in the set does nothing.
+        set_->add(op->signal_number, error);
+        if (!error) {
+            keep_installed(op->signal_number);
+            auto unseen = raised_unseen_.find(op->signal_number);
+            if (unseen != raised_unseen_.end() && unseen->second) {
+                unseen->second = false;
+                return complete_later(context_, op);
+            }
+            waiters_.push_back(op);
+            arm();
+            return;
+        }
+    }
+    op->complete(to_interop_error(error), 0);  // not a signal we can catch
+}
+
+void signal_waits::cancel(signal_operation* op) {
+    std::lock_guard lock(mutex_);
+    const auto it = std::find(waiters_.begin(), waiters_.end(), op);
+    if (it == waiters_.end()) return;  // already delivered
+    waiters_.erase(it);
+    complete_later(context_, op, canceled());
+}
+
+void signal_waits::arm() {
+    if (armed_ || waiters_.empty()) return;
+    armed_ = true;
+    set_->async_wait([this](const std::error_code& ec, int signal_number) { on_signal(ec, signal_number); });
+}
+
+void signal_waits::on_signal(const std::error_code& ec, int signal_number) {
+    if (ec == asio::error::operation_aborted) return;  // the runtime is going away
+    std::lock_guard lock(mutex_);
+    armed_ = false;
+    if (!ec) {
+        const auto delivered = std::remove_if(waiters_.begin(), waiters_.end(), [&](signal_operation* op) {
+            if (op->signal_number != signal_number) return false;
+            complete_later(context_, op);
+            return true;
+        });
+        if (delivered == waiters_.end()) raised_unseen_[signal_number] = true;
+        waiters_.erase(delivered, waiters_.end());
+    }
+    // Asio keeps counting raises while no wait is outstanding, so waiting again only
+    // when someone waits loses nothing.
+    arm();
+}
+
+}  // namespace interop::asio_detail

@@ -1,0 +1,72 @@
+// The TCP primitives: check the runtime's state and the handle, then hand over to
+// the socket object (tcp_socket.cpp).
+#include "errors.hpp"
+#include "runtime.hpp"
+#include "tcp_socket.hpp"
+
+namespace interop::asio_detail {
+namespace {
+
+std::error_code bad_handle() noexcept { return std::make_error_code(std::errc::bad_file_descriptor); }
+
+}  // namespace
+
+std::error_code runtime::tcp_listen(const endpoint& local, int backlog, socket_handle* out) noexcept {
+    *out = nullptr;
+    if (stopped_.load(std::memory_order_acquire)) return canceled();
+    auto* listener = new tcp_socket(*this);
+    if (const std::error_code error = listener->listen(local, backlog)) {
+        listener->release();
+        return error;
+    }
+    *out = listener;
+    return {};
+}
+
+void runtime::tcp_accept(accept_operation* op) noexcept {
+    if (refuse_if_stopped(op)) return;
+    if (!op->listener) return op->complete(bad_handle(), 0);
+    tcp_socket::from(op->listener)->accept(op);
+}
+
+void runtime::tcp_connect(connect_operation* op) noexcept {
+    if (refuse_if_stopped(op)) return;
+    (new tcp_socket(*this))->connect(op);
+}
+
+void runtime::read(io_operation* op) noexcept {
+    if (refuse_if_stopped(op)) return;
+    if (!op->socket) return op->complete(bad_handle(), 0);
+    // recv() of zero bytes would report 0, which means end of stream: say 0 without asking.
+    if (op->size == 0) return op->complete({}, 0);
+    tcp_socket::from(op->socket)->read(op);
+}
+
+void runtime::write(io_operation* op) noexcept {
+    if (refuse_if_stopped(op)) return;
+    if (!op->socket) return op->complete(bad_handle(), 0);
+    if (op->size == 0) return op->complete({}, 0);
+    tcp_socket::from(op->socket)->write(op);
+}
+
+std::error_code runtime::shutdown_write(socket_handle s) noexcept {
+    return s ? tcp_socket::from(s)->shutdown_write() : bad_handle();
+}
+
+void runtime::close(socket_handle s) noexcept {
+    if (s) tcp_socket::from(s)->close();
+}
+
+std::error_code runtime::local_endpoint(socket_handle s, endpoint* out) noexcept {
+    return s ? tcp_socket::from(s)->local_endpoint(out) : bad_handle();
+}
+
+std::error_code runtime::remote_endpoint(socket_handle s, endpoint* out) noexcept {
+    return s ? tcp_socket::from(s)->remote_endpoint(out) : bad_handle();
+}
+
+std::error_code runtime::set_no_delay(socket_handle s, bool enabled) noexcept {
+    return s ? tcp_socket::from(s)->set_no_delay(enabled) : bad_handle();
+}
+
+}  // namespace interop::asio_detail

@@ -1,0 +1,349 @@
+#include "tcp_socket.hpp"
+
+#include <algorithm>
+#include <cerrno>
+
+#if __has_include(<fcntl.h>)
+#include <fcntl.h>
+#endif
+
+#include <asio/bind_executor.hpp>
+#include <asio/error.hpp>
+#include <asio/ip/v6_only.hpp>
+#include <asio/post.hpp>
+
+#include "completion.hpp"
+#include "endpoints.hpp"
+#include "errors.hpp"
+#include "runtime.hpp"
+
+namespace interop::asio_detail {
+namespace {
+
+bool would_block(const std::error_code& ec) noexcept {
+    return ec == asio::error::would_block || ec == asio::error::try_again;
+}
+
+// Asio opens descriptors without close-on-exec; a process the program starts must not
+// inherit its connections (and keep them open after the program closed them).
+template <typename Native>
+void not_inherited(Native descriptor) noexcept {
+#if defined(FD_CLOEXEC)
+    const int flags = ::fcntl(descriptor, F_GETFD);
+    if (flags >= 0) ::fcntl(descriptor, F_SETFD, flags | FD_CLOEXEC);
+#else
+    (void)descriptor;
+#endif
+}
+
+}  // namespace
+
+tcp_socket::tcp_socket(runtime& rt)
+    : rt_(rt), strand_(asio::make_strand(rt.context())), socket_(rt.context()), acceptor_(rt.context()) {}
+
+tcp_socket::tcp_socket(runtime& rt, asio::ip::tcp::socket&& connected)
+    : rt_(rt), strand_(asio::make_strand(rt.context())), socket_(std::move(connected)), acceptor_(rt.context()) {}
+
+bool tcp_socket::serialized_here() const noexcept {
+    return strand_.running_in_this_thread() || rt_.serialized_here();
+}
+
+// --- setup and queries ---------------------------------------------------------------
+
+// Before the handle is published, so no other thread can see the socket yet.
+std::error_code tcp_socket::listen(const endpoint& local, int backlog) noexcept {
+    const asio::ip::tcp::endpoint at = to_asio(local);
+    std::error_code ec;
+    acceptor_.open(at.protocol(), ec);
+    if (!ec) not_inherited(acceptor_.native_handle());
+    // Restarting a server must not fail while old connections sit in TIME_WAIT.
+    if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+    // An IPv6 listener serves IPv6 only, as on every backend; listen on both
+    // families to serve both.
+    if (!ec && at.address().is_v6()) acceptor_.set_option(asio::ip::v6_only(true), ec);
+    if (!ec) acceptor_.bind(at, ec);
+    if (!ec) acceptor_.listen(backlog, ec);
+    // Without this option Asio's accept() retries a connection that was aborted in the
+    // backlog by blocking in poll() for the next one; with it, try_accept() moves on.
+    if (!ec) acceptor_.set_option(asio::socket_base::enable_connection_aborted(true), ec);
+    if (!ec) acceptor_.non_blocking(true, ec);
+    listening_ = true;
+    return to_interop_error(ec);
+}
+
+std::error_code tcp_socket::local_endpoint(endpoint* out) const noexcept {
+    std::lock_guard lock(native_mutex_);
+    std::error_code ec;
+    const asio::ip::tcp::endpoint at = listening_ ? acceptor_.local_endpoint(ec) : socket_.local_endpoint(ec);
+    if (!ec) *out = from_asio(at);
+    return to_interop_error(ec);
+}
+
+std::error_code tcp_socket::remote_endpoint(endpoint* out) const noexcept {
+    std::lock_guard lock(native_mutex_);
+    std::error_code ec;
+    const asio::ip::tcp::endpoint at = socket_.remote_endpoint(ec);
+    if (!ec) *out = from_asio(at);
+    return to_interop_error(ec);
+}
+
+std::error_code tcp_socket::shutdown_write() noexcept {
+    std::lock_guard lock(native_mutex_);
+    std::error_code ec;
+    socket_.shutdown(asio::socket_base::shutdown_send, ec);
+    // Already shut down, or the peer is gone: either way nothing more will be sent,
+    // which is all the caller asked for.
+    if (ec == asio::error::not_connected) return {};
+    return to_interop_error(ec);
+}
+
+std::error_code tcp_socket::set_no_delay(bool enabled) noexcept {
+    std::lock_guard lock(native_mutex_);
+    std::error_code ec;
+    socket_.set_option(asio::ip::tcp::no_delay(enabled), ec);
+    return to_interop_error(ec);
+}
+
+// --- the non-blocking calls ----------------------------------------------------------
+
+tcp_socket::attempt tcp_socket::try_read(io_operation* op) noexcept {
+    std::lock_guard lock(native_mutex_);
+    if (native_closed_) return {false, canceled(), 0};
+    for (;;) {
+        std::error_code ec;
+        const std::size_t n = socket_.read_some(asio::buffer(op->data, op->size), ec);
+        if (!ec) return {false, {}, n};
+        if (ec == asio::error::eof) return {false, {}, 0};  // end of stream: 0 bytes, no error
+        if (ec == asio::error::interrupted) continue;
+        if (would_block(ec)) return {true, {}, 0};
+        return {false, to_interop_error(ec), 0};
+    }
+}
+
+// Asio sends with MSG_NOSIGNAL on Linux (SO_NOSIGPIPE elsewhere), so writing to a
+// connection the peer has closed reports broken_pipe instead of raising SIGPIPE.
+tcp_socket::attempt tcp_socket::try_write(io_operation* op) noexcept {
+    std::lock_guard lock(native_mutex_);
+    if (native_closed_) return {false, canceled(), 0};
+    for (;;) {
+        std::error_code ec;
+        const std::size_t n = socket_.write_some(asio::buffer(op->data, op->size), ec);
+        if (!ec) return {false, {}, n};
+        if (ec == asio::error::interrupted) continue;
+        if (would_block(ec)) return {true, {}, 0};
+        return {false, to_interop_error(ec), 0};
+    }
+}
+
+tcp_socket::attempt tcp_socket::try_accept(accept_operation* op) {
+    std::lock_guard lock(native_mutex_);
+    if (native_closed_) return {false, canceled(), 0};
+    for (;;) {
+        std::error_code ec;
+        asio::ip::tcp::socket peer(rt_.context());
+        acceptor_.accept(peer, ec);
+        if (!ec) peer.non_blocking(true, ec);
+        if (!ec) {
+            not_inherited(peer.native_handle());
+            op->accepted = new tcp_socket(rt_, std::move(peer));
+            return {};
+        }
+        // A connection reset while it waited in the backlog is gone; the listener is
+        // fine, so take the next one.
+        if (ec == asio::error::connection_aborted || ec == asio::error::interrupted ||
+            (ec.category() == asio::error::get_system_category() && ec.value() == EPROTO))
+            continue;
+        if (would_block(ec)) return {true, {}, 0};
+        return {false, to_interop_error(ec), 0};
+    }
+}
+
+tcp_socket::attempt tcp_socket::try_op(operation* op) {
+    switch (op->kind) {
+    case op_kind::read:
+        return try_read(static_cast<io_operation*>(op));
+    case op_kind::write:
+        return try_write(static_cast<io_operation*>(op));
+    default:
+        return try_accept(static_cast<accept_operation*>(op));
+    }
+}
+
+// --- operations ----------------------------------------------------------------------
+
+void tcp_socket::read(io_operation* op) {
+    const attempt result = try_read(op);
+    if (!result.would_block) return op->complete(result.error, result.bytes);
+    park(direction::in, op);
+}
+
+void tcp_socket::write(io_operation* op) {
+    const attempt result = try_write(op);
+    if (!result.would_block) return op->complete(result.error, result.bytes);
+    park(direction::out, op);
+}
+
+void tcp_socket::accept(accept_operation* op) {
+    const attempt result = try_accept(op);
+    if (!result.would_block) return op->complete(result.error, 0);
+    park(direction::in, op);
+}
+
+void tcp_socket::connect(connect_operation* op) {
+    const asio::ip::tcp::endpoint peer = to_asio(op->peer);
+    std::error_code ec;
+    {
+        std::lock_guard lock(native_mutex_);
+        socket_.open(peer.protocol(), ec);
+        if (!ec) not_inherited(socket_.native_handle());
+    }
+    if (ec) {
+        op->complete(to_interop_error(ec), 0);
+        return release();  // the operation's reference was the only one
+    }
+
+    const pending_ops::ticket t = rt_.pending().add(op, this);
+    std::lock_guard lock(native_mutex_);
+    // The handler runs on the strand, in order with a cancel_now() that closes the
+    // socket to abort the attempt.
+    socket_.async_connect(
+        peer,
+        asio::bind_executor(strand_, [self = socket_ref::adopt(this), op, t](const std::error_code& outcome) mutable {
+            // Not claimed: the connect was cancelled, and the operation completed then.
+            if (!self->rt_.pending().claim(op, t)) return;
+            std::error_code error = outcome;
+            if (!error) {
+                std::lock_guard native(self->native_mutex_);
+                self->socket_.non_blocking(true, error);
+            }
+            if (error) return op->complete(to_interop_error(error), 0);  // `self` drops the socket
+            op->connected = self.release();  // the reference becomes the handle's
+            op->complete({}, 0);
+        }));
+}
+
+void tcp_socket::park(direction d, operation* op) {
+    const pending_ops::ticket t = rt_.pending().add(op, this);
+    if (serialized_here()) return enqueue(d, {op, t});
+    asio::post(strand_, [self = socket_ref(this), d, op, t] { self->enqueue(d, {op, t}); });
+}
+
+void tcp_socket::close() noexcept {
+    // The descriptor goes now: a listener closed here refuses the next connect at once.
+    // Outstanding waits end with operation_aborted.
+    close_native();
+    if (serialized_here()) {
+        cancel_queued();
+        release();
+        return;
+    }
+    // The strand cancels what still waits, in order with the handlers already queued
+    // there. The handle's reference travels with the request.
+    asio::post(strand_, [self = socket_ref::adopt(this)] { self->cancel_queued(); });
+}
+
+void tcp_socket::close_native() noexcept {
+    std::lock_guard lock(native_mutex_);
+    if (native_closed_) return;
+    native_closed_ = true;
+    std::error_code ignored;
+    socket_.close(ignored);
+    acceptor_.close(ignored);
+}
+
+void tcp_socket::cancel_later(operation* op, pending_ops::ticket t) {
+    // The kind is read now, while the operation is known to be pending.
+    asio::post(strand_, [self = socket_ref(this), op, t, kind = op->kind] { self->cancel_now(op, t, kind); });
+}
+
+// --- on the strand -------------------------------------------------------------------
+
+void tcp_socket::enqueue(direction d, waiter w) {
+    if (closed_) {
+        // Started before the close, but the close got here first.
+        if (rt_.pending().claim(w.op, w.ticket)) complete_later(rt_.context(), w.op, canceled());
+        return;
+    }
+    queue(d).push_back(w);
+    arm(d);
+}
+
+void tcp_socket::arm(direction d) {
+    if (armed(d) || closed_ || queue(d).empty()) return;
+    std::lock_guard lock(native_mutex_);
+    // Closed on another thread: the strand is about to cancel what waits.
+    if (native_closed_) return;
+    armed(d) = true;
+    auto handler = asio::bind_executor(
+        strand_, [self = socket_ref(this), d](const std::error_code& ec) { self->on_ready(d, ec); });
+    if (listening_) {
+        acceptor_.async_wait(asio::socket_base::wait_read, std::move(handler));
+    } else {
+        socket_.async_wait(d == direction::in ? asio::socket_base::wait_read : asio::socket_base::wait_write,
+                           std::move(handler));
+    }
+}
+
+void tcp_socket::on_ready(direction d, const std::error_code& ec) {
+    armed(d) = false;
+    // Waits are aborted only by close(), which cancels the queues (or has done so).
+    if (closed_ || ec == asio::error::operation_aborted) return;
+    if (ec) {
+        fail_all(d, to_interop_error(ec));  // the reactor cannot watch this socket
+    } else {
+        serve(d);
+    }
+    // A wait that fired for nothing (its operation was cancelled) is simply not renewed.
+    arm(d);
+}
+
+void tcp_socket::serve(direction d) {
+    // Several accepts may be served by one readiness (the backlog holds several
+    // connections), and end of stream answers every queued read.
+    std::vector<waiter>& waiting = queue(d);
+    while (!closed_ && !waiting.empty()) {
+        const waiter w = waiting.front();
+        const attempt result = try_op(w.op);
+        if (result.would_block) return;
+        waiting.erase(waiting.begin());
+        rt_.pending().claim(w.op, w.ticket);
+        // May resume a task right here, which may start, cancel or close on this
+        // socket: the queue is looked at afresh on each turn.
+        w.op->complete(result.error, result.bytes);
+    }
+}
+
+void tcp_socket::fail_all(direction d, std::error_code error) {
+    std::vector<waiter> failed;
+    failed.swap(queue(d));
+    for (const waiter& w : failed) {
+        if (rt_.pending().claim(w.op, w.ticket)) complete_later(rt_.context(), w.op, error);
+    }
+}
+
+void tcp_socket::cancel_now(operation* op, pending_ops::ticket t, op_kind kind) {
+    if (kind == op_kind::connect) {
+        if (!rt_.pending().claim(op, t)) return;  // connected (or failed) meanwhile
+        close_native();  // aborts the attempt; its handler then drops the socket
+        return op->complete(canceled(), 0);
+    }
+    std::vector<waiter>& waiting = queue(kind == op_kind::write ? direction::out : direction::in);
+    const auto it = std::find_if(waiting.begin(), waiting.end(), [t](const waiter& w) { return w.ticket == t; });
+    if (it == waiting.end()) return;  // completed meanwhile (or the socket was closed)
+    waiting.erase(it);
+    rt_.pending().claim(op, t);
+    op->complete(canceled(), 0);
+}
+
+void tcp_socket::cancel_queued() noexcept {
+    closed_ = true;
+    // Completions are queued, not run: this may be running inside close().
+    for (std::vector<waiter>* waiting : {&readers_, &writers_}) {
+        for (const waiter& w : *waiting) {
+            if (rt_.pending().claim(w.op, w.ticket)) complete_later(rt_.context(), w.op, canceled());
+        }
+        waiting->clear();
+    }
+}
+
+}  // namespace interop::asio_detail

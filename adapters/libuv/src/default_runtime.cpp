@@ -1,0 +1,12 @@
+// Makes the libuv runtime the one interop::run() uses.
+#include "interop/default_runtime.hpp"
+#include "interop/libuv_runtime.hpp"
+
+namespace interop::detail {
+
+owned_runtime make_default_runtime() {
+    auto* runtime = new libuv_runtime();
+    return {runtime->ref(), [](void* self) noexcept { delete static_cast<libuv_runtime*>(self); }};
+}
+
+}  // namespace interop::detail

@@ -1,0 +1,281 @@
+// The executor: construction and teardown, run(), stop(), post(), cancel(), and the
+// registry of pending operations.
+#include "loop.hpp"
+
+#include <cassert>
+#include <csignal>
+#include <mutex>
+#include <system_error>
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+#include "errors.hpp"
+#include "op_data.hpp"
+
+namespace interop::libuv_detail {
+namespace {
+
+// libuv writes to sockets with write(2)/writev(2), not send(MSG_NOSIGNAL), so writing
+// to a connection the peer has closed raises SIGPIPE, whose default action ends the
+// process. The contract wants broken_pipe instead. libuv offers no per-call or
+// per-socket way around that on Linux, so a runtime being constructed sets SIGPIPE to
+// ignored if it still has its default disposition; a program that installed a handler
+// of its own keeps it (and its handler then sees the signal).
+void ignore_default_sigpipe() noexcept {
+    struct sigaction current {};
+    if (::sigaction(SIGPIPE, nullptr, &current) != 0) return;
+    if ((current.sa_flags & SA_SIGINFO) != 0 || current.sa_handler != SIG_DFL) return;
+    struct sigaction ignore {};
+    ignore.sa_handler = SIG_IGN;
+    sigemptyset(&ignore.sa_mask);
+    ::sigaction(SIGPIPE, &ignore, nullptr);
+}
+
+void throw_if_failed(int status, const char* what) {
+    if (status < 0)
+        throw std::system_error(error_from_uv(status), std::string("interop::libuv_runtime: ") + what);
+}
+
+}  // namespace
+
+loop::loop() {
+    ignore_default_sigpipe();
+    throw_if_failed(uv_loop_init(&uv_), "uv_loop_init");
+    try {
+        // Each handle's data points back here; the callbacks find the loop through it.
+        throw_if_failed(uv_async_init(&uv_, &wake_, &loop::on_wake), "uv_async_init");
+        wake_.data = this;
+        throw_if_failed(uv_check_init(&uv_, &runner_), "uv_check_init");
+        runner_.data = this;
+        throw_if_failed(uv_check_start(&runner_, &loop::on_check), "uv_check_start");
+        throw_if_failed(uv_idle_init(&uv_, &keep_polling_), "uv_idle_init");
+        keep_polling_.data = this;
+        throw_if_failed(uv_timer_init(&uv_, &timer_), "uv_timer_init");
+        timer_.data = this;
+    } catch (...) {
+        close_everything();
+        throw;
+    }
+}
+
+loop::~loop() { close_everything(); }
+
+// Closes every handle and lets libuv finish with them. No core code runs from here and
+// no pending operation is touched (it may be gone already): sockets are closed with
+// their operations abandoned, thread-pool callbacks see destroying_ and only free their
+// requests, timers and signal waits are simply forgotten.
+void loop::close_everything() noexcept {
+    destroying_ = true;
+    stopped_ = true;
+    sockets_.for_each([this](tcp_socket* socket) { abandon_socket(socket); });
+    // Our own handles, the signal watchers, and native handles of code that mixed
+    // libuv in and left them open: all are closed, without a callback.
+    uv_walk(
+        &uv_,
+        [](uv_handle_t* handle, void*) {
+            if (!uv_is_closing(handle)) uv_close(handle, nullptr);
+        },
+        nullptr);
+    // Runs the close callbacks, the cancelled write/connect/shutdown callbacks, and
+    // waits for thread-pool requests (resolve, blocking work) to come back.
+    while (uv_run(&uv_, UV_RUN_DEFAULT) != 0) {
+    }
+    [[maybe_unused]] const int closed = uv_loop_close(&uv_);
+    assert(closed == 0 && "interop::libuv_runtime: a libuv handle or request outlived the loop");
+    ready_.clear();
+}
+
+// --- executor ----------------------------------------------------------------------
+
+bool loop::in_loop_thread() const noexcept {
+    return loop_thread_.load(std::memory_order_acquire) == std::this_thread::get_id();
+}
+
+bool loop::post(operation* op) noexcept {
+    if (in_loop_thread()) {
+        // The loop's own thread owns the run queue: no lock, no system call.
+        if (stopped_.load(std::memory_order_relaxed)) return false;
+        queue_completion(op, {}, 0);
+        return true;
+    }
+    {
+        std::lock_guard lock(mutex_);
+        // Checked under the lock stop() takes: a post either happens before stop() or fails.
+        if (stopped_.load(std::memory_order_relaxed)) return false;
+        inbox_.push_back(ready_item{op, {}, 0});
+    }
+    uv_async_send(&wake_);  // coalesces: repeated sends before the loop wakes cost one wake-up
+    return true;
+}
+
+void loop::stop() noexcept {
+    {
+        std::lock_guard lock(mutex_);
+        stopped_.store(true, std::memory_order_release);
+    }
+    if (in_loop_thread()) {
+        uv_stop(&uv_);
+    } else {
+        uv_async_send(&wake_);  // on_wake sees stopped_ and stops the loop
+    }
+}
+
+void loop::run() {
+    if (in_loop_thread())
+        throw std::logic_error(
+            "interop::libuv_runtime: run() called from inside the same runtime's loop; "
+            "it would block the very loop it is meant to drive");
+    if (running_.exchange(true))
+        throw std::logic_error(
+            "interop::libuv_runtime: run() called while another thread is running it; "
+            "this runtime is driven by one thread at a time");
+    loop_thread_.store(std::this_thread::get_id(), std::memory_order_release);
+    struct leave_run {
+        loop* self;
+        ~leave_run() {
+            self->loop_thread_.store(std::thread::id{}, std::memory_order_release);
+            self->running_ = false;
+        }
+    } on_exit{this};
+
+    take_requests();  // posts made before run()
+    // stop() is final: a stopped loop returns at once. The wake-up handle is always
+    // active, so uv_run only returns after uv_stop (or native code's uv_stop).
+    while (!stopped_.load(std::memory_order_acquire)) uv_run(&uv_, UV_RUN_DEFAULT);
+}
+
+void loop::on_check(uv_check_t* check) { static_cast<loop*>(check->data)->run_ready_batch(); }
+
+void loop::run_ready_batch() noexcept {
+    if (ready_.empty()) return;
+    batch_.swap(ready_);
+    std::size_t i = 0;
+    for (; i < batch_.size(); ++i) {
+        if (stopped_.load(std::memory_order_acquire)) break;  // a stopped loop runs nothing more
+        const ready_item& item = batch_[i];
+        item.op->complete(item.error, item.bytes);
+    }
+    if (i < batch_.size()) ready_.insert(ready_.begin(), batch_.begin() + static_cast<std::ptrdiff_t>(i), batch_.end());
+    batch_.clear();
+    if (ready_.empty()) uv_idle_stop(&keep_polling_);
+}
+
+// An active idle handle makes libuv poll without blocking: there is work to run. The
+// handle's callback has nothing to do; the batch runs from the check handle.
+void loop::keep_polling() noexcept {
+    uv_idle_start(&keep_polling_, [](uv_idle_t*) {});
+}
+
+void loop::on_wake(uv_async_t* async) {
+    auto* self = static_cast<loop*>(async->data);
+    self->take_requests();
+    if (self->stopped_.load(std::memory_order_acquire)) uv_stop(&self->uv_);
+}
+
+void loop::take_requests() noexcept {
+    {
+        std::lock_guard lock(mutex_);
+        if (!inbox_.empty()) {
+            if (ready_.empty()) keep_polling();
+            ready_.insert(ready_.end(), inbox_.begin(), inbox_.end());
+            inbox_.clear();
+        }
+        cancels_taken_.swap(cancel_requests_);
+    }
+    // A request for an operation that has completed meanwhile finds nothing.
+    for (const registry::key key : cancels_taken_)
+        if (operation* op = pending_.find(key)) cancel_parked(op);
+    cancels_taken_.clear();
+}
+
+// --- the life of an operation --------------------------------------------------------
+
+bool loop::refuse_if_stopped(operation* op) noexcept {
+    if (!stopped_.load(std::memory_order_acquire)) return false;
+    op->complete(canceled(), 0);
+    return true;
+}
+
+void loop::mark_unparked(operation* op) noexcept { set_word_number(op, 3, 0); }
+
+void loop::park(operation* op) {
+    const registry::key key = pending_.insert(op);
+    set_word_number(op, 2, key.index);
+    set_word_number(op, 3, key.generation);
+}
+
+void loop::unpark(operation* op) noexcept { pending_.erase(key_of(op)); }
+
+loop::registry::key loop::key_of(const operation* op) noexcept {
+    return registry::key{static_cast<std::uint32_t>(word_as_number(op, 2)),
+                         static_cast<std::uint32_t>(word_as_number(op, 3))};
+}
+
+void loop::queue_completion(operation* op, std::error_code error, std::size_t bytes) {
+    if (ready_.empty()) keep_polling();
+    ready_.push_back(ready_item{op, error, bytes});
+}
+
+void loop::finish(operation* op, std::error_code error, std::size_t bytes) {
+    unpark(op);
+    queue_completion(op, error, bytes);
+}
+
+// --- cancellation ------------------------------------------------------------------
+
+void loop::cancel(operation* op) noexcept {
+    // The key was stored when the operation was parked, inside its start call, which
+    // returned before the core could ask to cancel it; it is not written again.
+    const registry::key key = key_of(op);
+    if (in_loop_thread()) {
+        if (pending_.find(key) == op) cancel_parked(op);
+        return;
+    }
+    // Another thread: the loop owns the wait structures. Leave the key (not the
+    // pointer, which may be a different operation by the time the loop looks) and
+    // wake the loop up.
+    {
+        std::lock_guard lock(mutex_);
+        cancel_requests_.push_back(key);
+    }
+    uv_async_send(&wake_);
+}
+
+// Takes a parked operation out of what it waits on and queues its completion. Never
+// completes inline: the caller may be cancelling many operations in a row.
+void loop::cancel_parked(operation* op) noexcept {
+    switch (op->kind) {
+    case op_kind::timer:
+        timers_.remove(static_cast<timer_operation*>(op));
+        break;
+    case op_kind::read:
+        // Detached only: reading stays on, and bytes that arrive go to the stash for
+        // the next read. Nothing was consumed on this read's behalf.
+        waits_on<tcp_socket>(op)->read_op = nullptr;
+        break;
+    case op_kind::write:
+        return cancel_write(static_cast<io_operation*>(op));
+    case op_kind::accept:
+        // The listener is open: closing it would have completed this accept already.
+        find_socket(static_cast<accept_operation*>(op)->listener)->accepts.remove(op);
+        break;
+    case op_kind::connect:
+        // The half-made connection belongs to nobody else; closing it completes op.
+        return close_socket(waits_on<tcp_socket>(op));
+    case op_kind::resolve:
+        cancel_resolve(op);
+        break;
+    case op_kind::blocking:
+        if (!cancel_blocking(op)) return;
+        break;
+    case op_kind::signal:
+        cancel_signal_wait(static_cast<signal_operation*>(op));
+        break;
+    case op_kind::post:
+        return;  // never parked
+    }
+    finish(op, canceled(), 0);
+}
+
+}  // namespace interop::libuv_detail

@@ -1,0 +1,207 @@
+// The libuv runtime's event loop: one uv_loop_t and the bookkeeping around it.
+//
+// Where the core's code runs. Every libuv callback only moves operations into the run
+// queue (`ready_`); the queue is run in batches from a uv_check_t, right after libuv
+// polled for I/O, so user code runs from exactly one place. A batch is the whole queue
+// as it was when the batch started: every ready item runs once before any runs twice.
+// A uv_idle_t is active while the queue is not empty, which makes libuv poll without
+// blocking. The one exception is inline completion: a primitive that can finish at
+// once (a read served from the stash, a write the kernel took at once) completes
+// inside the start call, the fast path the contract allows.
+//
+// The life of an operation. A primitive either completes it at once, or *parks* it
+// where it waits (the timer heap, a socket, a thread-pool request, a signal watcher)
+// and enters it in the registry of pending operations (`pending_`). When its event
+// comes it is unparked and its completion queued. cancel() looks it up in the
+// registry by the key stored in the operation itself, which is what makes a late or
+// repeated cancel harmless: once the operation has been unparked its key finds
+// nothing, even if the same memory is a new operation by then.
+//
+// Threads. post(), cancel() and stop() from other threads leave their request under
+// `mutex_` and wake the loop with `wake_` (a uv_async_t); the loop thread does the
+// rest. Everything else here belongs to the loop thread, or to the one thread using
+// the runtime while no thread runs it.
+//
+// The implementation is split by concern:
+//   loop.cpp              construction and teardown, run, stop, post, cancel, registry
+//   loop_time.cpp         the clock and timers
+//   loop_tcp.cpp          sockets: listen, accept, connect, close, addresses
+//   loop_stream.cpp       reading, writing, shutdown on connected sockets
+//   loop_background.cpp   resolve and spawn_blocking on libuv's thread pool
+//   loop_signals.cpp      signal_wait
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <system_error>
+#include <thread>
+#include <vector>
+
+#include <uv.h>
+
+#include "interop/runtime_interface.hpp"
+#include "op_list.hpp"
+#include "slot_map.hpp"
+#include "socket_table.hpp"
+#include "tcp_socket.hpp"
+#include "timer_heap.hpp"
+
+namespace interop::libuv_detail {
+
+class loop;
+
+// A completion waiting in the run queue.
+struct ready_item {
+    operation* op;
+    std::error_code error;
+    std::size_t bytes;
+};
+
+// One libuv signal watcher, kept from the first wait for its signal until the loop is
+// destroyed, so a signal raised while nobody waits is remembered for the next wait.
+struct signal_watcher {
+    uv_signal_t handle{};
+    loop* owner = nullptr;
+    op_list waiters;
+    bool raised = false;  // raised while nobody waited
+};
+
+class loop {
+public:
+    loop();
+    ~loop();
+    loop(const loop&) = delete;
+    loop& operator=(const loop&) = delete;
+
+    uv_loop_t* native() noexcept { return &uv_; }
+
+    // --- executor (loop.cpp) ---
+    bool post(operation* op) noexcept;
+    bool in_loop_thread() const noexcept;
+    void cancel(operation* op) noexcept;
+    void run();
+    void stop() noexcept;
+    // A pointer the core keeps its per-runtime bookkeeping in; the loop never uses it.
+    void** core_slot() noexcept { return &core_slot_; }
+
+    // --- time (loop_time.cpp) ---
+    runtime_clock::time_point now() const noexcept;
+    void timer_start(timer_operation* op) noexcept;
+
+    // --- TCP (loop_tcp.cpp, loop_stream.cpp) ---
+    std::error_code tcp_listen(const endpoint& local, int backlog, socket_handle* out) noexcept;
+    void tcp_accept(accept_operation* op) noexcept;
+    void tcp_connect(connect_operation* op) noexcept;
+    void read(io_operation* op) noexcept;
+    void write(io_operation* op) noexcept;
+    std::error_code shutdown_write(socket_handle s) noexcept;
+    void close(socket_handle s) noexcept;
+    std::error_code local_endpoint(socket_handle s, endpoint* out) noexcept;
+    std::error_code remote_endpoint(socket_handle s, endpoint* out) noexcept;
+    std::error_code set_no_delay(socket_handle s, bool enabled) noexcept;
+
+    // --- thread pool and signals (loop_background.cpp, loop_signals.cpp) ---
+    void resolve(resolve_operation* op) noexcept;
+    void spawn_blocking(blocking_operation* op) noexcept;
+    void signal_wait(signal_operation* op) noexcept;
+
+private:
+    using registry = slot_map<operation>;
+
+    // --- the life of an operation (loop.cpp) ---
+    bool refuse_if_stopped(operation* op) noexcept;  // after stop(): completes op, inline
+    static void mark_unparked(operation* op) noexcept;
+    void park(operation* op);
+    void unpark(operation* op) noexcept;
+    static registry::key key_of(const operation* op) noexcept;
+    void queue_completion(operation* op, std::error_code error, std::size_t bytes);
+    void finish(operation* op, std::error_code error, std::size_t bytes);  // unpark + queue
+    void cancel_parked(operation* op) noexcept;
+
+    // --- the run queue and wake-ups (loop.cpp) ---
+    void run_ready_batch() noexcept;
+    void keep_polling() noexcept;
+    void take_requests() noexcept;  // what other threads left under mutex_
+    void close_everything() noexcept;
+    static void on_wake(uv_async_t* async);
+    static void on_check(uv_check_t* check);
+
+    // --- time (loop_time.cpp) ---
+    void arm_timer() noexcept;
+    static void on_timer(uv_timer_t* timer);
+
+    // --- sockets (loop_tcp.cpp) ---
+    tcp_socket* open_socket(tcp_socket::role role) noexcept;
+    void close_socket(tcp_socket* socket) noexcept;
+    void abandon_socket(tcp_socket* socket) noexcept;
+    struct accept_outcome {
+        bool accepted_one;  // false: libuv had no connection after all
+        std::error_code error;
+        socket_handle handle;
+    };
+    accept_outcome accept_one(tcp_socket* listener) noexcept;
+    void serve_accepts(tcp_socket* listener) noexcept;
+    tcp_socket* find_socket(socket_handle handle) const noexcept { return sockets_.find(handle); }
+    static void on_connection(uv_stream_t* server, int status);
+    static void on_connected(uv_connect_t* request, int status);
+    static void on_socket_closed(uv_handle_t* handle);
+
+    // --- streams (loop_stream.cpp) ---
+    struct write_attempt {
+        bool pending;  // handed to libuv: completes from on_written
+        std::error_code error;
+        std::size_t bytes;
+    };
+    write_attempt start_write(tcp_socket* socket, io_operation* op) noexcept;
+    void stop_reading(tcp_socket* socket) noexcept;
+    void cancel_write(io_operation* op) noexcept;
+    static void on_alloc(uv_handle_t* handle, std::size_t suggested, uv_buf_t* buf);
+    static void on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf);
+    static void on_written(uv_write_t* request, int status);
+
+    // --- thread pool (loop_background.cpp) ---
+    void cancel_resolve(operation* op) noexcept;
+    bool cancel_blocking(operation* op) noexcept;  // false: already running; let it finish
+    static void on_resolved(uv_getaddrinfo_t* request, int status, addrinfo* results);
+    static void on_work(uv_work_t* request);
+    static void on_work_done(uv_work_t* request, int status);
+
+    // --- signals (loop_signals.cpp) ---
+    signal_watcher* watch_signal(int signum, std::error_code* error) noexcept;
+    void cancel_signal_wait(signal_operation* op) noexcept;
+    static void on_signal(uv_signal_t* handle, int signum);
+
+    void* core_slot_ = nullptr;
+    std::atomic<bool> stopped_{false};
+    std::atomic<bool> running_{false};
+    std::atomic<std::thread::id> loop_thread_{};  // the thread inside run(), if any
+    bool destroying_ = false;  // in ~loop: callbacks free their requests and nothing more
+
+    uv_loop_t uv_{};
+    uv_async_t wake_{};          // other threads: posts, cancel requests, stop
+    uv_check_t runner_{};        // runs a batch of the run queue after each poll
+    uv_idle_t keep_polling_{};   // active while the run queue is not empty
+    uv_timer_t timer_{};         // armed for the earliest deadline in timers_
+    bool timer_armed_ = false;
+    std::uint64_t timer_due_ms_ = 0;  // in libuv loop time, while timer_armed_
+
+    // --- loop thread only ---
+    std::vector<ready_item> ready_;  // completions for the next batch
+    std::vector<ready_item> batch_;  // the batch being run; kept to reuse its memory
+    registry pending_;               // parked operations
+    timer_heap timers_;
+    socket_table sockets_;           // every socket not yet closing
+    std::map<int, std::unique_ptr<signal_watcher>> signals_;
+    std::vector<registry::key> cancels_taken_;
+
+    // --- shared with other threads, guarded by mutex_ ---
+    std::mutex mutex_;
+    std::vector<ready_item> inbox_;             // posts from other threads
+    std::vector<registry::key> cancel_requests_;
+};
+
+}  // namespace interop::libuv_detail

@@ -1,0 +1,211 @@
+// Sockets: listen, accept, connect, close, and their addresses.
+#include <new>
+#include <utility>
+
+#include <sys/socket.h>
+
+#include "address.hpp"
+#include "errors.hpp"
+#include "loop.hpp"
+#include "op_data.hpp"
+
+namespace interop::libuv_detail {
+namespace {
+
+using name_getter = int (*)(const uv_tcp_t*, sockaddr*, int*);
+
+std::error_code socket_name(name_getter get, const uv_tcp_t* tcp, endpoint* out) noexcept {
+    sockaddr_storage storage{};
+    int length = sizeof storage;
+    if (const int status = get(tcp, reinterpret_cast<sockaddr*>(&storage), &length); status < 0)
+        return error_from_uv(status);
+    if (!from_sockaddr(&storage, static_cast<std::size_t>(length), out))
+        return std::make_error_code(std::errc::address_family_not_supported);
+    return {};
+}
+
+}  // namespace
+
+// --- the life of a socket ---------------------------------------------------------------
+
+tcp_socket* loop::open_socket(tcp_socket::role role) noexcept {
+    auto* socket = new (std::nothrow) tcp_socket(*this, role);
+    if (!socket) return nullptr;
+    uv_tcp_init(&uv_, &socket->tcp);  // cannot fail: the OS socket comes later
+    socket->tcp.data = socket;
+    try {
+        socket->key = sockets_.add(socket);
+    } catch (...) {
+        uv_close(socket->handle(), &loop::on_socket_closed);
+        return nullptr;
+    }
+    return socket;
+}
+
+// The descriptor goes now (uv_close closes it at once); the operations still pending
+// on the socket learn about it from the run queue, never from inside close().
+void loop::close_socket(tcp_socket* socket) noexcept {
+    if (socket->key) {
+        sockets_.remove(socket->key);
+        socket->key = nullptr;
+    }
+    if (io_operation* op = std::exchange(socket->read_op, nullptr)) finish(op, canceled(), 0);
+    if (io_operation* op = std::exchange(socket->write_op, nullptr)) finish(op, canceled(), 0);
+    if (connect_operation* op = std::exchange(socket->connect_op, nullptr)) finish(op, canceled(), 0);
+    while (operation* op = socket->accepts.pop_front()) finish(op, canceled(), 0);
+    uv_close(socket->handle(), &loop::on_socket_closed);
+}
+
+// For the destructor: the same without completing anything. The operations are not
+// even looked at, since they may be gone by then.
+void loop::abandon_socket(tcp_socket* socket) noexcept {
+    sockets_.remove(socket->key);
+    socket->key = nullptr;
+    socket->read_op = nullptr;
+    socket->write_op = nullptr;
+    socket->connect_op = nullptr;
+    socket->accepts = op_list{};
+    uv_close(socket->handle(), &loop::on_socket_closed);
+}
+
+void loop::on_socket_closed(uv_handle_t* handle) { delete tcp_socket::of(handle); }
+
+void loop::close(socket_handle s) noexcept {
+    if (tcp_socket* socket = find_socket(s)) close_socket(socket);  // closing twice: nothing
+}
+
+// --- listening and accepting ------------------------------------------------------------
+
+std::error_code loop::tcp_listen(const endpoint& local, int backlog, socket_handle* out) noexcept {
+    *out = nullptr;
+    if (stopped_.load(std::memory_order_acquire)) return canceled();
+    tcp_socket* listener = open_socket(tcp_socket::role::listener);
+    if (!listener) return out_of_memory();
+    // libuv sets SO_REUSEADDR itself. An IPv6 listener serves IPv6 only, as on every
+    // adapter; listen on both families to serve both.
+    const unsigned flags = local.address.is_v6() ? UV_TCP_IPV6ONLY : 0;
+    int status = uv_tcp_bind(&listener->tcp, to_sockaddr(local).get(), flags);
+    // libuv reports EADDRINUSE from uv_listen rather than from the bind.
+    if (status == 0) status = uv_listen(listener->stream(), backlog > 0 ? backlog : SOMAXCONN, &loop::on_connection);
+    if (status < 0) {
+        close_socket(listener);
+        return error_from_uv(status);
+    }
+    *out = listener->key;
+    return {};
+}
+
+// libuv accepts one connection at a time and announces it here; it then stops
+// watching the listener until uv_accept takes that connection. Taking it only when an
+// accept operation wants it is what lets a cancelled accept lose no connection.
+void loop::tcp_accept(accept_operation* op) noexcept {
+    mark_unparked(op);
+    if (refuse_if_stopped(op)) return;
+    tcp_socket* listener = find_socket(op->listener);
+    if (!listener) return op->complete(bad_handle(), 0);
+    if (listener->kind != tcp_socket::role::listener)
+        return op->complete(std::make_error_code(std::errc::invalid_argument), 0);
+    if (listener->accepts.empty() && listener->pending_connections > 0) {
+        const accept_outcome outcome = accept_one(listener);
+        if (outcome.accepted_one) {
+            op->accepted = outcome.handle;
+            return op->complete(outcome.error, 0);
+        }
+    }
+    listener->accepts.push_back(op);
+    park(op);
+}
+
+loop::accept_outcome loop::accept_one(tcp_socket* listener) noexcept {
+    tcp_socket* client = open_socket(tcp_socket::role::stream);
+    if (!client) return {true, out_of_memory(), nullptr};  // the connection waits in libuv
+    const int status = uv_accept(listener->stream(), client->stream());
+    if (status == UV_EAGAIN) {  // nothing there after all
+        listener->pending_connections = 0;
+        close_socket(client);
+        return {false, {}, nullptr};
+    }
+    --listener->pending_connections;  // consumed, even when it failed
+    if (status < 0) {
+        close_socket(client);
+        return {true, error_from_uv(status), nullptr};
+    }
+    return {true, {}, client->key};
+}
+
+void loop::serve_accepts(tcp_socket* listener) noexcept {
+    while (listener->pending_connections > 0 && !listener->accepts.empty()) {
+        const accept_outcome outcome = accept_one(listener);
+        if (!outcome.accepted_one) return;
+        auto* op = static_cast<accept_operation*>(listener->accepts.pop_front());
+        op->accepted = outcome.handle;
+        finish(op, outcome.error, 0);
+    }
+}
+
+void loop::on_connection(uv_stream_t* server, int status) {
+    tcp_socket* listener = tcp_socket::of(server);
+    loop& self = *listener->owner;
+    if (status < 0) {
+        // Out of descriptors or memory, say: the first waiting accept hears about it.
+        if (operation* op = listener->accepts.pop_front()) self.finish(op, error_from_uv(status), 0);
+        return;
+    }
+    ++listener->pending_connections;
+    self.serve_accepts(listener);
+}
+
+// --- connecting -----------------------------------------------------------------------
+
+void loop::tcp_connect(connect_operation* op) noexcept {
+    mark_unparked(op);
+    if (refuse_if_stopped(op)) return;
+    // The socket has a table entry from the start (so the destructor finds it), but
+    // the core sees its handle only once the connection is made.
+    tcp_socket* socket = open_socket(tcp_socket::role::connecting);
+    if (!socket) return op->complete(out_of_memory(), 0);
+    const int status = uv_tcp_connect(&socket->connect_req, &socket->tcp, to_sockaddr(op->peer).get(),
+                                      &loop::on_connected);
+    if (status < 0) {
+        close_socket(socket);
+        return op->complete(error_from_uv(status), 0);
+    }
+    socket->connect_op = op;
+    set_where_word(op, socket);
+    park(op);
+}
+
+void loop::on_connected(uv_connect_t* request, int status) {
+    tcp_socket* socket = tcp_socket::of(request->handle);
+    connect_operation* op = std::exchange(socket->connect_op, nullptr);
+    if (!op) return;  // cancelled: the socket is closing, status is UV_ECANCELED
+    loop& self = *socket->owner;
+    if (status < 0) {
+        self.close_socket(socket);
+        return self.finish(op, error_from_uv(status), 0);
+    }
+    socket->kind = tcp_socket::role::stream;
+    op->connected = socket->key;
+    self.finish(op, {}, 0);
+}
+
+// --- addresses and options --------------------------------------------------------------
+
+std::error_code loop::local_endpoint(socket_handle s, endpoint* out) noexcept {
+    const tcp_socket* socket = find_socket(s);
+    return socket ? socket_name(&uv_tcp_getsockname, &socket->tcp, out) : bad_handle();
+}
+
+std::error_code loop::remote_endpoint(socket_handle s, endpoint* out) noexcept {
+    const tcp_socket* socket = find_socket(s);
+    return socket ? socket_name(&uv_tcp_getpeername, &socket->tcp, out) : bad_handle();
+}
+
+std::error_code loop::set_no_delay(socket_handle s, bool enabled) noexcept {
+    tcp_socket* socket = find_socket(s);
+    if (!socket) return bad_handle();
+    const int status = uv_tcp_nodelay(&socket->tcp, enabled ? 1 : 0);
+    return status < 0 ? error_from_uv(status) : std::error_code{};
+}
+
+}  // namespace interop::libuv_detail

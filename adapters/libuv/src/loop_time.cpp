@@ -1,0 +1,75 @@
+// The clock and timers.
+//
+// The runtime's clock is uv_hrtime(): nanoseconds of CLOCK_MONOTONIC on Linux. Pending
+// timers sit in one heap, and one uv_timer_t is armed for the earliest deadline: libuv
+// keeps one timer however many sleeps are pending.
+//
+// libuv counts timers in whole milliseconds of its loop time (uv_now), which is the
+// same clock truncated to milliseconds. Arming a timer for "the deadline, rounded up
+// to a whole millisecond of loop time" would make every sleep about a millisecond
+// late: libuv computes how long to poll from the truncated time, so it polls for up
+// to a millisecond more than needed. Instead the time left is rounded up to whole
+// milliseconds and counted from the present (uv_update_time first), which wakes the
+// loop just after the deadline. If the loop crosses a millisecond boundary between
+// arming and polling, libuv fires the timer up to a millisecond early; that is why
+// the callback checks every deadline against now() in nanoseconds and re-arms for
+// what is not due yet. A sleep never completes early.
+#include <cstdint>
+
+#include "loop.hpp"
+
+namespace interop::libuv_detail {
+namespace {
+
+// Whole milliseconds, rounded up, of a positive number of nanoseconds.
+std::uint64_t milliseconds_rounded_up(std::int64_t ns) noexcept {
+    constexpr std::int64_t ns_per_ms = 1'000'000;
+    return static_cast<std::uint64_t>(ns / ns_per_ms + (ns % ns_per_ms != 0 ? 1 : 0));
+}
+
+}  // namespace
+
+runtime_clock::time_point loop::now() const noexcept {
+    return runtime_clock::time_point(runtime_clock::duration(static_cast<runtime_clock::rep>(uv_hrtime())));
+}
+
+void loop::timer_start(timer_operation* op) noexcept {
+    mark_unparked(op);
+    if (refuse_if_stopped(op)) return;
+    // Already due: complete on the next batch, never inline, so sleep_for(0) yields.
+    // Comparing first keeps a deadline far in the past out of any arithmetic.
+    if (op->deadline <= now()) {
+        queue_completion(op, {}, 0);
+        return;
+    }
+    timers_.push(op);
+    park(op);
+    arm_timer();
+}
+
+// Arms the libuv timer for the earliest deadline, unless it is armed for that moment
+// or earlier already. A cancelled earliest timer leaves it armed: it then fires for
+// nothing and is re-armed, which is cheaper than re-arming on every cancel.
+void loop::arm_timer() noexcept {
+    if (timers_.empty()) return;
+    uv_update_time(&uv_);  // count from now, not from the start of this loop iteration
+    // The earliest deadline is later than some past now(), and now() is positive: the
+    // difference cannot overflow, even for time_point::max().
+    const std::int64_t remaining = (timers_.earliest() - now()).count();
+    const std::uint64_t timeout = remaining > 0 ? milliseconds_rounded_up(remaining) : 0;
+    const std::uint64_t due = uv_now(&uv_) + timeout;  // libuv clamps what is too far to matter
+    if (timer_armed_ && timer_due_ms_ <= due) return;
+    uv_timer_start(&timer_, &loop::on_timer, timeout, 0);
+    timer_armed_ = true;
+    timer_due_ms_ = due;
+}
+
+void loop::on_timer(uv_timer_t* timer) {
+    auto* self = static_cast<loop*>(timer->data);
+    self->timer_armed_ = false;
+    const runtime_clock::time_point current = self->now();
+    while (timer_operation* op = self->timers_.pop_due(current)) self->finish(op, {}, 0);
+    self->arm_timer();
+}
+
+}  // namespace interop::libuv_detail

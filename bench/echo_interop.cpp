@@ -1,0 +1,126 @@
+// interop-bench-echo: the echo server of the benchmark, written against interop only,
+// run on the runtime chosen on the command line.
+//
+//   interop-bench-echo --runtime libuv --port 0 [--count-allocations]
+//
+// The server code is what an application would write: an accept loop in a scope,
+// one task per connection that reads into a buffer of its own and writes the bytes
+// back with write_all. Nothing is allocated per message: the buffer lives in the
+// connection's frame, and the frames of read/write_all are recycled by the core.
+//
+// It prints "listening port=N runtime=R" once it accepts connections and serves until
+// SIGTERM or SIGINT ends the process (their default action). It deliberately starts
+// no thread of its own, not even one to wait for the signal: once a process has a
+// second thread, glibc's read/write/recv/send wrappers pay for the asynchronous-
+// cancellation bookkeeping on every call (some 60 instructions per message here),
+// which the single-threaded raw baselines do not.
+#include <CLI/CLI.hpp>
+#include <array>
+#include <cstddef>
+#include <cstdio>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <interop/inline_runtime.hpp>
+#include <interop/interop.hpp>
+#if defined(INTEROP_BENCH_HAVE_ASIO)
+#include <interop/asio_runtime.hpp>
+#endif
+#if defined(INTEROP_BENCH_HAVE_LIBUV)
+#include <interop/libuv_runtime.hpp>
+#endif
+
+#include "alloc_counter.hpp"
+
+namespace {
+
+constexpr std::size_t buffer_size = 4096;  // the same per connection in every server
+
+interop::task<void> serve_connection(interop::tcp_stream conn) {
+    (void)conn.set_no_delay(true);
+    std::array<std::byte, buffer_size> buffer;
+    for (;;) {
+        auto n = co_await conn.read(buffer);
+        if (!n || *n == 0) break;  // error, cancellation or end of stream
+        auto written = co_await interop::write_all(conn, std::span(buffer).first(*n));
+        if (!written) break;
+    }
+}
+
+interop::task<int> serve(std::uint16_t port, const char* runtime_name) {
+    auto local = interop::endpoint::parse("127.0.0.1:0").value();
+    local.port = port;
+    auto listener = co_await interop::tcp_listener::bind(local);
+    if (!listener) {
+        std::fprintf(stderr, "interop-bench-echo: cannot listen on 127.0.0.1:%u: %s\n",
+                     static_cast<unsigned>(port), listener.error().message().c_str());
+        co_return 1;
+    }
+    std::printf("listening port=%u runtime=%s\n", static_cast<unsigned>(listener->local_endpoint()->port),
+                runtime_name);
+    std::fflush(stdout);
+    co_await interop::with_scope([&](interop::scope& connections) -> interop::task<void> {
+        for (;;) {
+            auto conn = co_await listener->accept();
+            if (!conn) break;  // the listener failed
+            connections.spawn(serve_connection(std::move(*conn)));
+        }
+    });
+    co_return 0;
+}
+
+template <typename Runtime>
+int run_on(Runtime& rt, std::uint16_t port, const char* name) {
+    return interop::run(rt.ref(), serve(port, name));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"Echo server of the interop benchmark, on the runtime chosen with --runtime."};
+    std::string runtime = "inline";
+    std::uint16_t port = 0;
+    bool count_allocations = false;
+    std::vector<std::string> runtimes{"inline"};
+#if defined(INTEROP_BENCH_HAVE_ASIO)
+    runtimes.emplace_back("asio");
+#endif
+#if defined(INTEROP_BENCH_HAVE_LIBUV)
+    runtimes.emplace_back("libuv");
+#endif
+    bool list = false;
+    app.add_option("-r,--runtime", runtime, "the runtime that drives the server")
+        ->capture_default_str()
+        ->check(CLI::IsMember(runtimes));
+    app.add_option("-p,--port", port, "TCP port on 127.0.0.1 (0 picks a free one)")->capture_default_str();
+    app.add_flag("--count-allocations", count_allocations,
+                 "count heap allocations in the window the load generator marks with SIGUSR1");
+    app.add_flag("--list-runtimes", list, "print the runtimes this binary was built with and exit");
+    CLI11_PARSE(app, argc, argv);
+
+    if (list) {
+        for (const auto& r : runtimes) std::printf("%s\n", r.c_str());
+        return 0;
+    }
+    if (count_allocations && !bench::enable_allocation_counting()) return 2;
+
+    if (runtime == "inline") {
+        interop::inline_runtime rt;
+        return run_on(rt, port, "inline");
+    }
+#if defined(INTEROP_BENCH_HAVE_ASIO)
+    if (runtime == "asio") {
+        interop::asio_runtime rt(interop::asio_runtime::options{.threads = 1});
+        return run_on(rt, port, "asio");
+    }
+#endif
+#if defined(INTEROP_BENCH_HAVE_LIBUV)
+    if (runtime == "libuv") {
+        interop::libuv_runtime rt;
+        return run_on(rt, port, "libuv");
+    }
+#endif
+    return 2;
+}

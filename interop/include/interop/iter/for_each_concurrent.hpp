@@ -1,0 +1,108 @@
+// for_each_concurrent: run an async callable on every item, at most n at a time.
+//
+//   co_await (source | iter::for_each_concurrent(n, f));
+//   co_await iter::for_each_concurrent(std::move(source), n, f);
+//
+// f(item) returns a task<void> (or returns nothing, then it runs inline). The
+// result is a task that pulls the source, starts a body for each item as soon as
+// fewer than n are running, and finishes when the source has ended and every
+// body has finished. The bodies are children of a scope, so they run while the
+// source is being pulled and whatever the awaiting task is waiting on.
+//
+// f is stored in the task's frame and called there, one item at a time; the item
+// lives until its body finishes, so f may take it by reference. The first
+// exception (from a body, f or the source) cancels the other bodies and stops the
+// pulling; once all bodies have finished it is rethrown. Cancelling the awaiting
+// task cancels every body, and the task still waits for them all. A limit of 0 is
+// rejected with std::invalid_argument when the combinator is built.
+#pragma once
+
+#include <concepts>
+#include <cstddef>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <type_traits>
+#include <utility>
+
+#include "interop/iter/async_invoke.hpp"
+#include "interop/iter/concepts.hpp"
+#include "interop/iter/detail/cooperate.hpp"
+#include "interop/iter/detail/limit.hpp"
+#include "interop/iter/detail/release_now.hpp"
+#include "interop/iter/pipe.hpp"
+#include "interop/scope.hpp"
+#include "interop/sync/semaphore.hpp"
+#include "interop/task.hpp"
+
+namespace interop::iter {
+
+namespace detail {
+
+// One body: the permit and the boxed item live until the body's task finishes,
+// and are released before this task reports that it has. A failing body cancels
+// the scope before it gives its permit back, so the permit cannot start another.
+template <typename T>
+task<void> run_body(task<void> body, std::unique_ptr<T> keep, semaphore::permit slot,
+                    scope* owner) {
+    std::exception_ptr failure;
+    try {
+        co_await std::move(body);
+    } catch (...) {
+        failure = std::current_exception();
+        owner->cancel();
+    }
+    release_now(std::move(body), std::move(keep), std::move(slot));
+    if (failure) std::rethrow_exception(failure);
+}
+
+template <AsyncIterator I, typename F>
+task<void> for_each_concurrent_impl(I source_arg, std::size_t limit, F fn_arg) {
+    // Owned by locals, so they are gone once this task has finished (see release_now).
+    I source = std::move(source_arg);
+    F fn = std::move(fn_arg);
+    using T = iter_value_t<I>;
+    semaphore slots(limit);
+    auto pull = [&](scope& s) -> task<void> {
+        for (;;) {
+            auto acquiring = slots.acquire();
+            io_result<semaphore::permit> slot = co_await std::move(acquiring);
+            if (!slot || s.cancelled()) co_return;  // the scope is failing or cancelled
+            auto pending = source.next();
+            std::optional<T> item = co_await std::move(pending);
+            if (!item) co_return;
+            if constexpr (is_task_v<std::invoke_result_t<F&, T&&>>) {
+                // Boxed so that a body taking the item by reference can rely on it.
+                auto keep = std::make_unique<T>(std::move(*item));
+                task<void> body = std::invoke(fn, std::move(*keep));
+                s.spawn(run_body<T>(std::move(body), std::move(keep), std::move(*slot), &s));
+            } else {
+                std::invoke(fn, std::move(*item));
+                co_await cooperate();
+            }
+        }
+    };
+    task<void> scoped = with_scope(pull);
+    co_await std::move(scoped);
+}
+
+}  // namespace detail
+
+template <AsyncIterator I, typename F>
+    requires std::invocable<F&, iter_value_t<I>&&> &&
+             std::is_void_v<detail::async_result_t<F, iter_value_t<I>&&>>
+task<void> for_each_concurrent(I source, std::size_t limit, F fn) {
+    detail::checked_limit(limit, "iter::for_each_concurrent: the limit");
+    return detail::for_each_concurrent_impl(std::move(source), limit, std::move(fn));
+}
+
+template <typename F>
+auto for_each_concurrent(std::size_t limit, F fn) {
+    detail::checked_limit(limit, "iter::for_each_concurrent: the limit");
+    return adaptor{[limit, fn = std::move(fn)]<AsyncIterator I>(I source) mutable {
+        return iter::for_each_concurrent(std::move(source), limit, std::move(fn));
+    }};
+}
+
+}  // namespace interop::iter
