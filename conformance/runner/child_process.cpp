@@ -5,6 +5,8 @@
 #include <csignal>
 #include <cstring>
 #include <fstream>
+#include <mutex>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -32,6 +34,27 @@ struct spawn_setup {
     }
     spawn_setup(const spawn_setup&) = delete;
     spawn_setup& operator=(const spawn_setup&) = delete;
+};
+
+// The children running now, so that an interrupted run can stop them.
+std::mutex running_mutex;
+std::set<pid_t>& running() {
+    static std::set<pid_t> pids;
+    return pids;
+}
+
+struct registered_child {
+    pid_t pid;
+    explicit registered_child(pid_t p) : pid(p) {
+        std::lock_guard lock(running_mutex);
+        running().insert(pid);
+    }
+    ~registered_child() {
+        std::lock_guard lock(running_mutex);
+        running().erase(pid);
+    }
+    registered_child(const registered_child&) = delete;
+    registered_child& operator=(const registered_child&) = delete;
 };
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
@@ -86,6 +109,8 @@ child_outcome run_child(const std::vector<std::string>& argv, const std::filesys
         return o;
     }
 
+    const registered_child registration(pid);
+
     // Poll for the exit: short sleeps first (most behaviours take milliseconds), then
     // up to 20 ms apart.
     auto pause = std::chrono::microseconds(200);
@@ -114,14 +139,25 @@ child_outcome run_child(const std::vector<std::string>& argv, const std::filesys
     return o;
 }
 
+void kill_running_children() noexcept {
+    std::lock_guard lock(running_mutex);
+    for (pid_t pid : running()) {
+        kill(-pid, SIGKILL);
+        kill(pid, SIGKILL);
+    }
+}
+
 std::string signal_name(int signal_number) {
     switch (signal_number) {
     case SIGABRT: return "SIGABRT";
     case SIGBUS: return "SIGBUS";
     case SIGFPE: return "SIGFPE";
+    case SIGHUP: return "SIGHUP";
     case SIGILL: return "SIGILL";
+    case SIGINT: return "SIGINT";
     case SIGKILL: return "SIGKILL";
     case SIGPIPE: return "SIGPIPE";
+    case SIGQUIT: return "SIGQUIT";
     case SIGSEGV: return "SIGSEGV";
     case SIGTERM: return "SIGTERM";
     case SIGTRAP: return "SIGTRAP";

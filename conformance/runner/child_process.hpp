@@ -25,6 +25,9 @@ struct child_outcome {
 child_outcome run_child(const std::vector<std::string>& argv, const std::filesystem::path& output,
                         std::chrono::duration<double> limit);
 
+// Stops every child still running (its whole process group). For an interrupted run.
+void kill_running_children() noexcept;
+
 // "SIGSEGV" for 11, and so on; "signal N" for the unusual ones.
 std::string signal_name(int signal_number);
 

@@ -13,6 +13,8 @@
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
+#include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -22,7 +24,11 @@
 #include <thread>
 #include <vector>
 
+#include <pthread.h>
+#include <unistd.h>
+
 #include "backend_binary.hpp"
+#include "child_process.hpp"
 #include "execute.hpp"
 #include "matrix.hpp"
 #include "pattern.hpp"
@@ -69,6 +75,25 @@ public:
 private:
     fs::path path_;
 };
+
+// Ctrl-C (or a CI timeout's SIGTERM) must not leave behaviours running in their own
+// process groups: the signals are taken by one thread, which stops the children and
+// leaves. The children themselves start with no signal blocked (child_process.cpp).
+void stop_children_on_interrupt(const fs::path& scratch) {
+    static sigset_t signals;
+    sigemptyset(&signals);
+    for (int s : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&signals, s);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);  // before any other thread starts
+    std::thread([scratch] {
+        int received = 0;
+        if (sigwait(&signals, &received) != 0) return;
+        kill_running_children();
+        std::error_code ignored;
+        fs::remove_all(scratch, ignored);
+        std::fprintf(stderr, "\ninterop-conformance: interrupted by %s\n", signal_name(received).c_str());
+        _exit(128 + received);
+    }).detach();
+}
 
 std::vector<fs::path> choose_binaries(const settings& s, const char* argv0) {
     const fs::path dir = own_directory(argv0);
@@ -129,6 +154,7 @@ std::vector<std::string> selected_behaviours(const std::vector<backend_binary>& 
 
 int run(const settings& s, const char* argv0) {
     scratch_directory scratch;
+    stop_children_on_interrupt(scratch.path());
     std::vector<backend_binary> backends;
     for (const fs::path& p : choose_binaries(s, argv0)) backends.push_back(query_backend(p, scratch.path()));
     make_names_unique(backends);

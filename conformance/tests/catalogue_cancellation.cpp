@@ -1,6 +1,7 @@
 // Cancellation behaviours of the catalogue that cancellation.cpp does not pin already:
 // buffers after a cancelled read, cancelled writes, and scope cancellation joining.
 #include <algorithm>
+#include <atomic>
 #include <cstddef>
 #include <memory>
 #include <span>
@@ -71,22 +72,23 @@ TEST_CASE("cancellation: a write cancelled while the send buffer is full reports
 
 TEST_CASE("cancellation: cancelling a scope cancels its children, then joins them before it is left") {
     conf::run([]() -> task<void> {
-        int cancelled = 0;
-        int finished = 0;
+        // Atomic: on a multi-threaded runtime the children run in parallel.
+        std::atomic<int> cancelled{0};
+        std::atomic<int> finished{0};
         co_await with_scope([&](scope& s) -> task<void> {
             for (int i = 0; i < 5; ++i) {
-                s.spawn([](int* c, int* f) -> task<void> {
+                s.spawn([](std::atomic<int>* c, std::atomic<int>* f) -> task<void> {
                     auto r = co_await sleep_for(24h);
-                    if (r.is(std::errc::operation_canceled)) ++*c;
+                    if (r.is(std::errc::operation_canceled)) c->fetch_add(1);
                     (void)co_await yield_now();  // work after the cancellation is still joined
-                    ++*f;
+                    f->fetch_add(1);
                 }, &cancelled, &finished);
             }
             (void)co_await sleep_for(1ms);
             s.cancel();
             co_return;
         });
-        CHECK(cancelled == 5);
-        CHECK(finished == 5);
+        CHECK(cancelled.load() == 5);
+        CHECK(finished.load() == 5);
     });
 }

@@ -353,7 +353,7 @@ TEST_CASE("iteration: for_each_concurrent rethrows a body's exception after canc
         auto body = [&](int i) -> task<void> {
             ++started;
             if (i == 2) {
-                (void)co_await sleep_for(1ms);
+                co_await wait_for_count(started, 4);  // all four are running
                 throw std::runtime_error("body failed");
             }
             auto slept = co_await sleep_for(1h);
@@ -369,11 +369,13 @@ TEST_CASE("iteration: for_each_concurrent rethrows a body's exception after canc
 TEST_CASE("iteration: a concurrent iterator delivers a failed item in its position, after cancelling and joining the rest") {
     conf::run([]() -> task<void> {
         for (bool ordered : {true, false}) {
+            std::atomic<int> sleeping{0};
             std::atomic<int> cancelled{0};
             auto work = [&](int i) -> task<int> {
                 if (i == 0) (void)co_await sleep_for(5ms);
                 if (i == 1) throw std::runtime_error("item failed");
                 if (i >= 2) {
+                    ++sleeping;
                     auto slept = co_await sleep_for(1h);
                     if (!slept) ++cancelled;
                 }
@@ -385,7 +387,9 @@ TEST_CASE("iteration: a concurrent iterator delivers a failed item in its positi
                 CHECK(first == std::optional<int>(0));
             }
             CHECK_THROWS_WITH_AS(co_await it.next(), "item failed", std::runtime_error);
-            CHECK(cancelled.load() == 2);  // already joined when the exception arrives
+            // Every item still running was cancelled and had finished by then (and
+            // none can start any more). Which ones had started depends on timing.
+            CHECK(cancelled.load() == sleeping.load());
             CHECK_FALSE((co_await it.next()).has_value());
         }
 
@@ -436,26 +440,37 @@ TEST_CASE("iteration: cancelling the consumer cancels and joins a concurrent ite
 
         // Cancelled while busy elsewhere: the items are cancelled at once, and the
         // next next() reports the end after joining them.
+        std::atomic<int> asleep{0};
         std::atomic<int> stopped{0};
         bool later_end = false;
-        auto waits = [&stopped](int i) -> task<int> {
+        auto waits = [&asleep, &stopped](int i) -> task<int> {
             if (i == 0) co_return 0;
+            ++asleep;
             auto slept = co_await sleep_for(1h);
             if (!slept) ++stopped;
             co_return i;
         };
+        bool stopped_before_next = false;
         co_await with_scope([&](scope& s) -> task<void> {
-            s.spawn([](decltype(waits) fn, std::atomic<int>* items_stopped, bool* saw_end) -> task<void> {
+            s.spawn([](decltype(waits) fn, std::atomic<int>* items_stopped, bool* before,
+                       bool* saw_end) -> task<void> {
                 auto it = count(3) | iter::buffered(3, fn);
                 (void)co_await it.next();
-                (void)co_await sleep_for(1h);           // busy elsewhere when cancelled
-                co_await wait_for_count(*items_stopped, 2);  // happens without calling next()
+                (void)co_await sleep_for(1h);  // busy elsewhere when cancelled
+                // The items stop without any next() (sleeps return at once in a
+                // cancelled task, yields still give the others their turns).
+                for (int i = 0; i < 1000000 && items_stopped->load() < 2; ++i) {
+                    (void)co_await yield_now();
+                }
+                *before = items_stopped->load() == 2;
                 auto item = co_await it.next();
                 *saw_end = !item.has_value();
-            }, waits, &stopped, &later_end);
-            (void)co_await sleep_for(5ms);
+            }, waits, &stopped, &stopped_before_next, &later_end);
+            co_await wait_for_count(asleep, 2);
+            (void)co_await sleep_for(1ms);  // the consumer is in its long sleep by now
             s.cancel();
         });
+        CHECK(stopped_before_next);
         CHECK(stopped.load() == 2);
         CHECK(later_end);
     });
@@ -463,9 +478,11 @@ TEST_CASE("iteration: cancelling the consumer cancels and joins a concurrent ite
 
 TEST_CASE("iteration: destroying a concurrent iterator mid-way cancels its in-flight work") {
     conf::run([]() -> task<void> {
+        std::atomic<int> sleeping{0};
         std::atomic<int> cancelled{0};
-        auto work = [&cancelled](int i) -> task<int> {
+        auto work = [&](int i) -> task<int> {
             if (i > 0) {
+                ++sleeping;
                 auto slept = co_await sleep_for(1h);
                 if (!slept) ++cancelled;
             }
@@ -475,6 +492,7 @@ TEST_CASE("iteration: destroying a concurrent iterator mid-way cancels its in-fl
             auto it = count(3) | iter::buffer_unordered(3, work);
             const auto first = co_await it.next();
             CHECK(first == std::optional<int>(0));
+            co_await wait_for_count(sleeping, 2);
         }  // items 1 and 2 are still sleeping
         co_await wait_for_count(cancelled, 2);
         CHECK(cancelled.load() == 2);

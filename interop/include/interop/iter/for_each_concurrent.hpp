@@ -25,27 +25,47 @@
 #include <optional>
 #include <type_traits>
 #include <utility>
+#include <variant>
 
 #include "interop/iter/async_invoke.hpp"
 #include "interop/iter/concepts.hpp"
 #include "interop/iter/detail/cooperate.hpp"
+#include "interop/iter/detail/handoff.hpp"
 #include "interop/iter/detail/limit.hpp"
 #include "interop/iter/detail/release_now.hpp"
 #include "interop/iter/pipe.hpp"
 #include "interop/scope.hpp"
-#include "interop/sync/semaphore.hpp"
 #include "interop/task.hpp"
 
 namespace interop::iter {
 
 namespace detail {
 
-// One body: the permit and the boxed item live until the body's task finishes,
+// The bodies' slots: only the reserving side of a handoff is used, as a counting
+// limit whose waiters are cancellable and served first come, first served.
+using body_slots = handoff<std::monostate>;
+
+// One reserved slot, given back when the lease is destroyed.
+class body_lease {
+public:
+    body_lease(body_slots* slots, body_slots::ticket t) noexcept : slots_(slots), ticket_(t) {}
+    body_lease(body_lease&& other) noexcept
+        : slots_(std::exchange(other.slots_, nullptr)), ticket_(other.ticket_) {}
+    body_lease& operator=(body_lease&&) = delete;
+    ~body_lease() {
+        if (slots_ != nullptr) slots_->unreserve(ticket_);
+    }
+
+private:
+    body_slots* slots_;
+    body_slots::ticket ticket_;
+};
+
+// One body: its slot and the boxed item live until the body's task finishes,
 // and are released before this task reports that it has. A failing body cancels
-// the scope before it gives its permit back, so the permit cannot start another.
+// the scope before it gives its slot back, so the slot cannot start another body.
 template <typename T>
-task<void> run_body(task<void> body, std::unique_ptr<T> keep, semaphore::permit slot,
-                    scope* owner) {
+task<void> run_body(task<void> body, std::unique_ptr<T> keep, body_lease slot, scope* owner) {
     std::exception_ptr failure;
     try {
         co_await std::move(body);
@@ -63,12 +83,14 @@ task<void> for_each_concurrent_impl(I source_arg, std::size_t limit, F fn_arg) {
     I source = std::move(source_arg);
     F fn = std::move(fn_arg);
     using T = iter_value_t<I>;
-    semaphore slots(limit);
+    body_slots slots(limit, body_slots::order::completion);
     auto pull = [&](scope& s) -> task<void> {
         for (;;) {
-            auto acquiring = slots.acquire();
-            io_result<semaphore::permit> slot = co_await std::move(acquiring);
-            if (!slot || s.cancelled()) co_return;  // the scope is failing or cancelled
+            auto reserving = slots.reserve();
+            std::optional<body_slots::ticket> reserved = co_await std::move(reserving);
+            if (!reserved) co_return;  // the scope is failing or cancelled
+            body_lease slot(&slots, *reserved);
+            if (s.cancelled()) co_return;
             auto pending = source.next();
             std::optional<T> item = co_await std::move(pending);
             if (!item) co_return;
@@ -76,7 +98,7 @@ task<void> for_each_concurrent_impl(I source_arg, std::size_t limit, F fn_arg) {
                 // Boxed so that a body taking the item by reference can rely on it.
                 auto keep = std::make_unique<T>(std::move(*item));
                 task<void> body = std::invoke(fn, std::move(*keep));
-                s.spawn(run_body<T>(std::move(body), std::move(keep), std::move(*slot), &s));
+                s.spawn(run_body<T>(std::move(body), std::move(keep), std::move(slot), &s));
             } else {
                 std::invoke(fn, std::move(*item));
                 co_await cooperate();

@@ -2,9 +2,10 @@
 // the iterator that hands them to the consumer.
 //
 // It bounds the work in flight. A producer reserves a slot before it starts an
-// item, and the slot is free again only once the consumer has taken the item. So
-// at most `capacity` items are running or waiting to be taken, however slow the
-// consumer is; a producer that finds no room waits, suspended, for one.
+// item, and the slot is free again only once the consumer has taken the item (or
+// the producer gave the slot back). So at most `capacity` items are running or
+// waiting to be taken, however slow the consumer is; a producer that finds no
+// room waits, suspended, for one.
 //
 // Items are taken in one of two orders:
 //   - completion: in the order fill() was called (buffer_unordered, merge);
@@ -12,10 +13,10 @@
 //     producer reserves in source order, so items come out in source order).
 //
 // Producers and the consumer may run on different threads (items are separate
-// tasks), so everything is guarded by one mutex; waiters are woken through the
-// waiter machinery (detail/waiter_list.hpp), by a post to their own runtime, never
-// inline. A cancelled wait holds nothing: a cancelled take loses no item and a
-// cancelled reserve holds no slot.
+// tasks), so everything is guarded by one mutex; waiters park through the waiter
+// machinery (interop/detail/waiter_list.hpp) and are woken by a post to their own
+// runtime, never inline. A cancelled wait holds nothing: a cancelled take loses no
+// item and a cancelled reserve holds no slot.
 #pragma once
 
 #include <cstddef>
@@ -24,11 +25,48 @@
 #include <mutex>
 #include <optional>
 #include <utility>
+#include <vector>
 
 #include "interop/detail/waiter_list.hpp"
 #include "interop/io_result.hpp"
 
 namespace interop::iter::detail {
+
+// Waiters settled under a primitive's mutex, to be resumed once it is released.
+//
+// Deliberately not a waiter_list: pushing a node onto a list marks it linked
+// again, and a stop request on the waiter's task (whose canceller reads `linked`
+// under the primitive's mutex) would then take the node, already granted, for one
+// still parked: it would unlink it from the wrong list and resume it a second time.
+class wake_set {
+public:
+    wake_set() = default;
+    wake_set(const wake_set&) = delete;
+    wake_set& operator=(const wake_set&) = delete;
+
+    void add(interop::detail::waiter_node* n) {
+        if (count_ < inline_capacity) {
+            nodes_[count_++] = n;
+        } else {
+            more_.push_back(n);
+        }
+    }
+
+    // Posts every resumption; the set is empty afterwards.
+    void resume_all() noexcept {
+        for (std::size_t i = 0; i < count_; ++i) nodes_[i]->resume_posted();
+        for (interop::detail::waiter_node* n : more_) n->resume_posted();
+        count_ = 0;
+        more_.clear();
+    }
+
+private:
+    // A fill or a take wakes at most a consumer and a producer; only close() more.
+    static constexpr std::size_t inline_capacity = 2;
+    interop::detail::waiter_node* nodes_[inline_capacity] = {};
+    std::size_t count_ = 0;
+    std::vector<interop::detail::waiter_node*> more_;
+};
 
 template <typename V>
 class handoff {
@@ -85,7 +123,7 @@ public:
 
     // Puts the item of a reserved slot in the queue; never waits.
     void fill(ticket t, V value) {
-        waiter_list woken;
+        wake_set woken;
         {
             std::lock_guard lock(mutex_);
             if (order_ == order::reservation) {
@@ -95,12 +133,13 @@ public:
             }
             wake_consumer_locked(woken);
         }
-        resume_all(woken);
+        woken.resume_all();
     }
 
-    // Gives back a reserved slot that will carry no item (the source ended).
+    // Gives back a reserved slot that will carry no item (the source ended, or the
+    // slot only bounded some work that is now done).
     void unreserve(ticket t) {
-        waiter_list woken;
+        wake_set woken;
         {
             std::lock_guard lock(mutex_);
             --in_flight_;
@@ -108,23 +147,23 @@ public:
             admit_producer_locked(woken);
             wake_consumer_locked(woken);
         }
-        resume_all(woken);
+        woken.resume_all();
     }
 
     // No producer will fill anything any more: once the items already filled have
     // been taken, the consumer sees the end. Slots reserved but never filled (an
     // item that could not start because the runtime was stopping) are dropped.
     void close() {
-        waiter_list woken;
+        wake_set woken;
         {
             std::lock_guard lock(mutex_);
             closed_ = true;
             while (!producers_.empty()) {
-                woken.push_back(settle(producers_, producers_.front(), wait_outcome::closed));
+                woken.add(settle(producers_, producers_.front(), wait_outcome::closed));
             }
             wake_consumer_locked(woken);
         }
-        resume_all(woken);
+        woken.resume_all();
     }
 
     // ---- consumer side (one consumer at a time) --------------------------------------
@@ -151,7 +190,7 @@ public:
         // An item, std::nullopt at the end, or operation_canceled (no item lost).
         io_result<std::optional<V>> await_resume() {
             this->finish();
-            resume_all(woken_);
+            woken_.resume_all();
             if (this->node.outcome == wait_outcome::cancelled) return std::errc::operation_canceled;
             return std::move(item_);
         }
@@ -159,7 +198,7 @@ public:
     private:
         handoff* q_;
         std::optional<V> item_;
-        waiter_list woken_;  // a producer let in by taking at once
+        wake_set woken_;  // a producer let in by taking at once
     };
 
     // Waits for the next item.
@@ -168,12 +207,12 @@ public:
     // Takes the next item if it is there.
     std::optional<V> try_take() {
         std::optional<V> item;
-        waiter_list woken;
+        wake_set woken;
         {
             std::lock_guard lock(mutex_);
             pop_ready_locked(item, woken);
         }
-        resume_all(woken);
+        woken.resume_all();
         return item;
     }
 
@@ -182,10 +221,6 @@ private:
         std::optional<V> value;
         bool skipped = false;
     };
-
-    static void resume_all(waiter_list& list) noexcept {
-        while (waiter_node* n = list.pop_front()) n->resume_posted();
-    }
 
     ticket grant_locked() {
         ++in_flight_;
@@ -197,16 +232,16 @@ private:
     }
 
     // A slot became free: the longest-waiting producer gets it.
-    void admit_producer_locked(waiter_list& woken) {
+    void admit_producer_locked(wake_set& woken) {
         if (producers_.empty() || in_flight_ >= capacity_) return;
         waiter_node* n = producers_.front();
         *static_cast<ticket*>(n->payload) = grant_locked();
-        woken.push_back(settle(producers_, n, wait_outcome::granted));
+        woken.add(settle(producers_, n, wait_outcome::granted));
     }
 
     // Moves the next deliverable item into `out`, dropping skipped slots (and, once
     // closed, slots that can no longer be filled) in front of it.
-    bool pop_ready_locked(std::optional<V>& out, waiter_list& woken) {
+    bool pop_ready_locked(std::optional<V>& out, wake_set& woken) {
         while (!slots_.empty()) {
             slot& front = slots_.front();
             if (front.value) {
@@ -225,14 +260,14 @@ private:
     }
 
     // Hands the next item (or the end) to a parked consumer.
-    void wake_consumer_locked(waiter_list& woken) {
+    void wake_consumer_locked(wake_set& woken) {
         if (consumers_.empty()) return;
         waiter_node* n = consumers_.front();
         auto* out = static_cast<std::optional<V>*>(n->payload);
         if (pop_ready_locked(*out, woken)) {
-            woken.push_back(settle(consumers_, n, wait_outcome::granted));
+            woken.add(settle(consumers_, n, wait_outcome::granted));
         } else if (closed_) {
-            woken.push_back(settle(consumers_, n, wait_outcome::closed));
+            woken.add(settle(consumers_, n, wait_outcome::closed));
         }
     }
 
