@@ -77,7 +77,7 @@ auto timeout(std::chrono::duration<Rep, Period> d, Awaitable op)
     });
     if (value && !(fired && detail::is_canceled(*value))) {
         if constexpr (std::is_void_v<R>) {
-            co_return {};
+            co_return io_result<void>{};
         } else {
             co_return std::move(*value);
         }

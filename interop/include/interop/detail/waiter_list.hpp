@@ -158,11 +158,16 @@ private:
             waiter_node* to_resume = nullptr;
             {
                 std::lock_guard lock(d.mutex());
-                if (self->node.linked) {
-                    to_resume = settle(d.list(), &self->node, wait_outcome::cancelled);
-                    if constexpr (requires { d.on_cancel_locked(); }) d.on_cancel_locked();
-                } else if (self->node.outcome == wait_outcome::pending) {
-                    self->cancelled_early_ = true;  // not parked yet
+                // The outcome is decided under this mutex; `linked` is not (a waker
+                // moves a settled node to a list of its own after unlocking). So only
+                // a node still pending is ours to cancel.
+                if (self->node.outcome == wait_outcome::pending) {
+                    if (self->node.linked) {
+                        to_resume = settle(d.list(), &self->node, wait_outcome::cancelled);
+                        if constexpr (requires { d.on_cancel_locked(); }) d.on_cancel_locked();
+                    } else {
+                        self->cancelled_early_ = true;  // not parked yet
+                    }
                 }
             }
             if (to_resume != nullptr) to_resume->resume_posted();
