@@ -7,7 +7,9 @@
 #include <fcntl.h>
 #endif
 
+#include <asio/bind_cancellation_slot.hpp>
 #include <asio/bind_executor.hpp>
+#include <asio/defer.hpp>
 #include <asio/error.hpp>
 #include <asio/ip/v6_only.hpp>
 #include <asio/post.hpp>
@@ -106,20 +108,6 @@ std::error_code tcp_socket::set_no_delay(bool enabled) noexcept {
 
 // --- the non-blocking calls ----------------------------------------------------------
 
-tcp_socket::attempt tcp_socket::try_read(io_operation* op) noexcept {
-    std::lock_guard lock(native_mutex_);
-    if (native_closed_) return {false, canceled(), 0};
-    for (;;) {
-        std::error_code ec;
-        const std::size_t n = socket_.read_some(asio::buffer(op->data, op->size), ec);
-        if (!ec) return {false, {}, n};
-        if (ec == asio::error::eof) return {false, {}, 0};  // end of stream: 0 bytes, no error
-        if (ec == asio::error::interrupted) continue;
-        if (would_block(ec)) return {true, {}, 0};
-        return {false, to_interop_error(ec), 0};
-    }
-}
-
 // Asio sends with MSG_NOSIGNAL on Linux (SO_NOSIGPIPE elsewhere), so writing to a
 // connection the peer has closed reports broken_pipe instead of raising SIGPIPE.
 tcp_socket::attempt tcp_socket::try_write(io_operation* op) noexcept {
@@ -158,38 +146,43 @@ tcp_socket::attempt tcp_socket::try_accept(accept_operation* op) {
     }
 }
 
-tcp_socket::attempt tcp_socket::try_op(operation* op) {
-    switch (op->kind) {
-    case op_kind::read:
-        return try_read(static_cast<io_operation*>(op));
-    case op_kind::write:
-        return try_write(static_cast<io_operation*>(op));
-    default:
-        return try_accept(static_cast<accept_operation*>(op));
-    }
-}
-
 // --- operations ----------------------------------------------------------------------
 
 void tcp_socket::read(io_operation* op) {
-    const attempt result = try_read(op);
-    if (!result.would_block) return op->complete(result.error, result.bytes);
-    park(direction::in, op);
+    const pending_ops::ticket t = rt_.pending().add(op, this);
+    // The read starts behind the handlers that are ready now, not inside this call.
+    // Asio's async_read_some first tries recv, and a read asked for right after a
+    // write (request and response) would almost always find nothing yet: one wasted
+    // system call per message. Started after the rest of the ready work, it often
+    // finds the peer's next message already there.
+    if (serialized_here()) {
+        asio::defer(rt_.context(), [self = socket_ref(this), op, t] { self->start_read(op, t); });
+        return;
+    }
+    asio::post(strand_, [self = socket_ref(this), op, t] { self->start_read(op, t); });
 }
 
 void tcp_socket::write(io_operation* op) {
+    // The fast path: the kernel takes the bytes now (a short count is a valid answer).
+    // Never while an earlier write still waits, which the contract rules out anyway.
     const attempt result = try_write(op);
     if (!result.would_block) return op->complete(result.error, result.bytes);
-    park(direction::out, op);
+    const pending_ops::ticket t = rt_.pending().add(op, this);
+    if (serialized_here()) return start_write(op, t);
+    asio::post(strand_, [self = socket_ref(this), op, t] { self->start_write(op, t); });
 }
 
 void tcp_socket::accept(accept_operation* op) {
     const attempt result = try_accept(op);
     if (!result.would_block) return op->complete(result.error, 0);
-    park(direction::in, op);
+    park_accept(op);
 }
 
 void tcp_socket::connect(connect_operation* op) {
+    // The operation's reference, which the handler takes over, may be dropped on
+    // another thread before this call is done with the socket: keep one of our own.
+    add_ref();
+    const socket_ref keep = socket_ref::adopt(this);
     const asio::ip::tcp::endpoint peer = to_asio(op->peer);
     std::error_code ec;
     {
@@ -199,7 +192,7 @@ void tcp_socket::connect(connect_operation* op) {
     }
     if (ec) {
         op->complete(to_interop_error(ec), 0);
-        return release();  // the operation's reference was the only one
+        return release();  // the operation's reference
     }
 
     const pending_ops::ticket t = rt_.pending().add(op, this);
@@ -222,15 +215,9 @@ void tcp_socket::connect(connect_operation* op) {
         }));
 }
 
-void tcp_socket::park(direction d, operation* op) {
-    const pending_ops::ticket t = rt_.pending().add(op, this);
-    if (serialized_here()) return enqueue(d, {op, t});
-    asio::post(strand_, [self = socket_ref(this), d, op, t] { self->enqueue(d, {op, t}); });
-}
-
 void tcp_socket::close() noexcept {
     // The descriptor goes now: a listener closed here refuses the next connect at once.
-    // Outstanding waits end with operation_aborted.
+    // Asio ends the reads, writes and waits in flight with operation_aborted.
     close_native();
     if (serialized_here()) {
         cancel_queued();
@@ -256,56 +243,160 @@ void tcp_socket::cancel_later(operation* op, pending_ops::ticket t) {
     asio::post(strand_, [self = socket_ref(this), op, t, kind = op->kind] { self->cancel_now(op, t, kind); });
 }
 
-// --- on the strand -------------------------------------------------------------------
+void tcp_socket::cancel_now(operation* op, pending_ops::ticket t, op_kind kind) {
+    switch (kind) {
+    case op_kind::connect:
+        if (!rt_.pending().claim(op, t)) return;  // connected (or failed) meanwhile
+        close_native();  // aborts the attempt; its handler then drops the socket
+        return op->complete(canceled(), 0);
+    case op_kind::read:
+    case op_kind::write: {
+        // Only the operation this request was for: the signal is reused by the next
+        // operation in that direction once this one completed.
+        in_flight& slot = kind == op_kind::read ? reading_ : writing_;
+        if (slot.op == op && slot.ticket == t) slot.cancel.emit(asio::cancellation_type::total);
+        return;
+    }
+    default:
+        break;
+    }
+    const auto it = std::find_if(accepts_.begin(), accepts_.end(), [t](const waiter& w) { return w.ticket == t; });
+    if (it == accepts_.end()) return;  // completed meanwhile (or the socket was closed)
+    accepts_.erase(it);
+    rt_.pending().claim(op, t);
+    op->complete(canceled(), 0);
+}
 
-void tcp_socket::enqueue(direction d, waiter w) {
+// --- streams, on the strand ----------------------------------------------------------
+
+namespace {
+
+// What a finished read or write reports: end of stream is a read of 0 bytes, and an
+// operation Asio aborted (cancelled, or its socket closed) reports operation_canceled.
+std::error_code stream_outcome(const std::error_code& ec) noexcept {
+    if (!ec || ec == asio::error::eof) return {};
+    if (ec == asio::error::operation_aborted) return canceled();
+    return to_interop_error(ec);
+}
+
+std::error_code busy() noexcept { return std::make_error_code(std::errc::device_or_resource_busy); }
+
+}  // namespace
+
+template <typename Start, typename Handler>
+void tcp_socket::start_native(in_flight& slot, Start&& start, Handler&& handler) {
+    if (rt_.multi_threaded()) {
+        start(asio::bind_cancellation_slot(slot.cancel.slot(),
+                                           asio::bind_executor(strand_, std::forward<Handler>(handler))));
+    } else {
+        start(asio::bind_cancellation_slot(slot.cancel.slot(), std::forward<Handler>(handler)));
+    }
+}
+
+void tcp_socket::start_read(io_operation* op, pending_ops::ticket t) {
+    if (reading_.op != nullptr) {  // the contract allows one pending read per stream
+        if (rt_.pending().claim(op, t)) op->complete(busy(), 0);
+        return;
+    }
+    if (at_eof_) {
+        if (rt_.pending().claim(op, t)) op->complete({}, 0);
+        return;
+    }
+    std::lock_guard lock(native_mutex_);
+    if (native_closed_) {
+        if (rt_.pending().claim(op, t)) op->complete(canceled(), 0);
+        return;
+    }
+    reading_.op = op;
+    reading_.ticket = t;
+    start_native(
+        reading_, [&](auto&& handler) { socket_.async_read_some(asio::buffer(op->data, op->size), std::move(handler)); },
+        [self = socket_ref(this), op, t](const std::error_code& ec, std::size_t n) {
+            if (ec == asio::error::eof) self->at_eof_ = true;
+            self->finish_stream_op(self->reading_, op, t, ec, n);
+        });
+}
+
+void tcp_socket::start_write(io_operation* op, pending_ops::ticket t) {
+    if (writing_.op != nullptr) {  // the contract allows one pending write per stream
+        if (rt_.pending().claim(op, t)) op->complete(busy(), 0);
+        return;
+    }
+    std::lock_guard lock(native_mutex_);
+    if (native_closed_) {
+        if (rt_.pending().claim(op, t)) op->complete(canceled(), 0);
+        return;
+    }
+    writing_.op = op;
+    writing_.ticket = t;
+    start_native(
+        writing_,
+        [&](auto&& handler) { socket_.async_write_some(asio::buffer(op->data, op->size), std::move(handler)); },
+        [self = socket_ref(this), op, t](const std::error_code& ec, std::size_t n) {
+            self->finish_stream_op(self->writing_, op, t, ec, n);
+        });
+}
+
+void tcp_socket::finish_stream_op(in_flight& slot, io_operation* op, pending_ops::ticket t,
+                                  const std::error_code& ec, std::size_t bytes) {
+    if (slot.op == op && slot.ticket == t) slot.op = nullptr;
+    if (!rt_.pending().claim(op, t)) return;
+    const std::error_code outcome = stream_outcome(ec);
+    // May resume a task right here, which may start the next read on this socket.
+    op->complete(outcome, outcome ? 0 : bytes);
+}
+
+// --- accepts, on the strand ----------------------------------------------------------
+
+void tcp_socket::park_accept(accept_operation* op) {
+    const pending_ops::ticket t = rt_.pending().add(op, this);
+    if (serialized_here()) return enqueue({op, t});
+    asio::post(strand_, [self = socket_ref(this), op, t] { self->enqueue({op, t}); });
+}
+
+void tcp_socket::enqueue(waiter w) {
     if (closed_) {
         // Started before the close, but the close got here first.
         if (rt_.pending().claim(w.op, w.ticket)) complete_later(rt_.context(), w.op, canceled());
         return;
     }
-    queue(d).push_back(w);
-    arm(d);
+    accepts_.push_back(w);
+    arm();
 }
 
-void tcp_socket::arm(direction d) {
-    if (armed(d) || closed_ || queue(d).empty()) return;
+void tcp_socket::arm() {
+    if (accept_armed_ || closed_ || accepts_.empty()) return;
     std::lock_guard lock(native_mutex_);
     // Closed on another thread: the strand is about to cancel what waits.
     if (native_closed_) return;
-    armed(d) = true;
-    auto handler = asio::bind_executor(
-        strand_, [self = socket_ref(this), d](const std::error_code& ec) { self->on_ready(d, ec); });
-    if (listening_) {
-        acceptor_.async_wait(asio::socket_base::wait_read, std::move(handler));
-    } else {
-        socket_.async_wait(d == direction::in ? asio::socket_base::wait_read : asio::socket_base::wait_write,
-                           std::move(handler));
-    }
+    accept_armed_ = true;
+    acceptor_.async_wait(asio::socket_base::wait_read,
+                         asio::bind_executor(strand_, [self = socket_ref(this)](const std::error_code& ec) {
+                             self->on_ready(ec);
+                         }));
 }
 
-void tcp_socket::on_ready(direction d, const std::error_code& ec) {
-    armed(d) = false;
-    // Waits are aborted only by close(), which cancels the queues (or has done so).
+void tcp_socket::on_ready(const std::error_code& ec) {
+    accept_armed_ = false;
+    // Waits are aborted only by close(), which cancels the queue (or has done so).
     if (closed_ || ec == asio::error::operation_aborted) return;
     if (ec) {
-        fail_all(d, to_interop_error(ec));  // the reactor cannot watch this socket
+        fail_all(to_interop_error(ec));  // the reactor cannot watch this socket
     } else {
-        serve(d);
+        serve();
     }
-    // A wait that fired for nothing (its operation was cancelled) is simply not renewed.
-    arm(d);
+    // A wait that fired for nothing (its accept was cancelled) is simply not renewed.
+    arm();
 }
 
-void tcp_socket::serve(direction d) {
-    // Several accepts may be served by one readiness (the backlog holds several
-    // connections), and end of stream answers every queued read.
-    std::vector<waiter>& waiting = queue(d);
-    while (!closed_ && !waiting.empty()) {
-        const waiter w = waiting.front();
-        const attempt result = try_op(w.op);
+void tcp_socket::serve() {
+    // Several accepts may be served by one readiness: the backlog may hold several
+    // connections.
+    while (!closed_ && !accepts_.empty()) {
+        const waiter w = accepts_.front();
+        const attempt result = try_accept(static_cast<accept_operation*>(w.op));
         if (result.would_block) return;
-        waiting.erase(waiting.begin());
+        accepts_.erase(accepts_.begin());
         rt_.pending().claim(w.op, w.ticket);
         // May resume a task right here, which may start, cancel or close on this
         // socket: the queue is looked at afresh on each turn.
@@ -313,37 +404,21 @@ void tcp_socket::serve(direction d) {
     }
 }
 
-void tcp_socket::fail_all(direction d, std::error_code error) {
+void tcp_socket::fail_all(std::error_code error) {
     std::vector<waiter> failed;
-    failed.swap(queue(d));
+    failed.swap(accepts_);
     for (const waiter& w : failed) {
         if (rt_.pending().claim(w.op, w.ticket)) complete_later(rt_.context(), w.op, error);
     }
 }
 
-void tcp_socket::cancel_now(operation* op, pending_ops::ticket t, op_kind kind) {
-    if (kind == op_kind::connect) {
-        if (!rt_.pending().claim(op, t)) return;  // connected (or failed) meanwhile
-        close_native();  // aborts the attempt; its handler then drops the socket
-        return op->complete(canceled(), 0);
-    }
-    std::vector<waiter>& waiting = queue(kind == op_kind::write ? direction::out : direction::in);
-    const auto it = std::find_if(waiting.begin(), waiting.end(), [t](const waiter& w) { return w.ticket == t; });
-    if (it == waiting.end()) return;  // completed meanwhile (or the socket was closed)
-    waiting.erase(it);
-    rt_.pending().claim(op, t);
-    op->complete(canceled(), 0);
-}
-
 void tcp_socket::cancel_queued() noexcept {
     closed_ = true;
     // Completions are queued, not run: this may be running inside close().
-    for (std::vector<waiter>* waiting : {&readers_, &writers_}) {
-        for (const waiter& w : *waiting) {
-            if (rt_.pending().claim(w.op, w.ticket)) complete_later(rt_.context(), w.op, canceled());
-        }
-        waiting->clear();
+    for (const waiter& w : accepts_) {
+        if (rt_.pending().claim(w.op, w.ticket)) complete_later(rt_.context(), w.op, canceled());
     }
+    accepts_.clear();
 }
 
 }  // namespace interop::asio_detail

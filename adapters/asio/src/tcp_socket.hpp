@@ -1,28 +1,40 @@
 // The object behind a socket_handle: an Asio socket (or acceptor), its strand, and
 // the operations waiting on it.
 //
-// I/O is reactive. An operation first tries its non-blocking call (recv, send,
-// accept) and completes inline when that succeeds or fails for good. On "would
-// block" it joins the socket's queue for its direction, and the socket keeps one
-// async_wait (readable or writable) outstanding while that queue is not empty; when
-// it fires, the queued operations retry in order. A queued read calls recv() only
-// when it is served, never when it is cancelled, so a cancelled read consumes
-// nothing (and Asio's own speculative reads never happen).
+// Streams use Asio's own reads and writes. A write first tries the non-blocking send
+// and completes inline when the kernel takes anything; only a full send buffer makes
+// it an async_write_some. A read is always an async_read_some: Asio then reads
+// speculatively only when the last read did not drain the socket, and otherwise waits
+// for the edge-triggered readiness it already watches, so a ping-pong connection
+// costs one recv per message and no epoll_ctl (a wait-then-recv scheme costs an
+// epoll_ctl to re-arm each wait and a recv that finds nothing). Each stream has one
+// cancellation signal per direction (the contract allows one pending read and one
+// pending write per stream), bound to the operation as its cancellation slot: Asio
+// takes a cancelled operation out of the reactor's queue before it has read, so a
+// read that completes with operation_canceled consumed nothing, and one that had read
+// already completes with its bytes.
 //
-// Everything that touches the queues runs on the socket's strand, so with several
-// threads one socket's completions and cancels never overlap; with one thread, code
-// already on the loop thread does it directly. The native socket itself is also
-// guarded by a mutex: close() must release the descriptor at once, on whichever
-// thread calls it (a listener closed on one thread must refuse a connect made next
-// on another), and Asio's close may not overlap with any other call on the socket.
-// Only the cancellation of what still waits goes through the strand.
+// Accepts are reactive: an accept first tries accept() and completes inline when
+// that succeeds or fails for good. On "would block" it joins the listener's queue,
+// and the listener keeps one async_wait outstanding while the queue is not empty;
+// when it fires, the queued accepts retry in order. A queued accept calls accept()
+// only when it is served, never when it is cancelled, so no connection is lost.
+//
+// What the socket keeps about its operations (the queue, the current read and write)
+// is touched only on its strand when several threads run the loop, and only on the
+// loop thread when one does (no strand then: handlers run on the io_context). The
+// native socket itself is also guarded by a mutex: close() must release the
+// descriptor at once, on whichever thread calls it (a listener closed on one thread
+// must refuse a connect made next on another), and Asio's close may not overlap with
+// any other call on the socket. Only the cancellation of what still waits goes
+// through the strand.
 //
 // The object is reference counted: the handle holds one reference until close(),
 // and every handler in flight holds one, so a close (or the destruction of the
 // runtime) never frees the object under a handler that is about to run. Operations
 // that wait on the socket are in the registry of pending operations with a pointer to
-// it; they keep it alive because they leave a queue only through code that holds a
-// reference (a strand handler, or close() with the handle's own).
+// it; they keep it alive because they leave it only through code that holds a
+// reference (a handler, or close() with the handle's own).
 #pragma once
 
 #include <atomic>
@@ -33,6 +45,7 @@
 #include <utility>
 #include <vector>
 
+#include <asio/cancellation_signal.hpp>
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/strand.hpp>
@@ -85,7 +98,6 @@ public:
     void cancel_later(operation* op, pending_ops::ticket t);
 
 private:
-    enum class direction : std::uint8_t { in, out };  // read or accept; write
     struct waiter {
         operation* op;
         pending_ops::ticket ticket;
@@ -95,34 +107,46 @@ private:
         std::error_code error;
         std::size_t bytes = 0;
     };
+    // The one read (or write) of a stream that Asio is working on, and the signal that
+    // cancels it.
+    struct in_flight {
+        io_operation* op = nullptr;
+        pending_ops::ticket ticket = 0;
+        asio::cancellation_signal cancel;
+    };
 
     ~tcp_socket() = default;  // through release() only
 
-    // Whether the calling thread may touch the queues and the native socket directly.
+    // Whether the calling thread may touch the operation state directly.
     bool serialized_here() const noexcept;
 
     // The non-blocking calls. On a closed socket they report operation_canceled.
-    attempt try_read(io_operation* op) noexcept;
     attempt try_write(io_operation* op) noexcept;
     attempt try_accept(accept_operation* op);
-    attempt try_op(operation* op);
 
-    // Parks `op` in a queue: registers it, then enqueues it on the strand.
-    void park(direction d, operation* op);
+    // --- streams: on the strand (or serialized_here()) ---
+    void start_read(io_operation* op, pending_ops::ticket t);
+    void start_write(io_operation* op, pending_ops::ticket t);
+    // Starts an Asio operation with `handler`, `slot.cancel` as its cancellation slot
+    // and, with several threads, the strand as its executor.
+    template <typename Start, typename Handler>
+    void start_native(in_flight& slot, Start&& start, Handler&& handler);
+    void finish_stream_op(in_flight& slot, io_operation* op, pending_ops::ticket t, const std::error_code& ec,
+                          std::size_t bytes);
 
-    // --- on the strand (or serialized_here()) ---
-    void enqueue(direction d, waiter w);
-    void arm(direction d);
-    void on_ready(direction d, const std::error_code& ec);
-    void serve(direction d);
-    void fail_all(direction d, std::error_code error);
-    void cancel_now(operation* op, pending_ops::ticket t, op_kind kind);
+    // --- accepts: on the strand (or serialized_here()) ---
+    void park_accept(accept_operation* op);
+    void enqueue(waiter w);
+    void arm();
+    void on_ready(const std::error_code& ec);
+    void serve();
+    void fail_all(std::error_code error);
     void cancel_queued() noexcept;
+
+    void cancel_now(operation* op, pending_ops::ticket t, op_kind kind);
 
     // Closes the native socket, at once, on any thread.
     void close_native() noexcept;
-    std::vector<waiter>& queue(direction d) noexcept { return d == direction::in ? readers_ : writers_; }
-    bool& armed(direction d) noexcept { return d == direction::in ? read_armed_ : write_armed_; }
 
     runtime& rt_;
     std::atomic<std::uint32_t> refs_{1};
@@ -136,11 +160,15 @@ private:
     bool native_closed_ = false;
 
     // --- strand only ---
-    std::vector<waiter> readers_;  // reads, or accepts on a listener
-    std::vector<waiter> writers_;
-    bool read_armed_ = false;  // an async_wait is outstanding for that direction
-    bool write_armed_ = false;
-    bool closed_ = false;  // the queues are shut: close() has cancelled what waited
+    in_flight reading_;              // streams
+    in_flight writing_;
+    // The peer's FIN arrived: every later read reports end of stream at once. (Asio
+    // would wait for readiness that never comes again: after a read of 0 it no longer
+    // reads speculatively.)
+    bool at_eof_ = false;
+    std::vector<waiter> accepts_;    // listeners
+    bool accept_armed_ = false;      // an async_wait is outstanding
+    bool closed_ = false;  // the queue is shut: close() has cancelled what waited
 };
 
 // A counted reference to a tcp_socket, held by the handlers that use it.

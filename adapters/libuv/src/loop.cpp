@@ -222,6 +222,13 @@ void loop::finish(operation* op, std::error_code error, std::size_t bytes) {
     queue_completion(op, error, bytes);
 }
 
+void loop::finish_now(operation* op, std::error_code error, std::size_t bytes) {
+    unpark(op);
+    // A stopped loop runs no more core code; the completion waits like the others.
+    if (stopped_.load(std::memory_order_acquire)) return queue_completion(op, error, bytes);
+    op->complete(error, bytes);
+}
+
 // --- cancellation ------------------------------------------------------------------
 
 void loop::cancel(operation* op) noexcept {

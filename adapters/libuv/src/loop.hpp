@@ -7,7 +7,10 @@
 // A uv_idle_t is active while the queue is not empty, which makes libuv poll without
 // blocking. The one exception is inline completion: a primitive that can finish at
 // once (a read served from the stash, a write the kernel took at once) completes
-// inside the start call, the fast path the contract allows.
+// inside the start call, the fast path the contract allows. The other exception is a
+// read that libuv fills: its task resumes inside the read callback, as a raw libuv
+// server would handle the bytes, so it works on them while they are still in the
+// cache (queued behind a thousand other connections, they would not be).
 //
 // The life of an operation. A primitive either completes it at once, or *parks* it
 // where it waits (the timer heap, a socket, a thread-pool request, a signal watcher)
@@ -120,6 +123,7 @@ private:
     static registry::key key_of(const operation* op) noexcept;
     void queue_completion(operation* op, std::error_code error, std::size_t bytes);
     void finish(operation* op, std::error_code error, std::size_t bytes);  // unpark + queue
+    void finish_now(operation* op, std::error_code error, std::size_t bytes);  // unpark + complete
     void cancel_parked(operation* op) noexcept;
 
     // --- the run queue and wake-ups (loop.cpp) ---

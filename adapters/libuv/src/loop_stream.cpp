@@ -101,7 +101,10 @@ void loop::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
         io_operation* op = socket->read_op;
         if (op && buf->base == reinterpret_cast<char*>(op->data)) {
             socket->read_op = nullptr;
-            self.finish(op, {}, n);
+            // The task may read, write or close this socket from here: libuv allows
+            // all of it inside a read callback, and reads no further once the buffer
+            // was not filled or reading stopped.
+            self.finish_now(op, {}, n);
             return;
         }
         socket->stash.commit(n);

@@ -33,15 +33,20 @@ struct outcome {
 
 template <typename T>
 driver drive_into(task<T> t, outcome<T>* out, void (*done)(void*) noexcept, void* done_arg) {
-    try {
-        if constexpr (std::is_void_v<T>) {
-            co_await std::move(t);
-            out->state.template emplace<1>();
-        } else {
-            out->state.template emplace<1>(co_await std::move(t));
+    {
+        // The task's frame is freed at the end of this block, before `done` reports
+        // the outcome: whoever waits for it finds everything the task owned released.
+        task<T> running = std::move(t);
+        try {
+            if constexpr (std::is_void_v<T>) {
+                co_await std::move(running);
+                out->state.template emplace<1>();
+            } else {
+                out->state.template emplace<1>(co_await std::move(running));
+            }
+        } catch (...) {
+            out->state.template emplace<2>(std::current_exception());
         }
-    } catch (...) {
-        out->state.template emplace<2>(std::current_exception());
     }
     done(done_arg);
 }

@@ -146,10 +146,16 @@ private:
 
 namespace detail {
 inline driver drive_scope_child(task<void> t, scope* s) {
-    try {
-        co_await std::move(t);
-    } catch (...) {
-        s->fail(std::current_exception());
+    {
+        // The child's frame (with the arguments and captures it owns) is freed at the
+        // end of this block, before the scope hears that the child is done: once
+        // with_scope returns, nothing a child owned is still alive.
+        task<void> child = std::move(t);
+        try {
+            co_await std::move(child);
+        } catch (...) {
+            s->fail(std::current_exception());
+        }
     }
     s->child_done();
 }
