@@ -2,7 +2,8 @@
 //
 // Every operation first tries its system call at once and completes inline when that
 // succeeds or fails for good (the fast path: a read that finds bytes waiting costs one
-// recv and no trip through the loop). Only "would block" parks it on the socket's
+// recv and no trip through the loop); a read skips the try when the socket's last
+// recv drained it (see socket_slot::drained). Only "would block" parks it on the socket's
 // wait list; when poll() says the socket is ready the loop retries the operations at
 // the head of the list, in the order they started. A parked read calls recv() only
 // when it is served, never when it is cancelled, so a cancelled read consumes nothing.
@@ -75,8 +76,9 @@ void loop::read(io_operation* op) noexcept {
     if (!socket) return op->complete(bad_handle(), 0);
     // recv() of zero bytes would report 0, which means end of stream; say 0 without asking.
     if (op->size == 0) return op->complete({}, 0);
-    if (socket->readers.empty()) {  // never overtake reads that are already waiting
+    if (socket->readers.empty() && !socket->drained) {  // never overtake reads that are already waiting
         const attempt result = receive_once(socket->fd, op->data, op->size);
+        socket->drained = result.bytes > 0 && result.bytes < op->size;
         if (!result.would_block) return op->complete(result.error, result.bytes);
     }
     socket->readers.push_back(op);
@@ -147,7 +149,10 @@ void loop::socket_ready(socket_handle handle, short revents) {
 attempt loop::read_once(int fd, operation* op) {
     if (op->kind == op_kind::read) {
         auto* io = static_cast<io_operation*>(op);
-        return receive_once(fd, io->data, io->size);
+        const attempt result = receive_once(fd, io->data, io->size);
+        if (socket_slot* socket = sockets_.find(io->socket))
+            socket->drained = result.bytes > 0 && result.bytes < io->size;
+        return result;
     }
     auto* accept = static_cast<accept_operation*>(op);
     int accepted = -1;
