@@ -2,6 +2,7 @@
 // type-erased spawner, spawning after and during shutdown, duplicate wakes, frame
 // counts after a whole run, and captures of spawned lambdas.
 #include <atomic>
+#include <coroutine>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -120,6 +121,84 @@ TEST_CASE("executor: spawns from a foreign thread while the run shuts down repor
     }(ref, &refused, &ran));
     CHECK(refused.load() == 100);
     CHECK(ran.load() == 0);
+}
+
+TEST_CASE("executor: a foreign thread spawning while the run ends gets its task run or refused, never a finished run") {
+    conf::hang_guard guard;
+    conf::frame_leak_check leaks;
+    for (int round = 0; round < 20; ++round) {
+        auto rt = conf::make_runtime();
+        const runtime_ref ref = rt->ref();
+        std::atomic<bool> started{false};
+        std::atomic<bool> finished{false};
+        std::atomic<int> accepted{0};
+        std::atomic<int> ran{0};
+        std::atomic<int> refused_after_end{0};
+        // Spawns as fast as it can, with nothing holding the run open: some spawns land
+        // while interop::run is returning.
+        std::thread foreign([&] {
+            while (!started.load()) std::this_thread::yield();
+            while (!finished.load()) {
+                try {
+                    auto handle = spawn(ref, [](std::atomic<int>* n) -> task<void> {
+                        n->fetch_add(1);
+                        co_return;
+                    }, &ran);
+                    handle.detach();
+                    accepted.fetch_add(1);
+                } catch (const std::logic_error&) {
+                    refused_after_end.fetch_add(1);  // the run is over: spawn says so
+                    break;
+                }
+            }
+        });
+        interop::run(ref, [](std::atomic<bool>* go) -> task<void> {
+            go->store(true);
+            (void)co_await sleep_for(1ms);
+        }(&started));
+        finished.store(true);
+        foreign.join();
+        CHECK(ran.load() <= accepted.load());
+        CHECK(refused_after_end.load() <= 1);
+    }
+}
+
+TEST_CASE("executor: stopping the runtime from outside makes interop::run throw instead of returning a result it does not have") {
+    conf::hang_guard guard;
+    auto rt = conf::make_runtime();
+    const runtime_ref ref = rt->ref();
+    // The root task is abandoned where it waits: nothing can resume it, so its frame
+    // stays (it owns nothing else); the sanitizer's leak checker is told so.
+    struct frame_address {
+        const void** out;
+        bool await_ready() const noexcept { return false; }
+        bool await_suspend(std::coroutine_handle<> h) const noexcept {
+            *out = h.address();
+            return false;  // just looking
+        }
+        void await_resume() const noexcept {}
+    };
+    const void* root_frame = nullptr;
+    const std::uint64_t frames_before = frame_stats().live_frames;
+    std::atomic<bool> waiting{false};
+    // stop() comes from another thread while the root waits for an event nobody sets.
+    std::thread stopper([&] {
+        while (!waiting.load()) std::this_thread::yield();
+        ref.vtable->stop(ref.self);
+    });
+    event never_set;
+    CHECK_THROWS_AS(interop::run(ref, [](event* e, std::atomic<bool>* flag, const void** frame) -> task<int> {
+                        co_await frame_address{frame};
+                        flag->store(true);
+                        (void)co_await e->wait();
+                        co_return 1;
+                    }(&never_set, &waiting, &root_frame)),
+                    std::runtime_error);
+    stopper.join();
+    // Abandoned, not destroyed under the runtime: the root's frame and the one that drove it.
+    const std::uint64_t abandoned = frame_stats().live_frames - frames_before;
+    CHECK(abandoned == 2);
+    conf::keep_abandoned(root_frame, abandoned);
 }
 
 TEST_CASE("executor: duplicate wakes of one waiter resume it exactly once; wakes after completion are harmless") {

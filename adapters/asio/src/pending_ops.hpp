@@ -17,14 +17,16 @@
 // (pending operations keep their socket alive): the cancel request can safely be
 // sent to the socket's strand from inside the lock.
 //
+// cancel() finds the record through the ticket the operation carries in its
+// adapter_data, so registering, claiming and cancelling cost an index, not a lookup.
+//
 // Timers and signal waits are not registered here: they wait in structures guarded
 // by a mutex, which cancel() can take directly (see timer_queue and signal_waits).
 #pragma once
 
 #include <cstdint>
-#include <memory_resource>
 #include <mutex>
-#include <unordered_map>
+#include <vector>
 
 #include "interop/runtime_interface.hpp"
 
@@ -34,14 +36,17 @@ class tcp_socket;
 
 class pending_ops {
 public:
+    // The record's slot in the low half, the slot's generation in the high half: a
+    // ticket is never reused until its slot has been reused 2^32 times.
     using ticket = std::uint64_t;
 
-    pending_ops() : records_(&memory_) {}
+    pending_ops() = default;
     pending_ops(const pending_ops&) = delete;
     pending_ops& operator=(const pending_ops&) = delete;
 
     // Registers `op`, which waits on `socket` (or on nothing the runtime owns: a
     // lookup, blocking work). Call it before anything can complete the operation.
+    // The ticket is also kept in op->adapter_data[1] and [2], where cancel finds it.
     ticket add(operation* op, tcp_socket* socket);
 
     // True, and the record is gone, if `op` is still the pending operation `t`. The
@@ -54,32 +59,44 @@ public:
 
     // If `op` is pending, not running and not asked before, marks it and calls
     // send(ticket, socket) under the lock. `send` must only queue work (post to an
-    // executor), never complete anything.
+    // executor), never complete anything. `op` must be alive (the core calls cancel
+    // only while the operation's awaiter exists), but may have completed already.
     template <typename Send>
     void request_cancel(operation* op, Send&& send) {
         std::lock_guard lock(mutex_);
-        const auto it = records_.find(op);
-        if (it == records_.end()) return;
-        record& r = it->second;
-        if (r.cancel_requested || r.running) return;
-        r.cancel_requested = true;
-        send(r.id, r.socket);
+        const ticket t = ticket_of(op);
+        record* r = find(op, t);
+        if (r == nullptr || r->cancel_requested || r->running) return;
+        r->cancel_requested = true;
+        send(t, r->socket);
     }
 
 private:
+    static constexpr std::uint32_t no_slot = ~std::uint32_t{0};
+
     struct record {
-        ticket id;
-        tcp_socket* socket;
-        bool cancel_requested;
-        bool running;
+        operation* op = nullptr;  // null while the slot is free
+        tcp_socket* socket = nullptr;
+        std::uint32_t generation = 0;
+        std::uint32_t next_free = no_slot;
+        bool cancel_requested = false;
+        bool running = false;
     };
 
+    static ticket ticket_of(const operation* op) noexcept {
+        const auto slot = reinterpret_cast<std::uintptr_t>(op->adapter_data[1]);
+        const auto generation = reinterpret_cast<std::uintptr_t>(op->adapter_data[2]);
+        return (static_cast<ticket>(generation) << 32) | static_cast<ticket>(slot);
+    }
+
+    // The record of `op` under ticket `t`, or null. Under the lock.
+    record* find(const operation* op, ticket t) noexcept;
+
     std::mutex mutex_;
-    ticket next_ = 1;
-    // The map's nodes come from a pool, so a steady stream of operations that wait
-    // does not allocate each time.
-    std::pmr::unsynchronized_pool_resource memory_;
-    std::pmr::unordered_map<operation*, record> records_;
+    // Slots are reused most recently freed first, so a steady stream of operations
+    // that wait keeps using the same few records and allocates nothing.
+    std::vector<record> records_;
+    std::uint32_t free_head_ = no_slot;
 };
 
 }  // namespace interop::asio_detail

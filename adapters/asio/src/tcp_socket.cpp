@@ -41,10 +41,18 @@ void not_inherited(Native descriptor) noexcept {
 }  // namespace
 
 tcp_socket::tcp_socket(runtime& rt)
-    : rt_(rt), strand_(asio::make_strand(rt.context())), socket_(rt.context()), acceptor_(rt.context()) {}
+    : rt_(rt),
+      strand_(asio::make_strand(rt.context())),
+      multi_threaded_(rt.multi_threaded()),
+      socket_(rt.context()),
+      acceptor_(rt.context()) {}
 
 tcp_socket::tcp_socket(runtime& rt, asio::ip::tcp::socket&& connected)
-    : rt_(rt), strand_(asio::make_strand(rt.context())), socket_(std::move(connected)), acceptor_(rt.context()) {}
+    : rt_(rt),
+      strand_(asio::make_strand(rt.context())),
+      multi_threaded_(rt.multi_threaded()),
+      socket_(std::move(connected)),
+      acceptor_(rt.context()) {}
 
 bool tcp_socket::serialized_here() const noexcept {
     return strand_.running_in_this_thread() || rt_.serialized_here();
@@ -74,7 +82,7 @@ std::error_code tcp_socket::listen(const endpoint& local, int backlog) noexcept 
 }
 
 std::error_code tcp_socket::local_endpoint(endpoint* out) const noexcept {
-    std::lock_guard lock(native_mutex_);
+    const auto lock = lock_native();
     std::error_code ec;
     const asio::ip::tcp::endpoint at = listening_ ? acceptor_.local_endpoint(ec) : socket_.local_endpoint(ec);
     if (!ec) *out = from_asio(at);
@@ -82,7 +90,7 @@ std::error_code tcp_socket::local_endpoint(endpoint* out) const noexcept {
 }
 
 std::error_code tcp_socket::remote_endpoint(endpoint* out) const noexcept {
-    std::lock_guard lock(native_mutex_);
+    const auto lock = lock_native();
     std::error_code ec;
     const asio::ip::tcp::endpoint at = socket_.remote_endpoint(ec);
     if (!ec) *out = from_asio(at);
@@ -90,7 +98,7 @@ std::error_code tcp_socket::remote_endpoint(endpoint* out) const noexcept {
 }
 
 std::error_code tcp_socket::shutdown_write() noexcept {
-    std::lock_guard lock(native_mutex_);
+    const auto lock = lock_native();
     std::error_code ec;
     socket_.shutdown(asio::socket_base::shutdown_send, ec);
     // Already shut down, or the peer is gone: either way nothing more will be sent,
@@ -100,7 +108,7 @@ std::error_code tcp_socket::shutdown_write() noexcept {
 }
 
 std::error_code tcp_socket::set_no_delay(bool enabled) noexcept {
-    std::lock_guard lock(native_mutex_);
+    const auto lock = lock_native();
     std::error_code ec;
     socket_.set_option(asio::ip::tcp::no_delay(enabled), ec);
     return to_interop_error(ec);
@@ -111,7 +119,7 @@ std::error_code tcp_socket::set_no_delay(bool enabled) noexcept {
 // Asio sends with MSG_NOSIGNAL on Linux (SO_NOSIGPIPE elsewhere), so writing to a
 // connection the peer has closed reports broken_pipe instead of raising SIGPIPE.
 tcp_socket::attempt tcp_socket::try_write(io_operation* op) noexcept {
-    std::lock_guard lock(native_mutex_);
+    const auto lock = lock_native();
     if (native_closed_) return {false, canceled(), 0};
     for (;;) {
         std::error_code ec;
@@ -124,7 +132,7 @@ tcp_socket::attempt tcp_socket::try_write(io_operation* op) noexcept {
 }
 
 tcp_socket::attempt tcp_socket::try_accept(accept_operation* op) {
-    std::lock_guard lock(native_mutex_);
+    const auto lock = lock_native();
     if (native_closed_) return {false, canceled(), 0};
     for (;;) {
         std::error_code ec;
@@ -186,7 +194,7 @@ void tcp_socket::connect(connect_operation* op) {
     const asio::ip::tcp::endpoint peer = to_asio(op->peer);
     std::error_code ec;
     {
-        std::lock_guard lock(native_mutex_);
+        const auto lock = lock_native();
         socket_.open(peer.protocol(), ec);
         if (!ec) not_inherited(socket_.native_handle());
     }
@@ -196,7 +204,7 @@ void tcp_socket::connect(connect_operation* op) {
     }
 
     const pending_ops::ticket t = rt_.pending().add(op, this);
-    std::lock_guard lock(native_mutex_);
+    const auto lock = lock_native();
     // The handler runs on the strand, in order with a cancel_now() that closes the
     // socket to abort the attempt.
     socket_.async_connect(
@@ -206,7 +214,7 @@ void tcp_socket::connect(connect_operation* op) {
             if (!self->rt_.pending().claim(op, t)) return;
             std::error_code error = outcome;
             if (!error) {
-                std::lock_guard native(self->native_mutex_);
+                const auto native = self->lock_native();
                 self->socket_.non_blocking(true, error);
             }
             if (error) return op->complete(to_interop_error(error), 0);  // `self` drops the socket
@@ -230,7 +238,7 @@ void tcp_socket::close() noexcept {
 }
 
 void tcp_socket::close_native() noexcept {
-    std::lock_guard lock(native_mutex_);
+    const auto lock = lock_native();
     if (native_closed_) return;
     native_closed_ = true;
     std::error_code ignored;
@@ -302,7 +310,7 @@ void tcp_socket::start_read(io_operation* op, pending_ops::ticket t) {
         if (rt_.pending().claim(op, t)) op->complete({}, 0);
         return;
     }
-    std::lock_guard lock(native_mutex_);
+    const auto lock = lock_native();
     if (native_closed_) {
         if (rt_.pending().claim(op, t)) op->complete(canceled(), 0);
         return;
@@ -322,7 +330,7 @@ void tcp_socket::start_write(io_operation* op, pending_ops::ticket t) {
         if (rt_.pending().claim(op, t)) op->complete(busy(), 0);
         return;
     }
-    std::lock_guard lock(native_mutex_);
+    const auto lock = lock_native();
     if (native_closed_) {
         if (rt_.pending().claim(op, t)) op->complete(canceled(), 0);
         return;
@@ -366,7 +374,7 @@ void tcp_socket::enqueue(waiter w) {
 
 void tcp_socket::arm() {
     if (accept_armed_ || closed_ || accepts_.empty()) return;
-    std::lock_guard lock(native_mutex_);
+    const auto lock = lock_native();
     // Closed on another thread: the strand is about to cancel what waits.
     if (native_closed_) return;
     accept_armed_ = true;

@@ -148,12 +148,21 @@ private:
     // Closes the native socket, at once, on any thread.
     void close_native() noexcept;
 
+    // The native socket's lock. Only taken with several threads: with one, every call
+    // on the socket comes from the loop thread (or from the one thread using the
+    // runtime while nobody runs it), as the contract requires.
+    std::unique_lock<std::mutex> lock_native() const noexcept {
+        if (!multi_threaded_) return {};
+        return std::unique_lock<std::mutex>(native_mutex_);
+    }
+
     runtime& rt_;
     std::atomic<std::uint32_t> refs_{1};
     asio::strand<asio::io_context::executor_type> strand_;
     bool listening_ = false;  // set before the handle is published
+    const bool multi_threaded_;
 
-    // --- guarded by native_mutex_ ---
+    // --- guarded by lock_native() ---
     mutable std::mutex native_mutex_;
     asio::ip::tcp::socket socket_;      // a stream (connected, or connecting)
     asio::ip::tcp::acceptor acceptor_;  // or a listener: one of the two is ever opened

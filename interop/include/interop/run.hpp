@@ -26,6 +26,12 @@ struct outcome {
     std::variant<std::monostate, stored_t<T>, std::exception_ptr> state;
 
     T get() {
+        if (state.index() == 0) {
+            throw std::runtime_error(
+                "interop::run: the runtime was stopped from outside before the task finished; the task "
+                "was abandoned where it waited. Cancel the task (a stop token, a signal, a channel) "
+                "instead of stopping its runtime");
+        }
         if (state.index() == 2) std::rethrow_exception(std::get<2>(state));
         if constexpr (!std::is_void_v<T>) return std::move(std::get<1>(state));
     }

@@ -10,6 +10,7 @@
 #include <coroutine>
 #include <exception>
 #include <functional>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <stop_token>
@@ -146,6 +147,12 @@ private:
 // task is not started and the handle reports operation_canceled.
 template <typename T>
 join_handle<T> spawn(runtime_ref rt, task<T> t) {
+    // From a thread that does not run `rt`, interop::run may be ending at this very
+    // moment: hold it off (it waits for this lock before it forgets its bookkeeping)
+    // until the task is counted, or refused, and started. A runtime thread needs no
+    // lock: the task calling spawn keeps the run going.
+    std::unique_lock<std::mutex> foreign;
+    if (!rt.vtable->in_runtime_thread(rt.self)) foreign = std::unique_lock(detail::run_slot_mutex());
     detail::run_state* run = detail::run_state::of(rt);
     if (run == nullptr) {
         throw std::logic_error("interop::spawn: the runtime is not being driven by interop::run");

@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <mutex>
 #include <stop_token>
 
 #include "interop/runtime_interface.hpp"
@@ -56,6 +57,11 @@ private:
     std::atomic<bool> shutting_down_{false};
     std::stop_source shutdown_;
 };
+
+// Guards the core slots of all runtimes against a foreign thread's spawn(rt, ...)
+// racing the end of interop::run: run publishes and withdraws its run_state under
+// it, and such a spawn holds it while it uses the run_state.
+std::mutex& run_slot_mutex() noexcept;
 
 // Requests stop on a stop_source; used to link a child's source to a parent token.
 struct stop_requester {
