@@ -34,7 +34,7 @@ public:
     leaf_operation() noexcept : Op(&leaf_operation::on_complete) {}
     // Moving is allowed only before the operation starts (so an operation can be
     // handed to a combinator such as timeout()); there is no state to move yet.
-    leaf_operation(leaf_operation&&) noexcept : Op(&leaf_operation::on_complete), yield_() {}
+    leaf_operation(leaf_operation&&) noexcept : Op(&leaf_operation::on_complete) {}
     leaf_operation(const leaf_operation&) = delete;
     leaf_operation& operator=(const leaf_operation&) = delete;
     leaf_operation& operator=(leaf_operation&&) = delete;
@@ -75,11 +75,19 @@ protected:
 private:
     enum : int { starting = 0, done = 1, suspended = 2 };
 
-    // The operation completed inline; see coop_budget.hpp.
+    // The operation completed inline; see coop_budget.hpp. The finished operation
+    // itself is posted to resume the awaiter (as a post: the adapter is done with it,
+    // and the result is already kept in error_ and transferred_), so the awaiter
+    // carries no second operation for the rare yield.
     bool yield_if_over_budget(task_context* ctx) noexcept {
         if (!coop_spend()) return false;
-        yield_.coroutine = awaiter_;
-        return ctx->runtime.vtable->post(ctx->runtime.self, &yield_);
+        operation& base = op();
+        base.kind = op_kind::post;
+        base.on_complete = &leaf_operation::on_yield_turn;
+        return ctx->runtime.vtable->post(ctx->runtime.self, &base);
+    }
+    static void on_yield_turn(operation* base, std::error_code, std::size_t) noexcept {
+        static_cast<leaf_operation*>(static_cast<Op*>(base))->awaiter_.resume();
     }
 
     struct canceller {
@@ -104,7 +112,6 @@ private:
     std::error_code error_{};
     std::size_t transferred_ = 0;
     std::optional<std::stop_callback<canceller>> on_stop_;
-    resume_operation yield_;
 };
 
 }  // namespace interop::detail

@@ -38,19 +38,23 @@ class stream_io : public leaf_operation<io_operation, stream_io> {
 public:
     static constexpr const char* operation_name = "interop::tcp_stream read/write";
 
+    // The operation is filled in here, once: its fields are the only copy of the
+    // request (an awaiter lives in the awaiting frame, next to the caller's buffer, and
+    // every byte of it is touched per message).
     stream_io(op_kind direction, runtime_ref rt, socket_handle s, std::byte* buffer,
               std::size_t length, std::errc precheck) noexcept
-        : kind_(direction), rt_(rt), socket_(s), data_(buffer), size_(length), precheck_(precheck) {}
-    stream_io(stream_io&& other) noexcept = default;
+        : rt_(rt), precheck_(precheck) {
+        fill(direction, s, buffer, length);
+    }
+    stream_io(stream_io&& other) noexcept
+        : leaf_operation(std::move(other)), rt_(other.rt_), precheck_(other.precheck_) {
+        fill(other.op().kind, other.op().socket, other.op().data, other.op().size);
+    }
 
-    bool await_ready() const noexcept { return precheck_ != std::errc{} || size_ == 0; }
+    bool await_ready() const noexcept { return precheck_ != std::errc{} || this->size == 0; }
     runtime_ref select_runtime(runtime_ref) const noexcept { return rt_; }
     void start(runtime_ref rt) noexcept {
-        op().kind = kind_;
-        op().socket = socket_;
-        op().data = data_;
-        op().size = size_;
-        if (kind_ == op_kind::read) {
+        if (op().kind == op_kind::read) {
             rt.vtable->read(rt.self, &op());
         } else {
             rt.vtable->write(rt.self, &op());
@@ -58,18 +62,21 @@ public:
     }
     io_result<std::size_t> await_resume() noexcept {
         if (precheck_ != std::errc{}) return precheck_;
-        if (size_ == 0) return std::size_t{0};
+        if (this->size == 0) return std::size_t{0};
         finish();
         if (error()) return error();
         return transferred();
     }
 
 private:
-    op_kind kind_;
+    void fill(op_kind direction, socket_handle s, std::byte* buffer, std::size_t length) noexcept {
+        op().kind = direction;
+        op().socket = s;
+        op().data = buffer;
+        op().size = length;
+    }
+
     runtime_ref rt_;
-    socket_handle socket_;
-    std::byte* data_;
-    std::size_t size_;
     std::errc precheck_;
 };
 
