@@ -19,6 +19,7 @@
 #include <variant>
 #include <vector>
 
+#include "interop/detail/stored.hpp"
 #include "interop/run.hpp"
 #include "interop/scope.hpp"
 #include "interop/task.hpp"

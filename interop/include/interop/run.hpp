@@ -12,14 +12,12 @@
 #include "interop/default_runtime.hpp"
 #include "interop/detail/driver.hpp"
 #include "interop/detail/run_state.hpp"
+#include "interop/detail/stored.hpp"
 #include "interop/task.hpp"
 
 namespace interop {
 
 namespace detail {
-
-template <typename T>
-using stored_t = std::conditional_t<std::is_void_v<T>, std::monostate, T>;
 
 template <typename T>
 struct outcome {

@@ -27,6 +27,7 @@
 #include "interop/detail/driver.hpp"
 #include "interop/detail/invoke_task.hpp"
 #include "interop/detail/run_state.hpp"
+#include "interop/detail/stored.hpp"
 #include "interop/task.hpp"
 #include "interop/this_task.hpp"
 

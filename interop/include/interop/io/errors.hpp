@@ -9,7 +9,6 @@
 // std::errc::no_message_available everywhere, as read_exact has always reported it.
 #pragma once
 
-#include <string>
 #include <system_error>
 
 namespace interop {
@@ -19,36 +18,8 @@ enum class io_errc {
     frame_too_long,     // a frame's length is above the frame limit (framed)
 };
 
-namespace io_detail {
-class io_error_category final : public std::error_category {
-public:
-    const char* name() const noexcept override { return "interop.io"; }
-    std::string message(int value) const override {
-        switch (static_cast<io_errc>(value)) {
-            case io_errc::line_too_long:
-                return "no delimiter within the maximum line length";
-            case io_errc::frame_too_long:
-                return "the frame is longer than the maximum frame length";
-        }
-        return "unknown interop.io error";
-    }
-    std::error_condition default_error_condition(int value) const noexcept override {
-        switch (static_cast<io_errc>(value)) {
-            case io_errc::line_too_long:
-            case io_errc::frame_too_long:
-                return std::errc::message_size;
-        }
-        return {value, *this};
-    }
-};
-}  // namespace io_detail
-
-// One object for the whole program: an inline function's static is shared by every
-// translation unit, which is what error_code comparison (by category address) needs.
-inline const std::error_category& io_category() noexcept {
-    static const io_detail::io_error_category category;
-    return category;
-}
+// The category of io_errc, one object for the whole program (src/io_errors.cpp).
+const std::error_category& io_category() noexcept;
 
 inline std::error_code make_error_code(io_errc e) noexcept {
     return {static_cast<int>(e), io_category()};
