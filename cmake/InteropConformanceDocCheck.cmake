@@ -2,8 +2,11 @@
 # drifting apart. Fails when
 #   - a test case the page names is not in the suite (renamed, removed, misspelt),
 #   - a catalogue item 1..CATALOGUE_SIZE is missing, repeated, or names no test case,
-#   - a mutant the page names has no source in MUTANTS_DIR.
-# Test cases the page does not mention are listed as a warning.
+#   - a mutant the page names has no source in MUTANTS_DIR, or the test the page says
+#     catches it is not one of the CAUGHT_BY behaviours its check in
+#     MUTANTS_DIR/CMakeLists.txt requires to fail, or a mutant there is not on the page,
+#   - a test case of the suite is not on the page at all (every test case is either
+#     pinned to a catalogue item or listed under "Beyond the catalogue").
 #
 # Inputs (-D): DOC, BINARY (a conformance binary: --interop-list gives the suite's test
 # cases), MUTANTS_DIR, CATALOGUE_SIZE.
@@ -39,6 +42,11 @@ _protect(listing)
 string(REGEX REPLACE "\n$" "" listing "${listing}")
 string(REPLACE "\n" ";" suite_tests "${listing}")
 list(LENGTH suite_tests suite_count)
+
+# The mutants' declarations, with the same protection as the page (test names).
+file(READ "${MUTANTS_DIR}/CMakeLists.txt" mutant_declarations)
+_protect(mutant_declarations)
+set(mutants_on_page "")
 
 file(READ "${DOC}" page)
 _protect(page)
@@ -76,9 +84,28 @@ foreach(line IN LISTS lines)
     endif()
     set(test "")
     if(line MATCHES "^- mutant `([A-Za-z0-9_]+)`, caught by `([^`]+)`")
+        set(mutant "${CMAKE_MATCH_1}")
         set(test "${CMAKE_MATCH_2}")
-        if(NOT EXISTS "${MUTANTS_DIR}/${CMAKE_MATCH_1}.cpp")
-            _problem("mutant '${CMAKE_MATCH_1}' has no source ${MUTANTS_DIR}/${CMAKE_MATCH_1}.cpp")
+        list(APPEND mutants_on_page "${mutant}")
+        if(NOT EXISTS "${MUTANTS_DIR}/${mutant}.cpp")
+            _problem("mutant '${mutant}' has no source ${MUTANTS_DIR}/${mutant}.cpp")
+        endif()
+        # The mutant's declaration: from its interop_add_mutant( to the next one.
+        string(FIND "${mutant_declarations}" "interop_add_mutant(${mutant}\n" at)
+        if(at EQUAL -1)
+            _problem("mutant '${mutant}' is not declared in ${MUTANTS_DIR}/CMakeLists.txt")
+        else()
+            string(SUBSTRING "${mutant_declarations}" ${at} -1 declaration)
+            string(LENGTH "interop_add_mutant(" skip)
+            string(SUBSTRING "${declaration}" ${skip} -1 rest)
+            string(FIND "${rest}" "interop_add_mutant(" next)
+            if(NOT next EQUAL -1)
+                string(SUBSTRING "${rest}" 0 ${next} rest)
+            endif()
+            string(FIND "${rest}" "\"${test}\"" named_there)
+            if(named_there EQUAL -1)
+                _problem("the page says mutant '${mutant}' is caught by '${test}', which its check in ${MUTANTS_DIR}/CMakeLists.txt does not require")
+            endif()
         endif()
     elseif(line MATCHES "^- `([^`]+)`")
         set(test "${CMAKE_MATCH_1}")
@@ -118,8 +145,16 @@ foreach(test IN LISTS suite_tests)
     endif()
 endforeach()
 if(NOT unmentioned STREQUAL "")
-    message(WARNING "test cases that ${DOC} does not mention yet:${unmentioned}")
+    _problem("test cases the page does not mention (pin them to an item, or list them under \"Beyond the catalogue\"):${unmentioned}")
 endif()
+
+string(REGEX MATCHALL "interop_add_mutant\\(([a-z0-9_]+)\n" declared "${mutant_declarations}")
+foreach(match IN LISTS declared)
+    string(REGEX REPLACE "interop_add_mutant\\(([a-z0-9_]+)\n" "\\1" name "${match}")
+    if(NOT name IN_LIST mutants_on_page)
+        _problem("mutant '${name}' of ${MUTANTS_DIR}/CMakeLists.txt is not on the page")
+    endif()
+endforeach()
 
 _restore(problems)
 if(NOT problems STREQUAL "")
