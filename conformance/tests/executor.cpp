@@ -1,6 +1,7 @@
 // Executor and spawn: how tasks start, finish, and hand back their results.
 #include <algorithm>
 #include <atomic>
+#include <string>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -141,6 +142,31 @@ TEST_CASE("executor: run called from inside a runtime thread is rejected with a 
         co_return;
     }(ref, &rejected));
     CHECK(rejected);
+}
+
+TEST_CASE("executor: blocking on another runtime or with sync_wait from inside a runtime thread is rejected with a clear error") {
+    auto rt = conf::make_runtime();
+    auto other = conf::make_runtime();
+    conf::hang_guard guard;
+    int rejected = 0;
+    interop::run(rt->ref(), [](runtime_ref second, int* count) -> task<void> {
+        try {
+            (void)interop::run(second, forty_two());
+        } catch (const std::logic_error& e) {
+            CHECK(std::string(e.what()).find("interop::run") != std::string::npos);
+            ++*count;
+        }
+        try {
+            (void)sync_wait(forty_two());
+        } catch (const std::logic_error& e) {
+            CHECK(std::string(e.what()).find("interop::sync_wait") != std::string::npos);
+            ++*count;
+        }
+        co_return;
+    }(other->ref(), &rejected));
+    CHECK(rejected == 2);
+    // Outside any runtime thread both work.
+    CHECK(interop::run(other->ref(), forty_two()) == 42);
 }
 
 TEST_CASE("executor: spawn from a foreign OS thread reaches an idle runtime") {

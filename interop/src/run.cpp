@@ -1,7 +1,9 @@
 #include "interop/run.hpp"
 
+#include <mutex>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace interop::detail {
 
@@ -13,6 +15,7 @@ void throw_if_in_runtime_thread(runtime_ref rt) {
                                "' runtime: it would wait for work that only this thread can do. "
                                "Await the task, or spawn it, instead");
     }
+    throw_if_blocking_a_runtime_thread("interop::run");
     bool driven = false;
     {
         std::lock_guard lock(run_slot_mutex());
@@ -32,14 +35,50 @@ std::mutex& run_slot_mutex() noexcept {
     return m;
 }
 
+namespace {
+
+// The runtimes interop::run is driving right now, in any thread (guarded by
+// run_slot_mutex): a blocking entry point asks each whether the calling thread runs it.
+std::vector<runtime_ref>& driven_runtimes() {
+    static std::vector<runtime_ref> driven;
+    return driven;
+}
+
+// The name of a driven runtime the calling thread is running, or null.
+const char* runtime_of_this_thread() {
+    std::lock_guard lock(run_slot_mutex());
+    for (const runtime_ref& rt : driven_runtimes()) {
+        if (rt.vtable->in_runtime_thread(rt.self)) return rt.vtable->name;
+    }
+    return nullptr;
+}
+
+}  // namespace
+
+void throw_if_blocking_a_runtime_thread(const char* entry_point) {
+    if (const char* name = runtime_of_this_thread()) {
+        throw std::logic_error(std::string(entry_point) + " called on a thread that is running the '" + name +
+                               "' runtime: it would block that runtime's loop until the call returns, and "
+                               "deadlock if the work waits for that loop. Await the task, or spawn it, instead");
+    }
+}
+
 core_slot_guard::core_slot_guard(runtime_ref rt, run_state* state) : rt_(rt) {
     std::lock_guard lock(run_slot_mutex());
+    driven_runtimes().push_back(rt);  // may throw: then nothing was published
     *rt.vtable->core_slot(rt.self) = state;
 }
 
 core_slot_guard::~core_slot_guard() {
     std::lock_guard lock(run_slot_mutex());
     *rt_.vtable->core_slot(rt_.self) = nullptr;
+    auto& driven = driven_runtimes();
+    for (auto it = driven.begin(); it != driven.end(); ++it) {
+        if (it->self == rt_.self && it->vtable == rt_.vtable) {
+            driven.erase(it);
+            break;
+        }
+    }
 }
 
 }  // namespace interop::detail

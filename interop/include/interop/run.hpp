@@ -56,6 +56,9 @@ driver drive_into(task<T> t, outcome<T>* out, void (*done)(void*) noexcept, void
 }
 
 void throw_if_in_runtime_thread(runtime_ref rt);
+// logic_error if the calling thread runs a runtime that interop::run drives: a
+// blocking entry point there would stall that runtime's loop.
+void throw_if_blocking_a_runtime_thread(const char* entry_point);
 void throw_runtime_not_accepting();
 
 // Marks a runtime as driven by `state` for the lifetime of this object.
@@ -74,8 +77,9 @@ private:
 
 // Drives `rt` on the calling thread until `t` has finished and every task spawned
 // during the run has finished too (they are cancelled once `t` is done). Returns
-// t's value or rethrows its exception. Calling it from a runtime thread is a
-// logic error (std::logic_error), since it would deadlock.
+// t's value or rethrows its exception. Calling it from a thread that runs this or
+// any other runtime driven by interop::run is a logic error (std::logic_error): it
+// would block that runtime's loop, or deadlock.
 template <typename T>
 T run(runtime_ref rt, task<T> t) {
     detail::throw_if_in_runtime_thread(rt);
@@ -104,9 +108,12 @@ T run(task<T> t) {
 
 // Runs `t` on the calling thread without any runtime, blocking until it finishes
 // (it may be completed by another thread, through a channel for example).
-// Awaiting a runtime operation inside it throws interop::no_runtime_error.
+// Awaiting a runtime operation inside it throws interop::no_runtime_error. Calling
+// it on a thread that runs a runtime driven by interop::run is a logic error
+// (std::logic_error): it would block that runtime's loop.
 template <typename T>
 T sync_wait(task<T> t) {
+    detail::throw_if_blocking_a_runtime_thread("interop::sync_wait");
     task_context ctx{};
     detail::outcome<T> out;
     std::atomic<bool> finished{false};
