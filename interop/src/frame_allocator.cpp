@@ -39,43 +39,68 @@ struct free_node {
     free_node* next;
 };
 
-// Set when this thread's cache has been torn down (thread exit); frames freed
-// after that go straight back to the heap. A plain bool needs no destructor.
-thread_local bool cache_gone = false;
-
-// One list head and count per size class, and the thread's counters; the frames are
-// released to the heap and the counts folded into the totals when the thread ends.
+// The thread's cache: one list head and count per size class, and its counters.
+// Constant-initialized and trivially destructible, so reaching it costs a TLS
+// address and nothing else (a thread_local with a constructor or destructor is
+// reached through an initialization check on every access, and frames are allocated
+// per message). What must happen at thread exit is done by `thread_exit` below,
+// which a thread creates once, with its first frame.
 struct thread_cache {
-    free_node* heads[class_count] = {};
-    std::size_t counts[class_count] = {};
+    free_node* heads[class_count];
+    std::size_t counts[class_count];
     counters stats;
+    // 0: nothing yet; 1: registered, thread_exit will clean up; 2: cleaned up (the
+    // thread is ending): frames go straight to and from the heap.
+    int state;
+};
 
-    thread_cache() {
+constinit thread_local thread_cache cache{};
+
+// Registers the thread's counters now, and at thread exit releases the cached
+// frames to the heap and folds the counts into the totals of ended threads.
+struct thread_exit {
+    thread_exit() {
         std::lock_guard lock(registry_mutex);
-        stats.next = running_threads;
-        if (running_threads) running_threads->prev = &stats;
-        running_threads = &stats;
+        cache.stats.next = running_threads;
+        if (running_threads) running_threads->prev = &cache.stats;
+        running_threads = &cache.stats;
+        cache.state = 1;
     }
-    thread_cache(const thread_cache&) = delete;
-    thread_cache& operator=(const thread_cache&) = delete;
-    ~thread_cache() {
-        cache_gone = true;
+    thread_exit(const thread_exit&) = delete;
+    thread_exit& operator=(const thread_exit&) = delete;
+    ~thread_exit() {
+        cache.state = 2;
         for (std::size_t c = 0; c < class_count; ++c) {
-            while (free_node* n = heads[c]) {
-                heads[c] = n->next;
+            while (free_node* n = cache.heads[c]) {
+                cache.heads[c] = n->next;
                 ::operator delete(n);
             }
+            cache.counts[c] = 0;
         }
         std::lock_guard lock(registry_mutex);
-        ended_live += stats.live.load(std::memory_order_relaxed);
-        ended_heap += stats.heap.load(std::memory_order_relaxed);
-        if (stats.prev) stats.prev->next = stats.next;
-        if (stats.next) stats.next->prev = stats.prev;
-        if (running_threads == &stats) running_threads = stats.next;
+        ended_live += cache.stats.live.load(std::memory_order_relaxed);
+        ended_heap += cache.stats.heap.load(std::memory_order_relaxed);
+        cache.stats.live.store(0, std::memory_order_relaxed);
+        cache.stats.heap.store(0, std::memory_order_relaxed);
+        counters* const me = &cache.stats;
+        if (me->prev) me->prev->next = me->next;
+        if (me->next) me->next->prev = me->prev;
+        if (running_threads == me) running_threads = me->next;
+        me->next = me->prev = nullptr;
     }
 };
 
-thread_local thread_cache cache;
+// The slow path of a thread's first frame. Returns false once the thread is ending.
+[[gnu::noinline]] bool start_thread_cache() {
+    if (cache.state == 2) return false;
+    thread_local thread_exit at_exit;  // constructed here, once per thread
+    return cache.state == 1;
+}
+
+bool cache_usable() noexcept {
+    if (cache.state == 1) [[likely]] return true;
+    return start_thread_cache();
+}
 
 // After this thread's cache is gone (frames freed by thread_local destructors that
 // run later), counts go straight to the totals of ended threads.
@@ -107,7 +132,7 @@ namespace detail {
 
 void* allocate_frame(std::size_t size) {
     const std::size_t c = size_class(size);
-    if (cache_gone) {
+    if (!cache_usable()) {
         count_live_after_exit(1);
         count_heap_after_exit();
         return ::operator new(size);
@@ -127,7 +152,15 @@ void* allocate_frame(std::size_t size) {
 }
 
 void deallocate_frame(void* frame, std::size_t size) noexcept {
-    if (cache_gone) {
+    // A frame may be freed on a thread that never allocated one: start its cache then
+    // (the frame then joins this thread's lists), unless the thread is ending.
+    bool usable = false;
+    try {
+        usable = cache_usable();
+    } catch (...) {
+        usable = false;  // could not register the thread: just free the frame
+    }
+    if (!usable) {
         count_live_after_exit(-1);
         return ::operator delete(frame);
     }
