@@ -43,15 +43,31 @@ task<std::optional<R>> cancel_pending_wait(F start) {
     co_return std::move(result);
 }
 
-// Spins until `go`, then runs `fn`: started just before the racing cancel so that
-// both happen as close together as the machine allows.
-template <typename F>
-std::thread racer(std::atomic<bool>& go, F fn) {
-    return std::thread([&go, fn = std::move(fn)]() mutable {
+void spin(int n) {
+    std::atomic<int> sink{0};
+    for (int k = 0; k < n; ++k) sink.fetch_add(1, std::memory_order_relaxed);
+}
+
+// Runs `on_thread` on a thread of its own and `here` on this one, released together;
+// round `i` delays one side or the other by a different amount, so that over the
+// rounds both orders and the moments in between all occur.
+template <typename F, typename G>
+void race(int i, F on_thread, G here) {
+    std::atomic<bool> ready{false};
+    std::atomic<bool> go{false};
+    const int delay = (i % 25) * 40;
+    std::thread other([&] {
+        ready.store(true, std::memory_order_release);
         while (!go.load(std::memory_order_acquire)) {
         }
-        fn();
+        if (i % 2 != 0) spin(delay);
+        on_thread();
     });
+    while (!ready.load(std::memory_order_acquire)) std::this_thread::yield();
+    go.store(true, std::memory_order_release);
+    if (i % 2 == 0) spin(delay);
+    here();
+    other.join();
 }
 
 }  // namespace
@@ -315,6 +331,7 @@ TEST_CASE("channels: an mpsc receiver piped through filter and map is drained un
 TEST_CASE("channels: a broadcast receiver piped through take collects items sent by another task") {
     conf::run([]() -> task<void> {
         auto ch = broadcast::make<int>(64);
+        auto keep = ch.tx.subscribe();  // so sends after take(4) has let go still find a receiver
         std::vector<int> items;
         co_await with_scope([&](scope& s) -> task<void> {
             auto pipeline = std::move(ch.rx) | iter::take(4) | iter::collect();
@@ -349,17 +366,8 @@ TEST_CASE("channels: an mpsc receive cancelled while a value is sent from anothe
                 out->emplace(co_await std::move(waiting));
             }, &ch.rx, &result);
             for (int y = 0; y < i % 3; ++y) (void)co_await yield_now();  // parked, or not yet
-            std::atomic<bool> go{false};
             bool sent = false;
-            auto thread = racer(go, [&] { sent = ch.tx.try_send(i).has_value(); });
-            if (i % 2 == 0) {
-                go.store(true, std::memory_order_release);
-                h.cancel();
-            } else {
-                h.cancel();
-                go.store(true, std::memory_order_release);
-            }
-            thread.join();
+            race(i, [&] { sent = ch.tx.try_send(i).has_value(); }, [&] { h.cancel(); });
             (void)co_await h;
             REQUIRE(sent);
             CHECK(ch.tx.try_send(-1).has_value());  // a marker after the raced value
@@ -390,17 +398,8 @@ TEST_CASE("channels: a broadcast receive cancelled while an item is sent from an
                 out->emplace(co_await std::move(waiting));
             }, &ch.rx, &result);
             for (int y = 0; y < i % 3; ++y) (void)co_await yield_now();
-            std::atomic<bool> go{false};
             bool sent = false;
-            auto thread = racer(go, [&] { sent = ch.tx.send(i).has_value(); });
-            if (i % 2 == 0) {
-                go.store(true, std::memory_order_release);
-                h.cancel();
-            } else {
-                h.cancel();
-                go.store(true, std::memory_order_release);
-            }
-            thread.join();
+            race(i, [&] { sent = ch.tx.send(i).has_value(); }, [&] { h.cancel(); });
             (void)co_await h;
             REQUIRE(sent);
             CHECK(ch.tx.send(-1).has_value());  // a marker after the raced item
@@ -425,17 +424,8 @@ TEST_CASE("channels: a oneshot receive cancelled while the value is sent from an
                 out->emplace(co_await std::move(waiting));
             }, &ch.rx, &result);
             for (int y = 0; y < i % 3; ++y) (void)co_await yield_now();
-            std::atomic<bool> go{false};
             bool sent = false;
-            auto thread = racer(go, [&] { sent = ch.tx.send(i).has_value(); });
-            if (i % 2 == 0) {
-                go.store(true, std::memory_order_release);
-                h.cancel();
-            } else {
-                h.cancel();
-                go.store(true, std::memory_order_release);
-            }
-            thread.join();
+            race(i, [&] { sent = ch.tx.send(i).has_value(); }, [&] { h.cancel(); });
             (void)co_await h;
             REQUIRE(sent);
             if (result && result->has_value()) {
@@ -469,16 +459,7 @@ TEST_CASE("sync: a semaphore acquire cancelled while a permit is released from a
                 }
             }, &sem, &outcome);
             for (int y = 0; y < i % 3; ++y) (void)co_await yield_now();
-            std::atomic<bool> go{false};
-            auto thread = racer(go, [&] { held.reset(); });
-            if (i % 2 == 0) {
-                go.store(true, std::memory_order_release);
-                h.cancel();
-            } else {
-                h.cancel();
-                go.store(true, std::memory_order_release);
-            }
-            thread.join();
+            race(i, [&] { held.reset(); }, [&] { h.cancel(); });
             (void)co_await h;
             CHECK(outcome != 3);
             if (outcome == 1) ++granted;
