@@ -346,6 +346,31 @@ TEST_CASE("iteration: for_each_concurrent(n) runs at most n bodies at once and f
     });
 }
 
+TEST_CASE("iteration: cancelling a task that awaits for_each_concurrent cancels every body and finishes only after all of them") {
+    conf::run([]() -> task<void> {
+        std::atomic<int> started{0};
+        std::atomic<int> unwound{0};
+        auto handle = co_await spawn([](std::atomic<int>* begun, std::atomic<int>* ended) -> task<void> {
+            auto body = [begun, ended](int) -> task<void> {
+                begun->fetch_add(1);
+                struct count_on_exit {
+                    std::atomic<int>* n;
+                    ~count_on_exit() { n->fetch_add(1); }
+                } guard{ended};
+                (void)co_await sleep_for(24h);
+            };
+            auto all = count(10) | iter::for_each_concurrent(4, body);
+            co_await std::move(all);
+        }, &started, &unwound);
+        co_await wait_for_count(started, 4);
+        handle.cancel();
+        auto result = co_await handle;
+        CHECK(result.is(std::errc::operation_canceled));
+        CHECK(started.load() == 4);  // no body starts after the cancellation
+        CHECK(unwound.load() == 4);  // every body had finished when the task did
+    });
+}
+
 TEST_CASE("iteration: for_each_concurrent rethrows a body's exception after cancelling and joining the others") {
     conf::run([]() -> task<void> {
         std::atomic<int> cancelled{0};
