@@ -30,13 +30,21 @@ namespace {
 // Runs the wait that `start()` returns in a task of its own, cancels that task while
 // the wait is pending, and returns what the wait completed with (std::nullopt if the
 // task never got to the wait).
+// Starts the wait that `start()` returns in a task of its own, which stores what the
+// wait completed with in `*out` (the join handle itself only says the task was
+// cancelled).
+template <typename R, typename F>
+task<join_handle<void>> spawn_recorded_wait(F start, std::optional<R>* out) {
+    co_return co_await spawn([](F begin, std::optional<R>* result) -> task<void> {
+        auto waiting = begin();
+        result->emplace(co_await std::move(waiting));
+    }, std::move(start), out);
+}
+
 template <typename R, typename F>
 task<std::optional<R>> cancel_pending_wait(F start) {
     std::optional<R> result;
-    auto h = co_await spawn([](F begin, std::optional<R>* out) -> task<void> {
-        auto waiting = begin();
-        out->emplace(co_await std::move(waiting));
-    }, std::move(start), &result);
+    auto h = co_await spawn_recorded_wait(std::move(start), &result);
     (void)co_await sleep_for(5ms);
     h.cancel();
     (void)co_await h;  // operation_canceled: the task was cancelled; the wait's own result is in `result`
@@ -360,11 +368,7 @@ TEST_CASE("channels: an mpsc receive cancelled while a value is sent from anothe
         int left_in_channel = 0;
         for (int i = 0; i < 200; ++i) {
             std::optional<io_result<std::optional<int>>> result;
-            auto h = co_await spawn([](mpsc::receiver<int>* rx,
-                                       std::optional<io_result<std::optional<int>>>* out) -> task<void> {
-                auto waiting = rx->recv();
-                out->emplace(co_await std::move(waiting));
-            }, &ch.rx, &result);
+            auto h = co_await spawn_recorded_wait([rx = &ch.rx] { return rx->recv(); }, &result);
             for (int y = 0; y < i % 3; ++y) (void)co_await yield_now();  // parked, or not yet
             bool sent = false;
             race(i, [&] { sent = ch.tx.try_send(i).has_value(); }, [&] { h.cancel(); });
@@ -392,11 +396,7 @@ TEST_CASE("channels: a broadcast receive cancelled while an item is sent from an
         auto ch = broadcast::make<int>(8);
         for (int i = 0; i < 200; ++i) {
             std::optional<io_result<std::optional<int>>> result;
-            auto h = co_await spawn([](broadcast::receiver<int>* rx,
-                                       std::optional<io_result<std::optional<int>>>* out) -> task<void> {
-                auto waiting = rx->recv();
-                out->emplace(co_await std::move(waiting));
-            }, &ch.rx, &result);
+            auto h = co_await spawn_recorded_wait([rx = &ch.rx] { return rx->recv(); }, &result);
             for (int y = 0; y < i % 3; ++y) (void)co_await yield_now();
             bool sent = false;
             race(i, [&] { sent = ch.tx.send(i).has_value(); }, [&] { h.cancel(); });
@@ -419,10 +419,7 @@ TEST_CASE("channels: a oneshot receive cancelled while the value is sent from an
         for (int i = 0; i < 200; ++i) {
             auto ch = oneshot::make<int>();
             std::optional<io_result<int>> result;
-            auto h = co_await spawn([](oneshot::receiver<int>* rx, std::optional<io_result<int>>* out) -> task<void> {
-                auto waiting = rx->recv();
-                out->emplace(co_await std::move(waiting));
-            }, &ch.rx, &result);
+            auto h = co_await spawn_recorded_wait([rx = &ch.rx] { return rx->recv(); }, &result);
             for (int y = 0; y < i % 3; ++y) (void)co_await yield_now();
             bool sent = false;
             race(i, [&] { sent = ch.tx.send(i).has_value(); }, [&] { h.cancel(); });

@@ -28,11 +28,10 @@ counters* running_threads = nullptr;  // guarded by registry_mutex
 std::int64_t ended_live = 0;          // guarded by registry_mutex
 std::uint64_t ended_heap = 0;         // guarded by registry_mutex
 
-void bump(std::atomic<std::int64_t>& c, std::int64_t by) noexcept {
-    c.store(c.load(std::memory_order_relaxed) + by, std::memory_order_relaxed);
-}
-void bump(std::atomic<std::uint64_t>& c) noexcept {
-    c.store(c.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+// Only the owning thread writes a counter, so a plain load and store suffice.
+template <typename T>
+void bump(std::atomic<T>& c, T by) noexcept {
+    c.store(static_cast<T>(c.load(std::memory_order_relaxed) + by), std::memory_order_relaxed);
 }
 
 struct free_node {
@@ -91,7 +90,9 @@ struct thread_exit {
 };
 
 // The slow path of a thread's first frame. Returns false once the thread is ending.
-[[gnu::noinline]] bool start_thread_cache() {
+// (Registering takes a std::mutex, whose lock does not fail in practice; if it did,
+// noexcept turns that into std::terminate rather than a frame lost in between.)
+[[gnu::noinline]] bool start_thread_cache() noexcept {
     if (cache.state == 2) return false;
     thread_local thread_exit at_exit;  // constructed here, once per thread
     return cache.state == 1;
@@ -104,13 +105,10 @@ bool cache_usable() noexcept {
 
 // After this thread's cache is gone (frames freed by thread_local destructors that
 // run later), counts go straight to the totals of ended threads.
-void count_live_after_exit(std::int64_t by) noexcept {
+void count_after_exit(std::int64_t live, std::uint64_t heap) noexcept {
     std::lock_guard lock(registry_mutex);
-    ended_live += by;
-}
-void count_heap_after_exit() noexcept {
-    std::lock_guard lock(registry_mutex);
-    ++ended_heap;
+    ended_live += live;
+    ended_heap += heap;
 }
 
 std::size_t size_class(std::size_t size) noexcept { return (size + granule - 1) / granule - 1; }
@@ -133,38 +131,31 @@ namespace detail {
 void* allocate_frame(std::size_t size) {
     const std::size_t c = size_class(size);
     if (!cache_usable()) {
-        count_live_after_exit(1);
-        count_heap_after_exit();
+        count_after_exit(1, 1);
         return ::operator new(size);
     }
-    bump(cache.stats.live, 1);
+    bump(cache.stats.live, std::int64_t{1});
     if (c < class_count) {
         if (free_node* n = cache.heads[c]) {
             cache.heads[c] = n->next;
             --cache.counts[c];
             return n;
         }
-        bump(cache.stats.heap);
+        bump(cache.stats.heap, std::uint64_t{1});
         return ::operator new((c + 1) * granule);
     }
-    bump(cache.stats.heap);
+    bump(cache.stats.heap, std::uint64_t{1});
     return ::operator new(size);
 }
 
 void deallocate_frame(void* frame, std::size_t size) noexcept {
     // A frame may be freed on a thread that never allocated one: start its cache then
     // (the frame then joins this thread's lists), unless the thread is ending.
-    bool usable = false;
-    try {
-        usable = cache_usable();
-    } catch (...) {
-        usable = false;  // could not register the thread: just free the frame
-    }
-    if (!usable) {
-        count_live_after_exit(-1);
+    if (!cache_usable()) {
+        count_after_exit(-1, 0);
         return ::operator delete(frame);
     }
-    bump(cache.stats.live, -1);
+    bump(cache.stats.live, std::int64_t{-1});
     const std::size_t c = size_class(size);
     if (c < class_count && cache.counts[c] < max_cached_per_class) {
         auto* n = static_cast<free_node*>(frame);

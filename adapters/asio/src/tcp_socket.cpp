@@ -164,10 +164,10 @@ void tcp_socket::read(io_operation* op) {
     // system call per message. Started after the rest of the ready work, it often
     // finds the peer's next message already there.
     if (serialized_here()) {
-        asio::defer(rt_.context(), [self = socket_ref(this), op, t] { self->start_read(op, t); });
+        asio::defer(rt_.context(), [self = socket_ref(this), op, t] { self->start_stream_op(op, t); });
         return;
     }
-    asio::post(strand_, [self = socket_ref(this), op, t] { self->start_read(op, t); });
+    asio::post(strand_, [self = socket_ref(this), op, t] { self->start_stream_op(op, t); });
 }
 
 void tcp_socket::write(io_operation* op) {
@@ -176,8 +176,8 @@ void tcp_socket::write(io_operation* op) {
     const attempt result = try_write(op);
     if (!result.would_block) return op->complete(result.error, result.bytes);
     const pending_ops::ticket t = rt_.pending().add(op, this);
-    if (serialized_here()) return start_write(op, t);
-    asio::post(strand_, [self = socket_ref(this), op, t] { self->start_write(op, t); });
+    if (serialized_here()) return start_stream_op(op, t);
+    asio::post(strand_, [self = socket_ref(this), op, t] { self->start_stream_op(op, t); });
 }
 
 void tcp_socket::accept(accept_operation* op) {
@@ -261,7 +261,7 @@ void tcp_socket::cancel_now(operation* op, pending_ops::ticket t, op_kind kind) 
     case op_kind::write: {
         // Only the operation this request was for: the signal is reused by the next
         // operation in that direction once this one completed.
-        in_flight& slot = kind == op_kind::read ? reading_ : writing_;
+        in_flight& slot = in_flight_of(kind == op_kind::read);
         if (slot.op == op && slot.ticket == t) slot.cancel.emit(asio::cancellation_type::total);
         return;
     }
@@ -279,11 +279,11 @@ void tcp_socket::cancel_now(operation* op, pending_ops::ticket t, op_kind kind) 
 
 namespace {
 
-// What a finished read or write reports: end of stream is a read of 0 bytes, and an
-// operation Asio aborted (cancelled, or its socket closed) reports operation_canceled.
+// What a finished read or write reports: end of stream is a read of 0 bytes; an
+// operation Asio aborted (cancelled, or its socket closed) maps to operation_canceled
+// like every other error, through to_interop_error.
 std::error_code stream_outcome(const std::error_code& ec) noexcept {
     if (!ec || ec == asio::error::eof) return {};
-    if (ec == asio::error::operation_aborted) return canceled();
     return to_interop_error(ec);
 }
 
@@ -291,9 +291,13 @@ std::error_code busy() noexcept { return std::make_error_code(std::errc::device_
 
 }  // namespace
 
+void tcp_socket::complete_if_claimed(operation* op, pending_ops::ticket t, std::error_code ec, std::size_t bytes) {
+    if (rt_.pending().claim(op, t)) op->complete(ec, bytes);
+}
+
 template <typename Start, typename Handler>
 void tcp_socket::start_native(in_flight& slot, Start&& start, Handler&& handler) {
-    if (rt_.multi_threaded()) {
+    if (multi_threaded_) {
         start(asio::bind_cancellation_slot(slot.cancel.slot(),
                                            asio::bind_executor(strand_, std::forward<Handler>(handler))));
     } else {
@@ -301,57 +305,35 @@ void tcp_socket::start_native(in_flight& slot, Start&& start, Handler&& handler)
     }
 }
 
-void tcp_socket::start_read(io_operation* op, pending_ops::ticket t) {
-    if (reading_.op != nullptr) {  // the contract allows one pending read per stream
-        if (rt_.pending().claim(op, t)) op->complete(busy(), 0);
-        return;
-    }
-    if (at_eof_) {
-        if (rt_.pending().claim(op, t)) op->complete({}, 0);
-        return;
-    }
+void tcp_socket::start_stream_op(io_operation* op, pending_ops::ticket t) {
+    const bool reading = op->kind == op_kind::read;
+    in_flight& slot = in_flight_of(reading);
+    // The contract allows one pending read and one pending write per stream.
+    if (slot.op != nullptr) return complete_if_claimed(op, t, busy());
+    if (reading && at_eof_) return complete_if_claimed(op, t, {});
     const auto lock = lock_native();
-    if (native_closed_) {
-        if (rt_.pending().claim(op, t)) op->complete(canceled(), 0);
-        return;
+    if (native_closed_) return complete_if_claimed(op, t, canceled());
+    slot.op = op;
+    slot.ticket = t;
+    auto handler = [self = socket_ref(this), reading, op, t](const std::error_code& ec, std::size_t n) {
+        self->finish_stream_op(reading, op, t, ec, n);
+    };
+    const asio::mutable_buffer bytes = asio::buffer(op->data, op->size);
+    if (reading) {
+        start_native(slot, [&](auto&& h) { socket_.async_read_some(bytes, std::move(h)); }, std::move(handler));
+    } else {
+        start_native(slot, [&](auto&& h) { socket_.async_write_some(bytes, std::move(h)); }, std::move(handler));
     }
-    reading_.op = op;
-    reading_.ticket = t;
-    start_native(
-        reading_, [&](auto&& handler) { socket_.async_read_some(asio::buffer(op->data, op->size), std::move(handler)); },
-        [self = socket_ref(this), op, t](const std::error_code& ec, std::size_t n) {
-            if (ec == asio::error::eof) self->at_eof_ = true;
-            self->finish_stream_op(self->reading_, op, t, ec, n);
-        });
 }
 
-void tcp_socket::start_write(io_operation* op, pending_ops::ticket t) {
-    if (writing_.op != nullptr) {  // the contract allows one pending write per stream
-        if (rt_.pending().claim(op, t)) op->complete(busy(), 0);
-        return;
-    }
-    const auto lock = lock_native();
-    if (native_closed_) {
-        if (rt_.pending().claim(op, t)) op->complete(canceled(), 0);
-        return;
-    }
-    writing_.op = op;
-    writing_.ticket = t;
-    start_native(
-        writing_,
-        [&](auto&& handler) { socket_.async_write_some(asio::buffer(op->data, op->size), std::move(handler)); },
-        [self = socket_ref(this), op, t](const std::error_code& ec, std::size_t n) {
-            self->finish_stream_op(self->writing_, op, t, ec, n);
-        });
-}
-
-void tcp_socket::finish_stream_op(in_flight& slot, io_operation* op, pending_ops::ticket t,
-                                  const std::error_code& ec, std::size_t bytes) {
+void tcp_socket::finish_stream_op(bool reading, io_operation* op, pending_ops::ticket t, const std::error_code& ec,
+                                  std::size_t bytes) {
+    in_flight& slot = in_flight_of(reading);
     if (slot.op == op && slot.ticket == t) slot.op = nullptr;
-    if (!rt_.pending().claim(op, t)) return;
+    if (reading && ec == asio::error::eof) at_eof_ = true;
     const std::error_code outcome = stream_outcome(ec);
     // May resume a task right here, which may start the next read on this socket.
-    op->complete(outcome, outcome ? 0 : bytes);
+    complete_if_claimed(op, t, outcome, outcome ? 0 : bytes);
 }
 
 // --- accepts, on the strand ----------------------------------------------------------

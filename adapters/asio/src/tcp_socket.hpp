@@ -125,14 +125,17 @@ private:
     attempt try_accept(accept_operation* op);
 
     // --- streams: on the strand (or serialized_here()) ---
-    void start_read(io_operation* op, pending_ops::ticket t);
-    void start_write(io_operation* op, pending_ops::ticket t);
+    // Starts a read or a write (op->kind says which) with Asio.
+    void start_stream_op(io_operation* op, pending_ops::ticket t);
     // Starts an Asio operation with `handler`, `slot.cancel` as its cancellation slot
     // and, with several threads, the strand as its executor.
     template <typename Start, typename Handler>
     void start_native(in_flight& slot, Start&& start, Handler&& handler);
-    void finish_stream_op(in_flight& slot, io_operation* op, pending_ops::ticket t, const std::error_code& ec,
+    void finish_stream_op(bool reading, io_operation* op, pending_ops::ticket t, const std::error_code& ec,
                           std::size_t bytes);
+    in_flight& in_flight_of(bool reading) noexcept { return reading ? reading_ : writing_; }
+    // Completes `op` with (ec, bytes) unless something else has completed it already.
+    void complete_if_claimed(operation* op, pending_ops::ticket t, std::error_code ec, std::size_t bytes = 0);
 
     // --- accepts: on the strand (or serialized_here()) ---
     void park_accept(accept_operation* op);

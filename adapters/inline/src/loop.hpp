@@ -127,7 +127,9 @@ private:
     void socket_ready(socket_handle handle, short revents);
     void serve_readers(socket_handle handle);
     void serve_writers(socket_handle handle);
-    attempt read_once(int fd, operation* op);  // a read, or an accept on a listener
+    attempt read_once(socket_slot& socket, operation* op);  // a read, or an accept on a listener
+    // recv into `op`, remembering whether it drained the socket (socket_slot::drained).
+    attempt receive(socket_slot& socket, io_operation* op);
     void cancel_socket_wait(operation* op) noexcept;
 
     // Worker pool (loop_background.cpp).

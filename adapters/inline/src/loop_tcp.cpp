@@ -40,7 +40,7 @@ void loop::tcp_accept(accept_operation* op) noexcept {
     socket_slot* listener = sockets_.find(op->listener);
     if (!listener) return op->complete(bad_handle(), 0);
     if (listener->readers.empty()) {
-        const attempt result = read_once(listener->fd, op);
+        const attempt result = read_once(*listener, op);
         if (!result.would_block) return op->complete(result.error, 0);
     }
     listener->readers.push_back(op);
@@ -77,8 +77,7 @@ void loop::read(io_operation* op) noexcept {
     // recv() of zero bytes would report 0, which means end of stream; say 0 without asking.
     if (op->size == 0) return op->complete({}, 0);
     if (socket->readers.empty() && !socket->drained) {  // never overtake reads that are already waiting
-        const attempt result = receive_once(socket->fd, op->data, op->size);
-        socket->drained = result.bytes > 0 && result.bytes < op->size;
+        const attempt result = receive(*socket, op);
         if (!result.would_block) return op->complete(result.error, result.bytes);
     }
     socket->readers.push_back(op);
@@ -146,17 +145,18 @@ void loop::socket_ready(socket_handle handle, short revents) {
     if (revents & (POLLOUT | failure)) serve_writers(handle);
 }
 
-attempt loop::read_once(int fd, operation* op) {
-    if (op->kind == op_kind::read) {
-        auto* io = static_cast<io_operation*>(op);
-        const attempt result = receive_once(fd, io->data, io->size);
-        if (socket_slot* socket = sockets_.find(io->socket))
-            socket->drained = result.bytes > 0 && result.bytes < io->size;
-        return result;
-    }
+attempt loop::receive(socket_slot& socket, io_operation* op) {
+    const attempt result = receive_once(socket.fd, op->data, op->size);
+    socket.drained = result.bytes > 0 && result.bytes < op->size;
+    return result;
+}
+
+attempt loop::read_once(socket_slot& socket, operation* op) {
+    if (op->kind == op_kind::read) return receive(socket, static_cast<io_operation*>(op));
     auto* accept = static_cast<accept_operation*>(op);
     int accepted = -1;
-    const attempt result = accept_once(fd, &accepted);
+    const attempt result = accept_once(socket.fd, &accepted);
+    // (`socket` may move when the table grows: not used past this point.)
     if (!result.would_block && !result.error) accept->accepted = sockets_.add(accepted);
     return result;
 }
@@ -167,7 +167,7 @@ void loop::serve_readers(socket_handle handle) {
     while (socket_slot* socket = sockets_.find(handle)) {
         operation* op = socket->readers.front();
         if (!op) return;
-        const attempt result = read_once(socket->fd, op);
+        const attempt result = read_once(*socket, op);
         if (result.would_block) return;
         socket->readers.pop_front();
         finish(op, result.error, result.bytes);
