@@ -24,11 +24,6 @@ void recorder::test_started(const char* name) {
     frames_at_start_ = frame_stats().live_frames;
 }
 
-void recorder::frames_abandoned(std::uint64_t count) {
-    std::lock_guard lock(mutex_);
-    frames_at_start_ += count;
-}
-
 void recorder::failure(std::string message) {
     std::lock_guard lock(mutex_);
     current_.result = verdict::fail;

@@ -26,10 +26,6 @@ struct test_outcome {
 class recorder {
 public:
     static recorder& instance();
-    // The running test abandoned `count` coroutine frames on purpose (and checked
-    // that itself): they do not count as frames that outlived it.
-    void frames_abandoned(std::uint64_t count);
-
     // Where each finished test case is appended (the runner's report), or null.
     void set_report(std::FILE* file) noexcept;
 

@@ -8,17 +8,6 @@
 
 #include "recorder.hpp"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define INTEROP_CONFORMANCE_LSAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define INTEROP_CONFORMANCE_LSAN 1
-#endif
-#endif
-#if INTEROP_CONFORMANCE_LSAN
-#include <sanitizer/lsan_interface.h>
-#endif
-
 namespace interop::conformance {
 
 const backend& current_backend() {
@@ -108,15 +97,6 @@ hang_guard::~hang_guard() {
 
 std::unique_ptr<runtime_instance> make_runtime(const runtime_options& options) {
     return current_backend().make_runtime(options);
-}
-
-void keep_abandoned(const void* root_frame, std::uint64_t frame_count) {
-    detail::recorder::instance().frames_abandoned(frame_count);
-#if INTEROP_CONFORMANCE_LSAN
-    __lsan_ignore_object(root_frame);
-#else
-    (void)root_frame;
-#endif
 }
 
 frame_leak_check::frame_leak_check() noexcept : baseline_(frame_stats().live_frames) {}

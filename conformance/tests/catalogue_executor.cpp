@@ -163,42 +163,76 @@ TEST_CASE("executor: a foreign thread spawning while the run ends gets its task 
     }
 }
 
-TEST_CASE("executor: stopping the runtime from outside makes interop::run throw instead of returning a result it does not have") {
+namespace {
+
+struct counts_destruction {
+    std::atomic<int>* n;
+    ~counts_destruction() { n->fetch_add(1); }
+};
+
+task<void> sleep_an_hour(std::atomic<int>* destroyed, std::atomic<int>* cancelled) {
+    const counts_destruction counted{destroyed};
+    auto slept = co_await sleep_for(1h);
+    if (slept.is(std::errc::operation_canceled)) cancelled->fetch_add(1);
+}
+
+}  // namespace
+
+TEST_CASE("executor: stop() from another thread cancels every task, runs their destructors, and run returns the root's result") {
     conf::hang_guard guard;
     auto rt = conf::make_runtime();
     const runtime_ref ref = rt->ref();
-    // The root task is abandoned where it waits: nothing can resume it, so its frame
-    // stays (it owns nothing else); the sanitizer's leak checker is told so.
-    struct frame_address {
-        const void** out;
-        bool await_ready() const noexcept { return false; }
-        bool await_suspend(std::coroutine_handle<> h) const noexcept {
-            *out = h.address();
-            return false;  // just looking
-        }
-        void await_resume() const noexcept {}
-    };
-    const void* root_frame = nullptr;
-    const std::uint64_t frames_before = frame_stats().live_frames;
+    std::atomic<int> destroyed{0};
+    std::atomic<int> cancelled{0};
     std::atomic<bool> waiting{false};
-    // stop() comes from another thread while the root waits for an event nobody sets.
     std::thread stopper([&] {
         while (!waiting.load()) std::this_thread::yield();
         ref.vtable->stop(ref.self);
     });
     event never_set;
-    CHECK_THROWS_AS(interop::run(ref, [](event* e, std::atomic<bool>* flag, const void** frame) -> task<int> {
-                        co_await frame_address{frame};
-                        flag->store(true);
-                        (void)co_await e->wait();
-                        co_return 1;
-                    }(&never_set, &waiting, &root_frame)),
-                    std::runtime_error);
+    // The root waits for an event nobody sets, a scope child and a detached spawned
+    // task sleep for an hour: only the stop can end any of them.
+    const std::error_code root_saw = interop::run(
+        ref, [](event* never, std::atomic<bool>* flag, std::atomic<int>* destructions,
+                std::atomic<int>* cancellations) -> task<std::error_code> {
+            const counts_destruction counted{destructions};
+            (co_await interop::spawn(sleep_an_hour, destructions, cancellations)).detach();
+            std::error_code seen;
+            co_await with_scope([&](scope& s) -> task<void> {
+                s.spawn(sleep_an_hour, destructions, cancellations);
+                flag->store(true);
+                auto r = co_await never->wait();
+                if (!r) seen = r.error();
+            });
+            co_return seen;
+        }(&never_set, &waiting, &destroyed, &cancelled));
     stopper.join();
-    // Abandoned, not destroyed under the runtime: the root's frame and the one that drove it.
-    const std::uint64_t abandoned = frame_stats().live_frames - frames_before;
-    CHECK(abandoned == 2);
-    conf::keep_abandoned(root_frame, abandoned);
+    CHECK(root_saw == std::errc::operation_canceled);
+    CHECK(cancelled.load() == 2);
+    CHECK(destroyed.load() == 3);
+}
+
+TEST_CASE("executor: stop() from inside a task, even twice, shuts the run down the same way, and the runtime stays stopped") {
+    conf::hang_guard guard;
+    auto rt = conf::make_runtime();
+    const runtime_ref ref = rt->ref();
+    std::atomic<int> destroyed{0};
+    std::atomic<int> cancelled{0};
+    const bool root_cancelled = interop::run(
+        ref, [](runtime_ref own, std::atomic<int>* destructions, std::atomic<int>* cancellations) -> task<bool> {
+            (co_await interop::spawn(sleep_an_hour, destructions, cancellations)).detach();
+            own.vtable->stop(own.self);
+            own.vtable->stop(own.self);
+            // The run is shutting down: a new task is refused, a new wait is cancelled.
+            auto refused = co_await co_await interop::spawn([]() -> task<int> { co_return 1; });
+            CHECK(refused.is(std::errc::operation_canceled));
+            auto slept = co_await sleep_for(1h);
+            co_return slept.is(std::errc::operation_canceled);
+        }(ref, &destroyed, &cancelled));
+    CHECK(root_cancelled);
+    CHECK(cancelled.load() == 1);
+    CHECK(destroyed.load() == 1);
+    CHECK_THROWS_AS(interop::run(ref, []() -> task<void> { co_return; }()), std::logic_error);
 }
 
 TEST_CASE("executor: duplicate wakes of one waiter resume it exactly once; wakes after completion are harmless") {

@@ -44,7 +44,12 @@ constexpr runtime_vtable vtable = {
     .signal_wait = [](void*, signal_operation* op) noexcept { not_supported(op); },
     .core_slot = [](void* self) noexcept { return the(self).core_slot(); },
     .run = [](void* self) { the(self).run(); },
-    .stop = [](void* self) noexcept { the(self).stop(); },
+    .stop = [](void* self) noexcept {
+        // While interop::run drives us, stopping means "cancel the tasks, then stop":
+        // the core calls stop() again when they have finished.
+        if (interop::core_takes_over_stop(the(self).core_slot())) return;
+        the(self).stop();
+    },
     .capabilities = cap_ipv6,
 };
 

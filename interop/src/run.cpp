@@ -81,4 +81,40 @@ core_slot_guard::~core_slot_guard() {
     }
 }
 
+namespace {
+
+// Set while the core itself calls a runtime's stop(): its tasks have all finished.
+thread_local bool core_is_stopping = false;
+// Set while core_takes_over_stop cancels a run's tasks on this thread: a stop()
+// reached from a cancellation callback finds the request already taken.
+thread_local bool taking_over_stop = false;
+
+}  // namespace
+
+void run_state::stop_runtime() noexcept {
+    core_is_stopping = true;
+    runtime_.vtable->stop(runtime_.self);
+    core_is_stopping = false;
+}
+
 }  // namespace interop::detail
+
+namespace interop {
+
+bool core_takes_over_stop(void** core_slot) noexcept {
+    using detail::core_is_stopping;
+    using detail::taking_over_stop;
+    if (core_is_stopping) return false;
+    if (taking_over_stop) return true;
+    // Held while the tasks are cancelled: interop::run cannot forget its bookkeeping
+    // (it takes this lock first) while it is being used here.
+    std::lock_guard lock(detail::run_slot_mutex());
+    auto* state = static_cast<detail::run_state*>(*core_slot);
+    if (state == nullptr) return false;
+    taking_over_stop = true;
+    state->cancel_everything();
+    taking_over_stop = false;
+    return true;
+}
+
+}  // namespace interop

@@ -32,6 +32,7 @@ public:
 
     // The real runtime, which the defective entries forward to.
     runtime_ref inner() const noexcept { return inner_ref_; }
+    void** core_slot() noexcept { return &core_slot_; }
 
     // The mutant a vtable entry was called for.
     template <typename Mutant>
@@ -50,6 +51,7 @@ private:
     std::optional<inline_runtime> inner_;
     runtime_ref inner_ref_;
     runtime_vtable entries_;
+    void* core_slot_ = nullptr;
 };
 
 // A backend whose runtimes are `Mutant`s; it declares what the inline backend declares.

@@ -54,7 +54,10 @@ constexpr runtime_vtable make_vtable(std::uint32_t capabilities) {
         .signal_wait = [](void* self, signal_operation* op) noexcept { from(self).signal_wait(op); },
         .core_slot = [](void* self) noexcept { return from(self).core_slot(); },
         .run = [](void* self) { from(self).run(); },
-        .stop = [](void* self) noexcept { from(self).stop(); },
+        .stop = [](void* self) noexcept {
+            if (core_takes_over_stop(from(self).core_slot())) return;
+            from(self).stop();
+        },
         .capabilities = capabilities,
     };
 }

@@ -53,7 +53,7 @@ constexpr runtime_vtable make_vtable(std::uint32_t capabilities) {
         .signal_wait = [](void* self, signal_operation* op) noexcept { from(self).signal_wait(op); },
         .core_slot = [](void* self) noexcept { return from(self).core_slot(); },
         .run = [](void* self) { from(self).run(); },
-        .stop = [](void* self) noexcept { from(self).stop(); },
+        .stop = [](void* self) noexcept { static_cast<inline_runtime*>(self)->stop(); },
         .capabilities = capabilities,
     };
 }
@@ -76,7 +76,10 @@ runtime_ref inline_runtime::ref() noexcept {
 
 void inline_runtime::run() { loop_->run(); }
 
-void inline_runtime::stop() noexcept { loop_->stop(); }
+void inline_runtime::stop() noexcept {
+    if (core_takes_over_stop(loop_->core_slot())) return;
+    loop_->stop();
+}
 
 bool inline_runtime::uses_virtual_time() const noexcept { return loop_->virtual_time(); }
 

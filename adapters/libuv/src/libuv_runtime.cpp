@@ -48,7 +48,10 @@ constexpr runtime_vtable vtable = {
     .signal_wait = [](void* self, signal_operation* op) noexcept { from(self).signal_wait(op); },
     .core_slot = [](void* self) noexcept { return from(self).core_slot(); },
     .run = [](void* self) { from(self).run(); },
-    .stop = [](void* self) noexcept { from(self).stop(); },
+    .stop = [](void* self) noexcept {
+        if (core_takes_over_stop(from(self).core_slot())) return;
+        from(self).stop();
+    },
     .capabilities = cap_ipv6 | cap_resolve | cap_blocking_offload | cap_signals,
 };
 

@@ -26,9 +26,9 @@ struct outcome {
     T get() {
         if (state.index() == 0) {
             throw std::runtime_error(
-                "interop::run: the runtime was stopped from outside before the task finished; the task "
-                "was abandoned where it waited. Cancel the task (a stop token, a signal, a channel) "
-                "instead of stopping its runtime");
+                "interop::run: the runtime stopped before the task finished, and the task was abandoned "
+                "where it waited: the adapter's stop() did not hand the request to the core "
+                "(core_takes_over_stop, see docs/runtime-interface.md)");
         }
         if (state.index() == 2) std::rethrow_exception(std::get<2>(state));
         if constexpr (!std::is_void_v<T>) return std::move(std::get<1>(state));
@@ -77,7 +77,9 @@ private:
 
 // Drives `rt` on the calling thread until `t` has finished and every task spawned
 // during the run has finished too (they are cancelled once `t` is done). Returns
-// t's value or rethrows its exception. Calling it from a thread that runs this or
+// t's value or rethrows its exception. The runtime's stop(), called meanwhile from
+// any thread, cancels `t` and every spawned task; run returns (or rethrows) what `t`
+// then produces, once they have all finished. Calling it from a thread that runs this or
 // any other runtime driven by interop::run is a logic error (std::logic_error): it
 // would block that runtime's loop, or deadlock.
 template <typename T>
@@ -85,7 +87,7 @@ T run(runtime_ref rt, task<T> t) {
     detail::throw_if_in_runtime_thread(rt);
     detail::run_state state(rt);
     detail::core_slot_guard slot(rt, &state);
-    task_context ctx{rt, std::stop_token{}, &state};
+    task_context ctx{rt, state.root_token(), &state};
     detail::outcome<T> out;
     auto on_root_done = [](void* s) noexcept { static_cast<detail::run_state*>(s)->begin_shutdown(); };
     if (!detail::drive_into(std::move(t), &out, on_root_done, &state).start(&ctx)) {

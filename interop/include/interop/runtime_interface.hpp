@@ -180,6 +180,8 @@ struct runtime_vtable {
     // Runs the loop on the calling thread until stop() is called.
     void (*run)(void* self);
     // Thread-safe. Makes run() return; posts and new operations after stop fail.
+    // Before anything else it calls core_takes_over_stop(core slot) and returns at
+    // once if that says true.
     void (*stop)(void* self) noexcept;
 
     std::uint32_t capabilities;
@@ -194,5 +196,14 @@ struct runtime_ref {
     bool has(capability c) const noexcept { return (vtable->capabilities & c) != 0; }
     friend bool operator==(const runtime_ref&, const runtime_ref&) = default;
 };
+
+// For the first line of an adapter's stop(), given the runtime's core slot. While
+// interop::run drives the runtime, a stop() from anyone but the core is a request to
+// shut down: the core cancels every task it runs, and calls stop() again itself once
+// the last of them has finished. Returns true when the core has taken the request
+// over (stop() must then return without stopping anything), false when stop() must
+// stop now: nothing drives the runtime, or the caller is the core. Thread-safe; call
+// it before taking any lock of the adapter's own (cancellation calls back into it).
+bool core_takes_over_stop(void** core_slot) noexcept;
 
 }  // namespace interop

@@ -79,11 +79,6 @@ private:
     std::uint64_t baseline_;
 };
 
-// For a test that abandons a task on purpose: its `frame_count` coroutine frames
-// are not frames that outlived the test, and the leak checker of a sanitizer build
-// is told that `root_frame`, and everything reachable from it, is not a leak.
-void keep_abandoned(const void* root_frame, std::uint64_t frame_count);
-
 // Runs `body()` to completion on a fresh runtime under a hang guard, then checks
 // that no frame leaked. Returns the task's value.
 template <typename F>

@@ -1,6 +1,7 @@
 // The core's bookkeeping for one runtime while interop::run drives it: how many
-// tasks are alive outside any awaiting parent (the root and spawned tasks), and
-// the shutdown signal that cancels spawned tasks once the root has finished.
+// tasks are alive outside any awaiting parent (the root and spawned tasks), the
+// shutdown signal that cancels spawned tasks once the root has finished, and the
+// root's own stop source, for a stop() that comes from outside.
 //
 // The runtime is stopped only when the last of those tasks has finished, so every
 // task frame is destroyed exactly once, by its own completion, and no operation is
@@ -23,6 +24,7 @@ public:
     run_state& operator=(const run_state&) = delete;
 
     runtime_ref runtime() const noexcept { return runtime_; }
+    std::stop_token root_token() const noexcept { return root_cancel_.get_token(); }
     std::stop_token shutdown_token() const noexcept { return shutdown_.get_token(); }
 
     // Counts a task that must finish before the runtime stops. False once the run
@@ -35,14 +37,19 @@ public:
     void leave() noexcept {
         if (live_.fetch_sub(1, std::memory_order_acq_rel) == 1 &&
             shutting_down_.load(std::memory_order_acquire)) {
-            runtime_.vtable->stop(runtime_.self);
+            stop_runtime();
         }
     }
     // The root task finished: cancel what is left and stop when it has finished.
     void begin_shutdown() noexcept {
-        shutting_down_.store(true, std::memory_order_release);
-        shutdown_.request_stop();
+        shut_down();
         leave();  // the root's own count
+    }
+    // stop() was called from outside: cancel the root too, and stop when every task
+    // has finished. Called under run_slot_mutex(), which keeps this object alive.
+    void cancel_everything() noexcept {
+        shut_down();
+        root_cancel_.request_stop();
     }
     bool shutting_down() const noexcept { return shutting_down_.load(std::memory_order_acquire); }
 
@@ -52,10 +59,18 @@ public:
     }
 
 private:
+    void shut_down() noexcept {
+        shutting_down_.store(true, std::memory_order_release);  // first: no task starts after this
+        shutdown_.request_stop();
+    }
+    // The runtime's stop(), marked as the core's own so that the adapter stops.
+    void stop_runtime() noexcept;
+
     runtime_ref runtime_;
     std::atomic<std::int64_t> live_{1};  // the root
     std::atomic<bool> shutting_down_{false};
     std::stop_source shutdown_;
+    std::stop_source root_cancel_;
 };
 
 // Guards the core slots of all runtimes against a foreign thread's spawn(rt, ...)
