@@ -99,7 +99,9 @@ inline waiter_node* settle(waiter_list& list, waiter_node* n, wait_outcome outco
 // with `mutex()` held:
 //   std::mutex& mutex();
 //   waiter_list& list();
-//   bool try_now();                  // completes at once (sets node.outcome) or returns false
+//   bool try_now();                  // completes at once (sets node.outcome) or returns false;
+//                                    // may be called twice for one wait, so false changes nothing
+//   void on_park_locked();           // optional: count what parking counts
 //   void on_cancel_locked();         // optional: undo what parking counted
 // and reads node.outcome in its await_resume after calling finish().
 template <typename Derived>
@@ -117,20 +119,35 @@ public:
     template <typename Promise>
     bool await_suspend(std::coroutine_handle<Promise> h) {
         Derived& self = static_cast<Derived&>(*this);
-        std::stop_token token;
+        // The task's own token, not a copy: copying a stop_token costs two atomic
+        // reference-count updates, more than an uncontended wait itself.
+        const std::stop_token* token = nullptr;
         if constexpr (context_promise<Promise>) {
-            if (task_context* ctx = h.promise().context()) token = ctx->stop_token;
+            if (task_context* ctx = h.promise().context()) token = &ctx->stop_token;
         }
         node.wake.capture(h);
-        // Registered before the node is linked, so nothing touches this frame after
-        // the unlock below: once linked, a waker on another thread may resume it.
-        if (token.stop_possible()) on_stop_.emplace(token, canceller{this});
+        if (token != nullptr && token->stop_possible()) {
+            // Most waits complete at once: try first, and pay for a stop callback only
+            // when the wait may park.
+            {
+                std::lock_guard lock(self.mutex());
+                if (token->stop_requested()) {
+                    node.outcome = wait_outcome::cancelled;
+                    return false;
+                }
+                if (self.try_now()) return yield_if_over_budget();
+            }
+            // Registered before the node is linked, so nothing touches this frame after
+            // the unlock below: once linked, a waker on another thread may resume it.
+            on_stop_.emplace(*token, canceller{this});
+        }
         std::lock_guard lock(self.mutex());
         if (cancelled_early_) {
             node.outcome = wait_outcome::cancelled;
             return false;
         }
         if (self.try_now()) return yield_if_over_budget();
+        if constexpr (requires { self.on_park_locked(); }) self.on_park_locked();
         self.list().push_back(&node);
         coop_refill();
         return true;

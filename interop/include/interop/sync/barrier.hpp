@@ -24,10 +24,7 @@ public:
         std::mutex& mutex() noexcept { return b_->mutex_; }
         detail::waiter_list& list() noexcept { return b_->waiters_; }
         bool try_now() noexcept {
-            if (b_->arrived_ + 1 < b_->parties_) {
-                ++b_->arrived_;  // parks; a cancellation takes the arrival back
-                return false;
-            }
+            if (b_->arrived_ + 1 < b_->parties_) return false;  // parks: on_park_locked counts it
             // The last arrival releases the phase.
             b_->arrived_ = 0;
             ++b_->phase_;
@@ -39,7 +36,8 @@ public:
             leader_ = true;
             return true;
         }
-        void on_cancel_locked() noexcept { --b_->arrived_; }
+        void on_park_locked() noexcept { ++b_->arrived_; }
+        void on_cancel_locked() noexcept { --b_->arrived_; }  // the arrival no longer counts
         // True for the task whose arrival completed the phase.
         io_result<bool> await_resume() noexcept {
             finish();
