@@ -1,6 +1,7 @@
 // io: the free helpers — read_exact, write_all, read_to_end, read_until, copy,
 // copy_bidirectional — over duplex streams and TCP loopback, and what each leaves
 // behind when cancelled.
+#include <algorithm>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -117,6 +118,61 @@ TEST_CASE("io: write_all cancelled while the peer does not read has written exac
         std::string got;
         (void)co_await read_to_end(b, got);
         CHECK(got == "0123");
+    });
+}
+
+TEST_CASE("io: write_all over TCP cancelled while the peer does not read delivers a prefix of the data, and a later write_all follows it") {
+    conf::run([]() -> task<void> {
+        auto p = co_await connect_pair();
+        // Far more than loopback's send and receive buffers hold: the write must wait.
+        const auto first = pattern(32 * 1024 * 1024);
+        auto w = co_await timeout(100ms, write_all(p.client, first));
+        CHECK(w.is(std::errc::timed_out));
+        // The send buffer is full now, so this one's first write waits for room.
+        std::vector<std::byte> second(1024 * 1024 + 1, std::byte{0xA5});
+        std::vector<std::byte> received;
+        co_await with_scope([&](scope& s) -> task<void> {
+            s.spawn([](tcp_stream* c, const std::vector<std::byte>* data) -> task<void> {
+                auto n = co_await write_all(*c, *data);
+                CHECK(n.value() == data->size());
+                CHECK(c->shutdown_write().has_value());
+            }, &p.client, &second);
+            auto n = co_await read_to_end(p.server, received);
+            CHECK(n.has_value());
+        });
+        // What went out of the cancelled write_all is its data's beginning, with no
+        // gap and nothing reordered; the rest was never sent. The second follows whole.
+        REQUIRE(received.size() > second.size());
+        const std::size_t prefix = received.size() - second.size();
+        CHECK(prefix < first.size());
+        CHECK(std::equal(received.begin(), received.begin() + static_cast<std::ptrdiff_t>(prefix), first.begin()));
+        CHECK(std::equal(second.begin(), second.end(), received.begin() + static_cast<std::ptrdiff_t>(prefix)));
+    });
+}
+
+TEST_CASE("io: write_all over TCP of nothing is 0, on a closed stream bad_file_descriptor, and the stream stays usable after a large one") {
+    conf::run([]() -> task<void> {
+        auto p = co_await connect_pair();
+        auto none = co_await write_all(p.client, std::span<const std::byte>{});
+        CHECK(none.value() == 0);
+        // Several writes' worth, while the peer reads: short counts are continued.
+        const auto sent = pattern(4 * 1024 * 1024 + 3);
+        std::vector<std::byte> received(sent.size() + 5);
+        co_await with_scope([&](scope& s) -> task<void> {
+            s.spawn([](tcp_stream* c, const std::vector<std::byte>* data) -> task<void> {
+                auto n = co_await write_all(*c, *data);
+                CHECK(n.value() == data->size());
+                auto tail = co_await write_all(*c, bytes_of("tail!"));
+                CHECK(tail.value() == 5);
+            }, &p.client, &sent);
+            auto n = co_await read_exact(p.server, received);
+            CHECK(n.value() == received.size());
+        });
+        CHECK(std::equal(sent.begin(), sent.end(), received.begin()));
+        CHECK(text_of(std::span(received).last(5)) == "tail!");
+        (void)co_await p.client.close();
+        auto closed = co_await write_all(p.client, bytes_of("x"));
+        CHECK(closed.is(std::errc::bad_file_descriptor));
     });
 }
 

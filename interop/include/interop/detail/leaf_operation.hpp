@@ -43,21 +43,13 @@ public:
 
     template <context_promise Promise>
     bool await_suspend(std::coroutine_handle<Promise> awaiter) {
-        task_context* ctx = awaiter.promise().context();
-        if (ctx == nullptr || !ctx->runtime) throw no_runtime_error(Derived::operation_name);
-        runtime_ = static_cast<Derived*>(this)->select_runtime(ctx->runtime);
-        if (ctx->stop_token.stop_requested()) {
-            error_ = std::make_error_code(std::errc::operation_canceled);
-            return false;
+        task_context* ctx = context_for(awaiter);
+        switch (begin(awaiter, ctx)) {
+            case began::refused: return false;
+            case began::finished: return yield_if_over_budget(ctx);
+            case began::pending: break;
         }
-        awaiter_ = awaiter;
-        static_cast<Derived*>(this)->start(runtime_);
-        if (state_.load(std::memory_order_acquire) == done) return yield_if_over_budget(ctx);
-        if (ctx->stop_token.stop_possible()) on_stop_.emplace(ctx->stop_token, canceller{this});
-        if (state_.exchange(suspended, std::memory_order_acq_rel) == done) {
-            return yield_if_over_budget(ctx);
-        }
-        coop_refill();
+        if (!wait_for_completion(awaiter, ctx)) return yield_if_over_budget(ctx);
         return true;
     }
 
@@ -66,14 +58,51 @@ protected:
     // run on the awaiting task's runtime.
     runtime_ref select_runtime(runtime_ref from_context) const noexcept { return from_context; }
 
+    // The steps of await_suspend, for an awaitable that does more than wait for one
+    // operation (write_all on a stream continues in a coroutine of its own only when
+    // the first write does not finish at once).
+    enum class began { refused, finished, pending };
+
+    template <context_promise Promise>
+    static task_context* context_for(std::coroutine_handle<Promise> awaiter) {
+        task_context* ctx = awaiter.promise().context();
+        if (ctx == nullptr || !ctx->runtime) throw no_runtime_error(Derived::operation_name);
+        return ctx;
+    }
+
+    // Starts the operation for `awaiter`. refused: stop was already requested, the
+    // result is operation_canceled and nothing started; finished: it completed inside
+    // the start call; pending: it waits, and wait_for_completion must follow.
+    began begin(std::coroutine_handle<> awaiter, task_context* ctx) noexcept {
+        runtime_ = static_cast<Derived*>(this)->select_runtime(ctx->runtime);
+        if (ctx->stop_token.stop_requested()) {
+            error_ = std::make_error_code(std::errc::operation_canceled);
+            return began::refused;
+        }
+        awaiter_ = awaiter;
+        static_cast<Derived*>(this)->start(runtime_);
+        if (state_.load(std::memory_order_acquire) == done) return began::finished;
+        return began::pending;
+    }
+
+    // The pending operation resumes `resume` when it completes (possibly on another
+    // thread, possibly before this returns). Returns false when it completed before
+    // the handshake: then nothing will be resumed and the caller continues itself.
+    // Until the handshake, the completion does not look at the handle, so it may
+    // differ from the one begin() was given.
+    bool wait_for_completion(std::coroutine_handle<> resume, task_context* ctx) {
+        if (ctx->stop_token.stop_possible()) on_stop_.emplace(ctx->stop_token, canceller{this});
+        awaiter_ = resume;
+        if (state_.exchange(suspended, std::memory_order_acq_rel) == done) return false;
+        coop_refill();
+        return true;
+    }
+
     // For the derived await_resume: called first, so the stop callback is gone.
     void finish() noexcept { on_stop_.reset(); }
     std::error_code error() const noexcept { return error_; }
     std::size_t transferred() const noexcept { return transferred_; }
     Op& op() noexcept { return *this; }
-
-private:
-    enum : int { starting = 0, done = 1, suspended = 2 };
 
     // The operation completed inline; see coop_budget.hpp. The finished operation
     // itself is posted to resume the awaiter (as a post: the adapter is done with it,
@@ -86,6 +115,10 @@ private:
         base.on_complete = &leaf_operation::on_yield_turn;
         return ctx->runtime.vtable->post(ctx->runtime.self, &base);
     }
+
+private:
+    enum : int { starting = 0, done = 1, suspended = 2 };
+
     static void on_yield_turn(operation* base, std::error_code, std::size_t) noexcept {
         static_cast<leaf_operation*>(static_cast<Op*>(base))->awaiter_.resume();
     }

@@ -16,7 +16,22 @@
 
 namespace interop {
 
+// A writer may offer a write_all of its own with the same result and cancellation
+// (tcp_stream does: it costs no coroutine frame when the first write takes
+// everything); write_all(writer, data) then uses it.
+template <typename W>
+concept has_own_write_all = requires(W& writer, std::span<const std::byte> data) {
+    { writer.write_all(data) };
+};
+
 template <AsyncWrite W>
+    requires has_own_write_all<W>
+[[nodiscard]] auto write_all(W& writer, std::span<const std::byte> data) {
+    return writer.write_all(data);
+}
+
+template <AsyncWrite W>
+    requires(!has_own_write_all<W>)
 task<io_result<std::size_t>> write_all(W& writer, std::span<const std::byte> data) {
     std::size_t done = 0;
     while (done < data.size()) {
