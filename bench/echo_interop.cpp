@@ -5,8 +5,9 @@
 //
 // The server code is what an application would write: an accept loop in a scope,
 // one task per connection that reads into a buffer of its own and writes the bytes
-// back with write_all. Nothing is allocated per message: the buffer lives in the
-// connection's frame, and the frames of read/write_all are recycled by the core.
+// back with write_all. Nothing is allocated per message: the buffer and the
+// awaiters of read and write_all live in the connection's frame (write_all needs a
+// frame of its own only when a write falls short or waits, and the core recycles it).
 //
 // It prints "listening port=N runtime=R" once it accepts connections and serves until
 // SIGTERM or SIGINT ends the process (their default action). It deliberately starts
