@@ -1,5 +1,5 @@
-// The awaitables of a stream's read and write: one operation each, whose fields are
-// the only copy of the request.
+// The awaitable of a stream's read or write: one operation, whose fields are the only
+// copy of the request.
 #pragma once
 
 #include <cstddef>
@@ -11,15 +11,6 @@
 #include "interop/runtime_interface.hpp"
 
 namespace interop::detail {
-
-// An operation that is already decided before it starts (bad input, closed stream).
-template <typename T>
-struct ready_result {
-    io_result<T> value;
-    bool await_ready() const noexcept { return true; }
-    void await_suspend(std::coroutine_handle<>) const noexcept {}
-    io_result<T> await_resume() noexcept { return std::move(value); }
-};
 
 class stream_io : public leaf_operation<io_operation, stream_io> {
 public:

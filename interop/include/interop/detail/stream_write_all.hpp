@@ -58,19 +58,16 @@ public:
                 return false;
             case began::finished:
                 if (take_first_result()) return yield_if_over_budget(ctx);
-                rest_ = write_rest(this, false);  // a short count: write the rest
-                rest_.handle().promise().set_context(ctx);
-                return rest_.handle().promise().start_awaited(rest_.handle(), awaiter);
+                rest_ = write_rest(this, false);  // a short count: write the rest now
+                return start_rest(awaiter, ctx);
             case began::pending:
                 break;
         }
         try {
             rest_ = write_rest(this, true);
         } catch (const std::bad_alloc&) {
-            first_alone_ = true;
-            if (wait_for_completion(awaiter, ctx)) return true;
-            take_first_result();
-            return false;
+            first_alone_ = true;  // await the one write; await_resume takes its result
+            return wait_for_completion(awaiter, ctx);
         }
         auto& promise = rest_.handle().promise();
         promise.set_context(ctx);
@@ -82,7 +79,7 @@ public:
         // The write completed before the handshake: nothing resumes the coroutine,
         // start it here as an ordinary awaited task.
         promise.handshake.store(false, std::memory_order_relaxed);
-        return promise.start_awaited(rest_.handle(), awaiter);
+        return start_rest(awaiter, ctx);
     }
 
     runtime_ref select_runtime(runtime_ref) const noexcept { return rt_; }
@@ -95,7 +92,7 @@ public:
     io_result<std::size_t> await_resume() {
         if (precheck_ != std::errc{}) return precheck_;
         if (data_.empty()) return std::size_t{0};
-        if (first_alone_ && !first_taken_) take_first_result();
+        if (first_alone_) take_first_result();
         if (rest_.valid()) rest_.handle().promise().take_result();  // rethrows, if it threw
         if (failed_) return failed_;
         if (written_ < data_.size()) return std::errc::not_enough_memory;  // first_alone_ only
@@ -103,6 +100,14 @@ public:
     }
 
 private:
+    // Runs the coroutine for the rest as a task awaited by `awaiter`; true when the
+    // awaiter must suspend.
+    bool start_rest(std::coroutine_handle<> awaiter, task_context* ctx) {
+        auto& promise = rest_.handle().promise();
+        promise.set_context(ctx);
+        return promise.start_awaited(rest_.handle(), awaiter);
+    }
+
     void fill(std::size_t from) noexcept {
         op().kind = op_kind::write;
         op().socket = socket_;
@@ -113,7 +118,6 @@ private:
 
     // Records the first write's outcome; true when nothing is left to write.
     bool take_first_result() noexcept {
-        first_taken_ = true;
         finish();
         if (error()) {
             failed_ = error();
@@ -147,7 +151,6 @@ private:
     std::errc precheck_;
     std::size_t written_ = 0;
     std::error_code failed_{};
-    bool first_taken_ = false;
     bool first_alone_ = false;
     task<void> rest_{};
 };

@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "interop/detail/leaf_operation.hpp"
+#include "interop/detail/ready_result.hpp"
 #include "interop/net/tcp_stream.hpp"
 
 namespace interop {

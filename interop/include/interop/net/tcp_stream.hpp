@@ -16,6 +16,7 @@
 #include <utility>
 
 #include "interop/detail/leaf_operation.hpp"
+#include "interop/detail/ready_result.hpp"
 #include "interop/detail/stream_io.hpp"
 #include "interop/detail/stream_write_all.hpp"
 #include "interop/endpoint.hpp"
