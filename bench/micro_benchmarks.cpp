@@ -3,9 +3,10 @@
 //   interop-bench-micro [--runtime inline|asio|libuv]... [--repeat 5] [--format text|markdown] [--scale 1]
 //
 // Each benchmark runs a fixed number of operations inside one task on a fresh
-// runtime, five times; the table shows the median nanoseconds per operation and
-// the coroutine-frame heap allocations per operation (0 means the frame cache
-// served every frame).
+// runtime, five times; the table shows the median nanoseconds per operation, the
+// coroutine-frame heap allocations per operation (0 means the frame cache served
+// every frame) and every operator new per operation, counted by a global counter
+// (the run's own start-up included, which rounds away).
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
@@ -17,6 +18,7 @@
 #include <vector>
 
 #include <interop/channels.hpp>
+#include <interop/conformance/heap.hpp>
 #include <interop/inline_runtime.hpp>
 #include <interop/interop.hpp>
 #ifdef INTEROP_BENCH_HAVE_ASIO
@@ -112,6 +114,35 @@ task<void> semaphore_uncontended(long n) {
     }
 }
 
+task<void> scope_with_one_child(long n) {
+    long sum = 0;
+    for (long i = 0; i < n; ++i) {
+        co_await with_scope([&](scope& s) -> task<void> {
+            s.spawn([](long* out) -> task<void> {
+                ++*out;
+                co_return;
+            }, &sum);
+            co_return;
+        });
+    }
+    if (sum != n) std::abort();
+}
+
+task<void> timeout_over_ready(long n) {
+    long sum = 0;
+    for (long i = 0; i < n; ++i) sum += (co_await timeout(std::chrono::seconds(10), ready_value(1))).value_or(0);
+    if (sum != n) std::abort();
+}
+
+task<void> when_all_of_two(long n) {
+    long sum = 0;
+    for (long i = 0; i < n; ++i) {
+        auto [a, b] = co_await when_all(ready_value(1), ready_value(1));
+        sum += a + b;
+    }
+    if (sum != 2 * n) std::abort();
+}
+
 generator<long> numbers(long n) {
     for (long i = 0; i < n; ++i) co_yield i;
 }
@@ -133,6 +164,9 @@ const benchmark benchmarks[] = {
     {"await a ready task", 1'000'000, &await_ready_tasks},
     {"generator item", 1'000'000, &generator_items},
     {"spawn + join", 200'000, &spawn_and_join},
+    {"with_scope + one child", 200'000, &scope_with_one_child},
+    {"timeout over a ready task", 200'000, &timeout_over_ready},
+    {"when_all of two ready tasks", 200'000, &when_all_of_two},
     {"yield_now round trip", 500'000, &yield_round_trips},
     {"mpsc send + recv, one task", 500'000, &channel_same_task},
     {"mpsc(64) send -> recv, two tasks", 500'000, &channel_between_tasks},
@@ -142,29 +176,33 @@ const benchmark benchmarks[] = {
 
 struct result {
     double ns_per_op;
-    double allocations_per_op;
+    double frame_allocations_per_op;
+    double heap_allocations_per_op;
 };
 
 result measure(const std::string& runtime_name, const benchmark& b, int repeat, double scale) {
     const long operations = std::max(100L, static_cast<long>(static_cast<double>(b.operations) * scale));
     std::vector<double> ns;
-    double allocations = 0;
+    double frame_allocations = 0;
+    double heap_allocations = 0;
     for (int r = 0; r < repeat; ++r) {
         // A short warm-up fills this thread's frame cache, as a long-running program
         // would. A runtime runs once (stopping is final), so each run gets its own.
         interop::run(make(runtime_name)->ref(), b.body(operations / 100));
         auto rt = make(runtime_name);
-        const auto allocs_before = frame_stats().heap_allocations;
+        const auto frames_before = frame_stats().heap_allocations;
+        const interop::conformance::heap_count heap;
         const auto start = std::chrono::steady_clock::now();
         interop::run(rt->ref(), b.body(operations));
         const auto elapsed = std::chrono::steady_clock::now() - start;
-        allocations = static_cast<double>(frame_stats().heap_allocations - allocs_before) /
-                      static_cast<double>(operations);
+        heap_allocations = static_cast<double>(heap.allocations()) / static_cast<double>(operations);
+        frame_allocations = static_cast<double>(frame_stats().heap_allocations - frames_before) /
+                            static_cast<double>(operations);
         ns.push_back(std::chrono::duration<double, std::nano>(elapsed).count() /
                      static_cast<double>(operations));
     }
     std::sort(ns.begin(), ns.end());
-    return {ns[ns.size() / 2], allocations};
+    return {ns[ns.size() / 2], frame_allocations, heap_allocations};
 }
 
 }  // namespace
@@ -198,20 +236,22 @@ int main(int argc, char** argv) {
 
     const bool md = format == "markdown";
     if (md) {
-        std::printf("| benchmark | runtime | ns/op | frame allocations/op |\n|---|---|---:|---:|\n");
+        std::printf("| benchmark | runtime | ns/op | frame allocations/op | heap allocations/op |\n"
+                    "|---|---|---:|---:|---:|\n");
     } else {
-        std::printf("%-34s %-8s %10s %16s\n", "benchmark", "runtime", "ns/op", "frame allocs/op");
+        std::printf("%-34s %-8s %10s %16s %16s\n", "benchmark", "runtime", "ns/op", "frame allocs/op",
+                    "heap allocs/op");
     }
     for (const auto& b : benchmarks) {
         // Runtimes are not interleaved with each other's heaps: one runtime at a time.
         for (const auto& name : runtimes) {
             const result r = measure(name, b, repeat, scale);
             if (md) {
-                std::printf("| %s | %s | %.1f | %.3f |\n", b.name, name.c_str(), r.ns_per_op,
-                            r.allocations_per_op);
+                std::printf("| %s | %s | %.1f | %.3f | %.3f |\n", b.name, name.c_str(), r.ns_per_op,
+                            r.frame_allocations_per_op, r.heap_allocations_per_op);
             } else {
-                std::printf("%-34s %-8s %10.1f %16.3f\n", b.name, name.c_str(), r.ns_per_op,
-                            r.allocations_per_op);
+                std::printf("%-34s %-8s %10.1f %16.3f %16.3f\n", b.name, name.c_str(), r.ns_per_op,
+                            r.frame_allocations_per_op, r.heap_allocations_per_op);
             }
             std::fflush(stdout);
         }

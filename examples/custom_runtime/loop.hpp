@@ -14,6 +14,7 @@
 #include <atomic>
 #include <cstdint>
 #include <deque>
+#include <memory_resource>
 #include <mutex>
 #include <system_error>
 #include <unordered_map>
@@ -115,7 +116,10 @@ private:
         bool cancel_requested = false;
     };
     std::mutex mutex_;
-    std::unordered_map<operation*, waiting> pending_;
+    // The map's nodes come from a pool, so that a steady stream of operations does not
+    // reach the heap (the conformance suite counts every allocation).
+    std::pmr::unsynchronized_pool_resource pending_memory_;
+    std::pmr::unordered_map<operation*, waiting> pending_{&pending_memory_};
     std::vector<completion> inbox_;
     std::vector<operation*> cancel_requests_;
 };

@@ -89,7 +89,7 @@ bool runtime::post(operation* op) noexcept {
     if (stopped_.load(std::memory_order_acquire)) return false;
     // Asio queues handlers FIFO, and a handler posted by a handler goes behind
     // everything that was already queued: every ready item runs before any runs twice.
-    asio::post(context_, [op] { op->complete({}, 0); });
+    asio::post(context_, recycled([op] { op->complete({}, 0); }));
     return true;
 }
 
@@ -165,9 +165,9 @@ void runtime::cancel(operation* op) noexcept {
         if (socket) return socket->cancel_later(op, t);
         // A lookup, or blocking work that has not started: its completion is queued
         // now. The lookup's answer, or the work that never starts, finds no record.
-        asio::post(context_, [this, op, t] {
-            if (pending_.claim(op, t)) op->complete(canceled(), 0);
-        });
+        asio::post(context_, recycled([this, op, t] {
+                       if (pending_.claim(op, t)) op->complete(canceled(), 0);
+                   }));
     });
 }
 

@@ -164,10 +164,10 @@ void tcp_socket::read(io_operation* op) {
     // system call per message. Started after the rest of the ready work, it often
     // finds the peer's next message already there.
     if (serialized_here()) {
-        asio::defer(rt_.context(), [self = socket_ref(this), op, t] { self->start_stream_op(op, t); });
+        asio::defer(rt_.context(), recycled([self = socket_ref(this), op, t] { self->start_stream_op(op, t); }));
         return;
     }
-    asio::post(strand_, [self = socket_ref(this), op, t] { self->start_stream_op(op, t); });
+    asio::post(strand_, recycled([self = socket_ref(this), op, t] { self->start_stream_op(op, t); }));
 }
 
 void tcp_socket::write(io_operation* op) {
@@ -177,7 +177,7 @@ void tcp_socket::write(io_operation* op) {
     if (!result.would_block) return op->complete(result.error, result.bytes);
     const pending_ops::ticket t = rt_.pending().add(op, this);
     if (serialized_here()) return start_stream_op(op, t);
-    asio::post(strand_, [self = socket_ref(this), op, t] { self->start_stream_op(op, t); });
+    asio::post(strand_, recycled([self = socket_ref(this), op, t] { self->start_stream_op(op, t); }));
 }
 
 void tcp_socket::accept(accept_operation* op) {
@@ -248,7 +248,7 @@ void tcp_socket::close_native() noexcept {
 
 void tcp_socket::cancel_later(operation* op, pending_ops::ticket t) {
     // The kind is read now, while the operation is known to be pending.
-    asio::post(strand_, [self = socket_ref(this), op, t, kind = op->kind] { self->cancel_now(op, t, kind); });
+    asio::post(strand_, recycled([self = socket_ref(this), op, t, kind = op->kind] { self->cancel_now(op, t, kind); }));
 }
 
 void tcp_socket::cancel_now(operation* op, pending_ops::ticket t, op_kind kind) {
@@ -298,10 +298,10 @@ void tcp_socket::complete_if_claimed(operation* op, pending_ops::ticket t, std::
 template <typename Start, typename Handler>
 void tcp_socket::start_native(in_flight& slot, Start&& start, Handler&& handler) {
     if (multi_threaded_) {
-        start(asio::bind_cancellation_slot(slot.cancel.slot(),
-                                           asio::bind_executor(strand_, std::forward<Handler>(handler))));
+        start(asio::bind_cancellation_slot(
+            slot.cancel.slot(), asio::bind_executor(strand_, recycled(std::forward<Handler>(handler)))));
     } else {
-        start(asio::bind_cancellation_slot(slot.cancel.slot(), std::forward<Handler>(handler)));
+        start(asio::bind_cancellation_slot(slot.cancel.slot(), recycled(std::forward<Handler>(handler))));
     }
 }
 
@@ -341,7 +341,7 @@ void tcp_socket::finish_stream_op(bool reading, io_operation* op, pending_ops::t
 void tcp_socket::park_accept(accept_operation* op) {
     const pending_ops::ticket t = rt_.pending().add(op, this);
     if (serialized_here()) return enqueue({op, t});
-    asio::post(strand_, [self = socket_ref(this), op, t] { self->enqueue({op, t}); });
+    asio::post(strand_, recycled([self = socket_ref(this), op, t] { self->enqueue({op, t}); }));
 }
 
 void tcp_socket::enqueue(waiter w) {
@@ -361,9 +361,9 @@ void tcp_socket::arm() {
     if (native_closed_) return;
     accept_armed_ = true;
     acceptor_.async_wait(asio::socket_base::wait_read,
-                         asio::bind_executor(strand_, [self = socket_ref(this)](const std::error_code& ec) {
-                             self->on_ready(ec);
-                         }));
+                         asio::bind_executor(strand_, recycled([self = socket_ref(this)](const std::error_code& ec) {
+                                                 self->on_ready(ec);
+                                             })));
 }
 
 void tcp_socket::on_ready(const std::error_code& ec) {

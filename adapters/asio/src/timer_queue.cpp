@@ -69,7 +69,7 @@ void timer_queue::arm(runtime_clock::time_point earliest) {
     const runtime_clock::time_point at = earliest < limit ? earliest : limit;
     // expires_at() aborts the wait it replaces; that handler sees operation_aborted.
     timer_.expires_at(to_steady(at));
-    timer_.async_wait([this](const std::error_code& ec) { on_expiry(ec); });
+    timer_.async_wait(recycled([this](const std::error_code& ec) { on_expiry(ec); }));
     armed_ = true;
     armed_for_ = at;
 }

@@ -11,9 +11,8 @@
 #include <concepts>
 #include <coroutine>
 #include <stdexcept>
-#include <stop_token>
-
 #include "interop/runtime_interface.hpp"
+#include "interop/stop_token.hpp"
 
 namespace interop {
 
@@ -23,7 +22,7 @@ class run_state;
 
 struct task_context {
     runtime_ref runtime{};
-    std::stop_token stop_token{};
+    interop::stop_token stop_token{};
     detail::run_state* run = nullptr;  // null outside interop::run (sync_wait)
 };
 

@@ -20,7 +20,6 @@
 #include <exception>
 #include <mutex>
 #include <optional>
-#include <stop_token>
 #include <type_traits>
 #include <utility>
 
@@ -28,6 +27,7 @@
 #include "interop/detail/invoke_task.hpp"
 #include "interop/detail/run_state.hpp"
 #include "interop/detail/stored.hpp"
+#include "interop/stop_token.hpp"
 #include "interop/task.hpp"
 #include "interop/this_task.hpp"
 
@@ -85,7 +85,7 @@ public:
 
     // Cancels the body and every child; with_scope still waits for all of them.
     void cancel() noexcept { source_.request_stop(); }
-    std::stop_token stop_token() const noexcept { return source_.get_token(); }
+    interop::stop_token stop_token() const noexcept { return source_.get_token(); }
     bool cancelled() const noexcept { return source_.stop_requested(); }
 
 private:
@@ -136,9 +136,9 @@ private:
     };
     join_awaiter join() noexcept { return {this}; }
 
-    std::stop_source source_;
+    stop_source source_;
     task_context context_;
-    std::optional<std::stop_callback<detail::stop_requester>> parent_link_;
+    std::optional<stop_callback<detail::stop_requester>> parent_link_;
     std::atomic<std::size_t> active_{1};  // the body, plus one per running child
     std::coroutine_handle<> joiner_{};
     std::mutex failure_mutex_;

@@ -13,7 +13,6 @@
 #include <mutex>
 #include <optional>
 #include <stdexcept>
-#include <stop_token>
 #include <type_traits>
 #include <utility>
 #include <variant>
@@ -75,9 +74,9 @@ public:
         }
     }
 
-    std::stop_source source;
+    stop_source source;
     task_context context;
-    std::optional<std::stop_callback<stop_requester>> shutdown_link;
+    std::optional<stop_callback<stop_requester>> shutdown_link;
     outcome<T> result;
 
 private:

@@ -9,20 +9,20 @@
 //
 // Cancellation: when the awaiting task's stop token is stopped, a stop_callback
 // asks the adapter to cancel the operation. The callback is destroyed before the
-// awaiter continues, and std::stop_callback's destructor waits for a callback that
-// is running on another thread, so the adapter never sees a dangling operation.
+// awaiter continues, and stop_callback's destructor waits for a callback that is
+// running on another thread, so the adapter never sees a dangling operation.
 #pragma once
 
 #include <atomic>
 #include <coroutine>
 #include <optional>
-#include <stop_token>
 #include <system_error>
 
 #include "interop/context.hpp"
 #include "interop/detail/coop_budget.hpp"
 #include "interop/detail/driver.hpp"
 #include "interop/runtime_interface.hpp"
+#include "interop/stop_token.hpp"
 
 namespace interop::detail {
 
@@ -144,7 +144,7 @@ private:
     std::atomic<int> state_{starting};
     std::error_code error_{};
     std::size_t transferred_ = 0;
-    std::optional<std::stop_callback<canceller>> on_stop_;
+    std::optional<stop_callback<canceller>> on_stop_;
 };
 
 }  // namespace interop::detail

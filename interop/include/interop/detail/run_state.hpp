@@ -11,9 +11,8 @@
 #include <atomic>
 #include <cstdint>
 #include <mutex>
-#include <stop_token>
-
 #include "interop/runtime_interface.hpp"
+#include "interop/stop_token.hpp"
 
 namespace interop::detail {
 
@@ -24,8 +23,8 @@ public:
     run_state& operator=(const run_state&) = delete;
 
     runtime_ref runtime() const noexcept { return runtime_; }
-    std::stop_token root_token() const noexcept { return root_cancel_.get_token(); }
-    std::stop_token shutdown_token() const noexcept { return shutdown_.get_token(); }
+    stop_token root_token() const noexcept { return root_cancel_.get_token(); }
+    stop_token shutdown_token() const noexcept { return shutdown_.get_token(); }
 
     // Counts a task that must finish before the runtime stops. False once the run
     // is shutting down: the caller must not start the task.
@@ -69,8 +68,8 @@ private:
     runtime_ref runtime_;
     std::atomic<std::int64_t> live_{1};  // the root
     std::atomic<bool> shutting_down_{false};
-    std::stop_source shutdown_;
-    std::stop_source root_cancel_;
+    stop_source shutdown_;
+    stop_source root_cancel_;
 };
 
 // Guards the core slots of all runtimes against a foreign thread's spawn(rt, ...)
@@ -80,7 +79,7 @@ std::mutex& run_slot_mutex() noexcept;
 
 // Requests stop on a stop_source; used to link a child's source to a parent token.
 struct stop_requester {
-    std::stop_source* target;
+    stop_source* target;
     void operator()() const noexcept { target->request_stop(); }
 };
 

@@ -17,11 +17,11 @@
 #include <coroutine>
 #include <mutex>
 #include <optional>
-#include <stop_token>
 
 #include "interop/context.hpp"
 #include "interop/detail/coop_budget.hpp"
 #include "interop/detail/resume_on.hpp"
+#include "interop/stop_token.hpp"
 
 namespace interop::detail {
 
@@ -119,9 +119,7 @@ public:
     template <typename Promise>
     bool await_suspend(std::coroutine_handle<Promise> h) {
         Derived& self = static_cast<Derived&>(*this);
-        // The task's own token, not a copy: copying a stop_token costs two atomic
-        // reference-count updates, more than an uncontended wait itself.
-        const std::stop_token* token = nullptr;
+        const stop_token* token = nullptr;
         if constexpr (context_promise<Promise>) {
             if (task_context* ctx = h.promise().context()) token = &ctx->stop_token;
         }
@@ -192,7 +190,7 @@ private:
     };
 
     bool cancelled_early_ = false;
-    std::optional<std::stop_callback<canceller>> on_stop_;
+    std::optional<stop_callback<canceller>> on_stop_;
 };
 
 }  // namespace interop::detail

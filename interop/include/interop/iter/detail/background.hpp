@@ -19,11 +19,11 @@
 #pragma once
 
 #include <optional>
-#include <stop_token>
 #include <utility>
 
 #include "interop/context.hpp"
 #include "interop/spawn.hpp"
+#include "interop/stop_token.hpp"
 #include "interop/task.hpp"
 
 namespace interop::iter::detail {
@@ -44,7 +44,10 @@ public:
     // Links the work to the stop token of the task that now consumes the iterator
     // (the consumer may change from one next() to the next).
     void follow(const task_context* ctx) {
-        if (ctx == nullptr || (linked_ && token_ == ctx->stop_token)) return;
+        // The same token is linked already, unless its source has gone meanwhile (a
+        // new one may sit at the same address) or has run the link.
+        if (ctx == nullptr) return;
+        if (linked_ && token_ == ctx->stop_token && (!link_ || link_->attached())) return;
         link_.reset();
         token_ = ctx->stop_token;
         linked_ = true;
@@ -66,9 +69,9 @@ private:
     };
 
     join_handle<void> handle_;  // declared first: the link that points at it goes first
-    std::stop_token token_;
+    stop_token token_;
     bool linked_ = false;
-    std::optional<std::stop_callback<canceller>> link_;
+    std::optional<stop_callback<canceller>> link_;
 };
 
 }  // namespace interop::iter::detail

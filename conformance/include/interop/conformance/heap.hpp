@@ -1,0 +1,30 @@
+// A global count of heap allocations, for behaviours that promise to allocate nothing.
+//
+// The suite's executables replace the global operator new (every form), which counts
+// each call, from every thread, and then allocates as usual. Coroutine frames that the
+// frame cache recycles never reach it; a frame it cannot recycle, a std::function, a
+// std::stop_source's shared state or a vector that grows all do.
+//
+//     conformance::heap_count before;
+//     ... steady-state work ...
+//     CHECK(before.allocations() == 0);
+#pragma once
+
+#include <cstdint>
+
+namespace interop::conformance {
+
+// operator new calls since the program started, all threads.
+std::uint64_t heap_allocations() noexcept;
+
+// Counts the allocations made since construction.
+class heap_count {
+public:
+    heap_count() noexcept : start_(heap_allocations()) {}
+    std::uint64_t allocations() const noexcept { return heap_allocations() - start_; }
+
+private:
+    std::uint64_t start_;
+};
+
+}  // namespace interop::conformance
