@@ -1,5 +1,4 @@
 // Runtime services beyond system.cpp: a signal is not lost while nobody waits for it.
-#include <atomic>
 #include <csignal>
 #include <thread>
 
@@ -12,22 +11,23 @@ namespace conf = interop::conformance;
 TEST_CASE("system: a signal raised while nobody waits completes the next wait") {
     INTEROP_REQUIRE_CAPABILITY(cap_signals);
     conf::run([]() -> task<void> {
-        // The first wait installs the runtime's handler (it stays for the process).
-        std::atomic<bool> waiting{false};
+        // Listening installs the runtime's handler (it stays for the process), so no
+        // raise below can take the default action, whenever it lands.
+        auto listening = co_await signal_listener::listen(SIGUSR2);
+        REQUIRE(listening.has_value());
+        event waiting;
         co_await with_scope([&](scope& s) -> task<void> {
-            s.spawn([](std::atomic<bool>* w) -> task<void> {
-                w->store(true);
-                auto r = co_await signal(SIGUSR2);
+            s.spawn([&]() -> task<void> {
+                waiting.set();
+                auto r = co_await timeout(5s, signal(SIGUSR2));
                 CHECK(r.has_value());
-            }, &waiting);
-            while (!waiting.load()) (void)co_await yield_now();
-            (void)co_await sleep_for(5ms);
+            });
+            (void)co_await waiting.wait();
             std::raise(SIGUSR2);
             co_return;
         });
         // Nobody waits now; the signal arrives anyway, and the next wait sees it.
         std::thread([] { std::raise(SIGUSR2); }).join();
-        (void)co_await sleep_for(5ms);
         auto next = co_await timeout(5s, signal(SIGUSR2));
         CHECK(next.has_value());
     });

@@ -98,15 +98,17 @@ TEST_CASE("system: blocking work does not stall the runtime") {
 TEST_CASE("system: waiting for a signal completes when the process receives it") {
     INTEROP_REQUIRE_CAPABILITY(cap_signals);
     conf::run([]() -> task<void> {
-        std::atomic<bool> waiting{false};
+        auto listener = co_await signal_listener::listen(SIGUSR2);
+        REQUIRE(listener.has_value());
+        event waiting;
         co_await with_scope([&](scope& s) -> task<void> {
-            s.spawn([](std::atomic<bool>* w) -> task<void> {
-                w->store(true);
-                auto r = co_await signal(SIGUSR2);
+            s.spawn([&]() -> task<void> {
+                waiting.set();
+                auto r = co_await timeout(5s, listener->recv());
                 CHECK(r.has_value());
-            }, &waiting);
-            while (!waiting.load()) (void)co_await yield_now();
-            (void)co_await sleep_for(5ms);
+            });
+            (void)co_await waiting.wait();
+            // From another thread, as a signal from outside would arrive.
             std::thread([] { std::raise(SIGUSR2); }).join();
             co_return;
         });

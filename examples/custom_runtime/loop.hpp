@@ -47,7 +47,7 @@ public:
     void stop() noexcept;
     interop::runtime_clock::time_point now() const noexcept;
     bool in_loop_thread() const noexcept;
-    void** core_slot() noexcept { return &core_slot_; }
+    interop::core_slot* core() noexcept { return &core_; }
 
     // The loop's thread, or while no thread runs it.
     void run();
@@ -100,7 +100,7 @@ private:
 
     const int epoll_fd_;
     const int wake_fd_;
-    void* core_slot_ = nullptr;
+    interop::core_slot core_;
     std::atomic<bool> stopped_{false};
 
     // The loop's thread only.

@@ -1,11 +1,12 @@
 // TCP over non-blocking sockets and an edge-triggered epoll.
 //
 // Each operation first tries its system call at once (a read that finds bytes waiting
-// completes without a trip through the loop), but never overtakes operations already
-// waiting on the socket. Otherwise it waits in the socket's queue; when epoll reports
-// the socket ready, the queue is served in order until the call would block. A
-// waiting read calls recv() only when it is served, never when it is cancelled, so a
-// cancelled read consumes nothing.
+// completes without a trip through the loop); an accept never overtakes accepts
+// already waiting, and a stream refuses a second read (or write) while one waits.
+// Otherwise it waits in the socket's queue; when epoll reports the socket ready, the
+// queue is served in order until the call would block. A waiting read calls recv()
+// only when it is served, never when it is cancelled, so a cancelled read consumes
+// nothing.
 #include <cerrno>
 #include <cstring>
 
@@ -231,10 +232,10 @@ void loop::tcp_connect(interop::connect_operation* op) noexcept {
 void loop::read(interop::io_operation* op) noexcept {
     if (refused_after_stop(op)) return;
     socket* s = of(op->socket);
-    if (s->readers.empty()) {  // never overtake one that waits
-        const outcome o = attempt(s, op);
-        if (o.done) return op->complete(o.error, o.bytes);
-    }
+    // One read and one write may be pending per stream; a second one is refused.
+    if (!s->readers.empty()) return op->complete(std::make_error_code(std::errc::device_or_resource_busy), 0);
+    const outcome o = attempt(s, op);
+    if (o.done) return op->complete(o.error, o.bytes);
     s->readers.push_back(op);
     wait(op);
 }
@@ -242,10 +243,9 @@ void loop::read(interop::io_operation* op) noexcept {
 void loop::write(interop::io_operation* op) noexcept {
     if (refused_after_stop(op)) return;
     socket* s = of(op->socket);
-    if (s->writers.empty()) {  // never overtake one that waits
-        const outcome o = attempt(s, op);
-        if (o.done) return op->complete(o.error, o.bytes);
-    }
+    if (!s->writers.empty()) return op->complete(std::make_error_code(std::errc::device_or_resource_busy), 0);
+    const outcome o = attempt(s, op);
+    if (o.done) return op->complete(o.error, o.bytes);
     s->writers.push_back(op);
     wait(op);
 }

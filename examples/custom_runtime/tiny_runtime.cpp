@@ -41,13 +41,14 @@ constexpr runtime_vtable vtable = {
     .set_no_delay = [](void* self, socket_handle s, bool on) noexcept { return the(self).set_no_delay(s, on); },
     .resolve = [](void*, resolve_operation* op) noexcept { not_supported(op); },
     .spawn_blocking = [](void*, blocking_operation* op) noexcept { not_supported(op); },
+    .signal_watch = [](void*, int) noexcept { return std::make_error_code(std::errc::operation_not_supported); },
     .signal_wait = [](void*, signal_operation* op) noexcept { not_supported(op); },
-    .core_slot = [](void* self) noexcept { return the(self).core_slot(); },
+    .core = [](void* self) noexcept { return the(self).core(); },
     .run = [](void* self) { the(self).run(); },
     .stop = [](void* self) noexcept {
         // While interop::run drives us, stopping means "cancel the tasks, then stop":
         // the core calls stop() again when they have finished.
-        if (interop::core_takes_over_stop(the(self).core_slot())) return;
+        if (interop::core_takes_over_stop(the(self).core())) return;
         the(self).stop();
     },
     .capabilities = cap_ipv6,

@@ -3,9 +3,12 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <string>
+#include <system_error>
 
 #include <interop/interop.hpp>
 
@@ -23,17 +26,23 @@ inline interop::task<void> serve_connection(interop::tcp_stream conn) {
     (void)co_await conn.close();
 }
 
-// Accepts connections until `max_connections` have been served (0 = forever) or
-// the task is cancelled; every connection runs as a child of one scope, so none
-// outlives the server.
+// Serves every connection until the task is cancelled, or, with `max_connections` > 0,
+// until that many have been accepted: then it stops accepting and lets the open ones
+// finish. Accept errors that leave the listener usable (out of descriptors, say) are
+// reported on stderr and serving goes on.
 inline interop::task<void> serve(interop::tcp_listener& listener, std::uint64_t max_connections) {
-    co_await interop::with_scope([&](interop::scope& connections) -> interop::task<void> {
-        for (std::uint64_t served = 0; max_connections == 0 || served < max_connections; ++served) {
-            auto conn = co_await listener.accept();
-            if (!conn) co_return;  // cancelled, or the listener failed
-            connections.spawn(serve_connection(std::move(*conn)));
-        }
-    });
+    std::atomic<std::uint64_t> accepted{0};  // connections may start on several threads
+    (void)co_await interop::serve(
+        listener,
+        [&](interop::tcp_stream conn) -> interop::task<void> {
+            // The last one to serve: closing the listener ends serve() once the open
+            // connections are done.
+            if (max_connections != 0 && accepted.fetch_add(1) + 1 == max_connections) (void)co_await listener.close();
+            co_await serve_connection(std::move(conn));
+        },
+        {}, [](std::error_code error) {
+            std::fprintf(stderr, "accept failed: %s (serving goes on)\n", error.message().c_str());
+        });
 }
 
 // Sends `message`, reads the echo back and returns it.

@@ -10,7 +10,7 @@
 #include "echo_service.hpp"
 
 namespace {
-interop::task<void> wait_for(int signal_number) { (void)co_await interop::signal(signal_number); }
+interop::task<void> next_of(interop::signal_listener* signal) { (void)co_await signal->recv(); }
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -30,6 +30,14 @@ int main(int argc, char** argv) {
         return 2;
     }
     return interop::run([](interop::endpoint local, std::uint64_t limit) -> interop::task<int> {
+        // Listening first: a SIGINT or SIGTERM from here on stops the server, however
+        // early it arrives.
+        auto interrupt = co_await interop::signal_listener::listen(SIGINT);
+        auto terminate = co_await interop::signal_listener::listen(SIGTERM);
+        if (!interrupt || !terminate) {
+            std::fprintf(stderr, "interop-echo-server: cannot listen for SIGINT and SIGTERM\n");
+            co_return 1;
+        }
         auto listener = co_await interop::tcp_listener::bind(local);
         if (!listener) {
             std::fprintf(stderr, "interop-echo-server: cannot listen on %s: %s\n",
@@ -42,9 +50,7 @@ int main(int argc, char** argv) {
         // whichever comes first cancels the other, and open connections are
         // cancelled and joined before the program exits.
         auto serving = echo::serve(*listener, limit);
-        auto stop_signal = [](int a, int b) -> interop::task<void> {
-            (void)co_await interop::race(wait_for(a), wait_for(b));
-        }(SIGINT, SIGTERM);
+        auto stop_signal = interop::race(next_of(&*interrupt), next_of(&*terminate));
         co_await interop::when_any(std::move(serving), std::move(stop_signal));
         co_return 0;
     }(interop::endpoint{*ip, port}, connections));

@@ -19,7 +19,7 @@ void throw_if_in_runtime_thread(runtime_ref rt) {
     bool driven = false;
     {
         std::lock_guard lock(run_slot_mutex());
-        driven = *rt.vtable->core_slot(rt.self) != nullptr;
+        driven = rt.vtable->core(rt.self)->run_state != nullptr;
     }
     if (driven) {
         throw std::logic_error("interop::run: this runtime is already being driven by interop::run");
@@ -66,12 +66,12 @@ void throw_if_blocking_a_runtime_thread(const char* entry_point) {
 core_slot_guard::core_slot_guard(runtime_ref rt, run_state* state) : rt_(rt) {
     std::lock_guard lock(run_slot_mutex());
     driven_runtimes().push_back(rt);  // may throw: then nothing was published
-    *rt.vtable->core_slot(rt.self) = state;
+    rt.vtable->core(rt.self)->run_state = state;
 }
 
 core_slot_guard::~core_slot_guard() {
     std::lock_guard lock(run_slot_mutex());
-    *rt_.vtable->core_slot(rt_.self) = nullptr;
+    rt_.vtable->core(rt_.self)->run_state = nullptr;
     auto& driven = driven_runtimes();
     for (auto it = driven.begin(); it != driven.end(); ++it) {
         if (it->self == rt_.self && it->vtable == rt_.vtable) {
@@ -101,7 +101,7 @@ void run_state::stop_runtime() noexcept {
 
 namespace interop {
 
-bool core_takes_over_stop(void** core_slot) noexcept {
+bool core_takes_over_stop(core_slot* core) noexcept {
     using detail::core_is_stopping;
     using detail::taking_over_stop;
     if (core_is_stopping) return false;
@@ -109,7 +109,7 @@ bool core_takes_over_stop(void** core_slot) noexcept {
     // Held while the tasks are cancelled: interop::run cannot forget its bookkeeping
     // (it takes this lock first) while it is being used here.
     std::lock_guard lock(detail::run_slot_mutex());
-    auto* state = static_cast<detail::run_state*>(*core_slot);
+    auto* state = static_cast<detail::run_state*>(core->run_state);
     if (state == nullptr) return false;
     taking_over_stop = true;
     state->cancel_everything();

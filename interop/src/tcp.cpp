@@ -1,3 +1,5 @@
+#include <algorithm>
+#include <chrono>
 #include <optional>
 
 #include "interop/net.hpp"
@@ -9,6 +11,46 @@ std::optional<endpoint> parse_address(std::string_view address) { return endpoin
 }  // namespace
 
 namespace detail {
+
+bool accept_backs_off(const std::error_code& ec) noexcept {
+    return ec != std::errc::operation_canceled && ec != std::errc::bad_file_descriptor &&
+           ec != std::errc::invalid_argument;
+}
+
+task<io_result<tcp_stream>> accept_after(duration delay, accept_op op) {
+    auto slept = co_await sleep_for(delay);
+    if (!slept) co_return slept.error();  // cancelled while it waited
+    co_return co_await op;
+}
+
+accept_awaitable::accept_awaitable(tcp_listener* listener) noexcept
+    : listener_(listener), op_(listener->rt_, listener->usable() ? listener->socket_ : nullptr) {}
+
+duration accept_awaitable::backoff_left() const noexcept {
+    const duration::rep retry_at = listener_->retry_at_.load(std::memory_order_relaxed);
+    if (retry_at == 0) return duration::zero();
+    const runtime_ref rt = listener_->rt_;
+    return time_point{duration{retry_at}} - rt.vtable->now(rt.self);
+}
+
+io_result<tcp_stream> accept_awaitable::await_resume() {
+    io_result<tcp_stream> result = std::errc::operation_canceled;
+    if (backing_off_.valid()) {
+        // The frame goes here, not in the destructor: this awaitable may be a temporary
+        // that GCC 12 destroys twice (docs/compilers.md).
+        task<io_result<tcp_stream>> done = std::move(backing_off_);
+        result = typename task<io_result<tcp_stream>>::awaiter{done.handle()}.await_resume();
+    } else {
+        result = op_.await_resume();
+    }
+    if (result) {
+        listener_->accept_succeeded();
+    } else if (accept_backs_off(result.error())) {
+        const runtime_ref rt = listener_->rt_;
+        listener_->accept_failed(result.error(), rt.vtable->now(rt.self));
+    }
+    return result;
+}
 
 io_result<tcp_stream> connect_awaitable::await_resume() noexcept {
     if (precheck_ != std::errc{}) return precheck_;
@@ -35,7 +77,7 @@ detail::connect_awaitable tcp_stream::connect(std::string_view address) noexcept
 }
 
 io_result<void> tcp_stream::shutdown_write() noexcept {
-    if (socket_ == nullptr) return std::errc::bad_file_descriptor;
+    if (!usable()) return std::errc::bad_file_descriptor;
     return rt_.vtable->shutdown_write(rt_.self, socket_);
 }
 
@@ -45,26 +87,29 @@ detail::ready_result<void> tcp_stream::close() noexcept {
 }
 
 io_result<endpoint> tcp_stream::local_endpoint() const noexcept {
-    if (socket_ == nullptr) return std::errc::bad_file_descriptor;
+    if (!usable()) return std::errc::bad_file_descriptor;
     endpoint ep;
     if (auto ec = rt_.vtable->local_endpoint(rt_.self, socket_, &ep)) return ec;
     return ep;
 }
 
 io_result<endpoint> tcp_stream::peer_endpoint() const noexcept {
-    if (socket_ == nullptr) return std::errc::bad_file_descriptor;
+    if (!usable()) return std::errc::bad_file_descriptor;
     endpoint ep;
     if (auto ec = rt_.vtable->remote_endpoint(rt_.self, socket_, &ep)) return ec;
     return ep;
 }
 
 io_result<void> tcp_stream::set_no_delay(bool enabled) noexcept {
-    if (socket_ == nullptr) return std::errc::bad_file_descriptor;
+    if (!usable()) return std::errc::bad_file_descriptor;
     return rt_.vtable->set_no_delay(rt_.self, socket_, enabled);
 }
 
+// After the runtime is gone its socket is closed already, and the runtime must not be
+// called: forgetting the handle is all there is to do.
 void tcp_stream::release() noexcept {
-    if (socket_ != nullptr) rt_.vtable->close(rt_.self, std::exchange(socket_, nullptr));
+    if (socket_ != nullptr && runtime_alive(runtime_key_)) rt_.vtable->close(rt_.self, socket_);
+    socket_ = nullptr;
 }
 
 detail::bind_awaitable tcp_listener::bind(std::string_view address, int backlog) noexcept {
@@ -80,10 +125,25 @@ io_result<tcp_listener> tcp_listener::bind(runtime_ref rt, const endpoint& local
 }
 
 io_result<endpoint> tcp_listener::local_endpoint() const noexcept {
-    if (socket_ == nullptr) return std::errc::bad_file_descriptor;
+    if (!usable()) return std::errc::bad_file_descriptor;
     endpoint ep;
     if (auto ec = rt_.vtable->local_endpoint(rt_.self, socket_, &ep)) return ec;
     return ep;
+}
+
+void tcp_listener::accept_failed(const std::error_code&, time_point now) noexcept {
+    constexpr duration first = std::chrono::milliseconds(5);
+    constexpr duration longest = std::chrono::milliseconds(100);
+    const duration previous{backoff_.load(std::memory_order_relaxed)};
+    const duration next = previous == duration::zero() ? first : std::min(previous * 2, longest);
+    backoff_.store(next.count(), std::memory_order_relaxed);
+    retry_at_.store((now + next).time_since_epoch().count(), std::memory_order_relaxed);
+}
+
+void tcp_listener::accept_succeeded() noexcept {
+    if (backoff_.load(std::memory_order_relaxed) == 0) return;
+    backoff_.store(0, std::memory_order_relaxed);
+    retry_at_.store(0, std::memory_order_relaxed);
 }
 
 detail::ready_result<void> tcp_listener::close() noexcept {
@@ -92,7 +152,8 @@ detail::ready_result<void> tcp_listener::close() noexcept {
 }
 
 void tcp_listener::release() noexcept {
-    if (socket_ != nullptr) rt_.vtable->close(rt_.self, std::exchange(socket_, nullptr));
+    if (socket_ != nullptr && runtime_alive(runtime_key_)) rt_.vtable->close(rt_.self, socket_);
+    socket_ = nullptr;
 }
 
 }  // namespace interop

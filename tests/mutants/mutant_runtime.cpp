@@ -39,13 +39,14 @@ constexpr runtime_vtable forwarding = {
     },
     .resolve = [](void* s, resolve_operation* op) noexcept { auto r = inner_of(s); r.vtable->resolve(r.self, op); },
     .spawn_blocking = [](void* s, blocking_operation* op) noexcept { auto r = inner_of(s); r.vtable->spawn_blocking(r.self, op); },
+    .signal_watch = [](void* s, int signum) noexcept { auto r = inner_of(s); return r.vtable->signal_watch(r.self, signum); },
     .signal_wait = [](void* s, signal_operation* op) noexcept { auto r = inner_of(s); r.vtable->signal_wait(r.self, op); },
     // The core slot is the mutant's own, so the inner runtime's stop() always stops:
     // a mutant that calls it acts like a loop that returns on its own.
-    .core_slot = [](void* s) noexcept { return mutant_runtime::of<mutant_runtime>(s).core_slot(); },
+    .core = [](void* s) noexcept { return mutant_runtime::of<mutant_runtime>(s).core(); },
     .run = [](void* s) { auto r = inner_of(s); r.vtable->run(r.self); },
     .stop = [](void* s) noexcept {
-        if (core_takes_over_stop(mutant_runtime::of<mutant_runtime>(s).core_slot())) return;
+        if (core_takes_over_stop(mutant_runtime::of<mutant_runtime>(s).core())) return;
         auto r = inner_of(s);
         r.vtable->stop(r.self);
     },

@@ -32,7 +32,7 @@ public:
 
     // The real runtime, which the defective entries forward to.
     runtime_ref inner() const noexcept { return inner_ref_; }
-    void** core_slot() noexcept { return &core_slot_; }
+    interop::core_slot* core() noexcept { return &core_; }
 
     // The mutant a vtable entry was called for.
     template <typename Mutant>
@@ -51,7 +51,7 @@ private:
     std::optional<inline_runtime> inner_;
     runtime_ref inner_ref_;
     runtime_vtable entries_;
-    void* core_slot_ = nullptr;
+    interop::core_slot core_;
 };
 
 // A backend whose runtimes are `Mutant`s; it declares what the inline backend declares.

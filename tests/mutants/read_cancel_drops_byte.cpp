@@ -19,15 +19,19 @@ public:
         entries().cancel = [](void* self, operation* op) noexcept {
             auto& m = of<read_cancel_drops_byte>(self);
             const runtime_ref in = m.inner();
-            // Primitives other than cancel belong to the loop's thread.
-            if (op->kind == op_kind::read && in.vtable->in_runtime_thread(in.self)) {
+            // The socket is read while the operation may still be pending: take it first.
+            const socket_handle socket = op->kind == op_kind::read ? static_cast<io_operation*>(op)->socket : nullptr;
+            in.vtable->cancel(in.self, op);
+            // Primitives other than cancel belong to the loop's thread. On it, the
+            // cancel took the read off the socket at once, so the hidden read is the
+            // socket's one pending read and gets the next byte.
+            if (socket != nullptr && in.vtable->in_runtime_thread(in.self)) {
                 auto& hidden = *m.hidden_.emplace_back(std::make_unique<swallowed_byte>());
-                hidden.socket = static_cast<io_operation*>(op)->socket;
+                hidden.socket = socket;
                 hidden.data = &hidden.byte;
                 hidden.size = 1;
                 in.vtable->read(in.self, &hidden);
             }
-            in.vtable->cancel(in.self, op);
         };
     }
     // The runtime may still hold hidden reads: it goes first.

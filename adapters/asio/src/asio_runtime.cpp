@@ -51,11 +51,12 @@ constexpr runtime_vtable make_vtable(std::uint32_t capabilities) {
         },
         .resolve = [](void* self, resolve_operation* op) noexcept { from(self).resolve(op); },
         .spawn_blocking = [](void* self, blocking_operation* op) noexcept { from(self).spawn_blocking(op); },
+        .signal_watch = [](void* self, int signum) noexcept { return from(self).signal_watch(signum); },
         .signal_wait = [](void* self, signal_operation* op) noexcept { from(self).signal_wait(op); },
-        .core_slot = [](void* self) noexcept { return from(self).core_slot(); },
+        .core = [](void* self) noexcept { return from(self).core(); },
         .run = [](void* self) { from(self).run(); },
         .stop = [](void* self) noexcept {
-            if (core_takes_over_stop(from(self).core_slot())) return;
+            if (core_takes_over_stop(from(self).core())) return;
             from(self).stop();
         },
         .capabilities = capabilities,

@@ -20,6 +20,11 @@ void runtime::timer_start(timer_operation* op) noexcept {
     timers_.start(op);
 }
 
+std::error_code runtime::signal_watch(int signum) noexcept {
+    if (stopped_.load(std::memory_order_acquire)) return canceled();
+    return signals_.watch(signum);
+}
+
 void runtime::signal_wait(signal_operation* op) noexcept {
     if (refuse_if_stopped(op)) return;
     signals_.wait(op);

@@ -68,6 +68,12 @@ runtime::runtime(unsigned threads)
 runtime::~runtime() {
     stop();
     while (foreign_calls_.load() != 0) std::this_thread::yield();
+    // Handles that outlive the runtime never call it again (the core checks), so the
+    // sockets they hold are closed here, while the io_context still exists.
+    while (tcp_socket* s = handles_) {
+        handle_closed(s);
+        s->abandon();
+    }
     // The pool first: its threads post into the io_context. Then the io_context
     // destroys the handlers it still holds (never running them), which releases the
     // sockets they kept alive.

@@ -37,6 +37,8 @@
 
 namespace interop::asio_detail {
 
+class tcp_socket;
+
 class runtime {
 public:
     explicit runtime(unsigned threads);
@@ -50,8 +52,8 @@ public:
     void run();
     void stop() noexcept;
     void cancel(operation* op) noexcept;
-    // A pointer the core keeps its per-runtime bookkeeping in; the runtime never uses it.
-    void** core_slot() noexcept { return &core_slot_; }
+    // The core's part of the runtime; the runtime never uses it.
+    interop::core_slot* core() noexcept { return &core_; }
 
     // --- time (timer_queue.cpp) ---
     runtime_clock::time_point now() const noexcept { return timer_queue::now(); }
@@ -72,6 +74,7 @@ public:
     // --- lookups, blocking work, signals (background.cpp) ---
     void resolve(resolve_operation* op) noexcept;
     void spawn_blocking(blocking_operation* op) noexcept;
+    std::error_code signal_watch(int signum) noexcept;
     void signal_wait(signal_operation* op) noexcept;
 
     // --- for the parts ---
@@ -82,6 +85,11 @@ public:
     // the calling thread without going through the socket's strand: one thread runs
     // the loop and it is this one, or no thread will ever run it again.
     bool serialized_here() const noexcept;
+    // The sockets whose handle the core holds: from the moment a socket's handle is
+    // handed out (listen, accept, connect) until the core closes it. The destructor
+    // closes the ones left, since the core never calls a runtime that is gone.
+    void handle_given(tcp_socket* s) noexcept;
+    void handle_closed(tcp_socket* s) noexcept;
 
 private:
     // After stop(), every operation completes at once with operation_canceled.
@@ -89,7 +97,7 @@ private:
     asio::thread_pool* blocking_pool() noexcept;
 
     const unsigned threads_;
-    void* core_slot_ = nullptr;
+    interop::core_slot core_;
     std::atomic<bool> stopped_{false};
     std::atomic<bool> running_{false};
     // post(), cancel() and stop() calls in progress on threads that do not run the
@@ -104,6 +112,8 @@ private:
     signal_waits signals_;
     std::mutex pool_mutex_;
     std::unique_ptr<asio::thread_pool> pool_;  // created by the first spawn_blocking
+    std::mutex handles_mutex_;
+    tcp_socket* handles_ = nullptr;  // the sockets handle_given() lists, linked through them
 };
 
 }  // namespace interop::asio_detail

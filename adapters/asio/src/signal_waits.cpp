@@ -24,15 +24,33 @@ void keep_installed(int signal_number) {
 
 }  // namespace
 
+std::error_code signal_waits::watch(int signal_number) noexcept {
+    std::lock_guard lock(mutex_);
+    return watch_locked(signal_number);
+}
+
+std::error_code signal_waits::watch_locked(int signal_number) noexcept {
+    std::error_code error;
+    try {
+        if (!set_) set_.emplace(context_);
+        // Adding a number that is already in the set does nothing.
+        set_->add(signal_number, error);
+        if (!error) {
+            keep_installed(signal_number);
+            arm();
+        }
+    } catch (const std::bad_alloc&) {
+        error = std::make_error_code(std::errc::not_enough_memory);
+    }
+    return to_interop_error(error);
+}
+
 void signal_waits::wait(signal_operation* op) {
     std::error_code error;
     {
         std::lock_guard lock(mutex_);
-        if (!set_) set_.emplace(context_);
-        // Adding a number that is already in the set does nothing.
-        set_->add(op->signal_number, error);
+        error = watch_locked(op->signal_number);
         if (!error) {
-            keep_installed(op->signal_number);
             auto unseen = raised_unseen_.find(op->signal_number);
             if (unseen != raised_unseen_.end() && unseen->second) {
                 unseen->second = false;
@@ -43,7 +61,7 @@ void signal_waits::wait(signal_operation* op) {
             return;
         }
     }
-    op->complete(to_interop_error(error), 0);  // not a signal we can catch
+    op->complete(error, 0);  // not a signal we can catch
 }
 
 void signal_waits::cancel(signal_operation* op) {
@@ -54,8 +72,11 @@ void signal_waits::cancel(signal_operation* op) {
     complete_later(context_, op, canceled());
 }
 
+// A wait stays armed as long as any signal is watched, waiters or not: Asio would queue
+// every raise nobody waits for and deliver each of them later, and the contract wants
+// raises that nobody waited for to coalesce into one (raised_unseen_).
 void signal_waits::arm() {
-    if (armed_ || waiters_.empty()) return;
+    if (armed_ || !set_) return;
     armed_ = true;
     set_->async_wait([this](const std::error_code& ec, int signal_number) { on_signal(ec, signal_number); });
 }
@@ -73,8 +94,6 @@ void signal_waits::on_signal(const std::error_code& ec, int signal_number) {
         if (delivered == waiters_.end()) raised_unseen_[signal_number] = true;
         waiters_.erase(delivered, waiters_.end());
     }
-    // Asio keeps counting raises while no wait is outstanding, so waiting again only
-    // when someone waits loses nothing.
     arm();
 }
 

@@ -31,11 +31,14 @@ public:
     signal_waits(const signal_waits&) = delete;
     signal_waits& operator=(const signal_waits&) = delete;
 
+    // Adds the number to the set now; Asio queues a raise that no wait takes yet.
+    std::error_code watch(int signal_number) noexcept;
     void wait(signal_operation* op);
     void cancel(signal_operation* op);
 
 private:
-    void arm();  // mutex held
+    std::error_code watch_locked(int signal_number) noexcept;  // mutex held
+    void arm();                                                 // mutex held
     void on_signal(const std::error_code& ec, int signal_number);
 
     asio::io_context& context_;

@@ -19,6 +19,7 @@ std::error_code runtime::tcp_listen(const endpoint& local, int backlog, socket_h
         listener->release();
         return error;
     }
+    handle_given(listener);
     *out = listener;
     return {};
 }
@@ -54,7 +55,29 @@ std::error_code runtime::shutdown_write(socket_handle s) noexcept {
 }
 
 void runtime::close(socket_handle s) noexcept {
-    if (s) tcp_socket::from(s)->close();
+    if (!s) return;
+    handle_closed(tcp_socket::from(s));
+    tcp_socket::from(s)->close();
+}
+
+void runtime::handle_given(tcp_socket* s) noexcept {
+    std::lock_guard lock(handles_mutex_);
+    s->handle_next = handles_;
+    if (handles_ != nullptr) handles_->handle_prev = s;
+    handles_ = s;
+}
+
+void runtime::handle_closed(tcp_socket* s) noexcept {
+    std::lock_guard lock(handles_mutex_);
+    if (s->handle_prev != nullptr) {
+        s->handle_prev->handle_next = s->handle_next;
+    } else if (handles_ == s) {
+        handles_ = s->handle_next;
+    } else {
+        return;  // not listed (closed twice)
+    }
+    if (s->handle_next != nullptr) s->handle_next->handle_prev = s->handle_prev;
+    s->handle_prev = s->handle_next = nullptr;
 }
 
 std::error_code runtime::local_endpoint(socket_handle s, endpoint* out) noexcept {

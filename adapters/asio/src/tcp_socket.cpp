@@ -22,6 +22,8 @@
 namespace interop::asio_detail {
 namespace {
 
+std::error_code busy() noexcept { return std::make_error_code(std::errc::device_or_resource_busy); }
+
 bool would_block(const std::error_code& ec) noexcept {
     return ec == asio::error::would_block || ec == asio::error::try_again;
 }
@@ -141,7 +143,9 @@ tcp_socket::attempt tcp_socket::try_accept(accept_operation* op) {
         if (!ec) peer.non_blocking(true, ec);
         if (!ec) {
             not_inherited(peer.native_handle());
-            op->accepted = new tcp_socket(rt_, std::move(peer));
+            auto* accepted = new tcp_socket(rt_, std::move(peer));
+            rt_.handle_given(accepted);
+            op->accepted = accepted;
             return {};
         }
         // A connection reset while it waited in the backlog is gone; the listener is
@@ -170,11 +174,25 @@ void tcp_socket::read(io_operation* op) {
     asio::post(strand_, recycled([self = socket_ref(this), op, t] { self->start_stream_op(op, t); }));
 }
 
+bool tcp_socket::begin_write() noexcept {
+    if (multi_threaded_) return !write_busy_.exchange(true, std::memory_order_acq_rel);
+    if (write_busy_.load(std::memory_order_relaxed)) return false;
+    write_busy_.store(true, std::memory_order_relaxed);
+    return true;
+}
+
+void tcp_socket::end_write() noexcept { write_busy_.store(false, std::memory_order_release); }
+
 void tcp_socket::write(io_operation* op) {
+    // One write at a time: another one still in progress (waiting for room, or being
+    // tried right now on another thread) makes this one fail with busy.
+    if (!begin_write()) return op->complete(busy(), 0);
     // The fast path: the kernel takes the bytes now (a short count is a valid answer).
-    // Never while an earlier write still waits, which the contract rules out anyway.
     const attempt result = try_write(op);
-    if (!result.would_block) return op->complete(result.error, result.bytes);
+    if (!result.would_block) {
+        end_write();
+        return op->complete(result.error, result.bytes);
+    }
     const pending_ops::ticket t = rt_.pending().add(op, this);
     if (serialized_here()) return start_stream_op(op, t);
     asio::post(strand_, recycled([self = socket_ref(this), op, t] { self->start_stream_op(op, t); }));
@@ -218,6 +236,7 @@ void tcp_socket::connect(connect_operation* op) {
                 self->socket_.non_blocking(true, error);
             }
             if (error) return op->complete(to_interop_error(error), 0);  // `self` drops the socket
+            self->rt_.handle_given(self.operator->());
             op->connected = self.release();  // the reference becomes the handle's
             op->complete({}, 0);
         }));
@@ -235,6 +254,11 @@ void tcp_socket::close() noexcept {
     // The strand cancels what still waits, in order with the handlers already queued
     // there. The handle's reference travels with the request.
     asio::post(strand_, [self = socket_ref::adopt(this)] { self->cancel_queued(); });
+}
+
+void tcp_socket::abandon() noexcept {
+    close_native();
+    release();
 }
 
 void tcp_socket::close_native() noexcept {
@@ -287,8 +311,6 @@ std::error_code stream_outcome(const std::error_code& ec) noexcept {
     return to_interop_error(ec);
 }
 
-std::error_code busy() noexcept { return std::make_error_code(std::errc::device_or_resource_busy); }
-
 }  // namespace
 
 void tcp_socket::complete_if_claimed(operation* op, pending_ops::ticket t, std::error_code ec, std::size_t bytes) {
@@ -308,11 +330,15 @@ void tcp_socket::start_native(in_flight& slot, Start&& start, Handler&& handler)
 void tcp_socket::start_stream_op(io_operation* op, pending_ops::ticket t) {
     const bool reading = op->kind == op_kind::read;
     in_flight& slot = in_flight_of(reading);
-    // The contract allows one pending read and one pending write per stream.
+    // The contract allows one pending read and one pending write per stream (a second
+    // write never gets here: write() refused it).
     if (slot.op != nullptr) return complete_if_claimed(op, t, busy());
     if (reading && at_eof_) return complete_if_claimed(op, t, {});
     const auto lock = lock_native();
-    if (native_closed_) return complete_if_claimed(op, t, canceled());
+    if (native_closed_) {
+        if (!reading) end_write();
+        return complete_if_claimed(op, t, canceled());
+    }
     slot.op = op;
     slot.ticket = t;
     auto handler = [self = socket_ref(this), reading, op, t](const std::error_code& ec, std::size_t n) {
@@ -330,6 +356,7 @@ void tcp_socket::finish_stream_op(bool reading, io_operation* op, pending_ops::t
                                   std::size_t bytes) {
     in_flight& slot = in_flight_of(reading);
     if (slot.op == op && slot.ticket == t) slot.op = nullptr;
+    if (!reading) end_write();
     if (reading && ec == asio::error::eof) at_eof_ = true;
     const std::error_code outcome = stream_outcome(ec);
     // May resume a task right here, which may start the next read on this socket.

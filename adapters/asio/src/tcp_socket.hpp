@@ -97,6 +97,14 @@ public:
     // that waits on this socket: sends the request to the strand.
     void cancel_later(operation* op, pending_ops::ticket t);
 
+    // The runtime is being destroyed with this socket's handle still held by the core,
+    // which will never close it: closes the descriptor and drops the handle's reference.
+    void abandon() noexcept;
+
+    // Links of the runtime's list of sockets whose handle the core holds (runtime.hpp).
+    tcp_socket* handle_prev = nullptr;
+    tcp_socket* handle_next = nullptr;
+
 private:
     struct waiter {
         operation* op;
@@ -119,6 +127,12 @@ private:
 
     // Whether the calling thread may touch the operation state directly.
     bool serialized_here() const noexcept;
+
+    // The one write in progress: set by write() until the write completes (at once,
+    // or from its handler). Atomic with several threads, where writes may be started
+    // on any of them; a plain flag in effect with one.
+    bool begin_write() noexcept;  // false: another write is in progress
+    void end_write() noexcept;
 
     // The non-blocking calls. On a closed socket they report operation_canceled.
     attempt try_write(io_operation* op) noexcept;
@@ -164,6 +178,7 @@ private:
     asio::strand<asio::io_context::executor_type> strand_;
     bool listening_ = false;  // set before the handle is published
     const bool multi_threaded_;
+    std::atomic<bool> write_busy_{false};  // see begin_write(); any thread
 
     // --- guarded by lock_native() ---
     mutable std::mutex native_mutex_;

@@ -50,8 +50,9 @@ constexpr runtime_vtable make_vtable(std::uint32_t capabilities) {
         },
         .resolve = [](void* self, resolve_operation* op) noexcept { from(self).resolve(op); },
         .spawn_blocking = [](void* self, blocking_operation* op) noexcept { from(self).spawn_blocking(op); },
+        .signal_watch = [](void* self, int signum) noexcept { return from(self).signal_watch(signum); },
         .signal_wait = [](void* self, signal_operation* op) noexcept { from(self).signal_wait(op); },
-        .core_slot = [](void* self) noexcept { return from(self).core_slot(); },
+        .core = [](void* self) noexcept { return from(self).core(); },
         .run = [](void* self) { from(self).run(); },
         .stop = [](void* self) noexcept { static_cast<inline_runtime*>(self)->stop(); },
         .capabilities = capabilities,
@@ -77,7 +78,7 @@ runtime_ref inline_runtime::ref() noexcept {
 void inline_runtime::run() { loop_->run(); }
 
 void inline_runtime::stop() noexcept {
-    if (core_takes_over_stop(loop_->core_slot())) return;
+    if (core_takes_over_stop(loop_->core())) return;
     loop_->stop();
 }
 

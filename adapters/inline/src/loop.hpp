@@ -74,8 +74,8 @@ public:
     void cancel(operation* op) noexcept;
     void run();
     void stop() noexcept;
-    // A pointer the core keeps its per-runtime bookkeeping in; the loop never uses it.
-    void** core_slot() noexcept { return &core_slot_; }
+    // The core's part of the runtime; the loop never uses it.
+    interop::core_slot* core() noexcept { return &core_; }
 
     // --- time (loop_time.cpp) ---
     runtime_clock::time_point now() const noexcept;
@@ -96,6 +96,7 @@ public:
     // --- worker pool and signals (loop_background.cpp, loop_signals.cpp) ---
     void resolve(resolve_operation* op) noexcept;
     void spawn_blocking(blocking_operation* op) noexcept;
+    std::error_code signal_watch(int signum) noexcept;
     void signal_wait(signal_operation* op) noexcept;
 
     // --- introspection ---
@@ -143,7 +144,7 @@ private:
     void cancel_signal_wait(operation* op) noexcept;
 
     const bool virtual_time_;
-    void* core_slot_ = nullptr;
+    interop::core_slot core_;
     std::atomic<bool> stopped_{false};
     std::atomic<bool> running_{false};
     std::atomic<runtime_clock::rep> virtual_now_{0};

@@ -3,8 +3,12 @@
 // Each runtime remembers, per signal number, how many raises it has delivered. A wait
 // completes once the process-wide count (signal_hub) moves past that, and every wait
 // for the same signal completes together. The count starts when the runtime first
-// waits for that signal, so a signal raised between two waits is not lost: the next
-// wait completes at once.
+// watches or waits for that signal, so a signal raised between two waits is not lost:
+// the next wait completes at once.
+//
+// The starting count is read before the handler is installed: a raise that lands
+// right after sigaction() then counts as new. (Read after, it would count as already
+// delivered, and that first SIGTERM would be lost.)
 #include <algorithm>
 
 #include "loop.hpp"
@@ -12,15 +16,22 @@
 
 namespace interop::inline_detail {
 
-void loop::signal_wait(signal_operation* op) noexcept {
-    if (refuse_if_stopped(op)) return;
-    const int signum = op->signal_number;
-    if (const std::error_code error = signal_hub::watch(signum)) return op->complete(error, 0);
+std::error_code loop::signal_watch(int signum) noexcept {
+    if (stopped_) return std::make_error_code(std::errc::operation_canceled);
+    if (signals_delivered_.count(signum) != 0) return {};
+    const std::uint32_t before = signal_hub::raised_count(signum);
+    if (const std::error_code error = signal_hub::watch(signum)) return error;
     if (!signal_listener_) {
         signal_hub::add_listener(&wakeup_);
         signal_listener_ = true;
     }
-    signals_delivered_.try_emplace(signum, signal_hub::raised_count(signum));
+    signals_delivered_.emplace(signum, before);
+    return {};
+}
+
+void loop::signal_wait(signal_operation* op) noexcept {
+    if (refuse_if_stopped(op)) return;
+    if (const std::error_code error = signal_watch(op->signal_number)) return op->complete(error, 0);
     signal_waiters_.push_back(op);
     park(op);
 }

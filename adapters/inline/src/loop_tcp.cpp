@@ -7,6 +7,8 @@
 // wait list; when poll() says the socket is ready the loop retries the operations at
 // the head of the list, in the order they started. A parked read calls recv() only
 // when it is served, never when it is cancelled, so a cancelled read consumes nothing.
+// A stream has at most one read and one write pending (the contract); a second one is
+// refused with device_or_resource_busy. Accepts on a listener queue up.
 #include <unistd.h>
 
 #include "loop.hpp"
@@ -17,6 +19,7 @@ namespace {
 
 std::error_code bad_handle() noexcept { return std::make_error_code(std::errc::bad_file_descriptor); }
 std::error_code canceled() noexcept { return std::make_error_code(std::errc::operation_canceled); }
+std::error_code busy() noexcept { return std::make_error_code(std::errc::device_or_resource_busy); }
 
 }  // namespace
 
@@ -76,7 +79,8 @@ void loop::read(io_operation* op) noexcept {
     if (!socket) return op->complete(bad_handle(), 0);
     // recv() of zero bytes would report 0, which means end of stream; say 0 without asking.
     if (op->size == 0) return op->complete({}, 0);
-    if (socket->readers.empty() && !socket->drained) {  // never overtake reads that are already waiting
+    if (!socket->readers.empty()) return op->complete(busy(), 0);
+    if (!socket->drained) {
         const attempt result = receive(*socket, op);
         if (!result.would_block) return op->complete(result.error, result.bytes);
     }
@@ -89,10 +93,9 @@ void loop::write(io_operation* op) noexcept {
     socket_slot* socket = sockets_.find(op->socket);
     if (!socket) return op->complete(bad_handle(), 0);
     if (op->size == 0) return op->complete({}, 0);
-    if (socket->writers.empty()) {
-        const attempt result = send_once(socket->fd, op->data, op->size);
-        if (!result.would_block) return op->complete(result.error, result.bytes);
-    }
+    if (!socket->writers.empty()) return op->complete(busy(), 0);
+    const attempt result = send_once(socket->fd, op->data, op->size);
+    if (!result.would_block) return op->complete(result.error, result.bytes);
     socket->writers.push_back(op);
     park(op);
 }

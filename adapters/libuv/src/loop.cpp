@@ -263,10 +263,13 @@ void loop::cancel_parked(operation* op) noexcept {
         break;
     case op_kind::write:
         return cancel_write(static_cast<io_operation*>(op));
-    case op_kind::accept:
+    case op_kind::accept: {
         // The listener is open: closing it would have completed this accept already.
-        find_socket(static_cast<accept_operation*>(op)->listener)->accepts.remove(op);
+        tcp_socket* listener = find_socket(static_cast<accept_operation*>(op)->listener);
+        listener->accepts.remove(op);
+        watch_listener(listener);
         break;
+    }
     case op_kind::connect:
         // The half-made connection belongs to nobody else; closing it completes op.
         return close_socket(waits_on<tcp_socket>(op));

@@ -88,8 +88,8 @@ public:
     void cancel(operation* op) noexcept;
     void run();
     void stop() noexcept;
-    // A pointer the core keeps its per-runtime bookkeeping in; the loop never uses it.
-    void** core_slot() noexcept { return &core_slot_; }
+    // The core's part of the runtime; the loop never uses it.
+    interop::core_slot* core() noexcept { return &core_; }
 
     // --- time (loop_time.cpp) ---
     runtime_clock::time_point now() const noexcept;
@@ -110,6 +110,7 @@ public:
     // --- thread pool and signals (loop_background.cpp, loop_signals.cpp) ---
     void resolve(resolve_operation* op) noexcept;
     void spawn_blocking(blocking_operation* op) noexcept;
+    std::error_code signal_watch(int signum) noexcept;
     void signal_wait(signal_operation* op) noexcept;
 
 private:
@@ -141,16 +142,18 @@ private:
     // --- sockets (loop_tcp.cpp) ---
     tcp_socket* open_socket(tcp_socket::role role) noexcept;
     void close_socket(tcp_socket* socket) noexcept;
+    void close_handles(tcp_socket* socket) noexcept;
     void abandon_socket(tcp_socket* socket) noexcept;
     struct accept_outcome {
-        bool accepted_one;  // false: libuv had no connection after all
+        bool would_block;  // no connection waits
         std::error_code error;
         socket_handle handle;
     };
     accept_outcome accept_one(tcp_socket* listener) noexcept;
     void serve_accepts(tcp_socket* listener) noexcept;
+    void watch_listener(tcp_socket* listener) noexcept;  // polls while accepts wait
     tcp_socket* find_socket(socket_handle handle) const noexcept { return sockets_.find(handle); }
-    static void on_connection(uv_stream_t* server, int status);
+    static void on_listener_ready(uv_poll_t* readiness, int status, int events);
     static void on_connected(uv_connect_t* request, int status);
     static void on_socket_closed(uv_handle_t* handle);
 
@@ -179,7 +182,7 @@ private:
     void cancel_signal_wait(signal_operation* op) noexcept;
     static void on_signal(uv_signal_t* handle, int signum);
 
-    void* core_slot_ = nullptr;
+    interop::core_slot core_;
     std::atomic<bool> stopped_{false};
     std::atomic<bool> running_{false};
     std::atomic<std::thread::id> loop_thread_{};  // the thread inside run(), if any

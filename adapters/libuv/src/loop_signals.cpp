@@ -13,6 +13,13 @@
 
 namespace interop::libuv_detail {
 
+std::error_code loop::signal_watch(int signum) noexcept {
+    if (stopped_.load(std::memory_order_acquire)) return canceled();
+    std::error_code error;
+    watch_signal(signum, &error);
+    return error;
+}
+
 void loop::signal_wait(signal_operation* op) noexcept {
     mark_unparked(op);
     if (refuse_if_stopped(op)) return;

@@ -3,9 +3,11 @@
 #include <utility>
 
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "address.hpp"
 #include "errors.hpp"
+#include "listener_socket.hpp"
 #include "loop.hpp"
 #include "op_data.hpp"
 
@@ -53,6 +55,14 @@ void loop::close_socket(tcp_socket* socket) noexcept {
     if (io_operation* op = std::exchange(socket->write_op, nullptr)) finish(op, canceled(), 0);
     if (connect_operation* op = std::exchange(socket->connect_op, nullptr)) finish(op, canceled(), 0);
     while (operation* op = socket->accepts.pop_front()) finish(op, canceled(), 0);
+    close_handles(socket);
+}
+
+// The readiness watcher first: closing the uv_tcp_t closes the descriptor it watches.
+void loop::close_handles(tcp_socket* socket) noexcept {
+    if (socket->kind == tcp_socket::role::listener && socket->listening_fd >= 0) {
+        uv_close(reinterpret_cast<uv_handle_t*>(&socket->readiness), &loop::on_socket_closed);
+    }
     uv_close(socket->handle(), &loop::on_socket_closed);
 }
 
@@ -65,10 +75,13 @@ void loop::abandon_socket(tcp_socket* socket) noexcept {
     socket->write_op = nullptr;
     socket->connect_op = nullptr;
     socket->accepts = op_list{};
-    uv_close(socket->handle(), &loop::on_socket_closed);
+    close_handles(socket);
 }
 
-void loop::on_socket_closed(uv_handle_t* handle) { delete tcp_socket::of(handle); }
+void loop::on_socket_closed(uv_handle_t* handle) {
+    tcp_socket* socket = tcp_socket::of(handle);
+    if (--socket->open_handles == 0) delete socket;
+}
 
 void loop::close(socket_handle s) noexcept {
     if (tcp_socket* socket = find_socket(s)) close_socket(socket);  // closing twice: nothing
@@ -79,14 +92,29 @@ void loop::close(socket_handle s) noexcept {
 std::error_code loop::tcp_listen(const endpoint& local, int backlog, socket_handle* out) noexcept {
     *out = nullptr;
     if (stopped_.load(std::memory_order_acquire)) return canceled();
+    std::error_code error;
+    const int fd = open_listening_socket(local, backlog > 0 ? backlog : SOMAXCONN, &error);
+    if (fd < 0) return error;
     tcp_socket* listener = open_socket(tcp_socket::role::listener);
-    if (!listener) return out_of_memory();
-    // libuv sets SO_REUSEADDR itself. An IPv6 listener serves IPv6 only, as on every
-    // adapter; listen on both families to serve both.
-    const unsigned flags = local.address.is_v6() ? UV_TCP_IPV6ONLY : 0;
-    int status = uv_tcp_bind(&listener->tcp, to_sockaddr(local).get(), flags);
-    // libuv reports EADDRINUSE from uv_listen rather than from the bind.
-    if (status == 0) status = uv_listen(listener->stream(), backlog > 0 ? backlog : SOMAXCONN, &loop::on_connection);
+    if (!listener) {
+        ::close(fd);
+        return out_of_memory();
+    }
+    // libuv owns the descriptor from here (and closes it with the handle); it is never
+    // started as a stream, so the poll watcher is the only one on the descriptor.
+    int status = uv_tcp_open(&listener->tcp, fd);
+    if (status == 0) {
+        listener->listening_fd = fd;
+        status = uv_poll_init_socket(&uv_, &listener->readiness, fd);
+        if (status == 0) {
+            listener->readiness.data = listener;
+            ++listener->open_handles;
+        } else {
+            listener->listening_fd = -1;  // no readiness handle to close
+        }
+    } else {
+        ::close(fd);
+    }
     if (status < 0) {
         close_socket(listener);
         return error_from_uv(status);
@@ -95,9 +123,10 @@ std::error_code loop::tcp_listen(const endpoint& local, int backlog, socket_hand
     return {};
 }
 
-// libuv accepts one connection at a time and announces it here; it then stops
-// watching the listener until uv_accept takes that connection. Taking it only when an
-// accept operation wants it is what lets a cancelled accept lose no connection.
+// An accept first tries accept4() (a connection that waits already is taken at once);
+// otherwise it joins the listener's queue, which is served in order whenever the
+// descriptor is readable. A queued accept calls accept4() only when it is served,
+// never when it is cancelled, so a cancelled accept loses no connection.
 void loop::tcp_accept(accept_operation* op) noexcept {
     mark_unparked(op);
     if (refuse_if_stopped(op)) return;
@@ -105,53 +134,69 @@ void loop::tcp_accept(accept_operation* op) noexcept {
     if (!listener) return op->complete(bad_handle(), 0);
     if (listener->kind != tcp_socket::role::listener)
         return op->complete(std::make_error_code(std::errc::invalid_argument), 0);
-    if (listener->accepts.empty() && listener->pending_connections > 0) {
+    if (listener->accepts.empty()) {
         const accept_outcome outcome = accept_one(listener);
-        if (outcome.accepted_one) {
+        if (!outcome.would_block) {
             op->accepted = outcome.handle;
             return op->complete(outcome.error, 0);
         }
     }
     listener->accepts.push_back(op);
     park(op);
+    watch_listener(listener);
 }
 
 loop::accept_outcome loop::accept_one(tcp_socket* listener) noexcept {
+    const accepted connection = accept_connection(listener->listening_fd);
+    if (connection.would_block) return {true, {}, nullptr};
+    // Out of descriptors or memory: reported as it is, the connections stay in the
+    // backlog (the core backs off before it asks again).
+    if (connection.error) return {false, connection.error, nullptr};
     tcp_socket* client = open_socket(tcp_socket::role::stream);
-    if (!client) return {true, out_of_memory(), nullptr};  // the connection waits in libuv
-    const int status = uv_accept(listener->stream(), client->stream());
-    if (status == UV_EAGAIN) {  // nothing there after all
-        listener->pending_connections = 0;
-        close_socket(client);
-        return {false, {}, nullptr};
+    if (!client) {
+        ::close(connection.fd);
+        return {false, out_of_memory(), nullptr};
     }
-    --listener->pending_connections;  // consumed, even when it failed
-    if (status < 0) {
+    if (const int status = uv_tcp_open(&client->tcp, connection.fd); status < 0) {
+        ::close(connection.fd);
         close_socket(client);
-        return {true, error_from_uv(status), nullptr};
+        return {false, error_from_uv(status), nullptr};
     }
-    return {true, {}, client->key};
+    return {false, {}, client->key};
 }
 
 void loop::serve_accepts(tcp_socket* listener) noexcept {
-    while (listener->pending_connections > 0 && !listener->accepts.empty()) {
+    while (!listener->accepts.empty()) {
         const accept_outcome outcome = accept_one(listener);
-        if (!outcome.accepted_one) return;
+        if (outcome.would_block) break;
         auto* op = static_cast<accept_operation*>(listener->accepts.pop_front());
         op->accepted = outcome.handle;
         finish(op, outcome.error, 0);
     }
+    watch_listener(listener);
 }
 
-void loop::on_connection(uv_stream_t* server, int status) {
-    tcp_socket* listener = tcp_socket::of(server);
+// Readiness is watched only while accepts wait: a listener nobody accepts on (or one
+// whose accepts back off) must not wake the loop again and again.
+void loop::watch_listener(tcp_socket* listener) noexcept {
+    const bool wanted = !listener->accepts.empty();
+    if (wanted == listener->polling) return;
+    if (wanted) {
+        if (uv_poll_start(&listener->readiness, UV_READABLE, &loop::on_listener_ready) == 0) listener->polling = true;
+    } else {
+        uv_poll_stop(&listener->readiness);
+        listener->polling = false;
+    }
+}
+
+void loop::on_listener_ready(uv_poll_t* readiness, int status, int) {
+    auto* listener = static_cast<tcp_socket*>(readiness->data);
     loop& self = *listener->owner;
     if (status < 0) {
-        // Out of descriptors or memory, say: the first waiting accept hears about it.
+        // The descriptor cannot be watched: the first waiting accept hears why.
         if (operation* op = listener->accepts.pop_front()) self.finish(op, error_from_uv(status), 0);
-        return;
+        return self.watch_listener(listener);
     }
-    ++listener->pending_connections;
     self.serve_accepts(listener);
 }
 

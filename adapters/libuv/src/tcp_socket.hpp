@@ -1,13 +1,15 @@
 // One TCP socket of the runtime: a listener, a connected stream, or a connection that
 // is still being made. It owns its uv_tcp_t and the libuv requests it issues, all
-// embedded (one write, one shutdown and one connect can be in flight per socket).
+// embedded (one write, one shutdown and one connect can be in flight per socket). A
+// listener also owns a uv_poll_t on its descriptor (see listener_socket.hpp): libuv's
+// own listening is never started on it.
 //
 // Lifetime: created by tcp_listen, tcp_accept or tcp_connect; released by
 // loop::close_socket, which takes it out of the socket table, queues the cancelled
 // completions of whatever was pending on it, and hands it to uv_close. From then on it
-// belongs to libuv until the close callback deletes it; callbacks that libuv still
-// delivers in between (a write or connect ending with UV_ECANCELED) find no operation
-// attached and do nothing.
+// belongs to libuv until the close callback of its last handle deletes it; callbacks
+// that libuv still delivers in between (a write or connect ending with UV_ECANCELED)
+// find no operation attached and do nothing.
 #pragma once
 
 #include <cstddef>
@@ -43,6 +45,7 @@ struct tcp_socket {
     loop* owner;
     role kind;
     socket_handle key = nullptr;  // its handle in the socket table; null once closing
+    int open_handles = 1;         // tcp, and a listener's readiness: deleted when both closed
 
     // --- reading (streams) ---
     io_operation* read_op = nullptr;  // the one pending read; its buffer gets the bytes
@@ -66,8 +69,10 @@ struct tcp_socket {
     uv_connect_t connect_req{};
 
     // --- listening ---
-    op_list accepts;                       // pending accepts, in the order they started
-    std::size_t pending_connections = 0;  // announced by libuv, not yet accepted
+    op_list accepts;         // pending accepts, in the order they started
+    uv_poll_t readiness{};   // on the listening descriptor; readiness.data points back here
+    bool polling = false;    // readiness is started (while accepts wait)
+    int listening_fd = -1;   // owned by `tcp` (uv_tcp_open), which closes it
 };
 
 }  // namespace interop::libuv_detail

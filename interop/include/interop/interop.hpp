@@ -17,6 +17,7 @@
 #include "interop/resolve.hpp"
 #include "interop/run.hpp"
 #include "interop/scope.hpp"
+#include "interop/serve.hpp"
 #include "interop/signal.hpp"
 #include "interop/spawn.hpp"
 #include "interop/task.hpp"

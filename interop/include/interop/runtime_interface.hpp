@@ -123,6 +123,34 @@ enum capability : std::uint32_t {
     cap_signals = 1u << 5,
 };
 
+// The core's part of a runtime object. An adapter keeps exactly one as a member of its
+// runtime and returns it from the vtable's `core` entry; it never touches what is in it.
+//
+// While interop::run drives the runtime, the core keeps its bookkeeping here. And the
+// slot gives the runtime an identity that outlives it: handles (streams, listeners)
+// keep its lifetime key, and once the runtime object is destroyed (and this member
+// with it) they see the runtime is gone and never call it again. An adapter closes
+// every socket it still holds when it is destroyed.
+class core_slot {
+public:
+    core_slot();
+    ~core_slot();
+    core_slot(const core_slot&) = delete;
+    core_slot& operator=(const core_slot&) = delete;
+
+    // Names this runtime for the life of the process; see runtime_alive().
+    std::uint64_t lifetime_key() const noexcept { return key_; }
+
+    void* run_state = nullptr;  // the core's, while interop::run drives the runtime
+
+private:
+    std::uint64_t key_;
+};
+
+// Whether the runtime whose core_slot gave `key` still exists. Thread-safe, and safe
+// to ask after the runtime is gone (that is what it is for).
+bool runtime_alive(std::uint64_t key) noexcept;
+
 struct runtime_vtable {
     const char* name;
 
@@ -170,18 +198,24 @@ struct runtime_vtable {
     // --- name resolution, blocking offload, signals ---------------------------
     void (*resolve)(void* self, resolve_operation* op) noexcept;
     void (*spawn_blocking)(void* self, blocking_operation* op) noexcept;
+    // Signals. Once a signal number has been watched or waited for, the runtime
+    // watches it for the rest of its life: a raise while no wait is pending is
+    // remembered (raises coalesce) and completes the next signal_wait at once.
+    // signal_watch starts that now, without waiting; it returns invalid_argument for a
+    // number that cannot be caught, and operation_not_supported without cap_signals.
+    std::error_code (*signal_watch)(void* self, int signal_number) noexcept;
+    // Completes with ({}, 0) once the signal is raised (or at once if it was raised
+    // since the runtime started watching it and no wait took that raise).
     void (*signal_wait)(void* self, signal_operation* op) noexcept;
 
     // --- lifecycle ----------------------------------------------------------
-    // A pointer-sized slot that belongs to the core: the adapter stores nothing
-    // there itself and returns the same address every time. The core keeps its
-    // per-runtime bookkeeping (live tasks, shutdown state) behind it.
-    void** (*core_slot)(void* self) noexcept;
+    // The runtime's core_slot (see above), the same one every time.
+    core_slot* (*core)(void* self) noexcept;
     // Runs the loop on the calling thread until stop() is called.
     void (*run)(void* self);
     // Thread-safe. Makes run() return; posts and new operations after stop fail.
-    // Before anything else it calls core_takes_over_stop(core slot) and returns at
-    // once if that says true.
+    // Before anything else it calls core_takes_over_stop(core) and returns at once if
+    // that says true.
     void (*stop)(void* self) noexcept;
 
     std::uint32_t capabilities;
@@ -204,6 +238,6 @@ struct runtime_ref {
 // over (stop() must then return without stopping anything), false when stop() must
 // stop now: nothing drives the runtime, or the caller is the core. Thread-safe; call
 // it before taking any lock of the adapter's own (cancellation calls back into it).
-bool core_takes_over_stop(void** core_slot) noexcept;
+bool core_takes_over_stop(core_slot* core) noexcept;
 
 }  // namespace interop

@@ -6,7 +6,7 @@
 //     interop::run(rt.ref(), main_task());   // or rt.ref().vtable->run(...)
 //
 // Threads: one thread runs the loop (no cap_multi_threaded). post(), cancel(), stop(),
-// now(), in_runtime_thread() and core_slot() may be called from any thread; every other
+// now(), in_runtime_thread() and the core slot may be called from any thread; every other
 // primitive from the thread inside run(), or while no thread is inside run().
 //
 // Process-wide effects:

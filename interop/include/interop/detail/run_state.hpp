@@ -54,7 +54,7 @@ public:
 
     // The run_state of a runtime currently driven by interop::run, or null.
     static run_state* of(runtime_ref rt) noexcept {
-        return static_cast<run_state*>(*rt.vtable->core_slot(rt.self));
+        return static_cast<run_state*>(rt.vtable->core(rt.self)->run_state);
     }
 
 private:

@@ -6,11 +6,17 @@
 // - write(buf) writes at least one byte and reports how many; an empty buffer
 //   completes with 0 at once. write_all(buf) writes every byte (or fails).
 // - One read and one write may be pending at the same time (from two tasks).
+// - A second read while one is pending (or a second write while one is pending)
+//   fails at once with device_or_resource_busy; the pending one goes on unaffected.
 // - Any use after close() fails with bad_file_descriptor; closing twice is harmless.
 // - Destroying an open stream closes it synchronously.
+// - A stream may outlive its runtime (kept past interop::run, destroyed at the end of
+//   main): destroying the runtime closed its socket, every use then fails with
+//   bad_file_descriptor, and closing or destroying it does nothing.
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <span>
 #include <string_view>
 #include <utility>
@@ -54,14 +60,17 @@ private:
 class tcp_stream {
 public:
     tcp_stream() noexcept = default;
-    tcp_stream(runtime_ref rt, socket_handle s) noexcept : rt_(rt), socket_(s) {}
+    // Takes over a socket of `rt` (what accept and connect do).
+    tcp_stream(runtime_ref rt, socket_handle s) noexcept
+        : rt_(rt), socket_(s), runtime_key_(s ? rt.vtable->core(rt.self)->lifetime_key() : 0) {}
     tcp_stream(tcp_stream&& other) noexcept
-        : rt_(other.rt_), socket_(std::exchange(other.socket_, nullptr)) {}
+        : rt_(other.rt_), socket_(std::exchange(other.socket_, nullptr)), runtime_key_(other.runtime_key_) {}
     tcp_stream& operator=(tcp_stream&& other) noexcept {
         if (this != &other) {
             release();
             rt_ = other.rt_;
             socket_ = std::exchange(other.socket_, nullptr);
+            runtime_key_ = other.runtime_key_;
         }
         return *this;
     }
@@ -97,7 +106,7 @@ public:
     // detail/stream_write_all.hpp); behaves as the generic write_all otherwise.
     [[nodiscard]] detail::stream_write_all write_all(std::span<const std::byte> data) noexcept {
         return detail::stream_write_all{rt_, socket_, data,
-                                        socket_ ? std::errc{} : std::errc::bad_file_descriptor};
+                                        usable() ? std::errc{} : std::errc::bad_file_descriptor};
     }
 
     // Sends FIN: the peer reads end of stream; reading from it still works.
@@ -109,13 +118,16 @@ public:
     io_result<endpoint> peer_endpoint() const noexcept;
     io_result<void> set_no_delay(bool enabled) noexcept;
 
-    bool is_open() const noexcept { return socket_ != nullptr; }
+    // Open, on a runtime that still exists.
+    bool is_open() const noexcept { return usable(); }
     runtime_ref runtime() const noexcept { return rt_; }
 
 private:
+    bool usable() const noexcept { return socket_ != nullptr && runtime_alive(runtime_key_); }
+
     detail::stream_io io(op_kind kind, std::byte* data, std::size_t size, bool is_read) noexcept {
         std::errc precheck{};
-        if (socket_ == nullptr) {
+        if (!usable()) {
             precheck = std::errc::bad_file_descriptor;
         } else if (is_read && size == 0) {
             precheck = std::errc::invalid_argument;  // 0 is reserved for end of stream
@@ -126,6 +138,7 @@ private:
 
     runtime_ref rt_{};
     socket_handle socket_ = nullptr;
+    std::uint64_t runtime_key_ = 0;  // rt_'s lifetime key (runtime_alive)
 };
 
 }  // namespace interop

@@ -1,0 +1,116 @@
+// TCP: out of descriptors. accept reports it, the connections stay in the backlog, a
+// loop that retries at once does not spin (the next accept waits a back-off), and
+// once descriptors are free again every waiting connection is accepted and served.
+#include <dirent.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "interop/conformance/suite.hpp"
+
+using namespace interop;
+using namespace std::chrono_literals;
+namespace conf = interop::conformance;
+
+namespace {
+
+// The highest descriptor number this process has open.
+int highest_descriptor() {
+    int highest = 2;
+    if (DIR* dir = ::opendir("/proc/self/fd")) {
+        while (const dirent* entry = ::readdir(dir)) {
+            if (entry->d_name[0] != '.') highest = std::max(highest, std::atoi(entry->d_name));
+        }
+        ::closedir(dir);
+    }
+    return highest;
+}
+
+// Lowers RLIMIT_NOFILE for its lifetime: no descriptor numbered `limit` or above can
+// be created (numbers below it that are free still can).
+class descriptor_limit {
+public:
+    explicit descriptor_limit(rlim_t limit) {
+        ::getrlimit(RLIMIT_NOFILE, &saved_);
+        rlimit lowered = saved_;
+        lowered.rlim_cur = limit;
+        applied_ = ::setrlimit(RLIMIT_NOFILE, &lowered) == 0;
+    }
+    ~descriptor_limit() { ::setrlimit(RLIMIT_NOFILE, &saved_); }
+    descriptor_limit(const descriptor_limit&) = delete;
+    descriptor_limit& operator=(const descriptor_limit&) = delete;
+    bool applied() const noexcept { return applied_; }
+
+private:
+    rlimit saved_{};
+    bool applied_ = false;
+};
+
+std::string tag(int i) { return "client" + std::to_string(10 + i); }  // 8 bytes each
+
+}  // namespace
+
+TEST_CASE(
+    "tcp: out of descriptors, accept reports it, a retrying loop does not spin, and every waiting "
+    "connection is served once descriptors are free") {
+    conf::run([]() -> task<void> {
+        constexpr int clients = 12;
+        auto listener = co_await tcp_listener::bind(conf::loopback_v4());
+        REQUIRE(listener.has_value());
+        const endpoint at = listener->local_endpoint().value();
+        std::vector<tcp_stream> connected;
+        for (int i = 0; i < clients; ++i) {
+            auto c = co_await tcp_stream::connect(at);
+            REQUIRE(c.has_value());
+            const std::string hello = tag(i);
+            auto sent = co_await write_all(*c, std::as_bytes(std::span(hello)));
+            REQUIRE(sent.has_value());
+            connected.push_back(std::move(*c));
+        }
+
+        int exhausted = 0;
+        int attempts = 0;
+        {
+            descriptor_limit limit(static_cast<rlim_t>(highest_descriptor() + 1));
+            REQUIRE(limit.applied());
+            // Take every free number below the limit: the process is out of descriptors.
+            std::vector<int> fillers;
+            for (int fd; (fd = ::dup(0)) >= 0;) fillers.push_back(fd);
+            // Retry at once, for half a second of the runtime's clock, whatever happens.
+            const time_point start = co_await now();
+            while (co_await now() - start < 500ms) {
+                ++attempts;
+                auto c = co_await listener->accept();
+                CHECK(c.is(std::errc::too_many_files_open));
+                if (!c) ++exhausted;
+            }
+            CHECK(exhausted >= 1);
+            // 5, 10, 20, 40, 80, then 100 ms between tries: about ten in half a second.
+            // An accept that fails at once every time makes a million.
+            CHECK(attempts < 100);
+
+            // Two descriptors come free, the limit stays: every client is accepted in
+            // turn, with the bytes it sent before the episode.
+            for (int i = 0; i < 2 && !fillers.empty(); ++i) {
+                ::close(fillers.back());
+                fillers.pop_back();
+            }
+            std::set<std::string> served;
+            while (served.size() < static_cast<std::size_t>(clients)) {
+                auto c = co_await timeout(5s, listener->accept());
+                REQUIRE(c.has_value());
+                std::string got(8, '\0');
+                auto n = co_await read_exact(*c, std::as_writable_bytes(std::span(got)));
+                CHECK(n.has_value());
+                served.insert(got);
+                (void)co_await c->close();
+            }
+            for (int fd : fillers) ::close(fd);
+            for (int i = 0; i < clients; ++i) CHECK(served.count(tag(i)) == 1);
+        }
+    });
+}

@@ -1,0 +1,108 @@
+// interop::serve: the accept loop of a TCP server, written once.
+//
+//     co_await interop::serve(listener, [](interop::tcp_stream conn) -> interop::task<> {
+//         ... // one connection
+//     });
+//
+// - Each connection runs handler(std::move(conn)) as a child of a scope, so none
+//   outlives serve(); the handler must return a task.
+// - An accept error that leaves the listener usable never ends it: out of descriptors
+//   or memory (EMFILE, ENFILE, ENOBUFS, ENOMEM), a connection aborted in the backlog,
+//   a firewall's refusal (EPERM), anything but a closed listener. Each is handed to
+//   on_accept_error(std::error_code), when given, and the loop goes on; the
+//   listener's own back-off (tcp_listener.hpp) keeps it from spinning while the error
+//   lasts.
+// - It ends when the awaiting task is cancelled, returning operation_canceled once
+//   every connection has been cancelled and has finished; or when the listener is
+//   closed, returning bad_file_descriptor once every connection has finished on its
+//   own: closing the listener is a graceful drain.
+// - options.max_connections > 0 caps the connections served at once: at the cap the
+//   loop accepts nothing (new connections wait in the backlog) until one ends.
+// - An exception from a handler cancels the other connections and is rethrown by
+//   serve(), as in any scope: a handler should turn what one connection does wrong
+//   into an error of that connection.
+//
+// Like hyper's and axum's serve loops, and Go's http.Server.Serve.
+#pragma once
+
+#include <concepts>
+#include <cstddef>
+#include <optional>
+#include <system_error>
+#include <utility>
+
+#include "interop/io_result.hpp"
+#include "interop/net/tcp_listener.hpp"
+#include "interop/scope.hpp"
+#include "interop/sync/semaphore.hpp"
+#include "interop/task.hpp"
+#include "interop/this_task.hpp"
+
+namespace interop {
+
+// Trivially destructible, so that it is safe as a temporary in a co_await operand
+// (docs/compilers.md).
+struct serve_options {
+    // Connections served at once; 0: no limit.
+    std::size_t max_connections = 0;
+};
+
+namespace detail {
+
+struct ignore_accept_error {
+    void operator()(std::error_code) const noexcept {}
+};
+
+// The accept errors after which there is nothing left to serve.
+inline bool ends_serving(const std::error_code& ec) noexcept {
+    return ec == std::errc::operation_canceled || ec == std::errc::bad_file_descriptor ||
+           ec == std::errc::invalid_argument;
+}
+
+template <typename Handler>
+task<void> serve_one(Handler* handler, tcp_stream conn, std::optional<semaphore::permit> permit) {
+    co_await (*handler)(std::move(conn));
+    (void)permit;  // given back when the connection is done
+}
+
+}  // namespace detail
+
+template <typename Handler, typename OnAcceptError = detail::ignore_accept_error>
+    requires std::invocable<Handler&, tcp_stream> && std::invocable<OnAcceptError&, std::error_code>
+        task<io_result<void>> serve(tcp_listener& listener, Handler handler,
+                                    serve_options options = {},
+                                    OnAcceptError on_accept_error = {}) {
+        std::optional<semaphore> slots;
+        if (options.max_connections > 0) slots.emplace(options.max_connections);
+        io_result<void> ended = std::errc::operation_canceled;
+        co_await with_scope([&](scope& connections) -> task<void> {
+            task_context* const context = co_await current_context();
+            for (;;) {
+                std::optional<semaphore::permit> permit;
+                if (slots) {
+                    auto taken = co_await slots->acquire();
+                    if (!taken) co_return;  // cancelled
+                    permit.emplace(std::move(*taken));
+                }
+                auto conn = co_await listener.accept();
+                if (!conn) {
+                    if (detail::ends_serving(conn.error())) {
+                        // A close() of the listener (from another task, perhaps on another
+                        // thread) ends its pending accept as cancelled: without a stop
+                        // request, cancelled means closed.
+                        const bool closed = conn.is(std::errc::operation_canceled) &&
+                                            !context->stop_token.stop_requested();
+                        ended = closed ? std::make_error_code(std::errc::bad_file_descriptor)
+                                       : conn.error();
+                        co_return;
+                    }
+                    on_accept_error(conn.error());
+                    continue;
+                }
+                connections.spawn(detail::serve_one(&handler, std::move(*conn), std::move(permit)));
+            }
+        });
+        co_return ended;
+    }
+
+}  // namespace interop
