@@ -32,6 +32,14 @@ if(INTEROP_SANITIZE)
            AND INTEROP_SANITIZE MATCHES "(^|,)(undefined|function)(,|$)")
             list(APPEND INTEROP_SANITIZE_COMPILE_OPTIONS -fno-sanitize=function)
         endif()
+        # -fsanitize=vptr (part of "undefined") checks a dynamic type the first time it
+        # meets it by probing the memory through a pipe, and reports "invalid vptr" when
+        # the process has no descriptor left for that pipe. The suite runs servers out of
+        # descriptors on purpose (accept under EMFILE), so that one check is left out;
+        # every other UBSan check, and ASan, stay on.
+        if(INTEROP_SANITIZE MATCHES "(^|,)(undefined|vptr)(,|$)")
+            list(APPEND INTEROP_SANITIZE_COMPILE_OPTIONS -fno-sanitize=vptr)
+        endif()
     else()
         message(FATAL_ERROR
             "INTEROP_SANITIZE is set, but sanitizers are supported only with GCC, Clang "

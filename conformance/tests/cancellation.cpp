@@ -1,6 +1,7 @@
 // Cancellation: stop requests flow down, pending operations complete with
 // operation_canceled, and nothing is lost or orphaned.
 #include <atomic>
+#include <optional>
 #include <stdexcept>
 #include <vector>
 
@@ -16,11 +17,20 @@ task<io_result<void>> long_sleep() { co_return co_await sleep_for(24h); }
 
 TEST_CASE("cancellation: cancelling a task completes its pending sleep with operation_canceled") {
     conf::run([]() -> task<void> {
-        auto h = co_await spawn(long_sleep());
-        (void)co_await sleep_for(1ms);
+        // The join reports operation_canceled for any cancelled task; what the sleep
+        // itself returned is recorded by the task.
+        event sleeping;
+        std::optional<io_result<void>> slept;
+        auto h = co_await spawn([&]() -> task<void> {
+            sleeping.set();
+            slept = co_await sleep_for(24h);
+        });
+        (void)co_await sleeping.wait();
         h.cancel();
         auto r = co_await h;
         CHECK(r.is(std::errc::operation_canceled));
+        REQUIRE(slept.has_value());
+        CHECK(slept->is(std::errc::operation_canceled));
     });
 }
 
@@ -48,27 +58,33 @@ TEST_CASE("cancellation: a cancelled parent cancels its children, never the reve
             auto still_works = co_await sleep_for(1ms);
             CHECK(still_works.has_value());
         });
-        // Cancelling the parent reaches grandchildren through nested scopes.
-        auto h = co_await spawn([]() -> task<int> {
-            int cancelled = 0;
+        // Cancelling the parent reaches grandchildren through nested scopes. (The
+        // join says operation_canceled for any cancelled task: the grandchildren count
+        // what their sleeps returned themselves.)
+        std::atomic<int> cancelled{0};
+        latch sleeping(3);
+        auto h = co_await spawn([&]() -> task<void> {
             co_await with_scope([&](scope& s) -> task<void> {
-                s.spawn([](int* n) -> task<void> {
-                    co_await with_scope([n](scope& nested) -> task<void> {
-                        nested.spawn([](int* m) -> task<void> {
-                            auto r = co_await sleep_for(24h);
-                            if (r.is(std::errc::operation_canceled)) ++*m;
-                        }, n);
+                s.spawn([&]() -> task<void> {
+                    co_await with_scope([&](scope& nested) -> task<void> {
+                        for (int i = 0; i < 3; ++i) {
+                            nested.spawn([&]() -> task<void> {
+                                sleeping.count_down();
+                                auto r = co_await sleep_for(24h);
+                                if (r.is(std::errc::operation_canceled)) cancelled.fetch_add(1);
+                            });
+                        }
                         co_return;
                     });
-                }, &cancelled);
+                });
                 co_return;
             });
-            co_return cancelled;
         });
-        (void)co_await sleep_for(2ms);
+        (void)co_await sleeping.wait();
         h.cancel();
         auto r = co_await h;
         CHECK(r.is(std::errc::operation_canceled));
+        CHECK(cancelled.load() == 3);
     });
 }
 
@@ -216,12 +232,34 @@ TEST_CASE("cancellation: cancelling a pending accept and connecting afterwards l
 
 TEST_CASE("cancellation: a task cancelled before connect completes sees operation_canceled or a connection") {
     conf::run([]() -> task<void> {
-        auto listener = co_await tcp_listener::bind(conf::loopback_v4());
+        // Cancelled before it starts: refused at once.
+        auto listener = co_await tcp_listener::bind(conf::loopback_v4(), 1);
+        REQUIRE(listener.has_value());
         const endpoint ep = listener->local_endpoint().value();
         co_await with_scope([&](scope& s) -> task<void> {
             s.cancel();
             auto c = co_await tcp_stream::connect(ep);
             CHECK(c.is(std::errc::operation_canceled));
         });
+        // Cancelled while it waits for the peer: a listener whose backlog is full (it
+        // accepts nothing) drops the next handshake, so that connect waits until
+        // timeout() cancels it, and then reports nothing but the cancellation.
+        std::vector<tcp_stream> queued;
+        bool cancelled_while_waiting = false;
+        for (int i = 0; i < 16 && !cancelled_while_waiting; ++i) {
+            auto c = co_await timeout(200ms, tcp_stream::connect(ep));
+            if (c) {
+                queued.push_back(std::move(*c));
+            } else {
+                CHECK(c.is(std::errc::timed_out));
+                cancelled_while_waiting = true;
+            }
+        }
+        CHECK(cancelled_while_waiting);
+        // The half-made connection was released: the listener still accepts the queued ones.
+        for (std::size_t i = 0; i < queued.size(); ++i) {
+            auto accepted = co_await timeout(5s, listener->accept());
+            CHECK(accepted.has_value());
+        }
     });
 }

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <coroutine>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -33,6 +34,13 @@ task<int> sleeps_for_a_day() {
     co_return r ? 1 : -1;
 }
 
+// Sleeps a day, after saying so; records what its sleep returned.
+task<int> sleeps_and_records(event* sleeping, std::optional<io_result<void>>* slept) {
+    sleeping->set();
+    *slept = co_await sleep_for(24h);
+    co_return 1;
+}
+
 // Written once against the Spawn concept, run with each spawner below.
 template <typename S>
     requires Spawn<S, task<int>>
@@ -48,11 +56,16 @@ task<void> check_spawner(S spawner) {
         rethrown = std::string(e.what()) == "spawned failure";
     }
     CHECK(rethrown);
-    auto cancelled = spawner.spawn(sleeps_for_a_day());
-    (void)co_await sleep_for(1ms);
+    event sleeping;
+    std::optional<io_result<void>> slept;
+    auto cancelled = spawner.spawn(sleeps_and_records(&sleeping, &slept));
+    (void)co_await sleeping.wait();
     cancelled.cancel();
     auto cancelled_result = co_await cancelled;
     CHECK(cancelled_result.is(std::errc::operation_canceled));
+    // What the task's own sleep saw, which the join cannot show.
+    REQUIRE(slept.has_value());
+    CHECK(slept->is(std::errc::operation_canceled));
 }
 
 // spawn(rt, task) as a Spawn model: the concrete free function.
@@ -96,8 +109,11 @@ TEST_CASE("executor: spawns from a foreign thread while the run shuts down repor
     const runtime_ref ref = rt->ref();
     std::atomic<int> refused{0};
     std::atomic<int> ran{0};
-    interop::run(ref, [](runtime_ref r, std::atomic<int>* refused_count, std::atomic<int>* ran_count) -> task<void> {
-        auto h = co_await spawn([](runtime_ref rr, std::atomic<int>* no, std::atomic<int>* yes) -> task<void> {
+    event waiting;
+    interop::run(ref, [](runtime_ref r, std::atomic<int>* refused_count, std::atomic<int>* ran_count,
+                         event* waits) -> task<void> {
+        auto h = co_await spawn([](runtime_ref rr, std::atomic<int>* no, std::atomic<int>* yes, event* w) -> task<void> {
+            w->set();
             (void)co_await sleep_for(24h);  // cancelled: the root has finished, the run shuts down
             // The run cannot end while this task blocks its thread, so the foreign
             // thread spawns into a run that is shutting down, never into a finished one.
@@ -115,10 +131,10 @@ TEST_CASE("executor: spawns from a foreign thread while the run shuts down repor
                 }
             });
             foreign.join();
-        }, r, refused_count, ran_count);
+        }, r, refused_count, ran_count, waits);
         h.detach();
-        (void)co_await sleep_for(1ms);  // the detached task is waiting now
-    }(ref, &refused, &ran));
+        (void)co_await waits->wait();  // the detached task is about to wait
+    }(ref, &refused, &ran, &waiting));
     CHECK(refused.load() == 100);
     CHECK(ran.load() == 0);
 }
@@ -286,7 +302,7 @@ TEST_CASE("executor: no coroutine frame outlives its task: the frame count retur
             auto joined = co_await spawn(doubled(1));
             (void)co_await joined;
             auto cancelled = co_await spawn(sleeps_for_a_day());
-            (void)co_await sleep_for(1ms);
+            (void)co_await yield_now();
             cancelled.cancel();
             (void)co_await cancelled;
             auto detached = co_await spawn(sleeps_for_a_day());

@@ -79,19 +79,31 @@ TEST_CASE("system: an exception thrown by blocking work is rethrown to the await
 TEST_CASE("system: blocking work does not stall the runtime") {
     INTEROP_REQUIRE_CAPABILITY(cap_blocking_offload);
     conf::run([]() -> task<void> {
+        // The blocking work waits until the runtime has ticked five times: on a
+        // runtime it stalled, the ticks could not happen and it would give up.
         int ticks = 0;
+        std::atomic<bool> ticked{false};
+        std::atomic<bool> saw_ticks{false};
         co_await with_scope([&](scope& s) -> task<void> {
-            s.spawn([]() -> task<void> {
-                auto r = co_await spawn_blocking([] { std::this_thread::sleep_for(50ms); });
+            s.spawn([&]() -> task<void> {
+                auto r = co_await spawn_blocking([&] {
+                    const auto give_up = std::chrono::steady_clock::now() + 10s;
+                    while (!ticked.load() && std::chrono::steady_clock::now() < give_up) {
+                        std::this_thread::sleep_for(1ms);
+                    }
+                    saw_ticks = ticked.load();
+                });
                 CHECK(r.has_value());
             });
             for (int i = 0; i < 5; ++i) {
                 (void)co_await sleep_for(1ms);
                 ++ticks;
             }
+            ticked = true;
             co_return;
         });
         CHECK(ticks == 5);
+        CHECK(saw_ticks.load());  // the ticks happened while the blocking work ran
     });
 }
 

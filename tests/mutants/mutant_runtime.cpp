@@ -89,6 +89,12 @@ mutant_runtime::mutant_runtime(const conformance::runtime_options& options)
 
 mutant_runtime::~mutant_runtime() = default;
 
+operation::complete_fn swallow_completion(operation* op) noexcept {
+    const operation::complete_fn original = op->on_complete;
+    op->on_complete = [](operation*, std::error_code, std::size_t) noexcept {};
+    return original;
+}
+
 void tap_completion(operation* op, result_change change) {
     if (op->on_complete == &tapped_completion) return;  // already tapped
     {

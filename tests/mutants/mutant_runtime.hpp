@@ -72,4 +72,8 @@ conformance::backend backend_of(const char* name) {
 using result_change = void (*)(operation* op, std::error_code& ec, std::size_t& n) noexcept;
 void tap_completion(operation* op, result_change change);
 
+// Makes the runtime's own completion of `op` do nothing, and returns the function that
+// really completes it, for a mutant that completes the operation itself.
+operation::complete_fn swallow_completion(operation* op) noexcept;
+
 }  // namespace interop::mutants

@@ -23,6 +23,23 @@
 
 namespace interop::conformance {
 
+namespace detail {
+inline thread_local int calls_in_progress = 0;
+}  // namespace detail
+
+// Marks, for its lifetime, the calling thread as inside a primitive call (cancel,
+// close, ...): a manual_operation completed on this thread meanwhile records that it
+// was completed inside the call, which the contract forbids for cancel and close.
+// (On a multi-threaded runtime another thread may complete it at the same moment;
+// that is not inside the call.)
+class inside_call {
+public:
+    inside_call() noexcept { ++detail::calls_in_progress; }
+    ~inside_call() { --detail::calls_in_progress; }
+    inside_call(const inside_call&) = delete;
+    inside_call& operator=(const inside_call&) = delete;
+};
+
 template <typename Op>
 class manual_operation : public Op {
 public:
@@ -35,6 +52,8 @@ public:
     std::error_code error() const noexcept { return error_; }
     std::size_t bytes() const noexcept { return bytes_; }
     std::thread::id completed_on() const noexcept { return thread_; }
+    // Completed on a thread that was inside a call marked with inside_call.
+    bool completed_inside_call() const noexcept { return inside_call_; }
 
 private:
     static void on_complete(operation* base, std::error_code ec, std::size_t n) noexcept {
@@ -42,6 +61,7 @@ private:
         self->error_ = ec;
         self->bytes_ = n;
         self->thread_ = std::this_thread::get_id();
+        if (detail::calls_in_progress > 0) self->inside_call_ = true;
         self->completions_.fetch_add(1, std::memory_order_release);
     }
 
@@ -49,6 +69,7 @@ private:
     std::error_code error_{};
     std::size_t bytes_ = 0;
     std::thread::id thread_{};
+    bool inside_call_ = false;
 };
 
 // Lets the calling task's runtime run (1 ms sleeps) until `op` has completed or

@@ -1,0 +1,259 @@
+// The primitive contract where the core would hide a violation: these behaviours
+// drive the runtime's vtable directly (conformance/primitive.hpp), as the core does,
+// and look at what the adapter does at the moment it does it.
+#include <chrono>
+#include <optional>
+#include <string_view>
+#include <thread>
+
+#include "interop/conformance/primitive.hpp"
+#include "interop/conformance/suite.hpp"
+
+using namespace interop;
+using namespace std::chrono_literals;
+namespace conf = interop::conformance;
+
+namespace {
+
+std::error_code canceled() { return std::make_error_code(std::errc::operation_canceled); }
+
+// A connected pair made with the primitives alone.
+struct raw_pair {
+    runtime_ref rt;
+    socket_handle listener = nullptr;
+    socket_handle client = nullptr;
+    socket_handle server = nullptr;
+
+    void close() const {
+        for (socket_handle s : {client, server, listener}) {
+            if (s) rt.vtable->close(rt.self, s);
+        }
+    }
+};
+
+task<raw_pair> raw_connect(runtime_ref rt) {
+    raw_pair pair{rt};
+    REQUIRE_FALSE(rt.vtable->tcp_listen(rt.self, conf::loopback_v4(), 16, &pair.listener));
+    endpoint at;
+    REQUIRE_FALSE(rt.vtable->local_endpoint(rt.self, pair.listener, &at));
+    conf::manual_operation<connect_operation> connect;
+    connect.peer = at;
+    rt.vtable->tcp_connect(rt.self, &connect);
+    REQUIRE(co_await conf::wait_for_completion(connect));
+    REQUIRE_FALSE(connect.error());
+    pair.client = connect.connected;
+    conf::manual_operation<accept_operation> accept;
+    accept.listener = pair.listener;
+    rt.vtable->tcp_accept(rt.self, &accept);
+    REQUIRE(co_await conf::wait_for_completion(accept));
+    REQUIRE_FALSE(accept.error());
+    pair.server = accept.accepted;
+    co_return pair;
+}
+
+// Writes `text` with the write primitive; on loopback it is taken at once.
+task<void> raw_write(runtime_ref rt, socket_handle s, std::string_view text) {
+    conf::manual_operation<io_operation> write;
+    write.kind = op_kind::write;  // an io_operation is a read unless told otherwise
+    write.socket = s;
+    write.data = reinterpret_cast<std::byte*>(const_cast<char*>(text.data()));
+    write.size = text.size();
+    rt.vtable->write(rt.self, &write);
+    REQUIRE(co_await conf::wait_for_completion(write));
+    REQUIRE(write.bytes() == text.size());
+}
+
+void start_read(runtime_ref rt, io_operation& op, socket_handle s, char* buffer, std::size_t size) {
+    op.socket = s;
+    op.data = reinterpret_cast<std::byte*>(buffer);
+    op.size = size;
+    rt.vtable->read(rt.self, &op);
+}
+
+// A read whose completion first runs a hook (on the runtime's thread, in the middle of
+// the loop's delivery of completions).
+struct hooked_read : io_operation {
+    hooked_read() noexcept : io_operation(&hooked_read::on_complete) {}
+    void (*hook)(void* context) = nullptr;
+    void* context = nullptr;
+    int completions = 0;
+    std::error_code error{};
+    std::size_t bytes = 0;
+
+    static void on_complete(operation* base, std::error_code ec, std::size_t n) noexcept {
+        auto* self = static_cast<hooked_read*>(static_cast<io_operation*>(base));
+        self->error = ec;
+        self->bytes = n;
+        ++self->completions;
+        if (self->hook) self->hook(self->context);
+    }
+};
+
+}  // namespace
+
+TEST_CASE(
+    "primitive: cancel never completes the operation inside the call, the cancelled completion "
+    "comes later from the loop") {
+    conf::run([]() -> task<void> {
+        const runtime_ref rt = (co_await current_context())->runtime;
+        conf::manual_operation<timer_operation> timer;
+        timer.deadline = rt.vtable->now(rt.self) + 1h;
+        rt.vtable->timer_start(rt.self, &timer);
+        auto pair = co_await raw_connect(rt);
+        char buffer[8];
+        conf::manual_operation<io_operation> read;
+        start_read(rt, read, pair.server, buffer, sizeof buffer);
+        REQUIRE_FALSE(read.completed());  // nothing to read yet
+        {
+            conf::inside_call cancelling;
+            rt.vtable->cancel(rt.self, &timer);
+            rt.vtable->cancel(rt.self, &read);
+        }
+        CHECK_FALSE(timer.completed_inside_call());
+        CHECK_FALSE(read.completed_inside_call());
+        REQUIRE(co_await conf::wait_for_completion(timer));
+        REQUIRE(co_await conf::wait_for_completion(read));
+        CHECK(timer.error() == canceled());
+        CHECK(read.error() == canceled());
+        CHECK(timer.completions() == 1);
+        CHECK(read.completions() == 1);
+        pair.close();
+    });
+}
+
+TEST_CASE(
+    "primitive: close never completes pending operations inside the call, they complete later with "
+    "operation_canceled") {
+    conf::run([]() -> task<void> {
+        const runtime_ref rt = (co_await current_context())->runtime;
+        auto pair = co_await raw_connect(rt);
+        char buffer[8];
+        conf::manual_operation<io_operation> read;
+        start_read(rt, read, pair.server, buffer, sizeof buffer);
+        conf::manual_operation<accept_operation> accept;
+        accept.listener = pair.listener;
+        rt.vtable->tcp_accept(rt.self, &accept);
+        REQUIRE_FALSE(read.completed());
+        REQUIRE_FALSE(accept.completed());
+        {
+            conf::inside_call closing;
+            rt.vtable->close(rt.self, pair.server);
+            rt.vtable->close(rt.self, pair.listener);
+        }
+        CHECK_FALSE(read.completed_inside_call());
+        CHECK_FALSE(accept.completed_inside_call());
+        REQUIRE(co_await conf::wait_for_completion(read));
+        REQUIRE(co_await conf::wait_for_completion(accept));
+        CHECK(read.error() == canceled());
+        CHECK(accept.error() == canceled());
+        pair.server = pair.listener = nullptr;
+        pair.close();
+    });
+}
+
+TEST_CASE(
+    "primitive: a read cancelled in the loop turn in which its bytes arrived keeps them: it "
+    "reports the bytes, or nothing was consumed") {
+    conf::run([]() -> task<void> {
+        const runtime_ref rt = (co_await current_context())->runtime;
+        auto first = co_await raw_connect(rt);
+        auto second = co_await raw_connect(rt);
+        // Both reads wait; then bytes arrive for both in the same turn of the loop. The
+        // first read's completion cancels the second, whose bytes may have been read for
+        // it already: then it must report them, never operation_canceled.
+        char a[8] = {};
+        char b[8] = {};
+        hooked_read read_a;
+        hooked_read read_b;
+        struct cancel_target {
+            runtime_ref rt;
+            operation* op;
+        } target{rt, &read_b};
+        read_a.context = &target;
+        read_a.hook = [](void* context) {
+            auto* t = static_cast<cancel_target*>(context);
+            t->rt.vtable->cancel(t->rt.self, t->op);
+        };
+        start_read(rt, read_a, first.server, a, sizeof a);
+        start_read(rt, read_b, second.server, b, sizeof b);
+        REQUIRE(read_a.completions == 0);
+        REQUIRE(read_b.completions == 0);
+        co_await raw_write(rt, first.client, "a");
+        co_await raw_write(rt, second.client, "b");
+        const time_point give_up = (co_await now()) + 10s;
+        while ((read_a.completions == 0 || read_b.completions == 0) && co_await now() < give_up) {
+            (void)co_await sleep_for(1ms);
+        }
+        REQUIRE(read_a.completions == 1);
+        REQUIRE(read_b.completions == 1);
+        CHECK(read_a.bytes == 1);
+        if (read_b.error == canceled()) {
+            // Cancelled before it read: the byte is still there for the next read, ahead
+            // of anything written later.
+            co_await raw_write(rt, second.client, "!");
+            char again[8] = {};
+            conf::manual_operation<io_operation> read_c;
+            start_read(rt, read_c, second.server, again, sizeof again);
+            REQUIRE(co_await conf::wait_for_completion(read_c));
+            REQUIRE(read_c.bytes() >= 1);
+            CHECK(again[0] == 'b');
+        } else {
+            CHECK_FALSE(read_b.error);
+            CHECK(read_b.bytes == 1);
+            CHECK(b[0] == 'b');
+        }
+        first.close();
+        second.close();
+    });
+}
+
+TEST_CASE(
+    "primitive: a late cancel from another thread, for an operation that completed, leaves a new "
+    "operation at the same address alone") {
+    conf::run([]() -> task<void> {
+        const runtime_ref rt = (co_await current_context())->runtime;
+        auto first = co_await raw_connect(rt);
+        auto second = co_await raw_connect(rt);
+        std::optional<conf::manual_operation<io_operation>> slot;  // one address, used twice
+        char buffer[8] = {};
+        slot.emplace();
+        start_read(rt, *slot, first.server, buffer, sizeof buffer);
+        co_await raw_write(rt, first.client, "x");
+        REQUIRE(co_await conf::wait_for_completion(*slot));
+        REQUIRE(slot->bytes() == 1);
+        // The operation is done; a cancel for it arrives late, from another thread.
+        operation* stale = &*slot;
+        std::thread([&] { rt.vtable->cancel(rt.self, stale); }).join();
+        // A new operation at the very same address, before the runtime looked at the
+        // request.
+        slot.emplace();
+        REQUIRE(static_cast<operation*>(&*slot) == stale);
+        start_read(rt, *slot, second.server, buffer, sizeof buffer);
+        // Plenty of turns for the runtime to handle the request: it must not touch the
+        // new read, which waits until its bytes come.
+        for (int i = 0; i < 20; ++i) (void)co_await sleep_for(1ms);
+        CHECK_FALSE(slot->completed());
+        co_await raw_write(rt, second.client, "y");
+        REQUIRE(co_await conf::wait_for_completion(*slot));
+        CHECK_FALSE(slot->error());
+        CHECK(slot->bytes() == 1);
+        CHECK(buffer[0] == 'y');
+        first.close();
+        second.close();
+    });
+}
+
+TEST_CASE(
+    "timer: the runtime clock moves on within a turn of the loop, and a sleep started late in a "
+    "long turn waits its whole duration") {
+    conf::run([]() -> task<void> {
+        (void)co_await yield_now();  // the start of a turn
+        const time_point before = co_await now();
+        std::this_thread::sleep_for(20ms);  // a long turn: the loop is held up
+        const time_point after = co_await now();
+        CHECK(after - before >= 20ms);
+        const auto started = std::chrono::steady_clock::now();
+        (void)co_await sleep_for(10ms);
+        CHECK(std::chrono::steady_clock::now() - started >= 10ms);
+    });
+}
