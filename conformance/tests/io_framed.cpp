@@ -39,7 +39,7 @@ task<connected_pair> connect_pair() {
     REQUIRE(listener.has_value());
     auto client = co_await tcp_stream::connect(listener->local_endpoint().value());
     REQUIRE(client.has_value());
-    auto server = co_await listener->accept();
+    auto server = co_await conf::accept(*listener);
     REQUIRE(server.has_value());
     co_return connected_pair{std::move(*listener), std::move(*client), std::move(*server)};
 }

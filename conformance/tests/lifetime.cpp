@@ -50,7 +50,7 @@ TEST_CASE(
             auto connected = co_await tcp_stream::connect(listener.local_endpoint().value());
             REQUIRE(connected.has_value());
             client = std::move(*connected);
-            auto accepted = co_await listener.accept();
+            auto accepted = co_await conf::accept(listener);
             REQUIRE(accepted.has_value());
             server = std::move(*accepted);
             auto sent = co_await client.write(std::string_view("kept"));

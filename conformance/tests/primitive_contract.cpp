@@ -42,12 +42,21 @@ task<raw_pair> raw_connect(runtime_ref rt) {
     REQUIRE(co_await conf::wait_for_completion(connect));
     REQUIRE_FALSE(connect.error());
     pair.client = connect.connected;
-    conf::manual_operation<accept_operation> accept;
-    accept.listener = pair.listener;
-    rt.vtable->tcp_accept(rt.self, &accept);
-    REQUIRE(co_await conf::wait_for_completion(accept));
-    REQUIRE_FALSE(accept.error());
-    pair.server = accept.accepted;
+    // An accept may fail for a while (out of descriptors, or on the chaos backend on
+    // purpose): the connection waits in the backlog, so try again.
+    for (int tries = 0; tries < 100 && pair.server == nullptr; ++tries) {
+        conf::manual_operation<accept_operation> accept;
+        accept.listener = pair.listener;
+        rt.vtable->tcp_accept(rt.self, &accept);
+        REQUIRE(co_await conf::wait_for_completion(accept));
+        if (!accept.error()) {
+            pair.server = accept.accepted;
+        } else {
+            REQUIRE(interop::detail::accept_backs_off(accept.error()));
+            (void)co_await sleep_for(1ms);
+        }
+    }
+    REQUIRE(pair.server != nullptr);
     co_return pair;
 }
 

@@ -24,7 +24,7 @@ task<connected_pair> connect_pair(endpoint local) {
     REQUIRE(listener.has_value());
     auto client = co_await tcp_stream::connect(listener->local_endpoint().value());
     REQUIRE(client.has_value());
-    auto server = co_await listener->accept();
+    auto server = co_await conf::accept(*listener);
     REQUIRE(server.has_value());
     co_return connected_pair{std::move(*listener), std::move(*client), std::move(*server)};
 }
@@ -62,10 +62,8 @@ TEST_CASE("tcp: IPv6 loopback connects") {
     conf::run([]() -> task<void> {
         auto p = co_await connect_pair(conf::loopback_v6());
         CHECK(p.client.peer_endpoint()->address == ip_address::loopback_v6());
-        (void)co_await p.client.write(std::string_view("v6"));
-        char buf[4];
-        auto n = co_await p.server.read(buf);
-        CHECK(std::string_view(buf, n.value()) == "v6");
+        CHECK((co_await conf::write_text(p.client, "v6")).has_value());
+        CHECK((co_await conf::read_text(p.server, 2)).value() == "v6");
     });
 }
 
@@ -110,7 +108,7 @@ TEST_CASE("tcp: many concurrent accepts succeed") {
         co_await with_scope([&](scope& s) -> task<void> {
             for (int i = 0; i < count; ++i) {
                 s.spawn([](tcp_listener* l, std::atomic<int>* n) -> task<void> {
-                    auto c = co_await l->accept();
+                    auto c = co_await conf::accept(*l);
                     if (c) ++*n;
                 }, &*listener, &accepted);
             }
@@ -163,12 +161,17 @@ TEST_CASE("tcp: an echo round trip keeps every byte in order, from 1 byte to man
 TEST_CASE("tcp: a read returns a short count when less is available") {
     conf::run([]() -> task<void> {
         auto p = co_await connect_pair(conf::loopback_v4());
-        (void)co_await p.client.write(std::string_view("abc"));
+        CHECK((co_await conf::write_text(p.client, "abc")).has_value());
+        // Three bytes wait and the buffer holds a hundred: the read returns what is
+        // there (all three, or fewer: a read never promises more than one byte) instead
+        // of waiting for the buffer to fill.
         char buf[100];
         auto n = co_await p.server.read(buf);
         REQUIRE(n.has_value());
-        CHECK(*n == 3);
-        CHECK(std::string_view(buf, 3) == "abc");
+        CHECK(*n >= 1);
+        CHECK(*n <= 3);
+        const std::string rest = (co_await conf::read_text(p.server, 3 - *n)).value();
+        CHECK(std::string(buf, *n) + rest == "abc");
     });
 }
 
@@ -183,20 +186,18 @@ TEST_CASE("tcp: a zero-length read is invalid_argument, since 0 means end of str
 TEST_CASE("tcp: after the peer shuts down its write half, reads return 0 repeatedly and the other direction still works") {
     conf::run([]() -> task<void> {
         auto p = co_await connect_pair(conf::loopback_v4());
-        (void)co_await p.client.write(std::string_view("last"));
+        CHECK((co_await conf::write_text(p.client, "last")).has_value());
         REQUIRE(p.client.shutdown_write().has_value());
         char buf[16];
-        auto n = co_await p.server.read(buf);
-        CHECK(std::string_view(buf, n.value()) == "last");
+        CHECK((co_await conf::read_text(p.server, 4)).value() == "last");
         for (int i = 0; i < 3; ++i) {
             auto eof = co_await p.server.read(buf);
             REQUIRE(eof.has_value());
             CHECK(*eof == 0);
         }
-        auto w = co_await p.server.write(std::string_view("reply"));
+        auto w = co_await conf::write_text(p.server, "reply");
         CHECK(w.value() == 5);
-        auto r = co_await p.client.read(buf);
-        CHECK(std::string_view(buf, r.value()) == "reply");
+        CHECK((co_await conf::read_text(p.client, 5)).value() == "reply");
     });
 }
 
@@ -287,17 +288,13 @@ TEST_CASE("tcp: reads and writes on the same stream from two tasks run concurren
         co_await with_scope([&](scope& s) -> task<void> {
             // A read is pending on the client while another task writes on it.
             s.spawn([](tcp_stream* c) -> task<void> {
-                char buf[8];
-                auto n = co_await c->read(buf);
-                CHECK(std::string_view(buf, n.value()) == "pong");
+                CHECK((co_await conf::read_text(*c, 4)).value() == "pong");
             }, &p.client);
             s.spawn([](tcp_stream* c, tcp_stream* srv) -> task<void> {
                 (void)co_await sleep_for(2ms);
-                (void)co_await c->write(std::string_view("ping"));
-                char buf[8];
-                auto n = co_await srv->read(buf);
-                CHECK(std::string_view(buf, n.value()) == "ping");
-                (void)co_await srv->write(std::string_view("pong"));
+                CHECK((co_await conf::write_text(*c, "ping")).has_value());
+                CHECK((co_await conf::read_text(*srv, 4)).value() == "ping");
+                CHECK((co_await conf::write_text(*srv, "pong")).has_value());
             }, &p.client, &p.server);
             co_return;
         });

@@ -101,7 +101,7 @@ TEST_CASE(
             }
             std::set<std::string> served;
             while (served.size() < static_cast<std::size_t>(clients)) {
-                auto c = co_await timeout(5s, listener->accept());
+                auto c = co_await timeout(5s, conf::accept(*listener));
                 REQUIRE(c.has_value());
                 std::string got(8, '\0');
                 auto n = co_await read_exact(*c, std::as_writable_bytes(std::span(got)));

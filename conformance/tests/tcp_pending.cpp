@@ -32,7 +32,7 @@ task<connected_pair> connect_pair() {
     REQUIRE(listener.has_value());
     auto client = co_await tcp_stream::connect(listener->local_endpoint().value());
     REQUIRE(client.has_value());
-    auto server = co_await listener->accept();
+    auto server = co_await conf::accept(*listener);
     REQUIRE(server.has_value());
     co_return connected_pair{std::move(*listener), std::move(*client), std::move(*server)};
 }
@@ -66,14 +66,16 @@ TEST_CASE(
             }
             auto seen = co_await timeout(10s, refused.wait());
             CHECK(seen.has_value());
-            auto sent = co_await p.client.write(std::string_view("hello"));
+            auto sent = co_await conf::write_text(p.client, "hello");
             CHECK(sent.value() == 5);
         });
         const int busy = results[0].is(std::errc::device_or_resource_busy) ? 0 : 1;
         const int reader = 1 - busy;
         CHECK(results[busy].is(std::errc::device_or_resource_busy));
         REQUIRE(results[reader].has_value());
-        CHECK(std::string_view(buffers[reader], *results[reader]) == "hello");
+        // What it read is the start of the bytes (a read may return fewer than were sent).
+        REQUIRE(*results[reader] >= 1);
+        CHECK(std::string_view("hello").substr(0, *results[reader]) == std::string_view(buffers[reader], *results[reader]));
     });
 }
 

@@ -19,7 +19,7 @@ inline task<loopback_pair> connect_loopback(endpoint local = loopback_v4()) {
     REQUIRE(listener.has_value());
     auto client = co_await tcp_stream::connect(listener->local_endpoint().value());
     REQUIRE(client.has_value());
-    auto server = co_await listener->accept();
+    auto server = co_await accept(*listener);
     REQUIRE(server.has_value());
     co_return loopback_pair{std::move(*listener), std::move(*client), std::move(*server)};
 }

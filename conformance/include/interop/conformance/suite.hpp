@@ -95,6 +95,33 @@ auto run_virtual(F body) {
     return run(std::move(body), runtime_options{.virtual_time = true});
 }
 
+// Accepts one connection, trying again after an error that leaves the listener usable,
+// as any server must: the chaos backend fails accepts now and then on purpose (the
+// listener backs off between tries).
+inline task<io_result<tcp_stream>> accept(tcp_listener& listener) {
+    for (;;) {
+        auto c = co_await listener.accept();
+        if (c || !interop::detail::accept_backs_off(c.error())) co_return c;
+    }
+}
+
+// Writes all of `text`: a write may take less than it is given (on the chaos backend,
+// down to one byte).
+template <typename Writer>
+task<io_result<std::size_t>> write_text(Writer& stream, std::string_view text) {
+    co_return co_await interop::write_all(stream, std::as_bytes(std::span(text)));
+}
+
+// Reads exactly `n` bytes, over as many reads as it takes (a read returns at least
+// one byte, not as many as were written).
+template <typename Reader>
+task<io_result<std::string>> read_text(Reader& stream, std::size_t n) {
+    std::string text(n, '\0');
+    auto got = co_await interop::read_exact(stream, std::as_writable_bytes(std::span(text)));
+    if (!got) co_return got.error();
+    co_return text;
+}
+
 // A loopback endpoint with port 0 for the given family.
 inline endpoint loopback_v4() { return endpoint{ip_address::loopback_v4(), 0}; }
 inline endpoint loopback_v6() { return endpoint{ip_address::loopback_v6(), 0}; }

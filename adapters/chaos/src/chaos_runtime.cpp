@@ -1,0 +1,402 @@
+// The chaos runtime: every primitive forwarded to the wrapped runtime, with the faults
+// described in chaos_runtime.hpp added on the way.
+//
+// How completions are held back. An operation the chaos runtime forwards gets a
+// completion function of its own (`intercepted`), and the core's is kept in a table
+// keyed by the operation. When the wrapped runtime completes it, the result waits in
+// the table for a few turns of the *pump*, an operation the chaos runtime posts to the
+// wrapped runtime while anything waits. Each turn delivers the results whose wait is
+// over, in a shuffled order, and some of the held posts, in their order; delivering
+// puts the core's completion function back first. A cancel for an operation whose
+// result is already held does nothing: the real result is delivered, as the contract
+// allows.
+//
+// The table is process-wide (a completion function gets only the operation) and
+// guarded by one mutex; its nodes come from a pool, and the queues keep their memory,
+// so a steady state allocates nothing.
+#include "interop/chaos_runtime.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <memory_resource>
+#include <mutex>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+namespace interop {
+namespace chaos_detail {
+
+class runtime;
+
+namespace {
+
+// What the chaos runtime keeps about an operation it holds.
+struct held {
+    runtime* owner = nullptr;
+    operation::complete_fn original = nullptr;  // the core's completion
+    std::size_t size = 0;                       // an io_operation's size as the core asked
+    bool forwarded = false;                     // the wrapped runtime has it
+    bool done = false;                          // its result waits for delivery
+    std::error_code error;
+    std::size_t bytes = 0;
+    unsigned turns = 0;  // turns of the pump left
+};
+
+std::mutex table_mutex;
+std::pmr::unsynchronized_pool_resource& table_memory() {
+    static auto* memory = new std::pmr::unsynchronized_pool_resource();  // never destroyed
+    return *memory;
+}
+std::pmr::unordered_map<operation*, held>& table() {
+    static auto* t = new std::pmr::unordered_map<operation*, held>(&table_memory());
+    return *t;
+}
+
+std::uint64_t splitmix(std::uint64_t& state) noexcept {
+    std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+}  // namespace
+
+class runtime {
+public:
+    runtime(runtime_ref inner, chaos_runtime::options o)
+        : inner_(inner), options_(o), random_(o.seed) {}
+    ~runtime() {
+        // Nothing is pending when the core lets a runtime go; forget what might be.
+        std::lock_guard lock(table_mutex);
+        for (auto it = table().begin(); it != table().end();) {
+            it = it->second.owner == this ? table().erase(it) : std::next(it);
+        }
+    }
+
+    runtime_ref inner() const noexcept { return inner_; }
+    core_slot* core() noexcept { return &core_; }
+
+    bool post(operation* op) noexcept {
+        if (stopped_.load(std::memory_order_acquire)) return false;
+        {
+            std::lock_guard lock(table_mutex);
+            posts_.push_back(op);
+        }
+        schedule_pump();
+        return true;
+    }
+
+    // Forwards `op` with `start`, its completion held back on the way.
+    // After stop() operations are forwarded as they are: the wrapped runtime refuses
+    // them at once, and nothing would deliver a held result any more.
+    bool stopped() const noexcept { return stopped_.load(std::memory_order_acquire); }
+
+    template <typename Start>
+    void forward(operation* op, Start&& start) noexcept {
+        if (!stopped()) hold(op, true);
+        start(op);
+    }
+
+    void forward_io(io_operation* op, bool reading) noexcept {
+        if (!stopped()) {
+            hold(op, true, op->size);
+            // A random length, down to one byte (a read or write of one byte is the
+            // hardest case for a caller).
+            if (options_.short_io && op->size > 1) {
+                const std::uint64_t r = next_random();
+                op->size = (r & 1) != 0 ? 1 : 1 + static_cast<std::size_t>((r >> 1) % op->size);
+            }
+        }
+        if (reading) {
+            inner_.vtable->read(inner_.self, op);
+        } else {
+            inner_.vtable->write(inner_.self, op);
+        }
+    }
+
+    void accept(accept_operation* op) noexcept {
+        if (stopped()) return inner_.vtable->tcp_accept(inner_.self, op);
+        if (next_random() % 100 < options_.accept_errors_percent) {
+            // Fails before it is tried: the connection stays in the backlog.
+            hold(op, false);
+            return result(op, std::make_error_code(std::errc::too_many_files_open), 0);
+        }
+        hold(op, true);
+        inner_.vtable->tcp_accept(inner_.self, op);
+    }
+
+    void cancel(operation* op) noexcept {
+        {
+            std::lock_guard lock(table_mutex);
+            const auto it = table().find(op);
+            // Held already (or never forwarded): its result will be delivered as it is.
+            if (it != table().end() && (it->second.done || !it->second.forwarded)) return;
+        }
+        inner_.vtable->cancel(inner_.self, op);
+    }
+
+    void stop() noexcept {
+        stopped_.store(true, std::memory_order_release);
+        inner_.vtable->stop(inner_.self);
+    }
+
+    static void intercepted(operation* op, std::error_code ec, std::size_t n) noexcept {
+        runtime* owner = nullptr;
+        {
+            std::lock_guard lock(table_mutex);
+            owner = table().at(op).owner;
+        }
+        owner->result(op, ec, n);
+    }
+
+private:
+    struct pump_operation : operation {
+        explicit pump_operation(runtime* r) noexcept
+            : operation(op_kind::post, &pump_operation::run), owner(r) {}
+        static void run(operation* base, std::error_code, std::size_t) noexcept {
+            static_cast<pump_operation*>(base)->owner->pump_turn();
+        }
+        runtime* owner;
+    };
+
+    std::uint64_t next_random() noexcept {
+        std::lock_guard lock(random_mutex_);
+        return splitmix(random_);
+    }
+
+    void hold(operation* op, bool forwarded, std::size_t size = 0) noexcept {
+        std::lock_guard lock(table_mutex);
+        held& h = table()[op];  // pooled nodes: no allocation once warm
+        h = held{};
+        h.owner = this;
+        h.original = op->on_complete;
+        h.size = size;
+        h.forwarded = forwarded;
+        op->on_complete = &runtime::intercepted;
+    }
+
+    // The wrapped runtime completed `op` (or the chaos runtime failed it): keep the
+    // result for a few turns.
+    void result(operation* op, std::error_code ec, std::size_t n) noexcept {
+        const unsigned turns =
+            options_.max_delay_turns == 0
+                ? 0
+                : static_cast<unsigned>(next_random() % (options_.max_delay_turns + 1));
+        {
+            std::lock_guard lock(table_mutex);
+            held& h = table().at(op);
+            h.done = true;
+            h.error = ec;
+            h.bytes = n;
+            h.turns = turns;
+            results_.push_back(op);
+        }
+        schedule_pump();
+    }
+
+    void schedule_pump() noexcept {
+        if (pump_scheduled_.exchange(true, std::memory_order_acq_rel)) return;
+        if (!inner_.vtable->post(inner_.self, &pump_))
+            pump_scheduled_.store(false, std::memory_order_release);
+    }
+
+    // One turn at a time: the pump is scheduled again only after this one is over.
+    void pump_turn() noexcept {
+        due_.clear();
+        due_posts_.clear();
+        {
+            std::lock_guard lock(table_mutex);
+            for (std::size_t i = 0; i < results_.size();) {
+                held& h = table().at(results_[i]);
+                if (h.turns == 0) {
+                    due_.push_back(results_[i]);
+                    results_[i] = results_.back();
+                    results_.pop_back();
+                } else {
+                    --h.turns;
+                    ++i;
+                }
+            }
+            // Posts keep their order: a random number of them, at least one, from the front.
+            if (!posts_.empty()) {
+                const std::size_t n = 1 + static_cast<std::size_t>(next_random() % posts_.size());
+                due_posts_.assign(posts_.begin(), posts_.begin() + static_cast<std::ptrdiff_t>(n));
+                posts_.erase(posts_.begin(), posts_.begin() + static_cast<std::ptrdiff_t>(n));
+            }
+            // Shuffled: results come in another order than their events.
+            for (std::size_t i = due_.size(); i > 1; --i) {
+                std::swap(due_[i - 1], due_[static_cast<std::size_t>(next_random() % i)]);
+            }
+            // Each delivery gives the core its own completion function back, and
+            // forgets the operation first: the core may start a new one at once at the
+            // same address.
+            delivering_.clear();
+            for (operation* op : due_) {
+                const auto it = table().find(op);
+                delivering_.push_back(it->second);
+                table().erase(it);
+            }
+        }
+        // Results and posts interleave at random.
+        std::size_t r = 0;
+        std::size_t p = 0;
+        while (r < due_.size() || p < due_posts_.size()) {
+            const bool take_result =
+                p == due_posts_.size() || (r < due_.size() && (next_random() & 1) != 0);
+            if (take_result) {
+                operation* op = due_[r];
+                const held& h = delivering_[r];
+                ++r;
+                op->on_complete = h.original;
+                if (op->kind == op_kind::read || op->kind == op_kind::write)
+                    static_cast<io_operation*>(op)->size = h.size;
+                h.original(op, h.error, h.bytes);
+            } else {
+                due_posts_[p++]->complete({}, 0);
+            }
+        }
+        // A result that came in meanwhile saw the pump scheduled and left it to us.
+        pump_scheduled_.store(false, std::memory_order_release);
+        bool more;
+        {
+            std::lock_guard lock(table_mutex);
+            more = !results_.empty() || !posts_.empty();
+        }
+        if (more) schedule_pump();
+    }
+
+    runtime_ref inner_;
+    chaos_runtime::options options_;
+    core_slot core_;
+    std::atomic<bool> stopped_{false};
+    std::atomic<bool> pump_scheduled_{false};
+    pump_operation pump_{this};
+
+    std::mutex random_mutex_;  // taken after table_mutex, never before
+    std::uint64_t random_;     // guarded by random_mutex_
+
+    // Guarded by table_mutex. They keep their memory: no allocation once warm.
+    std::vector<operation*> results_;
+    std::vector<operation*> posts_;
+    // The pump's own (one turn runs at a time).
+    std::vector<operation*> due_;
+    std::vector<held> delivering_;
+    std::vector<operation*> due_posts_;
+};
+
+}  // namespace chaos_detail
+
+namespace {
+
+using chaos_detail::runtime;
+
+runtime& from(void* self) noexcept { return *static_cast<runtime*>(self); }
+runtime_ref in(void* self) noexcept { return from(self).inner(); }
+
+const runtime_vtable* vtable_for(std::uint32_t capabilities);
+
+}  // namespace
+
+chaos_runtime::chaos_runtime(runtime_ref inner) : chaos_runtime(inner, options{}) {}
+
+chaos_runtime::chaos_runtime(runtime_ref inner, options opts)
+    : impl_(std::make_unique<chaos_detail::runtime>(inner, opts)) {}
+
+chaos_runtime::~chaos_runtime() = default;
+
+runtime_ref chaos_runtime::ref() noexcept {
+    return {vtable_for(impl_->inner().vtable->capabilities), impl_.get()};
+}
+
+namespace {
+
+constexpr runtime_vtable make_vtable(std::uint32_t capabilities) {
+    return runtime_vtable{
+        .name = "chaos",
+        .post = [](void* self, operation* op) noexcept { return from(self).post(op); },
+        .in_runtime_thread =
+            [](void* self) noexcept { return in(self).vtable->in_runtime_thread(in(self).self); },
+        .now = [](void* self) noexcept { return in(self).vtable->now(in(self).self); },
+        .timer_start =
+            [](void* self, timer_operation* op) noexcept {
+                from(self).forward(
+                    op, [&](operation*) { in(self).vtable->timer_start(in(self).self, op); });
+            },
+        .cancel = [](void* self, operation* op) noexcept { from(self).cancel(op); },
+        .tcp_listen =
+            [](void* self, const endpoint& local, int backlog, socket_handle* out) noexcept {
+                return in(self).vtable->tcp_listen(in(self).self, local, backlog, out);
+            },
+        .tcp_accept = [](void* self, accept_operation* op) noexcept { from(self).accept(op); },
+        .tcp_connect =
+            [](void* self, connect_operation* op) noexcept {
+                from(self).forward(
+                    op, [&](operation*) { in(self).vtable->tcp_connect(in(self).self, op); });
+            },
+        .read = [](void* self, io_operation* op) noexcept { from(self).forward_io(op, true); },
+        .write = [](void* self, io_operation* op) noexcept { from(self).forward_io(op, false); },
+        .shutdown_write =
+            [](void* self, socket_handle s) noexcept {
+                return in(self).vtable->shutdown_write(in(self).self, s);
+            },
+        .close = [](void* self,
+                    socket_handle s) noexcept { in(self).vtable->close(in(self).self, s); },
+        .local_endpoint =
+            [](void* self, socket_handle s, endpoint* out) noexcept {
+                return in(self).vtable->local_endpoint(in(self).self, s, out);
+            },
+        .remote_endpoint =
+            [](void* self, socket_handle s, endpoint* out) noexcept {
+                return in(self).vtable->remote_endpoint(in(self).self, s, out);
+            },
+        .set_no_delay =
+            [](void* self, socket_handle s, bool enabled) noexcept {
+                return in(self).vtable->set_no_delay(in(self).self, s, enabled);
+            },
+        .resolve =
+            [](void* self, resolve_operation* op) noexcept {
+                from(self).forward(
+                    op, [&](operation*) { in(self).vtable->resolve(in(self).self, op); });
+            },
+        .spawn_blocking =
+            [](void* self, blocking_operation* op) noexcept {
+                from(self).forward(
+                    op, [&](operation*) { in(self).vtable->spawn_blocking(in(self).self, op); });
+            },
+        .signal_watch =
+            [](void* self, int signum) noexcept {
+                return in(self).vtable->signal_watch(in(self).self, signum);
+            },
+        .signal_wait =
+            [](void* self, signal_operation* op) noexcept {
+                from(self).forward(
+                    op, [&](operation*) { in(self).vtable->signal_wait(in(self).self, op); });
+            },
+        .core = [](void* self) noexcept { return from(self).core(); },
+        .run = [](void* self) { in(self).vtable->run(in(self).self); },
+        .stop =
+            [](void* self) noexcept {
+                if (core_takes_over_stop(from(self).core())) return;
+                from(self).stop();
+            },
+        .capabilities = capabilities,
+    };
+}
+
+// One table per set of capabilities the wrapped runtime may declare that matter here.
+constexpr std::uint32_t all_bits = cap_multi_threaded | cap_virtual_time | cap_ipv6 | cap_resolve |
+                                   cap_blocking_offload | cap_signals;
+
+const runtime_vtable* vtable_for(std::uint32_t capabilities) {
+    static const std::vector<runtime_vtable> tables = [] {
+        std::vector<runtime_vtable> t;
+        for (std::uint32_t bits = 0; bits <= all_bits; ++bits)
+            t.push_back(make_vtable(bits & all_bits));
+        return t;
+    }();
+    return &tables[capabilities & all_bits];
+}
+
+}  // namespace
+}  // namespace interop
