@@ -13,6 +13,7 @@
 #include <array>
 #include <cstddef>
 #include <span>
+#include <string_view>
 
 #include "interop/conformance/heap.hpp"
 #include "interop/conformance/suite.hpp"
@@ -34,9 +35,15 @@ task<int> after_yield(int v) {
 }
 
 // What the counted rounds may allocate on this backend; see the top of this file.
+// The chaos backend holds completions back for a random number of turns, so how much
+// is in flight at once has a long tail: now and then a runtime's queue reaches a size
+// it never had before and grows, once. A handful is allowed there; an allocation per
+// round would be thousands.
 std::uint64_t allowed_allocations() {
     const bool multi_threaded = (conf::current_backend().capabilities & cap_multi_threaded) != 0;
-    return multi_threaded ? counted_rounds / 20 : 0;
+    if (multi_threaded) return counted_rounds / 20;
+    if (std::string_view(conf::current_backend().name) == "chaos") return 5;
+    return 0;
 }
 
 // Runs `round()` warm_up_rounds times, then counted_rounds times under the counter,

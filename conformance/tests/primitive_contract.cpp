@@ -112,20 +112,31 @@ TEST_CASE(
         char buffer[8];
         conf::manual_operation<io_operation> read;
         start_read(rt, read, pair.server, buffer, sizeof buffer);
-        REQUIRE_FALSE(read.completed());  // nothing to read yet
+        conf::manual_operation<accept_operation> accept;
+        accept.listener = pair.listener;
+        rt.vtable->tcp_accept(rt.self, &accept);
+        REQUIRE_FALSE(read.completed());    // nothing to read yet
+        REQUIRE_FALSE(accept.completed());  // nobody connects
         {
             conf::inside_call cancelling;
             rt.vtable->cancel(rt.self, &timer);
             rt.vtable->cancel(rt.self, &read);
+            rt.vtable->cancel(rt.self, &accept);
         }
         CHECK_FALSE(timer.completed_inside_call());
         CHECK_FALSE(read.completed_inside_call());
+        CHECK_FALSE(accept.completed_inside_call());
         REQUIRE(co_await conf::wait_for_completion(timer));
         REQUIRE(co_await conf::wait_for_completion(read));
+        REQUIRE(co_await conf::wait_for_completion(accept));
         CHECK(timer.error() == canceled());
         CHECK(read.error() == canceled());
+        // (An accept may also fail before it is tried, as out of descriptors: the
+        // chaos backend does that on purpose.)
+        CHECK((accept.error() == canceled() || accept.error() == std::errc::too_many_files_open));
         CHECK(timer.completions() == 1);
         CHECK(read.completions() == 1);
+        CHECK(accept.completions() == 1);
         pair.close();
     });
 }
@@ -154,7 +165,7 @@ TEST_CASE(
         REQUIRE(co_await conf::wait_for_completion(read));
         REQUIRE(co_await conf::wait_for_completion(accept));
         CHECK(read.error() == canceled());
-        CHECK(accept.error() == canceled());
+        CHECK((accept.error() == canceled() || accept.error() == std::errc::too_many_files_open));
         pair.server = pair.listener = nullptr;
         pair.close();
     });
@@ -167,9 +178,9 @@ TEST_CASE(
         const runtime_ref rt = (co_await current_context())->runtime;
         auto first = co_await raw_connect(rt);
         auto second = co_await raw_connect(rt);
-        // Both reads wait; then bytes arrive for both in the same turn of the loop. The
-        // first read's completion cancels the second, whose bytes may have been read for
-        // it already: then it must report them, never operation_canceled.
+        // Both reads wait; then bytes arrive for both in the same turn of the loop.
+        // Whichever read completes first cancels the other, whose byte may have been
+        // read for it already: then it must report it, never operation_canceled.
         char a[8] = {};
         char b[8] = {};
         hooked_read read_a;
@@ -177,12 +188,17 @@ TEST_CASE(
         struct cancel_target {
             runtime_ref rt;
             operation* op;
-        } target{rt, &read_b};
-        read_a.context = &target;
-        read_a.hook = [](void* context) {
+        };
+        cancel_target cancel_b{rt, &read_b};
+        cancel_target cancel_a{rt, &read_a};
+        const auto cancel_other = [](void* context) {
             auto* t = static_cast<cancel_target*>(context);
             t->rt.vtable->cancel(t->rt.self, t->op);
         };
+        read_a.context = &cancel_b;
+        read_a.hook = cancel_other;
+        read_b.context = &cancel_a;
+        read_b.hook = cancel_other;
         start_read(rt, read_a, first.server, a, sizeof a);
         start_read(rt, read_b, second.server, b, sizeof b);
         REQUIRE(read_a.completions == 0);
@@ -195,22 +211,20 @@ TEST_CASE(
         }
         REQUIRE(read_a.completions == 1);
         REQUIRE(read_b.completions == 1);
-        CHECK(read_a.bytes == 1);
-        if (read_b.error == canceled()) {
-            // Cancelled before it read: the byte is still there for the next read, ahead
-            // of anything written later.
-            co_await raw_write(rt, second.client, "!");
+        // Each read has its byte, or was cancelled before it read and left the byte for
+        // the next read, ahead of anything written later.
+        const auto kept = [&](const hooked_read& r, const char* buffer, const raw_pair& pair,
+                              char expected) -> task<bool> {
+            if (r.error != canceled()) co_return !r.error && r.bytes == 1 && buffer[0] == expected;
+            co_await raw_write(rt, pair.client, "!");
             char again[8] = {};
-            conf::manual_operation<io_operation> read_c;
-            start_read(rt, read_c, second.server, again, sizeof again);
-            REQUIRE(co_await conf::wait_for_completion(read_c));
-            REQUIRE(read_c.bytes() >= 1);
-            CHECK(again[0] == 'b');
-        } else {
-            CHECK_FALSE(read_b.error);
-            CHECK(read_b.bytes == 1);
-            CHECK(b[0] == 'b');
-        }
+            conf::manual_operation<io_operation> next;
+            start_read(rt, next, pair.server, again, sizeof again);
+            REQUIRE(co_await conf::wait_for_completion(next));
+            co_return next.bytes() >= 1 && again[0] == expected;
+        };
+        CHECK(co_await kept(read_a, a, first, 'a'));
+        CHECK(co_await kept(read_b, b, second, 'b'));
         first.close();
         second.close();
     });
