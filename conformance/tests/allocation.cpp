@@ -125,6 +125,27 @@ TEST_CASE("allocation: spawn and join allocate nothing in steady state") {
     });
 }
 
+TEST_CASE("allocation: mpsc channels, bounded and unbounded, allocate nothing per item in steady state") {
+    conf::run([]() -> task<void> {
+        auto bounded = mpsc::bounded<int>(8);
+        auto unbounded = mpsc::unbounded<int>();
+        long sum = 0;
+        const auto allocations = co_await allocations_of([&]() -> task<void> {
+            // A burst fills the buffers and drains them: the queues go round.
+            for (int i = 0; i < 8; ++i) {
+                (void)bounded.tx.try_send(i);
+                (void)unbounded.tx.try_send(i);
+            }
+            for (int i = 0; i < 8; ++i) {
+                sum += (co_await bounded.rx.recv()).value().value_or(0);
+                sum += (co_await unbounded.rx.recv()).value().value_or(0);
+            }
+        });
+        CHECK(sum == 2 * 28 * (warm_up_rounds + counted_rounds));
+        CHECK(allocations <= allowed_allocations());
+    });
+}
+
 TEST_CASE(
     "allocation: a TCP round trip with every read under timeout allocates nothing per message") {
     conf::run([]() -> task<void> {

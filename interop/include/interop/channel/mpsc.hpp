@@ -16,7 +16,6 @@
 
 #include <atomic>
 #include <cstddef>
-#include <deque>
 #include <limits>
 #include <memory>
 #include <mutex>
@@ -25,6 +24,7 @@
 #include <utility>
 
 #include "interop/channel/errors.hpp"
+#include "interop/detail/ring.hpp"
 #include "interop/detail/waiter_list.hpp"
 #include "interop/io_result.hpp"
 
@@ -37,7 +37,7 @@ struct state {
     explicit state(std::size_t cap) : capacity(cap) {}
 
     std::mutex mutex;
-    std::deque<T> items;
+    interop::detail::ring<T> items;  // keeps its memory: no allocation once warm
     std::size_t capacity;  // max() for unbounded
     std::size_t senders = 1;
     bool receiver_alive = true;

@@ -21,12 +21,12 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <mutex>
 #include <optional>
 #include <utility>
 #include <vector>
 
+#include "interop/detail/ring.hpp"
 #include "interop/detail/waiter_list.hpp"
 #include "interop/io_result.hpp"
 
@@ -274,7 +274,7 @@ private:
     std::mutex mutex_;
     const std::size_t capacity_;
     const order order_;
-    std::deque<slot> slots_;
+    interop::detail::ring<slot> slots_;  // keeps its memory: no allocation once warm
     ticket head_ = 0;            // the ticket of slots_.front() (reservation order)
     std::size_t in_flight_ = 0;  // slots reserved and not yet taken or given back
     bool closed_ = false;
