@@ -1,5 +1,5 @@
-// Frames (and adapters' recycled blocks) come from per-thread caches of size classes,
-// and every block goes back to the cache of the thread that allocated it.
+// Frames (and the blocks of recycled_memory.hpp) come from per-thread caches of size
+// classes, and every block goes back to the cache of the thread that allocated it.
 //
 // A block starts with a small header naming its owner cache and size class. Freed on
 // the owner's thread, it joins the owner's list for its class (up to a limit; beyond
@@ -18,14 +18,21 @@
 #include <new>
 
 #include "interop/detail/frame_allocator.hpp"
-#include "interop/recycling_allocator.hpp"
+#include "interop/recycled_memory.hpp"
 
 namespace interop {
 namespace {
 
 constexpr std::size_t granule = 64;
 constexpr std::size_t class_count = 64;  // blocks up to 4 KiB, header included
-constexpr std::uint32_t max_cached_per_class = 256;
+// Free blocks a thread keeps per class: enough for the working set of a server with
+// thousands of connections (a timeout per read keeps a handful of frames per
+// connection), at most about 2 MiB of each class.
+constexpr std::uint32_t max_cached_bytes_per_class = 2u << 20;
+constexpr std::uint32_t max_cached_per_class(std::size_t c) noexcept {
+    const auto by_bytes = static_cast<std::uint32_t>(max_cached_bytes_per_class / ((c + 1) * granule));
+    return by_bytes < 8192 ? by_bytes : 8192;
+}
 constexpr std::uint32_t heap_only = class_count;  // the class of a block that is never cached
 
 struct thread_cache;
@@ -173,7 +180,7 @@ void give_block(thread_cache* t, void* block) noexcept {
     const std::uint32_t c = h->size_class;
     auto* n = static_cast<free_node*>(block);
     if (owner == t) {
-        if (t->counts[c] >= max_cached_per_class) return ::operator delete(h);
+        if (t->counts[c] >= max_cached_per_class(c)) return ::operator delete(h);
         n->next = t->heads[c];
         t->heads[c] = n;
         ++t->counts[c];
@@ -233,8 +240,6 @@ void* recycled_allocate(std::size_t size) {
     return take_block(cache_of_this_thread(), size, from_heap);
 }
 
-void recycled_deallocate(void* block, std::size_t) noexcept {
-    give_block(cache_of_this_thread(), block);
-}
+void recycled_deallocate(void* block) noexcept { give_block(cache_of_this_thread(), block); }
 
 }  // namespace interop

@@ -1,11 +1,11 @@
-// Lifetime keys of runtimes: whether a runtime still exists, answerable after it is
-// gone.
+// Lifetimes of runtimes: whether a runtime still exists, answerable after it is gone.
 //
-// Each live runtime holds a numbered slot of a process-wide table; its key is the
-// slot's number and the slot's generation when it was taken. Destroying the runtime
-// bumps the generation, so every key handed out for it stops matching, and the slot
-// can serve the next runtime. The table's chunks are allocated as needed and never
-// freed or moved, so asking about a key is two loads and needs no lock.
+// Each live runtime holds a numbered slot of a process-wide table of generation
+// counters; a runtime_lifetime is the slot's address and its generation when the
+// runtime took it. Destroying the runtime bumps the generation, so every lifetime
+// handed out for it stops matching, and the slot can serve the next runtime. The
+// table's chunks are allocated as needed and never freed or moved, so asking is one
+// load and needs no lock.
 #include <atomic>
 #include <cstdint>
 #include <mutex>
@@ -56,25 +56,15 @@ std::uint32_t take_slot() {
 
 }  // namespace
 
-core_slot::core_slot() {
-    const std::uint32_t slot = take_slot();
-    key_ = (static_cast<std::uint64_t>(slot) << 32) |
-           generation_of(slot).load(std::memory_order_relaxed);
+core_slot::core_slot() : slot_(take_slot()) {
+    generation_ = &generation_of(slot_);
+    expected_ = generation_->load(std::memory_order_relaxed);
 }
 
 core_slot::~core_slot() {
-    const auto slot = static_cast<std::uint32_t>(key_ >> 32);
-    generation_of(slot).fetch_add(1, std::memory_order_release);
+    generation_->fetch_add(1, std::memory_order_release);
     std::lock_guard lock(slots_mutex);
-    free_slots.push_back(slot);  // never allocates: take_slot made room
-}
-
-bool runtime_alive(std::uint64_t key) noexcept {
-    const auto slot = static_cast<std::uint32_t>(key >> 32);
-    if (slot >= chunk_size * chunk_count) return false;
-    generation_chunk* chunk = chunks[slot / chunk_size].load(std::memory_order_acquire);
-    return chunk != nullptr && chunk->generations[slot % chunk_size].load(
-                                   std::memory_order_acquire) == static_cast<std::uint32_t>(key);
+    free_slots.push_back(slot_);  // never allocates: take_slot made room
 }
 
 }  // namespace interop

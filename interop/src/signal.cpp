@@ -3,7 +3,7 @@
 namespace interop {
 
 signal_listener::signal_listener(runtime_ref rt, int number) noexcept
-    : rt_(rt), number_(number), runtime_key_(rt.vtable->core(rt.self)->lifetime_key()) {}
+    : rt_(rt), number_(number), lifetime_(rt.vtable->core(rt.self)->lifetime()) {}
 
 io_result<signal_listener> signal_listener::listen(runtime_ref rt, int signal_number) noexcept {
     if (!rt) return std::errc::invalid_argument;

@@ -108,7 +108,7 @@ io_result<void> tcp_stream::set_no_delay(bool enabled) noexcept {
 // After the runtime is gone its socket is closed already, and the runtime must not be
 // called: forgetting the handle is all there is to do.
 void tcp_stream::release() noexcept {
-    if (socket_ != nullptr && runtime_alive(runtime_key_)) rt_.vtable->close(rt_.self, socket_);
+    if (socket_ != nullptr && lifetime_.alive()) rt_.vtable->close(rt_.self, socket_);
     socket_ = nullptr;
 }
 
@@ -152,7 +152,7 @@ detail::ready_result<void> tcp_listener::close() noexcept {
 }
 
 void tcp_listener::release() noexcept {
-    if (socket_ != nullptr && runtime_alive(runtime_key_)) rt_.vtable->close(rt_.self, socket_);
+    if (socket_ != nullptr && lifetime_.alive()) rt_.vtable->close(rt_.self, socket_);
     socket_ = nullptr;
 }
 

@@ -62,8 +62,8 @@ runtime::runtime(unsigned threads)
       // from any thread stays safe either way.
       context_(static_cast<int>(threads_)),
       keep_running_(asio::make_work_guard(context_)),
-      timers_(context_),
-      signals_(context_) {}
+      timers_(context_, threads_ > 1),
+      signals_(context_, threads_ > 1) {}
 
 runtime::~runtime() {
     stop();
@@ -95,7 +95,7 @@ bool runtime::post(operation* op) noexcept {
     if (stopped_.load(std::memory_order_acquire)) return false;
     // Asio queues handlers FIFO, and a handler posted by a handler goes behind
     // everything that was already queued: every ready item runs before any runs twice.
-    asio::post(context_, recycled([op] { op->complete({}, 0); }));
+    asio::post(context_, recycled(multi_threaded(), [op] { op->complete({}, 0); }));
     return true;
 }
 
@@ -171,7 +171,7 @@ void runtime::cancel(operation* op) noexcept {
         if (socket) return socket->cancel_later(op, t);
         // A lookup, or blocking work that has not started: its completion is queued
         // now. The lookup's answer, or the work that never starts, finds no record.
-        asio::post(context_, recycled([this, op, t] {
+        asio::post(context_, recycled(multi_threaded(), [this, op, t] {
                        if (pending_.claim(op, t)) op->complete(canceled(), 0);
                    }));
     });

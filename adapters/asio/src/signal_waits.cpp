@@ -54,7 +54,7 @@ void signal_waits::wait(signal_operation* op) {
             auto unseen = raised_unseen_.find(op->signal_number);
             if (unseen != raised_unseen_.end() && unseen->second) {
                 unseen->second = false;
-                return complete_later(context_, op);
+                return complete_later(context_, multi_threaded_, op);
             }
             waiters_.push_back(op);
             arm();
@@ -69,7 +69,7 @@ void signal_waits::cancel(signal_operation* op) {
     const auto it = std::find(waiters_.begin(), waiters_.end(), op);
     if (it == waiters_.end()) return;  // already delivered
     waiters_.erase(it);
-    complete_later(context_, op, canceled());
+    complete_later(context_, multi_threaded_, op, canceled());
 }
 
 // A wait stays armed as long as any signal is watched, waiters or not: Asio would queue
@@ -88,7 +88,7 @@ void signal_waits::on_signal(const std::error_code& ec, int signal_number) {
     if (!ec) {
         const auto delivered = std::remove_if(waiters_.begin(), waiters_.end(), [&](signal_operation* op) {
             if (op->signal_number != signal_number) return false;
-            complete_later(context_, op);
+            complete_later(context_, multi_threaded_, op);
             return true;
         });
         if (delivered == waiters_.end()) raised_unseen_[signal_number] = true;

@@ -27,7 +27,8 @@ namespace interop::asio_detail {
 
 class signal_waits {
 public:
-    explicit signal_waits(asio::io_context& context) : context_(context) {}
+    signal_waits(asio::io_context& context, bool multi_threaded)
+        : context_(context), multi_threaded_(multi_threaded) {}
     signal_waits(const signal_waits&) = delete;
     signal_waits& operator=(const signal_waits&) = delete;
 
@@ -42,6 +43,7 @@ private:
     void on_signal(const std::error_code& ec, int signal_number);
 
     asio::io_context& context_;
+    const bool multi_threaded_;
     std::mutex mutex_;
     std::optional<asio::signal_set> set_;  // created by the first wait
     std::vector<signal_operation*> waiters_;

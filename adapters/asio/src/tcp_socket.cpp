@@ -168,10 +168,10 @@ void tcp_socket::read(io_operation* op) {
     // system call per message. Started after the rest of the ready work, it often
     // finds the peer's next message already there.
     if (serialized_here()) {
-        asio::defer(rt_.context(), recycled([self = socket_ref(this), op, t] { self->start_stream_op(op, t); }));
+        asio::defer(rt_.context(), recycled(multi_threaded_, [self = socket_ref(this), op, t] { self->start_stream_op(op, t); }));
         return;
     }
-    asio::post(strand_, recycled([self = socket_ref(this), op, t] { self->start_stream_op(op, t); }));
+    asio::post(strand_, recycled(multi_threaded_, [self = socket_ref(this), op, t] { self->start_stream_op(op, t); }));
 }
 
 bool tcp_socket::begin_write() noexcept {
@@ -195,7 +195,7 @@ void tcp_socket::write(io_operation* op) {
     }
     const pending_ops::ticket t = rt_.pending().add(op, this);
     if (serialized_here()) return start_stream_op(op, t);
-    asio::post(strand_, recycled([self = socket_ref(this), op, t] { self->start_stream_op(op, t); }));
+    asio::post(strand_, recycled(multi_threaded_, [self = socket_ref(this), op, t] { self->start_stream_op(op, t); }));
 }
 
 void tcp_socket::accept(accept_operation* op) {
@@ -272,7 +272,7 @@ void tcp_socket::close_native() noexcept {
 
 void tcp_socket::cancel_later(operation* op, pending_ops::ticket t) {
     // The kind is read now, while the operation is known to be pending.
-    asio::post(strand_, recycled([self = socket_ref(this), op, t, kind = op->kind] { self->cancel_now(op, t, kind); }));
+    asio::post(strand_, recycled(multi_threaded_, [self = socket_ref(this), op, t, kind = op->kind] { self->cancel_now(op, t, kind); }));
 }
 
 void tcp_socket::cancel_now(operation* op, pending_ops::ticket t, op_kind kind) {
@@ -321,9 +321,9 @@ template <typename Start, typename Handler>
 void tcp_socket::start_native(in_flight& slot, Start&& start, Handler&& handler) {
     if (multi_threaded_) {
         start(asio::bind_cancellation_slot(
-            slot.cancel.slot(), asio::bind_executor(strand_, recycled(std::forward<Handler>(handler)))));
+            slot.cancel.slot(), asio::bind_executor(strand_, recycled(multi_threaded_, std::forward<Handler>(handler)))));
     } else {
-        start(asio::bind_cancellation_slot(slot.cancel.slot(), recycled(std::forward<Handler>(handler))));
+        start(asio::bind_cancellation_slot(slot.cancel.slot(), recycled(multi_threaded_, std::forward<Handler>(handler))));
     }
 }
 
@@ -368,13 +368,13 @@ void tcp_socket::finish_stream_op(bool reading, io_operation* op, pending_ops::t
 void tcp_socket::park_accept(accept_operation* op) {
     const pending_ops::ticket t = rt_.pending().add(op, this);
     if (serialized_here()) return enqueue({op, t});
-    asio::post(strand_, recycled([self = socket_ref(this), op, t] { self->enqueue({op, t}); }));
+    asio::post(strand_, recycled(multi_threaded_, [self = socket_ref(this), op, t] { self->enqueue({op, t}); }));
 }
 
 void tcp_socket::enqueue(waiter w) {
     if (closed_) {
         // Started before the close, but the close got here first.
-        if (rt_.pending().claim(w.op, w.ticket)) complete_later(rt_.context(), w.op, canceled());
+        if (rt_.pending().claim(w.op, w.ticket)) complete_later(rt_.context(), multi_threaded_, w.op, canceled());
         return;
     }
     accepts_.push_back(w);
@@ -388,7 +388,7 @@ void tcp_socket::arm() {
     if (native_closed_) return;
     accept_armed_ = true;
     acceptor_.async_wait(asio::socket_base::wait_read,
-                         asio::bind_executor(strand_, recycled([self = socket_ref(this)](const std::error_code& ec) {
+                         asio::bind_executor(strand_, recycled(multi_threaded_, [self = socket_ref(this)](const std::error_code& ec) {
                                                  self->on_ready(ec);
                                              })));
 }
@@ -425,7 +425,7 @@ void tcp_socket::fail_all(std::error_code error) {
     std::vector<waiter> failed;
     failed.swap(accepts_);
     for (const waiter& w : failed) {
-        if (rt_.pending().claim(w.op, w.ticket)) complete_later(rt_.context(), w.op, error);
+        if (rt_.pending().claim(w.op, w.ticket)) complete_later(rt_.context(), multi_threaded_, w.op, error);
     }
 }
 
@@ -433,7 +433,7 @@ void tcp_socket::cancel_queued() noexcept {
     closed_ = true;
     // Completions are queued, not run: this may be running inside close().
     for (const waiter& w : accepts_) {
-        if (rt_.pending().claim(w.op, w.ticket)) complete_later(rt_.context(), w.op, canceled());
+        if (rt_.pending().claim(w.op, w.ticket)) complete_later(rt_.context(), multi_threaded_, w.op, canceled());
     }
     accepts_.clear();
 }

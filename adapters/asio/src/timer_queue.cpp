@@ -27,7 +27,8 @@ std::chrono::steady_clock::time_point to_steady(runtime_clock::time_point t) noe
 
 }  // namespace
 
-timer_queue::timer_queue(asio::io_context& context) : context_(context), pending_(&memory_), timer_(context) {}
+timer_queue::timer_queue(asio::io_context& context, bool multi_threaded)
+    : context_(context), multi_threaded_(multi_threaded), pending_(&memory_), timer_(context) {}
 
 // The runtime clock is steady_clock, the clock asio::steady_timer waits on, so an
 // expiry of the steady_timer is never before the deadline it was armed for.
@@ -41,7 +42,7 @@ void timer_queue::start(timer_operation* op) {
     // Already due: complete at the next turn of the loop (a post), never here, so that
     // sleep_for(0) is a yield point. Comparing first keeps deadlines far in the past
     // out of any arithmetic.
-    if (op->deadline <= now()) return complete_later(context_, op);
+    if (op->deadline <= now()) return complete_later(context_, multi_threaded_, op);
 
     std::lock_guard lock(mutex_);
     const std::uintptr_t number = next_number_++;
@@ -59,7 +60,7 @@ void timer_queue::cancel(timer_operation* op) {
     pending_.erase(it);
     // If it was the earliest, the steady_timer stays armed for it and finds nothing due
     // when it expires; it then re-arms for the next one. Cheaper than re-arming now.
-    complete_later(context_, op, canceled());
+    complete_later(context_, multi_threaded_, op, canceled());
 }
 
 void timer_queue::arm(runtime_clock::time_point earliest) {
@@ -69,7 +70,7 @@ void timer_queue::arm(runtime_clock::time_point earliest) {
     const runtime_clock::time_point at = earliest < limit ? earliest : limit;
     // expires_at() aborts the wait it replaces; that handler sees operation_aborted.
     timer_.expires_at(to_steady(at));
-    timer_.async_wait(recycled([this](const std::error_code& ec) { on_expiry(ec); }));
+    timer_.async_wait(recycled(multi_threaded_, [this](const std::error_code& ec) { on_expiry(ec); }));
     armed_ = true;
     armed_for_ = at;
 }
@@ -84,7 +85,7 @@ void timer_queue::on_expiry(const std::error_code& ec) {
         const auto first = pending_.begin();
         if (first->first.first > current) break;
         // Queued in deadline order, so they also complete in that order.
-        complete_later(context_, first->second);
+        complete_later(context_, multi_threaded_, first->second);
         pending_.erase(first);
     }
     if (!pending_.empty()) arm(pending_.begin()->first.first);

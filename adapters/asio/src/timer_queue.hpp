@@ -28,7 +28,7 @@ namespace interop::asio_detail {
 
 class timer_queue {
 public:
-    explicit timer_queue(asio::io_context& context);
+    timer_queue(asio::io_context& context, bool multi_threaded);
     timer_queue(const timer_queue&) = delete;
     timer_queue& operator=(const timer_queue&) = delete;
 
@@ -48,6 +48,7 @@ private:
     void on_expiry(const std::error_code& ec);
 
     asio::io_context& context_;
+    const bool multi_threaded_;
     std::mutex mutex_;
     std::uintptr_t next_number_ = 1;
     std::pmr::unsynchronized_pool_resource memory_;

@@ -12,6 +12,7 @@
 // operation again.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -131,6 +132,23 @@ enum capability : std::uint32_t {
 // keep its lifetime key, and once the runtime object is destroyed (and this member
 // with it) they see the runtime is gone and never call it again. An adapter closes
 // every socket it still holds when it is destroyed.
+// Whether a runtime still exists; safe to ask after it is gone (that is what it is for),
+// from any thread. A handle keeps one: one load tells it whether it may call its runtime.
+class runtime_lifetime {
+public:
+    runtime_lifetime() noexcept = default;  // no runtime: never alive
+    bool alive() const noexcept {
+        return generation_ != nullptr && generation_->load(std::memory_order_acquire) == expected_;
+    }
+
+private:
+    friend class core_slot;
+    runtime_lifetime(const std::atomic<std::uint32_t>* generation, std::uint32_t expected) noexcept
+        : generation_(generation), expected_(expected) {}
+    const std::atomic<std::uint32_t>* generation_ = nullptr;  // never freed: outlives every runtime
+    std::uint32_t expected_ = 0;
+};
+
 class core_slot {
 public:
     core_slot();
@@ -138,18 +156,16 @@ public:
     core_slot(const core_slot&) = delete;
     core_slot& operator=(const core_slot&) = delete;
 
-    // Names this runtime for the life of the process; see runtime_alive().
-    std::uint64_t lifetime_key() const noexcept { return key_; }
+    // Stays alive() until this slot, and so the runtime, is destroyed.
+    runtime_lifetime lifetime() const noexcept { return {generation_, expected_}; }
 
     void* run_state = nullptr;  // the core's, while interop::run drives the runtime
 
 private:
-    std::uint64_t key_;
+    std::atomic<std::uint32_t>* generation_;
+    std::uint32_t expected_;
+    std::uint32_t slot_;
 };
-
-// Whether the runtime whose core_slot gave `key` still exists. Thread-safe, and safe
-// to ask after the runtime is gone (that is what it is for).
-bool runtime_alive(std::uint64_t key) noexcept;
 
 struct runtime_vtable {
     const char* name;

@@ -92,7 +92,7 @@ public:
     // that listens to nothing (default-constructed, or whose runtime is gone) fails
     // with bad_file_descriptor.
     [[nodiscard]] detail::signal_awaitable recv() const noexcept {
-        const bool usable = rt_ && runtime_alive(runtime_key_);
+        const bool usable = rt_ && lifetime_.alive();
         return detail::signal_awaitable{number_, rt_,
                                         usable ? std::errc{} : std::errc::bad_file_descriptor};
     }
@@ -102,7 +102,7 @@ private:
     signal_listener(runtime_ref rt, int number) noexcept;
     runtime_ref rt_{};
     int number_ = 0;
-    std::uint64_t runtime_key_ = 0;
+    runtime_lifetime lifetime_;
 };
 
 namespace detail {

@@ -111,11 +111,11 @@ class tcp_listener {
 public:
     tcp_listener() noexcept = default;
     tcp_listener(runtime_ref rt, socket_handle s) noexcept
-        : rt_(rt), socket_(s), runtime_key_(s ? rt.vtable->core(rt.self)->lifetime_key() : 0) {}
+        : rt_(rt), socket_(s), lifetime_(s ? rt.vtable->core(rt.self)->lifetime() : runtime_lifetime{}) {}
     tcp_listener(tcp_listener&& other) noexcept
         : rt_(other.rt_),
           socket_(std::exchange(other.socket_, nullptr)),
-          runtime_key_(other.runtime_key_),
+          lifetime_(other.lifetime_),
           retry_at_(other.retry_at_.load(std::memory_order_relaxed)),
           backoff_(other.backoff_.load(std::memory_order_relaxed)) {}
     tcp_listener& operator=(tcp_listener&& other) noexcept {
@@ -123,7 +123,7 @@ public:
             release();
             rt_ = other.rt_;
             socket_ = std::exchange(other.socket_, nullptr);
-            runtime_key_ = other.runtime_key_;
+            lifetime_ = other.lifetime_;
             retry_at_.store(other.retry_at_.load(std::memory_order_relaxed), std::memory_order_relaxed);
             backoff_.store(other.backoff_.load(std::memory_order_relaxed), std::memory_order_relaxed);
         }
@@ -151,7 +151,7 @@ public:
 private:
     friend class detail::accept_awaitable;
 
-    bool usable() const noexcept { return socket_ != nullptr && runtime_alive(runtime_key_); }
+    bool usable() const noexcept { return socket_ != nullptr && lifetime_.alive(); }
     void release() noexcept;
     // The back-off after running out of descriptors: accepts wait until `retry_at_`
     // (nanoseconds on the runtime clock; 0: no back-off), and the next failure waits
@@ -161,7 +161,7 @@ private:
 
     runtime_ref rt_{};
     socket_handle socket_ = nullptr;
-    std::uint64_t runtime_key_ = 0;  // rt_'s lifetime key (runtime_alive)
+    runtime_lifetime lifetime_;  // whether rt_ still exists
     std::atomic<duration::rep> retry_at_{0};
     std::atomic<duration::rep> backoff_{0};
 };

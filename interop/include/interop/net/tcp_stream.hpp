@@ -62,15 +62,15 @@ public:
     tcp_stream() noexcept = default;
     // Takes over a socket of `rt` (what accept and connect do).
     tcp_stream(runtime_ref rt, socket_handle s) noexcept
-        : rt_(rt), socket_(s), runtime_key_(s ? rt.vtable->core(rt.self)->lifetime_key() : 0) {}
+        : rt_(rt), socket_(s), lifetime_(s ? rt.vtable->core(rt.self)->lifetime() : runtime_lifetime{}) {}
     tcp_stream(tcp_stream&& other) noexcept
-        : rt_(other.rt_), socket_(std::exchange(other.socket_, nullptr)), runtime_key_(other.runtime_key_) {}
+        : rt_(other.rt_), socket_(std::exchange(other.socket_, nullptr)), lifetime_(other.lifetime_) {}
     tcp_stream& operator=(tcp_stream&& other) noexcept {
         if (this != &other) {
             release();
             rt_ = other.rt_;
             socket_ = std::exchange(other.socket_, nullptr);
-            runtime_key_ = other.runtime_key_;
+            lifetime_ = other.lifetime_;
         }
         return *this;
     }
@@ -123,7 +123,7 @@ public:
     runtime_ref runtime() const noexcept { return rt_; }
 
 private:
-    bool usable() const noexcept { return socket_ != nullptr && runtime_alive(runtime_key_); }
+    bool usable() const noexcept { return socket_ != nullptr && lifetime_.alive(); }
 
     detail::stream_io io(op_kind kind, std::byte* data, std::size_t size, bool is_read) noexcept {
         std::errc precheck{};
@@ -138,7 +138,7 @@ private:
 
     runtime_ref rt_{};
     socket_handle socket_ = nullptr;
-    std::uint64_t runtime_key_ = 0;  // rt_'s lifetime key (runtime_alive)
+    runtime_lifetime lifetime_;  // whether rt_ still exists
 };
 
 }  // namespace interop
