@@ -114,3 +114,36 @@ TEST_CASE(
         }
     });
 }
+
+TEST_CASE("tcp: closing a listener ends an accept that is waiting out a back-off with operation_canceled") {
+    conf::run([]() -> task<void> {
+        auto listener = co_await tcp_listener::bind(conf::loopback_v4());
+        REQUIRE(listener.has_value());
+        auto client = co_await tcp_stream::connect(listener->local_endpoint().value());
+        REQUIRE(client.has_value());
+        {
+            // Five failures in a row: the next accept waits 80 ms before it tries.
+            descriptor_limit limit(static_cast<rlim_t>(highest_descriptor() + 1));
+            REQUIRE(limit.applied());
+            std::vector<int> fillers;
+            for (int fd; (fd = ::dup(0)) >= 0;) fillers.push_back(fd);
+            for (int i = 0; i < 5; ++i) {
+                auto c = co_await listener->accept();
+                CHECK(c.is(std::errc::too_many_files_open));
+            }
+            for (int fd : fillers) ::close(fd);
+        }
+        // Descriptors are free again, but the back-off holds the next accept; the
+        // listener is closed well inside it, from another task.
+        io_result<tcp_stream> accepted = std::errc::invalid_argument;
+        co_await with_scope([&](scope& s) -> task<void> {
+            s.spawn([&]() -> task<void> {
+                (void)co_await sleep_for(30ms);
+                (void)co_await listener->close();
+            });
+            accepted = co_await listener->accept();
+        });
+        CHECK(accepted.is(std::errc::operation_canceled));
+        CHECK_FALSE(listener->is_open());
+    });
+}

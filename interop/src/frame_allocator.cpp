@@ -134,7 +134,9 @@ void count_after_exit(std::int64_t live, std::uint64_t heap) noexcept {
     ended_heap += heap;
 }
 
-// The cache's list of class `c` is empty: take what other threads gave back.
+// The cache's list of class `c` is empty: take what other threads gave back. All of
+// it, even past the cap: these are blocks this thread allocated, so the list never
+// holds more than the thread once had in use, and frees beyond the cap shrink it.
 [[gnu::noinline]] free_node* take_remote(thread_cache* t, std::size_t c) noexcept {
     free_node* chain = t->remote[c].exchange(nullptr, std::memory_order_acquire);
     std::uint32_t n = 0;
@@ -205,7 +207,9 @@ frame_statistics frame_stats() noexcept {
         live += c->live.load(std::memory_order_relaxed);
         heap += c->heap.load(std::memory_order_relaxed);
     }
-    return {static_cast<std::uint64_t>(live), heap};
+    // Each cache's counter is read at a different moment, so a frame that moved
+    // between threads meanwhile may be missed on one side: never report below zero.
+    return {static_cast<std::uint64_t>(live < 0 ? 0 : live), heap};
 }
 
 namespace detail {

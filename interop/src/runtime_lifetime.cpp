@@ -46,8 +46,9 @@ std::uint32_t take_slot() {
     if (next_slot == chunk_size * chunk_count) {
         throw std::length_error("interop: more than a million runtimes alive at once");
     }
-    // Room for every slot ever made, so that giving one back never allocates.
-    free_slots.reserve(next_slot + 1);
+    // Room for every slot ever made, so that giving one back never allocates (grown
+    // by doubling: reserve() alone would reallocate for every new slot).
+    if (free_slots.capacity() < next_slot + 1) free_slots.reserve(2 * free_slots.capacity() + 16);
     const std::uint32_t slot = next_slot++;
     if (slot % chunk_size == 0)
         chunks[slot / chunk_size].store(new generation_chunk{}, std::memory_order_release);

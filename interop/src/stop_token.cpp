@@ -14,16 +14,18 @@ void back_off(int& spins) noexcept {
 }  // namespace
 
 bool stop_source::lock(bool unless_stopped) const noexcept {
-    std::uint8_t old = state_.load(std::memory_order_relaxed);
+    // Acquire loads throughout: a caller told "stop was requested" runs its callback
+    // at once, and must see what the requesting thread wrote before the request.
+    std::uint8_t old = state_.load(std::memory_order_acquire);
     for (int spins = 0;;) {
         if (unless_stopped && (old & stop_requested_bit) != 0) return false;
         if ((old & locked_bit) != 0) {
             back_off(spins);
-            old = state_.load(std::memory_order_relaxed);
+            old = state_.load(std::memory_order_acquire);
             continue;
         }
         if (state_.compare_exchange_weak(old, static_cast<std::uint8_t>(old | locked_bit),
-                                         std::memory_order_acquire, std::memory_order_relaxed)) {
+                                         std::memory_order_acquire, std::memory_order_acquire)) {
             return true;
         }
     }
@@ -74,8 +76,9 @@ bool stop_source::request_stop() noexcept {
         cb->run_(cb);
         if (!removed_while_running) {  // otherwise the callback destroyed itself
             cb->removed_while_running_ = nullptr;
+            // The last touch: once this is seen the callback may be destroyed at once,
+            // so there is no notify after it (the waiter polls, see remove()).
             cb->finished_running_.store(true, std::memory_order_release);
-            cb->finished_running_.notify_all();
         }
         lock(false);
     }
@@ -113,8 +116,10 @@ void stop_source::remove(detail::stop_callback_base* cb) noexcept {
         if (cb->removed_while_running_ != nullptr) *cb->removed_while_running_ = true;
         return;
     }
-    // Running on another thread: wait until it has returned.
-    cb->finished_running_.wait(false, std::memory_order_acquire);
+    // Running on another thread: wait until it has returned. Polling, not an atomic
+    // wait: a notify would come after the store that lets this destructor go on and
+    // free the callback. Callbacks are short (they post a cancellation), so is this.
+    for (int spins = 0; !cb->finished_running_.load(std::memory_order_acquire);) back_off(spins);
 }
 
 namespace detail {
@@ -125,13 +130,16 @@ void stop_callback_base::attach(const stop_token& token) noexcept {
     if (!source->add(this)) run_(this);
 }
 
+// A callback that has run is out of its source's list for good: neither call looks at
+// the source then, which may be gone by now.
 void stop_callback_base::detach() noexcept {
-    if (source_ != nullptr) source_->remove(this);
+    if (source_ == nullptr || finished_running_.load(std::memory_order_acquire)) return;
+    source_->remove(this);
 }
 
 bool stop_callback_base::attached() const noexcept {
     stop_source* source = source_;
-    if (source == nullptr) return false;
+    if (source == nullptr || finished_running_.load(std::memory_order_acquire)) return false;
     source->lock(false);
     const bool in_list = prev_ != nullptr;
     source->unlock();

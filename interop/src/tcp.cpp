@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "interop/net.hpp"
+#include "interop/timeout.hpp"
 
 namespace interop {
 
@@ -17,10 +18,12 @@ bool accept_backs_off(const std::error_code& ec) noexcept {
            ec != std::errc::invalid_argument;
 }
 
-task<io_result<tcp_stream>> accept_after(duration delay, accept_op op) {
-    auto slept = co_await sleep_for(delay);
-    if (!slept) co_return slept.error();  // cancelled while it waited
-    co_return co_await op;
+task<io_result<tcp_stream>> accept_after(duration delay, tcp_listener* listener) {
+    auto closed = co_await timeout(delay, listener->closed_.wait());
+    if (closed) co_return std::errc::operation_canceled;  // close() ended the back-off
+    if (!closed.is(std::errc::timed_out)) co_return closed.error();  // cancelled
+    // The listener is looked at afresh: it may have been closed, or its runtime gone.
+    co_return co_await accept_op{listener->rt_, listener->usable() ? listener->socket_ : nullptr};
 }
 
 accept_awaitable::accept_awaitable(tcp_listener* listener) noexcept
@@ -152,8 +155,10 @@ detail::ready_result<void> tcp_listener::close() noexcept {
 }
 
 void tcp_listener::release() noexcept {
-    if (socket_ != nullptr && lifetime_.alive()) rt_.vtable->close(rt_.self, socket_);
+    if (socket_ == nullptr) return;
+    if (lifetime_.alive()) rt_.vtable->close(rt_.self, socket_);
     socket_ = nullptr;
+    closed_.set();
 }
 
 }  // namespace interop

@@ -4,8 +4,10 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstring>
 #include <functional>
 #include <memory>
+#include <new>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -139,6 +141,24 @@ TEST_CASE("stop_token: a callback that outlives its source is detached and never
     CHECK_FALSE(orphan->attached());
     orphan.reset();  // must not touch the source
     CHECK(count == 0);
+}
+
+TEST_CASE("stop_token: a callback that has run no longer looks at its source, which may be gone") {
+    int count = 0;
+    std::optional<stop_callback<counter>> ran;
+    // The source lives in raw storage so that what is left there after its destructor
+    // can be made hostile: a source byte with the lock bit set would hang anyone who
+    // still took the lock.
+    alignas(stop_source) unsigned char storage[sizeof(stop_source)];
+    auto* source = new (storage) stop_source;
+    ran.emplace(source->get_token(), counter{&count});
+    CHECK(source->request_stop());
+    CHECK(count == 1);
+    source->~stop_source();
+    std::memset(storage, 0xff, sizeof storage);
+    CHECK_FALSE(ran->attached());
+    ran.reset();
+    CHECK(count == 1);
 }
 
 TEST_CASE("stop_token: registering, removing and requesting allocate nothing") {

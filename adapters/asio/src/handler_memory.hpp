@@ -27,8 +27,9 @@ public:
     static void* allocate(std::size_t size, bool shared) {
         if (shared) return recycled_allocate(size);
         if (size <= block_size) {
-            handler_memory& cache = of_this_thread();
-            if (cache.count_ > 0) return cache.blocks_[--cache.count_];
+            if (free_blocks* cache = of_this_thread(); cache != nullptr && cache->count > 0) {
+                return cache->blocks[--cache->count];
+            }
             return ::operator new(block_size);
         }
         return ::operator new(size);
@@ -37,32 +38,49 @@ public:
     static void deallocate(void* block, std::size_t size, bool shared) noexcept {
         if (shared) return recycled_deallocate(block);
         if (size <= block_size) {
-            handler_memory& cache = of_this_thread();
-            if (cache.count_ < capacity) {
-                cache.blocks_[cache.count_++] = block;
+            if (free_blocks* cache = of_this_thread(); cache != nullptr && cache->count < capacity) {
+                cache->blocks[cache->count++] = block;
                 return;
             }
         }
         ::operator delete(block);
     }
 
-    handler_memory() = default;
-    handler_memory(const handler_memory&) = delete;
-    handler_memory& operator=(const handler_memory&) = delete;
-    ~handler_memory() {
-        while (count_ > 0) ::operator delete(blocks_[--count_]);
-    }
-
 private:
     static constexpr std::size_t capacity = 256;
 
-    static handler_memory& of_this_thread() noexcept {
-        thread_local handler_memory cache;
-        return cache;
-    }
+    // Constant-initialized and trivially destructible, so reaching it is one TLS load
+    // and it is still there for handlers freed late in the thread's exit; `drain`
+    // frees what it holds when the thread ends, and from then on blocks come from and
+    // go to the heap.
+    struct free_blocks {
+        void* blocks[capacity];
+        std::size_t count;
+        int state;  // 0: not used yet; 1: in use; 2: the thread is ending
+    };
+    static inline constinit thread_local free_blocks cache_{};
 
-    void* blocks_[capacity];
-    std::size_t count_ = 0;
+    struct drain {
+        drain() = default;
+        drain(const drain&) = delete;
+        drain& operator=(const drain&) = delete;
+        ~drain() {
+            cache_.state = 2;
+            while (cache_.count > 0) ::operator delete(cache_.blocks[--cache_.count]);
+        }
+    };
+
+    static free_blocks* of_this_thread() noexcept {
+        if (cache_.state == 1) [[likely]]
+            return &cache_;
+        return start_cache();
+    }
+    [[gnu::noinline]] static free_blocks* start_cache() noexcept {
+        if (cache_.state == 2) return nullptr;
+        thread_local drain at_exit;  // constructed here, once per thread
+        cache_.state = 1;
+        return &cache_;
+    }
 };
 
 // A standard allocator over handler_memory, for asio::bind_allocator. `shared`: the

@@ -18,6 +18,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <memory>
 #include <memory_resource>
 #include <mutex>
 #include <unordered_map>
@@ -86,10 +87,33 @@ public:
         due_posts_.reserve(reserved);
     }
     ~runtime() {
-        // Nothing is pending when the core lets a runtime go; forget what might be.
-        std::lock_guard lock(table_mutex);
-        for (auto it = table().begin(); it != table().end();) {
-            it = it->second.owner == this ? table().erase(it) : std::next(it);
+        // Nothing is pending when the core lets a runtime go; but should anything be,
+        // the wrapped runtime (which outlives this one) completes it straight to the
+        // core, and a result held back is delivered now.
+        delivering_.clear();
+        due_.clear();
+        {
+            std::lock_guard lock(table_mutex);
+            for (auto it = table().begin(); it != table().end();) {
+                if (it->second.owner != this) {
+                    ++it;
+                    continue;
+                }
+                if (it->second.done) {
+                    due_.push_back(it->first);
+                    delivering_.push_back(it->second);
+                } else {
+                    it->first->on_complete = it->second.original;
+                }
+                it = table().erase(it);
+            }
+        }
+        for (std::size_t i = 0; i < due_.size(); ++i) deliver(due_[i], delivering_[i]);
+        // A pump still posted to the wrapped runtime must not come back here: it is
+        // left behind, and frees itself if it ever runs.
+        if (pump_scheduled_.load(std::memory_order_acquire)) {
+            pump_->owner.store(nullptr, std::memory_order_release);
+            (void)pump_.release();
         }
     }
 
@@ -176,10 +200,20 @@ private:
         explicit pump_operation(runtime* r) noexcept
             : operation(op_kind::post, &pump_operation::run), owner(r) {}
         static void run(operation* base, std::error_code, std::size_t) noexcept {
-            static_cast<pump_operation*>(base)->owner->pump_turn();
+            auto* self = static_cast<pump_operation*>(base);
+            if (runtime* r = self->owner.load(std::memory_order_acquire)) return r->pump_turn();
+            delete self;  // its runtime is gone (see ~runtime)
         }
-        runtime* owner;
+        std::atomic<runtime*> owner;
     };
+
+    // Gives the core its own completion function back and completes the operation.
+    static void deliver(operation* op, const held& h) noexcept {
+        op->on_complete = h.original;
+        if (op->kind == op_kind::read || op->kind == op_kind::write)
+            static_cast<io_operation*>(op)->size = h.size;
+        h.original(op, h.error, h.bytes);
+    }
 
     std::uint64_t next_random() noexcept {
         std::lock_guard lock(random_mutex_);
@@ -218,8 +252,10 @@ private:
 
     void schedule_pump() noexcept {
         if (pump_scheduled_.exchange(true, std::memory_order_acq_rel)) return;
-        if (!inner_.vtable->post(inner_.self, &pump_))
-            pump_scheduled_.store(false, std::memory_order_release);
+        // The wrapped runtime refuses posts once it is stopped (an operation forwarded
+        // just as stop() came in completes then): nothing would run the pump, so the
+        // turns run here, until nothing is held.
+        if (!inner_.vtable->post(inner_.self, pump_.get())) pump_turn();
     }
 
     // One turn at a time: the pump is scheduled again only after this one is over.
@@ -266,13 +302,8 @@ private:
             const bool take_result =
                 p == due_posts_.size() || (r < due_.size() && (next_random() & 1) != 0);
             if (take_result) {
-                operation* op = due_[r];
-                const held& h = delivering_[r];
+                deliver(due_[r], delivering_[r]);
                 ++r;
-                op->on_complete = h.original;
-                if (op->kind == op_kind::read || op->kind == op_kind::write)
-                    static_cast<io_operation*>(op)->size = h.size;
-                h.original(op, h.error, h.bytes);
             } else {
                 due_posts_[p++]->complete({}, 0);
             }
@@ -292,7 +323,8 @@ private:
     core_slot core_;
     std::atomic<bool> stopped_{false};
     std::atomic<bool> pump_scheduled_{false};
-    pump_operation pump_{this};
+    // Separate from the runtime: a pump still posted when the runtime goes outlives it.
+    std::unique_ptr<pump_operation> pump_ = std::make_unique<pump_operation>(this);
 
     std::mutex random_mutex_;  // taken after table_mutex, never before
     std::uint64_t random_;     // guarded by random_mutex_

@@ -152,6 +152,7 @@ private:
     accept_outcome accept_one(tcp_socket* listener) noexcept;
     void serve_accepts(tcp_socket* listener) noexcept;
     void watch_listener(tcp_socket* listener) noexcept;  // polls while accepts wait
+    void fail_accepts(tcp_socket* listener, std::error_code error) noexcept;
     tcp_socket* find_socket(socket_handle handle) const noexcept { return sockets_.find(handle); }
     static void on_listener_ready(uv_poll_t* readiness, int status, int events);
     static void on_connected(uv_connect_t* request, int status);

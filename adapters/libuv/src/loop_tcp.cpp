@@ -181,21 +181,30 @@ void loop::serve_accepts(tcp_socket* listener) noexcept {
 void loop::watch_listener(tcp_socket* listener) noexcept {
     const bool wanted = !listener->accepts.empty();
     if (wanted == listener->polling) return;
-    if (wanted) {
-        if (uv_poll_start(&listener->readiness, UV_READABLE, &loop::on_listener_ready) == 0) listener->polling = true;
-    } else {
+    if (!wanted) {
         uv_poll_stop(&listener->readiness);
         listener->polling = false;
+        return;
     }
+    const int status = uv_poll_start(&listener->readiness, UV_READABLE, &loop::on_listener_ready);
+    if (status < 0) return fail_accepts(listener, error_from_uv(status));
+    listener->polling = true;
+}
+
+// The descriptor cannot be watched: every waiting accept hears why, rather than
+// waiting for a readiness that will not come. The next accept tries again.
+void loop::fail_accepts(tcp_socket* listener, std::error_code error) noexcept {
+    while (operation* op = listener->accepts.pop_front()) finish(op, error, 0);
 }
 
 void loop::on_listener_ready(uv_poll_t* readiness, int status, int) {
     auto* listener = static_cast<tcp_socket*>(readiness->data);
     loop& self = *listener->owner;
     if (status < 0) {
-        // The descriptor cannot be watched: the first waiting accept hears why.
-        if (operation* op = listener->accepts.pop_front()) self.finish(op, error_from_uv(status), 0);
-        return self.watch_listener(listener);
+        // libuv has stopped the watcher when it reports an error.
+        uv_poll_stop(readiness);
+        listener->polling = false;
+        return self.fail_accepts(listener, error_from_uv(status));
     }
     self.serve_accepts(listener);
 }

@@ -7,8 +7,9 @@
 // - Each connection runs handler(std::move(conn)) as a child of a scope, so none
 //   outlives serve(); the handler must return a task.
 // - An accept error that leaves the listener usable never ends it: out of descriptors
-//   or memory (EMFILE, ENFILE, ENOBUFS, ENOMEM), a connection aborted in the backlog,
-//   a firewall's refusal (EPERM), anything but a closed listener. Each is handed to
+//   or memory (EMFILE, ENFILE, ENOBUFS, ENOMEM), a firewall's refusal (EPERM),
+//   anything but a closed listener (a connection aborted while it waited in the
+//   backlog is no error at all: the runtime skips it). Each is handed to
 //   on_accept_error(std::error_code), when given, and the loop goes on; the
 //   listener's own back-off (tcp_listener.hpp) keeps it from spinning while the error
 //   lasts.

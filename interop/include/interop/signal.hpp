@@ -1,15 +1,18 @@
 // Process signals, for graceful shutdown and reloads.
 //
 //     // From the start: a SIGTERM that arrives at any time after this line is seen.
-//     auto term = co_await interop::signal_listener::listen(SIGTERM);  //
-//     io_result<signal_listener> co_await term->recv(); // io_result<void>
+//     auto term = co_await interop::signal_listener::listen(SIGTERM);  // io_result<signal_listener>
+//     co_await term->recv();                                            // io_result<void>
 //
-//     co_await interop::signal(SIGINT);   // a one-off wait, listening from this call on
+//     co_await interop::signal(SIGINT);   // a one-off wait for the next unclaimed raise
 //
 // The runtime installs its handler for a signal the first time the signal is listened
 // for or waited for, and keeps it (and keeps listening) for the rest of its life: a
 // signal that arrives while nobody waits completes the next wait at once. Raises that
-// nobody has waited for yet coalesce into one. Until then the signal has its default
+// nobody has waited for yet coalesce into one, and they are the runtime's, not a
+// listener's: the listeners of one signal on one runtime share them (the first wait
+// takes a raise), and a one-off wait on a runtime that already listens completes at
+// once for a raise that no wait has claimed yet. Until then the signal has its default
 // action (SIGTERM and SIGINT end the process), so listen early, before the work that a
 // signal should interrupt. A cancelled wait completes with operation_canceled; a
 // number that cannot be caught (SIGKILL, SIGSTOP, out of range) is invalid_argument;
@@ -77,7 +80,7 @@ struct listen_signal_awaitable;
 }  // namespace detail
 
 // Listens for one signal from the moment it is created; recv() waits for the next
-// raise since then (or since the previous recv()).
+// raise since then that no other wait on the runtime has taken.
 class signal_listener {
 public:
     signal_listener() noexcept = default;

@@ -17,8 +17,11 @@
 // 100 ms; a success resets it), so a loop that retries at once does not spin.
 // interop::serve (serve.hpp) is such a loop.
 //
-// A listener must stay where it is while an accept on it is pending (not moved, not
-// destroyed; close() it to end the accept), as an Asio acceptor must.
+// close() ends every pending accept on the listener with operation_canceled, one
+// that is waiting out a back-off included. A listener must stay where it is while an
+// accept on it is pending (not moved, not destroyed), as an Asio acceptor must; and,
+// like an Asio acceptor, one listener is not closed on one thread while another
+// thread uses it.
 #pragma once
 
 #include <atomic>
@@ -29,6 +32,7 @@
 #include "interop/detail/leaf_operation.hpp"
 #include "interop/detail/ready_result.hpp"
 #include "interop/net/tcp_stream.hpp"
+#include "interop/sync/event.hpp"
 #include "interop/task.hpp"
 #include "interop/time.hpp"
 
@@ -69,8 +73,9 @@ private:
 // the same way), not cancellation, a closed listener or a socket that does not listen.
 bool accept_backs_off(const std::error_code& ec) noexcept;
 
-// The accept of a listener that is backing off: waits `delay`, then accepts.
-task<io_result<tcp_stream>> accept_after(duration delay, accept_op op);
+// The accept of a listener that is backing off: waits `delay` (or until the listener
+// is closed), then accepts on the listener as it is then.
+task<io_result<tcp_stream>> accept_after(duration delay, tcp_listener* listener);
 
 // What tcp_listener::accept() returns: the accept primitive, or, while the listener
 // backs off after running out of descriptors, a short wait and then the primitive.
@@ -90,7 +95,7 @@ public:
     bool await_suspend(std::coroutine_handle<Promise> awaiter) {
         const duration wait = backoff_left();
         if (wait <= duration::zero()) return op_.await_suspend(awaiter);
-        backing_off_ = accept_after(wait, std::move(op_));
+        backing_off_ = accept_after(wait, listener_);
         return typename task<io_result<tcp_stream>>::awaiter{backing_off_.handle()}.await_suspend(awaiter);
     }
     io_result<tcp_stream> await_resume();
@@ -126,6 +131,7 @@ public:
             lifetime_ = other.lifetime_;
             retry_at_.store(other.retry_at_.load(std::memory_order_relaxed), std::memory_order_relaxed);
             backoff_.store(other.backoff_.load(std::memory_order_relaxed), std::memory_order_relaxed);
+            closed_.reset();
         }
         return *this;
     }
@@ -150,6 +156,7 @@ public:
 
 private:
     friend class detail::accept_awaitable;
+    friend task<io_result<tcp_stream>> detail::accept_after(duration, tcp_listener*);
 
     bool usable() const noexcept { return socket_ != nullptr && lifetime_.alive(); }
     void release() noexcept;
@@ -164,6 +171,9 @@ private:
     runtime_lifetime lifetime_;  // whether rt_ still exists
     std::atomic<duration::rep> retry_at_{0};
     std::atomic<duration::rep> backoff_{0};
+    // Set by close(): wakes the accepts that are waiting out a back-off. A moved-to
+    // listener starts with its own, unset: nothing waits on a listener being moved.
+    event closed_;
 };
 
 namespace detail {
