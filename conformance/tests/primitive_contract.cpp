@@ -1,6 +1,7 @@
 // The primitive contract where the core would hide a violation: these behaviours
 // drive the runtime's vtable directly (conformance/primitive.hpp), as the core does,
 // and look at what the adapter does at the moment it does it.
+#include <atomic>
 #include <chrono>
 #include <optional>
 #include <string_view>
@@ -85,16 +86,18 @@ struct hooked_read : io_operation {
     hooked_read() noexcept : io_operation(&hooked_read::on_complete) {}
     void (*hook)(void* context) = nullptr;
     void* context = nullptr;
-    int completions = 0;
     std::error_code error{};
     std::size_t bytes = 0;
+    // Counted last, with release: a task that sees the count (perhaps on another
+    // thread) sees the result, and the hook is done.
+    std::atomic<int> completions{0};
 
     static void on_complete(operation* base, std::error_code ec, std::size_t n) noexcept {
         auto* self = static_cast<hooked_read*>(static_cast<io_operation*>(base));
         self->error = ec;
         self->bytes = n;
-        ++self->completions;
         if (self->hook) self->hook(self->context);
+        self->completions.fetch_add(1, std::memory_order_release);
     }
 };
 
@@ -201,16 +204,16 @@ TEST_CASE(
         read_b.hook = cancel_other;
         start_read(rt, read_a, first.server, a, sizeof a);
         start_read(rt, read_b, second.server, b, sizeof b);
-        REQUIRE(read_a.completions == 0);
-        REQUIRE(read_b.completions == 0);
+        REQUIRE(read_a.completions.load() == 0);
+        REQUIRE(read_b.completions.load() == 0);
         co_await raw_write(rt, first.client, "a");
         co_await raw_write(rt, second.client, "b");
         const time_point give_up = (co_await now()) + 10s;
-        while ((read_a.completions == 0 || read_b.completions == 0) && co_await now() < give_up) {
+        while ((read_a.completions.load() == 0 || read_b.completions.load() == 0) && co_await now() < give_up) {
             (void)co_await sleep_for(1ms);
         }
-        REQUIRE(read_a.completions == 1);
-        REQUIRE(read_b.completions == 1);
+        REQUIRE(read_a.completions.load() == 1);
+        REQUIRE(read_b.completions.load() == 1);
         // Each read has its byte, or was cancelled before it read and left the byte for
         // the next read, ahead of anything written later.
         const auto kept = [&](const hooked_read& r, const char* buffer, const raw_pair& pair,

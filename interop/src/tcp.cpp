@@ -19,11 +19,17 @@ bool accept_backs_off(const std::error_code& ec) noexcept {
 }
 
 task<io_result<tcp_stream>> accept_after(duration delay, tcp_listener* listener) {
-    auto closed = co_await timeout(delay, listener->closed_.wait());
+    // Named, not temporaries in the co_await operands: GCC 12 may destroy those twice
+    // (docs/compilers.md).
+    auto close_of_listener = listener->closed_.wait();
+    auto closed = co_await timeout(delay, std::move(close_of_listener));
     if (closed) co_return std::errc::operation_canceled;  // close() ended the back-off
     if (!closed.is(std::errc::timed_out)) co_return closed.error();  // cancelled
-    // The listener is looked at afresh: it may have been closed, or its runtime gone.
-    co_return co_await accept_op{listener->rt_, listener->usable() ? listener->socket_ : nullptr};
+    // A close() as the wait timed out found nobody waiting, but left the event set.
+    if (listener->closed_.is_set()) co_return std::errc::operation_canceled;
+    // The listener is looked at afresh: its runtime may be gone.
+    accept_op accept{listener->rt_, listener->usable() ? listener->socket_ : nullptr};
+    co_return co_await accept;
 }
 
 accept_awaitable::accept_awaitable(tcp_listener* listener) noexcept

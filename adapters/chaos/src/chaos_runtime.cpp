@@ -17,6 +17,8 @@
 #include "interop/chaos_runtime.hpp"
 
 #include <algorithm>
+#include <exception>
+#include <iterator>
 #include <atomic>
 #include <memory>
 #include <memory_resource>
@@ -88,27 +90,17 @@ public:
     }
     ~runtime() {
         // Nothing is pending when the core lets a runtime go; but should anything be,
-        // the wrapped runtime (which outlives this one) completes it straight to the
-        // core, and a result held back is delivered now.
-        delivering_.clear();
-        due_.clear();
+        // what is held is delivered now, and an operation the wrapped runtime (which
+        // outlives this one) still has is completed straight to the core (see
+        // intercepted). From here on nothing new is held.
+        stopped_.store(true, std::memory_order_release);
+        drain();
         {
             std::lock_guard lock(table_mutex);
-            for (auto it = table().begin(); it != table().end();) {
-                if (it->second.owner != this) {
-                    ++it;
-                    continue;
-                }
-                if (it->second.done) {
-                    due_.push_back(it->first);
-                    delivering_.push_back(it->second);
-                } else {
-                    it->first->on_complete = it->second.original;
-                }
-                it = table().erase(it);
+            for (auto& [op, h] : table()) {
+                if (h.owner == this) h.owner = nullptr;
             }
         }
-        for (std::size_t i = 0; i < due_.size(); ++i) deliver(due_[i], delivering_[i]);
         // A pump still posted to the wrapped runtime must not come back here: it is
         // left behind, and frees itself if it ever runs.
         if (pump_scheduled_.load(std::memory_order_acquire)) {
@@ -126,8 +118,12 @@ public:
             std::lock_guard lock(table_mutex);
             posts_.push_back(op);
         }
-        schedule_pump();
-        return true;
+        if (schedule_pump()) return true;
+        // The wrapped runtime refuses posts (it was stopped meanwhile): so is this one.
+        std::lock_guard lock(table_mutex);
+        if (const auto it = std::find(posts_.rbegin(), posts_.rend(), op); it != posts_.rend())
+            posts_.erase(std::next(it).base());
+        return false;
     }
 
     // Forwards `op` with `start`, its completion held back on the way.
@@ -186,9 +182,21 @@ public:
 
     static void intercepted(operation* op, std::error_code ec, std::size_t n) noexcept {
         runtime* owner = nullptr;
+        held orphan;
         {
             std::lock_guard lock(table_mutex);
-            owner = table().at(op).owner;
+            const auto it = table().find(op);
+            if (it == table().end()) std::terminate();  // a completion nobody forwarded
+            owner = it->second.owner;
+            if (owner == nullptr) {  // its chaos runtime is gone: straight to the core
+                orphan = it->second;
+                table().erase(it);
+            }
+        }
+        if (owner == nullptr) {
+            orphan.error = ec;
+            orphan.bytes = n;
+            return deliver(op, orphan);
         }
         owner->result(op, ec, n);
     }
@@ -234,6 +242,20 @@ private:
     // The wrapped runtime completed `op` (or the chaos runtime failed it): keep the
     // result for a few turns.
     void result(operation* op, std::error_code ec, std::size_t n) noexcept {
+        if (stopped()) {
+            // Nothing may run the pump any more (the wrapped runtime refuses posts once
+            // stopped): the result goes to the core as the wrapped runtime gave it.
+            held h;
+            {
+                std::lock_guard lock(table_mutex);
+                const auto it = table().find(op);
+                h = it->second;
+                table().erase(it);
+            }
+            h.error = ec;
+            h.bytes = n;
+            return deliver(op, h);
+        }
         const unsigned turns =
             options_.max_delay_turns == 0
                 ? 0
@@ -247,15 +269,34 @@ private:
             h.turns = turns;
             results_.push_back(op);
         }
-        schedule_pump();
+        if (!schedule_pump()) drain();
     }
 
-    void schedule_pump() noexcept {
-        if (pump_scheduled_.exchange(true, std::memory_order_acq_rel)) return;
-        // The wrapped runtime refuses posts once it is stopped (an operation forwarded
-        // just as stop() came in completes then): nothing would run the pump, so the
-        // turns run here, until nothing is held.
-        if (!inner_.vtable->post(inner_.self, pump_.get())) pump_turn();
+    // The wrapped runtime was stopped while results or posts were held, and will not
+    // run the pump: everything held is delivered now, results first, posts in order.
+    void drain() noexcept {
+        std::vector<std::pair<operation*, held>> results;
+        std::vector<operation*> posts;
+        {
+            std::lock_guard lock(table_mutex);
+            for (operation* op : results_) {
+                const auto it = table().find(op);
+                results.emplace_back(op, it->second);
+                table().erase(it);
+            }
+            results_.clear();
+            posts.swap(posts_);
+        }
+        for (auto& [op, h] : results) deliver(op, h);
+        for (operation* op : posts) op->complete({}, 0);
+    }
+
+    // False when the wrapped runtime refused the pump (it is stopped).
+    bool schedule_pump() noexcept {
+        if (pump_scheduled_.exchange(true, std::memory_order_acq_rel)) return true;
+        if (inner_.vtable->post(inner_.self, pump_.get())) return true;
+        pump_scheduled_.store(false, std::memory_order_release);
+        return false;
     }
 
     // One turn at a time: the pump is scheduled again only after this one is over.
@@ -315,7 +356,7 @@ private:
             std::lock_guard lock(table_mutex);
             more = !results_.empty() || !posts_.empty();
         }
-        if (more) schedule_pump();
+        if (more && !schedule_pump()) drain();
     }
 
     runtime_ref inner_;

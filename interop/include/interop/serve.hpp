@@ -16,7 +16,9 @@
 // - It ends when the awaiting task is cancelled, returning operation_canceled once
 //   every connection has been cancelled and has finished; or when the listener is
 //   closed, returning bad_file_descriptor once every connection has finished on its
-//   own: closing the listener is a graceful drain.
+//   own: closing the listener is a graceful drain. (On a runtime with several
+//   threads, stop a server from elsewhere by cancelling serve(): a listener, like an
+//   Asio acceptor, is not closed on one thread while another starts an accept on it.)
 // - options.max_connections > 0 caps the connections served at once: at the cap the
 //   loop accepts nothing (new connections wait in the backlog) until one ends.
 // - An exception from a handler cancels the other connections and is rethrown by
@@ -88,9 +90,9 @@ template <typename Handler, typename OnAcceptError = detail::ignore_accept_error
                 auto conn = co_await listener.accept();
                 if (!conn) {
                     if (detail::ends_serving(conn.error())) {
-                        // A close() of the listener (from another task, perhaps on another
-                        // thread) ends its pending accept as cancelled: without a stop
-                        // request, cancelled means closed.
+                        // A close() of the listener from another task ends its pending
+                        // accept as cancelled: without a stop request, cancelled means
+                        // closed.
                         const bool closed = conn.is(std::errc::operation_canceled) &&
                                             !context->stop_token.stop_requested();
                         ended = closed ? std::make_error_code(std::errc::bad_file_descriptor)

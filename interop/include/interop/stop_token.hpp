@@ -15,10 +15,11 @@
 //   moment, the destructor waits until it has returned, so whatever the callback
 //   touches may be destroyed right after. A callback may destroy itself.
 // - A token does not keep its source alive: it refers to the source, which must
-//   outlive every token use. A callback still registered when its source is
-//   destroyed is detached (it never runs, and its destructor leaves the dead source
-//   alone); that is the one use after the source that is allowed, and only when the
-//   destruction does not race with the callback's own destructor.
+//   outlive every token use. Two uses after the source are allowed, when the
+//   source's destruction does not race with the callback's own destructor: a
+//   callback still registered when its source is destroyed is detached (it never
+//   runs), and a callback that has run is done with its source; the destructors of
+//   both leave the dead source alone.
 #pragma once
 
 #include <atomic>

@@ -12,16 +12,17 @@
 // too_many_files_open_in_system, no_buffer_space or not_enough_memory, and the
 // connections waiting in the backlog stay there (none is accepted and closed behind
 // the program's back). After a failed accept (for that or any other reason but
-// cancellation or a closed listener) the next accept on the listener waits a short
-// back-off before it tries again (5 ms, doubling while the errors go on, up to
-// 100 ms; a success resets it), so a loop that retries at once does not spin.
+// cancellation, a closed listener or a socket that does not listen, invalid_argument)
+// the next accept on the listener waits a short back-off before it tries again (5 ms,
+// doubling while the errors go on, up to 100 ms; a success resets it), so a loop
+// that retries at once does not spin.
 // interop::serve (serve.hpp) is such a loop.
 //
 // close() ends every pending accept on the listener with operation_canceled, one
 // that is waiting out a back-off included. A listener must stay where it is while an
 // accept on it is pending (not moved, not destroyed), as an Asio acceptor must; and,
-// like an Asio acceptor, one listener is not closed on one thread while another
-// thread uses it.
+// like an Asio acceptor, a listener is not closed on one thread while another thread
+// starts an accept on it (to stop an accept loop from anywhere, cancel it).
 #pragma once
 
 #include <atomic>
