@@ -1,23 +1,20 @@
 // interop::serve: the accept loop of a TCP server. Connections run in a scope; accept
 // errors that leave the listener usable never end it; closing the listener drains;
 // cancelling cancels everything; max_connections caps what is served at once.
-#include <dirent.h>
-#include <sys/resource.h>
-#include <unistd.h>
-
 #include <atomic>
-#include <cstdlib>
 #include <mutex>
 #include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "descriptor_exhaustion.hpp"
 #include "interop/conformance/suite.hpp"
 
 using namespace interop;
 using namespace std::chrono_literals;
 namespace conf = interop::conformance;
+using conf::testing::descriptor_exhaustion;
 
 namespace {
 
@@ -59,17 +56,6 @@ task<bool> eventually(Ready ready, duration limit = std::chrono::seconds(10)) {
         (void)co_await sleep_for(1ms);
     }
     co_return true;
-}
-
-int highest_descriptor() {
-    int highest = 2;
-    if (DIR* dir = ::opendir("/proc/self/fd")) {
-        while (const dirent* entry = ::readdir(dir)) {
-            if (entry->d_name[0] != '.') highest = std::max(highest, std::atoi(entry->d_name));
-        }
-        ::closedir(dir);
-    }
-    return highest;
 }
 
 }  // namespace
@@ -177,13 +163,8 @@ TEST_CASE(
                                       std::as_bytes(std::span(hello))))
                       .has_value());
         }
-        rlimit saved{};
-        ::getrlimit(RLIMIT_NOFILE, &saved);
-        rlimit lowered = saved;
-        lowered.rlim_cur = static_cast<rlim_t>(highest_descriptor() + 1);
-        REQUIRE(::setrlimit(RLIMIT_NOFILE, &lowered) == 0);
-        std::vector<int> fillers;
-        for (int fd; (fd = ::dup(0)) >= 0;) fillers.push_back(fd);
+        std::optional<descriptor_exhaustion> exhausted_descriptors(std::in_place);
+        REQUIRE(exhausted_descriptors->applied());
 
         // Connections may run on several threads at once: the counts are shared.
         std::atomic<int> errors{0};
@@ -219,16 +200,12 @@ TEST_CASE(
             CHECK(errors.load() < 100);
             CHECK(served_count() == 0);
             // Two descriptors come free: serve goes on and serves every client.
-            for (int i = 0; i < 2; ++i) {
-                ::close(fillers.back());
-                fillers.pop_back();
-            }
+            exhausted_descriptors->release(2);
             CHECK(co_await eventually(
                 [&] { return served_count() == static_cast<std::size_t>(clients); }));
             s.cancel();
         });
-        for (int fd : fillers) ::close(fd);
-        ::setrlimit(RLIMIT_NOFILE, &saved);
+        exhausted_descriptors.reset();
         CHECK(only_exhaustion.load());
         CHECK(served.size() == static_cast<std::size_t>(clients));
     });

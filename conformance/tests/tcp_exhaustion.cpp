@@ -1,54 +1,19 @@
 // TCP: out of descriptors. accept reports it, the connections stay in the backlog, a
 // loop that retries at once does not spin (the next accept waits a back-off), and
 // once descriptors are free again every waiting connection is accepted and served.
-#include <dirent.h>
-#include <sys/resource.h>
-#include <unistd.h>
-
-#include <cstdlib>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "descriptor_exhaustion.hpp"
 #include "interop/conformance/suite.hpp"
 
 using namespace interop;
 using namespace std::chrono_literals;
 namespace conf = interop::conformance;
+using conf::testing::descriptor_exhaustion;
 
 namespace {
-
-// The highest descriptor number this process has open.
-int highest_descriptor() {
-    int highest = 2;
-    if (DIR* dir = ::opendir("/proc/self/fd")) {
-        while (const dirent* entry = ::readdir(dir)) {
-            if (entry->d_name[0] != '.') highest = std::max(highest, std::atoi(entry->d_name));
-        }
-        ::closedir(dir);
-    }
-    return highest;
-}
-
-// Lowers RLIMIT_NOFILE for its lifetime: no descriptor numbered `limit` or above can
-// be created (numbers below it that are free still can).
-class descriptor_limit {
-public:
-    explicit descriptor_limit(rlim_t limit) {
-        ::getrlimit(RLIMIT_NOFILE, &saved_);
-        rlimit lowered = saved_;
-        lowered.rlim_cur = limit;
-        applied_ = ::setrlimit(RLIMIT_NOFILE, &lowered) == 0;
-    }
-    ~descriptor_limit() { ::setrlimit(RLIMIT_NOFILE, &saved_); }
-    descriptor_limit(const descriptor_limit&) = delete;
-    descriptor_limit& operator=(const descriptor_limit&) = delete;
-    bool applied() const noexcept { return applied_; }
-
-private:
-    rlimit saved_{};
-    bool applied_ = false;
-};
 
 std::string tag(int i) { return "client" + std::to_string(10 + i); }  // 8 bytes each
 
@@ -75,11 +40,8 @@ TEST_CASE(
         int exhausted = 0;
         int attempts = 0;
         {
-            descriptor_limit limit(static_cast<rlim_t>(highest_descriptor() + 1));
-            REQUIRE(limit.applied());
-            // Take every free number below the limit: the process is out of descriptors.
-            std::vector<int> fillers;
-            for (int fd; (fd = ::dup(0)) >= 0;) fillers.push_back(fd);
+            descriptor_exhaustion exhausted_descriptors;
+            REQUIRE(exhausted_descriptors.applied());
             // Retry at once, for half a second of the runtime's clock, whatever happens.
             const time_point start = co_await now();
             while (co_await now() - start < 500ms) {
@@ -95,10 +57,7 @@ TEST_CASE(
 
             // Two descriptors come free, the limit stays: every client is accepted in
             // turn, with the bytes it sent before the episode.
-            for (int i = 0; i < 2 && !fillers.empty(); ++i) {
-                ::close(fillers.back());
-                fillers.pop_back();
-            }
+            exhausted_descriptors.release(2);
             std::set<std::string> served;
             while (served.size() < static_cast<std::size_t>(clients)) {
                 auto c = co_await timeout(5s, conf::accept(*listener));
@@ -109,7 +68,6 @@ TEST_CASE(
                 served.insert(got);
                 (void)co_await c->close();
             }
-            for (int fd : fillers) ::close(fd);
             for (int i = 0; i < clients; ++i) CHECK(served.count(tag(i)) == 1);
         }
     });
@@ -123,15 +81,12 @@ TEST_CASE("tcp: closing a listener ends an accept that is waiting out a back-off
         REQUIRE(client.has_value());
         {
             // Five failures in a row: the next accept waits 80 ms before it tries.
-            descriptor_limit limit(static_cast<rlim_t>(highest_descriptor() + 1));
-            REQUIRE(limit.applied());
-            std::vector<int> fillers;
-            for (int fd; (fd = ::dup(0)) >= 0;) fillers.push_back(fd);
+            descriptor_exhaustion exhausted_descriptors;
+            REQUIRE(exhausted_descriptors.applied());
             for (int i = 0; i < 5; ++i) {
                 auto c = co_await listener->accept();
                 CHECK(c.is(std::errc::too_many_files_open));
             }
-            for (int fd : fillers) ::close(fd);
         }
         // Descriptors are free again, but the back-off holds the next accept; the
         // listener is closed well inside it, from another task.

@@ -119,10 +119,14 @@ public:
             posts_.push_back(op);
         }
         if (schedule_pump()) return true;
-        // The wrapped runtime refuses posts (it was stopped meanwhile): so is this one.
+        // The wrapped runtime refuses posts (it was stopped meanwhile): so is this one,
+        // unless a pump turn or a drain on another thread took `op` in between. Then it
+        // has run (or is running) and the post stands: refusing it now would let the
+        // caller free what was already resumed.
         std::lock_guard lock(table_mutex);
-        if (const auto it = std::find(posts_.rbegin(), posts_.rend(), op); it != posts_.rend())
-            posts_.erase(std::next(it).base());
+        const auto it = std::find(posts_.rbegin(), posts_.rend(), op);
+        if (it == posts_.rend()) return true;
+        posts_.erase(std::next(it).base());
         return false;
     }
 
