@@ -25,8 +25,9 @@
 //   loop_tcp.cpp          sockets and readiness
 //   loop_background.cpp   resolve and spawn_blocking on the worker pool
 //   loop_signals.cpp      signal_wait
-// and the pieces it is built from, one per file: timer_heap, socket_table (with
-// wait_list), socket_calls, wakeup, worker_pool (with resolver) and signal_hub.
+// and the pieces it is built from, one per file: socket_table, socket_calls, wakeup,
+// worker_pool (with resolver) and signal_hub; the timer heap and the wait lists come
+// from the adapter kit (op_data.hpp).
 //
 // The primitives are noexcept; running out of memory inside one terminates the
 // program, as it does in most runtimes.
@@ -48,7 +49,7 @@
 #include "interop/runtime_interface.hpp"
 #include "socket_calls.hpp"
 #include "socket_table.hpp"
-#include "timer_heap.hpp"
+#include "op_data.hpp"
 #include "wakeup.hpp"
 #include "worker_pool.hpp"
 

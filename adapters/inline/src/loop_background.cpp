@@ -31,7 +31,7 @@ void loop::spawn_blocking(blocking_operation* op) noexcept {
 
 void loop::submit(operation* op, std::unique_ptr<background_job> job) noexcept {
     job->op = op;
-    set_where_word(op, reinterpret_cast<std::uintptr_t>(job.get()));
+    running_in::set(op, job.get());
     park(op);  // before the job can possibly come back
     if (!workers_.submit(job)) {
         unpark(op);
@@ -59,7 +59,7 @@ void loop::background_done(std::unique_ptr<background_job> job) {
 }
 
 bool loop::cancel_background(operation* op) noexcept {
-    auto* job = reinterpret_cast<background_job*>(where_word(op));
+    background_job* job = running_in::get(op);
     if (workers_.withdraw(job)) {  // not started yet: it simply never runs
         --background_outstanding_;
         return true;

@@ -68,7 +68,7 @@ void loop::tcp_connect(connect_operation* op) noexcept {
     // In progress. The socket has a slot already (so poll() can watch it and cancel()
     // can close it), but the core sees its handle only once the connection is made.
     const socket_handle handle = sockets_.add(fd);
-    set_where_word(op, reinterpret_cast<std::uintptr_t>(handle));
+    connecting_on::set(op, handle);
     sockets_.find(handle)->writers.push_back(op);
     park(op);
 }
@@ -213,7 +213,7 @@ void loop::cancel_socket_wait(operation* op) noexcept {
         break;
     case op_kind::connect: {
         // The half-made connection belongs to nobody else: close it.
-        const auto handle = reinterpret_cast<socket_handle>(where_word(op));
+        const socket_handle handle = connecting_on::get(op);
         sockets_.find(handle)->writers.remove(op);
         sockets_.remove(handle);
         break;

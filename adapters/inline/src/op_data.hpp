@@ -1,26 +1,31 @@
 // How the inline runtime uses operation::adapter_data while an operation is pending.
 //
-//   adapter_data[0]  where it waits: its index in the timer heap, the handle of the
-//                    socket it is connecting, or the background_job running it
-//   adapter_data[1]  previous operation in a wait_list (reads, writes, accepts)
-//   adapter_data[2]  next operation in a wait_list
+//   word 0  where it waits: its index in the timer heap (timer_index), the handle of
+//           the socket it is connecting (connecting_on), or the background_job
+//           running it (running_in)
+//   words 1 and 2  its links in a wait_list (reads, writes, accepts)
 //
 // The words are only meaningful while the operation is pending; once its completion
 // is queued the runtime never looks at them again.
 #pragma once
 
-#include <cstdint>
+#include <cstddef>
 
-#include "interop/runtime_interface.hpp"
+#include "interop/runtime/op_queue.hpp"
+#include "interop/runtime/op_word.hpp"
+#include "interop/runtime/timer_heap.hpp"
 
 namespace interop::inline_detail {
 
-inline std::uintptr_t where_word(const operation* op) noexcept {
-    return reinterpret_cast<std::uintptr_t>(op->adapter_data[0]);
-}
+struct background_job;
 
-inline void set_where_word(operation* op, std::uintptr_t value) noexcept {
-    op->adapter_data[0] = reinterpret_cast<void*>(value);
-}
+using timer_index = kit::op_word<0, std::size_t>;
+using connecting_on = kit::op_word<0, socket_handle>;
+using running_in = kit::op_word<0, background_job*>;
+
+// The operations waiting for the same event (a socket becoming readable, say).
+using wait_list = kit::op_queue<kit::op_word<1, operation*>, kit::op_word<2, operation*>>;
+
+using timer_heap = kit::timer_heap<timer_index>;
 
 }  // namespace interop::inline_detail

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "interop/runtime_interface.hpp"
-#include "wait_list.hpp"
+#include "op_data.hpp"
 
 namespace interop::inline_detail {
 

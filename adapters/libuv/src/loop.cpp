@@ -197,19 +197,18 @@ bool loop::refuse_if_stopped(operation* op) noexcept {
     return true;
 }
 
-void loop::mark_unparked(operation* op) noexcept { set_word_number(op, 3, 0); }
+void loop::mark_unparked(operation* op) noexcept { registry_generation::set(op, 0); }
 
 void loop::park(operation* op) {
     const registry::key key = pending_.insert(op);
-    set_word_number(op, 2, key.index);
-    set_word_number(op, 3, key.generation);
+    registry_slot::set(op, key.index);
+    registry_generation::set(op, key.generation);
 }
 
 void loop::unpark(operation* op) noexcept { pending_.erase(key_of(op)); }
 
 loop::registry::key loop::key_of(const operation* op) noexcept {
-    return registry::key{static_cast<std::uint32_t>(word_as_number(op, 2)),
-                         static_cast<std::uint32_t>(word_as_number(op, 3))};
+    return registry::key{registry_slot::get(op), registry_generation::get(op)};
 }
 
 void loop::queue_completion(operation* op, std::error_code error, std::size_t bytes) {

@@ -47,11 +47,10 @@
 #include <uv.h>
 
 #include "interop/runtime_interface.hpp"
-#include "op_list.hpp"
+#include "op_data.hpp"
 #include "slot_map.hpp"
 #include "socket_table.hpp"
 #include "tcp_socket.hpp"
-#include "timer_heap.hpp"
 
 namespace interop::libuv_detail {
 

@@ -81,7 +81,7 @@ void loop::resolve(resolve_operation* op) noexcept {
         delete request;
         return op->complete(resolve_error(status), 0);
     }
-    set_where_word(op, request);
+    set_waits_on(op, request);
     park(op);
 }
 
@@ -136,7 +136,7 @@ void loop::spawn_blocking(blocking_operation* op) noexcept {
         delete request;
         return op->complete(error_from_uv(status), 0);
     }
-    set_where_word(op, request);
+    set_waits_on(op, request);
     park(op);
 }
 

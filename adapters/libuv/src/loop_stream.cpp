@@ -72,7 +72,7 @@ void loop::read(io_operation* op) noexcept {
         socket->reading = true;
     }
     socket->read_op = op;
-    set_where_word(op, socket);
+    set_waits_on(op, socket);
     park(op);
 }
 
@@ -145,7 +145,7 @@ void loop::write(io_operation* op) noexcept {
         // The copy of a cancelled write is still on its way: wait for it (on_written).
         socket->write_op = op;
         socket->write_started = false;
-        set_where_word(op, socket);
+        set_waits_on(op, socket);
         return park(op);
     }
     const write_attempt attempt = start_write(socket, op);
@@ -172,7 +172,7 @@ loop::write_attempt loop::start_write(tcp_socket* socket, io_operation* op) noex
     socket->write_copied = n;
     socket->write_op = op;
     socket->write_started = true;
-    set_where_word(op, socket);
+    set_waits_on(op, socket);
     return {true, {}, 0};
 }
 

@@ -225,7 +225,7 @@ void loop::tcp_connect(connect_operation* op) noexcept {
         return op->complete(error_from_uv(status), 0);
     }
     socket->connect_op = op;
-    set_where_word(op, socket);
+    set_waits_on(op, socket);
     park(op);
 }
 

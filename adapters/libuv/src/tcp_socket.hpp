@@ -19,7 +19,7 @@
 #include <uv.h>
 
 #include "interop/runtime_interface.hpp"
-#include "op_list.hpp"
+#include "op_data.hpp"
 #include "read_stash.hpp"
 
 namespace interop::libuv_detail {

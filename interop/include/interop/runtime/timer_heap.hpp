@@ -1,0 +1,104 @@
+// Pending timers, earliest deadline first.
+//
+// A binary min-heap ordered by deadline, then by start order: timers with the same
+// deadline fire in the order they were started, as the contract asks. Each timer's
+// position in the heap is kept in one of its adapter_data words (`IndexWord`), so
+// cancelling one is O(log n), not a search. An event loop with one timer of its own
+// (a uv_timer_t, a poll timeout) arms it for `earliest()`.
+//
+//   kit::timer_heap<kit::op_word<0, std::size_t>> timers;
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "interop/runtime/op_word.hpp"
+#include "interop/runtime_interface.hpp"
+
+namespace interop::kit {
+
+template <typename IndexWord>
+class timer_heap {
+public:
+    bool empty() const noexcept { return entries_.empty(); }
+    std::size_t size() const noexcept { return entries_.size(); }
+
+    // Allocates only when the heap grows past its largest size so far.
+    void push(timer_operation* op) {
+        entries_.push_back(entry{op->deadline, started_++, op});
+        sift_up(entries_.size() - 1);
+    }
+
+    // `op` must be in the heap.
+    void remove(timer_operation* op) noexcept {
+        const std::size_t index = IndexWord::get(op);
+        const entry last = entries_.back();
+        entries_.pop_back();
+        if (index == entries_.size()) return;  // it was the last entry
+        // The former last entry fills the hole; it may belong higher up or further down.
+        put(index, last);
+        sift_down(sift_up(index));
+    }
+
+    // Precondition: !empty().
+    runtime_clock::time_point earliest() const noexcept { return entries_.front().deadline; }
+
+    // Takes out the earliest timer if its deadline is at or before `now`; else nullptr.
+    timer_operation* pop_due(runtime_clock::time_point now) noexcept {
+        if (entries_.empty() || entries_.front().deadline > now) return nullptr;
+        timer_operation* op = entries_.front().op;
+        remove(op);
+        return op;
+    }
+
+private:
+    struct entry {
+        runtime_clock::time_point deadline;
+        std::uint64_t started;  // start order, between equal deadlines
+        timer_operation* op;
+    };
+
+    static bool before(const entry& a, const entry& b) noexcept {
+        return a.deadline != b.deadline ? a.deadline < b.deadline : a.started < b.started;
+    }
+
+    void put(std::size_t index, const entry& e) noexcept {
+        entries_[index] = e;
+        IndexWord::set(e.op, index);
+    }
+
+    // Returns where the entry came to rest.
+    std::size_t sift_up(std::size_t index) noexcept {
+        const entry moving = entries_[index];
+        while (index > 0) {
+            const std::size_t parent = (index - 1) / 2;
+            if (!before(moving, entries_[parent])) break;
+            put(index, entries_[parent]);
+            index = parent;
+        }
+        put(index, moving);
+        return index;
+    }
+
+    void sift_down(std::size_t index) noexcept {
+        const entry moving = entries_[index];
+        const std::size_t count = entries_.size();
+        for (;;) {
+            const std::size_t left = 2 * index + 1;
+            if (left >= count) break;
+            const std::size_t right = left + 1;
+            const std::size_t child =
+                right < count && before(entries_[right], entries_[left]) ? right : left;
+            if (!before(entries_[child], moving)) break;
+            put(index, entries_[child]);
+            index = child;
+        }
+        put(index, moving);
+    }
+
+    std::vector<entry> entries_;
+    std::uint64_t started_ = 0;
+};
+
+}  // namespace interop::kit
