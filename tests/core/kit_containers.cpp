@@ -98,7 +98,8 @@ TEST_CASE("kit: an op_queue queues and removes without allocating") {
     CHECK(counted.allocations() == 0);
 }
 
-TEST_CASE("kit: a timer_heap fires by deadline, equal deadlines in start order, and only when due") {
+TEST_CASE(
+    "kit: a timer_heap fires by deadline, equal deadlines in start order, and only when due") {
     std::mt19937 random(42);
     std::vector<std::unique_ptr<timer_operation>> timers;
     heap h;
