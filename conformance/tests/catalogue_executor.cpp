@@ -194,7 +194,7 @@ task<void> sleep_an_hour(std::atomic<int>* destroyed, std::atomic<int>* cancelle
 
 }  // namespace
 
-TEST_CASE("executor: stop() from another thread cancels every task, runs their destructors, and run returns the root's result") {
+TEST_CASE("executor: request_stop from another thread cancels every task, runs their destructors, and run returns the root's result") {
     conf::hang_guard guard;
     auto rt = conf::make_runtime();
     const runtime_ref ref = rt->ref();
@@ -203,7 +203,7 @@ TEST_CASE("executor: stop() from another thread cancels every task, runs their d
     std::atomic<bool> waiting{false};
     std::thread stopper([&] {
         while (!waiting.load()) std::this_thread::yield();
-        ref.vtable->stop(ref.self);
+        interop::request_stop(ref);
     });
     event never_set;
     // The root waits for an event nobody sets, a scope child and a detached spawned
@@ -228,7 +228,7 @@ TEST_CASE("executor: stop() from another thread cancels every task, runs their d
     CHECK(destroyed.load() == 3);
 }
 
-TEST_CASE("executor: stop() from inside a task, even twice, shuts the run down the same way, and the runtime stays stopped") {
+TEST_CASE("executor: request_stop from inside a task, even twice, shuts the run down the same way, and the runtime stays stopped") {
     conf::hang_guard guard;
     auto rt = conf::make_runtime();
     const runtime_ref ref = rt->ref();
@@ -237,8 +237,8 @@ TEST_CASE("executor: stop() from inside a task, even twice, shuts the run down t
     const bool root_cancelled = interop::run(
         ref, [](runtime_ref own, std::atomic<int>* destructions, std::atomic<int>* cancellations) -> task<bool> {
             (co_await interop::spawn(sleep_an_hour, destructions, cancellations)).detach();
-            own.vtable->stop(own.self);
-            own.vtable->stop(own.self);
+            interop::request_stop(own);
+            interop::request_stop(own);
             // The run is shutting down: a new task is refused, a new wait is cancelled.
             auto refused = co_await co_await interop::spawn([]() -> task<int> { co_return 1; });
             CHECK(refused.is(std::errc::operation_canceled));

@@ -43,7 +43,7 @@ loop::~loop() {
     ::close(epoll_fd_);
 }
 
-bool loop::in_loop_thread() const noexcept { return running_loop == this; }
+bool loop::in_runtime_thread() const noexcept { return running_loop == this; }
 
 interop::runtime_clock::time_point loop::now() const noexcept {
     using namespace std::chrono;
@@ -58,7 +58,7 @@ void loop::wake() noexcept {
 // --- executor --------------------------------------------------------------------------
 
 bool loop::post(operation* op) noexcept {
-    if (in_loop_thread()) {
+    if (in_runtime_thread()) {
         if (stopped_) return false;
         ready_.push_back({op, {}, 0});
         return true;
@@ -81,7 +81,7 @@ void loop::stop() noexcept {
 }
 
 void loop::run() {
-    if (in_loop_thread()) throw std::logic_error("tiny::runtime: run() called from inside its own loop");
+    if (in_runtime_thread()) throw std::logic_error("tiny::runtime: run() called from inside its own loop");
     const loop* const outer = running_loop;  // another runtime's loop may run us
     running_loop = this;
     while (!stopped_) {
@@ -204,11 +204,11 @@ void loop::cancel(operation* op) noexcept {
         const auto it = pending_.find(op);
         if (it == pending_.end() || it->second.cancel_requested) return;  // done, or asked
         it->second.cancel_requested = true;
-        if (!in_loop_thread()) {
+        if (!in_runtime_thread()) {
             cancel_requests_.push_back(op);  // the loop owns the wait structures
         }
     }
-    if (in_loop_thread()) {
+    if (in_runtime_thread()) {
         cancel_waiting(op);
     } else {
         wake();

@@ -46,7 +46,7 @@ public:
     void cancel(operation* op) noexcept;
     void stop() noexcept;
     interop::runtime_clock::time_point now() const noexcept;
-    bool in_loop_thread() const noexcept;
+    bool in_runtime_thread() const noexcept;
     interop::core_slot* core() noexcept { return &core_; }
 
     // The loop's thread, or while no thread runs it.

@@ -83,38 +83,37 @@ core_slot_guard::~core_slot_guard() {
 
 namespace {
 
-// Set while the core itself calls a runtime's stop(): its tasks have all finished.
-thread_local bool core_is_stopping = false;
-// Set while core_takes_over_stop cancels a run's tasks on this thread: a stop()
-// reached from a cancellation callback finds the request already taken.
+// Set while request_stop cancels a run's tasks on this thread: a request_stop reached
+// from a cancellation callback finds the request already taken.
 thread_local bool taking_over_stop = false;
 
-}  // namespace
-
-void run_state::stop_runtime() noexcept {
-    core_is_stopping = true;
-    runtime_.vtable->stop(runtime_.self);
-    core_is_stopping = false;
-}
-
-}  // namespace interop::detail
-
-namespace interop {
-
+// While interop::run drives the runtime, the core takes the request over: it cancels
+// every task, and stops the runtime itself once the last has finished. False when
+// nothing drives the runtime: it must stop now.
 bool core_takes_over_stop(core_slot* core) noexcept {
-    using detail::core_is_stopping;
-    using detail::taking_over_stop;
-    if (core_is_stopping) return false;
     if (taking_over_stop) return true;
     // Held while the tasks are cancelled: interop::run cannot forget its bookkeeping
     // (it takes this lock first) while it is being used here.
-    std::lock_guard lock(detail::run_slot_mutex());
-    auto* state = static_cast<detail::run_state*>(core->run_state);
+    std::lock_guard lock(run_slot_mutex());
+    auto* state = static_cast<run_state*>(core->run_state);
     if (state == nullptr) return false;
     taking_over_stop = true;
     state->cancel_everything();
     taking_over_stop = false;
     return true;
+}
+
+}  // namespace
+
+void run_state::stop_runtime() noexcept { runtime_.vtable->stop(runtime_.self); }
+
+}  // namespace interop::detail
+
+namespace interop {
+
+void request_stop(runtime_ref rt) noexcept {
+    if (!rt) return;
+    if (!detail::core_takes_over_stop(rt.vtable->core(rt.self))) rt.vtable->stop(rt.self);
 }
 
 }  // namespace interop

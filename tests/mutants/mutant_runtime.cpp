@@ -46,7 +46,6 @@ constexpr runtime_vtable forwarding = {
     .core = [](void* s) noexcept { return mutant_runtime::of<mutant_runtime>(s).core(); },
     .run = [](void* s) { auto r = inner_of(s); r.vtable->run(r.self); },
     .stop = [](void* s) noexcept {
-        if (core_takes_over_stop(mutant_runtime::of<mutant_runtime>(s).core())) return;
         auto r = inner_of(s);
         r.vtable->stop(r.self);
     },

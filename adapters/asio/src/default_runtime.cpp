@@ -6,7 +6,7 @@ namespace interop::detail {
 
 owned_runtime make_default_runtime() {
     auto* runtime = new asio_runtime();
-    return {runtime->ref(), [](void* self) noexcept { delete static_cast<asio_runtime*>(self); }};
+    return {runtime->ref(), runtime, [](void* object) noexcept { delete static_cast<asio_runtime*>(object); }};
 }
 
 }  // namespace interop::detail

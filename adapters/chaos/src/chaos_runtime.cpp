@@ -473,11 +473,7 @@ constexpr runtime_vtable make_vtable(std::uint32_t capabilities) {
             },
         .core = [](void* self) noexcept { return from(self).core(); },
         .run = [](void* self) { in(self).vtable->run(in(self).self); },
-        .stop =
-            [](void* self) noexcept {
-                if (core_takes_over_stop(from(self).core())) return;
-                from(self).stop();
-            },
+        .stop = [](void* self) noexcept { from(self).stop(); },
         .capabilities = capabilities,
     };
 }

@@ -9,7 +9,7 @@ namespace interop::inline_detail {
 namespace {
 
 // The loop the current thread is running, if any. Thread-local rather than a stored
-// thread id so that in_loop_thread() costs one load and needs no synchronisation.
+// thread id so that in_runtime_thread() costs one load and needs no synchronisation.
 thread_local const loop* running_loop = nullptr;
 
 std::error_code canceled() noexcept { return std::make_error_code(std::errc::operation_canceled); }
@@ -32,10 +32,10 @@ loop::~loop() {
 
 // --- executor ----------------------------------------------------------------------
 
-bool loop::in_loop_thread() const noexcept { return running_loop == this; }
+bool loop::in_runtime_thread() const noexcept { return running_loop == this; }
 
 bool loop::post(operation* op) noexcept {
-    if (in_loop_thread()) {
+    if (in_runtime_thread()) {
         // The loop's own thread owns ready_: no lock.
         if (stopped_) return false;
         ready_.push_back({op, {}, 0});
@@ -60,7 +60,7 @@ void loop::stop() noexcept {
 }
 
 void loop::run() {
-    if (in_loop_thread())
+    if (in_runtime_thread())
         throw std::logic_error(
             "interop::inline_runtime: run() called from inside the same runtime's loop; "
             "it would block the very loop it is meant to drive");
@@ -190,7 +190,7 @@ std::size_t loop::pending_operations() const noexcept {
 }
 
 void loop::queue_completion(operation* op, std::error_code error, std::size_t bytes) {
-    if (in_loop_thread()) {
+    if (in_runtime_thread()) {
         ready_.push_back({op, error, bytes});
         return;
     }
@@ -210,7 +210,7 @@ void loop::finish(operation* op, std::error_code error, std::size_t bytes) {
 // --- cancellation ------------------------------------------------------------------
 
 void loop::cancel(operation* op) noexcept {
-    if (in_loop_thread()) {
+    if (in_runtime_thread()) {
         if (is_parked(op)) cancel_parked(op);
         return;
     }

@@ -88,12 +88,12 @@ void loop::close_everything() noexcept {
 
 // --- executor ----------------------------------------------------------------------
 
-bool loop::in_loop_thread() const noexcept {
+bool loop::in_runtime_thread() const noexcept {
     return loop_thread_.load(std::memory_order_acquire) == std::this_thread::get_id();
 }
 
 bool loop::post(operation* op) noexcept {
-    if (in_loop_thread()) {
+    if (in_runtime_thread()) {
         // The loop's own thread owns the run queue: no lock, no system call.
         if (stopped_.load(std::memory_order_relaxed)) return false;
         queue_completion(op, {}, 0);
@@ -114,7 +114,7 @@ void loop::stop() noexcept {
         std::lock_guard lock(mutex_);
         stopped_.store(true, std::memory_order_release);
     }
-    if (in_loop_thread()) {
+    if (in_runtime_thread()) {
         uv_stop(&uv_);
     } else {
         uv_async_send(&wake_);  // on_wake sees stopped_ and stops the loop
@@ -122,7 +122,7 @@ void loop::stop() noexcept {
 }
 
 void loop::run() {
-    if (in_loop_thread())
+    if (in_runtime_thread())
         throw std::logic_error(
             "interop::libuv_runtime: run() called from inside the same runtime's loop; "
             "it would block the very loop it is meant to drive");
@@ -234,7 +234,7 @@ void loop::cancel(operation* op) noexcept {
     // The key was stored when the operation was parked, inside its start call, which
     // returned before the core could ask to cancel it; it is not written again.
     const registry::key key = key_of(op);
-    if (in_loop_thread()) {
+    if (in_runtime_thread()) {
         if (pending_.find(key) == op) cancel_parked(op);
         return;
     }

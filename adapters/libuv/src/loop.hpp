@@ -83,7 +83,7 @@ public:
 
     // --- executor (loop.cpp) ---
     bool post(operation* op) noexcept;
-    bool in_loop_thread() const noexcept;
+    bool in_runtime_thread() const noexcept;
     void cancel(operation* op) noexcept;
     void run();
     void stop() noexcept;

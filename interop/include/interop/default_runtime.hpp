@@ -9,10 +9,12 @@
 
 namespace interop::detail {
 
-// A runtime created on the heap, with the function that destroys it (called with ref.self).
+// A runtime created on the heap: its ref, the object that owns it and the function
+// that destroys that object (ref.self may point elsewhere, into the object).
 struct owned_runtime {
     runtime_ref ref;
-    void (*destroy)(void* self) noexcept;
+    void* object;
+    void (*destroy)(void* object) noexcept;
 };
 
 owned_runtime make_default_runtime();

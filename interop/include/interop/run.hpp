@@ -27,8 +27,8 @@ struct outcome {
         if (state.index() == 0) {
             throw std::runtime_error(
                 "interop::run: the runtime stopped before the task finished, and the task was abandoned "
-                "where it waited: the adapter's stop() did not hand the request to the core "
-                "(core_takes_over_stop, see docs/runtime-interface.md)");
+                "where it waited: the runtime's loop returned by itself, or its stop() was called "
+                "directly instead of through interop::request_stop");
         }
         if (state.index() == 2) std::rethrow_exception(std::get<2>(state));
         if constexpr (!std::is_void_v<T>) return std::move(std::get<1>(state));
@@ -77,8 +77,8 @@ private:
 
 // Drives `rt` on the calling thread until `t` has finished and every task spawned
 // during the run has finished too (they are cancelled once `t` is done). Returns
-// t's value or rethrows its exception. The runtime's stop(), called meanwhile from
-// any thread, cancels `t` and every spawned task; run returns (or rethrows) what `t`
+// t's value or rethrows its exception. request_stop(rt), called meanwhile from any
+// thread, cancels `t` and every spawned task; run returns (or rethrows) what `t`
 // then produces, once they have all finished. Calling it from a thread that runs this or
 // any other runtime driven by interop::run is a logic error (std::logic_error): it
 // would block that runtime's loop, or deadlock.
@@ -103,7 +103,7 @@ T run(task<T> t) {
     detail::owned_runtime owned = detail::make_default_runtime();
     struct destroyer {
         detail::owned_runtime& o;
-        ~destroyer() { o.destroy(o.ref.self); }
+        ~destroyer() { o.destroy(o.object); }
     } guard{owned};
     return run(owned.ref, std::move(t));
 }

@@ -229,9 +229,10 @@ struct runtime_vtable {
     core_slot* (*core)(void* self) noexcept;
     // Runs the loop on the calling thread until stop() is called.
     void (*run)(void* self);
-    // Thread-safe. Makes run() return; posts and new operations after stop fail.
-    // Before anything else it calls core_takes_over_stop(core) and returns at once if
-    // that says true.
+    // Thread-safe. Stops now: makes run() return; posts and new operations after stop
+    // fail. Only the core calls it (interop::request_stop, and interop::run once its
+    // last task has finished): a user's request to shut down goes through the core,
+    // which cancels the tasks it drives first.
     void (*stop)(void* self) noexcept;
 
     std::uint32_t capabilities;
@@ -247,13 +248,12 @@ struct runtime_ref {
     friend bool operator==(const runtime_ref&, const runtime_ref&) = default;
 };
 
-// For the first line of an adapter's stop(), given the runtime's core slot. While
-// interop::run drives the runtime, a stop() from anyone but the core is a request to
-// shut down: the core cancels every task it runs, and calls stop() again itself once
-// the last of them has finished. Returns true when the core has taken the request
-// over (stop() must then return without stopping anything), false when stop() must
-// stop now: nothing drives the runtime, or the caller is the core. Thread-safe; call
-// it before taking any lock of the adapter's own (cancellation calls back into it).
-bool core_takes_over_stop(core_slot* core) noexcept;
+// The one way to ask a runtime to shut down, for users, foreign threads and an
+// adapter's own stop() member; any number of times. While interop::run drives `rt`,
+// the core cancels the root task and every spawned task, and stops the runtime once
+// the last of them has finished: run returns (or rethrows) what the root task then
+// produced. Otherwise the runtime stops at once (the vtable's stop): its run()
+// returns, and posts and new operations fail.
+void request_stop(runtime_ref rt) noexcept;
 
 }  // namespace interop

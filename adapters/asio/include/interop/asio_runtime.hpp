@@ -26,7 +26,6 @@ namespace interop {
 
 namespace asio_detail {
 class runtime;
-struct runtime_access;
 }  // namespace asio_detail
 
 class asio_runtime {
@@ -55,7 +54,6 @@ public:
     asio::io_context& context() noexcept;
 
 private:
-    friend struct asio_detail::runtime_access;
     std::unique_ptr<asio_detail::runtime> impl_;
 };
 

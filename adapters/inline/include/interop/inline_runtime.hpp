@@ -24,7 +24,6 @@ namespace interop {
 
 namespace inline_detail {
 class loop;
-struct runtime_access;
 }  // namespace inline_detail
 
 class inline_runtime {
@@ -47,7 +46,7 @@ public:
     // The type-erased handle the core works with: the vtable and this object.
     runtime_ref ref() noexcept;
 
-    // The same as ref().vtable->run / stop.
+    // ref().vtable->run, and interop::request_stop(ref()).
     void run();
     void stop() noexcept;
 
@@ -61,7 +60,6 @@ public:
     std::size_t open_sockets() const noexcept;
 
 private:
-    friend struct inline_detail::runtime_access;
     std::unique_ptr<inline_detail::loop> loop_;
 };
 

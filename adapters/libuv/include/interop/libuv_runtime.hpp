@@ -35,7 +35,6 @@ namespace interop {
 
 namespace libuv_detail {
 class loop;
-struct runtime_access;
 }  // namespace libuv_detail
 
 class libuv_runtime {
@@ -61,7 +60,6 @@ public:
     uv_loop_t* loop() noexcept;
 
 private:
-    friend struct libuv_detail::runtime_access;
     std::unique_ptr<libuv_detail::loop> loop_;
 };
 

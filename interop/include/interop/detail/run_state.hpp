@@ -1,7 +1,7 @@
 // The core's bookkeeping for one runtime while interop::run drives it: how many
 // tasks are alive outside any awaiting parent (the root and spawned tasks), the
 // shutdown signal that cancels spawned tasks once the root has finished, and the
-// root's own stop source, for a stop() that comes from outside.
+// root's own stop source, for an interop::request_stop from outside.
 //
 // The runtime is stopped only when the last of those tasks has finished, so every
 // task frame is destroyed exactly once, by its own completion, and no operation is
@@ -44,7 +44,7 @@ public:
         shut_down();
         leave();  // the root's own count
     }
-    // stop() was called from outside: cancel the root too, and stop when every task
+    // interop::request_stop was called: cancel the root too, and stop when every task
     // has finished. Called under run_slot_mutex(), which keeps this object alive.
     void cancel_everything() noexcept {
         shut_down();
@@ -62,7 +62,7 @@ private:
         shutting_down_.store(true, std::memory_order_release);  // first: no task starts after this
         shutdown_.request_stop();
     }
-    // The runtime's stop(), marked as the core's own so that the adapter stops.
+    // The runtime's stop(): every task has finished.
     void stop_runtime() noexcept;
 
     runtime_ref runtime_;

@@ -1,0 +1,150 @@
+// The runtime_vtable of an adapter class, generated.
+//
+// An adapter writes one class whose member functions have the names and signatures
+// of the vtable's entries, without the `self` parameter, and gets its table with
+//
+//   constexpr interop::runtime_vtable vtable =
+//       interop::kit::make_vtable<my_loop, interop::cap_ipv6>("mine");
+//   interop::runtime_ref my_runtime::ref() noexcept { return {&vtable, loop_.get()}; }
+//
+// `runtime_ref::self` is then a pointer to that class, and every entry is one call
+// through it. The services are optional: a class without `resolve`, `spawn_blocking`
+// or `signal_watch` and `signal_wait` gets entries that report
+// operation_not_supported, and must not declare the matching capability (checked at
+// compile time).
+#pragma once
+
+#include <concepts>
+#include <cstdint>
+#include <system_error>
+
+#include "interop/runtime_interface.hpp"
+
+namespace interop::kit {
+
+// The entries every adapter provides.
+template <typename A>
+concept adapter_class = requires(A& a, operation* op, timer_operation* timer,
+                                 accept_operation* accept, connect_operation* connect,
+                                 io_operation* io, const endpoint& local, socket_handle s,
+                                 endpoint* out, socket_handle* made) {
+    { a.post(op) } -> std::same_as<bool>;
+    { a.in_runtime_thread() } -> std::same_as<bool>;
+    { a.now() } -> std::same_as<runtime_clock::time_point>;
+    a.timer_start(timer);
+    a.cancel(op);
+    { a.tcp_listen(local, 0, made) } -> std::same_as<std::error_code>;
+    a.tcp_accept(accept);
+    a.tcp_connect(connect);
+    a.read(io);
+    a.write(io);
+    { a.shutdown_write(s) } -> std::same_as<std::error_code>;
+    a.close(s);
+    { a.local_endpoint(s, out) } -> std::same_as<std::error_code>;
+    { a.remote_endpoint(s, out) } -> std::same_as<std::error_code>;
+    { a.set_no_delay(s, true) } -> std::same_as<std::error_code>;
+    { a.core() } -> std::same_as<core_slot*>;
+    a.run();
+    a.stop();
+};
+
+template <typename A>
+concept resolves = requires(A& a, resolve_operation* op) {
+    a.resolve(op);
+};
+template <typename A>
+concept offloads_blocking = requires(A& a, blocking_operation* op) {
+    a.spawn_blocking(op);
+};
+template <typename A>
+concept watches_signals = requires(A& a, signal_operation* op, int n) {
+    { a.signal_watch(n) } -> std::same_as<std::error_code>;
+    a.signal_wait(op);
+};
+
+namespace vtable_detail {
+
+template <typename A>
+A& of(void* self) noexcept {
+    return *static_cast<A*>(self);
+}
+
+inline std::error_code not_supported() noexcept {
+    return std::make_error_code(std::errc::operation_not_supported);
+}
+inline void complete_not_supported(operation* op) noexcept { op->complete(not_supported(), 0); }
+
+}  // namespace vtable_detail
+
+template <adapter_class A, std::uint32_t Capabilities>
+constexpr runtime_vtable make_vtable(const char* name) noexcept {
+    static_assert((Capabilities & cap_resolve) == 0 || resolves<A>,
+                  "declares cap_resolve but has no resolve(resolve_operation*)");
+    static_assert((Capabilities & cap_blocking_offload) == 0 || offloads_blocking<A>,
+                  "declares cap_blocking_offload but has no spawn_blocking(blocking_operation*)");
+    static_assert(
+        (Capabilities & cap_signals) == 0 || watches_signals<A>,
+        "declares cap_signals but has no signal_watch(int) and signal_wait(signal_operation*)");
+    using vtable_detail::of;
+    runtime_vtable v{
+        .name = name,
+        .post = [](void* self, operation* op) noexcept { return of<A>(self).post(op); },
+        .in_runtime_thread = [](void* self) noexcept { return of<A>(self).in_runtime_thread(); },
+        .now = [](void* self) noexcept { return of<A>(self).now(); },
+        .timer_start = [](void* self,
+                          timer_operation* op) noexcept { of<A>(self).timer_start(op); },
+        .cancel = [](void* self, operation* op) noexcept { of<A>(self).cancel(op); },
+        .tcp_listen =
+            [](void* self, const endpoint& local, int backlog, socket_handle* out) noexcept {
+                return of<A>(self).tcp_listen(local, backlog, out);
+            },
+        .tcp_accept = [](void* self, accept_operation* op) noexcept { of<A>(self).tcp_accept(op); },
+        .tcp_connect = [](void* self,
+                          connect_operation* op) noexcept { of<A>(self).tcp_connect(op); },
+        .read = [](void* self, io_operation* op) noexcept { of<A>(self).read(op); },
+        .write = [](void* self, io_operation* op) noexcept { of<A>(self).write(op); },
+        .shutdown_write = [](void* self,
+                             socket_handle s) noexcept { return of<A>(self).shutdown_write(s); },
+        .close = [](void* self, socket_handle s) noexcept { of<A>(self).close(s); },
+        .local_endpoint = [](void* self, socket_handle s,
+                             endpoint* out) noexcept { return of<A>(self).local_endpoint(s, out); },
+        .remote_endpoint =
+            [](void* self, socket_handle s, endpoint* out) noexcept {
+                return of<A>(self).remote_endpoint(s, out);
+            },
+        .set_no_delay = [](void* self, socket_handle s,
+                           bool enabled) noexcept { return of<A>(self).set_no_delay(s, enabled); },
+        .resolve =
+            [](void*, resolve_operation* op) noexcept {
+                vtable_detail::complete_not_supported(op);
+            },
+        .spawn_blocking =
+            [](void*, blocking_operation* op) noexcept {
+                vtable_detail::complete_not_supported(op);
+            },
+        .signal_watch = [](void*, int) noexcept { return vtable_detail::not_supported(); },
+        .signal_wait =
+            [](void*, signal_operation* op) noexcept { vtable_detail::complete_not_supported(op); },
+        .core = [](void* self) noexcept { return of<A>(self).core(); },
+        .run = [](void* self) { of<A>(self).run(); },
+        .stop = [](void* self) noexcept { of<A>(self).stop(); },
+        .capabilities = Capabilities,
+    };
+    if constexpr (resolves<A>) {
+        v.resolve = [](void* self, resolve_operation* op) noexcept { of<A>(self).resolve(op); };
+    }
+    if constexpr (offloads_blocking<A>) {
+        v.spawn_blocking = [](void* self, blocking_operation* op) noexcept {
+            of<A>(self).spawn_blocking(op);
+        };
+    }
+    if constexpr (watches_signals<A>) {
+        v.signal_watch = [](void* self, int n) noexcept { return of<A>(self).signal_watch(n); };
+        v.signal_wait = [](void* self, signal_operation* op) noexcept {
+            of<A>(self).signal_wait(op);
+        };
+    }
+    return v;
+}
+
+}  // namespace interop::kit
