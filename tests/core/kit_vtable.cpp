@@ -1,0 +1,160 @@
+// The adapter kit's generated vtable, without a runtime: every entry reaches the member
+// function of the same name on the object `self` points to, and the services a class
+// does not define report operation_not_supported.
+#include <doctest/doctest.h>
+
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include "interop/runtime/vtable.hpp"
+
+using namespace interop;
+
+namespace {
+
+// Records which member function ran.
+struct recording_adapter {
+    std::vector<std::string> calls;
+    core_slot slot;
+
+    bool post(operation*) noexcept { return note("post"), true; }
+    bool in_runtime_thread() const noexcept { return true; }
+    runtime_clock::time_point now() const noexcept {
+        return runtime_clock::time_point(std::chrono::seconds(7));
+    }
+    void timer_start(timer_operation*) noexcept { note("timer_start"); }
+    void cancel(operation*) noexcept { note("cancel"); }
+    std::error_code tcp_listen(const endpoint&, int backlog, socket_handle*) noexcept {
+        note("tcp_listen " + std::to_string(backlog));
+        return {};
+    }
+    void tcp_accept(accept_operation*) noexcept { note("tcp_accept"); }
+    void tcp_connect(connect_operation*) noexcept { note("tcp_connect"); }
+    void read(io_operation*) noexcept { note("read"); }
+    void write(io_operation*) noexcept { note("write"); }
+    std::error_code shutdown_write(socket_handle) noexcept {
+        return note("shutdown_write"), std::error_code{};
+    }
+    void close(socket_handle) noexcept { note("close"); }
+    std::error_code local_endpoint(socket_handle, endpoint*) noexcept {
+        return note("local_endpoint"), std::error_code{};
+    }
+    std::error_code remote_endpoint(socket_handle, endpoint*) noexcept {
+        return note("remote_endpoint"), std::error_code{};
+    }
+    std::error_code set_no_delay(socket_handle, bool) noexcept {
+        return note("set_no_delay"), std::error_code{};
+    }
+    core_slot* core() noexcept { return &slot; }
+    void run() { note("run"); }
+    void stop() noexcept { note("stop"); }
+
+    void note(std::string what) { calls.push_back(std::move(what)); }
+};
+
+// The same, with every service.
+struct full_adapter : recording_adapter {
+    void resolve(resolve_operation*) noexcept { note("resolve"); }
+    void spawn_blocking(blocking_operation*) noexcept { note("spawn_blocking"); }
+    std::error_code signal_watch(int n) noexcept {
+        return note("signal_watch " + std::to_string(n)), std::error_code{};
+    }
+    void signal_wait(signal_operation*) noexcept { note("signal_wait"); }
+};
+
+struct completion {
+    std::error_code error;
+    bool completed = false;
+};
+completion* last = nullptr;
+void record(operation*, std::error_code ec, std::size_t) noexcept {
+    last->error = ec;
+    last->completed = true;
+}
+
+static_assert(kit::adapter_class<recording_adapter>);
+static_assert(!kit::resolves<recording_adapter> && kit::resolves<full_adapter>);
+static_assert(kit::watches_signals<full_adapter> && !kit::watches_signals<recording_adapter>);
+
+constexpr runtime_vtable minimal = kit::make_vtable<recording_adapter, cap_ipv6>("minimal");
+constexpr runtime_vtable full =
+    kit::make_vtable<full_adapter, cap_ipv6 | cap_resolve | cap_blocking_offload | cap_signals>(
+        "full");
+
+}  // namespace
+
+TEST_CASE("kit: a generated vtable calls the adapter's member of the same name, through self") {
+    recording_adapter a;
+    const runtime_ref rt{&minimal, &a};
+    CHECK(std::string(rt.vtable->name) == "minimal");
+    CHECK(rt.vtable->capabilities == cap_ipv6);
+
+    operation post_op(op_kind::post, record);
+    timer_operation timer(record);
+    accept_operation accept(record);
+    connect_operation connect(record);
+    io_operation io(record);
+    endpoint out{};
+    socket_handle made = nullptr;
+    CHECK(rt.vtable->post(rt.self, &post_op));
+    CHECK(rt.vtable->in_runtime_thread(rt.self));
+    CHECK(rt.vtable->now(rt.self) == runtime_clock::time_point(std::chrono::seconds(7)));
+    rt.vtable->timer_start(rt.self, &timer);
+    rt.vtable->cancel(rt.self, &timer);
+    CHECK(!rt.vtable->tcp_listen(rt.self, endpoint{}, 16, &made));
+    rt.vtable->tcp_accept(rt.self, &accept);
+    rt.vtable->tcp_connect(rt.self, &connect);
+    rt.vtable->read(rt.self, &io);
+    rt.vtable->write(rt.self, &io);
+    CHECK(!rt.vtable->shutdown_write(rt.self, nullptr));
+    rt.vtable->close(rt.self, nullptr);
+    CHECK(!rt.vtable->local_endpoint(rt.self, nullptr, &out));
+    CHECK(!rt.vtable->remote_endpoint(rt.self, nullptr, &out));
+    CHECK(!rt.vtable->set_no_delay(rt.self, nullptr, true));
+    CHECK(rt.vtable->core(rt.self) == &a.slot);
+    rt.vtable->run(rt.self);
+    rt.vtable->stop(rt.self);
+    CHECK(a.calls == std::vector<std::string>{"post", "timer_start", "cancel", "tcp_listen 16",
+                                              "tcp_accept", "tcp_connect", "read", "write",
+                                              "shutdown_write", "close", "local_endpoint",
+                                              "remote_endpoint", "set_no_delay", "run", "stop"});
+}
+
+TEST_CASE("kit: services a class does not define report operation_not_supported, at once") {
+    recording_adapter a;
+    const runtime_ref rt{&minimal, &a};
+    completion c;
+    last = &c;
+    resolve_operation resolve(record);
+    rt.vtable->resolve(rt.self, &resolve);
+    CHECK(c.completed);
+    CHECK(c.error == std::errc::operation_not_supported);
+    c = {};
+    blocking_operation blocking(record);
+    rt.vtable->spawn_blocking(rt.self, &blocking);
+    CHECK(c.error == std::errc::operation_not_supported);
+    c = {};
+    signal_operation signal(record);
+    rt.vtable->signal_wait(rt.self, &signal);
+    CHECK(c.error == std::errc::operation_not_supported);
+    CHECK(rt.vtable->signal_watch(rt.self, 15) == std::errc::operation_not_supported);
+    CHECK(a.calls.empty());
+}
+
+TEST_CASE("kit: services a class defines are forwarded like every other entry") {
+    full_adapter a;
+    const runtime_ref rt{&full, &a};
+    completion c;
+    last = &c;
+    resolve_operation resolve(record);
+    blocking_operation blocking(record);
+    signal_operation signal(record);
+    rt.vtable->resolve(rt.self, &resolve);
+    rt.vtable->spawn_blocking(rt.self, &blocking);
+    CHECK(!rt.vtable->signal_watch(rt.self, 15));
+    rt.vtable->signal_wait(rt.self, &signal);
+    CHECK(!c.completed);
+    CHECK(a.calls ==
+          std::vector<std::string>{"resolve", "spawn_blocking", "signal_watch 15", "signal_wait"});
+}
