@@ -14,6 +14,7 @@
 #include "interop/conformance/heap.hpp"
 #include "interop/runtime/op_queue.hpp"
 #include "interop/runtime/op_word.hpp"
+#include "interop/runtime/pending_registry.hpp"
 #include "interop/runtime/timer_heap.hpp"
 
 using interop::operation;
@@ -30,6 +31,7 @@ using next_word = kit::op_word<2, operation*>;
 using queue = kit::op_queue<prev_word, next_word>;
 using index_word = kit::op_word<3, std::size_t>;
 using heap = kit::timer_heap<index_word>;
+using registry = kit::pending_registry<kit::op_word<0, kit::registry_key>>;
 
 std::vector<operation*> drain(queue& q) {
     std::vector<operation*> out;
@@ -155,6 +157,59 @@ TEST_CASE("kit: a timer_heap reuses its memory: after its largest size, no alloc
         for (std::size_t i = 0; i < timers.size(); i += 2) h.remove(timers[i].get());
         while (h.pop_due(at(100)) != nullptr) {
         }
+    }
+    CHECK(counted.allocations() == 0);
+}
+
+TEST_CASE("kit: a pending_registry finds an operation only while that very wait lasts") {
+    operation a(interop::op_kind::read, never_called);
+    operation b(interop::op_kind::read, never_called);
+    registry r;
+    r.park(&a);
+    const registry::key first_wait = registry::key_of(&a);
+    CHECK(r.find(first_wait) == &a);
+    CHECK(r.is_parked(&a));
+    CHECK(r.size() == 1);
+
+    // The wait ends; the same object waits again, in the same slot: a cancel that
+    // carries the key of the first wait finds nothing.
+    r.unpark(&a);
+    CHECK(r.find(first_wait) == nullptr);
+    CHECK_FALSE(r.is_parked(&a));
+    r.park(&a);
+    CHECK(registry::key_of(&a).index == first_wait.index);
+    CHECK(r.find(first_wait) == nullptr);
+    CHECK(r.find(registry::key_of(&a)) == &a);
+
+    // Another operation takes a slot of its own; unparking twice is harmless.
+    r.park(&b);
+    CHECK(r.find(registry::key_of(&b)) == &b);
+    r.unpark(&b);
+    r.unpark(&b);
+    CHECK(r.size() == 1);
+
+    // An operation that starts again and completes without waiting carries no key.
+    r.unpark(&a);
+    registry::clear_key(&a);
+    CHECK(registry::key_of(&a).generation == 0);
+    CHECK(r.find(registry::key_of(&a)) == nullptr);
+    CHECK(r.size() == 0);
+}
+
+TEST_CASE("kit: a pending_registry at its working size parks and unparks without allocating") {
+    std::vector<std::unique_ptr<operation>> ops;
+    for (int i = 0; i < 64; ++i)
+        ops.push_back(std::make_unique<operation>(interop::op_kind::read, never_called));
+    registry r;
+    for (auto& op : ops) r.park(op.get());
+    for (auto& op : ops) r.unpark(op.get());
+    const interop::conformance::heap_count counted;
+    for (int round = 0; round < 10; ++round) {
+        for (auto& op : ops) r.park(op.get());
+        int seen = 0;
+        r.for_each([&](operation*) { ++seen; });
+        CHECK(seen == 64);
+        for (auto& op : ops) r.unpark(op.get());
     }
     CHECK(counted.allocations() == 0);
 }

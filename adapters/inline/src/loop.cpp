@@ -18,7 +18,6 @@ std::error_code canceled() noexcept { return std::make_error_code(std::errc::ope
 
 loop::loop(bool virtual_time)
     : virtual_time_(virtual_time),
-      pending_(&registry_memory_),
       workers_([this](std::unique_ptr<background_job> job) { job_finished(std::move(job)); }) {}
 
 loop::~loop() {
@@ -144,18 +143,9 @@ void loop::take_inbox() {
         cancels_taken_.swap(cancel_requests_);
         jobs_taken_.swap(finished_jobs_);
     }
-    for (operation* op : cancels_taken_) {
-        // Only if it is still pending with the request flag set: the request may be
-        // stale (the operation completed meanwhile, and another one may even be
-        // pending at the same address now).
-        bool requested;
-        {
-            std::lock_guard lock(mutex_);
-            const auto it = pending_.find(op);
-            requested = it != pending_.end() && it->second;
-        }
-        if (requested) cancel_parked(op);
-    }
+    // A request for an operation that completed meanwhile finds nothing.
+    for (const registry::key key : cancels_taken_)
+        if (operation* op = pending_.find(key)) cancel_parked(op);
     cancels_taken_.clear();
     for (std::unique_ptr<background_job>& job : jobs_taken_) background_done(std::move(job));
     jobs_taken_.clear();
@@ -169,25 +159,11 @@ bool loop::refuse_if_stopped(operation* op) noexcept {
     return true;
 }
 
-void loop::park(operation* op) {
-    std::lock_guard lock(mutex_);
-    pending_.emplace(op, false);
-}
+void loop::park(operation* op) { pending_.park(op); }
 
-void loop::unpark(operation* op) noexcept {
-    std::lock_guard lock(mutex_);
-    pending_.erase(op);
-}
+void loop::unpark(operation* op) noexcept { pending_.unpark(op); }
 
-bool loop::is_parked(operation* op) const noexcept {
-    std::lock_guard lock(mutex_);
-    return pending_.find(op) != pending_.end();
-}
-
-std::size_t loop::pending_operations() const noexcept {
-    std::lock_guard lock(mutex_);
-    return pending_.size();
-}
+std::size_t loop::pending_operations() const noexcept { return pending_.size(); }
 
 void loop::queue_completion(operation* op, std::error_code error, std::size_t bytes) {
     if (in_runtime_thread()) {
@@ -210,19 +186,19 @@ void loop::finish(operation* op, std::error_code error, std::size_t bytes) {
 // --- cancellation ------------------------------------------------------------------
 
 void loop::cancel(operation* op) noexcept {
+    // The key was stored when the operation was parked, inside its start call, which
+    // returned before the core could ask to cancel it; it is not written again.
+    const registry::key key = registry::key_of(op);
     if (in_runtime_thread()) {
-        if (is_parked(op)) cancel_parked(op);
+        if (pending_.find(key) == op) cancel_parked(op);
         return;
     }
-    // Another thread: the loop owns the wait structures, so leave a request and wake
-    // it. Marking the registry entry (not just remembering the pointer) is what makes
-    // a late request harmless: the entry goes away when the operation completes.
+    // Another thread: the loop owns the wait structures. Leave the key (not the
+    // pointer, which may be a different operation by the time the loop looks) and
+    // wake the loop up.
     {
         std::lock_guard lock(mutex_);
-        const auto it = pending_.find(op);
-        if (it == pending_.end() || it->second) return;  // completed, or already asked
-        it->second = true;
-        cancel_requests_.push_back(op);
+        cancel_requests_.push_back(key);
     }
     wakeup_.notify();
 }

@@ -15,9 +15,9 @@
 // e.g. a read that finds bytes waiting), or *parks* it where it waits (timer heap,
 // a socket's wait list, the worker pool, the signal list) and records it in the
 // registry of pending operations. When its event comes, it is unparked and its
-// completion queued. cancel() looks operations up in that registry, which is what
-// lets it be called from any thread, and late, without touching an operation that
-// has already completed.
+// completion queued. cancel() looks operations up in that registry by the key stored
+// in the operation (kit::pending_registry), which is what lets it be called from any
+// thread, and late, without touching an operation that has already completed.
 //
 // The implementation is split by concern:
 //   loop.cpp              run, stop, post, cancel: the executor and the registry
@@ -38,10 +38,8 @@
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <memory_resource>
 #include <mutex>
 #include <system_error>
-#include <unordered_map>
 #include <vector>
 
 #include <poll.h>
@@ -110,7 +108,6 @@ private:
     bool refuse_if_stopped(operation* op) noexcept;  // completes op, inline, after stop()
     void park(operation* op);                        // now pending: cancel() can find it
     void unpark(operation* op) noexcept;
-    bool is_parked(operation* op) const noexcept;
     void queue_completion(operation* op, std::error_code error, std::size_t bytes);
     void finish(operation* op, std::error_code error, std::size_t bytes);  // unpark + queue
     void cancel_parked(operation* op);                                     // loop thread
@@ -161,17 +158,17 @@ private:
     std::size_t background_outstanding_ = 0;  // jobs whose operation still waits for them
     std::vector<pollfd> poll_set_;
     std::vector<socket_handle> poll_sockets_;  // parallel to poll_set_; nullptr for non-sockets
-    std::vector<operation*> cancels_taken_;
+    registry pending_;  // parked operations
+    std::vector<registry::key> cancels_taken_;
     std::vector<std::unique_ptr<background_job>> jobs_taken_;
 
     // --- shared with other threads, guarded by mutex_ ---
     mutable std::mutex mutex_;
-    // Pending operations, mapped to "another thread asked to cancel it". The nodes come
-    // from a pool so that a steady stream of operations does not allocate each time.
-    std::pmr::unsynchronized_pool_resource registry_memory_;
-    std::pmr::unordered_map<operation*, bool> pending_;
     std::vector<ready_item> inbox_;  // posts from other threads
-    std::vector<operation*> cancel_requests_;
+    // Cancels from other threads, by the operation's registry key: a request that
+    // arrives after its operation completed finds nothing, even if another operation
+    // is parked at the same address by then.
+    std::vector<registry::key> cancel_requests_;
     std::vector<std::unique_ptr<background_job>> finished_jobs_;
 
     wakeup wakeup_;

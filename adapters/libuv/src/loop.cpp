@@ -197,20 +197,6 @@ bool loop::refuse_if_stopped(operation* op) noexcept {
     return true;
 }
 
-void loop::mark_unparked(operation* op) noexcept { registry_generation::set(op, 0); }
-
-void loop::park(operation* op) {
-    const registry::key key = pending_.insert(op);
-    registry_slot::set(op, key.index);
-    registry_generation::set(op, key.generation);
-}
-
-void loop::unpark(operation* op) noexcept { pending_.erase(key_of(op)); }
-
-loop::registry::key loop::key_of(const operation* op) noexcept {
-    return registry::key{registry_slot::get(op), registry_generation::get(op)};
-}
-
 void loop::queue_completion(operation* op, std::error_code error, std::size_t bytes) {
     if (ready_.empty()) keep_polling();
     ready_.push_back(ready_item{op, error, bytes});
@@ -233,7 +219,7 @@ void loop::finish_now(operation* op, std::error_code error, std::size_t bytes) {
 void loop::cancel(operation* op) noexcept {
     // The key was stored when the operation was parked, inside its start call, which
     // returned before the core could ask to cancel it; it is not written again.
-    const registry::key key = key_of(op);
+    const registry::key key = registry::key_of(op);
     if (in_runtime_thread()) {
         if (pending_.find(key) == op) cancel_parked(op);
         return;

@@ -48,7 +48,7 @@
 
 #include "interop/runtime_interface.hpp"
 #include "op_data.hpp"
-#include "slot_map.hpp"
+#include "interop/runtime/pending_registry.hpp"
 #include "socket_table.hpp"
 #include "tcp_socket.hpp"
 
@@ -113,14 +113,13 @@ public:
     void signal_wait(signal_operation* op) noexcept;
 
 private:
-    using registry = slot_map<operation>;
+    using registry = kit::pending_registry<registry_key_word>;
 
     // --- the life of an operation (loop.cpp) ---
     bool refuse_if_stopped(operation* op) noexcept;  // after stop(): completes op, inline
-    static void mark_unparked(operation* op) noexcept;
-    void park(operation* op);
-    void unpark(operation* op) noexcept;
-    static registry::key key_of(const operation* op) noexcept;
+    static void mark_unparked(operation* op) noexcept { registry::clear_key(op); }
+    void park(operation* op) { pending_.park(op); }
+    void unpark(operation* op) noexcept { pending_.unpark(op); }
     void queue_completion(operation* op, std::error_code error, std::size_t bytes);
     void finish(operation* op, std::error_code error, std::size_t bytes);  // unpark + queue
     void finish_now(operation* op, std::error_code error, std::size_t bytes);  // unpark + complete

@@ -5,12 +5,11 @@
 //           (waits_on), or the previous operation in an op_list (accepts, signal
 //           waits)
 //   word 1  the next operation in an op_list
-//   word 2  its slot in the registry of pending operations (registry_slot)
-//   word 3  that slot's generation; 0 while the operation is not parked
-//           (registry_generation)
+//   word 2  its key in the registry of pending operations (registry_key_word); a
+//           generation of 0 while the operation is not parked
 //
-// Words 2 and 3 are written when the operation is parked, inside its start call, and
-// not again while it stays pending. That is what lets cancel() read them from another
+// Word 2 is written when the operation is parked, inside its start call, and not
+// again while it stays pending. That is what lets cancel() read it from another
 // thread: the core registers its stop callback only after the start call returned.
 #pragma once
 
@@ -19,14 +18,14 @@
 
 #include "interop/runtime/op_queue.hpp"
 #include "interop/runtime/op_word.hpp"
+#include "interop/runtime/pending_registry.hpp"
 #include "interop/runtime/timer_heap.hpp"
 
 namespace interop::libuv_detail {
 
 using where_word = kit::op_word<0, void*>;
 using timer_index = kit::op_word<0, std::size_t>;
-using registry_slot = kit::op_word<2, std::uint32_t>;
-using registry_generation = kit::op_word<3, std::uint32_t>;
+using registry_key_word = kit::op_word<2, kit::registry_key>;
 
 template <typename T>
 T* waits_on(const operation* op) noexcept {

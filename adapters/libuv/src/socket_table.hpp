@@ -9,7 +9,7 @@
 #include <cstdint>
 
 #include "interop/runtime_interface.hpp"
-#include "slot_map.hpp"
+#include "interop/runtime/slot_map.hpp"
 
 namespace interop::libuv_detail {
 
@@ -28,7 +28,7 @@ public:
     }
 
 private:
-    using key = slot_map<tcp_socket>::key;
+    using key = kit::slot_map<tcp_socket>::key;
 
     // Half of the bits hold the slot index plus one (so no handle is null), the other
     // half the generation.
@@ -49,7 +49,7 @@ private:
         return key{static_cast<std::uint32_t>(index_plus_one - 1), static_cast<std::uint32_t>(bits >> half_bits)};
     }
 
-    slot_map<tcp_socket> slots_;
+    kit::slot_map<tcp_socket> slots_;
 };
 
 }  // namespace interop::libuv_detail

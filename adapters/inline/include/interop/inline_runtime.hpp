@@ -53,7 +53,8 @@ public:
     bool uses_virtual_time() const noexcept;
 
     // For tests. Operations that have started and neither completed nor had their
-    // completion queued (thread-safe).
+    // completion queued. Call it from the loop's thread or while the loop is not
+    // running.
     std::size_t pending_operations() const noexcept;
     // Sockets that are open, including listeners and connects in progress. Call it
     // from the loop's thread or while the loop is not running.

@@ -29,8 +29,10 @@ struct op_word {
     static constexpr std::size_t index = Index;
 
     static T get(const operation* op) noexcept {
-        T value;
-        std::memcpy(&value, &op->adapter_data[Index], sizeof(T));
+        T value{};
+        // Through void*: T may have default member initializers (it is trivially
+        // copyable, which is all a byte copy needs).
+        std::memcpy(static_cast<void*>(&value), &op->adapter_data[Index], sizeof(T));
         return value;
     }
     static void set(operation* op, T value) noexcept {

@@ -1,4 +1,5 @@
-// A table of pointers addressed by (index, generation) keys.
+// A table of pointers addressed by (index, generation) keys: the handles of an
+// adapter's sockets, the registry of its pending operations (pending_registry.hpp).
 //
 // Erasing an entry bumps its slot's generation, so a key kept after the entry went
 // (a socket handle used after close, a cancel request that arrives after its operation
@@ -14,7 +15,7 @@
 #include <cstdint>
 #include <vector>
 
-namespace interop::libuv_detail {
+namespace interop::kit {
 
 template <typename T>
 class slot_map {
@@ -77,4 +78,4 @@ private:
     std::size_t live_ = 0;
 };
 
-}  // namespace interop::libuv_detail
+}  // namespace interop::kit
