@@ -18,8 +18,7 @@ pending_ops::ticket pending_ops::add(operation* op, tcp_socket* socket) {
     r.running = false;
     ++r.generation;
     const ticket t = (static_cast<ticket>(r.generation) << 32) | slot;
-    op->adapter_data[1] = reinterpret_cast<void*>(static_cast<std::uintptr_t>(slot));
-    op->adapter_data[2] = reinterpret_cast<void*>(static_cast<std::uintptr_t>(r.generation));
+    ticket_word::set(op, t);
     return t;
 }
 

@@ -28,6 +28,7 @@
 #include <mutex>
 #include <vector>
 
+#include "interop/runtime/op_word.hpp"
 #include "interop/runtime_interface.hpp"
 
 namespace interop::asio_detail {
@@ -46,7 +47,7 @@ public:
 
     // Registers `op`, which waits on `socket` (or on nothing the runtime owns: a
     // lookup, blocking work). Call it before anything can complete the operation.
-    // The ticket is also kept in op->adapter_data[1] and [2], where cancel finds it.
+    // The ticket is also kept in the operation (ticket_word), where cancel finds it.
     ticket add(operation* op, tcp_socket* socket);
 
     // True, and the record is gone, if `op` is still the pending operation `t`. The
@@ -83,11 +84,8 @@ private:
         bool running = false;
     };
 
-    static ticket ticket_of(const operation* op) noexcept {
-        const auto slot = reinterpret_cast<std::uintptr_t>(op->adapter_data[1]);
-        const auto generation = reinterpret_cast<std::uintptr_t>(op->adapter_data[2]);
-        return (static_cast<ticket>(generation) << 32) | static_cast<ticket>(slot);
-    }
+    using ticket_word = kit::op_word<1, ticket>;
+    static ticket ticket_of(const operation* op) noexcept { return ticket_word::get(op); }
 
     // The record of `op` under ticket `t`, or null. Under the lock.
     record* find(const operation* op, ticket t) noexcept;

@@ -167,9 +167,13 @@ void tcp_socket::read(io_operation* op) {
     // write (request and response) would almost always find nothing yet: one wasted
     // system call per message. Started after the rest of the ready work, it often
     // finds the peer's next message already there.
+    // With several threads the deferred start goes through the socket's strand: run
+    // elsewhere it would race the strand's handlers, and a cancel posted to the
+    // strand could run before it, find no read in flight and be lost.
     if (serialized_here()) {
-        asio::defer(rt_.context(), recycled(multi_threaded_, [self = socket_ref(this), op, t] { self->start_stream_op(op, t); }));
-        return;
+        auto start = recycled(multi_threaded_, [self = socket_ref(this), op, t] { self->start_stream_op(op, t); });
+        if (multi_threaded_) return asio::defer(strand_, std::move(start));
+        return asio::defer(rt_.context(), std::move(start));
     }
     asio::post(strand_, recycled(multi_threaded_, [self = socket_ref(this), op, t] { self->start_stream_op(op, t); }));
 }

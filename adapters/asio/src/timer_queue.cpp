@@ -6,19 +6,16 @@
 
 #include "completion.hpp"
 #include "errors.hpp"
+#include "interop/runtime/op_word.hpp"
 
 namespace interop::asio_detail {
 namespace {
 
-// The start number of a timer in the queue lives in adapter_data[0]; 0 means the
-// timer never entered the queue (its deadline had passed when it started).
-std::uintptr_t number_of(const timer_operation* op) noexcept {
-    return reinterpret_cast<std::uintptr_t>(op->adapter_data[0]);
-}
-
-void set_number(timer_operation* op, std::uintptr_t number) noexcept {
-    op->adapter_data[0] = reinterpret_cast<void*>(number);
-}
+// The start number of a timer in the queue lives in word 0; 0 means the timer never
+// entered the queue (its deadline had passed when it started).
+using start_number = kit::op_word<0, std::uintptr_t>;
+std::uintptr_t number_of(const timer_operation* op) noexcept { return start_number::get(op); }
+void set_number(timer_operation* op, std::uintptr_t number) noexcept { start_number::set(op, number); }
 
 std::chrono::steady_clock::time_point to_steady(runtime_clock::time_point t) noexcept {
     return std::chrono::steady_clock::time_point(

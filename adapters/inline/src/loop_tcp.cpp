@@ -159,7 +159,6 @@ attempt loop::read_once(socket_slot& socket, operation* op) {
     auto* accept = static_cast<accept_operation*>(op);
     int accepted = -1;
     const attempt result = accept_once(socket.fd, &accepted);
-    // (`socket` may move when the table grows: not used past this point.)
     if (!result.would_block && !result.error) accept->accepted = sockets_.add(accepted);
     return result;
 }
