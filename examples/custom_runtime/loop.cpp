@@ -2,7 +2,6 @@
 #include "loop.hpp"
 
 #include <algorithm>
-#include <functional>
 #include <stdexcept>
 
 #include <sys/epoll.h>
@@ -111,17 +110,8 @@ void loop::run_ready() {
 
 int loop::epoll_timeout() noexcept {
     if (!ready_.empty()) return 0;
-    // Cancelled timers stay in the heap until they come up; skip those on top.
-    while (!timers_.empty()) {
-        const timer_entry& top = timers_.front();
-        std::lock_guard lock(mutex_);
-        const auto it = pending_.find(top.op);
-        if (it != pending_.end() && it->second.timer_id == top.id) break;
-        std::pop_heap(timers_.begin(), timers_.end(), std::greater<>{});
-        timers_.pop_back();
-    }
     if (timers_.empty()) return -1;
-    const auto left = timers_.front().deadline - now();
+    const auto left = timers_.earliest() - now();
     if (left.count() <= 0) return 0;
     // Whole milliseconds, rounded up: never wake before the deadline.
     const auto ms = (left.count() + 999'999) / 1'000'000;
@@ -129,23 +119,17 @@ int loop::epoll_timeout() noexcept {
 }
 
 void loop::take_inbox() {
-    std::vector<operation*> cancels;
     {
         std::lock_guard lock(mutex_);
         ready_.insert(ready_.end(), inbox_.begin(), inbox_.end());
         inbox_.clear();
-        cancels.swap(cancel_requests_);
+        cancels_taken_.swap(cancel_requests_);
     }
-    for (operation* op : cancels) {
-        bool still_wanted;
-        {
-            std::lock_guard lock(mutex_);
-            const auto it = pending_.find(op);
-            // Not if it completed meanwhile (maybe another operation lives there now).
-            still_wanted = it != pending_.end() && it->second.cancel_requested;
-        }
-        if (still_wanted) cancel_waiting(op);
-    }
+    // Not if it completed meanwhile (maybe another operation lives there now): the
+    // key then finds nothing.
+    for (const registry::key key : cancels_taken_)
+        if (operation* op = pending_.find(key)) cancel_waiting(op);
+    cancels_taken_.clear();
 }
 
 // --- the life of an operation ----------------------------------------------------------
@@ -156,16 +140,8 @@ bool loop::refused_after_stop(operation* op) noexcept {
     return true;
 }
 
-void loop::wait(operation* op, std::uint64_t id) {
-    std::lock_guard lock(mutex_);
-    pending_[op] = waiting{id, false};
-}
-
 void loop::finish(operation* op, std::error_code error, std::size_t bytes) {
-    {
-        std::lock_guard lock(mutex_);
-        pending_.erase(op);
-    }
+    pending_.unpark(op);
     ready_.push_back({op, error, bytes});
 }
 
@@ -173,73 +149,60 @@ void loop::finish(operation* op, std::error_code error, std::size_t bytes) {
 
 void loop::timer_start(interop::timer_operation* op) noexcept {
     if (refused_after_stop(op)) return;
-    const std::uint64_t id = next_timer_id_++;
-    wait(op, id);
+    wait(op);
     // Even a deadline that has passed waits for the next lap: never complete inline.
-    timers_.push_back({op->deadline, id, op});
-    std::push_heap(timers_.begin(), timers_.end(), std::greater<>{});
+    timers_.push(op);
 }
 
 void loop::fire_timers() {
     const auto current = now();
-    while (!timers_.empty() && timers_.front().deadline <= current) {
-        const timer_entry due = timers_.front();
-        std::pop_heap(timers_.begin(), timers_.end(), std::greater<>{});
-        timers_.pop_back();
-        bool armed;
-        {
-            std::lock_guard lock(mutex_);
-            const auto it = pending_.find(due.op);
-            armed = it != pending_.end() && it->second.timer_id == due.id;
-        }
-        if (armed) finish(due.op, {}, 0);
-    }
+    while (interop::timer_operation* due = timers_.pop_due(current)) finish(due, {}, 0);
 }
 
 // --- cancellation ----------------------------------------------------------------------
 
 void loop::cancel(operation* op) noexcept {
+    // The key was stored when the operation started waiting, inside its start call,
+    // which returned before the core could ask to cancel it.
+    const registry::key key = registry::key_of(op);
+    if (in_runtime_thread()) {
+        if (pending_.find(key) == op) cancel_waiting(op);
+        return;
+    }
+    // Another thread: the loop owns the wait structures. Leave the key (the address
+    // may hold another operation by the time the loop looks) and wake the loop.
     {
         std::lock_guard lock(mutex_);
-        const auto it = pending_.find(op);
-        if (it == pending_.end() || it->second.cancel_requested) return;  // done, or asked
-        it->second.cancel_requested = true;
-        if (!in_runtime_thread()) {
-            cancel_requests_.push_back(op);  // the loop owns the wait structures
-        }
+        cancel_requests_.push_back(key);
     }
-    if (in_runtime_thread()) {
-        cancel_waiting(op);
-    } else {
-        wake();
-    }
+    wake();
 }
 
 // Takes the operation out of what it waits on and queues its cancelled completion:
 // never completed inside cancel(), so a caller cancelling many is not re-entered.
 void loop::cancel_waiting(operation* op) {
-    auto forget = [op](std::deque<operation*>& queue) {
-        queue.erase(std::remove(queue.begin(), queue.end(), op), queue.end());
-    };
     switch (op->kind) {
+    case interop::op_kind::timer:
+        timers_.remove(static_cast<interop::timer_operation*>(op));
+        break;
     case interop::op_kind::read:
     case interop::op_kind::write: {
         auto* s = static_cast<socket*>(static_cast<interop::io_operation*>(op)->socket);
-        forget(op->kind == interop::op_kind::read ? s->readers : s->writers);
+        (op->kind == interop::op_kind::read ? s->readers : s->writers).remove(op);
         break;
     }
     case interop::op_kind::accept:
-        forget(static_cast<socket*>(static_cast<interop::accept_operation*>(op)->listener)->readers);
+        static_cast<socket*>(static_cast<interop::accept_operation*>(op)->listener)->readers.remove(op);
         break;
     case interop::op_kind::connect: {
         // The half-open socket belongs to nobody else.
-        auto* s = static_cast<socket*>(op->adapter_data[0]);
-        forget(s->writers);
+        socket* s = connecting::get(op);
+        s->writers.remove(op);
         remove_socket(s);
         break;
     }
     default:
-        break;  // a timer stays in the heap; it is skipped when it comes up
+        break;
     }
     finish(op, canceled(), 0);
 }

@@ -6,32 +6,46 @@
 //   4. completes the timers that are due.
 // Only step 1 calls into interop's core.
 //
-// Every operation that is neither completed nor queued is recorded in `pending_`, so
-// cancel() (callable from any thread, and late) can tell whether it still has work to
-// do without touching an operation that has already completed.
+// The containers come from interop's adapter kit (<interop/runtime/...>): the
+// timer heap, the queues of operations waiting on a socket, and the registry of
+// pending operations, whose keys let cancel() (callable from any thread, and late)
+// tell whether an operation still waits without touching one that has completed.
+// Each keeps what it needs in the operation's adapter_data words:
+//   word 0  the timer's heap index, or the socket a connect is opening
+//   words 1 and 2  the links of a socket's queue
+//   word 3  the key in the registry
 #pragma once
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
-#include <deque>
-#include <memory_resource>
 #include <mutex>
 #include <system_error>
-#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
+#include <interop/runtime/op_queue.hpp>
+#include <interop/runtime/op_word.hpp>
+#include <interop/runtime/pending_registry.hpp>
+#include <interop/runtime/timer_heap.hpp>
 #include <interop/runtime_interface.hpp>
 
 namespace tiny {
 
 using interop::operation;
+namespace kit = interop::kit;
+
+struct socket;
+using timer_index = kit::op_word<0, std::size_t>;
+using connecting = kit::op_word<0, socket*>;
+using op_queue = kit::op_queue<kit::op_word<1, operation*>, kit::op_word<2, operation*>>;
+using registry = kit::pending_registry<kit::op_word<3, kit::registry_key>>;
 
 // A socket and the operations waiting on it, in the order they started.
 struct socket {
     int fd = -1;
-    std::deque<operation*> readers;  // reads, or accepts on a listener
-    std::deque<operation*> writers;  // writes, or the connect that opens it
+    op_queue readers;  // reads, or accepts on a listener
+    op_queue writers;  // writes, or the connect that opens it
 };
 
 class loop {
@@ -69,18 +83,10 @@ private:
         std::error_code error;
         std::size_t bytes;
     };
-    struct timer_entry {
-        interop::runtime_clock::time_point deadline;
-        std::uint64_t id;  // matches pending_[op] while the timer is armed
-        operation* op;
-        bool operator>(const timer_entry& other) const noexcept {
-            return deadline != other.deadline ? deadline > other.deadline : id > other.id;
-        }
-    };
 
     // The life of an operation (loop.cpp).
     bool refused_after_stop(operation* op) noexcept;
-    void wait(operation* op, std::uint64_t id = 0);  // now pending
+    void wait(operation* op) { pending_.park(op); }  // now pending
     void finish(operation* op, std::error_code error, std::size_t bytes);
     void cancel_waiting(operation* op);
     void wake() noexcept;
@@ -106,22 +112,15 @@ private:
     // The loop's thread only.
     std::vector<completion> ready_;
     std::vector<completion> batch_;
-    std::vector<timer_entry> timers_;  // a min-heap
-    std::uint64_t next_timer_id_ = 1;
+    kit::timer_heap<timer_index> timers_;
+    registry pending_;
+    std::vector<registry::key> cancels_taken_;
     std::unordered_set<socket*> sockets_;
 
     // Shared with other threads.
-    struct waiting {
-        std::uint64_t timer_id = 0;  // 0: not a timer
-        bool cancel_requested = false;
-    };
     std::mutex mutex_;
-    // The map's nodes come from a pool, so that a steady stream of operations does not
-    // reach the heap (the conformance suite counts every allocation).
-    std::pmr::unsynchronized_pool_resource pending_memory_;
-    std::pmr::unordered_map<operation*, waiting> pending_{&pending_memory_};
     std::vector<completion> inbox_;
-    std::vector<operation*> cancel_requests_;
+    std::vector<registry::key> cancel_requests_;  // keys, not pointers: see cancel()
 };
 
 }  // namespace tiny

@@ -224,7 +224,7 @@ void loop::tcp_connect(interop::connect_operation* op) noexcept {
         remove_socket(s);
         return op->complete(error, 0);
     }
-    op->adapter_data[0] = s;  // for cancel: the half-open socket
+    connecting::set(op, s);  // for cancel: the half-open socket
     s->writers.push_back(op);
     wait(op);
 }
@@ -259,8 +259,9 @@ void loop::close(interop::socket_handle h) noexcept {
     socket* s = of(h);
     if (s == nullptr || sockets_.count(s) == 0) return;
     // Released now; what still waits on it learns so from the run queue, later.
-    for (operation* op : s->readers) finish(op, std::make_error_code(std::errc::operation_canceled), 0);
-    for (operation* op : s->writers) finish(op, std::make_error_code(std::errc::operation_canceled), 0);
+    const auto canceled = std::make_error_code(std::errc::operation_canceled);
+    while (operation* op = s->readers.pop_front()) finish(op, canceled, 0);
+    while (operation* op = s->writers.pop_front()) finish(op, canceled, 0);
     remove_socket(s);
 }
 
