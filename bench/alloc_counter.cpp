@@ -21,7 +21,8 @@ std::atomic<bool> counting{false};
 std::atomic<std::uint64_t> allocations{0};
 
 inline void count_one() noexcept {
-    if (counting.load(std::memory_order_relaxed)) allocations.fetch_add(1, std::memory_order_relaxed);
+    if (counting.load(std::memory_order_relaxed))
+        allocations.fetch_add(1, std::memory_order_relaxed);
 }
 
 }  // namespace
@@ -86,7 +87,8 @@ void* new_block(std::size_t size) {
 
 void* new_aligned_block(std::size_t size, std::align_val_t alignment) {
     count_one();
-    if (void* p = __libc_memalign(static_cast<std::size_t>(alignment), size == 0 ? 1 : size)) return p;
+    if (void* p = __libc_memalign(static_cast<std::size_t>(alignment), size == 0 ? 1 : size))
+        return p;
     throw std::bad_alloc();
 }
 
@@ -124,7 +126,9 @@ void operator delete[](void* p, std::align_val_t) noexcept { __libc_free(p); }
 void operator delete(void* p, std::size_t, std::align_val_t) noexcept { __libc_free(p); }
 void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { __libc_free(p); }
 void operator delete(void* p, std::align_val_t, const std::nothrow_t&) noexcept { __libc_free(p); }
-void operator delete[](void* p, std::align_val_t, const std::nothrow_t&) noexcept { __libc_free(p); }
+void operator delete[](void* p, std::align_val_t, const std::nothrow_t&) noexcept {
+    __libc_free(p);
+}
 
 #endif  // INTEROP_BENCH_COUNT_ALLOCATIONS
 

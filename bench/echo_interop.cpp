@@ -42,20 +42,22 @@ namespace {
 
 constexpr std::size_t buffer_size = 4096;  // the same per connection in every server
 
-interop::task<void> serve_connection(interop::tcp_stream conn, std::chrono::milliseconds read_timeout) {
+interop::task<void> serve_connection(interop::tcp_stream conn,
+                                     std::chrono::milliseconds read_timeout) {
     (void)conn.set_no_delay(true);
     std::array<std::byte, buffer_size> buffer;
     for (;;) {
-        interop::io_result<std::size_t> n = read_timeout.count() > 0
-                                               ? co_await interop::timeout(read_timeout, conn.read(buffer))
-                                               : co_await conn.read(buffer);
+        interop::io_result<std::size_t> n =
+            read_timeout.count() > 0 ? co_await interop::timeout(read_timeout, conn.read(buffer))
+                                     : co_await conn.read(buffer);
         if (!n || *n == 0) break;  // error, timeout, cancellation or end of stream
         auto written = co_await interop::write_all(conn, std::span(buffer).first(*n));
         if (!written) break;
     }
 }
 
-interop::task<int> serve(std::uint16_t port, const char* runtime_name, std::chrono::milliseconds read_timeout) {
+interop::task<int> serve(std::uint16_t port, const char* runtime_name,
+                         std::chrono::milliseconds read_timeout) {
     auto local = interop::endpoint::parse("127.0.0.1:0").value();
     local.port = port;
     auto listener = co_await interop::tcp_listener::bind(local);
@@ -64,8 +66,8 @@ interop::task<int> serve(std::uint16_t port, const char* runtime_name, std::chro
                      static_cast<unsigned>(port), listener.error().message().c_str());
         co_return 1;
     }
-    std::printf("listening port=%u runtime=%s\n", static_cast<unsigned>(listener->local_endpoint()->port),
-                runtime_name);
+    std::printf("listening port=%u runtime=%s\n",
+                static_cast<unsigned>(listener->local_endpoint()->port), runtime_name);
     std::fflush(stdout);
     co_await interop::with_scope([&](interop::scope& connections) -> interop::task<void> {
         for (;;) {
@@ -78,7 +80,8 @@ interop::task<int> serve(std::uint16_t port, const char* runtime_name, std::chro
 }
 
 template <typename Runtime>
-int run_on(Runtime& rt, std::uint16_t port, const char* name, std::chrono::milliseconds read_timeout) {
+int run_on(Runtime& rt, std::uint16_t port, const char* name,
+           std::chrono::milliseconds read_timeout) {
     return interop::run(rt.ref(), serve(port, name, read_timeout));
 }
 
@@ -101,7 +104,8 @@ int main(int argc, char** argv) {
     app.add_option("-r,--runtime", runtime, "the runtime that drives the server")
         ->capture_default_str()
         ->check(CLI::IsMember(runtimes));
-    app.add_option("-p,--port", port, "TCP port on 127.0.0.1 (0 picks a free one)")->capture_default_str();
+    app.add_option("-p,--port", port, "TCP port on 127.0.0.1 (0 picks a free one)")
+        ->capture_default_str();
     app.add_flag("--count-allocations", count_allocations,
                  "count heap allocations in the window the load generator marks with SIGUSR1");
     app.add_option("--read-timeout-ms", read_timeout_ms,

@@ -149,7 +149,7 @@ struct options {
 
 struct connection {
     int fd = -1;
-    u64 round = 0;        // selects the byte pattern of the current message
+    u64 round = 0;  // selects the byte pattern of the current message
     std::size_t sent = 0;
     std::size_t received = 0;
     u64 started_ns = 0;
@@ -160,7 +160,10 @@ struct connection {
 class load_generator {
 public:
     explicit load_generator(const options& o)
-        : opt_(o), out_(o.message_size), in_(o.message_size), conns_(static_cast<std::size_t>(o.connections)) {}
+        : opt_(o),
+          out_(o.message_size),
+          in_(o.message_size),
+          conns_(static_cast<std::size_t>(o.connections)) {}
 
     ~load_generator() {
         for (connection& c : conns_) {
@@ -191,8 +194,8 @@ private:
     int open_ = 0;
 
     histogram latency_;
-    u64 completed_ = 0;   // round trips finished in the current window (or in total)
-    u64 issued_ = 0;      // counted mode: round trips started
+    u64 completed_ = 0;  // round trips finished in the current window (or in total)
+    u64 issued_ = 0;     // counted mode: round trips started
     u64 errors_ = 0;
     u64 mismatches_ = 0;
     bool measuring_ = false;
@@ -302,7 +305,8 @@ void load_generator::on_writable(std::size_t i) {
     // one thread, no other connection uses it in between.
     fill(i, c.round, out_.data());
     while (c.sent < opt_.message_size) {
-        const ssize_t n = ::send(c.fd, out_.data() + c.sent, opt_.message_size - c.sent, MSG_NOSIGNAL);
+        const ssize_t n =
+            ::send(c.fd, out_.data() + c.sent, opt_.message_size - c.sent, MSG_NOSIGNAL);
         if (n > 0) {
             c.sent += static_cast<std::size_t>(n);
             continue;
@@ -417,7 +421,8 @@ int load_generator::run() {
         const u64 next = (!measuring_ && !counted) ? measure_at : stop_at;
         const u64 wait_ns = next > t ? std::min<u64>(next - t, 100'000'000u) : 0;
         const int timeout_ms = static_cast<int>((wait_ns + 999'999u) / 1'000'000u);
-        const int n = epoll_wait(epoll_, events.data(), static_cast<int>(events.size()), timeout_ms);
+        const int n =
+            epoll_wait(epoll_, events.data(), static_cast<int>(events.size()), timeout_ms);
         if (n < 0) {
             if (errno == EINTR) continue;
             std::perror("interop-bench-loadgen: epoll_wait");
@@ -450,8 +455,8 @@ void load_generator::print(u64 elapsed_ns) const {
     if (opt_.messages > 0) std::printf(" complete=%d", complete_ ? 1 : 0);
     if (opt_.server_pid > 0 && srv_cpu_start_ >= 0 && srv_cpu_end_ >= 0 && window_messages_ > 0) {
         const double srv = srv_cpu_end_ - srv_cpu_start_;
-        std::printf(" srv_cpu_pct=%.1f srv_cpu_us_per_msg=%.3f", secs > 0 ? 100.0 * srv / secs : 0.0,
-                    srv * 1e6 / msgs);
+        std::printf(" srv_cpu_pct=%.1f srv_cpu_us_per_msg=%.3f",
+                    secs > 0 ? 100.0 * srv / secs : 0.0, srv * 1e6 / msgs);
     }
     if (secs > 0) std::printf(" lg_cpu_pct=%.1f", 100.0 * (self_cpu_end_ - self_cpu_start_) / secs);
     std::printf("\n");

@@ -1,6 +1,7 @@
 // interop-bench-micro: the cost of the core's building blocks, per operation.
 //
-//   interop-bench-micro [--runtime inline|asio|libuv]... [--repeat 5] [--format text|markdown] [--scale 1]
+//   interop-bench-micro [--runtime inline|asio|libuv]... [--repeat 5] [--format text|markdown]
+//   [--scale 1]
 //
 // Each benchmark runs a fixed number of operations inside one task on a fresh
 // runtime, five times; the table shows the median nanoseconds per operation, the
@@ -118,10 +119,12 @@ task<void> scope_with_one_child(long n) {
     long sum = 0;
     for (long i = 0; i < n; ++i) {
         co_await with_scope([&](scope& s) -> task<void> {
-            s.spawn([](long* out) -> task<void> {
-                ++*out;
-                co_return;
-            }, &sum);
+            s.spawn(
+                [](long* out) -> task<void> {
+                    ++*out;
+                    co_return;
+                },
+                &sum);
             co_return;
         });
     }
@@ -130,7 +133,8 @@ task<void> scope_with_one_child(long n) {
 
 task<void> timeout_over_ready(long n) {
     long sum = 0;
-    for (long i = 0; i < n; ++i) sum += (co_await timeout(std::chrono::seconds(10), ready_value(1))).value_or(0);
+    for (long i = 0; i < n; ++i)
+        sum += (co_await timeout(std::chrono::seconds(10), ready_value(1))).value_or(0);
     if (sum != n) std::abort();
 }
 
@@ -181,7 +185,8 @@ struct result {
 };
 
 result measure(const std::string& runtime_name, const benchmark& b, int repeat, double scale) {
-    const long operations = std::max(100L, static_cast<long>(static_cast<double>(b.operations) * scale));
+    const long operations =
+        std::max(100L, static_cast<long>(static_cast<double>(b.operations) * scale));
     std::vector<double> ns;
     double frame_allocations = 0;
     double heap_allocations = 0;
@@ -195,7 +200,8 @@ result measure(const std::string& runtime_name, const benchmark& b, int repeat, 
         const auto start = std::chrono::steady_clock::now();
         interop::run(rt->ref(), b.body(operations));
         const auto elapsed = std::chrono::steady_clock::now() - start;
-        heap_allocations = static_cast<double>(heap.allocations()) / static_cast<double>(operations);
+        heap_allocations =
+            static_cast<double>(heap.allocations()) / static_cast<double>(operations);
         frame_allocations = static_cast<double>(frame_stats().heap_allocations - frames_before) /
                             static_cast<double>(operations);
         ns.push_back(std::chrono::duration<double, std::nano>(elapsed).count() /
@@ -215,11 +221,14 @@ int main(int argc, char** argv) {
     double scale = 1.0;
     app.add_option("-r,--runtime", runtimes, "runtimes to measure (default: every built one)");
     app.add_option("--repeat", repeat, "runs per benchmark; the median is reported")
-        ->capture_default_str()->check(CLI::PositiveNumber);
-    app.add_option("--format", format, "text or markdown")->capture_default_str()
+        ->capture_default_str()
+        ->check(CLI::PositiveNumber);
+    app.add_option("--format", format, "text or markdown")
+        ->capture_default_str()
         ->check(CLI::IsMember({"text", "markdown"}));
     app.add_option("--scale", scale, "multiply every operation count (e.g. 0.01 for a smoke run)")
-        ->capture_default_str()->check(CLI::PositiveNumber);
+        ->capture_default_str()
+        ->check(CLI::PositiveNumber);
     CLI11_PARSE(app, argc, argv);
 
     if (runtimes.empty()) {
@@ -236,11 +245,12 @@ int main(int argc, char** argv) {
 
     const bool md = format == "markdown";
     if (md) {
-        std::printf("| benchmark | runtime | ns/op | frame allocations/op | heap allocations/op |\n"
-                    "|---|---|---:|---:|---:|\n");
+        std::printf(
+            "| benchmark | runtime | ns/op | frame allocations/op | heap allocations/op |\n"
+            "|---|---|---:|---:|---:|\n");
     } else {
-        std::printf("%-34s %-8s %10s %16s %16s\n", "benchmark", "runtime", "ns/op", "frame allocs/op",
-                    "heap allocs/op");
+        std::printf("%-34s %-8s %10s %16s %16s\n", "benchmark", "runtime", "ns/op",
+                    "frame allocs/op", "heap allocs/op");
     }
     for (const auto& b : benchmarks) {
         // Runtimes are not interleaved with each other's heaps: one runtime at a time.

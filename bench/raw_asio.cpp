@@ -45,7 +45,9 @@ struct session_link {
 
 class session : public session_link {
 public:
-    session(tcp::socket socket, session_link* list) : socket_(std::move(socket)) { insert_after(list); }
+    session(tcp::socket socket, session_link* list) : socket_(std::move(socket)) {
+        insert_after(list);
+    }
     ~session() { unlink(); }
     session(const session&) = delete;
     session& operator=(const session&) = delete;
@@ -126,7 +128,8 @@ int main(int argc, char** argv) {
     CLI::App app{"Echo server of the interop benchmark: raw Asio with callbacks, one thread."};
     std::uint16_t port = 0;
     bool count_allocations = false;
-    app.add_option("-p,--port", port, "TCP port on 127.0.0.1 (0 picks a free one)")->capture_default_str();
+    app.add_option("-p,--port", port, "TCP port on 127.0.0.1 (0 picks a free one)")
+        ->capture_default_str();
     app.add_flag("--count-allocations", count_allocations,
                  "count heap allocations in the window the load generator marks with SIGUSR1");
     CLI11_PARSE(app, argc, argv);

@@ -72,7 +72,8 @@ void on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
     // The socket buffer is full: send the rest with uv_write, and read no more into
     // the buffer until it has gone.
     const std::size_t done = sent > 0 ? static_cast<std::size_t>(sent) : 0;
-    out = uv_buf_init(buf->base + done, static_cast<unsigned>(static_cast<std::size_t>(nread) - done));
+    out = uv_buf_init(buf->base + done,
+                      static_cast<unsigned>(static_cast<std::size_t>(nread) - done));
     uv_read_stop(stream);
     c->write_req.data = c;
     if (uv_write(&c->write_req, stream, &out, 1, on_written) != 0) close_connection(c);
@@ -109,7 +110,8 @@ int main(int argc, char** argv) {
     CLI::App app{"Echo server of the interop benchmark: raw libuv, one loop."};
     std::uint16_t port = 0;
     bool count_allocations = false;
-    app.add_option("-p,--port", port, "TCP port on 127.0.0.1 (0 picks a free one)")->capture_default_str();
+    app.add_option("-p,--port", port, "TCP port on 127.0.0.1 (0 picks a free one)")
+        ->capture_default_str();
     app.add_flag("--count-allocations", count_allocations,
                  "count heap allocations in the window the load generator marks with SIGUSR1");
     CLI11_PARSE(app, argc, argv);
@@ -131,8 +133,9 @@ int main(int argc, char** argv) {
     sockaddr_storage bound{};
     int len = sizeof bound;
     uv_tcp_getsockname(&listener, reinterpret_cast<sockaddr*>(&bound), &len);
-    std::printf("listening port=%u\n",
-                static_cast<unsigned>(ntohs(reinterpret_cast<const sockaddr_in*>(&bound)->sin_port)));
+    std::printf(
+        "listening port=%u\n",
+        static_cast<unsigned>(ntohs(reinterpret_cast<const sockaddr_in*>(&bound)->sin_port)));
     std::fflush(stdout);
 
     uv_signal_t term;

@@ -18,7 +18,9 @@ backend make_backend() {
     return backend{
         "asio",
         cap_ipv6 | cap_resolve | cap_blocking_offload | cap_signals,
-        [](const runtime_options&) -> std::unique_ptr<runtime_instance> { return std::make_unique<asio_instance>(); },
+        [](const runtime_options&) -> std::unique_ptr<runtime_instance> {
+            return std::make_unique<asio_instance>();
+        },
     };
 }
 

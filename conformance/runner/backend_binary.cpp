@@ -62,7 +62,8 @@ std::vector<fs::path> find_backend_binaries(const fs::path& dir) {
     std::error_code ec;
     for (const fs::directory_entry& entry : fs::directory_iterator(dir, ec)) {
         const std::string file = entry.path().filename().string();
-        if (file.rfind(binary_prefix, 0) != 0 || file.size() == std::string(binary_prefix).size()) continue;
+        if (file.rfind(binary_prefix, 0) != 0 || file.size() == std::string(binary_prefix).size())
+            continue;
         if (!entry.is_regular_file() || ::access(entry.path().c_str(), X_OK) != 0) continue;
         found.push_back(entry.path());
     }

@@ -25,6 +25,7 @@ std::vector<std::filesystem::path> find_backend_binaries(const std::filesystem::
 
 // Runs the binary's --interop-info and --interop-list (in `scratch`). Throws
 // std::runtime_error saying what went wrong.
-backend_binary query_backend(const std::filesystem::path& binary, const std::filesystem::path& scratch);
+backend_binary query_backend(const std::filesystem::path& binary,
+                             const std::filesystem::path& scratch);
 
 }  // namespace interop::conformance::runner

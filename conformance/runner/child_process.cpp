@@ -93,8 +93,8 @@ child_outcome run_child(const std::vector<std::string>& argv, const std::filesys
     posix_spawnattr_setpgroup(&setup.attributes, 0);
     posix_spawnattr_setsigmask(&setup.attributes, &none);
     posix_spawnattr_setsigdefault(&setup.attributes, &all);
-    posix_spawnattr_setflags(&setup.attributes,
-                             POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    posix_spawnattr_setflags(
+        &setup.attributes, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
 
     std::vector<char*> args;
     for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
@@ -102,7 +102,8 @@ child_outcome run_child(const std::vector<std::string>& argv, const std::filesys
 
     const auto start = std::chrono::steady_clock::now();
     pid_t pid = 0;
-    const int error = posix_spawn(&pid, args[0], &setup.actions, &setup.attributes, args.data(), environ);
+    const int error =
+        posix_spawn(&pid, args[0], &setup.actions, &setup.attributes, args.data(), environ);
     if (error != 0) {
         child_outcome o;
         o.problem = "cannot start " + argv[0] + ": " + std::strerror(error);
@@ -149,21 +150,36 @@ void kill_running_children() noexcept {
 
 std::string signal_name(int signal_number) {
     switch (signal_number) {
-    case SIGABRT: return "SIGABRT";
-    case SIGBUS: return "SIGBUS";
-    case SIGFPE: return "SIGFPE";
-    case SIGHUP: return "SIGHUP";
-    case SIGILL: return "SIGILL";
-    case SIGINT: return "SIGINT";
-    case SIGKILL: return "SIGKILL";
-    case SIGPIPE: return "SIGPIPE";
-    case SIGQUIT: return "SIGQUIT";
-    case SIGSEGV: return "SIGSEGV";
-    case SIGTERM: return "SIGTERM";
-    case SIGTRAP: return "SIGTRAP";
-    case SIGUSR1: return "SIGUSR1";
-    case SIGUSR2: return "SIGUSR2";
-    default: return "signal " + std::to_string(signal_number);
+        case SIGABRT:
+            return "SIGABRT";
+        case SIGBUS:
+            return "SIGBUS";
+        case SIGFPE:
+            return "SIGFPE";
+        case SIGHUP:
+            return "SIGHUP";
+        case SIGILL:
+            return "SIGILL";
+        case SIGINT:
+            return "SIGINT";
+        case SIGKILL:
+            return "SIGKILL";
+        case SIGPIPE:
+            return "SIGPIPE";
+        case SIGQUIT:
+            return "SIGQUIT";
+        case SIGSEGV:
+            return "SIGSEGV";
+        case SIGTERM:
+            return "SIGTERM";
+        case SIGTRAP:
+            return "SIGTRAP";
+        case SIGUSR1:
+            return "SIGUSR1";
+        case SIGUSR2:
+            return "SIGUSR2";
+        default:
+            return "signal " + std::to_string(signal_number);
     }
 }
 

@@ -15,9 +15,9 @@ namespace interop::conformance::runner {
 struct child_outcome {
     enum class ending { exited, signalled, timed_out, not_started };
     ending how = ending::not_started;
-    int code = 0;          // exit status, or the signal number
-    double seconds = 0;    // wall-clock time
-    std::string problem;   // why it could not start
+    int code = 0;         // exit status, or the signal number
+    double seconds = 0;   // wall-clock time
+    std::string problem;  // why it could not start
 };
 
 // Runs argv[0] with the arguments argv[1...]; stdout and stderr go to `output`,

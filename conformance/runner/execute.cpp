@@ -40,7 +40,8 @@ record read_record(const fs::path& report, const std::string& name) {
     for (std::string line; std::getline(in, line);) {
         const std::size_t space = line.find(' ');
         const std::string key = line.substr(0, space);
-        const std::string value = space == std::string::npos ? "" : rf::unescape(line.substr(space + 1));
+        const std::string value =
+            space == std::string::npos ? "" : rf::unescape(line.substr(space + 1));
         if (key == "test") {
             mine = value == name;
             if (mine) r = record{};
@@ -69,10 +70,14 @@ std::string seconds_text(double s) {
 // How the process ended, when that is itself the problem.
 std::string ending_text(const child_outcome& o) {
     switch (o.how) {
-    case child_outcome::ending::exited: return "exited with status " + std::to_string(o.code);
-    case child_outcome::ending::signalled: return "was killed by " + signal_name(o.code);
-    case child_outcome::ending::timed_out: return "timed out";
-    case child_outcome::ending::not_started: return o.problem;
+        case child_outcome::ending::exited:
+            return "exited with status " + std::to_string(o.code);
+        case child_outcome::ending::signalled:
+            return "was killed by " + signal_name(o.code);
+        case child_outcome::ending::timed_out:
+            return "timed out";
+        case child_outcome::ending::not_started:
+            return o.problem;
     }
     return "ended";
 }
@@ -91,7 +96,8 @@ cell judge(const child_outcome& o, const record& r, const fs::path& output, doub
         return c;
     }
     if (o.how == child_outcome::ending::timed_out) {
-        c.messages.push_back("timed out after " + seconds_text(timeout) + " s (the process was killed)");
+        c.messages.push_back("timed out after " + seconds_text(timeout) +
+                             " s (the process was killed)");
         add_output(c, output);
         return c;
     }
@@ -151,7 +157,8 @@ public:
             std::fprintf(stderr, "FAIL  %s\n", where.c_str());
         }
         if (terminal_) {
-            std::string line = "[" + std::to_string(done_) + "/" + std::to_string(total_) + "] " + where;
+            std::string line =
+                "[" + std::to_string(done_) + "/" + std::to_string(total_) + "] " + where;
             if (line.size() > 110) line.resize(110);
             std::fprintf(stderr, "\r\033[K%s", line.c_str());
             shown_ = true;
@@ -190,7 +197,8 @@ void execute(matrix& m, const execution_options& options) {
     for (std::size_t r = 0; r < m.behaviours.size(); ++r) {
         for (std::size_t b = 0; b < m.backends.size(); ++b) {
             const auto& mine = m.backends[b].behaviours;
-            if (std::binary_search(mine.begin(), mine.end(), m.behaviours[r])) jobs.push_back({r, b});
+            if (std::binary_search(mine.begin(), mine.end(), m.behaviours[r]))
+                jobs.push_back({r, b});
         }
     }
     if (jobs.empty()) return;
@@ -203,10 +211,10 @@ void execute(matrix& m, const execution_options& options) {
             const fs::path report = options.scratch / (std::to_string(k) + ".report");
             const fs::path output = options.scratch / (std::to_string(k) + ".out");
             const std::string& name = m.behaviours[j.behaviour];
-            const child_outcome o = run_child(
-                {m.backends[j.backend].path.string(), "--interop-run=" + name,
-                 "--interop-report=" + report.string()},
-                output, options.timeout);
+            const child_outcome o =
+                run_child({m.backends[j.backend].path.string(), "--interop-run=" + name,
+                           "--interop-report=" + report.string()},
+                          output, options.timeout);
             cell c = judge(o, read_record(report, name), output, options.timeout.count());
             meter.finished(m, j, c);
             m.cells[j.behaviour][j.backend] = std::move(c);  // each cell has one writer
@@ -215,7 +223,8 @@ void execute(matrix& m, const execution_options& options) {
             fs::remove(output, ignored);
         }
     };
-    const unsigned threads = std::max(1u, std::min<unsigned>(options.jobs, static_cast<unsigned>(jobs.size())));
+    const unsigned threads =
+        std::max(1u, std::min<unsigned>(options.jobs, static_cast<unsigned>(jobs.size())));
     std::vector<std::thread> pool;
     for (unsigned t = 0; t < threads; ++t) pool.emplace_back(worker);
     for (std::thread& t : pool) t.join();

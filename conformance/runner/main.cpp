@@ -90,7 +90,8 @@ void stop_children_on_interrupt(const fs::path& scratch) {
         kill_running_children();
         std::error_code ignored;
         fs::remove_all(scratch, ignored);
-        std::fprintf(stderr, "\ninterop-conformance: interrupted by %s\n", signal_name(received).c_str());
+        std::fprintf(stderr, "\ninterop-conformance: interrupted by %s\n",
+                     signal_name(received).c_str());
         _exit(128 + received);
     }).detach();
 }
@@ -105,9 +106,9 @@ std::vector<fs::path> choose_binaries(const settings& s, const char* argv0) {
             for (const fs::path& b : find_backend_binaries(dir)) {
                 built += " " + b.filename().string().substr(std::string(binary_prefix).size());
             }
-            throw std::runtime_error("no backend named '" + name + "': " + p.string() +
-                                     " does not exist (built here:" +
-                                     (built.empty() ? " none" : built) + ")");
+            throw std::runtime_error(
+                "no backend named '" + name + "': " + p.string() +
+                " does not exist (built here:" + (built.empty() ? " none" : built) + ")");
         }
         chosen.push_back(p);
     }
@@ -144,7 +145,8 @@ std::vector<std::string> selected_behaviours(const std::vector<backend_binary>& 
     for (const backend_binary& b : backends) all.insert(b.behaviours.begin(), b.behaviours.end());
     std::vector<std::string> chosen;
     for (const std::string& name : all) {
-        const bool wanted = filters.empty() || std::any_of(filters.begin(), filters.end(), [&](const std::string& f) {
+        const bool wanted = filters.empty() ||
+                            std::any_of(filters.begin(), filters.end(), [&](const std::string& f) {
                                 return filter_matches(name, f);
                             });
         if (wanted) chosen.push_back(name);
@@ -156,7 +158,8 @@ int run(const settings& s, const char* argv0) {
     scratch_directory scratch;
     stop_children_on_interrupt(scratch.path());
     std::vector<backend_binary> backends;
-    for (const fs::path& p : choose_binaries(s, argv0)) backends.push_back(query_backend(p, scratch.path()));
+    for (const fs::path& p : choose_binaries(s, argv0))
+        backends.push_back(query_backend(p, scratch.path()));
     make_names_unique(backends);
 
     if (s.list_backends) {
@@ -176,10 +179,12 @@ int run(const settings& s, const char* argv0) {
     m.cells.assign(behaviours.size(), std::vector<cell>(backends.size()));
     m.timeout_seconds = s.timeout;
     if (!s.quiet) {
-        std::cerr << "interop-conformance: " << behaviours.size() << " behaviour(s) x " << backends.size()
-                  << " backend(s), " << s.jobs << " at a time, " << s.timeout << " s limit each\n";
+        std::cerr << "interop-conformance: " << behaviours.size() << " behaviour(s) x "
+                  << backends.size() << " backend(s), " << s.jobs << " at a time, " << s.timeout
+                  << " s limit each\n";
     }
-    execute(m, execution_options{s.jobs, std::chrono::duration<double>(s.timeout), scratch.path(), !s.quiet});
+    execute(m, execution_options{s.jobs, std::chrono::duration<double>(s.timeout), scratch.path(),
+                                 !s.quiet});
 
     if (s.format == "json") {
         print_json(std::cout, m);
@@ -196,11 +201,12 @@ int run(const settings& s, const char* argv0) {
 
 int main(int argc, char** argv) {
     settings s;
-    CLI::App app{"Runs interop's conformance suite against runtime backends and prints the matrix "
-                 "of behaviours x backends (pass / FAIL / n/a). Each behaviour of each backend runs "
-                 "in a process of its own with a time limit.\n"
-                 "Exit status: 0 nothing failed, 1 a behaviour failed, 2 usage or setup error.",
-                 "interop-conformance"};
+    CLI::App app{
+        "Runs interop's conformance suite against runtime backends and prints the matrix "
+        "of behaviours x backends (pass / FAIL / n/a). Each behaviour of each backend runs "
+        "in a process of its own with a time limit.\n"
+        "Exit status: 0 nothing failed, 1 a behaviour failed, 2 usage or setup error.",
+        "interop-conformance"};
     app.add_option("--backend", s.backend_names,
                    "A backend built next to this program (its binary is interop-conformance-NAME); "
                    "repeatable. Default: every one found there")
@@ -224,7 +230,8 @@ int main(int argc, char** argv) {
         ->check(CLI::PositiveNumber)
         ->capture_default_str();
     app.add_flag("--list", s.list, "List the behaviours (after --filter) and exit");
-    app.add_flag("--list-backends", s.list_backends, "List the backends with their capabilities and exit");
+    app.add_flag("--list-backends", s.list_backends,
+                 "List the backends with their capabilities and exit");
     app.add_flag("--quiet,-q", s.quiet, "No progress on stderr");
 
     try {

@@ -55,7 +55,8 @@ std::string markdown_cell(std::string_view text) {
 std::string verdict_line(const matrix& m) {
     const std::size_t failed = m.count(status::fail);
     if (failed == 0) return "result: PASS";
-    return "result: FAIL (" + std::to_string(failed) + (failed == 1 ? " failure" : " failures") + ")";
+    return "result: FAIL (" + std::to_string(failed) + (failed == 1 ? " failure" : " failures") +
+           ")";
 }
 
 }  // namespace
@@ -76,10 +77,14 @@ std::size_t matrix::count(status s, std::size_t backend) const {
 
 const char* status_word(status s) {
     switch (s) {
-    case status::pass: return "pass";
-    case status::fail: return "FAIL";
-    case status::not_applicable: return "n/a";
-    case status::absent: return "-";
+        case status::pass:
+            return "pass";
+        case status::fail:
+            return "FAIL";
+        case status::not_applicable:
+            return "n/a";
+        case status::absent:
+            return "-";
     }
     return "?";
 }
@@ -92,10 +97,12 @@ void print_text(std::ostream& out, const matrix& m) {
 
     // Status columns first and the (long) behaviour name last, so the columns line up.
     std::vector<std::size_t> width;
-    for (const backend_binary& b : m.backends) width.push_back(std::max<std::size_t>(b.name.size(), 4) + 2);
+    for (const backend_binary& b : m.backends)
+        width.push_back(std::max<std::size_t>(b.name.size(), 4) + 2);
     for (std::size_t b = 0; b < m.backends.size(); ++b) out << padded(m.backends[b].name, width[b]);
     out << "behaviour\n";
-    for (std::size_t b = 0; b < m.backends.size(); ++b) out << padded(std::string(width[b] - 2, '-'), width[b]);
+    for (std::size_t b = 0; b < m.backends.size(); ++b)
+        out << padded(std::string(width[b] - 2, '-'), width[b]);
     out << "---------\n";
     for (std::size_t r = 0; r < m.behaviours.size(); ++r) {
         for (std::size_t b = 0; b < m.backends.size(); ++b) {
@@ -137,7 +144,8 @@ void print_text(std::ostream& out, const matrix& m) {
             << padded(std::to_string(m.count(status::pass, b)), 8)
             << padded(std::to_string(m.count(status::fail, b)), 8)
             << padded(std::to_string(m.count(status::not_applicable, b)), 6)
-            << (m.backends[b].capabilities.empty() ? "(none)" : joined(m.backends[b].capabilities, " "))
+            << (m.backends[b].capabilities.empty() ? "(none)"
+                                                   : joined(m.backends[b].capabilities, " "))
             << "\n";
     }
     out << "\n" << verdict_line(m) << "\n";
@@ -153,9 +161,9 @@ void print_markdown(std::ostream& out, const matrix& m) {
 
     out << "| backend | passed | failed | n/a | capabilities |\n|---|---:|---:|---:|---|\n";
     for (std::size_t b = 0; b < m.backends.size(); ++b) {
-        out << "| " << markdown_cell(m.backends[b].name) << " | " << m.count(status::pass, b) << " | "
-            << m.count(status::fail, b) << " | " << m.count(status::not_applicable, b) << " | "
-            << joined(m.backends[b].capabilities, ", ") << " |\n";
+        out << "| " << markdown_cell(m.backends[b].name) << " | " << m.count(status::pass, b)
+            << " | " << m.count(status::fail, b) << " | " << m.count(status::not_applicable, b)
+            << " | " << joined(m.backends[b].capabilities, ", ") << " |\n";
     }
 
     out << "\n| behaviour |";
@@ -209,7 +217,8 @@ void print_json(std::ostream& out, const matrix& m) {
         for (std::size_t i = 0; i < be.capabilities.size(); ++i) {
             out << (i ? ", " : "") << json_string(be.capabilities[i]);
         }
-        out << "], \"passed\": " << m.count(status::pass, b) << ", \"failed\": " << m.count(status::fail, b)
+        out << "], \"passed\": " << m.count(status::pass, b)
+            << ", \"failed\": " << m.count(status::fail, b)
             << ", \"not_applicable\": " << m.count(status::not_applicable, b) << "}";
     }
     out << "\n  ],\n  \"behaviours\": [";
@@ -228,9 +237,10 @@ void print_json(std::ostream& out, const matrix& m) {
                                : c.result == status::not_applicable ? "n/a"
                                                                     : "absent";
             out << (first ? "" : ",") << "\n    {\"behaviour\": " << json_string(m.behaviours[r])
-                << ", \"backend\": " << json_string(m.backends[b].name) << ", \"status\": \"" << word
-                << "\", \"seconds\": " << seconds_text(c.seconds);
-            if (c.result == status::not_applicable) out << ", \"capability\": " << json_string(c.capability);
+                << ", \"backend\": " << json_string(m.backends[b].name) << ", \"status\": \""
+                << word << "\", \"seconds\": " << seconds_text(c.seconds);
+            if (c.result == status::not_applicable)
+                out << ", \"capability\": " << json_string(c.capability);
             out << ", \"messages\": [";
             for (std::size_t i = 0; i < c.messages.size(); ++i) {
                 out << (i ? ", " : "") << json_string(c.messages[i]);
@@ -276,8 +286,8 @@ void print_backend_list(std::ostream& out, const std::vector<backend_binary>& ba
         return;
     }
     for (const backend_binary& b : backends) {
-        out << (format == "markdown" ? "- **" + b.name + "**" : b.name) << "  " << b.path.string() << "  ("
-            << b.behaviours.size() << " behaviours; capabilities: "
+        out << (format == "markdown" ? "- **" + b.name + "**" : b.name) << "  " << b.path.string()
+            << "  (" << b.behaviours.size() << " behaviours; capabilities: "
             << (b.capabilities.empty() ? "none" : joined(b.capabilities, " ")) << ")\n";
     }
 }

@@ -9,7 +9,8 @@
 namespace interop::conformance::runner {
 
 inline bool same_letter(char a, char b) {
-    return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+    return std::tolower(static_cast<unsigned char>(a)) ==
+           std::tolower(static_cast<unsigned char>(b));
 }
 
 // Iterative glob matching with backtracking to the last '*': linear in practice.

@@ -18,10 +18,11 @@ std::string describe(const doctest::AssertData& a) {
     std::string text = short_path(a.m_file) + ":" + std::to_string(a.m_line) + ": " +
                        doctest::assertString(a.m_at) + "( " + a.m_expr + " ) ";
     if (a.m_at & doctest::assertType::is_throws_as) {
-        text += a.m_threw ? (a.m_threw_as ? "threw the expected type, but with the wrong message"
-                                          : std::string("threw a different exception: ") +
-                                                a.m_exception.c_str())
-                          : std::string("did not throw ") + a.m_exception_type;
+        text += a.m_threw
+                    ? (a.m_threw_as
+                           ? "threw the expected type, but with the wrong message"
+                           : std::string("threw a different exception: ") + a.m_exception.c_str())
+                    : std::string("did not throw ") + a.m_exception_type;
     } else if (a.m_at & (doctest::assertType::is_throws | doctest::assertType::is_throws_with)) {
         text += a.m_threw ? std::string("threw: ") + a.m_exception.c_str() : "did not throw";
     } else if (a.m_threw) {
@@ -52,8 +53,9 @@ struct recording_listener : doctest::IReporter {
         recorder::instance().test_finished();
     }
     void test_case_exception(const doctest::TestCaseException& e) override {
-        recorder::instance().failure(std::string(e.is_crash ? "crashed: " : "uncaught exception: ") +
-                                     e.error_string.c_str());
+        recorder::instance().failure(
+            std::string(e.is_crash ? "crashed: " : "uncaught exception: ") +
+            e.error_string.c_str());
     }
     void subcase_start(const doctest::SubcaseSignature&) override {}
     void subcase_end() override {}

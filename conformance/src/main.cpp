@@ -69,7 +69,8 @@ struct listing_reporter : doctest::IReporter {
 std::vector<test_case_ref> registered_tests(const char* argv0) {
     std::vector<test_case_ref> tests;
     listing_target = &tests;
-    const char* args[] = {argv0, "--list-test-cases", "--reporters=interop-listing", "--no-version"};
+    const char* args[] = {argv0, "--list-test-cases", "--reporters=interop-listing",
+                          "--no-version"};
     doctest::Context query(static_cast<int>(std::size(args)), args);
     query.run();
     listing_target = nullptr;
@@ -131,7 +132,8 @@ void print_interop_help() {
 int print_info() {
     const conf::backend& b = conf::current_backend();
     std::printf("backend %s\ncapabilities", b.name);
-    for (const std::string& c : conf::capability_names(b.capabilities)) std::printf(" %s", c.c_str());
+    for (const std::string& c : conf::capability_names(b.capabilities))
+        std::printf(" %s", c.c_str());
     std::printf("\n");
     return 0;
 }
@@ -222,9 +224,12 @@ int run_one(const options& o) {
         return exit_usage;
     }
     switch (finished.front().result) {
-    case conf::detail::verdict::fail: return 1;
-    case conf::detail::verdict::not_applicable: return status != 0 ? 1 : rf::exit_not_applicable;
-    case conf::detail::verdict::pass: return status != 0 ? 1 : 0;
+        case conf::detail::verdict::fail:
+            return 1;
+        case conf::detail::verdict::not_applicable:
+            return status != 0 ? 1 : rf::exit_not_applicable;
+        case conf::detail::verdict::pass:
+            return status != 0 ? 1 : 0;
     }
     return 1;
 }

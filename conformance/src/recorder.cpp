@@ -43,9 +43,9 @@ void recorder::test_finished() {
     const std::uint64_t frames_now = frame_stats().live_frames;
     if (frames_now != frames_at_start_) {
         current_.result = verdict::fail;
-        current_.messages.push_back("coroutine frames outlived the test case: " +
-                                    std::to_string(frames_at_start_) + " alive before it, " +
-                                    std::to_string(frames_now) + " after it");
+        current_.messages.push_back(
+            "coroutine frames outlived the test case: " + std::to_string(frames_at_start_) +
+            " alive before it, " + std::to_string(frames_now) + " after it");
     }
     // A failure outranks n/a: a test that asserted something and then found a
     // capability missing still failed.

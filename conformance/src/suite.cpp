@@ -22,9 +22,12 @@ std::vector<std::string> capability_names(std::uint32_t capabilities) {
         capability bit;
         const char* name;
     } known[] = {
-        {cap_multi_threaded, "cap_multi_threaded"}, {cap_virtual_time, "cap_virtual_time"},
-        {cap_ipv6, "cap_ipv6"},                     {cap_resolve, "cap_resolve"},
-        {cap_blocking_offload, "cap_blocking_offload"}, {cap_signals, "cap_signals"},
+        {cap_multi_threaded, "cap_multi_threaded"},
+        {cap_virtual_time, "cap_virtual_time"},
+        {cap_ipv6, "cap_ipv6"},
+        {cap_resolve, "cap_resolve"},
+        {cap_blocking_offload, "cap_blocking_offload"},
+        {cap_signals, "cap_signals"},
     };
     std::vector<std::string> names;
     std::uint32_t rest = capabilities;
@@ -102,8 +105,7 @@ std::unique_ptr<runtime_instance> make_runtime(const runtime_options& options) {
 frame_leak_check::frame_leak_check() noexcept : baseline_(frame_stats().live_frames) {}
 
 frame_leak_check::~frame_leak_check() {
-    CHECK_MESSAGE(frame_stats().live_frames == baseline_,
-                  "coroutine frames outlived their tasks");
+    CHECK_MESSAGE(frame_stats().live_frames == baseline_, "coroutine frames outlived their tasks");
 }
 
 }  // namespace interop::conformance

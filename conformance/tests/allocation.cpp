@@ -125,7 +125,8 @@ TEST_CASE("allocation: spawn and join allocate nothing in steady state") {
     });
 }
 
-TEST_CASE("allocation: mpsc channels, bounded and unbounded, allocate nothing per item in steady state") {
+TEST_CASE(
+    "allocation: mpsc channels, bounded and unbounded, allocate nothing per item in steady state") {
     conf::run([]() -> task<void> {
         auto bounded = mpsc::bounded<int>(8);
         auto unbounded = mpsc::unbounded<int>();

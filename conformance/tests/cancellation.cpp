@@ -34,7 +34,8 @@ TEST_CASE("cancellation: cancelling a task completes its pending sleep with oper
     });
 }
 
-TEST_CASE("cancellation: cancelling a task wakes its joiner; cancelling a finished task is a no-op") {
+TEST_CASE(
+    "cancellation: cancelling a task wakes its joiner; cancelling a finished task is a no-op") {
     conf::run([]() -> task<void> {
         auto done = co_await spawn([]() -> task<int> { co_return 5; });
         while (!done.done()) (void)co_await yield_now();
@@ -123,10 +124,12 @@ TEST_CASE("cancellation: leaving a scope waits for every child") {
     conf::run([&]() -> task<void> {
         co_await with_scope([&](scope& s) -> task<void> {
             for (int i = 1; i <= 5; ++i) {
-                s.spawn([](std::atomic<int>* n, int ms) -> task<void> {
-                    (void)co_await sleep_for(std::chrono::milliseconds(ms));
-                    ++*n;
-                }, &finished, i);
+                s.spawn(
+                    [](std::atomic<int>* n, int ms) -> task<void> {
+                        (void)co_await sleep_for(std::chrono::milliseconds(ms));
+                        ++*n;
+                    },
+                    &finished, i);
             }
             co_return;
         });
@@ -140,17 +143,20 @@ TEST_CASE("cancellation: a child's failure cancels its siblings and reaches the 
         bool sibling_cancelled = false;
         bool body_cancelled = false;
         CHECK_THROWS_WITH_AS(co_await with_scope([&](scope& s) -> task<void> {
-            s.spawn([](bool* flag) -> task<void> {
-                auto r = co_await sleep_for(24h);
-                *flag = r.is(std::errc::operation_canceled);
-            }, &sibling_cancelled);
-            s.spawn([]() -> task<void> {
-                (void)co_await sleep_for(1ms);
-                throw std::runtime_error("child failed");
-            });
-            auto r = co_await sleep_for(24h);
-            body_cancelled = r.is(std::errc::operation_canceled);
-        }), "child failed", std::runtime_error);
+                                 s.spawn(
+                                     [](bool* flag) -> task<void> {
+                                         auto r = co_await sleep_for(24h);
+                                         *flag = r.is(std::errc::operation_canceled);
+                                     },
+                                     &sibling_cancelled);
+                                 s.spawn([]() -> task<void> {
+                                     (void)co_await sleep_for(1ms);
+                                     throw std::runtime_error("child failed");
+                                 });
+                                 auto r = co_await sleep_for(24h);
+                                 body_cancelled = r.is(std::errc::operation_canceled);
+                             }),
+                             "child failed", std::runtime_error);
         CHECK(sibling_cancelled);
         CHECK(body_cancelled);
     });
@@ -184,10 +190,12 @@ TEST_CASE("cancellation: cancelling a task cancels its pending read, which consu
         auto server = co_await conf::accept(*listener);
         REQUIRE(server.has_value());
 
-        auto reader = co_await spawn([](tcp_stream* s) -> task<io_result<std::size_t>> {
-            char buf[16];
-            co_return co_await s->read(buf);
-        }, &*server);
+        auto reader = co_await spawn(
+            [](tcp_stream* s) -> task<io_result<std::size_t>> {
+                char buf[16];
+                co_return co_await s->read(buf);
+            },
+            &*server);
         (void)co_await sleep_for(2ms);
         reader.cancel();
         auto r = co_await reader;
@@ -198,7 +206,9 @@ TEST_CASE("cancellation: cancelling a task cancels its pending read, which consu
     });
 }
 
-TEST_CASE("cancellation: after a timeout cancels a read, the stream still works and the next read gets the data") {
+TEST_CASE(
+    "cancellation: after a timeout cancels a read, the stream still works and the next read gets "
+    "the data") {
     conf::run([]() -> task<void> {
         auto listener = co_await tcp_listener::bind(conf::loopback_v4());
         auto client = co_await tcp_stream::connect(listener->local_endpoint().value());
@@ -213,7 +223,8 @@ TEST_CASE("cancellation: after a timeout cancels a read, the stream still works 
     });
 }
 
-TEST_CASE("cancellation: cancelling a pending accept and connecting afterwards loses no connection") {
+TEST_CASE(
+    "cancellation: cancelling a pending accept and connecting afterwards loses no connection") {
     conf::run([]() -> task<void> {
         auto listener = co_await tcp_listener::bind(conf::loopback_v4());
         REQUIRE(listener.has_value());
@@ -226,7 +237,9 @@ TEST_CASE("cancellation: cancelling a pending accept and connecting afterwards l
     });
 }
 
-TEST_CASE("cancellation: a task cancelled before connect completes sees operation_canceled or a connection") {
+TEST_CASE(
+    "cancellation: a task cancelled before connect completes sees operation_canceled or a "
+    "connection") {
     conf::run([]() -> task<void> {
         // Cancelled before it starts: refused at once.
         auto listener = co_await tcp_listener::bind(conf::loopback_v4(), 1);

@@ -14,7 +14,8 @@ using namespace interop;
 using namespace std::chrono_literals;
 namespace conf = interop::conformance;
 
-TEST_CASE("cancellation: a cancelled read never writes into its buffer after it reported completion") {
+TEST_CASE(
+    "cancellation: a cancelled read never writes into its buffer after it reported completion") {
     conf::run([]() -> task<void> {
         auto p = co_await conf::connect_loopback();
         std::vector<std::byte> buffer(64, std::byte{0xAA});
@@ -29,15 +30,17 @@ TEST_CASE("cancellation: a cancelled read never writes into its buffer after it 
 
         CHECK((co_await conf::write_text(p.client, "fresh")).has_value());
         (void)co_await sleep_for(10ms);  // time enough for a broken adapter to write late
-        const bool untouched =
-            std::all_of(buffer.begin(), buffer.end(), [](std::byte b) { return b == std::byte{0xAA}; });
+        const bool untouched = std::all_of(buffer.begin(), buffer.end(),
+                                           [](std::byte b) { return b == std::byte{0xAA}; });
         CHECK(untouched);
         auto n = co_await timeout(5s, conf::read_text(p.server, 5));
         CHECK(n.value() == "fresh");
     });
 }
 
-TEST_CASE("cancellation: a write cancelled while the send buffer is full reports what it wrote or nothing") {
+TEST_CASE(
+    "cancellation: a write cancelled while the send buffer is full reports what it wrote or "
+    "nothing") {
     conf::run([]() -> task<void> {
         auto p = co_await conf::connect_loopback();
         // Nobody reads, so the buffers fill; then a write waits and is cancelled by its
@@ -61,7 +64,8 @@ TEST_CASE("cancellation: a write cancelled while the send buffer is full reports
             auto n = co_await timeout(5s, p.server.read(buffer));
             REQUIRE(n.has_value());
             if (*n == 0) break;
-            for (std::size_t k = 0; k < *n; ++k) in_order = in_order && buffer[k] == conf::pattern_byte(received + k);
+            for (std::size_t k = 0; k < *n; ++k)
+                in_order = in_order && buffer[k] == conf::pattern_byte(received + k);
             received += *n;
         }
         CHECK(received == reported);
@@ -69,19 +73,22 @@ TEST_CASE("cancellation: a write cancelled while the send buffer is full reports
     });
 }
 
-TEST_CASE("cancellation: cancelling a scope cancels its children, then joins them before it is left") {
+TEST_CASE(
+    "cancellation: cancelling a scope cancels its children, then joins them before it is left") {
     conf::run([]() -> task<void> {
         // Atomic: on a multi-threaded runtime the children run in parallel.
         std::atomic<int> cancelled{0};
         std::atomic<int> finished{0};
         co_await with_scope([&](scope& s) -> task<void> {
             for (int i = 0; i < 5; ++i) {
-                s.spawn([](std::atomic<int>* c, std::atomic<int>* f) -> task<void> {
-                    auto r = co_await sleep_for(24h);
-                    if (r.is(std::errc::operation_canceled)) c->fetch_add(1);
-                    (void)co_await yield_now();  // work after the cancellation is still joined
-                    f->fetch_add(1);
-                }, &cancelled, &finished);
+                s.spawn(
+                    [](std::atomic<int>* c, std::atomic<int>* f) -> task<void> {
+                        auto r = co_await sleep_for(24h);
+                        if (r.is(std::errc::operation_canceled)) c->fetch_add(1);
+                        (void)co_await yield_now();  // work after the cancellation is still joined
+                        f->fetch_add(1);
+                    },
+                    &cancelled, &finished);
             }
             (void)co_await sleep_for(1ms);
             s.cancel();

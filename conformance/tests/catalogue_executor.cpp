@@ -43,30 +43,29 @@ task<int> sleeps_and_records(event* sleeping, std::optional<io_result<void>>* sl
 
 // Written once against the Spawn concept, run with each spawner below.
 template <typename S>
-    requires Spawn<S, task<int>>
-task<void> check_spawner(S spawner) {
-    auto joined = spawner.spawn(doubled(21));  // not a temporary in co_await: docs/compilers.md
-    auto value = co_await joined;
-    CHECK(value.value() == 42);
-    auto failing = spawner.spawn(fails_after_a_yield());
-    bool rethrown = false;
-    try {
-        (void)co_await failing;
-    } catch (const std::runtime_error& e) {
-        rethrown = std::string(e.what()) == "spawned failure";
+    requires Spawn<S, task<int>> task<void> check_spawner(S spawner) {
+        auto joined = spawner.spawn(doubled(21));  // not a temporary in co_await: docs/compilers.md
+        auto value = co_await joined;
+        CHECK(value.value() == 42);
+        auto failing = spawner.spawn(fails_after_a_yield());
+        bool rethrown = false;
+        try {
+            (void)co_await failing;
+        } catch (const std::runtime_error& e) {
+            rethrown = std::string(e.what()) == "spawned failure";
+        }
+        CHECK(rethrown);
+        event sleeping;
+        std::optional<io_result<void>> slept;
+        auto cancelled = spawner.spawn(sleeps_and_records(&sleeping, &slept));
+        (void)co_await sleeping.wait();
+        cancelled.cancel();
+        auto cancelled_result = co_await cancelled;
+        CHECK(cancelled_result.is(std::errc::operation_canceled));
+        // What the task's own sleep saw, which the join cannot show.
+        REQUIRE(slept.has_value());
+        CHECK(slept->is(std::errc::operation_canceled));
     }
-    CHECK(rethrown);
-    event sleeping;
-    std::optional<io_result<void>> slept;
-    auto cancelled = spawner.spawn(sleeps_and_records(&sleeping, &slept));
-    (void)co_await sleeping.wait();
-    cancelled.cancel();
-    auto cancelled_result = co_await cancelled;
-    CHECK(cancelled_result.is(std::errc::operation_canceled));
-    // What the task's own sleep saw, which the join cannot show.
-    REQUIRE(slept.has_value());
-    CHECK(slept->is(std::errc::operation_canceled));
-}
 
 // spawn(rt, task) as a Spawn model: the concrete free function.
 struct free_spawner {
@@ -79,7 +78,9 @@ struct free_spawner {
 
 }  // namespace
 
-TEST_CASE("executor: runtime_handle, the type-erased spawner, delivers values, exceptions and cancellation like spawn") {
+TEST_CASE(
+    "executor: runtime_handle, the type-erased spawner, delivers values, exceptions and "
+    "cancellation like spawn") {
     conf::run([]() -> task<void> {
         task_context* ctx = co_await current_context();
         co_await check_spawner(free_spawner{ctx->runtime});
@@ -87,7 +88,9 @@ TEST_CASE("executor: runtime_handle, the type-erased spawner, delivers values, e
     });
 }
 
-TEST_CASE("executor: spawning onto a runtime whose run has ended throws logic_error and destroys the task once") {
+TEST_CASE(
+    "executor: spawning onto a runtime whose run has ended throws logic_error and destroys the "
+    "task once") {
     conf::hang_guard guard;
     auto rt = conf::make_runtime();
     const runtime_ref ref = rt->ref();
@@ -103,43 +106,57 @@ TEST_CASE("executor: spawning onto a runtime whose run has ended throws logic_er
     CHECK(token.use_count() == 1);
 }
 
-TEST_CASE("executor: spawns from a foreign thread while the run shuts down report operation_canceled, never hang") {
+TEST_CASE(
+    "executor: spawns from a foreign thread while the run shuts down report operation_canceled, "
+    "never hang") {
     conf::hang_guard guard;
     auto rt = conf::make_runtime();
     const runtime_ref ref = rt->ref();
     std::atomic<int> refused{0};
     std::atomic<int> ran{0};
     event waiting;
-    interop::run(ref, [](runtime_ref r, std::atomic<int>* refused_count, std::atomic<int>* ran_count,
-                         event* waits) -> task<void> {
-        auto h = co_await spawn([](runtime_ref rr, std::atomic<int>* no, std::atomic<int>* yes, event* w) -> task<void> {
-            w->set();
-            (void)co_await sleep_for(24h);  // cancelled: the root has finished, the run shuts down
-            // The run cannot end while this task blocks its thread, so the foreign
-            // thread spawns into a run that is shutting down, never into a finished one.
-            std::thread foreign([rr, no, yes] {
-                for (int i = 0; i < 100; ++i) {
-                    auto handle = spawn(rr, [](std::atomic<int>* n) -> task<void> {
-                        n->fetch_add(1);
-                        co_return;
-                    }, yes);
-                    CHECK(handle.done());  // refused at once, not queued
-                    auto result = sync_wait([](join_handle<void> jh) -> task<io_result<void>> {
-                        co_return co_await jh;
-                    }(std::move(handle)));
-                    if (result.is(std::errc::operation_canceled)) no->fetch_add(1);
-                }
-            });
-            foreign.join();
-        }, r, refused_count, ran_count, waits);
-        h.detach();
-        (void)co_await waits->wait();  // the detached task is about to wait
-    }(ref, &refused, &ran, &waiting));
+    interop::run(ref,
+                 [](runtime_ref r, std::atomic<int>* refused_count, std::atomic<int>* ran_count,
+                    event* waits) -> task<void> {
+                     auto h = co_await spawn(
+                         [](runtime_ref rr, std::atomic<int>* no, std::atomic<int>* yes,
+                            event* w) -> task<void> {
+                             w->set();
+                             (void)co_await sleep_for(
+                                 24h);  // cancelled: the root has finished, the run shuts down
+                             // The run cannot end while this task blocks its thread, so the foreign
+                             // thread spawns into a run that is shutting down, never into a
+                             // finished one.
+                             std::thread foreign([rr, no, yes] {
+                                 for (int i = 0; i < 100; ++i) {
+                                     auto handle = spawn(
+                                         rr,
+                                         [](std::atomic<int>* n) -> task<void> {
+                                             n->fetch_add(1);
+                                             co_return;
+                                         },
+                                         yes);
+                                     CHECK(handle.done());  // refused at once, not queued
+                                     auto result = sync_wait(
+                                         [](join_handle<void> jh) -> task<io_result<void>> {
+                                             co_return co_await jh;
+                                         }(std::move(handle)));
+                                     if (result.is(std::errc::operation_canceled)) no->fetch_add(1);
+                                 }
+                             });
+                             foreign.join();
+                         },
+                         r, refused_count, ran_count, waits);
+                     h.detach();
+                     (void)co_await waits->wait();  // the detached task is about to wait
+                 }(ref, &refused, &ran, &waiting));
     CHECK(refused.load() == 100);
     CHECK(ran.load() == 0);
 }
 
-TEST_CASE("executor: a foreign thread spawning while the run ends gets its task run or refused, never a finished run") {
+TEST_CASE(
+    "executor: a foreign thread spawning while the run ends gets its task run or refused, never a "
+    "finished run") {
     conf::hang_guard guard;
     conf::frame_leak_check leaks;
     for (int round = 0; round < 20; ++round) {
@@ -156,10 +173,13 @@ TEST_CASE("executor: a foreign thread spawning while the run ends gets its task 
             while (!started.load()) std::this_thread::yield();
             while (!finished.load()) {
                 try {
-                    auto handle = spawn(ref, [](std::atomic<int>* n) -> task<void> {
-                        n->fetch_add(1);
-                        co_return;
-                    }, &ran);
+                    auto handle = spawn(
+                        ref,
+                        [](std::atomic<int>* n) -> task<void> {
+                            n->fetch_add(1);
+                            co_return;
+                        },
+                        &ran);
                     handle.detach();
                     accepted.fetch_add(1);
                 } catch (const std::logic_error&) {
@@ -194,7 +214,9 @@ task<void> sleep_an_hour(std::atomic<int>* destroyed, std::atomic<int>* cancelle
 
 }  // namespace
 
-TEST_CASE("executor: request_stop from another thread cancels every task, runs their destructors, and run returns the root's result") {
+TEST_CASE(
+    "executor: request_stop from another thread cancels every task, runs their destructors, and "
+    "run returns the root's result") {
     conf::hang_guard guard;
     auto rt = conf::make_runtime();
     const runtime_ref ref = rt->ref();
@@ -209,8 +231,9 @@ TEST_CASE("executor: request_stop from another thread cancels every task, runs t
     // The root waits for an event nobody sets, a scope child and a detached spawned
     // task sleep for an hour: only the stop can end any of them.
     const std::error_code root_saw = interop::run(
-        ref, [](event* never, std::atomic<bool>* flag, std::atomic<int>* destructions,
-                std::atomic<int>* cancellations) -> task<std::error_code> {
+        ref,
+        [](event* never, std::atomic<bool>* flag, std::atomic<int>* destructions,
+           std::atomic<int>* cancellations) -> task<std::error_code> {
             const counts_destruction counted{destructions};
             (co_await interop::spawn(sleep_an_hour, destructions, cancellations)).detach();
             std::error_code seen;
@@ -228,14 +251,18 @@ TEST_CASE("executor: request_stop from another thread cancels every task, runs t
     CHECK(destroyed.load() == 3);
 }
 
-TEST_CASE("executor: request_stop from inside a task, even twice, shuts the run down the same way, and the runtime stays stopped") {
+TEST_CASE(
+    "executor: request_stop from inside a task, even twice, shuts the run down the same way, and "
+    "the runtime stays stopped") {
     conf::hang_guard guard;
     auto rt = conf::make_runtime();
     const runtime_ref ref = rt->ref();
     std::atomic<int> destroyed{0};
     std::atomic<int> cancelled{0};
     const bool root_cancelled = interop::run(
-        ref, [](runtime_ref own, std::atomic<int>* destructions, std::atomic<int>* cancellations) -> task<bool> {
+        ref,
+        [](runtime_ref own, std::atomic<int>* destructions,
+           std::atomic<int>* cancellations) -> task<bool> {
             (co_await interop::spawn(sleep_an_hour, destructions, cancellations)).detach();
             interop::request_stop(own);
             interop::request_stop(own);
@@ -251,16 +278,20 @@ TEST_CASE("executor: request_stop from inside a task, even twice, shuts the run 
     CHECK_THROWS_AS(interop::run(ref, []() -> task<void> { co_return; }()), std::logic_error);
 }
 
-TEST_CASE("executor: duplicate wakes of one waiter resume it exactly once; wakes after completion are harmless") {
+TEST_CASE(
+    "executor: duplicate wakes of one waiter resume it exactly once; wakes after completion are "
+    "harmless") {
     conf::run([]() -> task<void> {
         for (int round = 0; round < 50; ++round) {
             event ev;
             int resumed = 0;
             co_await with_scope([&](scope& s) -> task<void> {
-                s.spawn([](event* e, int* n) -> task<void> {
-                    auto r = co_await e->wait();
-                    if (r) ++*n;
-                }, &ev, &resumed);
+                s.spawn(
+                    [](event* e, int* n) -> task<void> {
+                        auto r = co_await e->wait();
+                        if (r) ++*n;
+                    },
+                    &ev, &resumed);
                 (void)co_await yield_now();  // the waiter is parked now
                 // Four threads wake it at once, and keep waking it after it has resumed.
                 std::vector<std::thread> wakers;
@@ -291,7 +322,9 @@ TEST_CASE("executor: duplicate wakes of one waiter resume it exactly once; wakes
     });
 }
 
-TEST_CASE("executor: no coroutine frame outlives its task: the frame count returns to its baseline after a run") {
+TEST_CASE(
+    "executor: no coroutine frame outlives its task: the frame count returns to its baseline after "
+    "a run") {
     const auto before = frame_stats().live_frames;
     {
         auto rt = conf::make_runtime();

@@ -19,23 +19,28 @@ struct post_operation : operation {
 
 }  // namespace
 
-TEST_CASE("tcp: when the run ends, a pending read completes with operation_canceled and I/O started afterwards fails at once") {
+TEST_CASE(
+    "tcp: when the run ends, a pending read completes with operation_canceled and I/O started "
+    "afterwards fails at once") {
     std::atomic<bool> first_cancelled{false};
     std::atomic<bool> later_cancelled{false};
     conf::run([&]() -> task<void> {
         auto p = co_await conf::connect_loopback();
         // A detached task owns both ends and is still reading when the root finishes.
-        auto reader = co_await spawn([](conf::loopback_pair pair, std::atomic<bool>* first,
-                                        std::atomic<bool>* later) -> task<void> {
-            char buf[8];
-            auto r = co_await pair.server.read(buf);
-            first->store(r.is(std::errc::operation_canceled));
-            auto again = co_await pair.server.read(buf);
-            auto write = co_await pair.client.write(std::string_view("late"));
-            auto slept = co_await sleep_for(1ms);
-            later->store(again.is(std::errc::operation_canceled) && write.is(std::errc::operation_canceled) &&
-                         slept.is(std::errc::operation_canceled));
-        }, std::move(p), &first_cancelled, &later_cancelled);
+        auto reader = co_await spawn(
+            [](conf::loopback_pair pair, std::atomic<bool>* first,
+               std::atomic<bool>* later) -> task<void> {
+                char buf[8];
+                auto r = co_await pair.server.read(buf);
+                first->store(r.is(std::errc::operation_canceled));
+                auto again = co_await pair.server.read(buf);
+                auto write = co_await pair.client.write(std::string_view("late"));
+                auto slept = co_await sleep_for(1ms);
+                later->store(again.is(std::errc::operation_canceled) &&
+                             write.is(std::errc::operation_canceled) &&
+                             slept.is(std::errc::operation_canceled));
+            },
+            std::move(p), &first_cancelled, &later_cancelled);
         reader.detach();
         (void)co_await sleep_for(2ms);  // the read is pending now
     });
@@ -43,7 +48,9 @@ TEST_CASE("tcp: when the run ends, a pending read completes with operation_cance
     CHECK(later_cancelled.load());
 }
 
-TEST_CASE("tcp: after stop(), posts are refused and new operations complete at once with operation_canceled") {
+TEST_CASE(
+    "tcp: after stop(), posts are refused and new operations complete at once with "
+    "operation_canceled") {
     // Declared before the runtime: they must outlive it (primitive.hpp).
     conf::manual_operation<post_operation> post_op;
     conf::manual_operation<timer_operation> timer_op;
@@ -73,7 +80,8 @@ TEST_CASE("tcp: after stop(), posts are refused and new operations complete at o
     accept_op.listener = listener;
     ref.vtable->tcp_accept(ref.self, &accept_op);
     // "At once": inside the start call, or by a run() that returns at once after stop().
-    if (!(timer_op.completed() && connect_op.completed() && accept_op.completed())) ref.vtable->run(ref.self);
+    if (!(timer_op.completed() && connect_op.completed() && accept_op.completed()))
+        ref.vtable->run(ref.self);
 
     CHECK(post_op.completions() == 0);
     CHECK(timer_op.completions() == 1);

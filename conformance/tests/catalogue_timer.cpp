@@ -46,14 +46,18 @@ TEST_CASE("timer: now() is monotonic across threads") {
     CHECK(went_back.load() == 0);
 }
 
-TEST_CASE("timer: a cancelled sleep completes at once with operation_canceled, long before its deadline") {
+TEST_CASE(
+    "timer: a cancelled sleep completes at once with operation_canceled, long before its "
+    "deadline") {
     conf::run([]() -> task<void> {
         const time_point start = co_await now();
         std::optional<io_result<void>> slept;
         co_await with_scope([&](scope& s) -> task<void> {
-            s.spawn([](std::optional<io_result<void>>* out) -> task<void> {
-                out->emplace(co_await sleep_for(500ms));
-            }, &slept);
+            s.spawn(
+                [](std::optional<io_result<void>>* out) -> task<void> {
+                    out->emplace(co_await sleep_for(500ms));
+                },
+                &slept);
             (void)co_await sleep_for(1ms);
             s.cancel();
             co_return;
@@ -64,23 +68,26 @@ TEST_CASE("timer: a cancelled sleep completes at once with operation_canceled, l
     });
 }
 
-TEST_CASE("timer: sleeps that lose a when_any race or are cancelled with their scope never wake anyone later") {
+TEST_CASE(
+    "timer: sleeps that lose a when_any race or are cancelled with their scope never wake anyone "
+    "later") {
     conf::run([]() -> task<void> {
         int late = 0;  // sleeps that completed normally although they were cancelled
         for (int i = 0; i < 10; ++i) {
-            auto winner = co_await when_any(
-                []() -> task<int> { co_return 1; }(),
-                [](int* n) -> task<int> {
-                    auto r = co_await sleep_for(50ms);
-                    if (r) ++*n;
-                    co_return 2;
-                }(&late));
+            auto winner = co_await when_any([]() -> task<int> { co_return 1; }(),
+                                            [](int* n) -> task<int> {
+                                                auto r = co_await sleep_for(50ms);
+                                                if (r) ++*n;
+                                                co_return 2;
+                                            }(&late));
             CHECK(winner.index() == 0);
             co_await with_scope([&](scope& s) -> task<void> {
-                s.spawn([](int* n) -> task<void> {
-                    auto r = co_await sleep_for(50ms);
-                    if (r) ++*n;
-                }, &late);
+                s.spawn(
+                    [](int* n) -> task<void> {
+                        auto r = co_await sleep_for(50ms);
+                        if (r) ++*n;
+                    },
+                    &late);
                 (void)co_await yield_now();  // the child's sleep has started
                 s.cancel();
                 co_return;

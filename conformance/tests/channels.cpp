@@ -19,13 +19,15 @@ TEST_CASE("channels: mpsc delivers items in order from several senders") {
         auto& rx = channel_1.rx;
         co_await with_scope([&](scope& s) -> task<void> {
             for (int sender_id = 0; sender_id < 3; ++sender_id) {
-                s.spawn([](mpsc::sender<int> out, int id) -> task<void> {
-                    for (int i = 0; i < 100; ++i) {
-                        auto sent = co_await out.send(id * 1000 + i);
-                        CHECK(sent.has_value());
-                        if (i % 10 == 0) (void)co_await yield_now();
-                    }
-                }, tx, sender_id);
+                s.spawn(
+                    [](mpsc::sender<int> out, int id) -> task<void> {
+                        for (int i = 0; i < 100; ++i) {
+                            auto sent = co_await out.send(id * 1000 + i);
+                            CHECK(sent.has_value());
+                            if (i % 10 == 0) (void)co_await yield_now();
+                        }
+                    },
+                    tx, sender_id);
             }
             co_return;
         });
@@ -54,10 +56,12 @@ TEST_CASE("channels: a bounded send waits while the channel is full") {
         CHECK(third.take_value() == 3);
         bool sent = false;
         co_await with_scope([&](scope& s) -> task<void> {
-            s.spawn([](mpsc::sender<int>* out, bool* done) -> task<void> {
-                auto r = co_await out->send(3);
-                *done = r.has_value();
-            }, &tx, &sent);
+            s.spawn(
+                [](mpsc::sender<int>* out, bool* done) -> task<void> {
+                    auto r = co_await out->send(3);
+                    *done = r.has_value();
+                },
+                &tx, &sent);
             (void)co_await sleep_for(5ms);
             CHECK_FALSE(sent);  // still waiting: the channel is full
             auto first = co_await rx.recv();
@@ -90,11 +94,13 @@ TEST_CASE("channels: a cancelled send gives the value back") {
         CHECK((co_await tx.send("fills")).has_value());
         std::string returned;
         co_await with_scope([&](scope& s) -> task<void> {
-            s.spawn([](mpsc::sender<std::string>* out, std::string* back) -> task<void> {
-                auto r = co_await out->send("waits");
-                CHECK(r.is(std::errc::operation_canceled));
-                *back = r.take_value();
-            }, &tx, &returned);
+            s.spawn(
+                [](mpsc::sender<std::string>* out, std::string* back) -> task<void> {
+                    auto r = co_await out->send("waits");
+                    CHECK(r.is(std::errc::operation_canceled));
+                    *back = r.take_value();
+                },
+                &tx, &returned);
             (void)co_await sleep_for(2ms);
             s.cancel();
             co_return;
@@ -156,10 +162,12 @@ TEST_CASE("channels: a dropped oneshot end is seen by the other") {
 
         auto c = oneshot::make<int>();
         co_await with_scope([&](scope& sc) -> task<void> {
-            sc.spawn([](oneshot::sender<int> tx) -> task<void> {
-                (void)co_await sleep_for(1ms);
-                (void)tx.send(42);
-            }, std::move(c.tx));
+            sc.spawn(
+                [](oneshot::sender<int> tx) -> task<void> {
+                    (void)co_await sleep_for(1ms);
+                    (void)tx.send(42);
+                },
+                std::move(c.tx));
             auto v = co_await c.rx;
             CHECK(v.value() == 42);
         });
@@ -250,15 +258,16 @@ TEST_CASE("channels: a channel works across two runtimes on two threads") {
         }(std::move(tx)));
     });
     runtime_ref consumer_ref = consumer_rt->ref();
-    const int received = interop::run(consumer_ref, [](mpsc::receiver<int> in, runtime_ref self) -> task<int> {
-        int expected = 0;
-        while (auto v = co_await in.next()) {
-            CHECK(*v == expected);
-            CHECK(self.vtable->in_runtime_thread(self.self));  // resumed on our own runtime
-            ++expected;
-        }
-        co_return expected;
-    }(std::move(rx), consumer_ref));
+    const int received =
+        interop::run(consumer_ref, [](mpsc::receiver<int> in, runtime_ref self) -> task<int> {
+            int expected = 0;
+            while (auto v = co_await in.next()) {
+                CHECK(*v == expected);
+                CHECK(self.vtable->in_runtime_thread(self.self));  // resumed on our own runtime
+                ++expected;
+            }
+            co_return expected;
+        }(std::move(rx), consumer_ref));
     producer.join();
     CHECK(received == 500);
 }

@@ -21,7 +21,8 @@ TEST_CASE("context: an awaited task inherits its parent's runtime") {
     auto rt = conf::make_runtime();
     conf::hang_guard guard;
     runtime_ref expected = rt->ref();
-    auto seen = interop::run(expected, []() -> task<runtime_ref> { co_return co_await which_runtime(); }());
+    auto seen =
+        interop::run(expected, []() -> task<runtime_ref> { co_return co_await which_runtime(); }());
     CHECK(seen == expected);
 }
 

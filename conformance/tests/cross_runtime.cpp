@@ -16,11 +16,11 @@ class background_run {
 public:
     background_run() : instance_(conf::make_runtime()) {
         thread_ = std::thread([this] {
-            interop::run(instance_->ref(), [](std::atomic<bool>* started,
-                                              std::atomic<bool>* release) -> task<void> {
-                started->store(true);
-                while (!release->load()) (void)co_await sleep_for(1ms);
-            }(&started_, &release_));
+            interop::run(instance_->ref(),
+                         [](std::atomic<bool>* started, std::atomic<bool>* release) -> task<void> {
+                             started->store(true);
+                             while (!release->load()) (void)co_await sleep_for(1ms);
+                         }(&started_, &release_));
         });
         while (!started_.load()) std::this_thread::sleep_for(1ms);
     }
@@ -45,7 +45,9 @@ task<int> on_other_runtime(runtime_ref expected) {
 
 }  // namespace
 
-TEST_CASE("executor: a task awaits a join handle completed on another runtime's thread and resumes on its own") {
+TEST_CASE(
+    "executor: a task awaits a join handle completed on another runtime's thread and resumes on "
+    "its own") {
     conf::hang_guard guard;
     background_run other;
     auto mine = conf::make_runtime();
@@ -68,10 +70,14 @@ TEST_CASE("executor: a spawn from a foreign OS thread reaches a busy runtime") {
     std::atomic<bool> ran{false};
     interop::run(ref, [](runtime_ref r, std::atomic<bool>* flag) -> task<void> {
         std::thread foreign([r, flag] {
-            spawn(r, [](std::atomic<bool>* f) -> task<void> {
-                f->store(true);
-                co_return;
-            }, flag).detach();
+            spawn(
+                r,
+                [](std::atomic<bool>* f) -> task<void> {
+                    f->store(true);
+                    co_return;
+                },
+                flag)
+                .detach();
         });
         // Busy: always ready, never sleeping, but yielding so others may run.
         while (!flag->load()) (void)co_await yield_now();

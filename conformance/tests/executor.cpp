@@ -1,8 +1,8 @@
 // Executor and spawn: how tasks start, finish, and hand back their results.
 #include <algorithm>
 #include <atomic>
-#include <string>
 #include <stdexcept>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -57,10 +57,12 @@ TEST_CASE("executor: 100,000 spawned tasks complete and their frames are release
         std::vector<join_handle<void>> handles;
         handles.reserve(100000);
         for (int i = 0; i < 100000; ++i) {
-            handles.push_back(co_await spawn([](std::atomic<int>* n) -> task<void> {
-                n->fetch_add(1);
-                co_return;
-            }, &finished));
+            handles.push_back(co_await spawn(
+                [](std::atomic<int>* n) -> task<void> {
+                    n->fetch_add(1);
+                    co_return;
+                },
+                &finished));
         }
         for (auto& h : handles) (void)co_await h;
     });
@@ -79,8 +81,8 @@ TEST_CASE("executor: an exception in a spawned task reaches its joiner and other
 }
 
 TEST_CASE("executor: an exception from the root task is rethrown by run") {
-    CHECK_THROWS_WITH_AS(conf::run([]() -> task<void> { co_await throws_logic_error(); }),
-                         "boom", std::logic_error);
+    CHECK_THROWS_WITH_AS(conf::run([]() -> task<void> { co_await throws_logic_error(); }), "boom",
+                         std::logic_error);
 }
 
 TEST_CASE("executor: a yielding task lets every other ready task run before it runs twice") {
@@ -89,12 +91,14 @@ TEST_CASE("executor: a yielding task lets every other ready task run before it r
     conf::run([&]() -> task<void> {
         co_await with_scope([&](scope& s) -> task<void> {
             for (int id = 0; id < 3; ++id) {
-                s.spawn([](std::vector<int>* log, int me) -> task<void> {
-                    for (int round = 0; round < 3; ++round) {
-                        log->push_back(me);
-                        (void)co_await yield_now();
-                    }
-                }, &order, id);
+                s.spawn(
+                    [](std::vector<int>* log, int me) -> task<void> {
+                        for (int round = 0; round < 3; ++round) {
+                            log->push_back(me);
+                            (void)co_await yield_now();
+                        }
+                    },
+                    &order, id);
             }
             co_return;
         });
@@ -108,7 +112,8 @@ TEST_CASE("executor: a yielding task lets every other ready task run before it r
     }
 }
 
-TEST_CASE("executor: a chain of 1,000,000 synchronously completing awaits does not grow the stack") {
+TEST_CASE(
+    "executor: a chain of 1,000,000 synchronously completing awaits does not grow the stack") {
     // With the default 8 MiB stack this overflows unless every await continues
     // without nesting, including in unoptimised and sanitizer builds.
     auto sum = conf::run([]() -> task<long> {
@@ -144,7 +149,9 @@ TEST_CASE("executor: run called from inside a runtime thread is rejected with a 
     CHECK(rejected);
 }
 
-TEST_CASE("executor: blocking on another runtime or with sync_wait from inside a runtime thread is rejected with a clear error") {
+TEST_CASE(
+    "executor: blocking on another runtime or with sync_wait from inside a runtime thread is "
+    "rejected with a clear error") {
     auto rt = conf::make_runtime();
     auto other = conf::make_runtime();
     conf::hang_guard guard;
@@ -178,10 +185,13 @@ TEST_CASE("executor: spawn from a foreign OS thread reaches an idle runtime") {
         // The root waits (idle, nothing runnable) for work spawned from another thread.
         std::atomic<bool> spawned{false};
         std::thread foreign([&] {
-            auto h = spawn(r, [](std::atomic<bool>* f) -> task<void> {
-                f->store(true);
-                co_return;
-            }, flag);
+            auto h = spawn(
+                r,
+                [](std::atomic<bool>* f) -> task<void> {
+                    f->store(true);
+                    co_return;
+                },
+                flag);
             h.detach();
             spawned = true;
         });
@@ -192,7 +202,9 @@ TEST_CASE("executor: spawn from a foreign OS thread reaches an idle runtime") {
     CHECK(ran.load());
 }
 
-TEST_CASE("executor: spawned tasks still running when the root finishes are cancelled, then destroyed once") {
+TEST_CASE(
+    "executor: spawned tasks still running when the root finishes are cancelled, then destroyed "
+    "once") {
     std::atomic<int> destroyed{0};
     struct counts_destruction {
         std::atomic<int>* n;
@@ -200,11 +212,13 @@ TEST_CASE("executor: spawned tasks still running when the root finishes are canc
     };
     conf::run([&]() -> task<void> {
         for (int i = 0; i < 10; ++i) {
-            auto h = co_await spawn([](std::atomic<int>* n) -> task<void> {
-                counts_destruction local{n};
-                auto slept = co_await sleep_for(24h);
-                CHECK(slept.is(std::errc::operation_canceled));
-            }, &destroyed);
+            auto h = co_await spawn(
+                [](std::atomic<int>* n) -> task<void> {
+                    counts_destruction local{n};
+                    auto slept = co_await sleep_for(24h);
+                    CHECK(slept.is(std::errc::operation_canceled));
+                },
+                &destroyed);
             h.detach();
         }
         co_return;
@@ -219,12 +233,14 @@ TEST_CASE("executor: spawning after shutdown reports operation_canceled") {
     // A task detached during the run tries to spawn once the run is shutting down.
     std::atomic<bool> reported{false};
     interop::run(ref, [](std::atomic<bool>* flag) -> task<void> {
-        auto h = co_await spawn([](std::atomic<bool>* f) -> task<void> {
-            (void)co_await sleep_for(24h);  // cancelled by the shutdown
-            auto late = co_await spawn(forty_two());
-            auto r = co_await late;
-            f->store(r.is(std::errc::operation_canceled));
-        }, flag);
+        auto h = co_await spawn(
+            [](std::atomic<bool>* f) -> task<void> {
+                (void)co_await sleep_for(24h);  // cancelled by the shutdown
+                auto late = co_await spawn(forty_two());
+                auto r = co_await late;
+                f->store(r.is(std::errc::operation_canceled));
+            },
+            flag);
         h.detach();
         co_return;
     }(&reported));
@@ -235,10 +251,12 @@ TEST_CASE("executor: detaching a handle lets the task run to completion") {
     std::atomic<bool> done{false};
     conf::run([&]() -> task<void> {
         {
-            auto h = co_await spawn([](std::atomic<bool>* d) -> task<void> {
-                (void)co_await yield_now();
-                d->store(true);
-            }, &done);
+            auto h = co_await spawn(
+                [](std::atomic<bool>* d) -> task<void> {
+                    (void)co_await yield_now();
+                    d->store(true);
+                },
+                &done);
         }  // handle destroyed: detached, not cancelled
         while (!done.load()) (void)co_await yield_now();
     });
@@ -258,17 +276,22 @@ TEST_CASE("executor: a task whose reads always complete at once still lets other
         bool reader_done = false;
         int other_turns_during_read = 0;
         co_await with_scope([&](scope& s) -> task<void> {
-            s.spawn([](tcp_stream* srv, bool* done) -> task<void> {
-                std::byte one[1];
-                for (int i = 0; i < 4096; ++i) (void)co_await srv->read(one);  // each completes at once
-                *done = true;
-            }, &*server, &reader_done);
-            s.spawn([](bool* done, int* turns) -> task<void> {
-                while (!*done) {
-                    ++*turns;
-                    (void)co_await yield_now();
-                }
-            }, &reader_done, &other_turns_during_read);
+            s.spawn(
+                [](tcp_stream* srv, bool* done) -> task<void> {
+                    std::byte one[1];
+                    for (int i = 0; i < 4096; ++i)
+                        (void)co_await srv->read(one);  // each completes at once
+                    *done = true;
+                },
+                &*server, &reader_done);
+            s.spawn(
+                [](bool* done, int* turns) -> task<void> {
+                    while (!*done) {
+                        ++*turns;
+                        (void)co_await yield_now();
+                    }
+                },
+                &reader_done, &other_turns_during_read);
             co_return;
         });
         CHECK(other_turns_during_read > 1);
@@ -285,16 +308,20 @@ TEST_CASE("executor: a receiver that always finds an item still lets other tasks
         bool consumer_done = false;
         int other_turns = 0;
         co_await with_scope([&](scope& s) -> task<void> {
-            s.spawn([](mpsc::receiver<int>* in, bool* done) -> task<void> {
-                for (int i = 0; i < 5000; ++i) (void)co_await in->recv();
-                *done = true;
-            }, &rx, &consumer_done);
-            s.spawn([](bool* done, int* turns) -> task<void> {
-                while (!*done) {
-                    ++*turns;
-                    (void)co_await yield_now();
-                }
-            }, &consumer_done, &other_turns);
+            s.spawn(
+                [](mpsc::receiver<int>* in, bool* done) -> task<void> {
+                    for (int i = 0; i < 5000; ++i) (void)co_await in->recv();
+                    *done = true;
+                },
+                &rx, &consumer_done);
+            s.spawn(
+                [](bool* done, int* turns) -> task<void> {
+                    while (!*done) {
+                        ++*turns;
+                        (void)co_await yield_now();
+                    }
+                },
+                &consumer_done, &other_turns);
             co_return;
         });
         CHECK(other_turns > 1);

@@ -17,9 +17,11 @@ static_assert(std::is_same_v<decltype(buffered_reader(std::declval<duplex_stream
                              buffered_reader<duplex_stream&>>);
 static_assert(std::is_same_v<decltype(buffered_reader(std::declval<duplex_stream>())),
                              buffered_reader<duplex_stream>>);
-static_assert(std::is_same_v<decltype(buffered_writer(std::declval<tcp_stream&>(), buffered_writer_options{})),
+static_assert(std::is_same_v<decltype(buffered_writer(std::declval<tcp_stream&>(),
+                                                      buffered_writer_options{})),
                              buffered_writer<tcp_stream&>>);
-static_assert(std::is_same_v<decltype(buffered_writer(std::declval<tcp_stream>())), buffered_writer<tcp_stream>>);
+static_assert(std::is_same_v<decltype(buffered_writer(std::declval<tcp_stream>())),
+                             buffered_writer<tcp_stream>>);
 
 static_assert(AsyncRead<buffered_reader<duplex_stream>>);
 static_assert(AsyncRead<buffered_reader<tcp_stream&>>);
@@ -32,8 +34,9 @@ static_assert(AsyncClose<buffered_writer<tcp_stream>>);
 static_assert(AsyncShutdown<buffered_writer<duplex_stream>>);
 static_assert(AsyncRead<buffered_writer<duplex_stream>>);  // the read direction passes through
 static_assert(AsyncIterator<decltype(std::declval<buffered_reader<duplex_stream>&>().lines())>);
-static_assert(std::is_same_v<iter_value_t<decltype(std::declval<buffered_reader<duplex_stream>&>().lines())>,
-                             io_result<std::string>>);
+static_assert(
+    std::is_same_v<iter_value_t<decltype(std::declval<buffered_reader<duplex_stream>&>().lines())>,
+                   io_result<std::string>>);
 
 namespace {
 
@@ -102,7 +105,9 @@ TEST_CASE("io: buffered_reader serves many small reads from one read of the stre
     });
 }
 
-TEST_CASE("io: buffered_reader reads a request at least as large as its buffer straight into the caller's buffer") {
+TEST_CASE(
+    "io: buffered_reader reads a request at least as large as its buffer straight into the "
+    "caller's buffer") {
     conf::run([]() -> task<void> {
         auto [a, b] = duplex(1024);
         (void)co_await a.write(std::string_view("0123456789abcdefghij"));
@@ -139,7 +144,8 @@ TEST_CASE("io: buffered_reader read_until stops at the delimiter and keeps the r
     });
 }
 
-TEST_CASE("io: buffered_reader read_until returns the unterminated last piece at end of stream, then 0") {
+TEST_CASE(
+    "io: buffered_reader read_until returns the unterminated last piece at end of stream, then 0") {
     conf::run([]() -> task<void> {
         auto [a, b] = duplex(64);
         (void)co_await a.write(std::string_view("x\ntail"));
@@ -177,14 +183,17 @@ TEST_CASE("io: lines() yields each line without its line ending, over TCP") {
     conf::run([]() -> task<void> {
         auto p = co_await connect_pair();
         co_await with_scope([&](scope& s) -> task<void> {
-            s.spawn([](tcp_stream* c) -> task<void> {
-                // In pieces that split lines and line endings.
-                for (std::string_view piece : {"alp", "ha\nbe", "ta\r", "\n\ngam", "ma"}) {
-                    (void)co_await write_all(*c, std::as_bytes(std::span<const char>(piece.data(), piece.size())));
-                    (void)co_await sleep_for(1ms);
-                }
-                CHECK(c->shutdown_write().has_value());
-            }, &p.client);
+            s.spawn(
+                [](tcp_stream* c) -> task<void> {
+                    // In pieces that split lines and line endings.
+                    for (std::string_view piece : {"alp", "ha\nbe", "ta\r", "\n\ngam", "ma"}) {
+                        (void)co_await write_all(
+                            *c, std::as_bytes(std::span<const char>(piece.data(), piece.size())));
+                        (void)co_await sleep_for(1ms);
+                    }
+                    CHECK(c->shutdown_write().has_value());
+                },
+                &p.client);
             buffered_reader reader(p.server);
             auto lines = reader.lines();
             std::vector<std::string> got;
@@ -199,7 +208,9 @@ TEST_CASE("io: lines() yields each line without its line ending, over TCP") {
     });
 }
 
-TEST_CASE("io: lines() reports a line longer than the limit as line_too_long and ends, without buffering it") {
+TEST_CASE(
+    "io: lines() reports a line longer than the limit as line_too_long and ends, without buffering "
+    "it") {
     conf::run([]() -> task<void> {
         auto [a, b] = duplex(1024);
         (void)co_await a.write(std::string_view("short\n12345678\n0123456789ABCDEF\nafter\n"));
@@ -218,7 +229,9 @@ TEST_CASE("io: lines() reports a line longer than the limit as line_too_long and
     });
 }
 
-TEST_CASE("io: a cancelled buffered_reader read_until loses nothing: out is untouched and the next call returns the whole line") {
+TEST_CASE(
+    "io: a cancelled buffered_reader read_until loses nothing: out is untouched and the next call "
+    "returns the whole line") {
     conf::run([]() -> task<void> {
         auto [a, b] = duplex(64);
         (void)co_await a.write(std::string_view("hal"));
@@ -235,7 +248,9 @@ TEST_CASE("io: a cancelled buffered_reader read_until loses nothing: out is unto
     });
 }
 
-TEST_CASE("io: a cancelled lines() ends with operation_canceled; a new lines() continues where it stopped") {
+TEST_CASE(
+    "io: a cancelled lines() ends with operation_canceled; a new lines() continues where it "
+    "stopped") {
     conf::run([]() -> task<void> {
         auto [a, b] = duplex(64);
         (void)co_await a.write(std::string_view("one\ntw"));
@@ -291,7 +306,8 @@ TEST_CASE("io: buffered_writer coalesces small writes into one write of the stre
     });
 }
 
-TEST_CASE("io: buffered_writer writes a large buffer straight through after flushing what it holds") {
+TEST_CASE(
+    "io: buffered_writer writes a large buffer straight through after flushing what it holds") {
     conf::run([]() -> task<void> {
         auto [a, b] = duplex(1024);
         counted c(&a);
@@ -362,7 +378,9 @@ TEST_CASE("io: destroying a buffered_writer without flush drops the buffered byt
     });
 }
 
-TEST_CASE("io: a cancelled buffered_writer flush keeps the unwritten bytes; the next flush writes exactly the rest") {
+TEST_CASE(
+    "io: a cancelled buffered_writer flush keeps the unwritten bytes; the next flush writes "
+    "exactly the rest") {
     conf::run([]() -> task<void> {
         auto ends = duplex(4);
         duplex_stream& a = ends.first;
@@ -374,9 +392,9 @@ TEST_CASE("io: a cancelled buffered_writer flush keeps the unwritten bytes; the 
         CHECK(text_of(writer.buffer()) == "456789");  // the stream took 4
         std::string got;
         co_await with_scope([&](scope& s) -> task<void> {
-            s.spawn([](duplex_stream* peer, std::string* out) -> task<void> {
-                (void)co_await read_to_end(*peer, *out);
-            }, &b, &got);
+            s.spawn([](duplex_stream* peer,
+                       std::string* out) -> task<void> { (void)co_await read_to_end(*peer, *out); },
+                    &b, &got);
             REQUIRE((co_await writer.flush()).has_value());
             CHECK(a.shutdown_write().has_value());
         });
@@ -396,9 +414,9 @@ TEST_CASE("io: a buffered_writer write cancelled while it flushes accepted none 
         CHECK(text_of(writer.buffer()) == "efgh");
         std::string got;
         co_await with_scope([&](scope& s) -> task<void> {
-            s.spawn([](duplex_stream* peer, std::string* out) -> task<void> {
-                (void)co_await read_to_end(*peer, *out);
-            }, &b, &got);
+            s.spawn([](duplex_stream* peer,
+                       std::string* out) -> task<void> { (void)co_await read_to_end(*peer, *out); },
+                    &b, &got);
             REQUIRE((co_await writer.flush()).has_value());
             CHECK(a.shutdown_write().has_value());
         });
@@ -410,15 +428,17 @@ TEST_CASE("io: buffered_writer and lines() carry a thousand lines over TCP in or
     conf::run([]() -> task<void> {
         auto p = co_await connect_pair();
         co_await with_scope([&](scope& s) -> task<void> {
-            s.spawn([](tcp_stream* c) -> task<void> {
-                buffered_writer out(*c, {.capacity = 512});
-                for (int i = 0; i < 1000; ++i) {
-                    const std::string line = "line " + std::to_string(i) + "\n";
-                    auto n = co_await out.write(std::string_view(line));
-                    REQUIRE(n.has_value());
-                }
-                REQUIRE((co_await out.shutdown_write()).has_value());
-            }, &p.client);
+            s.spawn(
+                [](tcp_stream* c) -> task<void> {
+                    buffered_writer out(*c, {.capacity = 512});
+                    for (int i = 0; i < 1000; ++i) {
+                        const std::string line = "line " + std::to_string(i) + "\n";
+                        auto n = co_await out.write(std::string_view(line));
+                        REQUIRE(n.has_value());
+                    }
+                    REQUIRE((co_await out.shutdown_write()).has_value());
+                },
+                &p.client);
             buffered_reader in(p.server, {.capacity = 100});
             auto lines = in.lines();
             int expected = 0;

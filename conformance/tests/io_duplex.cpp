@@ -25,7 +25,9 @@ std::vector<std::byte> pattern(std::size_t n) {
     return v;
 }
 
-std::string as_string(std::span<const char> chars) { return std::string(chars.data(), chars.size()); }
+std::string as_string(std::span<const char> chars) {
+    return std::string(chars.data(), chars.size());
+}
 
 }  // namespace
 
@@ -48,7 +50,8 @@ TEST_CASE("io: a duplex carries bytes both ways, in order") {
     });
 }
 
-TEST_CASE("io: a duplex write takes what fits and waits while the buffer is full, until the peer reads") {
+TEST_CASE(
+    "io: a duplex write takes what fits and waits while the buffer is full, until the peer reads") {
     conf::run([]() -> task<void> {
         auto ends = duplex(4);
         duplex_stream& a = ends.first;
@@ -58,11 +61,13 @@ TEST_CASE("io: a duplex write takes what fits and waits while the buffer is full
         CHECK(first.value() == 4);
         bool second_done = false;
         co_await with_scope([&](scope& s) -> task<void> {
-            s.spawn([](duplex_stream* w, bool* done) -> task<void> {
-                auto n = co_await w->write(std::string_view("456789"));
-                CHECK(n.value() >= 1);
-                *done = true;
-            }, &a, &second_done);
+            s.spawn(
+                [](duplex_stream* w, bool* done) -> task<void> {
+                    auto n = co_await w->write(std::string_view("456789"));
+                    CHECK(n.value() >= 1);
+                    *done = true;
+                },
+                &a, &second_done);
             for (int i = 0; i < 5; ++i) (void)co_await yield_now();
             CHECK_FALSE(second_done);  // back-pressure: the buffer is full
             char buf[2];
@@ -84,11 +89,13 @@ TEST_CASE("io: a megabyte through a 7-byte duplex arrives intact and in order") 
         const auto sent = pattern(1024 * 1024);
         std::vector<std::byte> received;
         co_await with_scope([&](scope& s) -> task<void> {
-            s.spawn([](duplex_stream* w, const std::vector<std::byte>* data) -> task<void> {
-                auto n = co_await write_all(*w, *data);
-                CHECK(n.value() == data->size());
-                CHECK(w->shutdown_write().has_value());
-            }, &a, &sent);
+            s.spawn(
+                [](duplex_stream* w, const std::vector<std::byte>* data) -> task<void> {
+                    auto n = co_await write_all(*w, *data);
+                    CHECK(n.value() == data->size());
+                    CHECK(w->shutdown_write().has_value());
+                },
+                &a, &sent);
             auto n = co_await read_to_end(b, received);
             CHECK(n.value() == sent.size());
         });
@@ -96,7 +103,9 @@ TEST_CASE("io: a megabyte through a 7-byte duplex arrives intact and in order") 
     });
 }
 
-TEST_CASE("io: after shutdown_write the duplex peer reads the rest, then end of stream repeatedly, and the other direction still works") {
+TEST_CASE(
+    "io: after shutdown_write the duplex peer reads the rest, then end of stream repeatedly, and "
+    "the other direction still works") {
     conf::run([]() -> task<void> {
         auto [a, b] = duplex(64);
         (void)co_await a.write(std::string_view("last"));
@@ -124,19 +133,23 @@ TEST_CASE("io: a pending duplex read sees end of stream when the peer shuts down
         duplex_stream& a = ends.first;
         duplex_stream& b = ends.second;
         co_await with_scope([&](scope& s) -> task<void> {
-            s.spawn([](duplex_stream* r) -> task<void> {
-                char buf[8];
-                auto n = co_await r->read(buf);
-                REQUIRE(n.has_value());
-                CHECK(*n == 0);
-            }, &b);
+            s.spawn(
+                [](duplex_stream* r) -> task<void> {
+                    char buf[8];
+                    auto n = co_await r->read(buf);
+                    REQUIRE(n.has_value());
+                    CHECK(*n == 0);
+                },
+                &b);
             (void)co_await sleep_for(2ms);
             CHECK(a.shutdown_write().has_value());
         });
     });
 }
 
-TEST_CASE("io: closing a duplex end gives the peer end of stream and fails the peer's writes with broken_pipe") {
+TEST_CASE(
+    "io: closing a duplex end gives the peer end of stream and fails the peer's writes with "
+    "broken_pipe") {
     conf::run([]() -> task<void> {
         auto ends = duplex(4);
         duplex_stream& a = ends.first;
@@ -145,10 +158,12 @@ TEST_CASE("io: closing a duplex end gives the peer end of stream and fails the p
         (void)co_await b.write(std::string_view("unread"));  // 4 bytes fit; a never reads them
         co_await with_scope([&](scope& s) -> task<void> {
             // b is blocked writing into a full buffer when a closes.
-            s.spawn([](duplex_stream* w) -> task<void> {
-                auto n = co_await w->write(std::string_view("more"));
-                CHECK(n.is(std::errc::broken_pipe));
-            }, &b);
+            s.spawn(
+                [](duplex_stream* w) -> task<void> {
+                    auto n = co_await w->write(std::string_view("more"));
+                    CHECK(n.is(std::errc::broken_pipe));
+                },
+                &b);
             (void)co_await sleep_for(2ms);
             CHECK((co_await a.close()).has_value());
         });
@@ -161,17 +176,21 @@ TEST_CASE("io: closing a duplex end gives the peer end of stream and fails the p
     });
 }
 
-TEST_CASE("io: closing a duplex end cancels its own pending read; afterwards it reports bad_file_descriptor; closing twice is harmless") {
+TEST_CASE(
+    "io: closing a duplex end cancels its own pending read; afterwards it reports "
+    "bad_file_descriptor; closing twice is harmless") {
     conf::run([]() -> task<void> {
         auto ends = duplex(16);
         duplex_stream& a = ends.first;
         duplex_stream& b = ends.second;
         co_await with_scope([&](scope& s) -> task<void> {
-            s.spawn([](duplex_stream* r) -> task<void> {
-                char buf[8];
-                auto n = co_await r->read(buf);
-                CHECK(n.is(std::errc::operation_canceled));
-            }, &a);
+            s.spawn(
+                [](duplex_stream* r) -> task<void> {
+                    char buf[8];
+                    auto n = co_await r->read(buf);
+                    CHECK(n.is(std::errc::operation_canceled));
+                },
+                &a);
             (void)co_await sleep_for(2ms);
             CHECK((co_await a.close()).has_value());
         });
@@ -212,11 +231,13 @@ TEST_CASE("io: a cancelled duplex read consumes nothing") {
         CHECK(as_string(std::span<const char>(buf, n.value())) == "kept");
         // ...and by cancelling its scope.
         co_await with_scope([&](scope& s) -> task<void> {
-            s.spawn([](duplex_stream* r2) -> task<void> {
-                char local[8];
-                auto got = co_await r2->read(local);
-                CHECK(got.is(std::errc::operation_canceled));
-            }, &b);
+            s.spawn(
+                [](duplex_stream* r2) -> task<void> {
+                    char local[8];
+                    auto got = co_await r2->read(local);
+                    CHECK(got.is(std::errc::operation_canceled));
+                },
+                &b);
             (void)co_await sleep_for(2ms);
             s.cancel();
             co_return;
@@ -241,7 +262,9 @@ TEST_CASE("io: a cancelled duplex write writes nothing") {
     });
 }
 
-TEST_CASE("io: duplex bad input: an empty read is invalid_argument, an empty write is 0, a moved-from stream is bad_file_descriptor, a capacity of 0 is rejected") {
+TEST_CASE(
+    "io: duplex bad input: an empty read is invalid_argument, an empty write is 0, a moved-from "
+    "stream is bad_file_descriptor, a capacity of 0 is rejected") {
     conf::run([]() -> task<void> {
         auto [a, b] = duplex(8);
         CHECK((co_await a.read(std::span<std::byte>{})).is(std::errc::invalid_argument));
@@ -282,18 +305,21 @@ TEST_CASE("io: duplex ends work across two runtimes on two threads") {
             CHECK(s->shutdown_write().has_value());
         }(&ends.second, echo_rt->ref()));
     });
-    interop::run(client_rt->ref(), [](duplex_stream* s, const std::vector<std::byte>* data,
-                                      std::vector<std::byte>* out) -> task<void> {
-        co_await with_scope([&](scope& sc) -> task<void> {
-            sc.spawn([](duplex_stream* w, const std::vector<std::byte>* d) -> task<void> {
-                auto n = co_await write_all(*w, *d);
-                CHECK(n.value() == d->size());
-                CHECK(w->shutdown_write().has_value());
-            }, s, data);
-            auto n = co_await read_to_end(*s, *out);
-            CHECK(n.value() == data->size());
-        });
-    }(&ends.first, &sent, &echoed));
+    interop::run(client_rt->ref(),
+                 [](duplex_stream* s, const std::vector<std::byte>* data,
+                    std::vector<std::byte>* out) -> task<void> {
+                     co_await with_scope([&](scope& sc) -> task<void> {
+                         sc.spawn(
+                             [](duplex_stream* w, const std::vector<std::byte>* d) -> task<void> {
+                                 auto n = co_await write_all(*w, *d);
+                                 CHECK(n.value() == d->size());
+                                 CHECK(w->shutdown_write().has_value());
+                             },
+                             s, data);
+                         auto n = co_await read_to_end(*s, *out);
+                         CHECK(n.value() == data->size());
+                     });
+                 }(&ends.first, &sent, &echoed));
     echo_thread.join();
     CHECK(echoed == sent);
 }

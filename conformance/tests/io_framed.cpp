@@ -17,14 +17,19 @@ static_assert(AsyncIterator<framed<tcp_stream&>>);
 static_assert(std::is_same_v<iter_value_t<framed<tcp_stream>>, io_result<std::vector<std::byte>>>);
 static_assert(AsyncIterator<framed<read_half<tcp_stream>>>);  // receive-only over a read half
 template <typename F>
-concept can_receive = requires(F& f) { f.next(); };
+concept can_receive = requires(F& f) {
+    f.next();
+};
 template <typename F>
-concept can_send = requires(F& f, std::span<const std::byte> b) { f.send(b); };
+concept can_send = requires(F& f, std::span<const std::byte> b) {
+    f.send(b);
+};
 static_assert(!can_receive<framed<write_half<tcp_stream>>>);  // send-only over a write half
 static_assert(!can_send<framed<read_half<tcp_stream>>>);
 static_assert(can_send<framed<write_half<tcp_stream>>>);
 static_assert(std::is_same_v<decltype(framed(std::declval<tcp_stream&>())), framed<tcp_stream&>>);
-static_assert(std::is_same_v<decltype(framed(std::declval<tcp_stream>(), framed_options{})), framed<tcp_stream>>);
+static_assert(std::is_same_v<decltype(framed(std::declval<tcp_stream>(), framed_options{})),
+                             framed<tcp_stream>>);
 
 namespace {
 
@@ -69,16 +74,18 @@ TEST_CASE("io: framed sends and receives frames of every size, including empty o
     conf::run([]() -> task<void> {
         auto p = co_await connect_pair();
         co_await with_scope([&](scope& s) -> task<void> {
-            s.spawn([](tcp_stream* c) -> task<void> {
-                framed out(*c);
-                unsigned seed = 0;
-                for (std::size_t size : frame_sizes) {
-                    const auto payload = pattern(size, seed++);
-                    auto sent = co_await out.send(payload);
-                    REQUIRE(sent.has_value());
-                }
-                CHECK(c->shutdown_write().has_value());
-            }, &p.client);
+            s.spawn(
+                [](tcp_stream* c) -> task<void> {
+                    framed out(*c);
+                    unsigned seed = 0;
+                    for (std::size_t size : frame_sizes) {
+                        const auto payload = pattern(size, seed++);
+                        auto sent = co_await out.send(payload);
+                        REQUIRE(sent.has_value());
+                    }
+                    CHECK(c->shutdown_write().has_value());
+                },
+                &p.client);
             framed in(p.server);
             unsigned seed = 0;
             std::size_t count = 0;
@@ -189,7 +196,8 @@ TEST_CASE("io: framed refuses a frame longer than the limit, on send and on rece
     });
 }
 
-TEST_CASE("io: a cancelled framed receive keeps the partial frame; the next call returns it whole") {
+TEST_CASE(
+    "io: a cancelled framed receive keeps the partial frame; the next call returns it whole") {
     conf::run([]() -> task<void> {
         auto [a, b] = duplex(64);
         framed in(b);
@@ -221,7 +229,9 @@ TEST_CASE("io: a cancelled framed receive keeps the partial frame; the next call
     });
 }
 
-TEST_CASE("io: a cancelled framed send leaves the stream well-formed: the rest goes out first with the next send") {
+TEST_CASE(
+    "io: a cancelled framed send leaves the stream well-formed: the rest goes out first with the "
+    "next send") {
     conf::run([]() -> task<void> {
         auto ends = duplex(8);
         duplex_stream& a = ends.first;
@@ -233,13 +243,15 @@ TEST_CASE("io: a cancelled framed send leaves the stream well-formed: the rest g
         CHECK(r.is(std::errc::timed_out));
         std::vector<std::vector<std::byte>> received;
         co_await with_scope([&](scope& s) -> task<void> {
-            s.spawn([](duplex_stream* peer, std::vector<std::vector<std::byte>>* got) -> task<void> {
-                framed in(*peer);
-                while (auto frame = co_await in.next()) {
-                    REQUIRE(frame->has_value());
-                    got->push_back(std::move(**frame));
-                }
-            }, &b, &received);
+            s.spawn(
+                [](duplex_stream* peer, std::vector<std::vector<std::byte>>* got) -> task<void> {
+                    framed in(*peer);
+                    while (auto frame = co_await in.next()) {
+                        REQUIRE(frame->has_value());
+                        got->push_back(std::move(**frame));
+                    }
+                },
+                &b, &received);
             const auto second = bytes("second");
             REQUIRE((co_await out.send(second)).has_value());
             CHECK(a.shutdown_write().has_value());
@@ -263,13 +275,15 @@ TEST_CASE("io: a framed send cancelled before any byte went out is not sent at a
         CHECK(r.is(std::errc::timed_out));
         std::vector<std::vector<std::byte>> received;
         co_await with_scope([&](scope& s) -> task<void> {
-            s.spawn([](duplex_stream* peer, std::vector<std::vector<std::byte>>* got) -> task<void> {
-                framed in(*peer);
-                while (auto frame = co_await in.next()) {
-                    REQUIRE(frame->has_value());
-                    got->push_back(std::move(**frame));
-                }
-            }, &b, &received);
+            s.spawn(
+                [](duplex_stream* peer, std::vector<std::vector<std::byte>>* got) -> task<void> {
+                    framed in(*peer);
+                    while (auto frame = co_await in.next()) {
+                        REQUIRE(frame->has_value());
+                        got->push_back(std::move(**frame));
+                    }
+                },
+                &b, &received);
             const auto third = bytes("third");
             REQUIRE((co_await out.send(third)).has_value());
             CHECK(a.shutdown_write().has_value());
@@ -286,30 +300,36 @@ TEST_CASE("io: framed receives in one task while another sends, over TCP") {
         constexpr int count = 200;
         co_await with_scope([&](scope& s) -> task<void> {
             // The server echoes each frame back.
-            s.spawn([](tcp_stream* srv) -> task<void> {
-                framed echo(*srv);
-                std::vector<std::byte> frame;
-                for (;;) {
-                    auto got = co_await echo.recv(frame);
-                    REQUIRE(got.has_value());
-                    if (!*got) break;
-                    REQUIRE((co_await echo.send(frame)).has_value());
-                }
-                CHECK(srv->shutdown_write().has_value());
-            }, &p.server);
+            s.spawn(
+                [](tcp_stream* srv) -> task<void> {
+                    framed echo(*srv);
+                    std::vector<std::byte> frame;
+                    for (;;) {
+                        auto got = co_await echo.recv(frame);
+                        REQUIRE(got.has_value());
+                        if (!*got) break;
+                        REQUIRE((co_await echo.send(frame)).has_value());
+                    }
+                    CHECK(srv->shutdown_write().has_value());
+                },
+                &p.server);
             framed client(p.client);
             co_await with_scope([&](scope& inner) -> task<void> {
-                inner.spawn([](framed<tcp_stream&>* f, tcp_stream* c) -> task<void> {
-                    for (int i = 0; i < count; ++i) {
-                        auto payload = pattern(static_cast<std::size_t>(i) * 97, static_cast<unsigned>(i));
-                        REQUIRE((co_await f->send(payload)).has_value());
-                    }
-                    CHECK(c->shutdown_write().has_value());
-                }, &client, &p.client);
+                inner.spawn(
+                    [](framed<tcp_stream&>* f, tcp_stream* c) -> task<void> {
+                        for (int i = 0; i < count; ++i) {
+                            auto payload =
+                                pattern(static_cast<std::size_t>(i) * 97, static_cast<unsigned>(i));
+                            REQUIRE((co_await f->send(payload)).has_value());
+                        }
+                        CHECK(c->shutdown_write().has_value());
+                    },
+                    &client, &p.client);
                 int i = 0;
                 while (auto frame = co_await client.next()) {
                     REQUIRE(frame->has_value());
-                    CHECK(**frame == pattern(static_cast<std::size_t>(i) * 97, static_cast<unsigned>(i)));
+                    CHECK(**frame ==
+                          pattern(static_cast<std::size_t>(i) * 97, static_cast<unsigned>(i)));
                     ++i;
                 }
                 CHECK(i == count);
@@ -318,31 +338,36 @@ TEST_CASE("io: framed receives in one task while another sends, over TCP") {
     });
 }
 
-TEST_CASE("io: framed works over split halves: a receive-only and a send-only framer on one TCP stream") {
+TEST_CASE(
+    "io: framed works over split halves: a receive-only and a send-only framer on one TCP stream") {
     conf::run([]() -> task<void> {
         auto p = co_await connect_pair();
         auto halves = split(p.client);
         framed<read_half<tcp_stream>> in(halves.reader);
         framed<write_half<tcp_stream>> out(halves.writer);
         co_await with_scope([&](scope& s) -> task<void> {
-            s.spawn([](tcp_stream* srv) -> task<void> {
-                framed echo(*srv);
-                std::vector<std::byte> frame;
-                for (;;) {
-                    auto got = co_await echo.recv(frame);
-                    REQUIRE(got.has_value());
-                    if (!*got) break;
-                    REQUIRE((co_await echo.send(frame)).has_value());
-                }
-                CHECK(srv->shutdown_write().has_value());
-            }, &p.server);
-            s.spawn([](framed<write_half<tcp_stream>>* f, write_half<tcp_stream>* w) -> task<void> {
-                for (std::string_view word : {"one", "", "three"}) {
-                    const auto payload = bytes(word);
-                    REQUIRE((co_await f->send(payload)).has_value());
-                }
-                CHECK(w->shutdown_write().has_value());
-            }, &out, &halves.writer);
+            s.spawn(
+                [](tcp_stream* srv) -> task<void> {
+                    framed echo(*srv);
+                    std::vector<std::byte> frame;
+                    for (;;) {
+                        auto got = co_await echo.recv(frame);
+                        REQUIRE(got.has_value());
+                        if (!*got) break;
+                        REQUIRE((co_await echo.send(frame)).has_value());
+                    }
+                    CHECK(srv->shutdown_write().has_value());
+                },
+                &p.server);
+            s.spawn(
+                [](framed<write_half<tcp_stream>>* f, write_half<tcp_stream>* w) -> task<void> {
+                    for (std::string_view word : {"one", "", "three"}) {
+                        const auto payload = bytes(word);
+                        REQUIRE((co_await f->send(payload)).has_value());
+                    }
+                    CHECK(w->shutdown_write().has_value());
+                },
+                &out, &halves.writer);
             std::vector<std::vector<std::byte>> got;
             while (auto frame = co_await in.next()) {
                 REQUIRE(frame->has_value());

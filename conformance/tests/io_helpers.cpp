@@ -37,7 +37,9 @@ std::vector<std::byte> pattern(std::size_t n) {
     return v;
 }
 
-std::span<const std::byte> bytes_of(std::string_view s) { return std::as_bytes(std::span<const char>(s.data(), s.size())); }
+std::span<const std::byte> bytes_of(std::string_view s) {
+    return std::as_bytes(std::span<const char>(s.data(), s.size()));
+}
 
 std::string text_of(std::span<const std::byte> b) {
     return std::string(reinterpret_cast<const char*>(b.data()), b.size());
@@ -63,10 +65,12 @@ TEST_CASE("io: write_all and read_exact move every byte over TCP") {
         const auto sent = pattern(3 * 1024 * 1024);
         std::vector<std::byte> received(sent.size());
         co_await with_scope([&](scope& s) -> task<void> {
-            s.spawn([](tcp_stream* c, const std::vector<std::byte>* data) -> task<void> {
-                auto n = co_await write_all(*c, *data);
-                CHECK(n.value() == data->size());
-            }, &p.client, &sent);
+            s.spawn(
+                [](tcp_stream* c, const std::vector<std::byte>* data) -> task<void> {
+                    auto n = co_await write_all(*c, *data);
+                    CHECK(n.value() == data->size());
+                },
+                &p.client, &sent);
             auto n = co_await read_exact(p.server, received);
             CHECK(n.value() == sent.size());
         });
@@ -88,7 +92,9 @@ TEST_CASE("io: read_exact at end of stream is no_message_available and keeps the
     });
 }
 
-TEST_CASE("io: read_exact cancelled after 3 of 10 bytes leaves them in the buffer and consumed from the stream") {
+TEST_CASE(
+    "io: read_exact cancelled after 3 of 10 bytes leaves them in the buffer and consumed from the "
+    "stream") {
     conf::run([]() -> task<void> {
         auto a_b = duplex(64);
         duplex_stream& a = a_b.first;
@@ -107,7 +113,9 @@ TEST_CASE("io: read_exact cancelled after 3 of 10 bytes leaves them in the buffe
     });
 }
 
-TEST_CASE("io: write_all cancelled while the peer does not read has written exactly what the stream took") {
+TEST_CASE(
+    "io: write_all cancelled while the peer does not read has written exactly what the stream "
+    "took") {
     conf::run([]() -> task<void> {
         auto a_b = duplex(4);
         duplex_stream& a = a_b.first;
@@ -121,7 +129,9 @@ TEST_CASE("io: write_all cancelled while the peer does not read has written exac
     });
 }
 
-TEST_CASE("io: write_all over TCP cancelled while the peer does not read delivers a prefix of the data, and a later write_all follows it") {
+TEST_CASE(
+    "io: write_all over TCP cancelled while the peer does not read delivers a prefix of the data, "
+    "and a later write_all follows it") {
     conf::run([]() -> task<void> {
         auto p = co_await connect_pair();
         // Far more than loopback's send and receive buffers hold: the write must wait.
@@ -132,11 +142,13 @@ TEST_CASE("io: write_all over TCP cancelled while the peer does not read deliver
         std::vector<std::byte> second(1024 * 1024 + 1, std::byte{0xA5});
         std::vector<std::byte> received;
         co_await with_scope([&](scope& s) -> task<void> {
-            s.spawn([](tcp_stream* c, const std::vector<std::byte>* data) -> task<void> {
-                auto n = co_await write_all(*c, *data);
-                CHECK(n.value() == data->size());
-                CHECK(c->shutdown_write().has_value());
-            }, &p.client, &second);
+            s.spawn(
+                [](tcp_stream* c, const std::vector<std::byte>* data) -> task<void> {
+                    auto n = co_await write_all(*c, *data);
+                    CHECK(n.value() == data->size());
+                    CHECK(c->shutdown_write().has_value());
+                },
+                &p.client, &second);
             auto n = co_await read_to_end(p.server, received);
             CHECK(n.has_value());
         });
@@ -145,12 +157,16 @@ TEST_CASE("io: write_all over TCP cancelled while the peer does not read deliver
         REQUIRE(received.size() > second.size());
         const std::size_t prefix = received.size() - second.size();
         CHECK(prefix < first.size());
-        CHECK(std::equal(received.begin(), received.begin() + static_cast<std::ptrdiff_t>(prefix), first.begin()));
-        CHECK(std::equal(second.begin(), second.end(), received.begin() + static_cast<std::ptrdiff_t>(prefix)));
+        CHECK(std::equal(received.begin(), received.begin() + static_cast<std::ptrdiff_t>(prefix),
+                         first.begin()));
+        CHECK(std::equal(second.begin(), second.end(),
+                         received.begin() + static_cast<std::ptrdiff_t>(prefix)));
     });
 }
 
-TEST_CASE("io: write_all over TCP of nothing is 0, on a closed stream bad_file_descriptor, and the stream stays usable after a large one") {
+TEST_CASE(
+    "io: write_all over TCP of nothing is 0, on a closed stream bad_file_descriptor, and the "
+    "stream stays usable after a large one") {
     conf::run([]() -> task<void> {
         auto p = co_await connect_pair();
         auto none = co_await write_all(p.client, std::span<const std::byte>{});
@@ -159,12 +175,14 @@ TEST_CASE("io: write_all over TCP of nothing is 0, on a closed stream bad_file_d
         const auto sent = pattern(4 * 1024 * 1024 + 3);
         std::vector<std::byte> received(sent.size() + 5);
         co_await with_scope([&](scope& s) -> task<void> {
-            s.spawn([](tcp_stream* c, const std::vector<std::byte>* data) -> task<void> {
-                auto n = co_await write_all(*c, *data);
-                CHECK(n.value() == data->size());
-                auto tail = co_await write_all(*c, bytes_of("tail!"));
-                CHECK(tail.value() == 5);
-            }, &p.client, &sent);
+            s.spawn(
+                [](tcp_stream* c, const std::vector<std::byte>* data) -> task<void> {
+                    auto n = co_await write_all(*c, *data);
+                    CHECK(n.value() == data->size());
+                    auto tail = co_await write_all(*c, bytes_of("tail!"));
+                    CHECK(tail.value() == 5);
+                },
+                &p.client, &sent);
             auto n = co_await read_exact(p.server, received);
             CHECK(n.value() == received.size());
         });
@@ -182,10 +200,12 @@ TEST_CASE("io: read_to_end collects everything up to end of stream, into bytes o
         const auto sent = pattern(1024 * 1024 + 17);
         std::vector<std::byte> received{std::byte{0x55}};  // appended to, not replaced
         co_await with_scope([&](scope& s) -> task<void> {
-            s.spawn([](tcp_stream* c, const std::vector<std::byte>* data) -> task<void> {
-                (void)co_await write_all(*c, *data);
-                CHECK(c->shutdown_write().has_value());
-            }, &p.client, &sent);
+            s.spawn(
+                [](tcp_stream* c, const std::vector<std::byte>* data) -> task<void> {
+                    (void)co_await write_all(*c, *data);
+                    CHECK(c->shutdown_write().has_value());
+                },
+                &p.client, &sent);
             auto n = co_await read_to_end(p.server, received);
             CHECK(n.value() == sent.size());
         });
@@ -197,10 +217,12 @@ TEST_CASE("io: read_to_end collects everything up to end of stream, into bytes o
         duplex_stream& a = a_b.first;
         duplex_stream& b = a_b.second;
         co_await with_scope([&](scope& s) -> task<void> {
-            s.spawn([](duplex_stream* w) -> task<void> {
-                (void)co_await write_all(*w, bytes_of("hello, world"));
-                CHECK(w->shutdown_write().has_value());
-            }, &a);
+            s.spawn(
+                [](duplex_stream* w) -> task<void> {
+                    (void)co_await write_all(*w, bytes_of("hello, world"));
+                    CHECK(w->shutdown_write().has_value());
+                },
+                &a);
             std::string text;
             auto n = co_await read_to_end(b, text);
             CHECK(n.value() == 12);
@@ -228,7 +250,9 @@ TEST_CASE("io: read_to_end cancelled keeps the bytes read so far, and a second c
     });
 }
 
-TEST_CASE("io: read_until stops at the delimiter and leaves what follows in the buffer for the next call") {
+TEST_CASE(
+    "io: read_until stops at the delimiter and leaves what follows in the buffer for the next "
+    "call") {
     conf::run([]() -> task<void> {
         auto p = co_await connect_pair();
         (void)co_await write_all(p.client, bytes_of("GET / HTTP/1.1\r\nHost: x\r\n\r\nbody"));
@@ -242,7 +266,8 @@ TEST_CASE("io: read_until stops at the delimiter and leaves what follows in the 
             lines.push_back(buf.substr(0, *n));
             buf.erase(0, *n);
         }
-        const std::vector<std::string> expected{"GET / HTTP/1.1\r\n", "Host: x\r\n", "\r\n", "body"};
+        const std::vector<std::string> expected{"GET / HTTP/1.1\r\n", "Host: x\r\n", "\r\n",
+                                                "body"};
         CHECK(lines == expected);
 
         // Bytes and a byte delimiter work the same way.
@@ -287,7 +312,7 @@ TEST_CASE("io: read_until refuses a line longer than max_length with line_too_lo
         auto n = co_await read_until(b, buf, '\n', 8);
         CHECK(n.is(io_errc::line_too_long));
         CHECK(n.error() == std::errc::message_size);  // the portable condition
-        CHECK(buf.size() <= 9);                        // it stopped reading at the limit
+        CHECK(buf.size() <= 9);                       // it stopped reading at the limit
         // A line of exactly the limit is fine.
         auto c_d = duplex(64);
         duplex_stream& c = c_d.first;
@@ -299,7 +324,8 @@ TEST_CASE("io: read_until refuses a line longer than max_length with line_too_lo
     });
 }
 
-TEST_CASE("io: read_until cancelled keeps the partial line in the buffer; calling again completes it") {
+TEST_CASE(
+    "io: read_until cancelled keeps the partial line in the buffer; calling again completes it") {
     conf::run([]() -> task<void> {
         auto a_b = duplex(64);
         duplex_stream& a = a_b.first;
@@ -325,16 +351,20 @@ TEST_CASE("io: copy moves every byte from reader to writer and returns the count
         const auto sent = pattern(2 * 1024 * 1024 + 3);
         std::vector<std::byte> received;
         co_await with_scope([&](scope& s) -> task<void> {
-            s.spawn([](tcp_stream* c, const std::vector<std::byte>* data) -> task<void> {
-                (void)co_await write_all(*c, *data);
-                CHECK(c->shutdown_write().has_value());
-            }, &p.client, &sent);
+            s.spawn(
+                [](tcp_stream* c, const std::vector<std::byte>* data) -> task<void> {
+                    (void)co_await write_all(*c, *data);
+                    CHECK(c->shutdown_write().has_value());
+                },
+                &p.client, &sent);
             // TCP server -> duplex a; the copy does not shut a down, we do.
-            s.spawn([](tcp_stream* from, duplex_stream* to) -> task<void> {
-                auto n = co_await interop::copy(*from, *to);
-                CHECK(n.value() == 2 * 1024 * 1024 + 3);
-                CHECK(to->shutdown_write().has_value());
-            }, &p.server, &a);
+            s.spawn(
+                [](tcp_stream* from, duplex_stream* to) -> task<void> {
+                    auto n = co_await interop::copy(*from, *to);
+                    CHECK(n.value() == 2 * 1024 * 1024 + 3);
+                    CHECK(to->shutdown_write().has_value());
+                },
+                &p.server, &a);
             (void)co_await read_to_end(b, received);
         });
         CHECK(received == sent);
@@ -350,7 +380,8 @@ TEST_CASE("io: copy moves every byte from reader to writer and returns the count
         std::byte small[2];
         auto n = co_await interop::copy(d, e, small);
         CHECK(n.value() == 3);
-        CHECK((co_await interop::copy(d, e, std::span<std::byte>{})).is(std::errc::invalid_argument));
+        CHECK(
+            (co_await interop::copy(d, e, std::span<std::byte>{})).is(std::errc::invalid_argument));
         CHECK(e.shutdown_write().has_value());
         std::string out;
         (void)co_await read_to_end(f, out);
@@ -382,7 +413,9 @@ TEST_CASE("io: copy cancelled while the writer is full loses only the chunk in f
     });
 }
 
-TEST_CASE("io: copy_bidirectional copies both ways until both ends are done and shuts down each write half") {
+TEST_CASE(
+    "io: copy_bidirectional copies both ways until both ends are done and shuts down each write "
+    "half") {
     conf::run([]() -> task<void> {
         // client <-> [a | copy_bidirectional | b] <-> server
         auto client_a = duplex(16);
@@ -395,14 +428,18 @@ TEST_CASE("io: copy_bidirectional copies both ways until both ends are done and 
         std::string at_client;
         io_result<copy_counts> counts = std::errc::io_error;
         co_await with_scope([&](scope& s) -> task<void> {
-            s.spawn([](duplex_stream* x, duplex_stream* y, io_result<copy_counts>* out) -> task<void> {
-                *out = co_await copy_bidirectional(*x, *y);
-            }, &a, &b, &counts);
-            s.spawn([](duplex_stream* c, std::string* got) -> task<void> {
-                (void)co_await write_all(*c, bytes_of("request from the client"));
-                CHECK(c->shutdown_write().has_value());
-                (void)co_await read_to_end(*c, *got);  // ends because a was shut down
-            }, &client, &at_client);
+            s.spawn(
+                [](duplex_stream* x, duplex_stream* y, io_result<copy_counts>* out) -> task<void> {
+                    *out = co_await copy_bidirectional(*x, *y);
+                },
+                &a, &b, &counts);
+            s.spawn(
+                [](duplex_stream* c, std::string* got) -> task<void> {
+                    (void)co_await write_all(*c, bytes_of("request from the client"));
+                    CHECK(c->shutdown_write().has_value());
+                    (void)co_await read_to_end(*c, *got);  // ends because a was shut down
+                },
+                &client, &at_client);
             // The server sees the client's end of stream, then answers.
             (void)co_await read_to_end(server, at_server);
             (void)co_await write_all(server, bytes_of("longer answer from the server"));
@@ -426,18 +463,25 @@ TEST_CASE("io: copy_bidirectional proxies a TCP connection") {
         std::vector<std::byte> got_reply;
         io_result<copy_counts> counts = std::errc::io_error;
         co_await with_scope([&](scope& s) -> task<void> {
-            s.spawn([](tcp_stream* x, tcp_stream* y, io_result<copy_counts>* out) -> task<void> {
-                *out = co_await copy_bidirectional(*x, *y);
-            }, &front.server, &back.client, &counts);
-            s.spawn([](tcp_stream* c, const std::vector<std::byte>* data, std::vector<std::byte>* got) -> task<void> {
-                co_await with_scope([&](scope& inner) -> task<void> {
-                    inner.spawn([](tcp_stream* w, const std::vector<std::byte>* d) -> task<void> {
-                        (void)co_await write_all(*w, *d);
-                        CHECK(w->shutdown_write().has_value());
-                    }, c, data);
-                    (void)co_await read_to_end(*c, *got);
-                });
-            }, &front.client, &request, &got_reply);
+            s.spawn(
+                [](tcp_stream* x, tcp_stream* y, io_result<copy_counts>* out) -> task<void> {
+                    *out = co_await copy_bidirectional(*x, *y);
+                },
+                &front.server, &back.client, &counts);
+            s.spawn(
+                [](tcp_stream* c, const std::vector<std::byte>* data,
+                   std::vector<std::byte>* got) -> task<void> {
+                    co_await with_scope([&](scope& inner) -> task<void> {
+                        inner.spawn(
+                            [](tcp_stream* w, const std::vector<std::byte>* d) -> task<void> {
+                                (void)co_await write_all(*w, *d);
+                                CHECK(w->shutdown_write().has_value());
+                            },
+                            c, data);
+                        (void)co_await read_to_end(*c, *got);
+                    });
+                },
+                &front.client, &request, &got_reply);
             (void)co_await read_to_end(back.server, got_request);
             (void)co_await write_all(back.server, reply);
             CHECK(back.server.shutdown_write().has_value());

@@ -46,7 +46,9 @@ std::vector<std::byte> pattern(std::size_t n, unsigned seed) {
     return v;
 }
 
-std::span<const std::byte> bytes_of(std::string_view s) { return std::as_bytes(std::span<const char>(s.data(), s.size())); }
+std::span<const std::byte> bytes_of(std::string_view s) {
+    return std::as_bytes(std::span<const char>(s.data(), s.size()));
+}
 
 // Sends `out` through the write half while the read half collects everything that
 // arrives, both at once: neither side can finish unless both directions flow.
@@ -54,11 +56,13 @@ template <typename S>
 task<void> full_duplex(S* stream, const std::vector<std::byte>* out, std::vector<std::byte>* in) {
     auto halves = split(*stream);
     co_await with_scope([&](scope& s) -> task<void> {
-        s.spawn([](write_half<S> w, const std::vector<std::byte>* data) -> task<void> {
-            auto n = co_await write_all(w, *data);
-            CHECK(n.value() == data->size());
-            CHECK(w.shutdown_write().has_value());
-        }, halves.writer, out);
+        s.spawn(
+            [](write_half<S> w, const std::vector<std::byte>* data) -> task<void> {
+                auto n = co_await write_all(w, *data);
+                CHECK(n.value() == data->size());
+                CHECK(w.shutdown_write().has_value());
+            },
+            halves.writer, out);
         auto n = co_await read_to_end(halves.reader, *in);
         CHECK(n.has_value());
     });
@@ -93,12 +97,14 @@ TEST_CASE("io: split halves of a duplex work with the helpers") {
         std::vector<std::byte> echoed;
         co_await with_scope([&](scope& s) -> task<void> {
             // An echo through the halves of b: copy its read half into its write half.
-            s.spawn([](duplex_stream* stream) -> task<void> {
-                auto [rd, wr] = split(*stream);
-                auto n = co_await interop::copy(rd, wr);
-                CHECK(n.value() == 100 * 1024);
-                CHECK(wr.shutdown_write().has_value());
-            }, &b);
+            s.spawn(
+                [](duplex_stream* stream) -> task<void> {
+                    auto [rd, wr] = split(*stream);
+                    auto n = co_await interop::copy(rd, wr);
+                    CHECK(n.value() == 100 * 1024);
+                    CHECK(wr.shutdown_write().has_value());
+                },
+                &b);
             s.spawn(full_duplex<duplex_stream>(&a, &sent, &echoed));
             co_return;
         });
@@ -106,16 +112,19 @@ TEST_CASE("io: split halves of a duplex work with the helpers") {
     });
 }
 
-TEST_CASE("io: split_owned halves keep the stream alive; dropping the write half sends end of stream") {
+TEST_CASE(
+    "io: split_owned halves keep the stream alive; dropping the write half sends end of stream") {
     conf::run([]() -> task<void> {
         auto [mine, peer] = duplex(64);
         auto halves = split_owned(std::move(mine));
         owned_read_half<duplex_stream>& rd = halves.reader;
         CHECK_FALSE(mine.is_open());  // moved into the halves
         co_await with_scope([&](scope& s) -> task<void> {
-            s.spawn([](owned_write_half<duplex_stream> w) -> task<void> {
-                (void)co_await write_all(w, bytes_of("from the writer task"));
-            }, std::move(halves.writer));  // the task owns the write half and drops it at its end
+            s.spawn(
+                [](owned_write_half<duplex_stream> w) -> task<void> {
+                    (void)co_await write_all(w, bytes_of("from the writer task"));
+                },
+                std::move(halves.writer));  // the task owns the write half and drops it at its end
             co_return;
         });
         std::string got;

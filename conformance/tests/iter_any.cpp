@@ -45,7 +45,8 @@ TEST_CASE("iteration: any_iterator carries any async iterator behind one type") 
         auto from_generator = co_await sum_pairs(count(5));
         CHECK(from_generator == std::vector<int>{1, 5, 4});
 
-        auto from_pipeline = co_await sum_pairs(count(10) | iter::filter([](int x) { return x % 3 == 0; }));
+        auto from_pipeline =
+            co_await sum_pairs(count(10) | iter::filter([](int x) { return x % 3 == 0; }));
         CHECK(from_pipeline == std::vector<int>{3, 15});
 
         auto [tx, rx] = mpsc::unbounded<int>();
@@ -80,7 +81,9 @@ TEST_CASE("iteration: any_iterator carries any async iterator behind one type") 
     });
 }
 
-TEST_CASE("iteration: any_iterator keeps the contract: a fused end, exceptions to the consumer, move-only items") {
+TEST_CASE(
+    "iteration: any_iterator keeps the contract: a fused end, exceptions to the consumer, "
+    "move-only items") {
     conf::run([]() -> task<void> {
         any_iterator<int> empty;
         CHECK_FALSE((co_await empty.next()).has_value());
@@ -98,9 +101,8 @@ TEST_CASE("iteration: any_iterator keeps the contract: a fused end, exceptions t
         CHECK_THROWS_WITH_AS(co_await failing.next(), "erased source failed", std::runtime_error);
         CHECK_FALSE((co_await failing.next()).has_value());
 
-        any_iterator<std::unique_ptr<int>> boxes = count(2) | iter::map([](int x) {
-                                                       return std::make_unique<int>(x);
-                                                   });
+        any_iterator<std::unique_ptr<int>> boxes =
+            count(2) | iter::map([](int x) { return std::make_unique<int>(x); });
         auto moved = std::move(boxes);  // moving the handle never moves the erased iterator
         auto box = co_await moved.next();
         REQUIRE(box.has_value());

@@ -65,12 +65,11 @@ task<bool> ends_and_stays_ended(I it) {
 
 TEST_CASE("iteration: filter_map yields the values its callable returns and skips the empty ones") {
     conf::run([]() -> task<void> {
-        auto pipeline = count(10)
-                        | iter::filter_map([](int x) -> std::optional<std::string> {
-                              if (x % 3 != 0) return std::nullopt;
-                              return std::to_string(x);
-                          })
-                        | iter::collect();
+        auto pipeline = count(10) | iter::filter_map([](int x) -> std::optional<std::string> {
+                            if (x % 3 != 0) return std::nullopt;
+                            return std::to_string(x);
+                        }) |
+                        iter::collect();
         auto items = co_await std::move(pipeline);
         CHECK(items == std::vector<std::string>{"0", "3", "6", "9"});
     });
@@ -99,8 +98,8 @@ TEST_CASE("iteration: take and take_while pull nothing beyond what they need") {
         CHECK(pulled == 3);
 
         pulled = 0;
-        auto below4 = counted(10, &pulled) | iter::take_while([](int x) { return x < 4; })
-                      | iter::collect();
+        auto below4 =
+            counted(10, &pulled) | iter::take_while([](int x) { return x < 4; }) | iter::collect();
         const auto prefix = co_await std::move(below4);
         CHECK(prefix == std::vector<int>{0, 1, 2, 3});
         CHECK(pulled == 5);  // the first failing item ends it
@@ -171,8 +170,8 @@ TEST_CASE("iteration: chunks yields the partial chunk before the source's except
 
 TEST_CASE("iteration: flatten yields the items of inner iterators and of inner ranges, in order") {
     conf::run([]() -> task<void> {
-        auto nested = count(4) | iter::map([](int n) { return slow_count(n); }) | iter::flatten()
-                      | iter::collect();
+        auto nested = count(4) | iter::map([](int n) { return slow_count(n); }) | iter::flatten() |
+                      iter::collect();
         const auto nested_items = co_await std::move(nested);
         CHECK(nested_items == std::vector<int>{0, 0, 1, 0, 1, 2});
 
@@ -192,15 +191,15 @@ TEST_CASE("iteration: flatten yields the items of inner iterators and of inner r
 
 TEST_CASE("iteration: scan yields every intermediate accumulator") {
     conf::run([]() -> task<void> {
-        auto sums = count(5) | iter::scan(0, [](int acc, int x) { return acc + x; })
-                    | iter::collect();
+        auto sums =
+            count(5) | iter::scan(0, [](int acc, int x) { return acc + x; }) | iter::collect();
         const auto running_sums = co_await std::move(sums);
         CHECK(running_sums == std::vector<int>{0, 1, 3, 6, 10});
 
-        auto words = count(3) | iter::scan(std::string(), [](std::string acc, int x) {
-                         return acc + std::to_string(x);
-                     })
-                     | iter::collect();
+        auto words = count(3) |
+                     iter::scan(std::string(),
+                                [](std::string acc, int x) { return acc + std::to_string(x); }) |
+                     iter::collect();
         const auto prefixes = co_await std::move(words);
         CHECK(prefixes == std::vector<std::string>{"0", "01", "012"});
     });
@@ -209,8 +208,8 @@ TEST_CASE("iteration: scan yields every intermediate accumulator") {
 TEST_CASE("iteration: inspect sees every item and passes it on unchanged") {
     conf::run([]() -> task<void> {
         std::vector<int> seen;
-        auto pipeline = count(4) | iter::inspect([&seen](const int& x) { seen.push_back(x); })
-                        | iter::map([](int x) { return x * 10; }) | iter::collect();
+        auto pipeline = count(4) | iter::inspect([&seen](const int& x) { seen.push_back(x); }) |
+                        iter::map([](int x) { return x * 10; }) | iter::collect();
         const auto passed = co_await std::move(pipeline);
         CHECK(passed == std::vector<int>{0, 10, 20, 30});
         CHECK(seen == std::vector<int>{0, 1, 2, 3});
@@ -219,8 +218,8 @@ TEST_CASE("iteration: inspect sees every item and passes it on unchanged") {
 
 TEST_CASE("iteration: enumerate, fold and for_each see every item in order") {
     conf::run([]() -> task<void> {
-        auto numbered = slow_count(3) | iter::map([](int x) { return x * 2; }) | iter::enumerate()
-                        | iter::collect();
+        auto numbered = slow_count(3) | iter::map([](int x) { return x * 2; }) | iter::enumerate() |
+                        iter::collect();
         auto pairs = co_await std::move(numbered);
         REQUIRE(pairs.size() == 3);
         CHECK(pairs[2] == std::pair<std::size_t, int>(2, 4));
@@ -254,7 +253,8 @@ TEST_CASE("iteration: every combinator is fused: after the end, next() keeps ret
         CHECK(co_await ends_and_stays_ended(count(3) | iter::enumerate()));
         CHECK(co_await ends_and_stays_ended(count(3) | iter::chunks(2)));
         CHECK(co_await ends_and_stays_ended(count(3) | iter::chunks(2) | iter::flatten()));
-        CHECK(co_await ends_and_stays_ended(count(3) | iter::scan(0, [](int a, int x) { return a + x; })));
+        CHECK(co_await ends_and_stays_ended(count(3) |
+                                            iter::scan(0, [](int a, int x) { return a + x; })));
         CHECK(co_await ends_and_stays_ended(count(3) | iter::inspect([](const int&) {})));
         CHECK(co_await ends_and_stays_ended(count(3) | iter::throttle(0ms)));
     });
@@ -271,36 +271,34 @@ TEST_CASE("iteration: async closures work as the callable of every combinator") 
         const auto odd_items = co_await std::move(odd);
         CHECK(odd_items == std::vector<int>{1, 3, 5});
 
-        auto halves = count(6)
-                      | iter::filter_map([step](int x) -> task<std::optional<int>> {
-                            (void)co_await yield_now();
-                            if (x % 2 == step) co_return std::nullopt;
-                            co_return x / 2;
-                        })
-                      | iter::collect();
+        auto halves = count(6) | iter::filter_map([step](int x) -> task<std::optional<int>> {
+                          (void)co_await yield_now();
+                          if (x % 2 == step) co_return std::nullopt;
+                          co_return x / 2;
+                      }) |
+                      iter::collect();
         const auto half_items = co_await std::move(halves);
         CHECK(half_items == std::vector<int>{0, 1, 2});
 
-        auto prefix = count(6)
-                      | iter::take_while([step](int x) -> task<bool> {
-                            (void)co_await sleep_for(1ms);
-                            co_return x < 3 * step;
-                        })
-                      | iter::collect();
+        auto prefix = count(6) | iter::take_while([step](int x) -> task<bool> {
+                          (void)co_await sleep_for(1ms);
+                          co_return x < 3 * step;
+                      }) |
+                      iter::collect();
         const auto prefix_items = co_await std::move(prefix);
         CHECK(prefix_items == std::vector<int>{0, 1, 2});
 
         int inspected = 0;
-        auto running = count(4)
-                       | iter::inspect([&inspected](const int& x) -> task<void> {
-                             (void)co_await sleep_for(1ms);
-                             inspected += x;
-                         })
-                       | iter::scan(0, [step](int acc, int x) -> task<int> {
-                             (void)co_await yield_now();
-                             co_return acc + x * step;
-                         })
-                       | iter::collect();
+        auto running = count(4) | iter::inspect([&inspected](const int& x) -> task<void> {
+                           (void)co_await sleep_for(1ms);
+                           inspected += x;
+                       }) |
+                       iter::scan(0,
+                                  [step](int acc, int x) -> task<int> {
+                                      (void)co_await yield_now();
+                                      co_return acc + x* step;
+                                  }) |
+                       iter::collect();
         const auto running_items = co_await std::move(running);
         CHECK(running_items == std::vector<int>{0, 1, 3, 6});
         CHECK(inspected == 6);
@@ -321,7 +319,9 @@ TEST_CASE("iteration: async closures work as the callable of every combinator") 
     });
 }
 
-TEST_CASE("iteration: an exception from a combinator's callable reaches the consumer and ends the iteration") {
+TEST_CASE(
+    "iteration: an exception from a combinator's callable reaches the consumer and ends the "
+    "iteration") {
     conf::run([]() -> task<void> {
         auto boom = [](int x) -> int {
             if (x == 2) throw std::runtime_error("callable failed");
@@ -372,9 +372,9 @@ TEST_CASE("iteration: an exception from a combinator's callable reaches the cons
 
 TEST_CASE("iteration: an exception from the source passes through every combinator") {
     conf::run([]() -> task<void> {
-        auto through = fail_after(2) | iter::map([](int x) { return x; })
-                       | iter::filter([](int) { return true; }) | iter::skip(0) | iter::enumerate()
-                       | iter::inspect([](const std::pair<std::size_t, int>&) {});
+        auto through = fail_after(2) | iter::map([](int x) { return x; }) |
+                       iter::filter([](int) { return true; }) | iter::skip(0) | iter::enumerate() |
+                       iter::inspect([](const std::pair<std::size_t, int>&) {});
         CHECK((co_await through.next()).has_value());
         CHECK((co_await through.next()).has_value());
         CHECK_THROWS_WITH_AS(co_await through.next(), "source failed", std::runtime_error);
@@ -393,20 +393,21 @@ auto decorated(std::weak_ptr<std::string>* watch) {
     auto suffix = std::make_shared<std::string>("!");
     *watch = suffix;
     const std::string prefix = "#";
-    return slow_count(3)
-           | iter::map([prefix](int x) -> task<std::string> {
-                 (void)co_await sleep_for(1ms);  // the capture is used after a suspension
-                 co_return prefix + std::to_string(x);
-             })
-           | iter::map([suffix = std::move(suffix)](std::string s) { return s + *suffix; })
-           | iter::filter([prefix](const std::string& s) -> task<bool> {
-                 (void)co_await yield_now();
-                 co_return s.starts_with(prefix);
-             });
+    return slow_count(3) | iter::map([prefix](int x) -> task<std::string> {
+               (void)co_await sleep_for(1ms);  // the capture is used after a suspension
+               co_return prefix + std::to_string(x);
+           }) |
+           iter::map([suffix = std::move(suffix)](std::string s) { return s + *suffix; }) |
+           iter::filter([prefix](const std::string& s) -> task<bool> {
+               (void)co_await yield_now();
+               co_return s.starts_with(prefix);
+           });
 }
 }  // namespace
 
-TEST_CASE("iteration: lambdas passed to combinators keep their captures alive until the iterator is gone") {
+TEST_CASE(
+    "iteration: lambdas passed to combinators keep their captures alive until the iterator is "
+    "gone") {
     conf::run([]() -> task<void> {
         std::weak_ptr<std::string> watch;
         {

@@ -53,7 +53,9 @@ task<void> wait_for_count(const std::atomic<int>& counter, int target) {
 
 }  // namespace
 
-TEST_CASE("iteration: buffer_unordered(n) never has more than n in flight and yields in completion order") {
+TEST_CASE(
+    "iteration: buffer_unordered(n) never has more than n in flight and yields in completion "
+    "order") {
     conf::run([]() -> task<void> {
         // In flight: from the start of an item until the consumer has taken its
         // result. So however slow the consumer, by the time it has received k items
@@ -182,7 +184,8 @@ TEST_CASE("iteration: buffered(n) and buffer_unordered(n) run an iterator of tas
 TEST_CASE("iteration: a buffered item may take its argument by reference") {
     conf::run([]() -> task<void> {
         auto words = []() -> generator<std::string> {
-            for (int i = 1; i <= 6; ++i) co_yield std::string(static_cast<std::size_t>(i) * 10, 'w');
+            for (int i = 1; i <= 6; ++i)
+                co_yield std::string(static_cast<std::size_t>(i) * 10, 'w');
         };
         // The item must outlive the task that refers to it, well after the source
         // has moved on to the next one.
@@ -194,16 +197,19 @@ TEST_CASE("iteration: a buffered item may take its argument by reference") {
         CHECK(got == std::vector<std::size_t>{10, 20, 30, 40, 50, 60});
 
         std::atomic<std::size_t> total{0};
-        auto summing = words() | iter::for_each_concurrent(3, [&total](const std::string& s) -> task<void> {
-                           (void)co_await sleep_for(2ms);
-                           total += s.size();
-                       });
+        auto summing =
+            words() | iter::for_each_concurrent(3, [&total](const std::string& s) -> task<void> {
+                (void)co_await sleep_for(2ms);
+                total += s.size();
+            });
         co_await std::move(summing);
         CHECK(total.load() == 210);
     });
 }
 
-TEST_CASE("iteration: a concurrency limit of 0 is rejected when the combinator is built, never by a hang") {
+TEST_CASE(
+    "iteration: a concurrency limit of 0 is rejected when the combinator is built, never by a "
+    "hang") {
     conf::run([]() -> task<void> {
         auto work = [](int x) -> task<int> { co_return x; };
         auto body = [](int) -> task<void> { co_return; };
@@ -226,7 +232,9 @@ TEST_CASE("iteration: a concurrency limit of 0 is rejected when the combinator i
     });
 }
 
-TEST_CASE("iteration: a consumer busy elsewhere does not stall in-flight items (the buffered-streams deadlock cannot happen)") {
+TEST_CASE(
+    "iteration: a consumer busy elsewhere does not stall in-flight items (the buffered-streams "
+    "deadlock cannot happen)") {
     // The consumer takes one item, then waits for something that only the other
     // in-flight items can bring about, without calling next(). A design that runs
     // items only while the consumer polls the stream deadlocks here; the timeout
@@ -243,7 +251,8 @@ TEST_CASE("iteration: a consumer busy elsewhere does not stall in-flight items (
                 if (++progressed == 3) all_progressed.set();
                 co_return i;
             };
-            auto it = ordered ? iter::buffered(count(4), 4, work) : iter::buffer_unordered(count(4), 4, work);
+            auto it = ordered ? iter::buffered(count(4), 4, work)
+                              : iter::buffer_unordered(count(4), 4, work);
             const auto first = co_await it.next();
             CHECK(first == std::optional<int>(0));
             released.set();
@@ -276,7 +285,8 @@ TEST_CASE("iteration: a consumer busy elsewhere does not stall in-flight items (
                 }
                 co_return seen;
             };
-            auto items = ordered ? iter::buffered(count(8), 4, work) : iter::buffer_unordered(count(8), 4, work);
+            auto items = ordered ? iter::buffered(count(8), 4, work)
+                                 : iter::buffer_unordered(count(8), 4, work);
             auto consuming = timeout(10s, consume(std::move(items)));
             auto seen = co_await std::move(consuming);
             CHECK(seen.has_value());
@@ -289,7 +299,8 @@ TEST_CASE("iteration: a consumer busy elsewhere does not stall in-flight items (
             event all_progressed;
             std::atomic<int> progressed{0};
             auto ready = []() -> generator<int> { co_yield 0; };
-            auto gated = [](event* go, event* all, std::atomic<int>* count, int id) -> generator<int> {
+            auto gated = [](event* go, event* all, std::atomic<int>* count,
+                            int id) -> generator<int> {
                 auto waiting = go->wait();
                 (void)co_await std::move(waiting);
                 if (++*count == 2) all->set();
@@ -310,7 +321,9 @@ TEST_CASE("iteration: a consumer busy elsewhere does not stall in-flight items (
     });
 }
 
-TEST_CASE("iteration: for_each_concurrent(n) runs at most n bodies at once and finishes after all of them") {
+TEST_CASE(
+    "iteration: for_each_concurrent(n) runs at most n bodies at once and finishes after all of "
+    "them") {
     conf::run([]() -> task<void> {
         std::atomic<int> running{0};
         std::atomic<int> most{0};
@@ -346,22 +359,26 @@ TEST_CASE("iteration: for_each_concurrent(n) runs at most n bodies at once and f
     });
 }
 
-TEST_CASE("iteration: cancelling a task that awaits for_each_concurrent cancels every body and finishes only after all of them") {
+TEST_CASE(
+    "iteration: cancelling a task that awaits for_each_concurrent cancels every body and finishes "
+    "only after all of them") {
     conf::run([]() -> task<void> {
         std::atomic<int> started{0};
         std::atomic<int> unwound{0};
-        auto handle = co_await spawn([](std::atomic<int>* begun, std::atomic<int>* ended) -> task<void> {
-            auto body = [begun, ended](int) -> task<void> {
-                begun->fetch_add(1);
-                struct count_on_exit {
-                    std::atomic<int>* n;
-                    ~count_on_exit() { n->fetch_add(1); }
-                } guard{ended};
-                (void)co_await sleep_for(24h);
-            };
-            auto all = count(10) | iter::for_each_concurrent(4, body);
-            co_await std::move(all);
-        }, &started, &unwound);
+        auto handle = co_await spawn(
+            [](std::atomic<int>* begun, std::atomic<int>* ended) -> task<void> {
+                auto body = [begun, ended](int) -> task<void> {
+                    begun->fetch_add(1);
+                    struct count_on_exit {
+                        std::atomic<int>* n;
+                        ~count_on_exit() { n->fetch_add(1); }
+                    } guard{ended};
+                    (void)co_await sleep_for(24h);
+                };
+                auto all = count(10) | iter::for_each_concurrent(4, body);
+                co_await std::move(all);
+            },
+            &started, &unwound);
         co_await wait_for_count(started, 4);
         handle.cancel();
         auto result = co_await handle;
@@ -371,7 +388,9 @@ TEST_CASE("iteration: cancelling a task that awaits for_each_concurrent cancels 
     });
 }
 
-TEST_CASE("iteration: for_each_concurrent rethrows a body's exception after cancelling and joining the others") {
+TEST_CASE(
+    "iteration: for_each_concurrent rethrows a body's exception after cancelling and joining the "
+    "others") {
     conf::run([]() -> task<void> {
         std::atomic<int> cancelled{0};
         std::atomic<int> started{0};
@@ -391,7 +410,9 @@ TEST_CASE("iteration: for_each_concurrent rethrows a body's exception after canc
     });
 }
 
-TEST_CASE("iteration: a concurrent iterator delivers a failed item in its position, after cancelling and joining the rest") {
+TEST_CASE(
+    "iteration: a concurrent iterator delivers a failed item in its position, after cancelling and "
+    "joining the rest") {
     conf::run([]() -> task<void> {
         for (bool ordered : {true, false}) {
             std::atomic<int> sleeping{0};
@@ -406,7 +427,8 @@ TEST_CASE("iteration: a concurrent iterator delivers a failed item in its positi
                 }
                 co_return i;
             };
-            auto it = ordered ? iter::buffered(count(4), 4, work) : iter::buffer_unordered(count(4), 4, work);
+            auto it = ordered ? iter::buffered(count(4), 4, work)
+                              : iter::buffer_unordered(count(4), 4, work);
             if (ordered) {
                 const auto first = co_await it.next();  // before the failure in source order
                 CHECK(first == std::optional<int>(0));
@@ -436,7 +458,9 @@ TEST_CASE("iteration: a concurrent iterator delivers a failed item in its positi
     });
 }
 
-TEST_CASE("iteration: cancelling the consumer cancels and joins a concurrent iterator's in-flight items") {
+TEST_CASE(
+    "iteration: cancelling the consumer cancels and joins a concurrent iterator's in-flight "
+    "items") {
     conf::run([]() -> task<void> {
         std::atomic<int> started{0};
         std::atomic<int> finished{0};
@@ -450,17 +474,19 @@ TEST_CASE("iteration: cancelling the consumer cancels and joins a concurrent ite
             co_return i;
         };
         co_await with_scope([&](scope& s) -> task<void> {
-            s.spawn([](decltype(work) fn, bool* saw_end) -> task<void> {
-                auto it = count(100) | iter::buffer_unordered(3, fn);
-                auto item = co_await it.next();  // cancelled while waiting here
-                *saw_end = !item.has_value();
-            }, work, &ended);
+            s.spawn(
+                [](decltype(work) fn, bool* saw_end) -> task<void> {
+                    auto it = count(100) | iter::buffer_unordered(3, fn);
+                    auto item = co_await it.next();  // cancelled while waiting here
+                    *saw_end = !item.has_value();
+                },
+                work, &ended);
             co_await wait_for_count(started, 3);
             s.cancel();
         });
-        CHECK(ended);                  // a cancelled consumer sees the end...
+        CHECK(ended);  // a cancelled consumer sees the end...
         CHECK(started.load() == 3);
-        CHECK(finished.load() == 3);   // ...only once every item has finished
+        CHECK(finished.load() == 3);  // ...only once every item has finished
         CHECK(cancelled.load() == 3);
 
         // Cancelled while busy elsewhere: the items are cancelled at once, and the
@@ -477,20 +503,22 @@ TEST_CASE("iteration: cancelling the consumer cancels and joins a concurrent ite
         };
         bool stopped_before_next = false;
         co_await with_scope([&](scope& s) -> task<void> {
-            s.spawn([](decltype(waits) fn, std::atomic<int>* items_stopped, bool* before,
-                       bool* saw_end) -> task<void> {
-                auto it = count(3) | iter::buffered(3, fn);
-                (void)co_await it.next();
-                (void)co_await sleep_for(1h);  // busy elsewhere when cancelled
-                // The items stop without any next() (sleeps return at once in a
-                // cancelled task, yields still give the others their turns).
-                for (int i = 0; i < 1000000 && items_stopped->load() < 2; ++i) {
-                    (void)co_await yield_now();
-                }
-                *before = items_stopped->load() == 2;
-                auto item = co_await it.next();
-                *saw_end = !item.has_value();
-            }, waits, &stopped, &stopped_before_next, &later_end);
+            s.spawn(
+                [](decltype(waits) fn, std::atomic<int>* items_stopped, bool* before,
+                   bool* saw_end) -> task<void> {
+                    auto it = count(3) | iter::buffered(3, fn);
+                    (void)co_await it.next();
+                    (void)co_await sleep_for(1h);  // busy elsewhere when cancelled
+                    // The items stop without any next() (sleeps return at once in a
+                    // cancelled task, yields still give the others their turns).
+                    for (int i = 0; i < 1000000 && items_stopped->load() < 2; ++i) {
+                        (void)co_await yield_now();
+                    }
+                    *before = items_stopped->load() == 2;
+                    auto item = co_await it.next();
+                    *saw_end = !item.has_value();
+                },
+                waits, &stopped, &stopped_before_next, &later_end);
             co_await wait_for_count(asleep, 2);
             (void)co_await sleep_for(1ms);  // the consumer is in its long sleep by now
             s.cancel();
@@ -550,7 +578,8 @@ TEST_CASE("iteration: destroying a concurrent iterator mid-way cancels its in-fl
     });
 }
 
-TEST_CASE("iteration: merge yields items from every source as they arrive and ends when all have ended") {
+TEST_CASE(
+    "iteration: merge yields items from every source as they arrive and ends when all have ended") {
     conf::run([]() -> task<void> {
         // Arrival order, made deterministic with one event per source.
         std::array<event, 3> go;
@@ -659,7 +688,9 @@ auto add_all(std::weak_ptr<int>* watch, std::atomic<int>* total) {
 }
 }  // namespace
 
-TEST_CASE("iteration: the callables of concurrent combinators keep their captures alive while items run") {
+TEST_CASE(
+    "iteration: the callables of concurrent combinators keep their captures alive while items "
+    "run") {
     conf::run([]() -> task<void> {
         std::weak_ptr<int> watch;
         {

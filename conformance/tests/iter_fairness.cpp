@@ -57,22 +57,27 @@ task<int> turns_while_draining(Make make) {
 TEST_CASE("iteration: a combinator that always has a ready item still lets other tasks run") {
     conf::run([]() -> task<void> {
         auto chained = [](generator<int> source) {
-            return std::move(source) | iter::map([](int x) { return x + 1; })
-                   | iter::filter([](int x) { return x % 2 == 0; })
-                   | iter::scan(0L, [](long a, int x) { return a + x; }) | iter::enumerate();
+            return std::move(source) | iter::map([](int x) { return x + 1; }) |
+                   iter::filter([](int x) { return x % 2 == 0; }) |
+                   iter::scan(0L, [](long a, int x) { return a + x; }) | iter::enumerate();
         };
         CHECK(co_await turns_while_draining(chained) >= wanted_turns);
 
         auto reshaped = [](generator<int> source) {
-            return std::move(source) | iter::filter_map([](int x) { return std::optional<int>(x); })
-                   | iter::skip(1) | iter::inspect([](const int&) {}) | iter::chunks(3)
-                   | iter::flatten() | iter::take_while([](int) { return true; });
+            return std::move(source) |
+                   iter::filter_map([](int x) { return std::optional<int>(x); }) | iter::skip(1) |
+                   iter::inspect([](const int&) {}) | iter::chunks(3) | iter::flatten() |
+                   iter::take_while([](int) { return true; });
         };
         CHECK(co_await turns_while_draining(reshaped) >= wanted_turns);
 
         auto paired = [](generator<int> source) {
-            return iter::zip(std::move(source) | iter::chain(generator<int>{}), iter::take(
-                []() -> generator<int> { for (int i = 0;; ++i) co_yield i; }(), 2000000));
+            return iter::zip(std::move(source) | iter::chain(generator<int>{}),
+                             iter::take(
+                                 []() -> generator<int> {
+                                     for (int i = 0;; ++i) co_yield i;
+                                 }(),
+                                 2000000));
         };
         CHECK(co_await turns_while_draining(paired) >= wanted_turns);
 
@@ -90,7 +95,8 @@ TEST_CASE("iteration: a combinator that always has a ready item still lets other
     });
 }
 
-TEST_CASE("iteration: a concurrent combinator whose items are always ready still lets other tasks run") {
+TEST_CASE(
+    "iteration: a concurrent combinator whose items are always ready still lets other tasks run") {
     conf::run([]() -> task<void> {
         auto plain = [](int x) { return x; };
         auto at_once = [](int x) -> task<int> { co_return x; };
@@ -116,7 +122,8 @@ TEST_CASE("iteration: a concurrent combinator whose items are always ready still
         };
         CHECK(co_await turns_while_draining(batched) >= wanted_turns);
         auto concurrent = [plain](generator<int> source) {
-            return std::move(source) | iter::for_each_concurrent(4, [plain](int x) { (void)plain(x); });
+            return std::move(source) |
+                   iter::for_each_concurrent(4, [plain](int x) { (void)plain(x); });
         };
         CHECK(co_await turns_while_draining(concurrent) >= wanted_turns);
     });

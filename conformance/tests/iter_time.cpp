@@ -30,7 +30,8 @@ generator<int> timed(std::vector<duration> at, duration end) {
 
 }  // namespace
 
-TEST_CASE("iteration: throttle(d) spaces items by at least d, the first one immediately (virtual time)") {
+TEST_CASE(
+    "iteration: throttle(d) spaces items by at least d, the first one immediately (virtual time)") {
     INTEROP_REQUIRE_CAPABILITY(cap_virtual_time);
     conf::run_virtual([]() -> task<void> {
         const time_point start = co_await now();
@@ -72,7 +73,9 @@ TEST_CASE("iteration: throttle(d) never passes on two items closer than d (real 
     });
 }
 
-TEST_CASE("iteration: chunks_timeout(n, d) yields full chunks at once and a partial chunk d after its first item (virtual time)") {
+TEST_CASE(
+    "iteration: chunks_timeout(n, d) yields full chunks at once and a partial chunk d after its "
+    "first item (virtual time)") {
     INTEROP_REQUIRE_CAPABILITY(cap_virtual_time);
     conf::run_virtual([]() -> task<void> {
         const time_point start = co_await now();
@@ -97,7 +100,9 @@ TEST_CASE("iteration: chunks_timeout(n, d) yields full chunks at once and a part
     });
 }
 
-TEST_CASE("iteration: chunks_timeout counts from an item's arrival even while the consumer is busy (virtual time)") {
+TEST_CASE(
+    "iteration: chunks_timeout counts from an item's arrival even while the consumer is busy "
+    "(virtual time)") {
     INTEROP_REQUIRE_CAPABILITY(cap_virtual_time);
     conf::run_virtual([]() -> task<void> {
         const time_point start = co_await now();
@@ -120,7 +125,9 @@ TEST_CASE("iteration: chunks_timeout counts from an item's arrival even while th
     });
 }
 
-TEST_CASE("iteration: chunks_timeout(n, d) cuts a chunk short after d and keeps full chunks prompt (real time)") {
+TEST_CASE(
+    "iteration: chunks_timeout(n, d) cuts a chunk short after d and keeps full chunks prompt (real "
+    "time)") {
     conf::run([]() -> task<void> {
         const time_point start = co_await now();
         auto full = count(4) | iter::chunks_timeout(2, 1h);
@@ -174,16 +181,16 @@ TEST_CASE("iteration: concurrent combinators overlap their items in time (virtua
         CHECK(at == std::vector<duration>{40ms, 40ms, 60ms, 60ms});
 
         start = co_await now();
-        auto bodies = count(8) | iter::for_each_concurrent(4, [](int) -> task<void> {
-                          (void)co_await sleep_for(10ms);
-                      });
+        auto bodies = count(8) | iter::for_each_concurrent(
+                                     4, [](int) -> task<void> { (void)co_await sleep_for(10ms); });
         co_await std::move(bodies);
         CHECK(co_await now() - start == 20ms);
 
         // merge: items in arrival order across sources.
         start = co_await now();
-        auto merged = iter::merge(timed({10ms, 20ms, 30ms}, 30ms),
-                                  timed({15ms, 35ms}, 35ms) | iter::map([](int x) { return x + 100; }));
+        auto merged =
+            iter::merge(timed({10ms, 20ms, 30ms}, 30ms),
+                        timed({15ms, 35ms}, 35ms) | iter::map([](int x) { return x + 100; }));
         order.clear();
         at.clear();
         while (auto v = co_await merged.next()) {

@@ -64,11 +64,9 @@ TEST_CASE("iteration: destroying a generator mid-way destroys its frame and loca
 
 TEST_CASE("iteration: map, filter and take compose with | and collect gathers the items") {
     conf::run([]() -> task<void> {
-        auto squares_of_evens = co_await (count_forever()
-                                          | iter::filter([](int x) { return x % 2 == 0; })
-                                          | iter::map([](int x) { return x * x; })
-                                          | iter::take(4)
-                                          | iter::collect());
+        auto squares_of_evens =
+            co_await (count_forever() | iter::filter([](int x) { return x % 2 == 0; }) |
+                      iter::map([](int x) { return x * x; }) | iter::take(4) | iter::collect());
         CHECK(squares_of_evens == std::vector<int>{0, 4, 16, 36});
     });
 }
@@ -78,12 +76,11 @@ TEST_CASE("iteration: a map callable may return a task (an async closure)") {
         const std::string suffix = "!";
         // Built outside the co_await: GCC 12 destroys a capturing lambda temporary
         // twice when it is created inside a co_await operand (see docs/compilers.md).
-        auto pipeline = slow_count(3)
-                        | iter::map([suffix](int x) -> task<std::string> {
-                              (void)co_await sleep_for(1ms);
-                              co_return std::to_string(x) + suffix;
-                          })
-                        | iter::collect();
+        auto pipeline = slow_count(3) | iter::map([suffix](int x) -> task<std::string> {
+                            (void)co_await sleep_for(1ms);
+                            co_return std::to_string(x) + suffix;
+                        }) |
+                        iter::collect();
         auto items = co_await std::move(pipeline);
         CHECK(items == std::vector<std::string>{"0!", "1!", "2!"});
     });

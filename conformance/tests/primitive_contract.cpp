@@ -209,7 +209,8 @@ TEST_CASE(
         co_await raw_write(rt, first.client, "a");
         co_await raw_write(rt, second.client, "b");
         const time_point give_up = (co_await now()) + 10s;
-        while ((read_a.completions.load() == 0 || read_b.completions.load() == 0) && co_await now() < give_up) {
+        while ((read_a.completions.load() == 0 || read_b.completions.load() == 0) &&
+               co_await now() < give_up) {
             (void)co_await sleep_for(1ms);
         }
         REQUIRE(read_a.completions.load() == 1);

@@ -18,16 +18,20 @@ TEST_CASE("sync: the mutex serializes critical sections across suspension points
         std::atomic<int> max_inside{0};
         co_await with_scope([&](scope& s) -> task<void> {
             for (int i = 0; i < 10; ++i) {
-                s.spawn([](async_mutex* mu, std::atomic<int>* in, std::atomic<int>* max_in) -> task<void> {
-                    auto guard = co_await mu->lock();
-                    REQUIRE(guard.has_value());
-                    const int now_inside = ++*in;
-                    int seen = max_in->load();
-                    while (seen < now_inside && !max_in->compare_exchange_weak(seen, now_inside)) {
-                    }
-                    (void)co_await sleep_for(1ms);
-                    --*in;
-                }, &m, &inside, &max_inside);
+                s.spawn(
+                    [](async_mutex* mu, std::atomic<int>* in,
+                       std::atomic<int>* max_in) -> task<void> {
+                        auto guard = co_await mu->lock();
+                        REQUIRE(guard.has_value());
+                        const int now_inside = ++*in;
+                        int seen = max_in->load();
+                        while (seen < now_inside &&
+                               !max_in->compare_exchange_weak(seen, now_inside)) {
+                        }
+                        (void)co_await sleep_for(1ms);
+                        --*in;
+                    },
+                    &m, &inside, &max_inside);
             }
             co_return;
         });
@@ -44,10 +48,12 @@ TEST_CASE("sync: mutex waiters are served first come, first served") {
         REQUIRE(held.has_value());
         co_await with_scope([&](scope& s) -> task<void> {
             for (int i = 0; i < 5; ++i) {
-                s.spawn([](async_mutex* mu, std::vector<int>* log, int id) -> task<void> {
-                    auto g = co_await mu->lock();
-                    log->push_back(id);
-                }, &m, &order, i);
+                s.spawn(
+                    [](async_mutex* mu, std::vector<int>* log, int id) -> task<void> {
+                        auto g = co_await mu->lock();
+                        log->push_back(id);
+                    },
+                    &m, &order, i);
                 (void)co_await yield_now();  // queue them in order
             }
             held->unlock();
@@ -76,16 +82,20 @@ TEST_CASE("sync: a semaphore never has more permits out than it holds") {
         std::atomic<int> max_inside{0};
         co_await with_scope([&](scope& s) -> task<void> {
             for (int i = 0; i < 12; ++i) {
-                s.spawn([](semaphore* se, std::atomic<int>* in, std::atomic<int>* max_in) -> task<void> {
-                    auto p = co_await se->acquire();
-                    REQUIRE(p.has_value());
-                    const int now_inside = ++*in;
-                    int seen = max_in->load();
-                    while (seen < now_inside && !max_in->compare_exchange_weak(seen, now_inside)) {
-                    }
-                    (void)co_await sleep_for(1ms);
-                    --*in;
-                }, &sem, &inside, &max_inside);
+                s.spawn(
+                    [](semaphore* se, std::atomic<int>* in,
+                       std::atomic<int>* max_in) -> task<void> {
+                        auto p = co_await se->acquire();
+                        REQUIRE(p.has_value());
+                        const int now_inside = ++*in;
+                        int seen = max_in->load();
+                        while (seen < now_inside &&
+                               !max_in->compare_exchange_weak(seen, now_inside)) {
+                        }
+                        (void)co_await sleep_for(1ms);
+                        --*in;
+                    },
+                    &sem, &inside, &max_inside);
             }
             co_return;
         });
@@ -101,10 +111,12 @@ TEST_CASE("sync: a cancelled semaphore waiter never holds a permit") {
         REQUIRE(held.has_value());
         co_await with_scope([&](scope& s) -> task<void> {
             for (int i = 0; i < 3; ++i) {
-                s.spawn([](semaphore* se) -> task<void> {
-                    auto p = co_await se->acquire();
-                    CHECK(p.is(std::errc::operation_canceled));
-                }, &sem);
+                s.spawn(
+                    [](semaphore* se) -> task<void> {
+                        auto p = co_await se->acquire();
+                        CHECK(p.is(std::errc::operation_canceled));
+                    },
+                    &sem);
             }
             (void)co_await sleep_for(2ms);
             s.cancel();
@@ -121,10 +133,12 @@ TEST_CASE("sync: an event wakes every waiter, also from another thread") {
         std::atomic<int> woken{0};
         co_await with_scope([&](scope& s) -> task<void> {
             for (int i = 0; i < 4; ++i) {
-                s.spawn([](event* e, std::atomic<int>* n) -> task<void> {
-                    auto r = co_await e->wait();
-                    if (r) ++*n;
-                }, &ev, &woken);
+                s.spawn(
+                    [](event* e, std::atomic<int>* n) -> task<void> {
+                        auto r = co_await e->wait();
+                        if (r) ++*n;
+                    },
+                    &ev, &woken);
             }
             (void)co_await sleep_for(2ms);
             std::thread setter([&ev] { ev.set(); });
@@ -144,12 +158,14 @@ TEST_CASE("sync: latch and wait_group release waiters when the count reaches zer
         co_await with_scope([&](scope& s) -> task<void> {
             for (int i = 0; i < 3; ++i) {
                 group.add();
-                s.spawn([](latch* l, wait_group* g, std::atomic<int>* n) -> task<void> {
-                    (void)co_await sleep_for(1ms);
-                    ++*n;
-                    l->count_down();
-                    g->done();
-                }, &done, &group, &finished);
+                s.spawn(
+                    [](latch* l, wait_group* g, std::atomic<int>* n) -> task<void> {
+                        (void)co_await sleep_for(1ms);
+                        ++*n;
+                        l->count_down();
+                        g->done();
+                    },
+                    &done, &group, &finished);
             }
             CHECK((co_await done.wait()).has_value());
             CHECK(finished.load() == 3);
@@ -166,18 +182,20 @@ TEST_CASE("sync: a barrier releases a phase when the last party arrives") {
         std::mutex log_mutex;
         co_await with_scope([&](scope& s) -> task<void> {
             for (int i = 0; i < 3; ++i) {
-                s.spawn([](barrier* br, std::atomic<int>* lead, std::vector<int>* log,
-                           std::mutex* m) -> task<void> {
-                    for (int phase = 0; phase < 2; ++phase) {
-                        {
-                            std::lock_guard lock(*m);
-                            log->push_back(phase);
+                s.spawn(
+                    [](barrier* br, std::atomic<int>* lead, std::vector<int>* log,
+                       std::mutex* m) -> task<void> {
+                        for (int phase = 0; phase < 2; ++phase) {
+                            {
+                                std::lock_guard lock(*m);
+                                log->push_back(phase);
+                            }
+                            auto r = co_await br->arrive_and_wait();
+                            REQUIRE(r.has_value());
+                            if (*r) lead->fetch_add(1);
                         }
-                        auto r = co_await br->arrive_and_wait();
-                        REQUIRE(r.has_value());
-                        if (*r) lead->fetch_add(1);
-                    }
-                }, &b, &leaders, &phase_log, &log_mutex);
+                    },
+                    &b, &leaders, &phase_log, &log_mutex);
             }
             co_return;
         });

@@ -35,10 +35,12 @@ namespace {
 // cancelled).
 template <typename R, typename F>
 task<join_handle<void>> spawn_recorded_wait(F start, std::optional<R>* out) {
-    co_return co_await spawn([](F begin, std::optional<R>* result) -> task<void> {
-        auto waiting = begin();
-        result->emplace(co_await std::move(waiting));
-    }, std::move(start), out);
+    co_return co_await spawn(
+        [](F begin, std::optional<R>* result) -> task<void> {
+            auto waiting = begin();
+            result->emplace(co_await std::move(waiting));
+        },
+        std::move(start), out);
 }
 
 template <typename R, typename F>
@@ -47,7 +49,8 @@ task<std::optional<R>> cancel_pending_wait(F start) {
     auto h = co_await spawn_recorded_wait(std::move(start), &result);
     (void)co_await sleep_for(5ms);
     h.cancel();
-    (void)co_await h;  // operation_canceled: the task was cancelled; the wait's own result is in `result`
+    (void)co_await h;  // operation_canceled: the task was cancelled; the wait's own result is in
+                       // `result`
     co_return std::move(result);
 }
 
@@ -83,7 +86,9 @@ void race(int i, F on_thread, G here) {
 // ---------------------------------------------------------------------------------
 // 1. Cancelled receives take nothing.
 
-TEST_CASE("channels: a cancelled broadcast receive completes with operation_canceled and the next receive gets the next item") {
+TEST_CASE(
+    "channels: a cancelled broadcast receive completes with operation_canceled and the next "
+    "receive gets the next item") {
     conf::run([]() -> task<void> {
         auto ch = broadcast::make<int>(4);
         auto other = ch.tx.subscribe();
@@ -101,11 +106,14 @@ TEST_CASE("channels: a cancelled broadcast receive completes with operation_canc
     });
 }
 
-TEST_CASE("channels: a cancelled watch wait completes with operation_canceled and the next change is still seen") {
+TEST_CASE(
+    "channels: a cancelled watch wait completes with operation_canceled and the next change is "
+    "still seen") {
     conf::run([]() -> task<void> {
         auto ch = watch::make<int>(0);
         CHECK((co_await ch.rx.next()) == std::optional<int>(0));  // the initial value, now seen
-        auto r = co_await cancel_pending_wait<io_result<void>>([rx = &ch.rx] { return rx->changed(); });
+        auto r =
+            co_await cancel_pending_wait<io_result<void>>([rx = &ch.rx] { return rx->changed(); });
         REQUIRE(r.has_value());
         CHECK(r->is(std::errc::operation_canceled));
         CHECK(ch.tx.send(5).has_value());
@@ -115,10 +123,13 @@ TEST_CASE("channels: a cancelled watch wait completes with operation_canceled an
     });
 }
 
-TEST_CASE("channels: a cancelled oneshot receive completes with operation_canceled and a later receive gets the value") {
+TEST_CASE(
+    "channels: a cancelled oneshot receive completes with operation_canceled and a later receive "
+    "gets the value") {
     conf::run([]() -> task<void> {
         auto ch = oneshot::make<std::string>();
-        auto r = co_await cancel_pending_wait<io_result<std::string>>([rx = &ch.rx] { return rx->recv(); });
+        auto r = co_await cancel_pending_wait<io_result<std::string>>(
+            [rx = &ch.rx] { return rx->recv(); });
         REQUIRE(r.has_value());
         CHECK(r->is(std::errc::operation_canceled));
         CHECK_FALSE(ch.tx.is_closed());  // the receiver is still there
@@ -129,7 +140,9 @@ TEST_CASE("channels: a cancelled oneshot receive completes with operation_cancel
     });
 }
 
-TEST_CASE("channels: a cancelled mpsc receive completes with operation_canceled and the next receive gets the item") {
+TEST_CASE(
+    "channels: a cancelled mpsc receive completes with operation_canceled and the next receive "
+    "gets the item") {
     conf::run([]() -> task<void> {
         auto ch = mpsc::bounded<int>(2);
         auto r = co_await cancel_pending_wait<io_result<std::optional<int>>>(
@@ -144,7 +157,9 @@ TEST_CASE("channels: a cancelled mpsc receive completes with operation_canceled 
 // ---------------------------------------------------------------------------------
 // 2. Cancelled waits on sync primitives.
 
-TEST_CASE("sync: a cancelled event wait completes with operation_canceled and the event still wakes later waiters") {
+TEST_CASE(
+    "sync: a cancelled event wait completes with operation_canceled and the event still wakes "
+    "later waiters") {
     conf::run([]() -> task<void> {
         event ev;
         auto r = co_await cancel_pending_wait<io_result<void>>([e = &ev] { return e->wait(); });
@@ -153,10 +168,12 @@ TEST_CASE("sync: a cancelled event wait completes with operation_canceled and th
         CHECK_FALSE(ev.is_set());
         bool woken = false;
         co_await with_scope([&](scope& s) -> task<void> {
-            s.spawn([](event* e, bool* done) -> task<void> {
-                auto w = co_await e->wait();
-                *done = w.has_value();
-            }, &ev, &woken);
+            s.spawn(
+                [](event* e, bool* done) -> task<void> {
+                    auto w = co_await e->wait();
+                    *done = w.has_value();
+                },
+                &ev, &woken);
             ev.set();
             co_return;
         });
@@ -164,7 +181,8 @@ TEST_CASE("sync: a cancelled event wait completes with operation_canceled and th
     });
 }
 
-TEST_CASE("sync: a cancelled latch wait completes with operation_canceled and the latch still opens") {
+TEST_CASE(
+    "sync: a cancelled latch wait completes with operation_canceled and the latch still opens") {
     conf::run([]() -> task<void> {
         latch l(2);
         auto r = co_await cancel_pending_wait<io_result<void>>([p = &l] { return p->wait(); });
@@ -179,7 +197,9 @@ TEST_CASE("sync: a cancelled latch wait completes with operation_canceled and th
     });
 }
 
-TEST_CASE("sync: a cancelled wait_group wait completes with operation_canceled and the group still reports idle") {
+TEST_CASE(
+    "sync: a cancelled wait_group wait completes with operation_canceled and the group still "
+    "reports idle") {
     conf::run([]() -> task<void> {
         wait_group group;
         group.add(2);
@@ -197,10 +217,13 @@ TEST_CASE("sync: a cancelled wait_group wait completes with operation_canceled a
 // docs/channels-and-sync.md: "a task cancelled while waiting leaves the phase (its
 // arrival no longer counts)". So the phase still needs `parties` arrivals after the
 // cancelled one: two more arrivals on a barrier of 3 do not complete it, a third does.
-TEST_CASE("sync: a cancelled barrier waiter completes with operation_canceled and its arrival no longer counts") {
+TEST_CASE(
+    "sync: a cancelled barrier waiter completes with operation_canceled and its arrival no longer "
+    "counts") {
     conf::run([]() -> task<void> {
         barrier b(3);
-        auto r = co_await cancel_pending_wait<io_result<bool>>([p = &b] { return p->arrive_and_wait(); });
+        auto r = co_await cancel_pending_wait<io_result<bool>>(
+            [p = &b] { return p->arrive_and_wait(); });
         REQUIRE(r.has_value());
         CHECK(r->is(std::errc::operation_canceled));
 
@@ -208,12 +231,14 @@ TEST_CASE("sync: a cancelled barrier waiter completes with operation_canceled an
         std::atomic<int> leaders{0};
         co_await with_scope([&](scope& s) -> task<void> {
             for (int i = 0; i < 2; ++i) {
-                s.spawn([](barrier* br, std::atomic<int>* done, std::atomic<int>* lead) -> task<void> {
-                    auto a = co_await br->arrive_and_wait();
-                    REQUIRE(a.has_value());
-                    if (*a) ++*lead;
-                    ++*done;
-                }, &b, &released, &leaders);
+                s.spawn(
+                    [](barrier* br, std::atomic<int>* done, std::atomic<int>* lead) -> task<void> {
+                        auto a = co_await br->arrive_and_wait();
+                        REQUIRE(a.has_value());
+                        if (*a) ++*lead;
+                        ++*done;
+                    },
+                    &b, &released, &leaders);
             }
             (void)co_await sleep_for(5ms);
             CHECK(released.load() == 0);  // 2 of 3: the cancelled arrival does not count
@@ -230,11 +255,13 @@ TEST_CASE("sync: a cancelled barrier waiter completes with operation_canceled an
         // The next phase works as usual.
         co_await with_scope([&](scope& s) -> task<void> {
             for (int i = 0; i < 3; ++i) {
-                s.spawn([](barrier* br, std::atomic<int>* done) -> task<void> {
-                    auto a = co_await br->arrive_and_wait();
-                    CHECK(a.has_value());
-                    ++*done;
-                }, &b, &released);
+                s.spawn(
+                    [](barrier* br, std::atomic<int>* done) -> task<void> {
+                        auto a = co_await br->arrive_and_wait();
+                        CHECK(a.has_value());
+                        ++*done;
+                    },
+                    &b, &released);
             }
             co_return;
         });
@@ -253,12 +280,14 @@ TEST_CASE("sync: semaphore waiters are served first come, first served") {
         std::vector<int> order;
         co_await with_scope([&](scope& s) -> task<void> {
             for (int i = 0; i < 5; ++i) {
-                s.spawn([](semaphore* se, std::vector<int>* log, int id) -> task<void> {
-                    auto p = co_await se->acquire();
-                    REQUIRE(p.has_value());
-                    log->push_back(id);
-                    (void)co_await yield_now();  // holds the permit across a suspension
-                }, &sem, &order, i);
+                s.spawn(
+                    [](semaphore* se, std::vector<int>* log, int id) -> task<void> {
+                        auto p = co_await se->acquire();
+                        REQUIRE(p.has_value());
+                        log->push_back(id);
+                        (void)co_await yield_now();  // holds the permit across a suspension
+                    },
+                    &sem, &order, i);
                 (void)co_await yield_now();  // queue them in order
             }
             sem.release(1);  // one permit, passed from each waiter to the next
@@ -278,10 +307,12 @@ TEST_CASE("sync: semaphore try_acquire does not overtake a queued waiter") {
         REQUIRE(held.has_value());
         bool waiter_got_it = false;
         co_await with_scope([&](scope& s) -> task<void> {
-            s.spawn([](semaphore* se, bool* got) -> task<void> {
-                auto p = co_await se->acquire();
-                *got = p.has_value();
-            }, &sem, &waiter_got_it);
+            s.spawn(
+                [](semaphore* se, bool* got) -> task<void> {
+                    auto p = co_await se->acquire();
+                    *got = p.has_value();
+                },
+                &sem, &waiter_got_it);
             (void)co_await yield_now();  // the waiter parks
             (void)co_await yield_now();
             CHECK_FALSE(sem.try_acquire().has_value());  // nothing free
@@ -299,36 +330,38 @@ TEST_CASE("sync: semaphore try_acquire does not overtake a queued waiter") {
 // ---------------------------------------------------------------------------------
 // 4. Receivers in iterator pipelines.
 
-TEST_CASE("channels: an mpsc receiver piped through map and take yields the first items transformed") {
+TEST_CASE(
+    "channels: an mpsc receiver piped through map and take yields the first items transformed") {
     conf::run([]() -> task<void> {
         auto ch = mpsc::unbounded<int>();
         for (int i = 1; i <= 5; ++i) CHECK(ch.tx.try_send(i).has_value());
         // The sender stays alive: take(3) ends the pipeline without waiting for the end.
-        auto pipeline = std::move(ch.rx)
-                        | iter::map([](int x) { return std::to_string(x * 10); })
-                        | iter::take(3)
-                        | iter::collect();
+        auto pipeline = std::move(ch.rx) | iter::map([](int x) { return std::to_string(x * 10); }) |
+                        iter::take(3) | iter::collect();
         auto items = co_await std::move(pipeline);
         const std::vector<std::string> expected{"10", "20", "30"};
         CHECK(items == expected);
     });
 }
 
-TEST_CASE("channels: an mpsc receiver piped through filter and map is drained until every sender is gone") {
+TEST_CASE(
+    "channels: an mpsc receiver piped through filter and map is drained until every sender is "
+    "gone") {
     conf::run([]() -> task<void> {
         auto ch = mpsc::bounded<int>(2);
         std::vector<int> items;
         co_await with_scope([&](scope& s) -> task<void> {
-            s.spawn([](mpsc::sender<int> tx) -> task<void> {
-                for (int i = 0; i < 20; ++i) {
-                    auto sent = co_await tx.send(i);  // waits while the consumer lags
-                    CHECK(sent.has_value());
-                }
-            }, std::move(ch.tx));
-            auto pipeline = std::move(ch.rx)
-                            | iter::filter([](const int& x) { return x % 2 == 0; })
-                            | iter::map([](int x) { return x * x; })
-                            | iter::collect();
+            s.spawn(
+                [](mpsc::sender<int> tx) -> task<void> {
+                    for (int i = 0; i < 20; ++i) {
+                        auto sent = co_await tx.send(i);  // waits while the consumer lags
+                        CHECK(sent.has_value());
+                    }
+                },
+                std::move(ch.tx));
+            auto pipeline = std::move(ch.rx) |
+                            iter::filter([](const int& x) { return x % 2 == 0; }) |
+                            iter::map([](int x) { return x * x; }) | iter::collect();
             items = co_await std::move(pipeline);
         });
         const std::vector<int> expected{0, 4, 16, 36, 64, 100, 144, 196, 256, 324};
@@ -343,12 +376,14 @@ TEST_CASE("channels: a broadcast receiver piped through take collects items sent
         std::vector<int> items;
         co_await with_scope([&](scope& s) -> task<void> {
             auto pipeline = std::move(ch.rx) | iter::take(4) | iter::collect();
-            s.spawn([](broadcast::sender<int>* tx) -> task<void> {
-                for (int i = 0; i < 6; ++i) {
-                    CHECK(tx->send(i).has_value());
-                    (void)co_await yield_now();
-                }
-            }, &ch.tx);
+            s.spawn(
+                [](broadcast::sender<int>* tx) -> task<void> {
+                    for (int i = 0; i < 6; ++i) {
+                        CHECK(tx->send(i).has_value());
+                        (void)co_await yield_now();
+                    }
+                },
+                &ch.tx);
             items = co_await std::move(pipeline);
         });
         const std::vector<int> expected{0, 1, 2, 3};
@@ -361,7 +396,9 @@ TEST_CASE("channels: a broadcast receiver piped through take collects items sent
 // is received exactly once (by the racing receive or by the next one); a permit is
 // either granted (and returned) or never taken.
 
-TEST_CASE("channels: an mpsc receive cancelled while a value is sent from another thread loses and duplicates nothing") {
+TEST_CASE(
+    "channels: an mpsc receive cancelled while a value is sent from another thread loses and "
+    "duplicates nothing") {
     conf::run([]() -> task<void> {
         auto ch = mpsc::unbounded<int>();
         int by_racer = 0;
@@ -371,7 +408,8 @@ TEST_CASE("channels: an mpsc receive cancelled while a value is sent from anothe
             auto h = co_await spawn_recorded_wait([rx = &ch.rx] { return rx->recv(); }, &result);
             for (int y = 0; y < i % 3; ++y) (void)co_await yield_now();  // parked, or not yet
             bool sent = false;
-            race(i, [&] { sent = ch.tx.try_send(i).has_value(); }, [&] { h.cancel(); });
+            race(
+                i, [&] { sent = ch.tx.try_send(i).has_value(); }, [&] { h.cancel(); });
             (void)co_await h;
             REQUIRE(sent);
             CHECK(ch.tx.try_send(-1).has_value());  // a marker after the raced value
@@ -391,7 +429,9 @@ TEST_CASE("channels: an mpsc receive cancelled while a value is sent from anothe
     });
 }
 
-TEST_CASE("channels: a broadcast receive cancelled while an item is sent from another thread loses and duplicates nothing") {
+TEST_CASE(
+    "channels: a broadcast receive cancelled while an item is sent from another thread loses and "
+    "duplicates nothing") {
     conf::run([]() -> task<void> {
         auto ch = broadcast::make<int>(8);
         for (int i = 0; i < 200; ++i) {
@@ -399,7 +439,8 @@ TEST_CASE("channels: a broadcast receive cancelled while an item is sent from an
             auto h = co_await spawn_recorded_wait([rx = &ch.rx] { return rx->recv(); }, &result);
             for (int y = 0; y < i % 3; ++y) (void)co_await yield_now();
             bool sent = false;
-            race(i, [&] { sent = ch.tx.send(i).has_value(); }, [&] { h.cancel(); });
+            race(
+                i, [&] { sent = ch.tx.send(i).has_value(); }, [&] { h.cancel(); });
             (void)co_await h;
             REQUIRE(sent);
             CHECK(ch.tx.send(-1).has_value());  // a marker after the raced item
@@ -414,7 +455,9 @@ TEST_CASE("channels: a broadcast receive cancelled while an item is sent from an
     });
 }
 
-TEST_CASE("channels: a oneshot receive cancelled while the value is sent from another thread loses nothing") {
+TEST_CASE(
+    "channels: a oneshot receive cancelled while the value is sent from another thread loses "
+    "nothing") {
     conf::run([]() -> task<void> {
         for (int i = 0; i < 200; ++i) {
             auto ch = oneshot::make<int>();
@@ -422,7 +465,8 @@ TEST_CASE("channels: a oneshot receive cancelled while the value is sent from an
             auto h = co_await spawn_recorded_wait([rx = &ch.rx] { return rx->recv(); }, &result);
             for (int y = 0; y < i % 3; ++y) (void)co_await yield_now();
             bool sent = false;
-            race(i, [&] { sent = ch.tx.send(i).has_value(); }, [&] { h.cancel(); });
+            race(
+                i, [&] { sent = ch.tx.send(i).has_value(); }, [&] { h.cancel(); });
             (void)co_await h;
             REQUIRE(sent);
             if (result && result->has_value()) {
@@ -437,7 +481,9 @@ TEST_CASE("channels: a oneshot receive cancelled while the value is sent from an
     });
 }
 
-TEST_CASE("sync: a semaphore acquire cancelled while a permit is released from another thread never loses the permit") {
+TEST_CASE(
+    "sync: a semaphore acquire cancelled while a permit is released from another thread never "
+    "loses the permit") {
     conf::run([]() -> task<void> {
         semaphore sem(1);
         int granted = 0;
@@ -446,23 +492,27 @@ TEST_CASE("sync: a semaphore acquire cancelled while a permit is released from a
             auto held = sem.try_acquire();
             REQUIRE(held.has_value());
             int outcome = 0;  // 1: granted and owned, 2: operation_canceled, 3: anything else
-            auto h = co_await spawn([](semaphore* se, int* out) -> task<void> {
-                auto waiting = se->acquire();
-                auto p = co_await std::move(waiting);
-                if (p.has_value()) {
-                    *out = p->owns() ? 1 : 3;  // the permit goes back when p is destroyed
-                } else {
-                    *out = p.is(std::errc::operation_canceled) ? 2 : 3;
-                }
-            }, &sem, &outcome);
+            auto h = co_await spawn(
+                [](semaphore* se, int* out) -> task<void> {
+                    auto waiting = se->acquire();
+                    auto p = co_await std::move(waiting);
+                    if (p.has_value()) {
+                        *out = p->owns() ? 1 : 3;  // the permit goes back when p is destroyed
+                    } else {
+                        *out = p.is(std::errc::operation_canceled) ? 2 : 3;
+                    }
+                },
+                &sem, &outcome);
             for (int y = 0; y < i % 3; ++y) (void)co_await yield_now();
-            race(i, [&] { held.reset(); }, [&] { h.cancel(); });
+            race(
+                i, [&] { held.reset(); }, [&] { h.cancel(); });
             (void)co_await h;
             CHECK(outcome != 3);
             if (outcome == 1) ++granted;
             if (outcome == 2) ++cancelled;
             CHECK(sem.available() == 1);  // exactly the one permit, back with the semaphore
         }
-        CHECK(granted + cancelled <= 200);  // 0 outcomes: cancelled before the task reached the wait
+        CHECK(granted + cancelled <=
+              200);  // 0 outcomes: cancelled before the task reached the wait
     });
 }

@@ -20,7 +20,8 @@ TEST_CASE("system: resolving localhost yields a loopback endpoint with the port"
         bool loopback = false;
         for (const endpoint& ep : *found) {
             CHECK(ep.port == 8080);
-            if (ep.address == ip_address::loopback_v4() || ep.address == ip_address::loopback_v6()) {
+            if (ep.address == ip_address::loopback_v4() ||
+                ep.address == ip_address::loopback_v6()) {
                 loopback = true;
             }
         }
@@ -72,7 +73,8 @@ TEST_CASE("system: an exception thrown by blocking work is rethrown to the await
     INTEROP_REQUIRE_CAPABILITY(cap_blocking_offload);
     conf::run([]() -> task<void> {
         auto fails = [] { throw std::runtime_error("blocking failed"); };
-        CHECK_THROWS_WITH_AS((void)co_await spawn_blocking(fails), "blocking failed", std::runtime_error);
+        CHECK_THROWS_WITH_AS((void)co_await spawn_blocking(fails), "blocking failed",
+                             std::runtime_error);
     });
 }
 

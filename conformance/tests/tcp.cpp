@@ -115,16 +115,20 @@ TEST_CASE("tcp: many concurrent accepts succeed") {
         std::atomic<int> connected{0};
         co_await with_scope([&](scope& s) -> task<void> {
             for (int i = 0; i < count; ++i) {
-                s.spawn([](tcp_listener* l, std::atomic<int>* n) -> task<void> {
-                    auto c = co_await conf::accept(*l);
-                    if (c) ++*n;
-                }, &*listener, &accepted);
+                s.spawn(
+                    [](tcp_listener* l, std::atomic<int>* n) -> task<void> {
+                        auto c = co_await conf::accept(*l);
+                        if (c) ++*n;
+                    },
+                    &*listener, &accepted);
             }
             for (int i = 0; i < count; ++i) {
-                s.spawn([](endpoint to, std::atomic<int>* n) -> task<void> {
-                    auto c = co_await tcp_stream::connect(to);
-                    if (c) ++*n;
-                }, ep, &connected);
+                s.spawn(
+                    [](endpoint to, std::atomic<int>* n) -> task<void> {
+                        auto c = co_await tcp_stream::connect(to);
+                        if (c) ++*n;
+                    },
+                    ep, &connected);
             }
             co_return;
         });
@@ -133,7 +137,9 @@ TEST_CASE("tcp: many concurrent accepts succeed") {
     });
 }
 
-TEST_CASE("tcp: an echo round trip keeps every byte in order, from 1 byte to many times the socket buffer") {
+TEST_CASE(
+    "tcp: an echo round trip keeps every byte in order, from 1 byte to many times the socket "
+    "buffer") {
     conf::run([]() -> task<void> {
         auto p = co_await connect_pair(conf::loopback_v4());
         for (std::size_t size : {std::size_t{1}, std::size_t{1000}, std::size_t{64 * 1024},
@@ -142,22 +148,28 @@ TEST_CASE("tcp: an echo round trip keeps every byte in order, from 1 byte to man
             std::vector<std::byte> echoed(size);
             co_await with_scope([&](scope& s) -> task<void> {
                 // The server echoes exactly `size` bytes back.
-                s.spawn([](tcp_stream* srv, std::size_t n) -> task<void> {
-                    std::vector<std::byte> buf(64 * 1024);
-                    std::size_t left = n;
-                    while (left > 0) {
-                        auto got = co_await srv->read(std::span(buf).first(std::min(left, buf.size())));
-                        REQUIRE(got.has_value());
-                        REQUIRE(*got > 0);
-                        auto w = co_await write_all(*srv, std::span<const std::byte>(buf).first(*got));
+                s.spawn(
+                    [](tcp_stream* srv, std::size_t n) -> task<void> {
+                        std::vector<std::byte> buf(64 * 1024);
+                        std::size_t left = n;
+                        while (left > 0) {
+                            auto got = co_await srv->read(
+                                std::span(buf).first(std::min(left, buf.size())));
+                            REQUIRE(got.has_value());
+                            REQUIRE(*got > 0);
+                            auto w = co_await write_all(
+                                *srv, std::span<const std::byte>(buf).first(*got));
+                            REQUIRE(w.has_value());
+                            left -= *got;
+                        }
+                    },
+                    &p.server, size);
+                s.spawn(
+                    [](tcp_stream* c, const std::vector<std::byte>* data) -> task<void> {
+                        auto w = co_await write_all(*c, *data);
                         REQUIRE(w.has_value());
-                        left -= *got;
-                    }
-                }, &p.server, size);
-                s.spawn([](tcp_stream* c, const std::vector<std::byte>* data) -> task<void> {
-                    auto w = co_await write_all(*c, *data);
-                    REQUIRE(w.has_value());
-                }, &p.client, &sent);
+                    },
+                    &p.client, &sent);
                 auto r = co_await read_exact(p.client, echoed);
                 REQUIRE(r.has_value());
             });
@@ -191,7 +203,9 @@ TEST_CASE("tcp: a zero-length read is invalid_argument, since 0 means end of str
     });
 }
 
-TEST_CASE("tcp: after the peer shuts down its write half, reads return 0 repeatedly and the other direction still works") {
+TEST_CASE(
+    "tcp: after the peer shuts down its write half, reads return 0 repeatedly and the other "
+    "direction still works") {
     conf::run([]() -> task<void> {
         auto p = co_await connect_pair(conf::loopback_v4());
         CHECK((co_await conf::write_text(p.client, "last")).has_value());
@@ -217,7 +231,9 @@ TEST_CASE("tcp: shutting down twice is harmless") {
     });
 }
 
-TEST_CASE("tcp: after a peer reset, reads report connection_reset (or end of stream) and writes fail with connection_reset or broken_pipe, never hang") {
+TEST_CASE(
+    "tcp: after a peer reset, reads report connection_reset (or end of stream) and writes fail "
+    "with connection_reset or broken_pipe, never hang") {
     conf::run([]() -> task<void> {
         auto p = co_await connect_pair(conf::loopback_v4());
         // Unread data in the receive buffer makes close() send RST instead of FIN.
@@ -241,18 +257,22 @@ TEST_CASE("tcp: after a peer reset, reads report connection_reset (or end of str
     });
 }
 
-TEST_CASE("tcp: with the send buffer full, a write waits until the peer drains and reports the bytes written") {
+TEST_CASE(
+    "tcp: with the send buffer full, a write waits until the peer drains and reports the bytes "
+    "written") {
     conf::run([]() -> task<void> {
         auto p = co_await connect_pair(conf::loopback_v4());
         const auto big = pattern(16 * 1024 * 1024);
         // Nobody reads yet, so the kernel buffers fill and the write must wait.
         std::size_t total_read = 0;
         co_await with_scope([&](scope& s) -> task<void> {
-            s.spawn([](tcp_stream* c, const std::vector<std::byte>* data) -> task<void> {
-                auto w = co_await write_all(*c, *data);
-                CHECK(w.value() == data->size());
-                CHECK(c->shutdown_write().has_value());
-            }, &p.client, &big);
+            s.spawn(
+                [](tcp_stream* c, const std::vector<std::byte>* data) -> task<void> {
+                    auto w = co_await write_all(*c, *data);
+                    CHECK(w.value() == data->size());
+                    CHECK(c->shutdown_write().has_value());
+                },
+                &p.client, &big);
             (void)co_await sleep_for(20ms);
             std::vector<std::byte> buf(256 * 1024);
             for (;;) {
@@ -266,7 +286,8 @@ TEST_CASE("tcp: with the send buffer full, a write waits until the peer drains a
     });
 }
 
-TEST_CASE("tcp: writing after the peer closed ends in broken_pipe or connection_reset, never a hang") {
+TEST_CASE(
+    "tcp: writing after the peer closed ends in broken_pipe or connection_reset, never a hang") {
     conf::run([]() -> task<void> {
         auto p = co_await connect_pair(conf::loopback_v4());
         (void)co_await p.server.close();
@@ -295,21 +316,26 @@ TEST_CASE("tcp: reads and writes on the same stream from two tasks run concurren
         auto p = co_await connect_pair(conf::loopback_v4());
         co_await with_scope([&](scope& s) -> task<void> {
             // A read is pending on the client while another task writes on it.
-            s.spawn([](tcp_stream* c) -> task<void> {
-                CHECK((co_await conf::read_text(*c, 4)).value() == "pong");
-            }, &p.client);
-            s.spawn([](tcp_stream* c, tcp_stream* srv) -> task<void> {
-                (void)co_await sleep_for(2ms);
-                CHECK((co_await conf::write_text(*c, "ping")).has_value());
-                CHECK((co_await conf::read_text(*srv, 4)).value() == "ping");
-                CHECK((co_await conf::write_text(*srv, "pong")).has_value());
-            }, &p.client, &p.server);
+            s.spawn(
+                [](tcp_stream* c) -> task<void> {
+                    CHECK((co_await conf::read_text(*c, 4)).value() == "pong");
+                },
+                &p.client);
+            s.spawn(
+                [](tcp_stream* c, tcp_stream* srv) -> task<void> {
+                    (void)co_await sleep_for(2ms);
+                    CHECK((co_await conf::write_text(*c, "ping")).has_value());
+                    CHECK((co_await conf::read_text(*srv, 4)).value() == "ping");
+                    CHECK((co_await conf::write_text(*srv, "pong")).has_value());
+                },
+                &p.client, &p.server);
             co_return;
         });
     });
 }
 
-TEST_CASE("tcp: using a stream after close fails with bad_file_descriptor; closing twice is harmless") {
+TEST_CASE(
+    "tcp: using a stream after close fails with bad_file_descriptor; closing twice is harmless") {
     conf::run([]() -> task<void> {
         auto p = co_await connect_pair(conf::loopback_v4());
         auto first = co_await p.client.close();
@@ -332,11 +358,13 @@ TEST_CASE("tcp: closing a stream completes its pending read with operation_cance
     conf::run([]() -> task<void> {
         auto p = co_await connect_pair(conf::loopback_v4());
         co_await with_scope([&](scope& s) -> task<void> {
-            s.spawn([](tcp_stream* srv) -> task<void> {
-                char buf[8];
-                auto n = co_await srv->read(buf);
-                CHECK(n.is(std::errc::operation_canceled));
-            }, &p.server);
+            s.spawn(
+                [](tcp_stream* srv) -> task<void> {
+                    char buf[8];
+                    auto n = co_await srv->read(buf);
+                    CHECK(n.is(std::errc::operation_canceled));
+                },
+                &p.server);
             (void)co_await sleep_for(2ms);
             // Closing from another task: the moved-out stream releases the socket.
             tcp_stream doomed = std::move(p.server);

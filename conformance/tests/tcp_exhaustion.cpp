@@ -73,7 +73,9 @@ TEST_CASE(
     });
 }
 
-TEST_CASE("tcp: closing a listener ends an accept that is waiting out a back-off with operation_canceled") {
+TEST_CASE(
+    "tcp: closing a listener ends an accept that is waiting out a back-off with "
+    "operation_canceled") {
     conf::run([]() -> task<void> {
         auto listener = co_await tcp_listener::bind(conf::loopback_v4());
         REQUIRE(listener.has_value());

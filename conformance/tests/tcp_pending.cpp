@@ -76,7 +76,8 @@ TEST_CASE(
         REQUIRE(results[reader].has_value());
         // What it read is the start of the bytes (a read may return fewer than were sent).
         REQUIRE(*results[reader] >= 1);
-        CHECK(std::string_view("hello").substr(0, *results[reader]) == std::string_view(buffers[reader], *results[reader]));
+        CHECK(std::string_view("hello").substr(0, *results[reader]) ==
+              std::string_view(buffers[reader], *results[reader]));
     });
 }
 

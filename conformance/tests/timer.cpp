@@ -34,14 +34,18 @@ TEST_CASE("timer: sleep_for(0) lets another ready task run first") {
     std::vector<int> order;
     conf::run([&]() -> task<void> {
         co_await with_scope([&](scope& s) -> task<void> {
-            s.spawn([](std::vector<int>* log) -> task<void> {
-                (void)co_await sleep_for(0ms);
-                log->push_back(1);
-            }, &order);
-            s.spawn([](std::vector<int>* log) -> task<void> {
-                log->push_back(2);
-                co_return;
-            }, &order);
+            s.spawn(
+                [](std::vector<int>* log) -> task<void> {
+                    (void)co_await sleep_for(0ms);
+                    log->push_back(1);
+                },
+                &order);
+            s.spawn(
+                [](std::vector<int>* log) -> task<void> {
+                    log->push_back(2);
+                    co_return;
+                },
+                &order);
             co_return;
         });
     });
@@ -52,14 +56,18 @@ TEST_CASE("timer: a shorter sleep started later fires before a longer one starte
     std::vector<int> order;
     conf::run([&]() -> task<void> {
         co_await with_scope([&](scope& s) -> task<void> {
-            s.spawn([](std::vector<int>* log) -> task<void> {
-                (void)co_await sleep_for(60ms);
-                log->push_back(60);
-            }, &order);
-            s.spawn([](std::vector<int>* log) -> task<void> {
-                (void)co_await sleep_for(5ms);
-                log->push_back(5);
-            }, &order);
+            s.spawn(
+                [](std::vector<int>* log) -> task<void> {
+                    (void)co_await sleep_for(60ms);
+                    log->push_back(60);
+                },
+                &order);
+            s.spawn(
+                [](std::vector<int>* log) -> task<void> {
+                    (void)co_await sleep_for(5ms);
+                    log->push_back(5);
+                },
+                &order);
             co_return;
         });
     });
@@ -101,9 +109,11 @@ TEST_CASE("timer: now() is monotonic") {
     });
 }
 
-TEST_CASE("timer: a cancelled sleep completes with operation_canceled and never wakes anyone later") {
+TEST_CASE(
+    "timer: a cancelled sleep completes with operation_canceled and never wakes anyone later") {
     conf::run([]() -> task<void> {
-        auto handle = co_await spawn([]() -> task<io_result<void>> { co_return co_await sleep_for(20ms); });
+        auto handle =
+            co_await spawn([]() -> task<io_result<void>> { co_return co_await sleep_for(20ms); });
         (void)co_await yield_now();
         handle.cancel();
         auto r = co_await handle;
@@ -146,7 +156,9 @@ TEST_CASE("timer: interval ticks immediately, then once per period") {
     });
 }
 
-TEST_CASE("timer: interval's first tick takes no time and the next comes exactly one period later (virtual time)") {
+TEST_CASE(
+    "timer: interval's first tick takes no time and the next comes exactly one period later "
+    "(virtual time)") {
     INTEROP_REQUIRE_CAPABILITY(cap_virtual_time);
     conf::run_virtual([]() -> task<void> {
         const time_point start = co_await now();
@@ -192,11 +204,13 @@ TEST_CASE("timer: virtual time fires exactly the due timers in deadline order") 
         const time_point start = co_await now();
         co_await with_scope([&](scope& s) -> task<void> {
             for (int minutes : {30, 10, 20, 10}) {
-                s.spawn([](std::vector<int>* log, int m, time_point t0) -> task<void> {
-                    (void)co_await sleep_for(std::chrono::minutes(m));
-                    CHECK(co_await now() - t0 == std::chrono::minutes(m));
-                    log->push_back(m);
-                }, &order, minutes, start);
+                s.spawn(
+                    [](std::vector<int>* log, int m, time_point t0) -> task<void> {
+                        (void)co_await sleep_for(std::chrono::minutes(m));
+                        CHECK(co_await now() - t0 == std::chrono::minutes(m));
+                        log->push_back(m);
+                    },
+                    &order, minutes, start);
             }
             co_return;
         });

@@ -21,6 +21,8 @@ interop::conformance::backend interop::conformance::make_backend() {
     return backend{
         "tiny",
         cap_ipv6,  // the same bits as the vtable's capabilities
-        [](const runtime_options&) -> std::unique_ptr<runtime_instance> { return std::make_unique<tiny_instance>(); },
+        [](const runtime_options&) -> std::unique_ptr<runtime_instance> {
+            return std::make_unique<tiny_instance>();
+        },
     };
 }

@@ -11,7 +11,8 @@
 using namespace std::chrono_literals;
 
 interop::task<int> hello() {
-    auto listener = co_await interop::tcp_listener::bind(interop::endpoint::parse("127.0.0.1:0").value());
+    auto listener =
+        co_await interop::tcp_listener::bind(interop::endpoint::parse("127.0.0.1:0").value());
     if (!listener) co_return 1;
     auto client = co_await interop::tcp_stream::connect(listener->local_endpoint().value());
     auto server = co_await listener->accept();

@@ -46,7 +46,8 @@ bool loop::in_runtime_thread() const noexcept { return running_loop == this; }
 
 interop::runtime_clock::time_point loop::now() const noexcept {
     using namespace std::chrono;
-    return interop::runtime_clock::time_point(duration_cast<nanoseconds>(steady_clock::now().time_since_epoch()));
+    return interop::runtime_clock::time_point(
+        duration_cast<nanoseconds>(steady_clock::now().time_since_epoch()));
 }
 
 void loop::wake() noexcept {
@@ -80,7 +81,8 @@ void loop::stop() noexcept {
 }
 
 void loop::run() {
-    if (in_runtime_thread()) throw std::logic_error("tiny::runtime: run() called from inside its own loop");
+    if (in_runtime_thread())
+        throw std::logic_error("tiny::runtime: run() called from inside its own loop");
     const loop* const outer = running_loop;  // another runtime's loop may run us
     running_loop = this;
     while (!stopped_) {
@@ -182,27 +184,28 @@ void loop::cancel(operation* op) noexcept {
 // never completed inside cancel(), so a caller cancelling many is not re-entered.
 void loop::cancel_waiting(operation* op) {
     switch (op->kind) {
-    case interop::op_kind::timer:
-        timers_.remove(static_cast<interop::timer_operation*>(op));
-        break;
-    case interop::op_kind::read:
-    case interop::op_kind::write: {
-        auto* s = static_cast<socket*>(static_cast<interop::io_operation*>(op)->socket);
-        (op->kind == interop::op_kind::read ? s->readers : s->writers).remove(op);
-        break;
-    }
-    case interop::op_kind::accept:
-        static_cast<socket*>(static_cast<interop::accept_operation*>(op)->listener)->readers.remove(op);
-        break;
-    case interop::op_kind::connect: {
-        // The half-open socket belongs to nobody else.
-        socket* s = connecting::get(op);
-        s->writers.remove(op);
-        remove_socket(s);
-        break;
-    }
-    default:
-        break;
+        case interop::op_kind::timer:
+            timers_.remove(static_cast<interop::timer_operation*>(op));
+            break;
+        case interop::op_kind::read:
+        case interop::op_kind::write: {
+            auto* s = static_cast<socket*>(static_cast<interop::io_operation*>(op)->socket);
+            (op->kind == interop::op_kind::read ? s->readers : s->writers).remove(op);
+            break;
+        }
+        case interop::op_kind::accept:
+            static_cast<socket*>(static_cast<interop::accept_operation*>(op)->listener)
+                ->readers.remove(op);
+            break;
+        case interop::op_kind::connect: {
+            // The half-open socket belongs to nobody else.
+            socket* s = connecting::get(op);
+            s->writers.remove(op);
+            remove_socket(s);
+            break;
+        }
+        default:
+            break;
     }
     finish(op, canceled(), 0);
 }

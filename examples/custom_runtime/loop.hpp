@@ -66,7 +66,8 @@ public:
     // The loop's thread, or while no thread runs it.
     void run();
     void timer_start(interop::timer_operation* op) noexcept;
-    std::error_code tcp_listen(const interop::endpoint& local, int backlog, interop::socket_handle* out) noexcept;
+    std::error_code tcp_listen(const interop::endpoint& local, int backlog,
+                               interop::socket_handle* out) noexcept;
     void tcp_accept(interop::accept_operation* op) noexcept;
     void tcp_connect(interop::connect_operation* op) noexcept;
     void read(interop::io_operation* op) noexcept;

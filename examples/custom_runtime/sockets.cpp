@@ -25,7 +25,9 @@ using interop::endpoint;
 
 std::error_code last_error() noexcept { return {errno, std::generic_category()}; }
 bool would_block() noexcept { return errno == EAGAIN || errno == EWOULDBLOCK; }
-std::error_code bad_handle() noexcept { return std::make_error_code(std::errc::bad_file_descriptor); }
+std::error_code bad_handle() noexcept {
+    return std::make_error_code(std::errc::bad_file_descriptor);
+}
 
 struct sock_address {
     sockaddr_storage storage{};
@@ -71,7 +73,8 @@ std::error_code from_native(const sockaddr_storage& a, endpoint* out) noexcept {
 }
 
 int open_socket(const endpoint& e) noexcept {
-    return ::socket(e.address.is_v4() ? AF_INET : AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    return ::socket(e.address.is_v4() ? AF_INET : AF_INET6,
+                    SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 }
 
 socket* of(interop::socket_handle h) noexcept { return static_cast<socket*>(h); }
@@ -87,33 +90,35 @@ struct outcome {
 outcome attempt(const socket* s, operation* op) noexcept {
     outcome o;
     switch (op->kind) {
-    case interop::op_kind::read:
-    case interop::op_kind::write: {
-        auto* io = static_cast<interop::io_operation*>(op);
-        const ssize_t n = op->kind == interop::op_kind::read
-                              ? ::recv(s->fd, io->data, io->size, 0)  // 0: end of stream
-                              : ::send(s->fd, io->data, io->size, MSG_NOSIGNAL);  // no SIGPIPE
-        if (n >= 0) {
-            o.bytes = static_cast<std::size_t>(n);
-        } else if (would_block()) {
-            o.done = false;
-        } else {
-            o.error = last_error();
+        case interop::op_kind::read:
+        case interop::op_kind::write: {
+            auto* io = static_cast<interop::io_operation*>(op);
+            const ssize_t n = op->kind == interop::op_kind::read
+                                  ? ::recv(s->fd, io->data, io->size, 0)  // 0: end of stream
+                                  : ::send(s->fd, io->data, io->size, MSG_NOSIGNAL);  // no SIGPIPE
+            if (n >= 0) {
+                o.bytes = static_cast<std::size_t>(n);
+            } else if (would_block()) {
+                o.done = false;
+            } else {
+                o.error = last_error();
+            }
+            return o;
         }
-        return o;
-    }
-    case interop::op_kind::accept:
-        o.accepted = ::accept4(s->fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (o.accepted < 0 && would_block()) o.done = false;
-        else if (o.accepted < 0) o.error = last_error();
-        return o;
-    default: {  // a connect: the socket has become writable
-        int so_error = 0;
-        socklen_t length = sizeof so_error;
-        ::getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &so_error, &length);
-        if (so_error != 0) o.error = {so_error, std::generic_category()};
-        return o;
-    }
+        case interop::op_kind::accept:
+            o.accepted = ::accept4(s->fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+            if (o.accepted < 0 && would_block())
+                o.done = false;
+            else if (o.accepted < 0)
+                o.error = last_error();
+            return o;
+        default: {  // a connect: the socket has become writable
+            int so_error = 0;
+            socklen_t length = sizeof so_error;
+            ::getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &so_error, &length);
+            if (so_error != 0) o.error = {so_error, std::generic_category()};
+            return o;
+        }
     }
 }
 
@@ -177,7 +182,8 @@ void loop::serve_writers(socket* s) {
 
 // --- the primitives ----------------------------------------------------------------------
 
-std::error_code loop::tcp_listen(const endpoint& local, int backlog, interop::socket_handle* out) noexcept {
+std::error_code loop::tcp_listen(const endpoint& local, int backlog,
+                                 interop::socket_handle* out) noexcept {
     *out = nullptr;
     if (stopped_) return std::make_error_code(std::errc::operation_canceled);
     const int fd = open_socket(local);
@@ -186,7 +192,8 @@ std::error_code loop::tcp_listen(const endpoint& local, int backlog, interop::so
     ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
     if (!local.address.is_v4()) ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on);
     const sock_address a = to_native(local);
-    if (::bind(fd, a.get(), a.length) != 0 || ::listen(fd, backlog > 0 ? backlog : SOMAXCONN) != 0) {
+    if (::bind(fd, a.get(), a.length) != 0 ||
+        ::listen(fd, backlog > 0 ? backlog : SOMAXCONN) != 0) {
         const std::error_code error = last_error();
         ::close(fd);
         return error;
@@ -233,7 +240,8 @@ void loop::read(interop::io_operation* op) noexcept {
     if (refused_after_stop(op)) return;
     socket* s = of(op->socket);
     // One read and one write may be pending per stream; a second one is refused.
-    if (!s->readers.empty()) return op->complete(std::make_error_code(std::errc::device_or_resource_busy), 0);
+    if (!s->readers.empty())
+        return op->complete(std::make_error_code(std::errc::device_or_resource_busy), 0);
     const outcome o = attempt(s, op);
     if (o.done) return op->complete(o.error, o.bytes);
     s->readers.push_back(op);
@@ -243,7 +251,8 @@ void loop::read(interop::io_operation* op) noexcept {
 void loop::write(interop::io_operation* op) noexcept {
     if (refused_after_stop(op)) return;
     socket* s = of(op->socket);
-    if (!s->writers.empty()) return op->complete(std::make_error_code(std::errc::device_or_resource_busy), 0);
+    if (!s->writers.empty())
+        return op->complete(std::make_error_code(std::errc::device_or_resource_busy), 0);
     const outcome o = attempt(s, op);
     if (o.done) return op->complete(o.error, o.bytes);
     s->writers.push_back(op);
@@ -269,7 +278,8 @@ std::error_code loop::local_endpoint(interop::socket_handle h, endpoint* out) no
     if (h == nullptr) return bad_handle();
     sockaddr_storage a{};
     socklen_t length = sizeof a;
-    if (::getsockname(of(h)->fd, reinterpret_cast<sockaddr*>(&a), &length) != 0) return last_error();
+    if (::getsockname(of(h)->fd, reinterpret_cast<sockaddr*>(&a), &length) != 0)
+        return last_error();
     return from_native(a, out);
 }
 
@@ -277,15 +287,17 @@ std::error_code loop::remote_endpoint(interop::socket_handle h, endpoint* out) n
     if (h == nullptr) return bad_handle();
     sockaddr_storage a{};
     socklen_t length = sizeof a;
-    if (::getpeername(of(h)->fd, reinterpret_cast<sockaddr*>(&a), &length) != 0) return last_error();
+    if (::getpeername(of(h)->fd, reinterpret_cast<sockaddr*>(&a), &length) != 0)
+        return last_error();
     return from_native(a, out);
 }
 
 std::error_code loop::set_no_delay(interop::socket_handle h, bool enabled) noexcept {
     if (h == nullptr) return bad_handle();
     const int on = enabled ? 1 : 0;
-    return ::setsockopt(of(h)->fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on) == 0 ? std::error_code{}
-                                                                                   : last_error();
+    return ::setsockopt(of(h)->fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on) == 0
+               ? std::error_code{}
+               : last_error();
 }
 
 }  // namespace tiny

@@ -16,7 +16,8 @@ int main(int argc, char** argv) {
     app.add_option("-a,--address", address, "server address")->capture_default_str();
     app.add_option("-p,--port", port, "server port")->required();
     app.add_option("-m,--message", message, "message to send")->capture_default_str();
-    app.add_option("-c,--count", count, "round trips, one connection each")->capture_default_str()
+    app.add_option("-c,--count", count, "round trips, one connection each")
+        ->capture_default_str()
         ->check(CLI::PositiveNumber);
     CLI11_PARSE(app, argc, argv);
 
@@ -25,7 +26,8 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "interop-echo-client: '%s' is not an IP address\n", address.c_str());
         return 2;
     }
-    return interop::run([](interop::endpoint server, std::string text, int rounds) -> interop::task<int> {
+    return interop::run([](interop::endpoint server, std::string text,
+                           int rounds) -> interop::task<int> {
         for (int i = 0; i < rounds; ++i) {
             auto reply = co_await echo::round_trip(server, text);
             if (!reply) {

@@ -37,10 +37,12 @@ inline interop::task<void> serve(interop::tcp_listener& listener, std::uint64_t 
         [&](interop::tcp_stream conn) -> interop::task<void> {
             // The last one to serve: closing the listener ends serve() once the open
             // connections are done.
-            if (max_connections != 0 && accepted.fetch_add(1) + 1 == max_connections) (void)co_await listener.close();
+            if (max_connections != 0 && accepted.fetch_add(1) + 1 == max_connections)
+                (void)co_await listener.close();
             co_await serve_connection(std::move(conn));
         },
-        {}, [](std::error_code error) {
+        {},
+        [](std::error_code error) {
             std::fprintf(stderr, "accept failed: %s (serving goes on)\n", error.message().c_str());
         });
 }

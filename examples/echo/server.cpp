@@ -18,9 +18,11 @@ int main(int argc, char** argv) {
     std::string address = "127.0.0.1";
     std::uint16_t port = 7000;
     std::uint64_t connections = 0;
-    app.add_option("-a,--address", address, "IPv4 or IPv6 address to listen on")->capture_default_str();
+    app.add_option("-a,--address", address, "IPv4 or IPv6 address to listen on")
+        ->capture_default_str();
     app.add_option("-p,--port", port, "TCP port (0 picks a free one)")->capture_default_str();
-    app.add_option("-n,--connections", connections, "exit after serving this many connections (0: never)")
+    app.add_option("-n,--connections", connections,
+                   "exit after serving this many connections (0: never)")
         ->capture_default_str();
     CLI11_PARSE(app, argc, argv);
 

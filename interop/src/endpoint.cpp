@@ -85,8 +85,8 @@ std::optional<ip_address> parse_v6(std::string_view text) noexcept {
     // indexes needs the operating system, and the core does not talk to it.
     std::uint32_t scope_id = 0;
     if (const std::size_t percent = text.find('%'); percent != std::string_view::npos) {
-        const auto zone = parse_decimal(text.substr(percent + 1),
-                                        std::numeric_limits<std::uint32_t>::max());
+        const auto zone =
+            parse_decimal(text.substr(percent + 1), std::numeric_limits<std::uint32_t>::max());
         if (!zone) return std::nullopt;
         scope_id = *zone;
         text = text.substr(0, percent);
@@ -99,7 +99,8 @@ std::optional<ip_address> parse_v6(std::string_view text) noexcept {
         if (!parse_groups(text, true, groups, count) || count != 8) return std::nullopt;
     } else {
         const std::string_view tail_text = text.substr(gap + 2);
-        if (tail_text.find("::") != std::string_view::npos) return std::nullopt;  // one "::" at most
+        if (tail_text.find("::") != std::string_view::npos)
+            return std::nullopt;  // one "::" at most
         v6_groups head{}, tail{};
         std::size_t head_count = 0, tail_count = 0;
         if (!parse_groups(text.substr(0, gap), false, head, head_count)) return std::nullopt;
@@ -241,7 +242,8 @@ std::optional<endpoint> endpoint::parse(std::string_view text) noexcept {
     const auto address = ip_address::parse(address_text);
     if (!address) return std::nullopt;
     const bool bracketed = text.front() == '[';
-    if (address->is_v6() != bracketed) return std::nullopt;  // "::1:80" is ambiguous; "[1.2.3.4]" is not a form
+    if (address->is_v6() != bracketed)
+        return std::nullopt;  // "::1:80" is ambiguous; "[1.2.3.4]" is not a form
     const auto port = parse_decimal(port_text, 65535);
     if (!port) return std::nullopt;
     return endpoint{*address, static_cast<std::uint16_t>(*port)};

@@ -30,7 +30,8 @@ constexpr std::size_t class_count = 64;  // blocks up to 4 KiB, header included
 // connection), at most about 2 MiB of each class.
 constexpr std::uint32_t max_cached_bytes_per_class = 2u << 20;
 constexpr std::uint32_t max_cached_per_class(std::size_t c) noexcept {
-    const auto by_bytes = static_cast<std::uint32_t>(max_cached_bytes_per_class / ((c + 1) * granule));
+    const auto by_bytes =
+        static_cast<std::uint32_t>(max_cached_bytes_per_class / ((c + 1) * granule));
     return by_bytes < 8192 ? by_bytes : 8192;
 }
 constexpr std::uint32_t heap_only = class_count;  // the class of a block that is never cached

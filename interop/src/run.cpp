@@ -10,10 +10,10 @@ namespace interop::detail {
 void throw_if_in_runtime_thread(runtime_ref rt) {
     if (!rt) throw std::invalid_argument("interop::run: empty runtime_ref");
     if (rt.vtable->in_runtime_thread(rt.self)) {
-        throw std::logic_error(std::string("interop::run called on a thread that is running the '") +
-                               rt.vtable->name +
-                               "' runtime: it would wait for work that only this thread can do. "
-                               "Await the task, or spawn it, instead");
+        throw std::logic_error(
+            std::string("interop::run called on a thread that is running the '") + rt.vtable->name +
+            "' runtime: it would wait for work that only this thread can do. "
+            "Await the task, or spawn it, instead");
     }
     throw_if_blocking_a_runtime_thread("interop::run");
     bool driven = false;
@@ -22,7 +22,8 @@ void throw_if_in_runtime_thread(runtime_ref rt) {
         driven = rt.vtable->core(rt.self)->run_state != nullptr;
     }
     if (driven) {
-        throw std::logic_error("interop::run: this runtime is already being driven by interop::run");
+        throw std::logic_error(
+            "interop::run: this runtime is already being driven by interop::run");
     }
 }
 
@@ -57,9 +58,10 @@ const char* runtime_of_this_thread() {
 
 void throw_if_blocking_a_runtime_thread(const char* entry_point) {
     if (const char* name = runtime_of_this_thread()) {
-        throw std::logic_error(std::string(entry_point) + " called on a thread that is running the '" + name +
-                               "' runtime: it would block that runtime's loop until the call returns, and "
-                               "deadlock if the work waits for that loop. Await the task, or spawn it, instead");
+        throw std::logic_error(
+            std::string(entry_point) + " called on a thread that is running the '" + name +
+            "' runtime: it would block that runtime's loop until the call returns, and "
+            "deadlock if the work waits for that loop. Await the task, or spawn it, instead");
     }
 }
 

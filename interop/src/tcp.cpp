@@ -23,7 +23,7 @@ task<io_result<tcp_stream>> accept_after(duration delay, tcp_listener* listener)
     // (docs/compilers.md).
     auto close_of_listener = listener->closed_.wait();
     auto closed = co_await timeout(delay, std::move(close_of_listener));
-    if (closed) co_return std::errc::operation_canceled;  // close() ended the back-off
+    if (closed) co_return std::errc::operation_canceled;             // close() ended the back-off
     if (!closed.is(std::errc::timed_out)) co_return closed.error();  // cancelled
     // A close() as the wait timed out found nobody waiting, but left the event set.
     if (listener->closed_.is_set()) co_return std::errc::operation_canceled;
@@ -122,11 +122,13 @@ void tcp_stream::release() noexcept {
 }
 
 detail::bind_awaitable tcp_listener::bind(std::string_view address, int backlog) noexcept {
-    if (auto ep = parse_address(address)) return detail::bind_awaitable{*ep, backlog, std::errc{}, std::nullopt};
+    if (auto ep = parse_address(address))
+        return detail::bind_awaitable{*ep, backlog, std::errc{}, std::nullopt};
     return detail::bind_awaitable{endpoint{}, backlog, std::errc::invalid_argument, std::nullopt};
 }
 
-io_result<tcp_listener> tcp_listener::bind(runtime_ref rt, const endpoint& local, int backlog) noexcept {
+io_result<tcp_listener> tcp_listener::bind(runtime_ref rt, const endpoint& local,
+                                           int backlog) noexcept {
     if (backlog <= 0) return std::errc::invalid_argument;
     socket_handle s = nullptr;
     if (auto ec = rt.vtable->tcp_listen(rt.self, local, backlog, &s)) return ec;

@@ -5,50 +5,121 @@
 namespace interop::mutants {
 namespace {
 
-runtime_ref inner_of(void* self) noexcept { return mutant_runtime::of<mutant_runtime>(self).inner(); }
+runtime_ref inner_of(void* self) noexcept {
+    return mutant_runtime::of<mutant_runtime>(self).inner();
+}
 
 // Every entry forwards to the inner runtime.
 constexpr runtime_vtable forwarding = {
     .name = "mutant",
-    .post = [](void* s, operation* op) noexcept { auto r = inner_of(s); return r.vtable->post(r.self, op); },
-    .in_runtime_thread = [](void* s) noexcept { auto r = inner_of(s); return r.vtable->in_runtime_thread(r.self); },
-    .now = [](void* s) noexcept { auto r = inner_of(s); return r.vtable->now(r.self); },
-    .timer_start = [](void* s, timer_operation* op) noexcept { auto r = inner_of(s); r.vtable->timer_start(r.self, op); },
-    .cancel = [](void* s, operation* op) noexcept { auto r = inner_of(s); r.vtable->cancel(r.self, op); },
-    .tcp_listen = [](void* s, const endpoint& local, int backlog, socket_handle* out) noexcept {
-        auto r = inner_of(s);
-        return r.vtable->tcp_listen(r.self, local, backlog, out);
-    },
-    .tcp_accept = [](void* s, accept_operation* op) noexcept { auto r = inner_of(s); r.vtable->tcp_accept(r.self, op); },
-    .tcp_connect = [](void* s, connect_operation* op) noexcept { auto r = inner_of(s); r.vtable->tcp_connect(r.self, op); },
-    .read = [](void* s, io_operation* op) noexcept { auto r = inner_of(s); r.vtable->read(r.self, op); },
-    .write = [](void* s, io_operation* op) noexcept { auto r = inner_of(s); r.vtable->write(r.self, op); },
-    .shutdown_write = [](void* s, socket_handle h) noexcept { auto r = inner_of(s); return r.vtable->shutdown_write(r.self, h); },
-    .close = [](void* s, socket_handle h) noexcept { auto r = inner_of(s); r.vtable->close(r.self, h); },
-    .local_endpoint = [](void* s, socket_handle h, endpoint* out) noexcept {
-        auto r = inner_of(s);
-        return r.vtable->local_endpoint(r.self, h, out);
-    },
-    .remote_endpoint = [](void* s, socket_handle h, endpoint* out) noexcept {
-        auto r = inner_of(s);
-        return r.vtable->remote_endpoint(r.self, h, out);
-    },
-    .set_no_delay = [](void* s, socket_handle h, bool on) noexcept {
-        auto r = inner_of(s);
-        return r.vtable->set_no_delay(r.self, h, on);
-    },
-    .resolve = [](void* s, resolve_operation* op) noexcept { auto r = inner_of(s); r.vtable->resolve(r.self, op); },
-    .spawn_blocking = [](void* s, blocking_operation* op) noexcept { auto r = inner_of(s); r.vtable->spawn_blocking(r.self, op); },
-    .signal_watch = [](void* s, int signum) noexcept { auto r = inner_of(s); return r.vtable->signal_watch(r.self, signum); },
-    .signal_wait = [](void* s, signal_operation* op) noexcept { auto r = inner_of(s); r.vtable->signal_wait(r.self, op); },
+    .post =
+        [](void* s, operation* op) noexcept {
+            auto r = inner_of(s);
+            return r.vtable->post(r.self, op);
+        },
+    .in_runtime_thread =
+        [](void* s) noexcept {
+            auto r = inner_of(s);
+            return r.vtable->in_runtime_thread(r.self);
+        },
+    .now =
+        [](void* s) noexcept {
+            auto r = inner_of(s);
+            return r.vtable->now(r.self);
+        },
+    .timer_start =
+        [](void* s, timer_operation* op) noexcept {
+            auto r = inner_of(s);
+            r.vtable->timer_start(r.self, op);
+        },
+    .cancel =
+        [](void* s, operation* op) noexcept {
+            auto r = inner_of(s);
+            r.vtable->cancel(r.self, op);
+        },
+    .tcp_listen =
+        [](void* s, const endpoint& local, int backlog, socket_handle* out) noexcept {
+            auto r = inner_of(s);
+            return r.vtable->tcp_listen(r.self, local, backlog, out);
+        },
+    .tcp_accept =
+        [](void* s, accept_operation* op) noexcept {
+            auto r = inner_of(s);
+            r.vtable->tcp_accept(r.self, op);
+        },
+    .tcp_connect =
+        [](void* s, connect_operation* op) noexcept {
+            auto r = inner_of(s);
+            r.vtable->tcp_connect(r.self, op);
+        },
+    .read =
+        [](void* s, io_operation* op) noexcept {
+            auto r = inner_of(s);
+            r.vtable->read(r.self, op);
+        },
+    .write =
+        [](void* s, io_operation* op) noexcept {
+            auto r = inner_of(s);
+            r.vtable->write(r.self, op);
+        },
+    .shutdown_write =
+        [](void* s, socket_handle h) noexcept {
+            auto r = inner_of(s);
+            return r.vtable->shutdown_write(r.self, h);
+        },
+    .close =
+        [](void* s, socket_handle h) noexcept {
+            auto r = inner_of(s);
+            r.vtable->close(r.self, h);
+        },
+    .local_endpoint =
+        [](void* s, socket_handle h, endpoint* out) noexcept {
+            auto r = inner_of(s);
+            return r.vtable->local_endpoint(r.self, h, out);
+        },
+    .remote_endpoint =
+        [](void* s, socket_handle h, endpoint* out) noexcept {
+            auto r = inner_of(s);
+            return r.vtable->remote_endpoint(r.self, h, out);
+        },
+    .set_no_delay =
+        [](void* s, socket_handle h, bool on) noexcept {
+            auto r = inner_of(s);
+            return r.vtable->set_no_delay(r.self, h, on);
+        },
+    .resolve =
+        [](void* s, resolve_operation* op) noexcept {
+            auto r = inner_of(s);
+            r.vtable->resolve(r.self, op);
+        },
+    .spawn_blocking =
+        [](void* s, blocking_operation* op) noexcept {
+            auto r = inner_of(s);
+            r.vtable->spawn_blocking(r.self, op);
+        },
+    .signal_watch =
+        [](void* s, int signum) noexcept {
+            auto r = inner_of(s);
+            return r.vtable->signal_watch(r.self, signum);
+        },
+    .signal_wait =
+        [](void* s, signal_operation* op) noexcept {
+            auto r = inner_of(s);
+            r.vtable->signal_wait(r.self, op);
+        },
     // The core slot is the mutant's own, so the inner runtime's stop() always stops:
     // a mutant that calls it acts like a loop that returns on its own.
     .core = [](void* s) noexcept { return mutant_runtime::of<mutant_runtime>(s).core(); },
-    .run = [](void* s) { auto r = inner_of(s); r.vtable->run(r.self); },
-    .stop = [](void* s) noexcept {
-        auto r = inner_of(s);
-        r.vtable->stop(r.self);
-    },
+    .run =
+        [](void* s) {
+            auto r = inner_of(s);
+            r.vtable->run(r.self);
+        },
+    .stop =
+        [](void* s) noexcept {
+            auto r = inner_of(s);
+            r.vtable->stop(r.self);
+        },
     .capabilities = 0,
 };
 

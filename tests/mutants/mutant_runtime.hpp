@@ -8,7 +8,8 @@
 //             entries().timer_start = [](void* self, timer_operation* op) noexcept { ... };
 //         }
 //     };
-//     conformance::backend make_backend() { return backend_of<early_timers>("mutant-early-timers"); }
+//     conformance::backend make_backend() { return backend_of<early_timers>("mutant-early-timers");
+//     }
 #pragma once
 
 #include <memory>
@@ -60,7 +61,8 @@ conformance::backend backend_of(const char* name) {
     return conformance::backend{
         name,
         cap_virtual_time | cap_ipv6 | cap_resolve | cap_blocking_offload | cap_signals,
-        [](const conformance::runtime_options& o) -> std::unique_ptr<conformance::runtime_instance> {
+        [](const conformance::runtime_options& o)
+            -> std::unique_ptr<conformance::runtime_instance> {
             return std::make_unique<Mutant>(o);
         },
     };

@@ -9,7 +9,8 @@ namespace interop::mutants {
 namespace {
 
 struct swallowed_byte : io_operation {
-    swallowed_byte() noexcept : io_operation([](operation*, std::error_code, std::size_t) noexcept {}) {}
+    swallowed_byte() noexcept
+        : io_operation([](operation*, std::error_code, std::size_t) noexcept {}) {}
     std::byte byte{};
 };
 
@@ -20,7 +21,8 @@ public:
             auto& m = of<read_cancel_drops_byte>(self);
             const runtime_ref in = m.inner();
             // The socket is read while the operation may still be pending: take it first.
-            const socket_handle socket = op->kind == op_kind::read ? static_cast<io_operation*>(op)->socket : nullptr;
+            const socket_handle socket =
+                op->kind == op_kind::read ? static_cast<io_operation*>(op)->socket : nullptr;
             in.vtable->cancel(in.self, op);
             // Primitives other than cancel belong to the loop's thread. On it, the
             // cancel took the read off the socket at once, so the hidden read is the

@@ -10,7 +10,8 @@ public:
     explicit refused_as_timeout(const conformance::runtime_options& o) : mutant_runtime(o) {
         entries().tcp_connect = [](void* self, connect_operation* op) noexcept {
             tap_completion(op, [](operation*, std::error_code& ec, std::size_t&) noexcept {
-                if (ec == std::errc::connection_refused) ec = std::make_error_code(std::errc::timed_out);
+                if (ec == std::errc::connection_refused)
+                    ec = std::make_error_code(std::errc::timed_out);
             });
             const runtime_ref in = of<refused_as_timeout>(self).inner();
             in.vtable->tcp_connect(in.self, op);

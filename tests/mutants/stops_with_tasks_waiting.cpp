@@ -24,5 +24,6 @@ public:
 }  // namespace interop::mutants
 
 interop::conformance::backend interop::conformance::make_backend() {
-    return mutants::backend_of<mutants::stops_with_tasks_waiting>("mutant-stops-with-tasks-waiting");
+    return mutants::backend_of<mutants::stops_with_tasks_waiting>(
+        "mutant-stops-with-tasks-waiting");
 }

@@ -47,8 +47,8 @@ void runtime::resolve(resolve_operation* op) noexcept {
     asio::ip::tcp::resolver& lookup = *resolver;
     lookup.async_resolve(
         op->host, std::to_string(op->port), asio::ip::resolver_base::numeric_service,
-        [this, op, t, keep = std::move(resolver)](const std::error_code& ec,
-                                                  const asio::ip::tcp::resolver::results_type& found) {
+        [this, op, t, keep = std::move(resolver)](
+            const std::error_code& ec, const asio::ip::tcp::resolver::results_type& found) {
             // Not claimed: cancelled while the lookup ran. Nobody wants the answer.
             if (!pending_.claim(op, t)) return;
             std::error_code error = to_interop_resolve_error(ec);
@@ -57,10 +57,12 @@ void runtime::resolve(resolve_operation* op) noexcept {
                     op->results.clear();
                     for (const auto& entry : found) {
                         const endpoint e = from_asio(entry.endpoint());
-                        if (std::find(op->results.begin(), op->results.end(), e) == op->results.end())
+                        if (std::find(op->results.begin(), op->results.end(), e) ==
+                            op->results.end())
                             op->results.push_back(e);
                     }
-                    if (op->results.empty()) error = std::make_error_code(std::errc::host_unreachable);
+                    if (op->results.empty())
+                        error = std::make_error_code(std::errc::host_unreachable);
                 } catch (const std::bad_alloc&) {
                     error = std::make_error_code(std::errc::not_enough_memory);
                 }
@@ -86,7 +88,8 @@ asio::thread_pool* runtime::blocking_pool() noexcept {
 void runtime::spawn_blocking(blocking_operation* op) noexcept {
     if (refuse_if_stopped(op)) return;
     asio::thread_pool* pool = blocking_pool();
-    if (!pool) return op->complete(std::make_error_code(std::errc::resource_unavailable_try_again), 0);
+    if (!pool)
+        return op->complete(std::make_error_code(std::errc::resource_unavailable_try_again), 0);
 
     const pending_ops::ticket t = pending_.add(op, nullptr);
     asio::post(*pool, [this, op, t] {

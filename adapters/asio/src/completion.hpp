@@ -23,8 +23,8 @@ struct complete_op {
 
 // Queues the completion of `op` on the io_context: never runs it inside the call.
 // `multi_threaded`: several threads run the io_context (see handler_memory.hpp).
-inline void complete_later(asio::io_context& context, bool multi_threaded, operation* op, std::error_code error = {},
-                           std::size_t bytes = 0) {
+inline void complete_later(asio::io_context& context, bool multi_threaded, operation* op,
+                           std::error_code error = {}, std::size_t bytes = 0) {
     asio::post(context, recycled(multi_threaded, complete_op{op, error, bytes}));
 }
 

@@ -18,6 +18,8 @@ std::error_code to_interop_error(const std::error_code& ec) noexcept;
 // invalid_argument, anything else io_error.
 std::error_code to_interop_resolve_error(const std::error_code& ec) noexcept;
 
-inline std::error_code canceled() noexcept { return std::make_error_code(std::errc::operation_canceled); }
+inline std::error_code canceled() noexcept {
+    return std::make_error_code(std::errc::operation_canceled);
+}
 
 }  // namespace interop::asio_detail

@@ -155,14 +155,14 @@ bool runtime::refuse_if_stopped(operation* op) noexcept {
 void runtime::cancel(operation* op) noexcept {
     const foreign_call counted(*this, foreign_calls_);
     switch (op->kind) {
-    case op_kind::post:
-        return;  // never parked: a posted operation always completes normally
-    case op_kind::timer:
-        return timers_.cancel(static_cast<timer_operation*>(op));
-    case op_kind::signal:
-        return signals_.cancel(static_cast<signal_operation*>(op));
-    default:
-        break;
+        case op_kind::post:
+            return;  // never parked: a posted operation always completes normally
+        case op_kind::timer:
+            return timers_.cancel(static_cast<timer_operation*>(op));
+        case op_kind::signal:
+            return signals_.cancel(static_cast<signal_operation*>(op));
+        default:
+            break;
     }
     pending_.request_cancel(op, [&](pending_ops::ticket t, tcp_socket* socket) {
         // Socket operations are cancelled on the socket's strand, in order with its

@@ -38,7 +38,8 @@ public:
     static void deallocate(void* block, std::size_t size, bool shared) noexcept {
         if (shared) return recycled_deallocate(block);
         if (size <= block_size) {
-            if (free_blocks* cache = of_this_thread(); cache != nullptr && cache->count < capacity) {
+            if (free_blocks* cache = of_this_thread();
+                cache != nullptr && cache->count < capacity) {
                 cache->blocks[cache->count++] = block;
                 return;
             }

@@ -78,7 +78,8 @@ void signal_waits::cancel(signal_operation* op) {
 void signal_waits::arm() {
     if (armed_ || !set_) return;
     armed_ = true;
-    set_->async_wait([this](const std::error_code& ec, int signal_number) { on_signal(ec, signal_number); });
+    set_->async_wait(
+        [this](const std::error_code& ec, int signal_number) { on_signal(ec, signal_number); });
 }
 
 void signal_waits::on_signal(const std::error_code& ec, int signal_number) {
@@ -86,11 +87,12 @@ void signal_waits::on_signal(const std::error_code& ec, int signal_number) {
     std::lock_guard lock(mutex_);
     armed_ = false;
     if (!ec) {
-        const auto delivered = std::remove_if(waiters_.begin(), waiters_.end(), [&](signal_operation* op) {
-            if (op->signal_number != signal_number) return false;
-            complete_later(context_, multi_threaded_, op);
-            return true;
-        });
+        const auto delivered =
+            std::remove_if(waiters_.begin(), waiters_.end(), [&](signal_operation* op) {
+                if (op->signal_number != signal_number) return false;
+                complete_later(context_, multi_threaded_, op);
+                return true;
+            });
         if (delivered == waiters_.end()) raised_unseen_[signal_number] = true;
         waiters_.erase(delivered, waiters_.end());
     }

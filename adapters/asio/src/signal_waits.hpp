@@ -39,7 +39,7 @@ public:
 
 private:
     std::error_code watch_locked(int signal_number) noexcept;  // mutex held
-    void arm();                                                 // mutex held
+    void arm();                                                // mutex held
     void on_signal(const std::error_code& ec, int signal_number);
 
     asio::io_context& context_;

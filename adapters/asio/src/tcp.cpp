@@ -7,11 +7,14 @@
 namespace interop::asio_detail {
 namespace {
 
-std::error_code bad_handle() noexcept { return std::make_error_code(std::errc::bad_file_descriptor); }
+std::error_code bad_handle() noexcept {
+    return std::make_error_code(std::errc::bad_file_descriptor);
+}
 
 }  // namespace
 
-std::error_code runtime::tcp_listen(const endpoint& local, int backlog, socket_handle* out) noexcept {
+std::error_code runtime::tcp_listen(const endpoint& local, int backlog,
+                                    socket_handle* out) noexcept {
     *out = nullptr;
     if (stopped_.load(std::memory_order_acquire)) return canceled();
     auto* listener = new tcp_socket(*this);

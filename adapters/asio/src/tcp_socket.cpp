@@ -86,7 +86,8 @@ std::error_code tcp_socket::listen(const endpoint& local, int backlog) noexcept 
 std::error_code tcp_socket::local_endpoint(endpoint* out) const noexcept {
     const auto lock = lock_native();
     std::error_code ec;
-    const asio::ip::tcp::endpoint at = listening_ ? acceptor_.local_endpoint(ec) : socket_.local_endpoint(ec);
+    const asio::ip::tcp::endpoint at =
+        listening_ ? acceptor_.local_endpoint(ec) : socket_.local_endpoint(ec);
     if (!ec) *out = from_asio(at);
     return to_interop_error(ec);
 }
@@ -171,11 +172,14 @@ void tcp_socket::read(io_operation* op) {
     // elsewhere it would race the strand's handlers, and a cancel posted to the
     // strand could run before it, find no read in flight and be lost.
     if (serialized_here()) {
-        auto start = recycled(multi_threaded_, [self = socket_ref(this), op, t] { self->start_stream_op(op, t); });
+        auto start = recycled(multi_threaded_,
+                              [self = socket_ref(this), op, t] { self->start_stream_op(op, t); });
         if (multi_threaded_) return asio::defer(strand_, std::move(start));
         return asio::defer(rt_.context(), std::move(start));
     }
-    asio::post(strand_, recycled(multi_threaded_, [self = socket_ref(this), op, t] { self->start_stream_op(op, t); }));
+    asio::post(strand_, recycled(multi_threaded_, [self = socket_ref(this), op, t] {
+                   self->start_stream_op(op, t);
+               }));
 }
 
 bool tcp_socket::begin_write() noexcept {
@@ -199,7 +203,9 @@ void tcp_socket::write(io_operation* op) {
     }
     const pending_ops::ticket t = rt_.pending().add(op, this);
     if (serialized_here()) return start_stream_op(op, t);
-    asio::post(strand_, recycled(multi_threaded_, [self = socket_ref(this), op, t] { self->start_stream_op(op, t); }));
+    asio::post(strand_, recycled(multi_threaded_, [self = socket_ref(this), op, t] {
+                   self->start_stream_op(op, t);
+               }));
 }
 
 void tcp_socket::accept(accept_operation* op) {
@@ -230,8 +236,8 @@ void tcp_socket::connect(connect_operation* op) {
     // The handler runs on the strand, in order with a cancel_now() that closes the
     // socket to abort the attempt.
     socket_.async_connect(
-        peer,
-        asio::bind_executor(strand_, [self = socket_ref::adopt(this), op, t](const std::error_code& outcome) mutable {
+        peer, asio::bind_executor(strand_, [self = socket_ref::adopt(this), op,
+                                            t](const std::error_code& outcome) mutable {
             // Not claimed: the connect was cancelled, and the operation completed then.
             if (!self->rt_.pending().claim(op, t)) return;
             std::error_code error = outcome;
@@ -276,27 +282,31 @@ void tcp_socket::close_native() noexcept {
 
 void tcp_socket::cancel_later(operation* op, pending_ops::ticket t) {
     // The kind is read now, while the operation is known to be pending.
-    asio::post(strand_, recycled(multi_threaded_, [self = socket_ref(this), op, t, kind = op->kind] { self->cancel_now(op, t, kind); }));
+    asio::post(strand_,
+               recycled(multi_threaded_, [self = socket_ref(this), op, t, kind = op->kind] {
+                   self->cancel_now(op, t, kind);
+               }));
 }
 
 void tcp_socket::cancel_now(operation* op, pending_ops::ticket t, op_kind kind) {
     switch (kind) {
-    case op_kind::connect:
-        if (!rt_.pending().claim(op, t)) return;  // connected (or failed) meanwhile
-        close_native();  // aborts the attempt; its handler then drops the socket
-        return op->complete(canceled(), 0);
-    case op_kind::read:
-    case op_kind::write: {
-        // Only the operation this request was for: the signal is reused by the next
-        // operation in that direction once this one completed.
-        in_flight& slot = in_flight_of(kind == op_kind::read);
-        if (slot.op == op && slot.ticket == t) slot.cancel.emit(asio::cancellation_type::total);
-        return;
+        case op_kind::connect:
+            if (!rt_.pending().claim(op, t)) return;  // connected (or failed) meanwhile
+            close_native();  // aborts the attempt; its handler then drops the socket
+            return op->complete(canceled(), 0);
+        case op_kind::read:
+        case op_kind::write: {
+            // Only the operation this request was for: the signal is reused by the next
+            // operation in that direction once this one completed.
+            in_flight& slot = in_flight_of(kind == op_kind::read);
+            if (slot.op == op && slot.ticket == t) slot.cancel.emit(asio::cancellation_type::total);
+            return;
+        }
+        default:
+            break;
     }
-    default:
-        break;
-    }
-    const auto it = std::find_if(accepts_.begin(), accepts_.end(), [t](const waiter& w) { return w.ticket == t; });
+    const auto it = std::find_if(accepts_.begin(), accepts_.end(),
+                                 [t](const waiter& w) { return w.ticket == t; });
     if (it == accepts_.end()) return;  // completed meanwhile (or the socket was closed)
     accepts_.erase(it);
     rt_.pending().claim(op, t);
@@ -317,7 +327,8 @@ std::error_code stream_outcome(const std::error_code& ec) noexcept {
 
 }  // namespace
 
-void tcp_socket::complete_if_claimed(operation* op, pending_ops::ticket t, std::error_code ec, std::size_t bytes) {
+void tcp_socket::complete_if_claimed(operation* op, pending_ops::ticket t, std::error_code ec,
+                                     std::size_t bytes) {
     if (rt_.pending().claim(op, t)) op->complete(ec, bytes);
 }
 
@@ -325,9 +336,12 @@ template <typename Start, typename Handler>
 void tcp_socket::start_native(in_flight& slot, Start&& start, Handler&& handler) {
     if (multi_threaded_) {
         start(asio::bind_cancellation_slot(
-            slot.cancel.slot(), asio::bind_executor(strand_, recycled(multi_threaded_, std::forward<Handler>(handler)))));
+            slot.cancel.slot(),
+            asio::bind_executor(strand_,
+                                recycled(multi_threaded_, std::forward<Handler>(handler)))));
     } else {
-        start(asio::bind_cancellation_slot(slot.cancel.slot(), recycled(multi_threaded_, std::forward<Handler>(handler))));
+        start(asio::bind_cancellation_slot(
+            slot.cancel.slot(), recycled(multi_threaded_, std::forward<Handler>(handler))));
     }
 }
 
@@ -345,19 +359,24 @@ void tcp_socket::start_stream_op(io_operation* op, pending_ops::ticket t) {
     }
     slot.op = op;
     slot.ticket = t;
-    auto handler = [self = socket_ref(this), reading, op, t](const std::error_code& ec, std::size_t n) {
+    auto handler = [self = socket_ref(this), reading, op, t](const std::error_code& ec,
+                                                             std::size_t n) {
         self->finish_stream_op(reading, op, t, ec, n);
     };
     const asio::mutable_buffer bytes = asio::buffer(op->data, op->size);
     if (reading) {
-        start_native(slot, [&](auto&& h) { socket_.async_read_some(bytes, std::move(h)); }, std::move(handler));
+        start_native(
+            slot, [&](auto&& h) { socket_.async_read_some(bytes, std::move(h)); },
+            std::move(handler));
     } else {
-        start_native(slot, [&](auto&& h) { socket_.async_write_some(bytes, std::move(h)); }, std::move(handler));
+        start_native(
+            slot, [&](auto&& h) { socket_.async_write_some(bytes, std::move(h)); },
+            std::move(handler));
     }
 }
 
-void tcp_socket::finish_stream_op(bool reading, io_operation* op, pending_ops::ticket t, const std::error_code& ec,
-                                  std::size_t bytes) {
+void tcp_socket::finish_stream_op(bool reading, io_operation* op, pending_ops::ticket t,
+                                  const std::error_code& ec, std::size_t bytes) {
     in_flight& slot = in_flight_of(reading);
     if (slot.op == op && slot.ticket == t) slot.op = nullptr;
     if (!reading) end_write();
@@ -372,13 +391,16 @@ void tcp_socket::finish_stream_op(bool reading, io_operation* op, pending_ops::t
 void tcp_socket::park_accept(accept_operation* op) {
     const pending_ops::ticket t = rt_.pending().add(op, this);
     if (serialized_here()) return enqueue({op, t});
-    asio::post(strand_, recycled(multi_threaded_, [self = socket_ref(this), op, t] { self->enqueue({op, t}); }));
+    asio::post(strand_, recycled(multi_threaded_, [self = socket_ref(this), op, t] {
+                   self->enqueue({op, t});
+               }));
 }
 
 void tcp_socket::enqueue(waiter w) {
     if (closed_) {
         // Started before the close, but the close got here first.
-        if (rt_.pending().claim(w.op, w.ticket)) complete_later(rt_.context(), multi_threaded_, w.op, canceled());
+        if (rt_.pending().claim(w.op, w.ticket))
+            complete_later(rt_.context(), multi_threaded_, w.op, canceled());
         return;
     }
     accepts_.push_back(w);
@@ -391,10 +413,12 @@ void tcp_socket::arm() {
     // Closed on another thread: the strand is about to cancel what waits.
     if (native_closed_) return;
     accept_armed_ = true;
-    acceptor_.async_wait(asio::socket_base::wait_read,
-                         asio::bind_executor(strand_, recycled(multi_threaded_, [self = socket_ref(this)](const std::error_code& ec) {
-                                                 self->on_ready(ec);
-                                             })));
+    acceptor_.async_wait(
+        asio::socket_base::wait_read,
+        asio::bind_executor(strand_, recycled(multi_threaded_,
+                                              [self = socket_ref(this)](const std::error_code& ec) {
+                                                  self->on_ready(ec);
+                                              })));
 }
 
 void tcp_socket::on_ready(const std::error_code& ec) {
@@ -429,7 +453,8 @@ void tcp_socket::fail_all(std::error_code error) {
     std::vector<waiter> failed;
     failed.swap(accepts_);
     for (const waiter& w : failed) {
-        if (rt_.pending().claim(w.op, w.ticket)) complete_later(rt_.context(), multi_threaded_, w.op, error);
+        if (rt_.pending().claim(w.op, w.ticket))
+            complete_later(rt_.context(), multi_threaded_, w.op, error);
     }
 }
 
@@ -437,7 +462,8 @@ void tcp_socket::cancel_queued() noexcept {
     closed_ = true;
     // Completions are queued, not run: this may be running inside close().
     for (const waiter& w : accepts_) {
-        if (rt_.pending().claim(w.op, w.ticket)) complete_later(rt_.context(), multi_threaded_, w.op, canceled());
+        if (rt_.pending().claim(w.op, w.ticket))
+            complete_later(rt_.context(), multi_threaded_, w.op, canceled());
     }
     accepts_.clear();
 }

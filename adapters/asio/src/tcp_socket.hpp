@@ -66,7 +66,9 @@ public:
     tcp_socket(const tcp_socket&) = delete;
     tcp_socket& operator=(const tcp_socket&) = delete;
 
-    static tcp_socket* from(socket_handle handle) noexcept { return static_cast<tcp_socket*>(handle); }
+    static tcp_socket* from(socket_handle handle) noexcept {
+        return static_cast<tcp_socket*>(handle);
+    }
 
     void add_ref() noexcept { refs_.fetch_add(1, std::memory_order_relaxed); }
     void release() noexcept {
@@ -145,11 +147,12 @@ private:
     // and, with several threads, the strand as its executor.
     template <typename Start, typename Handler>
     void start_native(in_flight& slot, Start&& start, Handler&& handler);
-    void finish_stream_op(bool reading, io_operation* op, pending_ops::ticket t, const std::error_code& ec,
-                          std::size_t bytes);
+    void finish_stream_op(bool reading, io_operation* op, pending_ops::ticket t,
+                          const std::error_code& ec, std::size_t bytes);
     in_flight& in_flight_of(bool reading) noexcept { return reading ? reading_ : writing_; }
     // Completes `op` with (ec, bytes) unless something else has completed it already.
-    void complete_if_claimed(operation* op, pending_ops::ticket t, std::error_code ec, std::size_t bytes = 0);
+    void complete_if_claimed(operation* op, pending_ops::ticket t, std::error_code ec,
+                             std::size_t bytes = 0);
 
     // --- accepts: on the strand (or serialized_here()) ---
     void park_accept(accept_operation* op);
@@ -187,15 +190,15 @@ private:
     bool native_closed_ = false;
 
     // --- strand only ---
-    in_flight reading_;              // streams
+    in_flight reading_;  // streams
     in_flight writing_;
     // The peer's FIN arrived: every later read reports end of stream at once. (Asio
     // would wait for readiness that never comes again: after a read of 0 it no longer
     // reads speculatively.)
     bool at_eof_ = false;
-    std::vector<waiter> accepts_;    // listeners
-    bool accept_armed_ = false;      // an async_wait is outstanding
-    bool closed_ = false;  // the queue is shut: close() has cancelled what waited
+    std::vector<waiter> accepts_;  // listeners
+    bool accept_armed_ = false;    // an async_wait is outstanding
+    bool closed_ = false;          // the queue is shut: close() has cancelled what waited
 };
 
 // A counted reference to a tcp_socket, held by the handlers that use it.

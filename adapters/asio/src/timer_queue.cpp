@@ -15,7 +15,9 @@ namespace {
 // entered the queue (its deadline had passed when it started).
 using start_number = kit::op_word<0, std::uintptr_t>;
 std::uintptr_t number_of(const timer_operation* op) noexcept { return start_number::get(op); }
-void set_number(timer_operation* op, std::uintptr_t number) noexcept { start_number::set(op, number); }
+void set_number(timer_operation* op, std::uintptr_t number) noexcept {
+    start_number::set(op, number);
+}
 
 std::chrono::steady_clock::time_point to_steady(runtime_clock::time_point t) noexcept {
     return std::chrono::steady_clock::time_point(
@@ -31,7 +33,8 @@ timer_queue::timer_queue(asio::io_context& context, bool multi_threaded)
 // expiry of the steady_timer is never before the deadline it was armed for.
 runtime_clock::time_point timer_queue::now() noexcept {
     const auto since_epoch = std::chrono::steady_clock::now().time_since_epoch();
-    return runtime_clock::time_point(std::chrono::duration_cast<runtime_clock::duration>(since_epoch));
+    return runtime_clock::time_point(
+        std::chrono::duration_cast<runtime_clock::duration>(since_epoch));
 }
 
 void timer_queue::start(timer_operation* op) {
@@ -67,7 +70,8 @@ void timer_queue::arm(runtime_clock::time_point earliest) {
     const runtime_clock::time_point at = earliest < limit ? earliest : limit;
     // expires_at() aborts the wait it replaces; that handler sees operation_aborted.
     timer_.expires_at(to_steady(at));
-    timer_.async_wait(recycled(multi_threaded_, [this](const std::error_code& ec) { on_expiry(ec); }));
+    timer_.async_wait(
+        recycled(multi_threaded_, [this](const std::error_code& ec) { on_expiry(ec); }));
     armed_ = true;
     armed_for_ = at;
 }

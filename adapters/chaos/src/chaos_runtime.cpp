@@ -17,9 +17,9 @@
 #include "interop/chaos_runtime.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <exception>
 #include <iterator>
-#include <atomic>
 #include <memory>
 #include <memory_resource>
 #include <mutex>

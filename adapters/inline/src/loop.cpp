@@ -93,7 +93,8 @@ void loop::run_ready_batch() {
     for (std::size_t i = 0; i < batch_.size(); ++i) {
         if (stopped_) {
             // Leave the rest where they were; a stopped loop never runs them.
-            ready_.insert(ready_.begin(), batch_.begin() + static_cast<std::ptrdiff_t>(i), batch_.end());
+            ready_.insert(ready_.begin(), batch_.begin() + static_cast<std::ptrdiff_t>(i),
+                          batch_.end());
             break;
         }
         const ready_item& item = batch_[i];
@@ -114,7 +115,8 @@ void loop::wait_for_events(int timeout_ms) {
     }
     add_sockets_to_poll_set();
 
-    const int ready_count = ::poll(poll_set_.data(), static_cast<nfds_t>(poll_set_.size()), timeout_ms);
+    const int ready_count =
+        ::poll(poll_set_.data(), static_cast<nfds_t>(poll_set_.size()), timeout_ms);
     // ready_count < 0 is EINTR (a signal arrived) or a transient error: nothing to
     // dispatch this lap, and the next lap polls again.
     if (ready_count > 0) {
@@ -208,24 +210,24 @@ void loop::cancel(operation* op) noexcept {
 // in a row and must not be re-entered.
 void loop::cancel_parked(operation* op) {
     switch (op->kind) {
-    case op_kind::timer:
-        timers_.remove(static_cast<timer_operation*>(op));
-        break;
-    case op_kind::accept:
-    case op_kind::connect:
-    case op_kind::read:
-    case op_kind::write:
-        cancel_socket_wait(op);
-        break;
-    case op_kind::resolve:
-    case op_kind::blocking:
-        if (!cancel_background(op)) return;  // already running; it completes normally
-        break;
-    case op_kind::signal:
-        cancel_signal_wait(op);
-        break;
-    case op_kind::post:
-        return;  // never parked
+        case op_kind::timer:
+            timers_.remove(static_cast<timer_operation*>(op));
+            break;
+        case op_kind::accept:
+        case op_kind::connect:
+        case op_kind::read:
+        case op_kind::write:
+            cancel_socket_wait(op);
+            break;
+        case op_kind::resolve:
+        case op_kind::blocking:
+            if (!cancel_background(op)) return;  // already running; it completes normally
+            break;
+        case op_kind::signal:
+            cancel_signal_wait(op);
+            break;
+        case op_kind::post:
+            return;  // never parked
     }
     finish(op, canceled(), 0);
 }

@@ -45,9 +45,9 @@
 #include <poll.h>
 
 #include "interop/runtime_interface.hpp"
+#include "op_data.hpp"
 #include "socket_calls.hpp"
 #include "socket_table.hpp"
-#include "op_data.hpp"
 #include "wakeup.hpp"
 #include "worker_pool.hpp"
 
@@ -158,7 +158,7 @@ private:
     std::size_t background_outstanding_ = 0;  // jobs whose operation still waits for them
     std::vector<pollfd> poll_set_;
     std::vector<socket_handle> poll_sockets_;  // parallel to poll_set_; nullptr for non-sockets
-    registry pending_;  // parked operations
+    registry pending_;                         // parked operations
     std::vector<registry::key> cancels_taken_;
     std::vector<std::unique_ptr<background_job>> jobs_taken_;
 

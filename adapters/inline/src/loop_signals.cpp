@@ -31,7 +31,8 @@ std::error_code loop::signal_watch(int signum) noexcept {
 
 void loop::signal_wait(signal_operation* op) noexcept {
     if (refuse_if_stopped(op)) return;
-    if (const std::error_code error = signal_watch(op->signal_number)) return op->complete(error, 0);
+    if (const std::error_code error = signal_watch(op->signal_number))
+        return op->complete(error, 0);
     signal_waiters_.push_back(op);
     park(op);
 }

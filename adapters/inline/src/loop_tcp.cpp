@@ -17,7 +17,9 @@
 namespace interop::inline_detail {
 namespace {
 
-std::error_code bad_handle() noexcept { return std::make_error_code(std::errc::bad_file_descriptor); }
+std::error_code bad_handle() noexcept {
+    return std::make_error_code(std::errc::bad_file_descriptor);
+}
 std::error_code canceled() noexcept { return std::make_error_code(std::errc::operation_canceled); }
 std::error_code busy() noexcept { return std::make_error_code(std::errc::device_or_resource_busy); }
 
@@ -134,7 +136,8 @@ std::error_code loop::set_no_delay(socket_handle s, bool enabled) noexcept {
 
 void loop::add_sockets_to_poll_set() {
     sockets_.for_each_waiting([this](socket_handle handle, const socket_slot& socket) {
-        const int events = (socket.readers.empty() ? 0 : POLLIN) | (socket.writers.empty() ? 0 : POLLOUT);
+        const int events =
+            (socket.readers.empty() ? 0 : POLLIN) | (socket.writers.empty() ? 0 : POLLOUT);
         poll_set_.push_back({socket.fd, static_cast<short>(events), 0});
         poll_sockets_.push_back(handle);
     });
@@ -200,25 +203,25 @@ void loop::serve_writers(socket_handle handle) {
 
 void loop::cancel_socket_wait(operation* op) noexcept {
     switch (op->kind) {
-    case op_kind::read:
-    case op_kind::write: {
-        auto* io = static_cast<io_operation*>(op);
-        socket_slot* socket = sockets_.find(io->socket);
-        (op->kind == op_kind::read ? socket->readers : socket->writers).remove(op);
-        break;
-    }
-    case op_kind::accept:
-        sockets_.find(static_cast<accept_operation*>(op)->listener)->readers.remove(op);
-        break;
-    case op_kind::connect: {
-        // The half-made connection belongs to nobody else: close it.
-        const socket_handle handle = connecting_on::get(op);
-        sockets_.find(handle)->writers.remove(op);
-        sockets_.remove(handle);
-        break;
-    }
-    default:
-        break;
+        case op_kind::read:
+        case op_kind::write: {
+            auto* io = static_cast<io_operation*>(op);
+            socket_slot* socket = sockets_.find(io->socket);
+            (op->kind == op_kind::read ? socket->readers : socket->writers).remove(op);
+            break;
+        }
+        case op_kind::accept:
+            sockets_.find(static_cast<accept_operation*>(op)->listener)->readers.remove(op);
+            break;
+        case op_kind::connect: {
+            // The half-made connection belongs to nobody else: close it.
+            const socket_handle handle = connecting_on::get(op);
+            sockets_.find(handle)->writers.remove(op);
+            sockets_.remove(handle);
+            break;
+        }
+        default:
+            break;
     }
 }
 

@@ -21,9 +21,11 @@ int milliseconds_rounded_up(runtime_clock::duration remaining) noexcept {
 }  // namespace
 
 runtime_clock::time_point loop::now() const noexcept {
-    if (virtual_time_) return runtime_clock::time_point(runtime_clock::duration(virtual_now_.load()));
+    if (virtual_time_)
+        return runtime_clock::time_point(runtime_clock::duration(virtual_now_.load()));
     const auto since_epoch = std::chrono::steady_clock::now().time_since_epoch();
-    return runtime_clock::time_point(std::chrono::duration_cast<runtime_clock::duration>(since_epoch));
+    return runtime_clock::time_point(
+        std::chrono::duration_cast<runtime_clock::duration>(since_epoch));
 }
 
 void loop::timer_start(timer_operation* op) noexcept {

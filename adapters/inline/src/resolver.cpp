@@ -14,28 +14,28 @@ namespace {
 
 std::error_code error_from_getaddrinfo(int status) noexcept {
     switch (status) {
-    case EAI_NONAME:
+        case EAI_NONAME:
 #if defined(EAI_NODATA) && EAI_NODATA != EAI_NONAME
-    case EAI_NODATA:
+        case EAI_NODATA:
 #endif
 #if defined(EAI_ADDRFAMILY)
-    case EAI_ADDRFAMILY:
+        case EAI_ADDRFAMILY:
 #endif
-    case EAI_FAIL:
-        return std::make_error_code(std::errc::host_unreachable);
-    case EAI_AGAIN:
-        return std::make_error_code(std::errc::resource_unavailable_try_again);
-    case EAI_MEMORY:
-        return std::make_error_code(std::errc::not_enough_memory);
-    case EAI_SYSTEM:
-        return errno != 0 ? error_from_errno(errno) : std::make_error_code(std::errc::io_error);
-    case EAI_BADFLAGS:
-    case EAI_FAMILY:
-    case EAI_SERVICE:
-    case EAI_SOCKTYPE:
-        return std::make_error_code(std::errc::invalid_argument);
-    default:
-        return std::make_error_code(std::errc::io_error);
+        case EAI_FAIL:
+            return std::make_error_code(std::errc::host_unreachable);
+        case EAI_AGAIN:
+            return std::make_error_code(std::errc::resource_unavailable_try_again);
+        case EAI_MEMORY:
+            return std::make_error_code(std::errc::not_enough_memory);
+        case EAI_SYSTEM:
+            return errno != 0 ? error_from_errno(errno) : std::make_error_code(std::errc::io_error);
+        case EAI_BADFLAGS:
+        case EAI_FAMILY:
+        case EAI_SERVICE:
+        case EAI_SOCKTYPE:
+            return std::make_error_code(std::errc::invalid_argument);
+        default:
+            return std::make_error_code(std::errc::io_error);
     }
 }
 

@@ -34,7 +34,8 @@ void on_signal(int signum) {
     raised[signum].fetch_add(1, std::memory_order_relaxed);
     const char byte = 0;
     // If the pipe is full a wake-up is already pending; the count above is what matters.
-    [[maybe_unused]] const auto ignored = ::write(pipe_write_fd.load(std::memory_order_relaxed), &byte, 1);
+    [[maybe_unused]] const auto ignored =
+        ::write(pipe_write_fd.load(std::memory_order_relaxed), &byte, 1);
     errno = saved_errno;
 }
 

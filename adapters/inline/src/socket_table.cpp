@@ -52,7 +52,8 @@ void socket_table::remove(socket_handle handle) noexcept {
     ::close(slot->fd);
     slot->fd = -1;
     ++slot->generation;
-    free_.push_back(static_cast<std::size_t>((reinterpret_cast<std::uintptr_t>(handle) & index_mask) - 1));
+    free_.push_back(
+        static_cast<std::size_t>((reinterpret_cast<std::uintptr_t>(handle) & index_mask) - 1));
 }
 
 }  // namespace interop::inline_detail

@@ -6,7 +6,8 @@ namespace interop::detail {
 
 owned_runtime make_default_runtime() {
     auto* runtime = new libuv_runtime();
-    return {runtime->ref(), runtime, [](void* object) noexcept { delete static_cast<libuv_runtime*>(object); }};
+    return {runtime->ref(), runtime,
+            [](void* object) noexcept { delete static_cast<libuv_runtime*>(object); }};
 }
 
 }  // namespace interop::detail

@@ -10,8 +10,14 @@ namespace interop::libuv_detail {
 // UV_EOF is not an error to interop (a read reports 0); it is never passed here.
 std::error_code error_from_uv(int status) noexcept;
 
-inline std::error_code canceled() noexcept { return std::make_error_code(std::errc::operation_canceled); }
-inline std::error_code bad_handle() noexcept { return std::make_error_code(std::errc::bad_file_descriptor); }
-inline std::error_code out_of_memory() noexcept { return std::make_error_code(std::errc::not_enough_memory); }
+inline std::error_code canceled() noexcept {
+    return std::make_error_code(std::errc::operation_canceled);
+}
+inline std::error_code bad_handle() noexcept {
+    return std::make_error_code(std::errc::bad_file_descriptor);
+}
+inline std::error_code out_of_memory() noexcept {
+    return std::make_error_code(std::errc::not_enough_memory);
+}
 
 }  // namespace interop::libuv_detail

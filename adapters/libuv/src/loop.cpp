@@ -5,9 +5,9 @@
 #include <cassert>
 #include <csignal>
 #include <mutex>
-#include <system_error>
 #include <stdexcept>
 #include <string>
+#include <system_error>
 #include <utility>
 
 #include "errors.hpp"
@@ -34,7 +34,8 @@ void ignore_default_sigpipe() noexcept {
 
 void throw_if_failed(int status, const char* what) {
     if (status < 0)
-        throw std::system_error(error_from_uv(status), std::string("interop::libuv_runtime: ") + what);
+        throw std::system_error(error_from_uv(status),
+                                std::string("interop::libuv_runtime: ") + what);
 }
 
 }  // namespace
@@ -156,7 +157,9 @@ void loop::run_ready_batch() noexcept {
         const ready_item& item = batch_[i];
         item.op->complete(item.error, item.bytes);
     }
-    if (i < batch_.size()) ready_.insert(ready_.begin(), batch_.begin() + static_cast<std::ptrdiff_t>(i), batch_.end());
+    if (i < batch_.size())
+        ready_.insert(ready_.begin(), batch_.begin() + static_cast<std::ptrdiff_t>(i),
+                      batch_.end());
     batch_.clear();
     if (ready_.empty()) uv_idle_stop(&keep_polling_);
 }
@@ -238,37 +241,37 @@ void loop::cancel(operation* op) noexcept {
 // completes inline: the caller may be cancelling many operations in a row.
 void loop::cancel_parked(operation* op) noexcept {
     switch (op->kind) {
-    case op_kind::timer:
-        timers_.remove(static_cast<timer_operation*>(op));
-        break;
-    case op_kind::read:
-        // Detached only: reading stays on, and bytes that arrive go to the stash for
-        // the next read. Nothing was consumed on this read's behalf.
-        waits_on<tcp_socket>(op)->read_op = nullptr;
-        break;
-    case op_kind::write:
-        return cancel_write(static_cast<io_operation*>(op));
-    case op_kind::accept: {
-        // The listener is open: closing it would have completed this accept already.
-        tcp_socket* listener = find_socket(static_cast<accept_operation*>(op)->listener);
-        listener->accepts.remove(op);
-        watch_listener(listener);
-        break;
-    }
-    case op_kind::connect:
-        // The half-made connection belongs to nobody else; closing it completes op.
-        return close_socket(waits_on<tcp_socket>(op));
-    case op_kind::resolve:
-        cancel_resolve(op);
-        break;
-    case op_kind::blocking:
-        if (!cancel_blocking(op)) return;
-        break;
-    case op_kind::signal:
-        cancel_signal_wait(static_cast<signal_operation*>(op));
-        break;
-    case op_kind::post:
-        return;  // never parked
+        case op_kind::timer:
+            timers_.remove(static_cast<timer_operation*>(op));
+            break;
+        case op_kind::read:
+            // Detached only: reading stays on, and bytes that arrive go to the stash for
+            // the next read. Nothing was consumed on this read's behalf.
+            waits_on<tcp_socket>(op)->read_op = nullptr;
+            break;
+        case op_kind::write:
+            return cancel_write(static_cast<io_operation*>(op));
+        case op_kind::accept: {
+            // The listener is open: closing it would have completed this accept already.
+            tcp_socket* listener = find_socket(static_cast<accept_operation*>(op)->listener);
+            listener->accepts.remove(op);
+            watch_listener(listener);
+            break;
+        }
+        case op_kind::connect:
+            // The half-made connection belongs to nobody else; closing it completes op.
+            return close_socket(waits_on<tcp_socket>(op));
+        case op_kind::resolve:
+            cancel_resolve(op);
+            break;
+        case op_kind::blocking:
+            if (!cancel_blocking(op)) return;
+            break;
+        case op_kind::signal:
+            cancel_signal_wait(static_cast<signal_operation*>(op));
+            break;
+        case op_kind::post:
+            return;  // never parked
     }
     finish(op, canceled(), 0);
 }

@@ -46,9 +46,9 @@
 
 #include <uv.h>
 
+#include "interop/runtime/pending_registry.hpp"
 #include "interop/runtime_interface.hpp"
 #include "op_data.hpp"
-#include "interop/runtime/pending_registry.hpp"
 #include "socket_table.hpp"
 #include "tcp_socket.hpp"
 
@@ -121,7 +121,7 @@ private:
     void park(operation* op) { pending_.park(op); }
     void unpark(operation* op) noexcept { pending_.unpark(op); }
     void queue_completion(operation* op, std::error_code error, std::size_t bytes);
-    void finish(operation* op, std::error_code error, std::size_t bytes);  // unpark + queue
+    void finish(operation* op, std::error_code error, std::size_t bytes);      // unpark + queue
     void finish_now(operation* op, std::error_code error, std::size_t bytes);  // unpark + complete
     void cancel_parked(operation* op) noexcept;
 
@@ -188,10 +188,10 @@ private:
     bool destroying_ = false;  // in ~loop: callbacks free their requests and nothing more
 
     uv_loop_t uv_{};
-    uv_async_t wake_{};          // other threads: posts, cancel requests, stop
-    uv_check_t runner_{};        // runs a batch of the run queue after each poll
-    uv_idle_t keep_polling_{};   // active while the run queue is not empty
-    uv_timer_t timer_{};         // armed for the earliest deadline in timers_
+    uv_async_t wake_{};         // other threads: posts, cancel requests, stop
+    uv_check_t runner_{};       // runs a batch of the run queue after each poll
+    uv_idle_t keep_polling_{};  // active while the run queue is not empty
+    uv_timer_t timer_{};        // armed for the earliest deadline in timers_
     bool timer_armed_ = false;
     std::uint64_t timer_due_ms_ = 0;  // in libuv loop time, while timer_armed_
 
@@ -200,13 +200,13 @@ private:
     std::vector<ready_item> batch_;  // the batch being run; kept to reuse its memory
     registry pending_;               // parked operations
     timer_heap timers_;
-    socket_table sockets_;           // every socket not yet closing
+    socket_table sockets_;  // every socket not yet closing
     std::map<int, std::unique_ptr<signal_watcher>> signals_;
     std::vector<registry::key> cancels_taken_;
 
     // --- shared with other threads, guarded by mutex_ ---
     std::mutex mutex_;
-    std::vector<ready_item> inbox_;             // posts from other threads
+    std::vector<ready_item> inbox_;  // posts from other threads
     std::vector<registry::key> cancel_requests_;
 };
 

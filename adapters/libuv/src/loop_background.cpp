@@ -26,8 +26,8 @@ namespace {
 // io_error for anything else.
 std::error_code resolve_error(int status) noexcept {
     const std::error_code error = error_from_uv(status);
-    if (error == std::errc::host_unreachable || error == std::errc::resource_unavailable_try_again ||
-        error == std::errc::invalid_argument)
+    if (error == std::errc::host_unreachable ||
+        error == std::errc::resource_unavailable_try_again || error == std::errc::invalid_argument)
         return error;
     return std::make_error_code(std::errc::io_error);
 }
@@ -76,7 +76,8 @@ void loop::resolve(resolve_operation* op) noexcept {
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;  // one entry per address, not one per socket type
     // libuv copies the host name: the operation's string is not needed afterwards.
-    const int status = uv_getaddrinfo(&uv_, &request->request, &loop::on_resolved, op->host.c_str(), nullptr, &hints);
+    const int status = uv_getaddrinfo(&uv_, &request->request, &loop::on_resolved, op->host.c_str(),
+                                      nullptr, &hints);
     if (status < 0) {
         delete request;
         return op->complete(resolve_error(status), 0);

@@ -44,7 +44,8 @@ signal_watcher* loop::watch_signal(int signum, std::error_code* error) noexcept 
     uv_signal_init(&uv_, &watcher->handle);
     watcher->handle.data = watcher.get();
     watcher->owner = this;
-    int status = uv_signal_start(&watcher->handle, &loop::on_signal, signum);  // UV_EINVAL: not a signal
+    int status =
+        uv_signal_start(&watcher->handle, &loop::on_signal, signum);  // UV_EINVAL: not a signal
     if (status == 0) {
         try {
             return signals_.emplace(signum, std::move(watcher)).first->second.get();

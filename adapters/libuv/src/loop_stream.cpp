@@ -160,7 +160,8 @@ loop::write_attempt loop::start_write(tcp_socket* socket, io_operation* op) noex
     if (written < 0 && written != UV_EAGAIN) return {false, error_from_uv(written), 0};
 
     // The send buffer is full: wait for room, with a copy of the first bytes.
-    if (!socket->write_copy) socket->write_copy.reset(new (std::nothrow) std::byte[tcp_socket::write_copy_capacity]);
+    if (!socket->write_copy)
+        socket->write_copy.reset(new (std::nothrow) std::byte[tcp_socket::write_copy_capacity]);
     if (!socket->write_copy) return {false, out_of_memory(), 0};
     const std::size_t n = std::min(op->size, tcp_socket::write_copy_capacity);
     std::memcpy(socket->write_copy.get(), op->data, n);

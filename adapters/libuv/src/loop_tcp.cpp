@@ -53,7 +53,8 @@ void loop::close_socket(tcp_socket* socket) noexcept {
     }
     if (io_operation* op = std::exchange(socket->read_op, nullptr)) finish(op, canceled(), 0);
     if (io_operation* op = std::exchange(socket->write_op, nullptr)) finish(op, canceled(), 0);
-    if (connect_operation* op = std::exchange(socket->connect_op, nullptr)) finish(op, canceled(), 0);
+    if (connect_operation* op = std::exchange(socket->connect_op, nullptr))
+        finish(op, canceled(), 0);
     while (operation* op = socket->accepts.pop_front()) finish(op, canceled(), 0);
     close_handles(socket);
 }
@@ -218,8 +219,8 @@ void loop::tcp_connect(connect_operation* op) noexcept {
     // the core sees its handle only once the connection is made.
     tcp_socket* socket = open_socket(tcp_socket::role::connecting);
     if (!socket) return op->complete(out_of_memory(), 0);
-    const int status = uv_tcp_connect(&socket->connect_req, &socket->tcp, to_sockaddr(op->peer).get(),
-                                      &loop::on_connected);
+    const int status = uv_tcp_connect(&socket->connect_req, &socket->tcp,
+                                      to_sockaddr(op->peer).get(), &loop::on_connected);
     if (status < 0) {
         close_socket(socket);
         return op->complete(error_from_uv(status), 0);

@@ -30,7 +30,8 @@ std::uint64_t milliseconds_rounded_up(std::int64_t ns) noexcept {
 }  // namespace
 
 runtime_clock::time_point loop::now() const noexcept {
-    return runtime_clock::time_point(runtime_clock::duration(static_cast<runtime_clock::rep>(uv_hrtime())));
+    return runtime_clock::time_point(
+        runtime_clock::duration(static_cast<runtime_clock::rep>(uv_hrtime())));
 }
 
 void loop::timer_start(timer_operation* op) noexcept {

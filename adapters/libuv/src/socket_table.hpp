@@ -8,8 +8,8 @@
 
 #include <cstdint>
 
-#include "interop/runtime_interface.hpp"
 #include "interop/runtime/slot_map.hpp"
+#include "interop/runtime_interface.hpp"
 
 namespace interop::libuv_detail {
 
@@ -46,7 +46,8 @@ private:
         const std::uintptr_t index_plus_one = bits & half_mask;
         // Null (or made up with a zero index): an index past any table.
         if (index_plus_one == 0) return key{~std::uint32_t{0}, 0};
-        return key{static_cast<std::uint32_t>(index_plus_one - 1), static_cast<std::uint32_t>(bits >> half_bits)};
+        return key{static_cast<std::uint32_t>(index_plus_one - 1),
+                   static_cast<std::uint32_t>(bits >> half_bits)};
     }
 
     kit::slot_map<tcp_socket> slots_;

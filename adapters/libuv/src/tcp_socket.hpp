@@ -38,8 +38,12 @@ struct tcp_socket {
 
     uv_stream_t* stream() noexcept { return reinterpret_cast<uv_stream_t*>(&tcp); }
     uv_handle_t* handle() noexcept { return reinterpret_cast<uv_handle_t*>(&tcp); }
-    static tcp_socket* of(const uv_handle_t* h) noexcept { return static_cast<tcp_socket*>(h->data); }
-    static tcp_socket* of(const uv_stream_t* s) noexcept { return static_cast<tcp_socket*>(s->data); }
+    static tcp_socket* of(const uv_handle_t* h) noexcept {
+        return static_cast<tcp_socket*>(h->data);
+    }
+    static tcp_socket* of(const uv_stream_t* s) noexcept {
+        return static_cast<tcp_socket*>(s->data);
+    }
 
     uv_tcp_t tcp{};  // tcp.data points back here
     loop* owner;
@@ -69,10 +73,10 @@ struct tcp_socket {
     uv_connect_t connect_req{};
 
     // --- listening ---
-    op_list accepts;         // pending accepts, in the order they started
-    uv_poll_t readiness{};   // on the listening descriptor; readiness.data points back here
-    bool polling = false;    // readiness is started (while accepts wait)
-    int listening_fd = -1;   // owned by `tcp` (uv_tcp_open), which closes it
+    op_list accepts;        // pending accepts, in the order they started
+    uv_poll_t readiness{};  // on the listening descriptor; readiness.data points back here
+    bool polling = false;   // readiness is started (while accepts wait)
+    int listening_fd = -1;  // owned by `tcp` (uv_tcp_open), which closes it
 };
 
 }  // namespace interop::libuv_detail

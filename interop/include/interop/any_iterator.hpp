@@ -34,10 +34,11 @@ public:
     any_iterator() noexcept = default;
 
     template <typename I>
-        requires(!std::same_as<std::remove_cvref_t<I>, any_iterator>) &&
-                AsyncIterator<std::remove_cvref_t<I>> && (!std::is_lvalue_reference_v<I>) &&
-                std::convertible_to<iter_value_t<std::remove_cvref_t<I>>, T>
-    any_iterator(I&& it)  // NOLINT(google-explicit-constructor): erasure is a conversion
+        requires(!std::same_as<std::remove_cvref_t<I>, any_iterator>)
+    &&AsyncIterator<std::remove_cvref_t<I>> &&
+        (!std::is_lvalue_reference_v<I>)&&std::convertible_to<
+            iter_value_t<std::remove_cvref_t<I>>,
+            T> any_iterator(I&& it)  // NOLINT(google-explicit-constructor): erasure is a conversion
         : impl_(std::make_unique<model<std::remove_cvref_t<I>>>(std::forward<I>(it))) {}
 
     any_iterator(any_iterator&&) noexcept = default;

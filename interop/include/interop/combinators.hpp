@@ -80,7 +80,7 @@ task<void> first_of_range(task<T> t, std::size_t index, std::atomic<bool>* claim
 template <typename... T>
 task<std::tuple<detail::stored_t<T>...>> when_all(task<T>... tasks) {
     std::tuple<std::optional<detail::stored_t<T>>...> slots;
-    auto spawn_all = [&]<std::size_t... I>(scope& s, std::index_sequence<I...>) {
+    auto spawn_all = [&]<std::size_t... I>(scope & s, std::index_sequence<I...>) {
         (s.spawn(detail::store_into(std::move(tasks), &std::get<I>(slots))), ...);
     };
     co_await with_scope([&](scope& s) -> task<void> {
@@ -111,7 +111,7 @@ task<std::variant<detail::stored_t<T>...>> when_any(task<T>... tasks) {
     using result = std::variant<detail::stored_t<T>...>;
     std::atomic<bool> claimed{false};
     std::optional<result> winner;
-    auto spawn_all = [&]<std::size_t... I>(scope& s, std::index_sequence<I...>) {
+    auto spawn_all = [&]<std::size_t... I>(scope & s, std::index_sequence<I...>) {
         (s.spawn(detail::first_into<I>(std::move(tasks), &claimed, &winner, &s)), ...);
     };
     co_await with_scope([&](scope& s) -> task<void> {
@@ -138,7 +138,7 @@ task<std::pair<std::size_t, detail::stored_t<T>>> when_any(std::vector<task<T>> 
 }
 
 template <typename T, typename... Rest>
-    requires(std::is_same_v<T, Rest> && ...)
+    requires(std::is_same_v<T, Rest>&&...)
 task<T> race(task<T> first, task<Rest>... rest) {
     auto v = co_await when_any(std::move(first), std::move(rest)...);
     if constexpr (!std::is_void_v<T>) {

@@ -15,8 +15,10 @@ namespace interop {
 
 // An awaitable whose result converts to R.
 template <typename A, typename R>
-concept awaitable_of = requires { typename detail::await_result_t<A>; } &&
-                       std::convertible_to<detail::await_result_t<A>, R>;
+concept awaitable_of = requires {
+    typename detail::await_result_t<A>;
+}
+&&std::convertible_to<detail::await_result_t<A>, R>;
 
 // s.read(buffer) reads at least one byte, or 0 at end of stream.
 template <typename S>
@@ -47,7 +49,7 @@ concept Timer = requires(T& t, runtime_clock::duration d, runtime_clock::time_po
 // Something that starts a task and hands back a join handle.
 template <typename S, typename Task>
 concept Spawn = requires(S& s, Task t) {
-    { s.spawn(std::move(t)) };
+    {s.spawn(std::move(t))};
 };
 
 // Something that can be turned into a runtime_ref: an adapter object, or the ref itself.

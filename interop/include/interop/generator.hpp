@@ -62,9 +62,7 @@ struct generator_promise : promise_base {
         movable_ = std::addressof(value);
         return {};
     }
-    yield_awaiter yield_value(const T& value) noexcept
-        requires std::copy_constructible<T>
-    {
+    yield_awaiter yield_value(const T& value) noexcept requires std::copy_constructible<T> {
         copyable_ = std::addressof(value);
         return {};
     }

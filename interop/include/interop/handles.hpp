@@ -15,7 +15,9 @@ public:
     time_point now() const noexcept { return interop::now(rt_); }
     // Sleeps run on the awaiting task's runtime, which is expected to be this one.
     detail::sleep_awaitable sleep_for(duration d) const noexcept { return interop::sleep_for(d); }
-    detail::sleep_awaitable sleep_until(time_point t) const noexcept { return interop::sleep_until(t); }
+    detail::sleep_awaitable sleep_until(time_point t) const noexcept {
+        return interop::sleep_until(t);
+    }
     template <typename T>
     join_handle<T> spawn(task<T> t) const {
         return interop::spawn(rt_, std::move(t));

@@ -38,13 +38,20 @@ public:
     bool is(std::errc e) const noexcept { return error() == std::make_error_code(e); }
     template <typename E>
         requires std::is_error_code_enum_v<E>
-    bool is(E e) const noexcept {
-        return error() == make_error_code(e);
-    }
+    bool is(E e) const noexcept { return error() == make_error_code(e); }
 
-    T& value() & { check(); return std::get<0>(state_); }
-    const T& value() const& { check(); return std::get<0>(state_); }
-    T&& value() && { check(); return std::get<0>(std::move(state_)); }
+    T& value() & {
+        check();
+        return std::get<0>(state_);
+    }
+    const T& value() const& {
+        check();
+        return std::get<0>(state_);
+    }
+    T&& value() && {
+        check();
+        return std::get<0>(std::move(state_));
+    }
 
     T& operator*() & noexcept { return std::get<0>(state_); }
     const T& operator*() const& noexcept { return std::get<0>(state_); }
@@ -79,9 +86,7 @@ public:
     bool is(std::errc e) const noexcept { return error_ == std::make_error_code(e); }
     template <typename E>
         requires std::is_error_code_enum_v<E>
-    bool is(E e) const noexcept {
-        return error_ == make_error_code(e);
-    }
+    bool is(E e) const noexcept { return error_ == make_error_code(e); }
     void value() const {
         if (error_) throw io_error(error_);
     }

@@ -1,6 +1,7 @@
 // Name resolution on the awaiting task's runtime.
 //
-//     auto addresses = co_await interop::resolve("localhost", 8080);   // io_result<std::vector<endpoint>>
+//     auto addresses = co_await interop::resolve("localhost", 8080);   //
+//     io_result<std::vector<endpoint>>
 //
 // Errors are the same on every runtime: a name that does not exist is
 // host_unreachable, a temporary failure of the name service is

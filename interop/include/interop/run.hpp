@@ -26,7 +26,8 @@ struct outcome {
     T get() {
         if (state.index() == 0) {
             throw std::runtime_error(
-                "interop::run: the runtime stopped before the task finished, and the task was abandoned "
+                "interop::run: the runtime stopped before the task finished, and the task was "
+                "abandoned "
                 "where it waited: the runtime's loop returned by itself, or its stop() was called "
                 "directly instead of through interop::request_stop");
         }
@@ -89,7 +90,9 @@ T run(runtime_ref rt, task<T> t) {
     detail::core_slot_guard slot(rt, &state);
     task_context ctx{rt, state.root_token(), &state};
     detail::outcome<T> out;
-    auto on_root_done = [](void* s) noexcept { static_cast<detail::run_state*>(s)->begin_shutdown(); };
+    auto on_root_done = [](void* s) noexcept {
+        static_cast<detail::run_state*>(s)->begin_shutdown();
+    };
     if (!detail::drive_into(std::move(t), &out, on_root_done, &state).start(&ctx)) {
         detail::throw_runtime_not_accepting();
     }

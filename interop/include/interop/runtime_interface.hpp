@@ -191,8 +191,8 @@ struct runtime_vtable {
     // adapter must therefore tolerate cancel() for an operation it has already
     // completed (it then does nothing). cancel() never completes the operation
     // inside the call: the cancelled completion is delivered later from the loop,
-    // so a caller that cancels many operations in a row is never re-entered. A cancelled read must not consume bytes:
-    // either it completes with operation_canceled and the bytes stay available,
+    // so a caller that cancels many operations in a row is never re-entered. A cancelled read must
+    // not consume bytes: either it completes with operation_canceled and the bytes stay available,
     // or it completes normally with the bytes.
     void (*cancel)(void* self, operation* op) noexcept;
 

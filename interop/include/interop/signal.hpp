@@ -1,8 +1,8 @@
 // Process signals, for graceful shutdown and reloads.
 //
 //     // From the start: a SIGTERM that arrives at any time after this line is seen.
-//     auto term = co_await interop::signal_listener::listen(SIGTERM);  // io_result<signal_listener>
-//     co_await term->recv();                                            // io_result<void>
+//     auto term = co_await interop::signal_listener::listen(SIGTERM);  //
+//     io_result<signal_listener> co_await term->recv(); // io_result<void>
 //
 //     co_await interop::signal(SIGINT);   // a one-off wait for the next unclaimed raise
 //

@@ -151,7 +151,8 @@ join_handle<T> spawn(runtime_ref rt, task<T> t) {
     // until the task is counted, or refused, and started. A runtime thread needs no
     // lock: the task calling spawn keeps the run going.
     std::unique_lock<std::mutex> foreign;
-    if (!rt.vtable->in_runtime_thread(rt.self)) foreign = std::unique_lock(detail::run_slot_mutex());
+    if (!rt.vtable->in_runtime_thread(rt.self))
+        foreign = std::unique_lock(detail::run_slot_mutex());
     detail::run_state* run = detail::run_state::of(rt);
     if (run == nullptr) {
         throw std::logic_error("interop::spawn: the runtime is not being driven by interop::run");

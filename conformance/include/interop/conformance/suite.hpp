@@ -46,11 +46,11 @@ bool has_capability(capability c, const char* capability_name);
 // running the runtime (scheduling order, fairness between ready tasks): n/a on a
 // backend that declares cap_multi_threaded, where tasks genuinely run at once.
 bool is_single_threaded();
-#define INTEROP_REQUIRE_SINGLE_THREADED()                       \
-    do {                                                        \
-        if (!::interop::conformance::is_single_threaded()) {    \
-            return;                                             \
-        }                                                       \
+#define INTEROP_REQUIRE_SINGLE_THREADED()                    \
+    do {                                                     \
+        if (!::interop::conformance::is_single_threaded()) { \
+            return;                                          \
+        }                                                    \
     } while (false)
 
 // Aborts the whole process with a message naming the test if it is still running

@@ -47,9 +47,7 @@ struct state {
     std::size_t receivers = 0;
     interop::detail::waiter_list waiting;  // payload: parked<T>*
 
-    std::uint64_t oldest() const noexcept {
-        return head > ring.size() ? head - ring.size() : 0;
-    }
+    std::uint64_t oldest() const noexcept { return head > ring.size() ? head - ring.size() : 0; }
 };
 
 }  // namespace detail
@@ -91,7 +89,8 @@ public:
         interop::detail::waiter_list woken;
         {
             std::lock_guard lock(st_->mutex);
-            if (st_->receivers == 0) return {make_error_code(channel_errc::closed), std::move(value)};
+            if (st_->receivers == 0)
+                return {make_error_code(channel_errc::closed), std::move(value)};
             const std::uint64_t seq = st_->head++;
             // Parked receivers are caught up: this item is theirs right away.
             while (!st_->waiting.empty()) {
@@ -217,7 +216,8 @@ struct channel {
 // A capacity of 0 is rejected with std::invalid_argument.
 template <typename T>
 channel<T> make(std::size_t capacity) {
-    if (capacity == 0) throw std::invalid_argument("interop::broadcast::make: capacity must be at least 1");
+    if (capacity == 0)
+        throw std::invalid_argument("interop::broadcast::make: capacity must be at least 1");
     auto st = std::make_shared<detail::state<T>>(capacity);
     receiver<T> rx{st};
     return {sender<T>{st}, std::move(rx)};

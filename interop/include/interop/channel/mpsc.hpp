@@ -38,10 +38,10 @@ struct state {
 
     std::mutex mutex;
     interop::detail::ring<T> items;  // keeps its memory: no allocation once warm
-    std::size_t capacity;  // max() for unbounded
+    std::size_t capacity;            // max() for unbounded
     std::size_t senders = 1;
     bool receiver_alive = true;
-    bool closed = false;  // no more sends: receiver dropped or close() called
+    bool closed = false;                     // no more sends: receiver dropped or close() called
     interop::detail::waiter_list receivers;  // payload: std::optional<T>*
     interop::detail::waiter_list senders_waiting;  // payload: std::optional<T>*
 
@@ -64,7 +64,8 @@ struct state {
                                  interop::detail::wait_outcome::closed));
         }
         while (!receivers.empty()) {
-            out.push_back(settle(receivers, receivers.front(), interop::detail::wait_outcome::closed));
+            out.push_back(
+                settle(receivers, receivers.front(), interop::detail::wait_outcome::closed));
         }
     }
 };
@@ -127,7 +128,8 @@ public:
                 case interop::detail::wait_outcome::granted:
                     return {};
                 case interop::detail::wait_outcome::cancelled:
-                    return {std::make_error_code(std::errc::operation_canceled), std::move(*value_)};
+                    return {std::make_error_code(std::errc::operation_canceled),
+                            std::move(*value_)};
                 default:
                     return {make_error_code(channel_errc::closed), std::move(*value_)};
             }
@@ -140,7 +142,9 @@ public:
     };
 
     // Waits while the channel is full. On failure the value comes back in the result.
-    [[nodiscard]] send_awaitable send(T value) { return send_awaitable{st_.get(), std::move(value)}; }
+    [[nodiscard]] send_awaitable send(T value) {
+        return send_awaitable{st_.get(), std::move(value)};
+    }
 
     // Sends without waiting: fails with the value if the channel is full or closed.
     send_result<T> try_send(T value) {
@@ -307,7 +311,8 @@ struct channel {
 // std::invalid_argument: such a channel could never accept a send.
 template <typename T>
 channel<T> bounded(std::size_t capacity) {
-    if (capacity == 0) throw std::invalid_argument("interop::mpsc::bounded: capacity must be at least 1");
+    if (capacity == 0)
+        throw std::invalid_argument("interop::mpsc::bounded: capacity must be at least 1");
     auto st = std::make_shared<detail::state<T>>(capacity);
     return {sender<T>{st}, receiver<T>{st}};
 }

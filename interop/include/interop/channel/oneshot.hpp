@@ -48,7 +48,8 @@ public:
         if (!st_) return {make_error_code(channel_errc::closed), std::move(value)};
         {
             std::lock_guard lock(st_->mutex);
-            if (!st_->receiver_alive) return {make_error_code(channel_errc::closed), std::move(value)};
+            if (!st_->receiver_alive)
+                return {make_error_code(channel_errc::closed), std::move(value)};
         }
         finish(std::move(value));
         return {};

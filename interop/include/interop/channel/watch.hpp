@@ -60,12 +60,15 @@ public:
     send_result<T> send(T value) {
         {
             std::lock_guard lock(st_->mutex);
-            if (st_->receivers == 0) return {make_error_code(channel_errc::closed), std::move(value)};
+            if (st_->receivers == 0)
+                return {make_error_code(channel_errc::closed), std::move(value)};
         }
-        wake_all([&](detail::state<T>& st) {
-            st.value = std::move(value);
-            ++st.version;
-        }, interop::detail::wait_outcome::granted);
+        wake_all(
+            [&](detail::state<T>& st) {
+                st.value = std::move(value);
+                ++st.version;
+            },
+            interop::detail::wait_outcome::granted);
         return {};
     }
 

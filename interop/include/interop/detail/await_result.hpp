@@ -13,10 +13,14 @@
 namespace interop::detail {
 
 template <typename A>
-concept has_member_co_await = requires(A&& a) { static_cast<A&&>(a).operator co_await(); };
+concept has_member_co_await = requires(A&& a) {
+    static_cast<A&&>(a).operator co_await();
+};
 
 template <typename A>
-concept has_free_co_await = requires(A&& a) { operator co_await(static_cast<A&&>(a)); };
+concept has_free_co_await = requires(A&& a) {
+    operator co_await(static_cast<A&&>(a));
+};
 
 // A is the type of the awaited expression: `X` (or `X&&`) for an rvalue, `X&` for
 // an lvalue, so that ref-qualified operator co_await overloads are chosen as the

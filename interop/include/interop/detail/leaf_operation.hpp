@@ -45,9 +45,12 @@ public:
     bool await_suspend(std::coroutine_handle<Promise> awaiter) {
         task_context* ctx = context_for(awaiter);
         switch (begin(awaiter, ctx)) {
-            case began::refused: return false;
-            case began::finished: return yield_if_over_budget(ctx);
-            case began::pending: break;
+            case began::refused:
+                return false;
+            case began::finished:
+                return yield_if_over_budget(ctx);
+            case began::pending:
+                break;
         }
         if (!wait_for_completion(awaiter, ctx)) return yield_if_over_budget(ctx);
         return true;

@@ -61,8 +61,9 @@
 namespace interop {
 
 struct buffered_reader_options {
-    std::size_t capacity = 8 * 1024;          // bytes asked of the inner reader per read
-    std::size_t max_line_length = 64 * 1024;  // longest line read_until/lines() accept, delimiter excluded
+    std::size_t capacity = 8 * 1024;  // bytes asked of the inner reader per read
+    std::size_t max_line_length =
+        64 * 1024;  // longest line read_until/lines() accept, delimiter excluded
 };
 
 template <typename R>
@@ -96,7 +97,9 @@ public:
         }
         co_return take(out);
     }
-    task<io_result<std::size_t>> read(std::span<char> out) { return read(std::as_writable_bytes(out)); }
+    task<io_result<std::size_t>> read(std::span<char> out) {
+        return read(std::as_writable_bytes(out));
+    }
 
     // The buffered bytes, after one read of the inner reader if there were none.
     // The span is valid until the next call on this reader; empty means end of stream.
@@ -137,25 +140,17 @@ public:
     }
 
     // The write direction, unbuffered, when the inner stream has one.
-    auto write(std::span<const std::byte> data)
-        requires AsyncWrite<inner_type>
-    {
+    auto write(std::span<const std::byte> data) requires AsyncWrite<inner_type> {
         return inner().write(data);
     }
-    auto shutdown_write()
-        requires requires(inner_type& s) { s.shutdown_write(); }
-    {
-        return inner().shutdown_write();
-    }
-    auto close()
-        requires AsyncClose<inner_type>
-    {
-        return inner().close();
-    }
+    auto shutdown_write() requires requires(inner_type& s) { s.shutdown_write(); }
+    { return inner().shutdown_write(); }
+    auto close() requires AsyncClose<inner_type> { return inner().close(); }
 
 private:
     static std::size_t checked_capacity(std::size_t capacity) {
-        if (capacity == 0) throw std::invalid_argument("interop::buffered_reader: capacity must be at least 1");
+        if (capacity == 0)
+            throw std::invalid_argument("interop::buffered_reader: capacity must be at least 1");
         return capacity;
     }
 
@@ -183,7 +178,8 @@ private:
         std::size_t scanned = 0;  // bytes of the buffer known to hold no delimiter
         for (;;) {
             const auto data = buffer_.data();
-            const auto found = std::find(data.begin() + static_cast<std::ptrdiff_t>(scanned), data.end(), delim);
+            const auto found =
+                std::find(data.begin() + static_cast<std::ptrdiff_t>(scanned), data.end(), delim);
             if (found != data.end()) {
                 const auto length = static_cast<std::size_t>(found - data.begin()) + 1;
                 if (length > limit) co_return make_error_code(io_errc::line_too_long);
@@ -192,8 +188,9 @@ private:
             scanned = data.size();
             if (data.size() >= limit) co_return make_error_code(io_errc::line_too_long);
             // Grow by doubling while a line does not fit, never beyond the limit.
-            const std::size_t want =
-                data.size() < buffer_.capacity() ? capacity_ : std::min(limit, buffer_.capacity() * 2);
+            const std::size_t want = data.size() < buffer_.capacity()
+                                         ? capacity_
+                                         : std::min(limit, buffer_.capacity() * 2);
             auto n = co_await refill(std::max(want, data.size() + 1));
             if (!n) co_return n.error();
             if (*n == 0) co_return move_out(out, buffer_.size());  // the unterminated rest, or 0

@@ -57,7 +57,9 @@ public:
     // (The parameter is not deducible so that only the deduction guides below
     // decide between borrowing and owning.)
     explicit buffered_writer(std::type_identity_t<W> inner, buffered_writer_options options = {})
-        : inner_(std::forward<W>(inner)), buffer_(checked_capacity(options.capacity)), capacity_(options.capacity) {}
+        : inner_(std::forward<W>(inner)),
+          buffer_(checked_capacity(options.capacity)),
+          capacity_(options.capacity) {}
 
     inner_type& inner() noexcept { return inner_.get(); }
     // The bytes accepted and not yet written to the inner writer.
@@ -75,7 +77,9 @@ public:
         buffer_.commit(data.size());
         co_return data.size();
     }
-    task<io_result<std::size_t>> write(std::span<const char> data) { return write(std::as_bytes(data)); }
+    task<io_result<std::size_t>> write(std::span<const char> data) {
+        return write(std::as_bytes(data));
+    }
     task<io_result<std::size_t>> write(std::string_view text) {
         return write(std::span<const char>(text.data(), text.size()));
     }
@@ -83,7 +87,7 @@ public:
     task<io_result<void>> flush() {
         io_result<void> written = co_await write_buffered();
         if (!written) co_return written;
-        if constexpr (requires(inner_type& s) { s.flush(); }) {
+        if constexpr (requires(inner_type & s) { s.flush(); }) {
             co_return co_await inner().flush();
         } else {
             co_return written;
@@ -101,24 +105,19 @@ public:
         }
     }
 
-    task<io_result<void>> shutdown_write()
-        requires AsyncShutdown<inner_type>
-    {
+    task<io_result<void>> shutdown_write() requires AsyncShutdown<inner_type> {
         io_result<void> flushed = co_await flush();
         if (!flushed) co_return flushed;
         co_return co_await interop::shutdown_write(inner());
     }
 
     // The read direction, unbuffered, when the inner stream has one.
-    auto read(std::span<std::byte> out)
-        requires AsyncRead<inner_type>
-    {
-        return inner().read(out);
-    }
+    auto read(std::span<std::byte> out) requires AsyncRead<inner_type> { return inner().read(out); }
 
 private:
     static std::size_t checked_capacity(std::size_t capacity) {
-        if (capacity == 0) throw std::invalid_argument("interop::buffered_writer: capacity must be at least 1");
+        if (capacity == 0)
+            throw std::invalid_argument("interop::buffered_writer: capacity must be at least 1");
         return capacity;
     }
 

@@ -68,17 +68,17 @@ task<void> copy_one_way(From* from, To* to, std::uint64_t* count, bidirectional_
 
 template <typename A, typename B>
     requires AsyncRead<A> && AsyncWrite<A> && AsyncShutdown<A> && AsyncRead<B> && AsyncWrite<B> &&
-             AsyncShutdown<B>
-task<io_result<copy_counts>> copy_bidirectional(A& a, B& b) {
-    copy_counts counts;
-    io_detail::bidirectional_state state;
-    co_await with_scope([&](scope& s) -> task<void> {
-        s.spawn(io_detail::copy_one_way(&a, &b, &counts.a_to_b, &state, &s));
-        s.spawn(io_detail::copy_one_way(&b, &a, &counts.b_to_a, &state, &s));
-        co_return;
-    });
-    if (state.first_error) co_return state.first_error;
-    co_return counts;
-}
+        AsyncShutdown<B>
+            task<io_result<copy_counts>> copy_bidirectional(A& a, B& b) {
+        copy_counts counts;
+        io_detail::bidirectional_state state;
+        co_await with_scope([&](scope& s) -> task<void> {
+            s.spawn(io_detail::copy_one_way(&a, &b, &counts.a_to_b, &state, &s));
+            s.spawn(io_detail::copy_one_way(&b, &a, &counts.b_to_a, &state, &s));
+            co_return;
+        });
+        if (state.first_error) co_return state.first_error;
+        co_return counts;
+    }
 
 }  // namespace interop

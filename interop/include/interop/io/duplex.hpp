@@ -62,8 +62,8 @@ struct duplex_pipe {
 
     std::mutex mutex;
     std::vector<std::byte> ring;
-    std::size_t head = 0;  // first unread byte
-    std::size_t size = 0;  // unread bytes
+    std::size_t head = 0;        // first unread byte
+    std::size_t size = 0;        // unread bytes
     bool write_shut = false;     // no more writes; the reader sees end of stream once drained
     bool writer_closed = false;  // the writing end was closed
     bool reader_closed = false;  // the reading end was closed: writes fail, bytes are dropped
@@ -238,7 +238,8 @@ public:
 class duplex_stream {
 public:
     duplex_stream() noexcept = default;
-    duplex_stream(duplex_stream&& other) noexcept : shared_(std::move(other.shared_)), end_(other.end_) {}
+    duplex_stream(duplex_stream&& other) noexcept
+        : shared_(std::move(other.shared_)), end_(other.end_) {}
     duplex_stream& operator=(duplex_stream&& other) noexcept {
         if (this != &other) {
             release();

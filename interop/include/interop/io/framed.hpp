@@ -74,15 +74,15 @@ public:
     explicit framed(std::type_identity_t<S> stream, framed_options options = {})
         : stream_(std::forward<S>(stream)),
           in_(options.read_capacity == 0 ? 1 : options.read_capacity),
-          max_frame_(std::min<std::size_t>(options.max_frame_length, std::numeric_limits<std::uint32_t>::max())) {}
+          max_frame_(std::min<std::size_t>(options.max_frame_length,
+                                           std::numeric_limits<std::uint32_t>::max())) {}
 
     stream_type& get() noexcept { return stream_.get(); }
     std::size_t max_frame_length() const noexcept { return max_frame_; }
 
     // Writes one frame (after any rest of a cancelled send).
-    task<io_result<void>> send(std::span<const std::byte> payload)
-        requires AsyncWrite<stream_type>
-    {
+    task<io_result<void>> send(std::span<const std::byte> payload) requires
+        AsyncWrite<stream_type> {
         io_result<void> earlier = co_await flush();
         if (!earlier) co_return earlier;
         if (payload.size() > max_frame_) co_return make_error_code(io_errc::frame_too_long);
@@ -101,9 +101,7 @@ public:
     }
 
     // Writes the rest of a frame whose send() was cancelled part-way; nothing to do otherwise.
-    task<io_result<void>> flush()
-        requires AsyncWrite<stream_type>
-    {
+    task<io_result<void>> flush() requires AsyncWrite<stream_type> {
         while (out_sent_ < out_.size()) {
             io_result<std::size_t> n =
                 co_await get().write(std::span<const std::byte>(out_).subspan(out_sent_));
@@ -122,9 +120,7 @@ public:
 
     // Receives one frame into `frame` (replacing its contents, reusing its memory).
     // true: a frame arrived; false: the stream ended cleanly between frames.
-    task<io_result<bool>> recv(std::vector<std::byte>& frame)
-        requires AsyncRead<stream_type>
-    {
+    task<io_result<bool>> recv(std::vector<std::byte>& frame) requires AsyncRead<stream_type> {
         io_result<bool> header = co_await buffer_at_least(header_size);
         if (!header) co_return header.error();
         if (!*header) {
@@ -147,9 +143,7 @@ public:
     }
 
     // The AsyncIterator form; see the top of this file.
-    task<std::optional<value_type>> next()
-        requires AsyncRead<stream_type>
-    {
+    task<std::optional<value_type>> next() requires AsyncRead<stream_type> {
         if (ended_) co_return std::nullopt;
         std::vector<std::byte> frame;
         io_result<bool> got = co_await recv(frame);
@@ -166,7 +160,9 @@ private:
             // Grow with what actually arrives (doubling), not with what the length
             // promised: a peer that announces a large frame and stalls costs little.
             const std::size_t room =
-                total <= in_.capacity() ? total : std::min(total, std::max(in_.capacity() * 2, in_.size() + 1));
+                total <= in_.capacity()
+                    ? total
+                    : std::min(total, std::max(in_.capacity() * 2, in_.size() + 1));
             auto space = in_.prepare(room);
             io_result<std::size_t> n = co_await get().read(space);
             if (!n) co_return n.error();

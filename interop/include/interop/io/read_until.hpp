@@ -38,28 +38,28 @@
 namespace interop {
 
 template <AsyncRead R, typename Buffer>
-    requires io_detail::byte_container<Buffer>
-task<io_result<std::size_t>> read_until(R& reader, Buffer& buf, typename Buffer::value_type delim,
-                                        std::size_t max_length = std::numeric_limits<std::size_t>::max()) {
-    // Bytes before this offset are known not to hold the delimiter.
-    std::size_t scanned = 0;
-    for (;;) {
-        const auto from = buf.begin() + static_cast<std::ptrdiff_t>(scanned);
-        const auto found = std::find(from, buf.end(), delim);
-        if (found != buf.end()) {
-            const auto before = static_cast<std::size_t>(found - buf.begin());
-            if (before > max_length) co_return make_error_code(io_errc::line_too_long);
-            co_return before + 1;
+    requires io_detail::byte_container<Buffer> task<io_result<std::size_t>> read_until(
+        R& reader, Buffer& buf, typename Buffer::value_type delim,
+        std::size_t max_length = std::numeric_limits<std::size_t>::max()) {
+        // Bytes before this offset are known not to hold the delimiter.
+        std::size_t scanned = 0;
+        for (;;) {
+            const auto from = buf.begin() + static_cast<std::ptrdiff_t>(scanned);
+            const auto found = std::find(from, buf.end(), delim);
+            if (found != buf.end()) {
+                const auto before = static_cast<std::size_t>(found - buf.begin());
+                if (before > max_length) co_return make_error_code(io_errc::line_too_long);
+                co_return before + 1;
+            }
+            scanned = buf.size();
+            if (buf.size() > max_length) co_return make_error_code(io_errc::line_too_long);
+            // Never read past the first byte that would prove the line too long.
+            const std::size_t room = io_detail::saturating_add(max_length, 1) - buf.size();
+            const std::size_t want = io_detail::spare_for_read(buf, room);
+            auto n = co_await io_detail::append_read(reader, buf, want);
+            if (!n) co_return n.error();
+            if (*n == 0) co_return buf.size();
         }
-        scanned = buf.size();
-        if (buf.size() > max_length) co_return make_error_code(io_errc::line_too_long);
-        // Never read past the first byte that would prove the line too long.
-        const std::size_t room = io_detail::saturating_add(max_length, 1) - buf.size();
-        const std::size_t want = io_detail::spare_for_read(buf, room);
-        auto n = co_await io_detail::append_read(reader, buf, want);
-        if (!n) co_return n.error();
-        if (*n == 0) co_return buf.size();
     }
-}
 
 }  // namespace interop

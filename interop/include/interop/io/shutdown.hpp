@@ -15,7 +15,7 @@ namespace interop {
 template <typename S>
 concept AsyncShutdown = requires(S& s) {
     requires std::same_as<decltype(s.shutdown_write()), io_result<void>> ||
-                 awaitable_of<decltype(s.shutdown_write()), io_result<void>>;
+        awaitable_of<decltype(s.shutdown_write()), io_result<void>>;
 };
 
 template <AsyncShutdown S>

@@ -51,11 +51,8 @@ class write_half {
 public:
     explicit write_half(S& stream) noexcept : stream_(&stream) {}
     auto write(std::span<const std::byte> data) { return stream_->write(data); }
-    auto shutdown_write()
-        requires requires(S& s) { s.shutdown_write(); }
-    {
-        return stream_->shutdown_write();
-    }
+    auto shutdown_write() requires requires(S& s) { s.shutdown_write(); }
+    { return stream_->shutdown_write(); }
     S& stream() const noexcept { return *stream_; }
 
 private:
@@ -69,10 +66,8 @@ struct split_halves {
 };
 
 template <typename S>
-    requires AsyncRead<S> && AsyncWrite<S>
-split_halves<S> split(S& stream) noexcept {
-    return {read_half<S>(stream), write_half<S>(stream)};
-}
+    requires AsyncRead<S> && AsyncWrite<S> split_halves<S> split(S& stream)
+noexcept { return {read_half<S>(stream), write_half<S>(stream)}; }
 
 template <typename S>
 class owned_read_half {
@@ -99,17 +94,15 @@ public:
         return *this;
     }
     ~owned_write_half() {
-        if constexpr (std::same_as<decltype(std::declval<S&>().shutdown_write()), io_result<void>>) {
+        if constexpr (std::same_as<decltype(std::declval<S&>().shutdown_write()),
+                                   io_result<void>>) {
             if (stream_) (void)stream_->shutdown_write();
         }
     }
 
     auto write(std::span<const std::byte> data) { return stream_->write(data); }
-    auto shutdown_write()
-        requires requires(S& s) { s.shutdown_write(); }
-    {
-        return stream_->shutdown_write();
-    }
+    auto shutdown_write() requires requires(S& s) { s.shutdown_write(); }
+    { return stream_->shutdown_write(); }
     S& stream() const noexcept { return *stream_; }
 
 private:
@@ -124,21 +117,21 @@ struct owned_split_halves {
 };
 
 template <typename S>
-    requires AsyncRead<S> && AsyncWrite<S> && (!std::is_reference_v<S>)
-owned_split_halves<S> split_owned(S&& stream) {
-    auto shared = std::make_shared<S>(std::move(stream));
-    return {owned_read_half<S>(shared), owned_write_half<S>(shared)};
-}
+    requires AsyncRead<S> && AsyncWrite<S> &&
+        (!std::is_reference_v<S>)owned_split_halves<S> split_owned(S&& stream) {
+        auto shared = std::make_shared<S>(std::move(stream));
+        return {owned_read_half<S>(shared), owned_write_half<S>(shared)};
+    }
 
-// The stream back from its two halves, which are left empty; std::nullopt (and the
-// halves untouched) when they do not belong to the same stream.
-template <typename S>
-std::optional<S> reunite(owned_read_half<S>& reader, owned_write_half<S>& writer) {
-    if (!reader.stream_ || reader.stream_ != writer.stream_) return std::nullopt;
-    std::optional<S> stream(std::move(*reader.stream_));
-    reader.stream_.reset();
-    writer.stream_.reset();
-    return stream;
-}
+    // The stream back from its two halves, which are left empty; std::nullopt (and the
+    // halves untouched) when they do not belong to the same stream.
+    template <typename S>
+    std::optional<S> reunite(owned_read_half<S>& reader, owned_write_half<S>& writer) {
+        if (!reader.stream_ || reader.stream_ != writer.stream_) return std::nullopt;
+        std::optional<S> stream(std::move(*reader.stream_));
+        reader.stream_.reset();
+        writer.stream_.reset();
+        return stream;
+    }
 
 }  // namespace interop

@@ -21,7 +21,7 @@ namespace interop {
 // everything); write_all(writer, data) then uses it.
 template <typename W>
 concept has_own_write_all = requires(W& writer, std::span<const std::byte> data) {
-    { writer.write_all(data) };
+    {writer.write_all(data)};
 };
 
 template <AsyncWrite W>

@@ -134,18 +134,18 @@ task<void> buffer_work(std::shared_ptr<result_queue<U>> queue, I source_arg, F f
 template <typename U, typename I, typename F>
 generator<U> make_buffered(I source, std::size_t limit, F fn, bool ordered) {
     using order = typename result_queue<U>::order;
-    auto queue = std::make_shared<result_queue<U>>(
-        limit, ordered ? order::reservation : order::completion);
+    auto queue =
+        std::make_shared<result_queue<U>>(limit, ordered ? order::reservation : order::completion);
     task<void> work = buffer_work<U>(queue, std::move(source), std::move(fn));
     return deliver<U>(std::move(queue), std::move(work));
 }
 
 template <typename I>
 concept iterator_of_tasks = AsyncIterator<I> && is_task_v<iter_value_t<I>> &&
-                            (!std::is_void_v<typename unwrap_task<iter_value_t<I>>::type>);
+    (!std::is_void_v<typename unwrap_task<iter_value_t<I>>::type>);
 
 template <typename I, typename F>
-concept buffer_callable = AsyncIterator<I> && std::invocable<F&, iter_value_t<I>&&> &&
+concept buffer_callable = AsyncIterator<I> && std::invocable<F&, iter_value_t<I> &&> &&
                           (!std::is_void_v<async_result_t<F, iter_value_t<I>&&>>);
 
 }  // namespace detail
@@ -160,12 +160,12 @@ generator<detail::buffered_item_t<I, detail::as_is>> buffered(I source, std::siz
 }
 
 template <AsyncIterator I, typename F>
-    requires detail::buffer_callable<I, F>
-generator<detail::buffered_item_t<I, F>> buffered(I source, std::size_t limit, F fn) {
-    detail::checked_limit(limit, "iter::buffered: the limit");
-    return detail::make_buffered<detail::buffered_item_t<I, F>>(std::move(source), limit,
-                                                                std::move(fn), true);
-}
+    requires detail::buffer_callable<I, F> generator<detail::buffered_item_t<I, F>> buffered(
+        I source, std::size_t limit, F fn) {
+        detail::checked_limit(limit, "iter::buffered: the limit");
+        return detail::make_buffered<detail::buffered_item_t<I, F>>(std::move(source), limit,
+                                                                    std::move(fn), true);
+    }
 
 inline auto buffered(std::size_t limit) {
     detail::checked_limit(limit, "iter::buffered: the limit");
@@ -186,20 +186,19 @@ auto buffered(std::size_t limit, F fn) {
 // ---- buffer_unordered: completion order -------------------------------------------
 
 template <detail::iterator_of_tasks I>
-generator<detail::buffered_item_t<I, detail::as_is>> buffer_unordered(I source,
-                                                                      std::size_t limit) {
+generator<detail::buffered_item_t<I, detail::as_is>> buffer_unordered(I source, std::size_t limit) {
     detail::checked_limit(limit, "iter::buffer_unordered: the limit");
     return detail::make_buffered<detail::buffered_item_t<I, detail::as_is>>(
         std::move(source), limit, detail::as_is{}, false);
 }
 
 template <AsyncIterator I, typename F>
-    requires detail::buffer_callable<I, F>
-generator<detail::buffered_item_t<I, F>> buffer_unordered(I source, std::size_t limit, F fn) {
-    detail::checked_limit(limit, "iter::buffer_unordered: the limit");
-    return detail::make_buffered<detail::buffered_item_t<I, F>>(std::move(source), limit,
-                                                                std::move(fn), false);
-}
+    requires detail::buffer_callable<I, F> generator<detail::buffered_item_t<I, F>>
+    buffer_unordered(I source, std::size_t limit, F fn) {
+        detail::checked_limit(limit, "iter::buffer_unordered: the limit");
+        return detail::make_buffered<detail::buffered_item_t<I, F>>(std::move(source), limit,
+                                                                    std::move(fn), false);
+    }
 
 inline auto buffer_unordered(std::size_t limit) {
     detail::checked_limit(limit, "iter::buffer_unordered: the limit");

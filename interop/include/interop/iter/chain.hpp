@@ -18,30 +18,32 @@
 namespace interop::iter {
 
 template <AsyncIterator I, AsyncIterator J>
-    requires std::same_as<iter_value_t<I>, iter_value_t<J>>
-generator<iter_value_t<I>> chain(I first, J second) {
-    for (;;) {
-        auto pending = first.next();
-        std::optional<iter_value_t<I>> item = co_await std::move(pending);
-        if (!item) break;
-        co_yield std::move(*item);
-        co_await detail::cooperate();
+    requires std::same_as<iter_value_t<I>, iter_value_t<J>> generator<iter_value_t<I>> chain(
+        I first, J second) {
+        for (;;) {
+            auto pending = first.next();
+            std::optional<iter_value_t<I>> item = co_await std::move(pending);
+            if (!item) break;
+            co_yield std::move(*item);
+            co_await detail::cooperate();
+        }
+        for (;;) {
+            auto pending = second.next();
+            std::optional<iter_value_t<J>> item = co_await std::move(pending);
+            if (!item) co_return;
+            co_yield std::move(*item);
+            co_await detail::cooperate();
+        }
     }
-    for (;;) {
-        auto pending = second.next();
-        std::optional<iter_value_t<J>> item = co_await std::move(pending);
-        if (!item) co_return;
-        co_yield std::move(*item);
-        co_await detail::cooperate();
-    }
-}
 
 // Pipe form: with one iterator, chain appends it to the piped source.
 template <AsyncIterator J>
 auto chain(J second) {
-    return adaptor{[second = std::move(second)]<AsyncIterator I>(I first) mutable
-                       requires std::same_as<iter_value_t<I>, iter_value_t<J>>
-                   { return iter::chain(std::move(first), std::move(second)); }};
+    return adaptor{[second = std::move(second)]<AsyncIterator I>(
+        I first) mutable requires std::same_as<iter_value_t<I>, iter_value_t<J>>{
+        return iter::chain(std::move(first), std::move(second));
+}
+};  // namespace interop::iter
 }
 
 }  // namespace interop::iter

@@ -62,7 +62,8 @@ generator<std::vector<iter_value_t<I>>> chunks(I source, std::size_t size) {
 
 inline auto chunks(std::size_t size) {
     detail::checked_limit(size, "iter::chunks: the chunk size");
-    return adaptor{[size]<AsyncIterator I>(I source) { return detail::chunks_impl(std::move(source), size); }};
+    return adaptor{
+        [size]<AsyncIterator I>(I source) { return detail::chunks_impl(std::move(source), size); }};
 }
 
 }  // namespace interop::iter

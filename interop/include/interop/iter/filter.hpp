@@ -19,8 +19,8 @@
 namespace interop::iter {
 
 template <AsyncIterator I, typename P>
-    requires std::invocable<P&, const iter_value_t<I>&>
-generator<iter_value_t<I>> filter(I source, P pred) {
+    requires std::invocable < P&, const iter_value_t<I>
+& > generator<iter_value_t<I>> filter(I source, P pred) {
     for (;;) {
         auto pending = source.next();
         std::optional<iter_value_t<I>> item = co_await std::move(pending);

@@ -27,26 +27,26 @@ inline constexpr bool is_optional_v<std::optional<U>> = true;
 }  // namespace detail
 
 template <AsyncIterator I, typename F>
-    requires std::invocable<F&, iter_value_t<I>&&> &&
-             detail::is_optional_v<detail::async_result_t<F, iter_value_t<I>&&>>
-generator<typename detail::async_result_t<F, iter_value_t<I>&&>::value_type> filter_map(I source,
-                                                                                        F fn) {
-    for (;;) {
-        auto pending = source.next();
-        std::optional<iter_value_t<I>> item = co_await std::move(pending);
-        if (!item) co_return;
-        auto calling = detail::async_invoke(fn, std::move(*item));
-        auto mapped = co_await std::move(calling);
-        if (mapped) co_yield std::move(*mapped);
-        co_await detail::cooperate();
+    requires std::invocable<F&, iter_value_t<I> &&>&&
+        detail::is_optional_v<detail::async_result_t<F, iter_value_t<I>&&>>
+            generator<typename detail::async_result_t<F, iter_value_t<I>&&>::value_type> filter_map(
+                I source, F fn) {
+        for (;;) {
+            auto pending = source.next();
+            std::optional<iter_value_t<I>> item = co_await std::move(pending);
+            if (!item) co_return;
+            auto calling = detail::async_invoke(fn, std::move(*item));
+            auto mapped = co_await std::move(calling);
+            if (mapped) co_yield std::move(*mapped);
+            co_await detail::cooperate();
+        }
     }
-}
 
-template <typename F>
-auto filter_map(F fn) {
-    return adaptor{[fn = std::move(fn)]<AsyncIterator I>(I source) mutable {
-        return iter::filter_map(std::move(source), std::move(fn));
-    }};
-}
+    template <typename F>
+    auto filter_map(F fn) {
+        return adaptor{[fn = std::move(fn)]<AsyncIterator I>(I source) mutable {
+            return iter::filter_map(std::move(source), std::move(fn));
+        }};
+    }
 
 }  // namespace interop::iter

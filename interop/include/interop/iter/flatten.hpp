@@ -37,29 +37,29 @@ concept flattenable = AsyncIterator<Inner> || std::ranges::input_range<Inner>;
 
 template <AsyncIterator I>
     requires detail::flattenable<iter_value_t<I>>
-generator<typename detail::inner_value<iter_value_t<I>>::type> flatten(I source) {
-    using Inner = iter_value_t<I>;
-    for (;;) {
-        auto pending = source.next();
-        std::optional<Inner> inner = co_await std::move(pending);
-        if (!inner) co_return;
-        if constexpr (AsyncIterator<Inner>) {
-            for (;;) {
-                auto pending_inner = inner->next();
-                auto item = co_await std::move(pending_inner);
-                if (!item) break;
-                co_yield std::move(*item);
-                co_await detail::cooperate();
-            }
-        } else {
-            for (auto&& element : *inner) {
-                typename detail::inner_value<Inner>::type value(std::move(element));
-                co_yield std::move(value);
-                co_await detail::cooperate();
+        generator<typename detail::inner_value<iter_value_t<I>>::type> flatten(I source) {
+        using Inner = iter_value_t<I>;
+        for (;;) {
+            auto pending = source.next();
+            std::optional<Inner> inner = co_await std::move(pending);
+            if (!inner) co_return;
+            if constexpr (AsyncIterator<Inner>) {
+                for (;;) {
+                    auto pending_inner = inner->next();
+                    auto item = co_await std::move(pending_inner);
+                    if (!item) break;
+                    co_yield std::move(*item);
+                    co_await detail::cooperate();
+                }
+            } else {
+                for (auto&& element : *inner) {
+                    typename detail::inner_value<Inner>::type value(std::move(element));
+                    co_yield std::move(value);
+                    co_await detail::cooperate();
+                }
             }
         }
     }
-}
 
 inline auto flatten() {
     return adaptor{[]<AsyncIterator I>(I source) { return iter::flatten(std::move(source)); }};

@@ -112,19 +112,19 @@ task<void> for_each_concurrent_impl(I source_arg, std::size_t limit, F fn_arg) {
 }  // namespace detail
 
 template <AsyncIterator I, typename F>
-    requires std::invocable<F&, iter_value_t<I>&&> &&
-             std::is_void_v<detail::async_result_t<F, iter_value_t<I>&&>>
-task<void> for_each_concurrent(I source, std::size_t limit, F fn) {
-    detail::checked_limit(limit, "iter::for_each_concurrent: the limit");
-    return detail::for_each_concurrent_impl(std::move(source), limit, std::move(fn));
-}
+    requires std::invocable<F&, iter_value_t<I> &&>&&
+        std::is_void_v<detail::async_result_t<F, iter_value_t<I>&&>>
+            task<void> for_each_concurrent(I source, std::size_t limit, F fn) {
+        detail::checked_limit(limit, "iter::for_each_concurrent: the limit");
+        return detail::for_each_concurrent_impl(std::move(source), limit, std::move(fn));
+    }
 
-template <typename F>
-auto for_each_concurrent(std::size_t limit, F fn) {
-    detail::checked_limit(limit, "iter::for_each_concurrent: the limit");
-    return adaptor{[limit, fn = std::move(fn)]<AsyncIterator I>(I source) mutable {
-        return iter::for_each_concurrent(std::move(source), limit, std::move(fn));
-    }};
-}
+    template <typename F>
+    auto for_each_concurrent(std::size_t limit, F fn) {
+        detail::checked_limit(limit, "iter::for_each_concurrent: the limit");
+        return adaptor{[limit, fn = std::move(fn)]<AsyncIterator I>(I source) mutable {
+            return iter::for_each_concurrent(std::move(source), limit, std::move(fn));
+        }};
+    }
 
 }  // namespace interop::iter

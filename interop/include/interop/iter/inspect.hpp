@@ -19,8 +19,8 @@
 namespace interop::iter {
 
 template <AsyncIterator I, typename F>
-    requires std::invocable<F&, const iter_value_t<I>&>
-generator<iter_value_t<I>> inspect(I source, F fn) {
+    requires std::invocable < F&, const iter_value_t<I>
+& > generator<iter_value_t<I>> inspect(I source, F fn) {
     for (;;) {
         auto pending = source.next();
         std::optional<iter_value_t<I>> item = co_await std::move(pending);

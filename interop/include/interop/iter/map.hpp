@@ -22,25 +22,25 @@ namespace interop::iter {
 // Both the source and f live in the generator's frame, so f's captures stay alive
 // for as long as the mapped iterator does.
 template <AsyncIterator I, typename F>
-    requires std::invocable<F&, iter_value_t<I>&&> &&
-             (!std::is_void_v<detail::async_result_t<F, iter_value_t<I>&&>>)
-generator<detail::async_result_t<F, iter_value_t<I>&&>> map(I source, F fn) {
-    for (;;) {
-        auto pending = source.next();
-        std::optional<iter_value_t<I>> item = co_await std::move(pending);
-        if (!item) co_return;
-        auto calling = detail::async_invoke(fn, std::move(*item));
-        auto mapped = co_await std::move(calling);
-        co_yield std::move(mapped);
-        co_await detail::cooperate();
+    requires std::invocable<F&, iter_value_t<I> &&> &&
+        (!std::is_void_v<detail::async_result_t<F, iter_value_t<I>&&>>)
+            generator<detail::async_result_t<F, iter_value_t<I>&&>> map(I source, F fn) {
+        for (;;) {
+            auto pending = source.next();
+            std::optional<iter_value_t<I>> item = co_await std::move(pending);
+            if (!item) co_return;
+            auto calling = detail::async_invoke(fn, std::move(*item));
+            auto mapped = co_await std::move(calling);
+            co_yield std::move(mapped);
+            co_await detail::cooperate();
+        }
     }
-}
 
-template <typename F>
-auto map(F fn) {
-    return adaptor{[fn = std::move(fn)]<AsyncIterator I>(I source) mutable {
-        return iter::map(std::move(source), std::move(fn));
-    }};
-}
+    template <typename F>
+    auto map(F fn) {
+        return adaptor{[fn = std::move(fn)]<AsyncIterator I>(I source) mutable {
+            return iter::map(std::move(source), std::move(fn));
+        }};
+    }
 
 }  // namespace interop::iter

@@ -88,15 +88,14 @@ task<void> merge_range_work(std::shared_ptr<result_queue<T>> queue, std::vector<
 }
 
 template <typename I, typename... Rest>
-concept same_value_iterators =
-    AsyncIterator<I> && (AsyncIterator<Rest> && ...) &&
-    (std::same_as<iter_value_t<I>, iter_value_t<Rest>> && ...);
+concept same_value_iterators = AsyncIterator<I> &&(AsyncIterator<Rest>&&...) &&
+                               (std::same_as<iter_value_t<I>, iter_value_t<Rest>> && ...);
 
 }  // namespace detail
 
 template <AsyncIterator I, AsyncIterator... Rest>
-    requires(sizeof...(Rest) > 0) && detail::same_value_iterators<I, Rest...>
-generator<iter_value_t<I>> merge(I first, Rest... rest) {
+    requires(sizeof...(Rest) > 0)
+&&detail::same_value_iterators<I, Rest...> generator<iter_value_t<I>> merge(I first, Rest... rest) {
     using T = iter_value_t<I>;
     auto queue = std::make_shared<detail::result_queue<T>>(
         1 + sizeof...(Rest), detail::result_queue<T>::order::completion);
@@ -117,9 +116,11 @@ generator<iter_value_t<I>> merge(std::vector<I> sources) {
 // iterator, merge is the pipe form; with two or more, it merges them directly.)
 template <AsyncIterator Other>
 auto merge(Other other) {
-    return adaptor{[other = std::move(other)]<AsyncIterator I>(I source) mutable
-                       requires detail::same_value_iterators<I, Other>
-                   { return iter::merge(std::move(source), std::move(other)); }};
+    return adaptor{[other = std::move(other)]<AsyncIterator I>(
+        I source) mutable requires detail::same_value_iterators<I, Other>{
+        return iter::merge(std::move(source), std::move(other));
+}
+};  // namespace interop::iter
 }
 
 }  // namespace interop::iter

@@ -40,10 +40,10 @@ public:
     // Composition: (a | b) applied to a source is b applied to (a applied to it).
     template <typename Gn>
     friend auto operator|(adaptor a, adaptor<Gn> b) {
-        return iter::adaptor{[first = std::move(a), second = std::move(b)]<typename I>(
-                                 I source) mutable {
-            return std::move(second)(std::move(first)(std::move(source)));
-        }};
+        return iter::adaptor{
+            [first = std::move(a), second = std::move(b)]<typename I>(I source) mutable {
+                return std::move(second)(std::move(first)(std::move(source)));
+            }};
     }
 
     // Applies the adaptor to a source it takes ownership of.

@@ -20,25 +20,26 @@
 namespace interop::iter {
 
 template <AsyncIterator I, typename A, typename F>
-    requires std::copy_constructible<A> && std::invocable<F&, A&&, iter_value_t<I>&&> &&
-             std::assignable_from<A&, detail::async_result_t<F, A&&, iter_value_t<I>&&>>
-generator<A> scan(I source, A acc, F fn) {
-    for (;;) {
-        auto pending = source.next();
-        std::optional<iter_value_t<I>> item = co_await std::move(pending);
-        if (!item) co_return;
-        auto calling = detail::async_invoke(fn, std::move(acc), std::move(*item));
-        acc = co_await std::move(calling);
-        co_yield std::as_const(acc);
-        co_await detail::cooperate();
+    requires std::copy_constructible<A> && std::invocable<F&, A&&, iter_value_t<I> &&>&&
+        std::assignable_from<A&, detail::async_result_t<F, A&&, iter_value_t<I>&&>>
+            generator<A> scan(I source, A acc, F fn) {
+        for (;;) {
+            auto pending = source.next();
+            std::optional<iter_value_t<I>> item = co_await std::move(pending);
+            if (!item) co_return;
+            auto calling = detail::async_invoke(fn, std::move(acc), std::move(*item));
+            acc = co_await std::move(calling);
+            co_yield std::as_const(acc);
+            co_await detail::cooperate();
+        }
     }
-}
 
-template <typename A, typename F>
-auto scan(A init, F fn) {
-    return adaptor{[init = std::move(init), fn = std::move(fn)]<AsyncIterator I>(I source) mutable {
-        return iter::scan(std::move(source), std::move(init), std::move(fn));
-    }};
-}
+    template <typename A, typename F>
+    auto scan(A init, F fn) {
+        return adaptor{
+            [init = std::move(init), fn = std::move(fn)]<AsyncIterator I>(I source) mutable {
+                return iter::scan(std::move(source), std::move(init), std::move(fn));
+            }};
+    }
 
 }  // namespace interop::iter

@@ -28,7 +28,8 @@ generator<iter_value_t<I>> skip(I source, std::size_t count) {
 }
 
 inline auto skip(std::size_t count) {
-    return adaptor{[count]<AsyncIterator I>(I source) { return iter::skip(std::move(source), count); }};
+    return adaptor{
+        [count]<AsyncIterator I>(I source) { return iter::skip(std::move(source), count); }};
 }
 
 }  // namespace interop::iter

@@ -33,14 +33,13 @@ generator<iter_value_t<I>> take(I source, std::size_t count) {
 }
 
 inline auto take(std::size_t count) {
-    return adaptor{[count]<AsyncIterator I>(I source) {
-        return iter::take(std::move(source), count);
-    }};
+    return adaptor{
+        [count]<AsyncIterator I>(I source) { return iter::take(std::move(source), count); }};
 }
 
 template <AsyncIterator I, typename P>
-    requires std::invocable<P&, const iter_value_t<I>&>
-generator<iter_value_t<I>> take_while(I source, P pred) {
+    requires std::invocable < P&, const iter_value_t<I>
+& > generator<iter_value_t<I>> take_while(I source, P pred) {
     for (;;) {
         auto pending = source.next();
         std::optional<iter_value_t<I>> item = co_await std::move(pending);

@@ -49,7 +49,8 @@ generator<iter_value_t<I>> throttle(I source, std::chrono::duration<Rep, Ratio> 
 template <typename Rep, typename Ratio>
 auto throttle(std::chrono::duration<Rep, Ratio> period) {
     const duration d = interop::detail::to_runtime_duration(period);
-    return adaptor{[d]<AsyncIterator I>(I source) { return detail::throttle_impl(std::move(source), d); }};
+    return adaptor{
+        [d]<AsyncIterator I>(I source) { return detail::throttle_impl(std::move(source), d); }};
 }
 
 }  // namespace interop::iter

@@ -1,8 +1,9 @@
 // A listening TCP socket.
 //
-//     auto listener = co_await interop::tcp_listener::bind(interop::endpoint::parse("127.0.0.1:0").value());
-//     auto port = listener->local_endpoint()->port;   // port 0 picked a free one
-//     auto conn = co_await listener->accept();         // io_result<tcp_stream>
+//     auto listener = co_await
+//     interop::tcp_listener::bind(interop::endpoint::parse("127.0.0.1:0").value()); auto port =
+//     listener->local_endpoint()->port;   // port 0 picked a free one auto conn = co_await
+//     listener->accept();         // io_result<tcp_stream>
 //
 // A cancelled accept loses no connection: it stays in the backlog for the next one.
 // Like a stream, a listener may outlive its runtime: its socket was closed with the
@@ -97,7 +98,8 @@ public:
         const duration wait = backoff_left();
         if (wait <= duration::zero()) return op_.await_suspend(awaiter);
         backing_off_ = accept_after(wait, listener_);
-        return typename task<io_result<tcp_stream>>::awaiter{backing_off_.handle()}.await_suspend(awaiter);
+        return typename task<io_result<tcp_stream>>::awaiter{backing_off_.handle()}.await_suspend(
+            awaiter);
     }
     io_result<tcp_stream> await_resume();
 
@@ -117,7 +119,9 @@ class tcp_listener {
 public:
     tcp_listener() noexcept = default;
     tcp_listener(runtime_ref rt, socket_handle s) noexcept
-        : rt_(rt), socket_(s), lifetime_(s ? rt.vtable->core(rt.self)->lifetime() : runtime_lifetime{}) {}
+        : rt_(rt),
+          socket_(s),
+          lifetime_(s ? rt.vtable->core(rt.self)->lifetime() : runtime_lifetime{}) {}
     tcp_listener(tcp_listener&& other) noexcept
         : rt_(other.rt_),
           socket_(std::exchange(other.socket_, nullptr)),
@@ -130,8 +134,10 @@ public:
             rt_ = other.rt_;
             socket_ = std::exchange(other.socket_, nullptr);
             lifetime_ = other.lifetime_;
-            retry_at_.store(other.retry_at_.load(std::memory_order_relaxed), std::memory_order_relaxed);
-            backoff_.store(other.backoff_.load(std::memory_order_relaxed), std::memory_order_relaxed);
+            retry_at_.store(other.retry_at_.load(std::memory_order_relaxed),
+                            std::memory_order_relaxed);
+            backoff_.store(other.backoff_.load(std::memory_order_relaxed),
+                           std::memory_order_relaxed);
             closed_.reset();
         }
         return *this;
@@ -141,7 +147,8 @@ public:
     static constexpr int default_backlog = 1024;
 
     // Binds and listens on the awaiting task's runtime (port 0 picks a free port).
-    static detail::bind_awaitable bind(const endpoint& local, int backlog = default_backlog) noexcept;
+    static detail::bind_awaitable bind(const endpoint& local,
+                                       int backlog = default_backlog) noexcept;
     // "127.0.0.1:0", "[::1]:8080"; anything else is invalid_argument.
     static detail::bind_awaitable bind(std::string_view address,
                                        int backlog = default_backlog) noexcept;
@@ -149,7 +156,9 @@ public:
     static io_result<tcp_listener> bind(runtime_ref rt, const endpoint& local,
                                         int backlog = default_backlog) noexcept;
 
-    [[nodiscard]] detail::accept_awaitable accept() noexcept { return detail::accept_awaitable{this}; }
+    [[nodiscard]] detail::accept_awaitable accept() noexcept {
+        return detail::accept_awaitable{this};
+    }
     io_result<endpoint> local_endpoint() const noexcept;
     [[nodiscard]] detail::ready_result<void> close() noexcept;
     // Open, on a runtime that still exists.

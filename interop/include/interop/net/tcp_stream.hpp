@@ -62,9 +62,13 @@ public:
     tcp_stream() noexcept = default;
     // Takes over a socket of `rt` (what accept and connect do).
     tcp_stream(runtime_ref rt, socket_handle s) noexcept
-        : rt_(rt), socket_(s), lifetime_(s ? rt.vtable->core(rt.self)->lifetime() : runtime_lifetime{}) {}
+        : rt_(rt),
+          socket_(s),
+          lifetime_(s ? rt.vtable->core(rt.self)->lifetime() : runtime_lifetime{}) {}
     tcp_stream(tcp_stream&& other) noexcept
-        : rt_(other.rt_), socket_(std::exchange(other.socket_, nullptr)), lifetime_(other.lifetime_) {}
+        : rt_(other.rt_),
+          socket_(std::exchange(other.socket_, nullptr)),
+          lifetime_(other.lifetime_) {}
     tcp_stream& operator=(tcp_stream&& other) noexcept {
         if (this != &other) {
             release();

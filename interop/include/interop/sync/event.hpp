@@ -44,7 +44,8 @@ public:
             std::lock_guard lock(mutex_);
             set_ = true;
             while (!waiters_.empty()) {
-                woken.push_back(detail::settle(waiters_, waiters_.front(), detail::wait_outcome::granted));
+                woken.push_back(
+                    detail::settle(waiters_, waiters_.front(), detail::wait_outcome::granted));
             }
         }
         while (detail::waiter_node* n = woken.pop_front()) n->resume_posted();

@@ -92,8 +92,8 @@ public:
             available_ += count;
             while (available_ > 0 && !waiters_.empty()) {
                 --available_;
-                granted.push_back(detail::settle(waiters_, waiters_.front(),
-                                                 detail::wait_outcome::granted));
+                granted.push_back(
+                    detail::settle(waiters_, waiters_.front(), detail::wait_outcome::granted));
             }
         }
         while (detail::waiter_node* n = granted.pop_front()) n->resume_posted();

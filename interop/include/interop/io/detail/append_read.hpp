@@ -44,7 +44,8 @@ task<io_result<std::size_t>> append_read(R& reader, B& buf, std::size_t want) {
     } guard{buf, buf.size()};
     const std::size_t old = buf.size();
     buf.resize(old + want);
-    io_result<std::size_t> n = co_await reader.read(std::as_writable_bytes(std::span(buf.data() + old, want)));
+    io_result<std::size_t> n =
+        co_await reader.read(std::as_writable_bytes(std::span(buf.data() + old, want)));
     if (n) guard.keep = old + *n;
     co_return n;
 }

@@ -20,7 +20,7 @@ namespace interop::io_detail {
 // a + b, or the largest size_t where that would overflow.
 inline std::size_t saturating_add(std::size_t a, std::size_t b) noexcept {
     return a > std::numeric_limits<std::size_t>::max() - b ? std::numeric_limits<std::size_t>::max()
-                                                             : a + b;
+                                                           : a + b;
 }
 
 class byte_buffer {

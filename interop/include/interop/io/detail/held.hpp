@@ -12,7 +12,8 @@ namespace interop::io_detail {
 template <typename S>
 class held {
 public:
-    explicit held(S value) noexcept(std::is_nothrow_move_constructible_v<S>) : value_(std::move(value)) {}
+    explicit held(S value) noexcept(std::is_nothrow_move_constructible_v<S>)
+        : value_(std::move(value)) {}
     S& get() noexcept { return value_; }
     const S& get() const noexcept { return value_; }
 

@@ -19,10 +19,10 @@
 
 #include "interop/generator.hpp"
 #include "interop/io_result.hpp"
-#include "interop/scope.hpp"
 #include "interop/iter/detail/background.hpp"
 #include "interop/iter/detail/handoff.hpp"
 #include "interop/iter/detail/item_result.hpp"
+#include "interop/scope.hpp"
 #include "interop/task.hpp"
 #include "interop/this_task.hpp"
 

@@ -143,7 +143,8 @@ public:
         {
             std::lock_guard lock(mutex_);
             --in_flight_;
-            if (order_ == order::reservation) slots_[static_cast<std::size_t>(t - head_)].skipped = true;
+            if (order_ == order::reservation)
+                slots_[static_cast<std::size_t>(t - head_)].skipped = true;
             admit_producer_locked(woken);
             wake_consumer_locked(woken);
         }
@@ -275,8 +276,8 @@ private:
     const std::size_t capacity_;
     const order order_;
     interop::detail::ring<slot> slots_;  // keeps its memory: no allocation once warm
-    ticket head_ = 0;            // the ticket of slots_.front() (reservation order)
-    std::size_t in_flight_ = 0;  // slots reserved and not yet taken or given back
+    ticket head_ = 0;                    // the ticket of slots_.front() (reservation order)
+    std::size_t in_flight_ = 0;          // slots reserved and not yet taken or given back
     bool closed_ = false;
     waiter_list producers_;  // payload: ticket*
     waiter_list consumers_;  // payload: std::optional<V>*
