@@ -1,4 +1,9 @@
 // TCP: the primitive contract for listeners and streams over loopback.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <cstring>
 #include <numeric>
@@ -69,20 +74,23 @@ TEST_CASE("tcp: IPv6 loopback connects") {
 
 TEST_CASE("tcp: connecting to a closed port fails with connection_refused") {
     conf::run([]() -> task<void> {
-        // A port just closed may be taken again before the connect (by another process
-        // binding port 0), or the connect may pick that very port as its own and reach
-        // itself (a TCP simultaneous open): either connects, rarely, and is a reason to
-        // try another port. Any error but connection_refused fails at once.
-        io_result<tcp_stream> c = std::errc::invalid_argument;
-        for (int attempt = 0; attempt < 5; ++attempt) {
-            endpoint closed;
-            {
-                auto listener = co_await tcp_listener::bind(conf::loopback_v4());
-                closed = listener->local_endpoint().value();
-            }  // closed again: nobody listens on that port now
-            c = co_await tcp_stream::connect(closed);
-            if (!c.has_value()) break;
-        }
+        // A port nobody listens on, which nobody can take meanwhile: bound by a plain
+        // socket that never listens. (A listener's port, once closed, may be bound
+        // again at once by another process, whose backlog then takes the connect; a
+        // reserved port is also never picked as the connecting socket's own.) Without
+        // SO_REUSEADDR, no listener can share it.
+        const int reserved = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        REQUIRE(reserved >= 0);
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t length = sizeof address;
+        REQUIRE(::bind(reserved, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0);
+        REQUIRE(::getsockname(reserved, reinterpret_cast<sockaddr*>(&address), &length) == 0);
+        const endpoint closed{ip_address::loopback_v4(), ntohs(address.sin_port)};
+        auto c = co_await tcp_stream::connect(closed);
+        ::close(reserved);
+        INFO("connect: " << (c ? std::string("connected") : c.error().message()));
         CHECK(c.is(std::errc::connection_refused));
     });
 }
