@@ -161,12 +161,6 @@ bool loop::refuse_if_stopped(operation* op) noexcept {
     return true;
 }
 
-void loop::park(operation* op) { pending_.park(op); }
-
-void loop::unpark(operation* op) noexcept { pending_.unpark(op); }
-
-std::size_t loop::pending_operations() const noexcept { return pending_.size(); }
-
 void loop::queue_completion(operation* op, std::error_code error, std::size_t bytes) {
     if (in_runtime_thread()) {
         ready_.push_back({op, error, bytes});

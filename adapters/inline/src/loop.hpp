@@ -100,14 +100,15 @@ public:
 
     // --- introspection ---
     bool virtual_time() const noexcept { return virtual_time_; }
-    std::size_t pending_operations() const noexcept;
+    std::size_t pending_operations() const noexcept { return pending_.size(); }
     std::size_t open_sockets() const noexcept { return sockets_.open_count(); }
 
 private:
     // The life of an operation (loop.cpp).
     bool refuse_if_stopped(operation* op) noexcept;  // completes op, inline, after stop()
-    void park(operation* op);                        // now pending: cancel() can find it
-    void unpark(operation* op) noexcept;
+    // Inline: every read or write that waits parks and unparks once.
+    void park(operation* op) { pending_.park(op); }  // now pending: cancel() can find it
+    void unpark(operation* op) noexcept { pending_.unpark(op); }
     void queue_completion(operation* op, std::error_code error, std::size_t bytes);
     void finish(operation* op, std::error_code error, std::size_t bytes);  // unpark + queue
     void cancel_parked(operation* op);                                     // loop thread
