@@ -24,11 +24,11 @@
 #include <unordered_set>
 #include <vector>
 
+#include <interop/runtime/interface.hpp>
 #include <interop/runtime/op_queue.hpp>
 #include <interop/runtime/op_word.hpp>
 #include <interop/runtime/pending_registry.hpp>
 #include <interop/runtime/timer_heap.hpp>
-#include <interop/runtime_interface.hpp>
 
 namespace tiny {
 

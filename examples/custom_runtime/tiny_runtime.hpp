@@ -1,7 +1,7 @@
 // tiny::runtime: a small runtime for interop, written outside interop's tree.
 //
 // One thread runs everything: a run queue, a binary heap of timers and an epoll
-// reactor. It implements interop's primitive interface (<interop/runtime_interface.hpp>)
+// reactor. It implements interop's primitive interface (<interop/runtime/interface.hpp>)
 // and nothing more, and the conformance suite certifies it (conformance_backend.cpp).
 //
 //     tiny::runtime rt;
@@ -13,7 +13,7 @@
 
 #include <memory>
 
-#include <interop/runtime_interface.hpp>
+#include <interop/runtime/interface.hpp>
 
 namespace tiny {
 

@@ -18,7 +18,7 @@
 #include <new>
 
 #include "interop/detail/frame_allocator.hpp"
-#include "interop/recycled_memory.hpp"
+#include "interop/runtime/recycled_memory.hpp"
 
 namespace interop {
 namespace {

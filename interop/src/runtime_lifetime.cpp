@@ -12,7 +12,7 @@
 #include <stdexcept>
 #include <vector>
 
-#include "interop/runtime_interface.hpp"
+#include "interop/runtime/interface.hpp"
 
 namespace interop {
 namespace {

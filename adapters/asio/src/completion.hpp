@@ -8,7 +8,7 @@
 #include <asio/post.hpp>
 
 #include "handler_memory.hpp"
-#include "interop/runtime_interface.hpp"
+#include "interop/runtime/interface.hpp"
 
 namespace interop::asio_detail {
 

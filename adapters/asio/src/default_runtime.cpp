@@ -1,5 +1,5 @@
 // Makes a single-threaded Asio runtime the one interop::run() uses.
-#include "interop/default_runtime.hpp"
+#include "interop/runtime/default_runtime.hpp"
 #include "interop/asio_runtime.hpp"
 
 namespace interop::detail {

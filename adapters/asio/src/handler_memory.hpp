@@ -16,7 +16,7 @@
 
 #include <asio/bind_allocator.hpp>
 
-#include "interop/recycled_memory.hpp"
+#include "interop/runtime/recycled_memory.hpp"
 
 namespace interop::asio_detail {
 

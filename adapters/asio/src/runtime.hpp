@@ -30,7 +30,7 @@
 #include <asio/io_context.hpp>
 #include <asio/thread_pool.hpp>
 
-#include "interop/runtime_interface.hpp"
+#include "interop/runtime/interface.hpp"
 #include "pending_ops.hpp"
 #include "signal_waits.hpp"
 #include "timer_queue.hpp"

@@ -21,7 +21,7 @@
 #include <asio/io_context.hpp>
 #include <asio/signal_set.hpp>
 
-#include "interop/runtime_interface.hpp"
+#include "interop/runtime/interface.hpp"
 
 namespace interop::asio_detail {
 

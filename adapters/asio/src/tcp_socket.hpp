@@ -50,7 +50,7 @@
 #include <asio/ip/tcp.hpp>
 #include <asio/strand.hpp>
 
-#include "interop/runtime_interface.hpp"
+#include "interop/runtime/interface.hpp"
 #include "pending_ops.hpp"
 
 namespace interop::asio_detail {

@@ -1,5 +1,5 @@
 // Makes the inline runtime the one interop::run() uses.
-#include "interop/default_runtime.hpp"
+#include "interop/runtime/default_runtime.hpp"
 #include "interop/inline_runtime.hpp"
 
 namespace interop::detail {

@@ -44,7 +44,7 @@
 
 #include <poll.h>
 
-#include "interop/runtime_interface.hpp"
+#include "interop/runtime/interface.hpp"
 #include "op_data.hpp"
 #include "socket_calls.hpp"
 #include "socket_table.hpp"

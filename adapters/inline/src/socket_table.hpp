@@ -12,7 +12,7 @@
 #include <deque>
 #include <vector>
 
-#include "interop/runtime_interface.hpp"
+#include "interop/runtime/interface.hpp"
 #include "op_data.hpp"
 
 namespace interop::inline_detail {

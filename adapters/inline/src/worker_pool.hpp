@@ -19,7 +19,7 @@
 #include <thread>
 #include <vector>
 
-#include "interop/runtime_interface.hpp"
+#include "interop/runtime/interface.hpp"
 
 namespace interop::inline_detail {
 

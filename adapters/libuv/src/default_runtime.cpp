@@ -1,5 +1,5 @@
 // Makes the libuv runtime the one interop::run() uses.
-#include "interop/default_runtime.hpp"
+#include "interop/runtime/default_runtime.hpp"
 #include "interop/libuv_runtime.hpp"
 
 namespace interop::detail {

@@ -9,7 +9,7 @@
 #include <cstdint>
 
 #include "interop/runtime/slot_map.hpp"
-#include "interop/runtime_interface.hpp"
+#include "interop/runtime/interface.hpp"
 
 namespace interop::libuv_detail {
 

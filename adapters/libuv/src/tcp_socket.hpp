@@ -18,7 +18,7 @@
 
 #include <uv.h>
 
-#include "interop/runtime_interface.hpp"
+#include "interop/runtime/interface.hpp"
 #include "op_data.hpp"
 #include "read_stash.hpp"
 

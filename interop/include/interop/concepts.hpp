@@ -9,7 +9,7 @@
 #include "interop/detail/await_result.hpp"
 #include "interop/io_result.hpp"
 #include "interop/iter/concepts.hpp"
-#include "interop/runtime_interface.hpp"
+#include "interop/runtime/interface.hpp"
 
 namespace interop {
 

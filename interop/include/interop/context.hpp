@@ -11,7 +11,7 @@
 #include <concepts>
 #include <coroutine>
 #include <stdexcept>
-#include "interop/runtime_interface.hpp"
+#include "interop/runtime/interface.hpp"
 #include "interop/stop_token.hpp"
 
 namespace interop {

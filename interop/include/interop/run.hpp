@@ -9,7 +9,7 @@
 #include <type_traits>
 #include <variant>
 
-#include "interop/default_runtime.hpp"
+#include "interop/runtime/default_runtime.hpp"
 #include "interop/detail/driver.hpp"
 #include "interop/detail/run_state.hpp"
 #include "interop/detail/stored.hpp"

@@ -20,7 +20,7 @@
 
 #include <asio/io_context.hpp>
 
-#include "interop/runtime_interface.hpp"
+#include "interop/runtime/interface.hpp"
 
 namespace interop {
 

@@ -23,7 +23,7 @@
 #include <cstdint>
 #include <memory>
 
-#include "interop/runtime_interface.hpp"
+#include "interop/runtime/interface.hpp"
 
 namespace interop {
 

@@ -18,7 +18,7 @@
 #include <cstddef>
 #include <memory>
 
-#include "interop/runtime_interface.hpp"
+#include "interop/runtime/interface.hpp"
 
 namespace interop {
 

@@ -29,7 +29,7 @@
 
 #include <uv.h>
 
-#include "interop/runtime_interface.hpp"
+#include "interop/runtime/interface.hpp"
 
 namespace interop {
 

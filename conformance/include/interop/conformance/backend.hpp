@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <memory>
 
-#include "interop/runtime_interface.hpp"
+#include "interop/runtime/interface.hpp"
 
 namespace interop::conformance {
 

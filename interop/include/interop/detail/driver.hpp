@@ -7,7 +7,7 @@
 #include <coroutine>
 #include <exception>
 
-#include "interop/runtime_interface.hpp"
+#include "interop/runtime/interface.hpp"
 #include "interop/task.hpp"
 
 namespace interop::detail {

@@ -21,12 +21,12 @@
 #include "interop/context.hpp"
 #include "interop/detail/coop_budget.hpp"
 #include "interop/detail/driver.hpp"
-#include "interop/runtime_interface.hpp"
+#include "interop/runtime/interface.hpp"
 #include "interop/stop_token.hpp"
 
 namespace interop::detail {
 
-// Op: one of the operation structs of runtime_interface.hpp.
+// Op: one of the operation structs of runtime/interface.hpp.
 // Derived: provides `void start(runtime_ref)` that fills in and starts the op.
 template <typename Op, typename Derived>
 class leaf_operation : protected Op {

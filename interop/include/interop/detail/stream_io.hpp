@@ -8,7 +8,7 @@
 
 #include "interop/detail/leaf_operation.hpp"
 #include "interop/io_result.hpp"
-#include "interop/runtime_interface.hpp"
+#include "interop/runtime/interface.hpp"
 
 namespace interop::detail {
 

@@ -27,7 +27,7 @@
 #include "interop/detail/leaf_operation.hpp"
 #include "interop/detail/stream_io.hpp"
 #include "interop/io_result.hpp"
-#include "interop/runtime_interface.hpp"
+#include "interop/runtime/interface.hpp"
 #include "interop/task.hpp"
 
 namespace interop::detail {

@@ -6,7 +6,7 @@
 #pragma once
 
 #include "interop/runtime/op_word.hpp"
-#include "interop/runtime_interface.hpp"
+#include "interop/runtime/interface.hpp"
 
 namespace interop::kit {
 

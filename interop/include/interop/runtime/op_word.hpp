@@ -14,7 +14,7 @@
 #include <cstring>
 #include <type_traits>
 
-#include "interop/runtime_interface.hpp"
+#include "interop/runtime/interface.hpp"
 
 namespace interop::kit {
 

@@ -23,7 +23,7 @@
 
 #include "interop/runtime/op_word.hpp"
 #include "interop/runtime/slot_map.hpp"
-#include "interop/runtime_interface.hpp"
+#include "interop/runtime/interface.hpp"
 
 namespace interop::kit {
 

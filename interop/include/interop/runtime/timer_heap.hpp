@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "interop/runtime/op_word.hpp"
-#include "interop/runtime_interface.hpp"
+#include "interop/runtime/interface.hpp"
 
 namespace interop::kit {
 

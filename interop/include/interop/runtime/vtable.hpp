@@ -18,7 +18,7 @@
 #include <cstdint>
 #include <system_error>
 
-#include "interop/runtime_interface.hpp"
+#include "interop/runtime/interface.hpp"
 
 namespace interop::kit {
 

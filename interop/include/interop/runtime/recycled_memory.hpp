@@ -3,7 +3,7 @@
 // another thread goes back to the thread that allocated it, so a steady state never
 // reaches the heap however blocks travel between threads.
 //
-// Part of the adapter-facing side, like runtime_interface.hpp: it includes nothing else
+// Part of the adapter-facing side, like runtime/interface.hpp: it includes nothing else
 // of interop.
 #pragma once
 

@@ -5,7 +5,7 @@
 // the primitive interface, this header is all an adapter needs to see.
 #pragma once
 
-#include "interop/runtime_interface.hpp"
+#include "interop/runtime/interface.hpp"
 
 namespace interop::detail {
 
