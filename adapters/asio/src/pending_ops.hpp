@@ -28,8 +28,8 @@
 #include <mutex>
 #include <vector>
 
-#include "interop/runtime/op_word.hpp"
 #include "interop/runtime/interface.hpp"
+#include "interop/runtime/op_word.hpp"
 
 namespace interop::asio_detail {
 

@@ -46,8 +46,8 @@
 
 #include <uv.h>
 
-#include "interop/runtime/pending_registry.hpp"
 #include "interop/runtime/interface.hpp"
+#include "interop/runtime/pending_registry.hpp"
 #include "op_data.hpp"
 #include "socket_table.hpp"
 #include "tcp_socket.hpp"

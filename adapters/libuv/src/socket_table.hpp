@@ -8,8 +8,8 @@
 
 #include <cstdint>
 
-#include "interop/runtime/slot_map.hpp"
 #include "interop/runtime/interface.hpp"
+#include "interop/runtime/slot_map.hpp"
 
 namespace interop::libuv_detail {
 

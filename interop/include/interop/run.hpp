@@ -9,10 +9,10 @@
 #include <type_traits>
 #include <variant>
 
-#include "interop/runtime/default_runtime.hpp"
 #include "interop/detail/driver.hpp"
 #include "interop/detail/run_state.hpp"
 #include "interop/detail/stored.hpp"
+#include "interop/runtime/default_runtime.hpp"
 #include "interop/task.hpp"
 
 namespace interop {

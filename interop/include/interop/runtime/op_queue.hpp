@@ -5,8 +5,8 @@
 //   kit::op_queue<kit::op_word<1, operation*>, kit::op_word<2, operation*>> waiting;
 #pragma once
 
-#include "interop/runtime/op_word.hpp"
 #include "interop/runtime/interface.hpp"
+#include "interop/runtime/op_word.hpp"
 
 namespace interop::kit {
 

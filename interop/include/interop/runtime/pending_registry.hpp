@@ -21,9 +21,9 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "interop/runtime/interface.hpp"
 #include "interop/runtime/op_word.hpp"
 #include "interop/runtime/slot_map.hpp"
-#include "interop/runtime/interface.hpp"
 
 namespace interop::kit {
 

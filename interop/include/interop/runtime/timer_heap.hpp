@@ -13,8 +13,8 @@
 #include <cstdint>
 #include <vector>
 
-#include "interop/runtime/op_word.hpp"
 #include "interop/runtime/interface.hpp"
+#include "interop/runtime/op_word.hpp"
 
 namespace interop::kit {
 
