@@ -1,4 +1,5 @@
 // when_all, when_any, race: concurrency over tasks without orphans.
+#include <csignal>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -79,5 +80,44 @@ TEST_CASE("combinators: race returns the first value of tasks of one type") {
     conf::run([]() -> task<void> {
         auto v = co_await race(after(30ms, 30), after(3ms, 3), after(24h, 0));
         CHECK(v == 3);
+    });
+}
+
+TEST_CASE("combinators: when_any takes library awaitables: a sleep beats a signal not raised") {
+    INTEROP_REQUIRE_CAPABILITY(cap_signals);
+    conf::run([]() -> task<void> {
+        const time_point start = co_await now();
+        auto first = co_await when_any(interop::signal(SIGUSR2), sleep_for(10ms));
+        CHECK(first.index() == 1);
+        CHECK(std::get<1>(first).has_value());
+        CHECK(co_await now() - start >= 10ms);
+        // The losing signal wait was cancelled and is gone: a raise now reaches a
+        // fresh wait and nothing else.
+        std::raise(SIGUSR2);
+        auto again = co_await timeout(5s, interop::signal(SIGUSR2));
+        CHECK(again.has_value());
+    });
+}
+
+TEST_CASE("combinators: when_all and race mix tasks, sleeps and join handles") {
+    conf::run([]() -> task<void> {
+        const time_point start = co_await now();
+        auto handle = co_await spawn(after(5ms, 7));
+        auto [slept, joined, value] =
+            co_await when_all(sleep_for(15ms), std::move(handle), after(1ms, 1));
+        CHECK(slept.has_value());
+        REQUIRE(joined.has_value());
+        CHECK(*joined == 7);
+        CHECK(value == 1);
+        CHECK(co_await now() - start >= 15ms);
+        // race over sleeps: the earliest deadline wins, the other is cancelled.
+        auto won = co_await race(sleep_for(24h), sleep_for(1ms));
+        CHECK(won.has_value());
+        std::vector<decltype(sleep_for(1ms))> sleeps;
+        sleeps.push_back(sleep_for(24h));
+        sleeps.push_back(sleep_for(2ms));
+        auto [index, result] = co_await when_any(std::move(sleeps));
+        CHECK(index == 1);
+        CHECK(result.has_value());
     });
 }

@@ -1,9 +1,11 @@
 // Executor and spawn: how tasks start, finish, and hand back their results.
 #include <algorithm>
 #include <atomic>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 #include "interop/channels.hpp"
@@ -325,5 +327,56 @@ TEST_CASE("executor: a receiver that always finds an item still lets other tasks
             co_return;
         });
         CHECK(other_turns > 1);
+    });
+}
+
+TEST_CASE("executor: run takes a callable and its arguments, kept alive for the task") {
+    auto rt = conf::make_runtime();
+    conf::hang_guard guard;
+    auto owned = std::make_unique<int>(40);
+    // A capturing lambda, a move-only argument and a copied one: no immediately
+    // invoked lambda, and nothing dangles while the task waits.
+    const int total = interop::run(
+        rt->ref(),
+        [base = std::string("x")](std::unique_ptr<int> p, int extra) -> task<int> {
+            (void)co_await sleep_for(1ms);
+            co_return *p + extra + static_cast<int>(base.size());
+        },
+        std::move(owned), 1);
+    CHECK(total == 42);
+}
+
+TEST_CASE("executor: awaiting an empty, moved-from or detached join handle is a logic error") {
+    conf::run([]() -> task<void> {
+        join_handle<int> empty;
+        CHECK_THROWS_AS(co_await empty, std::logic_error);
+        auto original = co_await spawn(forty_two());
+        auto moved = std::move(original);
+        CHECK_THROWS_AS(co_await original, std::logic_error);  // NOLINT(bugprone-use-after-move)
+        auto value = co_await moved;
+        CHECK(value.value() == 42);
+        auto detached = co_await spawn(forty_two());
+        detached.detach();
+        CHECK_THROWS_AS(co_await detached, std::logic_error);
+    });
+}
+
+TEST_CASE("executor: joining a task that returns io_result<T> gives io_result<T>, not nested") {
+    conf::run([]() -> task<void> {
+        auto ok = co_await spawn([]() -> task<io_result<int>> { co_return 5; });
+        auto failed =
+            co_await spawn([]() -> task<io_result<int>> { co_return std::errc::connection_reset; });
+        auto cancelled = co_await spawn([]() -> task<io_result<int>> {
+            (void)co_await sleep_for(24h);
+            co_return 0;
+        });
+        cancelled.cancel();
+        auto a = co_await ok;
+        auto b = co_await failed;
+        auto c = co_await cancelled;
+        static_assert(std::is_same_v<decltype(a), io_result<int>>);
+        CHECK(a.value() == 5);
+        CHECK(b.is(std::errc::connection_reset));
+        CHECK(c.is(std::errc::operation_canceled));
     });
 }

@@ -1,4 +1,5 @@
 #include "interop/run.hpp"
+#include "interop/spawn.hpp"
 
 #include <mutex>
 #include <stdexcept>
@@ -29,6 +30,12 @@ void throw_if_in_runtime_thread(runtime_ref rt) {
 
 void throw_runtime_not_accepting() {
     throw std::logic_error("interop::run: the runtime has been stopped and accepts no more work");
+}
+
+void throw_empty_join_handle() {
+    throw std::logic_error(
+        "interop::join_handle: awaited a handle that holds no task (default-constructed, "
+        "moved from or detached)");
 }
 
 std::mutex& run_slot_mutex() noexcept {

@@ -5,6 +5,7 @@
 #include <concepts>
 #include <cstddef>
 #include <span>
+#include <type_traits>
 
 #include "interop/detail/await_result.hpp"
 #include "interop/io_result.hpp"
@@ -12,6 +13,11 @@
 #include "interop/runtime/interface.hpp"
 
 namespace interop {
+
+// Something a task can `co_await` as an rvalue and move beforehand: what the
+// combinators (when_all, when_any, race) accept.
+template <typename A>
+concept Awaitable = detail::awaitable<A> && std::move_constructible<A> && !std::is_reference_v<A>;
 
 // An awaitable whose result converts to R.
 template <typename A, typename R>

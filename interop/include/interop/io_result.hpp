@@ -95,4 +95,18 @@ private:
     std::error_code error_;
 };
 
+// io_result<T>, except that io_result<U> stays io_result<U>: the result of an
+// operation that adds an error of its own (timed_out, operation_canceled) to a value
+// that may already be an io_result, so that errors never nest.
+template <typename T>
+struct flat_io_result {
+    using type = io_result<T>;
+};
+template <typename U>
+struct flat_io_result<io_result<U>> {
+    using type = io_result<U>;
+};
+template <typename T>
+using flat_io_result_t = typename flat_io_result<T>::type;
+
 }  // namespace interop

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <concepts>
 #include <exception>
 #include <optional>
 #include <stdexcept>
@@ -10,6 +11,7 @@
 #include <variant>
 
 #include "interop/detail/driver.hpp"
+#include "interop/detail/invoke_task.hpp"
 #include "interop/detail/run_state.hpp"
 #include "interop/detail/stored.hpp"
 #include "interop/runtime/default_runtime.hpp"
@@ -100,6 +102,15 @@ T run(runtime_ref rt, task<T> t) {
     return out.get();
 }
 
+// Same, calling `fn(args...)` inside the task's own frame, as spawn does: a lambda
+// needs no immediately-invoked `()`, and its captures and the arguments live as long
+// as the task. `interop::run(rt, serve_forever, port)`.
+template <typename F, typename... Args>
+    requires std::invocable<F, Args...>
+auto run(runtime_ref rt, F&& fn, Args&&... args) {
+    return run(rt, detail::invoke_task(std::forward<F>(fn), std::forward<Args>(args)...));
+}
+
 // Runs `t` on a new runtime of the kind selected at build time (INTEROP_RUNTIME).
 template <typename T>
 T run(task<T> t) {
@@ -109,6 +120,12 @@ T run(task<T> t) {
         ~destroyer() { o.destroy(o.object); }
     } guard{owned};
     return run(owned.ref, std::move(t));
+}
+
+template <typename F, typename... Args>
+    requires std::invocable<F, Args...>
+auto run(F&& fn, Args&&... args) {
+    return run(detail::invoke_task(std::forward<F>(fn), std::forward<Args>(args)...));
 }
 
 // Runs `t` on the calling thread without any runtime, blocking until it finishes

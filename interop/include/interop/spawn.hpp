@@ -29,6 +29,9 @@ namespace interop {
 
 namespace detail {
 
+// std::logic_error for `co_await handle` on a handle that holds no task.
+[[noreturn]] void throw_empty_join_handle();
+
 // Shared by the driver of a spawned task and its join_handle; freed by whichever
 // lets go last.
 template <typename T>
@@ -62,7 +65,7 @@ public:
         return phase_.exchange(awaited, std::memory_order_acq_rel) != finished;
     }
 
-    io_result<T> take() {
+    flat_io_result_t<T> take() {
         if (result.state.index() == 2) std::rethrow_exception(std::get<2>(result.state));
         if (cancelled_.load(std::memory_order_acquire) || result.state.index() == 0) {
             return std::errc::operation_canceled;
@@ -126,15 +129,21 @@ public:
     struct awaiter {
         detail::join_state<T>* st;
         detail::remote_waiter joiner{};
-        bool await_ready() const noexcept { return st->done(); }
+        bool await_ready() const {
+            if (st == nullptr) detail::throw_empty_join_handle();
+            return st->done();
+        }
         template <typename Promise>
         bool await_suspend(std::coroutine_handle<Promise> h) noexcept {
             joiner.capture(h);
             return st->park(&joiner);
         }
-        io_result<T> await_resume() { return st->take(); }
+        flat_io_result_t<T> await_resume() { return st->take(); }
     };
-    // The task's value, operation_canceled if it was cancelled, or its exception rethrown.
+    // The task's value, operation_canceled if it was cancelled, or its exception
+    // rethrown. A task that returns io_result<U> gives io_result<U>, not a nested
+    // io_result. Awaiting an empty handle (default-constructed, moved from or
+    // detached) throws std::logic_error: there is no task to wait for.
     awaiter operator co_await() const& noexcept { return awaiter{state_, {}}; }
 
 private:

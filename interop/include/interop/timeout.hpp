@@ -23,15 +23,6 @@ namespace interop {
 
 namespace detail {
 
-template <typename R>
-struct timeout_result {
-    using type = io_result<R>;
-};
-template <typename U>
-struct timeout_result<io_result<U>> {
-    using type = io_result<U>;
-};
-
 template <typename A, typename R>
 task<void> await_into(A* op, std::optional<R>* out, scope* s) {
     if constexpr (std::is_void_v<await_result_t<A>>) {
@@ -64,7 +55,7 @@ bool is_canceled(const R& r) {
 
 template <typename Rep, typename Period, typename Awaitable>
 auto timeout(std::chrono::duration<Rep, Period> d, Awaitable op)
-    -> task<typename detail::timeout_result<detail::await_result_t<Awaitable>>::type> {
+    -> task<flat_io_result_t<detail::await_result_t<Awaitable>>> {
     using R = detail::await_result_t<Awaitable>;
     using stored = std::conditional_t<std::is_void_v<R>, std::monostate, R>;
     std::optional<stored> value;
