@@ -1,12 +1,13 @@
-// Combinators over tasks, built on scopes so that nothing they start outlives them:
-//
-// - when_all(a, b, ...) / when_all(vector<task<T>>): runs all concurrently and
-//   returns every value. If one throws, the others are cancelled and awaited, then
-//   the exception is rethrown.
-// - when_any(a, b, ...) / when_any(vector<task<T>>): returns the first to finish
-//   (a variant, or the index and value); the losers are cancelled and awaited
-//   before it returns.
-// - race(a, b, ...): when_any for tasks of one type, returning just the value.
+/// \file
+/// Combinators over tasks, built on scopes so that nothing they start outlives them:
+///
+/// - when_all(a, b, ...) / when_all(vector<task<T>>): runs all concurrently and
+///   returns every value. If one throws, the others are cancelled and awaited, then
+///   the exception is rethrown.
+/// - when_any(a, b, ...) / when_any(vector<task<T>>): returns the first to finish
+///   (a variant, or the index and value); the losers are cancelled and awaited
+///   before it returns.
+/// - race(a, b, ...): when_any for tasks of one type, returning just the value.
 #pragma once
 
 #include <atomic>
@@ -77,6 +78,8 @@ task<void> first_of_range(task<T> t, std::size_t index, std::atomic<bool>* claim
 
 }  // namespace detail
 
+/// Runs all the tasks concurrently and returns every value. If one throws, the
+/// others are cancelled and awaited, then the exception is rethrown.
 template <typename... T>
 task<std::tuple<detail::stored_t<T>...>> when_all(task<T>... tasks) {
     std::tuple<std::optional<detail::stored_t<T>>...> slots;
@@ -90,6 +93,7 @@ task<std::tuple<detail::stored_t<T>...>> when_all(task<T>... tasks) {
     co_return std::apply([](auto&... slot) { return std::tuple{std::move(*slot)...}; }, slots);
 }
 
+/// when_all over a vector of tasks: every value, in the order of the tasks.
 template <typename T>
 task<std::vector<detail::stored_t<T>>> when_all(std::vector<task<T>> tasks) {
     std::vector<std::optional<detail::stored_t<T>>> slots(tasks.size());
@@ -105,6 +109,8 @@ task<std::vector<detail::stored_t<T>>> when_all(std::vector<task<T>> tasks) {
     co_return values;
 }
 
+/// Returns the value of the first task to finish, as a variant; the losers are
+/// cancelled and awaited before it returns.
 template <typename... T>
     requires(sizeof...(T) > 0)
 task<std::variant<detail::stored_t<T>...>> when_any(task<T>... tasks) {
@@ -121,8 +127,8 @@ task<std::variant<detail::stored_t<T>...>> when_any(task<T>... tasks) {
     co_return std::move(*winner);
 }
 
-// The index of the first task to finish and its value. An empty range is a
-// logic error (there would be nothing to wait for).
+/// The index of the first task to finish and its value. An empty range is a
+/// logic error (there would be nothing to wait for).
 template <typename T>
 task<std::pair<std::size_t, detail::stored_t<T>>> when_any(std::vector<task<T>> tasks) {
     if (tasks.empty()) throw std::invalid_argument("interop::when_any: no tasks to wait for");
@@ -137,6 +143,7 @@ task<std::pair<std::size_t, detail::stored_t<T>>> when_any(std::vector<task<T>> 
     co_return std::move(*winner);
 }
 
+/// when_any for tasks of one type, returning just the value.
 template <typename T, typename... Rest>
     requires(std::is_same_v<T, Rest>&&...)
 task<T> race(task<T> first, task<Rest>... rest) {
