@@ -1,18 +1,19 @@
-// any_iterator<T>: a type-erased async iterator of T.
-//
-// For interfaces that must not be templates (a virtual function, a library
-// boundary, a container of differently built pipelines):
-//
-//     interop::any_iterator<int> evens(interop::any_iterator<int> in) {
-//         return std::move(in) | interop::iter::filter(is_even);
-//     }
-//
-// Any AsyncIterator whose items convert to T converts to any_iterator<T>; the
-// iterator is moved into one heap object, so moving an any_iterator is cheap and
-// never moves the erased iterator (a pending next() keeps pointing at it).
-// next() returns a task<std::optional<T>> with the usual contract: items, then
-// std::nullopt for ever after the end, exceptions rethrown from the co_await. A
-// default-constructed (or moved-from) any_iterator is at its end.
+/// \file
+/// any_iterator<T>: a type-erased async iterator of T.
+///
+/// For interfaces that must not be templates (a virtual function, a library
+/// boundary, a container of differently built pipelines):
+///
+///     interop::any_iterator<int> evens(interop::any_iterator<int> in) {
+///         return std::move(in) | interop::iter::filter(is_even);
+///     }
+///
+/// Any AsyncIterator whose items convert to T converts to any_iterator<T>; the
+/// iterator is moved into one heap object, so moving an any_iterator is cheap and
+/// never moves the erased iterator (a pending next() keeps pointing at it).
+/// next() returns a task<std::optional<T>> with the usual contract: items, then
+/// std::nullopt for ever after the end, exceptions rethrown from the co_await. A
+/// default-constructed (or moved-from) any_iterator is at its end.
 #pragma once
 
 #include <concepts>
@@ -26,6 +27,7 @@
 
 namespace interop {
 
+/// A type-erased async iterator of `T`.
 template <typename T>
 class any_iterator {
 public:
@@ -44,7 +46,7 @@ public:
     any_iterator(any_iterator&&) noexcept = default;
     any_iterator& operator=(any_iterator&&) noexcept = default;
 
-    // The next item; see the top of this file.
+    /// The next item; see the top of this file.
     task<std::optional<T>> next() {
         if (!impl_) return ended();
         return impl_->next();

@@ -1,13 +1,14 @@
-// Running blocking work away from the event loop.
-//
-//     auto digest = co_await interop::spawn_blocking([&] { return sha256_of_file(path); });
-//     // io_result<R>: the value, or operation_canceled if the task was cancelled
-//     // before the work started. An exception thrown by the work is rethrown here.
-//
-// The work runs on the runtime's blocking pool (Asio's thread pool, libuv's
-// uv_queue_work, a worker thread of the inline runtime), never on a loop thread.
-// Once it has started it cannot be interrupted: cancelling then has no effect and
-// the result is delivered as usual.
+/// \file
+/// Running blocking work away from the event loop.
+///
+///     auto digest = co_await interop::spawn_blocking([&] { return sha256_of_file(path); });
+///     // io_result<R>: the value, or operation_canceled if the task was cancelled
+///     // before the work started. An exception thrown by the work is rethrown here.
+///
+/// The work runs on the runtime's blocking pool (Asio's thread pool, libuv's
+/// uv_queue_work, a worker thread of the inline runtime), never on a loop thread.
+/// Once it has started it cannot be interrupted: cancelling then has no effect and
+/// the result is delivered as usual.
 #pragma once
 
 #include <exception>
@@ -73,6 +74,7 @@ private:
 
 }  // namespace detail
 
+/// Runs `fn()` on a thread where blocking is allowed, away from the event loop.
 template <typename F>
     requires std::invocable<F&>
 [[nodiscard]] detail::blocking_awaitable<std::decay_t<F>> spawn_blocking(F&& fn) {

@@ -1,4 +1,5 @@
-// Channels and sync primitives: safe across threads and across runtimes.
+/// \file
+/// Channels and sync primitives: safe across threads and across runtimes.
 #pragma once
 
 #include "interop/channel/broadcast.hpp"

@@ -1,20 +1,21 @@
-// Combinators over awaitables, built on scopes so that nothing they start outlives
-// them. Each operand is anything `co_await` accepts and that can be moved: a task,
-// or an awaitable the library returns (sleep_for, signal, a stream's read, a
-// join_handle, ...). Each runs as a child task, so a loser is cancelled through
-// its stop token like any other task:
-//
-// - when_all(a, b, ...) / when_all(vector<A>): runs all concurrently and returns
-//   every value. If one throws, the others are cancelled and awaited, then the
-//   exception is rethrown.
-// - when_any(a, b, ...) / when_any(vector<A>): returns the first to finish (a
-//   variant, or the index and value); the losers are cancelled and awaited before
-//   it returns.
-// - race(a, b, ...): when_any for operands of one result type, returning just the value.
-//
-//     auto first = co_await interop::when_any(interop::signal(SIGINT),
-//                                             interop::sleep_for(10s));
-//     if (first.index() == 1) { /* ten seconds passed without a SIGINT */ }
+/// \file
+/// Combinators over awaitables, built on scopes so that nothing they start outlives
+/// them. Each operand is anything `co_await` accepts and that can be moved: a task,
+/// or an awaitable the library returns (sleep_for, signal, a stream's read, a
+/// join_handle, ...). Each runs as a child task, so a loser is cancelled through
+/// its stop token like any other task:
+///
+/// - when_all(a, b, ...) / when_all(`vector<A>`): runs all concurrently and returns
+///   every value. If one throws, the others are cancelled and awaited, then the
+///   exception is rethrown.
+/// - when_any(a, b, ...) / when_any(`vector<A>`): returns the first to finish (a
+///   variant, or the index and value); the losers are cancelled and awaited before
+///   it returns.
+/// - race(a, b, ...): when_any for operands of one result type, returning just the value.
+///
+///     auto first = co_await interop::when_any(interop::signal(SIGINT),
+///                                             interop::sleep_for(10s));
+///     if (first.index() == 1) return;  // ten seconds passed without a SIGINT
 #pragma once
 
 #include <atomic>
@@ -91,6 +92,8 @@ task<void> first_of_range(A op, std::size_t index, std::atomic<bool>* claimed,
 
 }  // namespace detail
 
+/// Runs all the operands concurrently and returns every value. If one throws, the
+/// others are cancelled and awaited, then the exception is rethrown.
 template <Awaitable... A>
 task<std::tuple<detail::operand_value_t<A>...>> when_all(A... ops) {
     std::tuple<std::optional<detail::operand_value_t<A>>...> slots;
@@ -104,6 +107,7 @@ task<std::tuple<detail::operand_value_t<A>...>> when_all(A... ops) {
     co_return std::apply([](auto&... slot) { return std::tuple{std::move(*slot)...}; }, slots);
 }
 
+/// when_all over a vector of operands: every value, in the order of the operands.
 template <Awaitable A>
 task<std::vector<detail::operand_value_t<A>>> when_all(std::vector<A> ops) {
     std::vector<std::optional<detail::operand_value_t<A>>> slots(ops.size());
@@ -119,6 +123,8 @@ task<std::vector<detail::operand_value_t<A>>> when_all(std::vector<A> ops) {
     co_return values;
 }
 
+/// Returns the value of the first operand to finish, as a variant; the losers are
+/// cancelled and awaited before it returns.
 template <Awaitable... A>
     requires(sizeof...(A) > 0)
 task<std::variant<detail::operand_value_t<A>...>> when_any(A... ops) {
@@ -135,8 +141,8 @@ task<std::variant<detail::operand_value_t<A>...>> when_any(A... ops) {
     co_return std::move(*winner);
 }
 
-// The index of the first operand to finish and its value. An empty range is a
-// logic error (there would be nothing to wait for).
+/// The index of the first operand to finish and its value. An empty range is a
+/// logic error (there would be nothing to wait for).
 template <Awaitable A>
 task<std::pair<std::size_t, detail::operand_value_t<A>>> when_any(std::vector<A> ops) {
     if (ops.empty()) throw std::invalid_argument("interop::when_any: nothing to wait for");
@@ -151,6 +157,7 @@ task<std::pair<std::size_t, detail::operand_value_t<A>>> when_any(std::vector<A>
     co_return std::move(*winner);
 }
 
+/// when_any for operands of one result type, returning just the value.
 template <Awaitable A, Awaitable... Rest>
     requires(std::is_same_v<detail::await_result_t<A>, detail::await_result_t<Rest>>&&...)
 task<detail::await_result_t<A>> race(A first, Rest... rest) {

@@ -1,11 +1,12 @@
-// The context a task runs in: the runtime that drives it, its stop token, and the
-// bookkeeping of the run it belongs to.
-//
-// Every task's promise points at a context. A task that is awaited inherits its
-// parent's context pointer; a spawned task gets a context of its own whose stop
-// token is linked to its parent's. Leaf awaitables (sleep, read, accept, ...) find
-// the runtime here in await_suspend, which is how library code runs unchanged on
-// whatever runtime drives it.
+/// \file
+/// The context a task runs in: the runtime that drives it, its stop token, and the
+/// bookkeeping of the run it belongs to.
+///
+/// Every task's promise points at a context. A task that is awaited inherits its
+/// parent's context pointer; a spawned task gets a context of its own whose stop
+/// token is linked to its parent's. Leaf awaitables (sleep, read, accept, ...) find
+/// the runtime here in await_suspend, which is how library code runs unchanged on
+/// whatever runtime drives it.
 #pragma once
 
 #include <concepts>
@@ -20,15 +21,17 @@ namespace detail {
 class run_state;
 }
 
+/// The context a task runs in: the runtime that drives it, its stop token, and the
+/// bookkeeping of the run it belongs to.
 struct task_context {
     runtime_ref runtime{};
     interop::stop_token stop_token{};
-    detail::run_state* run = nullptr;  // null outside interop::run (sync_wait)
+    detail::run_state* run = nullptr;  ///< null outside interop::run (sync_wait)
 };
 
-// Thrown when an operation that needs a runtime is awaited by a task that no
-// runtime drives (for example inside interop::sync_wait). It is a logic error in
-// the program, so it is an exception rather than an io_result.
+/// Thrown when an operation that needs a runtime is awaited by a task that no
+/// runtime drives (for example inside interop::sync_wait). It is a logic error in
+/// the program, so it is an exception rather than an io_result.
 class no_runtime_error : public std::logic_error {
 public:
     explicit no_runtime_error(const char* operation);

@@ -1,32 +1,33 @@
-// generator<T>: an async generator coroutine. Its body may co_await anything
-// (interop tasks, leaf operations, other iterators) and co_yield values.
-//
-// Iteration contract (see interop/iter/concepts.hpp, concept AsyncIterator):
-// `co_await gen.next()` resumes the body until its next co_yield, which gives the
-// yielded value, its co_return (or the end of the body), which gives std::nullopt,
-// or an exception, which is rethrown from that co_await. After the end every
-// next() gives std::nullopt (the generator is fused). A generator is lazy: the body
-// does not start before the first next().
-//
-//   interop::generator<int> count(int n) {
-//       for (int i = 0; i < n; ++i) co_yield i;
-//   }
-//   while (auto v = co_await it.next()) ...
-//
-// Each next() hands the consumer's context (runtime, stop token) to the body, so
-// leaf operations awaited in the body run on the consumer's runtime and see its
-// cancellation, exactly as a task awaited by the consumer would.
-//
-// next() uses the same scheme as task: it resumes the body inside await_suspend and
-// does not suspend the consumer when the body already yielded. An atomic handshake
-// decides who continues the consumer: next() itself (the body yielded inline) or
-// the yield (the body suspended on something and yielded later, maybe on another
-// thread). So a synchronous generator consumed in a loop keeps the stack flat in
-// unoptimised and sanitizer builds, where symmetric transfer is not a tail call.
-//
-// Destroying a generator that is suspended at a co_yield destroys its frame and so
-// runs the destructors of the body's locals. Destroying it while a next() is still
-// pending is a bug, as is awaiting two next() of one generator at once.
+/// \file
+/// generator<T>: an async generator coroutine. Its body may co_await anything
+/// (interop tasks, leaf operations, other iterators) and co_yield values.
+///
+/// Iteration contract (see interop/iter/concepts.hpp, concept AsyncIterator):
+/// `co_await gen.next()` resumes the body until its next co_yield, which gives the
+/// yielded value, its co_return (or the end of the body), which gives std::nullopt,
+/// or an exception, which is rethrown from that co_await. After the end every
+/// next() gives std::nullopt (the generator is fused). A generator is lazy: the body
+/// does not start before the first next().
+///
+///     interop::generator<int> count(int n) {
+///         for (int i = 0; i < n; ++i) co_yield i;
+///     }
+///     while (auto v = co_await it.next()) ...
+///
+/// Each next() hands the consumer's context (runtime, stop token) to the body, so
+/// leaf operations awaited in the body run on the consumer's runtime and see its
+/// cancellation, exactly as a task awaited by the consumer would.
+///
+/// next() uses the same scheme as task: it resumes the body inside await_suspend and
+/// does not suspend the consumer when the body already yielded. An atomic handshake
+/// decides who continues the consumer: next() itself (the body yielded inline) or
+/// the yield (the body suspended on something and yielded later, maybe on another
+/// thread). So a synchronous generator consumed in a loop keeps the stack flat in
+/// unoptimised and sanitizer builds, where symmetric transfer is not a tail call.
+///
+/// Destroying a generator that is suspended at a co_yield destroys its frame and so
+/// runs the destructors of the body's locals. Destroying it while a next() is still
+/// pending is a bug, as is awaiting two next() of one generator at once.
 #pragma once
 
 #include <cassert>
@@ -102,6 +103,8 @@ struct generator_promise : promise_base {
 
 }  // namespace detail
 
+/// An async generator coroutine: its body may co_await anything and co_yield
+/// values. An AsyncIterator of `T`.
 template <typename T>
 class [[nodiscard]] generator {
     static_assert(std::is_object_v<T> && !std::is_const_v<T> && !std::is_volatile_v<T>,
@@ -113,7 +116,7 @@ public:
     using handle_type = std::coroutine_handle<promise_type>;
     using value_type = T;
 
-    // An empty generator is at its end: next() gives std::nullopt.
+    /// An empty generator is at its end: next() gives std::nullopt.
     generator() noexcept = default;
     explicit generator(handle_type h) noexcept : handle_(h) {}
     generator(generator&& other) noexcept : handle_(std::exchange(other.handle_, {})) {}
@@ -128,7 +131,7 @@ public:
     struct next_awaiter {
         handle_type gen;
 
-        // Finished (or empty) generators answer at once, which makes them fused.
+        /// Finished (or empty) generators answer at once, which makes them fused.
         bool await_ready() const noexcept { return !gen || gen.done(); }
 
         template <typename Promise>
@@ -145,7 +148,7 @@ public:
         }
     };
 
-    // The awaitable of the next item; see the contract at the top of this file.
+    /// The awaitable of the next item; see the contract at the top of this file.
     next_awaiter next() noexcept { return next_awaiter{handle_}; }
 
     bool valid() const noexcept { return static_cast<bool>(handle_); }

@@ -1,4 +1,5 @@
-// Everything in interop's core, for programs that do not mind the compile time.
+/// \file
+/// Everything in interop's core, for programs that do not mind the compile time.
 #pragma once
 
 #include "interop/blocking.hpp"

@@ -1,10 +1,11 @@
-// interval(period): an AsyncIterator of ticks on the runtime clock.
-//
-// The first tick is immediate. Later ticks are due at start + k * period. When the
-// consumer falls behind and several ticks have been missed, the missed ones are
-// skipped: the next tick fires at the next multiple of the period after now, so a
-// slow consumer never sees a burst of catch-up ticks. Each tick yields the time
-// it was due. If the task is cancelled while waiting, next() returns the end.
+/// \file
+/// interval(period): an AsyncIterator of ticks on the runtime clock.
+///
+/// The first tick is immediate. Later ticks are due at start + k * period. When the
+/// consumer falls behind and several ticks have been missed, the missed ones are
+/// skipped: the next tick fires at the next multiple of the period after now, so a
+/// slow consumer never sees a burst of catch-up ticks. Each tick yields the time
+/// it was due. If the task is cancelled while waiting, next() returns the end.
 #pragma once
 
 #include <optional>
@@ -14,6 +15,8 @@
 
 namespace interop {
 
+/// An AsyncIterator of ticks on the runtime clock, every `period`; missed ticks are
+/// skipped.
 class interval {
 public:
     using value_type = time_point;

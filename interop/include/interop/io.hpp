@@ -1,7 +1,8 @@
-// Byte-stream helpers over anything that models AsyncRead / AsyncWrite, and the
-// in-memory duplex stream. One header per helper under interop/io/; this one
-// includes them all. docs/byte-streams.md has an example of each and what a
-// cancellation leaves behind.
+/// \file
+/// Byte-stream helpers over anything that models AsyncRead / AsyncWrite, and the
+/// in-memory duplex stream. One header per helper under interop/io/; this one
+/// includes them all. docs/byte-streams.md has an example of each and what a
+/// cancellation leaves behind.
 #pragma once
 
 #include "interop/io/buffered_reader.hpp"

@@ -1,8 +1,9 @@
-// io_result<T>: the value of an I/O operation or the std::error_code it failed with.
-//
-// Errors are values on I/O paths: cancellation arrives as errc::operation_canceled,
-// a timeout as errc::timed_out, and every adapter maps its native errors onto the
-// same std::errc values, so error handling written once is portable.
+/// \file
+/// io_result<T>: the value of an I/O operation or the std::error_code it failed with.
+///
+/// Errors are values on I/O paths: cancellation arrives as errc::operation_canceled,
+/// a timeout as errc::timed_out, and every adapter maps its native errors onto the
+/// same std::errc values, so error handling written once is portable.
 #pragma once
 
 #include <system_error>
@@ -12,12 +13,13 @@
 
 namespace interop {
 
-// Thrown by io_result::value() when it holds an error.
+/// Thrown by io_result::value() when it holds an error.
 class io_error : public std::system_error {
 public:
     using std::system_error::system_error;
 };
 
+/// The value of an I/O operation or the std::error_code it failed with.
 template <typename T>
 class [[nodiscard]] io_result {
 public:
@@ -34,7 +36,7 @@ public:
     std::error_code error() const noexcept {
         return has_value() ? std::error_code{} : std::get<1>(state_);
     }
-    // True when the operation failed with exactly this condition.
+    /// True when the operation failed with exactly this condition.
     bool is(std::errc e) const noexcept { return error() == std::make_error_code(e); }
     template <typename E>
         requires std::is_error_code_enum_v<E>
@@ -71,6 +73,7 @@ private:
     std::variant<T, std::error_code> state_;
 };
 
+/// The outcome of an I/O operation without a value: success or an error code.
 template <>
 class [[nodiscard]] io_result<void> {
 public:
@@ -95,9 +98,9 @@ private:
     std::error_code error_;
 };
 
-// io_result<T>, except that io_result<U> stays io_result<U>: the result of an
-// operation that adds an error of its own (timed_out, operation_canceled) to a value
-// that may already be an io_result, so that errors never nest.
+/// `io_result<T>`, except that `io_result<U>` stays `io_result<U>`: the result of an
+/// operation that adds an error of its own (timed_out, operation_canceled) to a value
+/// that may already be an io_result, so that errors never nest.
 template <typename T>
 struct flat_io_result {
     using type = io_result<T>;

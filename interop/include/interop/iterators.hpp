@@ -1,18 +1,21 @@
-// Async iteration: generator<T>, the AsyncIterator concept, the combinators and
-// any_iterator<T>. docs/iteration.md has the whole contract.
-//
-// The combinators live in interop::iter only (iter::map, iter::filter, ...), so
-// they never collide with names from <algorithm> or <ranges> brought in by a
-// using-directive. Each one exists in two forms:
-//   iter::map(std::move(source), f)   applied directly
-//   source | iter::map(f)             through the pipe syntax
-// Intermediate combinators are generators (AsyncIterators themselves); terminal
-// ones (collect, fold, for_each, for_each_concurrent) are tasks.
-//
-// Sequential: map, filter, filter_map, take, take_while, skip, chain, zip,
-//   enumerate, chunks, flatten, scan, inspect, throttle.
-// Concurrent (their work runs as tasks, alongside the consumer): buffered,
-//   buffer_unordered, merge, chunks_timeout, for_each_concurrent.
+/// \file
+/// Async iteration: generator<T>, the AsyncIterator concept, the combinators and
+/// any_iterator<T>. docs/iteration.md has the whole contract.
+///
+/// The combinators live in interop::iter only (iter::map, iter::filter, ...), so
+/// they never collide with names from `<algorithm>` or `<ranges>` brought in by a
+/// using-directive. Each one exists in two forms:
+///
+///     iter::map(std::move(source), f)   applied directly
+///     source | iter::map(f)             through the pipe syntax
+///
+/// Intermediate combinators are generators (AsyncIterators themselves); terminal
+/// ones (collect, fold, for_each, for_each_concurrent) are tasks.
+///
+/// Sequential: map, filter, filter_map, take, take_while, skip, chain, zip,
+///   enumerate, chunks, flatten, scan, inspect, throttle.
+/// Concurrent (their work runs as tasks, alongside the consumer): buffered,
+///   buffer_unordered, merge, chunks_timeout, for_each_concurrent.
 #pragma once
 
 #include "interop/any_iterator.hpp"

@@ -1,4 +1,5 @@
-// TCP: listeners and streams on the awaiting task's runtime.
+/// \file
+/// TCP: listeners and streams on the awaiting task's runtime.
 #pragma once
 
 #include "interop/endpoint.hpp"

@@ -1,11 +1,12 @@
-// Name resolution on the awaiting task's runtime.
-//
-//     auto addresses = co_await interop::resolve("localhost", 8080);   //
-//     io_result<std::vector<endpoint>>
-//
-// Errors are the same on every runtime: a name that does not exist is
-// host_unreachable, a temporary failure of the name service is
-// resource_unavailable_try_again, an empty host is invalid_argument.
+/// \file
+/// Name resolution on the awaiting task's runtime.
+///
+///     auto addresses = co_await interop::resolve("localhost", 8080);   //
+///     io_result<std::vector<endpoint>>
+///
+/// Errors are the same on every runtime: a name that does not exist is
+/// host_unreachable, a temporary failure of the name service is
+/// resource_unavailable_try_again, an empty host is invalid_argument.
 #pragma once
 
 #include <cstdint>
@@ -53,6 +54,7 @@ private:
 
 }  // namespace detail
 
+/// Resolves `host` on the awaiting task's runtime: the endpoints for `host` and `port`.
 [[nodiscard]] inline detail::resolve_awaitable resolve(std::string_view host, std::uint16_t port) {
     return detail::resolve_awaitable{host, port};
 }

@@ -1,5 +1,6 @@
-// Entry points that drive tasks from ordinary code: interop::run on a runtime,
-// interop::sync_wait without one.
+/// \file
+/// Entry points that drive tasks from ordinary code: interop::run on a runtime,
+/// interop::sync_wait without one.
 #pragma once
 
 #include <atomic>
@@ -78,13 +79,13 @@ private:
 
 }  // namespace detail
 
-// Drives `rt` on the calling thread until `t` has finished and every task spawned
-// during the run has finished too (they are cancelled once `t` is done). Returns
-// t's value or rethrows its exception. request_stop(rt), called meanwhile from any
-// thread, cancels `t` and every spawned task; run returns (or rethrows) what `t`
-// then produces, once they have all finished. Calling it from a thread that runs this or
-// any other runtime driven by interop::run is a logic error (std::logic_error): it
-// would block that runtime's loop, or deadlock.
+/// Drives `rt` on the calling thread until `t` has finished and every task spawned
+/// during the run has finished too (they are cancelled once `t` is done). Returns
+/// t's value or rethrows its exception. request_stop(rt), called meanwhile from any
+/// thread, cancels `t` and every spawned task; run returns (or rethrows) what `t`
+/// then produces, once they have all finished. Calling it from a thread that runs this or
+/// any other runtime driven by interop::run is a logic error (std::logic_error): it
+/// would block that runtime's loop, or deadlock.
 template <typename T>
 T run(runtime_ref rt, task<T> t) {
     detail::throw_if_in_runtime_thread(rt);
@@ -102,16 +103,16 @@ T run(runtime_ref rt, task<T> t) {
     return out.get();
 }
 
-// Same, calling `fn(args...)` inside the task's own frame, as spawn does: a lambda
-// needs no immediately-invoked `()`, and its captures and the arguments live as long
-// as the task. `interop::run(rt, serve_forever, port)`.
+/// Same, calling `fn(args...)` inside the task's own frame, as spawn does: a lambda
+/// needs no immediately-invoked `()`, and its captures and the arguments live as long
+/// as the task. `interop::run(rt, serve_forever, port)`.
 template <typename F, typename... Args>
     requires std::invocable<F, Args...>
 auto run(runtime_ref rt, F&& fn, Args&&... args) {
     return run(rt, detail::invoke_task(std::forward<F>(fn), std::forward<Args>(args)...));
 }
 
-// Runs `t` on a new runtime of the kind selected at build time (INTEROP_RUNTIME).
+/// Runs `t` on a new runtime of the kind selected at build time (INTEROP_RUNTIME).
 template <typename T>
 T run(task<T> t) {
     detail::owned_runtime owned = detail::make_default_runtime();
@@ -122,17 +123,19 @@ T run(task<T> t) {
     return run(owned.ref, std::move(t));
 }
 
+/// Same, calling `fn(args...)` inside the task's own frame, on a new runtime of the
+/// kind selected at build time: `int main() { return interop::run(serve, 8080); }`.
 template <typename F, typename... Args>
     requires std::invocable<F, Args...>
 auto run(F&& fn, Args&&... args) {
     return run(detail::invoke_task(std::forward<F>(fn), std::forward<Args>(args)...));
 }
 
-// Runs `t` on the calling thread without any runtime, blocking until it finishes
-// (it may be completed by another thread, through a channel for example).
-// Awaiting a runtime operation inside it throws interop::no_runtime_error. Calling
-// it on a thread that runs a runtime driven by interop::run is a logic error
-// (std::logic_error): it would block that runtime's loop.
+/// Runs `t` on the calling thread without any runtime, blocking until it finishes
+/// (it may be completed by another thread, through a channel for example).
+/// Awaiting a runtime operation inside it throws interop::no_runtime_error. Calling
+/// it on a thread that runs a runtime driven by interop::run is a logic error
+/// (std::logic_error): it would block that runtime's loop.
 template <typename T>
 T sync_wait(task<T> t) {
     detail::throw_if_blocking_a_runtime_thread("interop::sync_wait");

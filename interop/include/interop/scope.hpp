@@ -1,17 +1,18 @@
-// Structured concurrency: a scope owns the tasks spawned into it and cannot finish
-// before they have.
-//
-//     co_await interop::with_scope([&](interop::scope& s) -> interop::task<> {
-//         s.spawn(serve(std::move(conn)));
-//         co_return;
-//     });
-//
-// - with_scope returns only after the body and every child have finished.
-// - If a child (or the body) throws, the scope is cancelled: every other child and
-//   the body see operation_canceled at their next suspension point, and the first
-//   exception is rethrown by with_scope once everything has finished.
-// - Cancelling the task that runs with_scope cancels the scope, and so everything
-//   below it, through nested scopes too.
+/// \file
+/// Structured concurrency: a scope owns the tasks spawned into it and cannot finish
+/// before they have.
+///
+///     co_await interop::with_scope([&](interop::scope& s) -> interop::task<> {
+///         s.spawn(serve(std::move(conn)));
+///         co_return;
+///     });
+///
+/// - with_scope returns only after the body and every child have finished.
+/// - If a child (or the body) throws, the scope is cancelled: every other child and
+///   the body see operation_canceled at their next suspension point, and the first
+///   exception is rethrown by with_scope once everything has finished.
+/// - Cancelling the task that runs with_scope cancels the scope, and so everything
+///   below it, through nested scopes too.
 #pragma once
 
 #include <atomic>
@@ -60,12 +61,15 @@ struct in_context_awaiter {
 };
 }  // namespace detail
 
+/// Owns the tasks spawned into it and cannot finish before they have. with_scope
+/// creates one, runs its body with it and returns once the body and every child have
+/// finished.
 class scope {
 public:
     scope(const scope&) = delete;
     scope& operator=(const scope&) = delete;
 
-    // Starts `t` as a child of this scope (its value, if any, is discarded).
+    /// Starts `t` as a child of this scope (its value, if any, is discarded).
     template <typename T>
     void spawn(task<T> t) {
         if constexpr (std::is_void_v<T>) {
@@ -75,15 +79,15 @@ public:
         }
     }
 
-    // Calls `fn(args...)` inside the child's own frame, so captures and arguments
-    // live as long as the child.
+    /// Calls `fn(args...)` inside the child's own frame, so captures and arguments
+    /// live as long as the child.
     template <typename F, typename... Args>
         requires std::invocable<F, Args...>
     void spawn(F&& fn, Args&&... args) {
         spawn(detail::invoke_task(std::forward<F>(fn), std::forward<Args>(args)...));
     }
 
-    // Cancels the body and every child; with_scope still waits for all of them.
+    /// Cancels the body and every child; with_scope still waits for all of them.
     void cancel() noexcept { source_.request_stop(); }
     interop::stop_token stop_token() const noexcept { return source_.get_token(); }
     bool cancelled() const noexcept { return source_.stop_requested(); }
@@ -162,8 +166,8 @@ inline driver drive_scope_child(task<void> t, scope* s) {
 }
 }  // namespace detail
 
-// Runs `body(scope&)` and returns its result once the body and every task it
-// spawned into the scope have finished. See the top of this file.
+/// Runs `body(scope&)` and returns its result once the body and every task it
+/// spawned into the scope have finished. See the top of this file.
 template <typename F>
 auto with_scope(F body) -> std::invoke_result_t<F&, scope&> {
     using body_task = std::invoke_result_t<F&, scope&>;

@@ -1,31 +1,32 @@
-// interop::serve: the accept loop of a TCP server, written once.
-//
-//     co_await interop::serve(listener, [](interop::tcp_stream conn) -> interop::task<> {
-//         ... // one connection
-//     });
-//
-// - Each connection runs handler(std::move(conn)) as a child of a scope, so none
-//   outlives serve(); the handler must return a task.
-// - An accept error that leaves the listener usable never ends it: out of descriptors
-//   or memory (EMFILE, ENFILE, ENOBUFS, ENOMEM), a firewall's refusal (EPERM),
-//   anything but a closed listener (a connection aborted while it waited in the
-//   backlog is no error at all: the runtime skips it). Each is handed to
-//   on_accept_error(std::error_code), when given, and the loop goes on; the
-//   listener's own back-off (tcp_listener.hpp) keeps it from spinning while the error
-//   lasts.
-// - It ends when the awaiting task is cancelled, returning operation_canceled once
-//   every connection has been cancelled and has finished; or when the listener is
-//   closed, returning bad_file_descriptor once every connection has finished on its
-//   own: closing the listener is a graceful drain. (On a runtime with several
-//   threads, stop a server from elsewhere by cancelling serve(): a listener, like an
-//   Asio acceptor, is not closed on one thread while another starts an accept on it.)
-// - options.max_connections > 0 caps the connections served at once: at the cap the
-//   loop accepts nothing (new connections wait in the backlog) until one ends.
-// - An exception from a handler cancels the other connections and is rethrown by
-//   serve(), as in any scope: a handler should turn what one connection does wrong
-//   into an error of that connection.
-//
-// Like hyper's and axum's serve loops, and Go's http.Server.Serve.
+/// \file
+/// interop::serve: the accept loop of a TCP server, written once.
+///
+///     co_await interop::serve(listener, [](interop::tcp_stream conn) -> interop::task<> {
+///         ... // one connection
+///     });
+///
+/// - Each connection runs handler(std::move(conn)) as a child of a scope, so none
+///   outlives serve(); the handler must return a task.
+/// - An accept error that leaves the listener usable never ends it: out of descriptors
+///   or memory (EMFILE, ENFILE, ENOBUFS, ENOMEM), a firewall's refusal (EPERM),
+///   anything but a closed listener (a connection aborted while it waited in the
+///   backlog is no error at all: the runtime skips it). Each is handed to
+///   on_accept_error(std::error_code), when given, and the loop goes on; the
+///   listener's own back-off (tcp_listener.hpp) keeps it from spinning while the error
+///   lasts.
+/// - It ends when the awaiting task is cancelled, returning operation_canceled once
+///   every connection has been cancelled and has finished; or when the listener is
+///   closed, returning bad_file_descriptor once every connection has finished on its
+///   own: closing the listener is a graceful drain. (On a runtime with several
+///   threads, stop a server from elsewhere by cancelling serve(): a listener, like an
+///   Asio acceptor, is not closed on one thread while another starts an accept on it.)
+/// - options.max_connections > 0 caps the connections served at once: at the cap the
+///   loop accepts nothing (new connections wait in the backlog) until one ends.
+/// - An exception from a handler cancels the other connections and is rethrown by
+///   serve(), as in any scope: a handler should turn what one connection does wrong
+///   into an error of that connection.
+///
+/// Like hyper's and axum's serve loops, and Go's http.Server.Serve.
 #pragma once
 
 #include <concepts>
@@ -43,10 +44,12 @@
 
 namespace interop {
 
-// Trivially destructible, so that it is safe as a temporary in a co_await operand
-// (docs/compilers.md).
+/// Options of serve().
+///
+/// Trivially destructible, so that it is safe as a temporary in a co_await operand
+/// (docs/compilers.md).
 struct serve_options {
-    // Connections served at once; 0: no limit.
+    /// Connections served at once; 0: no limit.
     std::size_t max_connections = 0;
 };
 
@@ -70,6 +73,8 @@ task<void> serve_one(Handler* handler, tcp_stream conn, std::optional<semaphore:
 
 }  // namespace detail
 
+/// The accept loop of a TCP server: runs `handler(conn)` for every connection, in a
+/// scope, until it is cancelled or the listener fails for good.
 template <typename Handler, typename OnAcceptError = detail::ignore_accept_error>
     requires std::invocable<Handler&, tcp_stream> && std::invocable<OnAcceptError&, std::error_code>
         task<io_result<void>> serve(tcp_listener& listener, Handler handler,

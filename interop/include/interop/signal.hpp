@@ -1,25 +1,26 @@
-// Process signals, for graceful shutdown and reloads.
-//
-//     // From the start: a SIGTERM that arrives at any time after this line is seen.
-//     auto term = co_await interop::signal_listener::listen(SIGTERM);  //
-//     io_result<signal_listener> co_await term->recv(); // io_result<void>
-//
-//     co_await interop::signal(SIGINT);   // a one-off wait for the next unclaimed raise
-//
-// The runtime installs its handler for a signal the first time the signal is listened
-// for or waited for, and keeps it (and keeps listening) for the rest of its life: a
-// signal that arrives while nobody waits completes the next wait at once. Raises that
-// nobody has waited for yet coalesce into one, and they are the runtime's, not a
-// listener's: the listeners of one signal on one runtime share them (the first wait
-// takes a raise), and a one-off wait on a runtime that already listens completes at
-// once for a raise that no wait has claimed yet. Until then the signal has its default
-// action (SIGTERM and SIGINT end the process), so listen early, before the work that a
-// signal should interrupt. A cancelled wait completes with operation_canceled; a
-// number that cannot be caught (SIGKILL, SIGSTOP, out of range) is invalid_argument;
-// a runtime without cap_signals answers operation_not_supported. A listener may outlive
-// its runtime; recv() then fails with bad_file_descriptor.
-//
-// Like tokio's signal(kind) stream, Asio's signal_set and libuv's uv_signal_t.
+/// \file
+/// Process signals, for graceful shutdown and reloads.
+///
+///     // From the start: a SIGTERM that arrives at any time after this line is seen.
+///     auto term = co_await interop::signal_listener::listen(SIGTERM);  //
+///     io_result<signal_listener> co_await term->recv(); // io_result<void>
+///
+///     co_await interop::signal(SIGINT);   // a one-off wait for the next unclaimed raise
+///
+/// The runtime installs its handler for a signal the first time the signal is listened
+/// for or waited for, and keeps it (and keeps listening) for the rest of its life: a
+/// signal that arrives while nobody waits completes the next wait at once. Raises that
+/// nobody has waited for yet coalesce into one, and they are the runtime's, not a
+/// listener's: the listeners of one signal on one runtime share them (the first wait
+/// takes a raise), and a one-off wait on a runtime that already listens completes at
+/// once for a raise that no wait has claimed yet. Until then the signal has its default
+/// action (SIGTERM and SIGINT end the process), so listen early, before the work that a
+/// signal should interrupt. A cancelled wait completes with operation_canceled; a
+/// number that cannot be caught (SIGKILL, SIGSTOP, out of range) is invalid_argument;
+/// a runtime without cap_signals answers operation_not_supported. A listener may outlive
+/// its runtime; recv() then fails with bad_file_descriptor.
+///
+/// Like tokio's signal(kind) stream, Asio's signal_set and libuv's uv_signal_t.
 #pragma once
 
 #include <coroutine>
@@ -79,21 +80,21 @@ struct listen_signal_awaitable;
 
 }  // namespace detail
 
-// Listens for one signal from the moment it is created; recv() waits for the next
-// raise since then that no other wait on the runtime has taken.
+/// Listens for one signal from the moment it is created; recv() waits for the next
+/// raise since then that no other wait on the runtime has taken.
 class signal_listener {
 public:
     signal_listener() noexcept = default;
 
-    // On the awaiting task's runtime.
+    /// On the awaiting task's runtime.
     static detail::listen_signal_awaitable listen(int signal_number) noexcept;
-    // On `rt`, from outside a task: before interop::run starts, say, so that no signal
-    // is missed while the program starts up.
+    /// On `rt`, from outside a task: before interop::run starts, say, so that no signal
+    /// is missed while the program starts up.
     static io_result<signal_listener> listen(runtime_ref rt, int signal_number) noexcept;
 
-    // Completes once the signal has been raised; on the listener's runtime. A listener
-    // that listens to nothing (default-constructed, or whose runtime is gone) fails
-    // with bad_file_descriptor.
+    /// Completes once the signal has been raised; on the listener's runtime. A listener
+    /// that listens to nothing (default-constructed, or whose runtime is gone) fails
+    /// with bad_file_descriptor.
     [[nodiscard]] detail::signal_awaitable recv() const noexcept {
         const bool usable = rt_ && lifetime_.alive();
         return detail::signal_awaitable{number_, rt_,
@@ -130,7 +131,7 @@ inline detail::listen_signal_awaitable signal_listener::listen(int signal_number
     return detail::listen_signal_awaitable{signal_number, std::nullopt};
 }
 
-// Waits for the next raise of `signal_number` on the awaiting task's runtime.
+/// Waits for the next raise of `signal_number` on the awaiting task's runtime.
 [[nodiscard]] inline detail::signal_awaitable signal(int signal_number) noexcept {
     return detail::signal_awaitable{signal_number};
 }

@@ -1,9 +1,10 @@
-// Unstructured spawn: start a task that runs on its own and get a join handle.
-//
-// Scopes (scope.hpp) are the first choice; spawn is for work whose lifetime is not
-// tied to one caller. A spawned task is not cancelled with the task that spawned
-// it; it is cancelled by its handle's cancel() or when the run shuts down.
-// Destroying a join_handle detaches the task (it keeps running).
+/// \file
+/// Unstructured spawn: start a task that runs on its own and get a join handle.
+///
+/// Scopes (scope.hpp) are the first choice; spawn is for work whose lifetime is not
+/// tied to one caller. A spawned task is not cancelled with the task that spawned
+/// it; it is cancelled by its handle's cancel() or when the run shuts down.
+/// Destroying a join_handle detaches the task (it keeps running).
 #pragma once
 
 #include <atomic>
@@ -102,6 +103,8 @@ void finish_spawned(void* arg) noexcept {
 
 }  // namespace detail
 
+/// The handle of a spawned task: await it for the task's result, cancel() it, or
+/// detach() it. Destroying the handle detaches the task (it keeps running).
 template <typename T>
 class [[nodiscard]] join_handle {
 public:
@@ -116,13 +119,13 @@ public:
         if (state_) state_->release();
     }
 
-    // Requests stop on the task. Its joiner then gets operation_canceled. A no-op
-    // once the task has finished.
+    /// Requests stop on the task. Its joiner then gets operation_canceled. A no-op
+    /// once the task has finished.
     void cancel() noexcept {
         if (state_) state_->cancel();
     }
     bool done() const noexcept { return state_ && state_->done(); }
-    // Lets the task run on without a handle.
+    /// Lets the task run on without a handle.
     void detach() noexcept { join_handle{}.swap(*this); }
     void swap(join_handle& other) noexcept { std::swap(state_, other.state_); }
 
@@ -140,19 +143,19 @@ public:
         }
         flat_io_result_t<T> await_resume() { return st->take(); }
     };
-    // The task's value, operation_canceled if it was cancelled, or its exception
-    // rethrown. A task that returns io_result<U> gives io_result<U>, not a nested
-    // io_result. Awaiting an empty handle (default-constructed, moved from or
-    // detached) throws std::logic_error: there is no task to wait for.
+    /// The task's value, operation_canceled if it was cancelled, or its exception
+    /// rethrown. A task that returns `io_result<U>` gives `io_result<U>`, not a nested
+    /// io_result. Awaiting an empty handle (default-constructed, moved from or
+    /// detached) throws std::logic_error: there is no task to wait for.
     awaiter operator co_await() const& noexcept { return awaiter{state_, {}}; }
 
 private:
     detail::join_state<T>* state_ = nullptr;
 };
 
-// Starts `t` on `rt` (from any thread, including one that is not a runtime
-// thread). `rt` must be driven by interop::run. If the run is shutting down the
-// task is not started and the handle reports operation_canceled.
+/// Starts `t` on `rt` (from any thread, including one that is not a runtime
+/// thread). `rt` must be driven by interop::run. If the run is shutting down the
+/// task is not started and the handle reports operation_canceled.
 template <typename T>
 join_handle<T> spawn(runtime_ref rt, task<T> t) {
     // From a thread that does not run `rt`, interop::run may be ending at this very
@@ -184,8 +187,8 @@ join_handle<T> spawn(runtime_ref rt, task<T> t) {
     return handle;
 }
 
-// Same, calling `fn(args...)` inside the task's own frame so captures and
-// arguments live as long as the task.
+/// Same, calling `fn(args...)` inside the task's own frame so captures and
+/// arguments live as long as the task.
 template <typename F, typename... Args>
     requires std::invocable<F, Args...>
 auto spawn(runtime_ref rt, F&& fn, Args&&... args) {
@@ -207,12 +210,14 @@ struct spawn_awaitable {
 };
 }  // namespace detail
 
-// `auto handle = co_await interop::spawn(work());` on the current task's runtime.
+/// `auto handle = co_await interop::spawn(work());` on the current task's runtime.
 template <typename T>
 detail::spawn_awaitable<T> spawn(task<T> t) {
     return {std::move(t), std::nullopt};
 }
 
+/// Same, calling `fn(args...)` inside the task's own frame so captures and
+/// arguments live as long as the task.
 template <typename F, typename... Args>
     requires std::invocable<F, Args...>
 auto spawn(F&& fn, Args&&... args) {

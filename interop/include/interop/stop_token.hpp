@@ -1,25 +1,26 @@
-// Cancellation signals that live in place: stop_source, stop_token, stop_callback.
-//
-// The same contract as std::stop_source and friends (and C++26's
-// std::inplace_stop_source), with the storage where the source is declared instead
-// of a heap-allocated shared state. A scope, a timeout or a spawn therefore costs no
-// allocation for its cancellation signal, and a registered callback is a node in an
-// intrusive list: registering and removing one is a short critical section on the
-// source, with no allocation and no reference counting.
-//
-// - stop_source::request_stop() runs every registered callback on the calling thread,
-//   once, and returns true for the first request only.
-// - A stop_callback constructed on a token whose stop was already requested runs at
-//   once, in the constructor.
-// - ~stop_callback removes the callback; if it is running on another thread at that
-//   moment, the destructor waits until it has returned, so whatever the callback
-//   touches may be destroyed right after. A callback may destroy itself.
-// - A token does not keep its source alive: it refers to the source, which must
-//   outlive every token use. Two uses after the source are allowed, when the
-//   source's destruction does not race with the callback's own destructor: a
-//   callback still registered when its source is destroyed is detached (it never
-//   runs), and a callback that has run is done with its source; the destructors of
-//   both leave the dead source alone.
+/// \file
+/// Cancellation signals that live in place: stop_source, stop_token, stop_callback.
+///
+/// The same contract as std::stop_source and friends (and C++26's
+/// std::inplace_stop_source), with the storage where the source is declared instead
+/// of a heap-allocated shared state. A scope, a timeout or a spawn therefore costs no
+/// allocation for its cancellation signal, and a registered callback is a node in an
+/// intrusive list: registering and removing one is a short critical section on the
+/// source, with no allocation and no reference counting.
+///
+/// - stop_source::request_stop() runs every registered callback on the calling thread,
+///   once, and returns true for the first request only.
+/// - A stop_callback constructed on a token whose stop was already requested runs at
+///   once, in the constructor.
+/// - ~stop_callback removes the callback; if it is running on another thread at that
+///   moment, the destructor waits until it has returned, so whatever the callback
+///   touches may be destroyed right after. A callback may destroy itself.
+/// - A token does not keep its source alive: it refers to the source, which must
+///   outlive every token use. Two uses after the source are allowed, when the
+///   source's destruction does not race with the callback's own destructor: a
+///   callback still registered when its source is destroyed is detached (it never
+///   runs), and a callback that has run is done with its source; the destructors of
+///   both leave the dead source alone.
 #pragma once
 
 #include <atomic>
@@ -68,6 +69,8 @@ private:
 
 }  // namespace detail
 
+/// The source of a stop signal, stored in place: request_stop() runs every
+/// registered stop_callback once.
 class stop_source {
 public:
     stop_source() noexcept = default;
@@ -75,8 +78,8 @@ public:
     stop_source& operator=(const stop_source&) = delete;
     ~stop_source();
 
-    // Requests stop and runs every registered callback on this thread. True for the
-    // request that did it, false when stop had already been requested.
+    /// Requests stop and runs every registered callback on this thread. True for the
+    /// request that did it, false when stop had already been requested.
     bool request_stop() noexcept;
     bool stop_requested() const noexcept {
         return (state_.load(std::memory_order_acquire) & stop_requested_bit) != 0;
@@ -103,8 +106,8 @@ private:
     std::thread::id requesting_thread_{};
 };
 
-// A view of a stop_source, or of nothing (then stop is never possible). Copying it
-// copies a pointer.
+/// A view of a stop_source, or of nothing (then stop is never possible). Copying it
+/// copies a pointer.
 class stop_token {
 public:
     stop_token() noexcept = default;
@@ -123,8 +126,8 @@ private:
 
 inline stop_token stop_source::get_token() const noexcept { return stop_token{this}; }
 
-// Runs `f()` once when stop is requested on the token's source (at once if it has
-// been already), unless destroyed first.
+/// Runs `f()` once when stop is requested on the token's source (at once if it has
+/// been already), unless destroyed first.
 template <typename F>
 class stop_callback : public detail::stop_callback_base {
 public:

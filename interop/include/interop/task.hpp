@@ -1,12 +1,13 @@
-// task<T>: a lazy, move-only coroutine that produces a T (or throws).
-//
-// Awaiting a task starts it inside await_suspend and, when it finishes before
-// suspending, continues the awaiter without suspending it. An atomic handshake
-// decides who continues the awaiter: the awaiter (child finished inline) or the
-// child's final_suspend (child finished later, possibly on another thread). This
-// keeps the stack flat for chains of synchronously completing awaits in every
-// build: unoptimised and sanitizer builds do not turn symmetric transfer into a
-// tail call, so relying on it alone would overflow the stack.
+/// \file
+/// task<T>: a lazy, move-only coroutine that produces a T (or throws).
+///
+/// Awaiting a task starts it inside await_suspend and, when it finishes before
+/// suspending, continues the awaiter without suspending it. An atomic handshake
+/// decides who continues the awaiter: the awaiter (child finished inline) or the
+/// child's final_suspend (child finished later, possibly on another thread). This
+/// keeps the stack flat for chains of synchronously completing awaits in every
+/// build: unoptimised and sanitizer builds do not turn symmetric transfer into a
+/// tail call, so relying on it alone would overflow the stack.
 #pragma once
 
 #include <atomic>
@@ -20,6 +21,8 @@
 #include "interop/context.hpp"
 #include "interop/detail/frame_allocator.hpp"
 
+/// A portable async standard library for C++20: tasks, scopes, time, networking,
+/// byte streams, async iteration, channels and sync primitives, over any runtime.
 namespace interop {
 
 template <typename T = void>
@@ -98,6 +101,8 @@ struct task_promise<void> : promise_base {
 
 }  // namespace detail
 
+/// A lazy, move-only coroutine that produces a `T` (or throws). Awaiting a task
+/// starts it; chains of awaits that complete at once keep the stack flat.
 template <typename T>
 class [[nodiscard]] task {
 public:
@@ -137,7 +142,7 @@ public:
         return awaiter{handle_};
     }
 
-    // For the machinery that runs tasks (spawn, scope, run): take the frame.
+    /// For the machinery that runs tasks (spawn, scope, run): take the frame.
     handle_type release() noexcept { return std::exchange(handle_, {}); }
     handle_type handle() const noexcept { return handle_; }
 

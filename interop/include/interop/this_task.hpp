@@ -1,5 +1,6 @@
-// Small awaitables that read or use the awaiting task's context without
-// suspending it (or, for yield_now, suspending it for one turn of the loop).
+/// \file
+/// Small awaitables that read or use the awaiting task's context without
+/// suspending it (or, for yield_now, suspending it for one turn of the loop).
 #pragma once
 
 #include <coroutine>
@@ -43,10 +44,10 @@ struct yield_awaitable {
 
 }  // namespace detail
 
-// The context (runtime, stop token) of the task that awaits this; null outside any task.
+/// The context (runtime, stop token) of the task that awaits this; null outside any task.
 inline detail::context_awaitable current_context() noexcept { return {}; }
 
-// Lets every other ready task run before this one continues.
+/// Lets every other ready task run before this one continues.
 [[nodiscard]] inline detail::yield_awaitable yield_now() noexcept { return {}; }
 
 }  // namespace interop

@@ -1,8 +1,9 @@
-// Time on the runtime's own clock: now, sleep_for, sleep_until.
-//
-// Durations are converted to the runtime clock's nanoseconds rounding up, so a
-// sleep never completes before the requested duration. Huge durations saturate
-// instead of overflowing.
+/// \file
+/// Time on the runtime's own clock: now, sleep_for, sleep_until.
+///
+/// Durations are converted to the runtime clock's nanoseconds rounding up, so a
+/// sleep never completes before the requested duration. Huge durations saturate
+/// instead of overflowing.
 #pragma once
 
 #include <chrono>
@@ -13,7 +14,9 @@
 
 namespace interop {
 
+/// A duration on the runtime clock (nanoseconds).
 using duration = runtime_clock::duration;
+/// A point in time on the runtime clock.
 using time_point = runtime_clock::time_point;
 
 namespace detail {
@@ -73,19 +76,19 @@ struct now_awaitable {
 
 }  // namespace detail
 
-// The runtime's monotonic clock, read through the runtime handle.
+/// The runtime's monotonic clock, read through the runtime handle.
 inline time_point now(runtime_ref rt) noexcept { return rt.vtable->now(rt.self); }
 
-// `co_await interop::now()`: the clock of the runtime driving the current task.
+/// `co_await interop::now()`: the clock of the runtime driving the current task.
 inline detail::now_awaitable now() noexcept { return {}; }
 
-// Completes no earlier than now() + d, or with operation_canceled when the task is cancelled.
+/// Completes no earlier than now() + d, or with operation_canceled when the task is cancelled.
 template <typename Rep, typename Period>
 [[nodiscard]] detail::sleep_awaitable sleep_for(std::chrono::duration<Rep, Period> d) noexcept {
     return detail::sleep_awaitable{time_point{}, true, detail::to_runtime_duration(d)};
 }
 
-// Completes no earlier than `deadline`; a deadline in the past completes at the next resumption.
+/// Completes no earlier than `deadline`; a deadline in the past completes at the next resumption.
 [[nodiscard]] inline detail::sleep_awaitable sleep_until(time_point deadline) noexcept {
     return detail::sleep_awaitable{deadline, false, duration{0}};
 }

@@ -1,10 +1,11 @@
-// timeout(d, op): op's result if it is ready by the deadline, otherwise
-// errc::timed_out. op is cancelled when the deadline passes and awaited before
-// timeout returns, so nothing outlives the call.
-//
-// A result that op produced is never reported as timed out: if op completes with
-// a value (or an error other than operation_canceled) even as the timer fires,
-// that result wins. So a read under a timeout never loses the bytes it read.
+/// \file
+/// timeout(d, op): op's result if it is ready by the deadline, otherwise
+/// errc::timed_out. op is cancelled when the deadline passes and awaited before
+/// timeout returns, so nothing outlives the call.
+///
+/// A result that op produced is never reported as timed out: if op completes with
+/// a value (or an error other than operation_canceled) even as the timer fires,
+/// that result wins. So a read under a timeout never loses the bytes it read.
 #pragma once
 
 #include <atomic>
@@ -53,6 +54,8 @@ bool is_canceled(const R& r) {
 
 }  // namespace detail
 
+/// `op`'s result if it is ready by the deadline, otherwise errc::timed_out. `op` is
+/// cancelled when the deadline passes and awaited before timeout returns.
 template <typename Rep, typename Period, typename Awaitable>
 auto timeout(std::chrono::duration<Rep, Period> d, Awaitable op)
     -> task<flat_io_result_t<detail::await_result_t<Awaitable>>> {

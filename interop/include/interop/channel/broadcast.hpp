@@ -1,16 +1,17 @@
-// A broadcast channel: every receiver sees every item sent after it subscribed, as
-// long as it keeps up. The channel retains the last `capacity` items; a receiver
-// that falls further behind skips ahead to the oldest retained item and is told how
-// many it missed (channel_errc::lagged, then missed()).
-//
-//     auto [tx, rx] = interop::broadcast::make<std::string>(64);
-//     auto rx2 = tx.subscribe();
-//     tx.send("hello");                 // never waits; fails if nobody listens
-//     auto item = co_await rx.recv();   // io_result<std::optional<T>>
-//
-// recv() returns an item, std::nullopt once every sender is gone and the receiver
-// has seen everything, channel_errc::lagged, or operation_canceled. next() (the
-// AsyncIterator form) skips over lag and ends on cancellation. T must be copyable.
+/// \file
+/// A broadcast channel: every receiver sees every item sent after it subscribed, as
+/// long as it keeps up. The channel retains the last `capacity` items; a receiver
+/// that falls further behind skips ahead to the oldest retained item and is told how
+/// many it missed (channel_errc::lagged, then missed()).
+///
+///     auto [tx, rx] = interop::broadcast::make<std::string>(64);
+///     auto rx2 = tx.subscribe();
+///     tx.send("hello");                 // never waits; fails if nobody listens
+///     auto item = co_await rx.recv();   // io_result<std::optional<T>>
+///
+/// recv() returns an item, std::nullopt once every sender is gone and the receiver
+/// has seen everything, channel_errc::lagged, or operation_canceled. next() (the
+/// AsyncIterator form) skips over lag and ends on cancellation. T must be copyable.
 #pragma once
 
 #include <cstdint>
@@ -26,6 +27,7 @@
 #include "interop/io_result.hpp"
 #include "interop/task.hpp"
 
+/// Broadcast channels: every receiver sees every item sent after it subscribed.
 namespace interop::broadcast {
 
 namespace detail {
@@ -55,6 +57,7 @@ struct state {
 template <typename T>
 class receiver;
 
+/// The sending side of a broadcast channel; subscribe() adds receivers.
 template <typename T>
 class sender {
 public:
@@ -83,8 +86,8 @@ public:
         while (auto* n = woken.pop_front()) n->resume_posted();
     }
 
-    // Sends to every current receiver. Fails, handing the value back, when there
-    // is none.
+    /// Sends to every current receiver. Fails, handing the value back, when there
+    /// is none.
     send_result<T> send(T value) {
         interop::detail::waiter_list woken;
         {
@@ -106,7 +109,7 @@ public:
         return {};
     }
 
-    // A new receiver that sees items sent from now on.
+    /// A new receiver that sees items sent from now on.
     receiver<T> subscribe() { return receiver<T>{st_}; }
 
     std::size_t receiver_count() const {
@@ -118,6 +121,8 @@ private:
     std::shared_ptr<detail::state<T>> st_;
 };
 
+/// A receiver of a broadcast channel: every item sent after it subscribed, as long
+/// as it keeps up.
 template <typename T>
 class receiver {
 public:
@@ -189,7 +194,7 @@ public:
 
     [[nodiscard]] recv_awaitable recv() noexcept { return recv_awaitable{this}; }
 
-    // The AsyncIterator form: skips over lag; ends at the end or on cancellation.
+    /// The AsyncIterator form: skips over lag; ends at the end or on cancellation.
     task<std::optional<T>> next() {
         for (;;) {
             auto r = co_await recv();
@@ -198,7 +203,7 @@ public:
         }
     }
 
-    // How many items the last lagged recv() skipped.
+    /// How many items the last lagged recv() skipped.
     std::uint64_t missed() const noexcept { return missed_; }
 
 private:
@@ -207,13 +212,15 @@ private:
     std::uint64_t missed_ = 0;
 };
 
+/// A broadcast channel: a sender and a first receiver.
 template <typename T>
 struct channel {
     sender<T> tx;
     receiver<T> rx;
 };
 
-// A capacity of 0 is rejected with std::invalid_argument.
+/// A new broadcast channel that retains the last `capacity` items. A capacity of 0
+/// is rejected with std::invalid_argument.
 template <typename T>
 channel<T> make(std::size_t capacity) {
     if (capacity == 0)

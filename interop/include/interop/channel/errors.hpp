@@ -1,4 +1,5 @@
-// Error codes of channels, in their own category ("interop.channel").
+/// \file
+/// Error codes of channels, in their own category ("interop.channel").
 #pragma once
 
 #include <optional>
@@ -7,18 +8,20 @@
 
 namespace interop {
 
+/// Errors of channels, in the category channel_category().
 enum class channel_errc {
-    closed = 1,  // the other side is gone or the channel was closed
-    lagged,      // a broadcast receiver fell behind and items were skipped
+    closed = 1,  ///< the other side is gone or the channel was closed
+    lagged,      ///< a broadcast receiver fell behind and items were skipped
 };
 
+/// The category of channel_errc ("interop.channel").
 const std::error_category& channel_category() noexcept;
 
 inline std::error_code make_error_code(channel_errc e) noexcept {
     return {static_cast<int>(e), channel_category()};
 }
 
-// What a failed send hands back: the error and the value that was not delivered.
+/// What a failed send hands back: the error and the value that was not delivered.
 template <typename T>
 class [[nodiscard]] send_result {
 public:
@@ -30,7 +33,7 @@ public:
     std::error_code error() const noexcept { return error_; }
     bool is(channel_errc e) const noexcept { return error_ == make_error_code(e); }
     bool is(std::errc e) const noexcept { return error_ == std::make_error_code(e); }
-    // The value that was not sent (only after a failure).
+    /// The value that was not sent (only after a failure).
     T take_value() { return std::move(*value_); }
 
 private:

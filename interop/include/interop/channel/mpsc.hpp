@@ -1,17 +1,18 @@
-// Multi-producer, single-consumer channels, bounded or unbounded.
-//
-//     auto [tx, rx] = interop::mpsc::bounded<int>(16);
-//     co_await tx.send(1);                  // waits while the channel is full
-//     while (auto v = co_await rx.next()) { ... }   // rx is an AsyncIterator<int>
-//
-// - Senders are copyable; the channel ends for the receiver once every sender is
-//   gone (or close() was called) and the buffered items have been drained.
-// - A send waits while a bounded channel is full. A send whose receiver is gone, or
-//   that is cancelled while waiting, fails and hands the value back.
-// - recv() returns io_result<std::optional<T>>: an item, std::nullopt at the end,
-//   or operation_canceled. A cancelled receive loses no item. next() is the
-//   iterator form: cancellation ends the iteration.
-// - Safe across threads and runtimes; wake-ups resume the waiter on its own runtime.
+/// \file
+/// Multi-producer, single-consumer channels, bounded or unbounded.
+///
+///     auto [tx, rx] = interop::mpsc::bounded<int>(16);
+///     co_await tx.send(1);                  // waits while the channel is full
+///     while (auto v = co_await rx.next()) { ... }   // rx is an AsyncIterator<int>
+///
+/// - Senders are copyable; the channel ends for the receiver once every sender is
+///   gone (or close() was called) and the buffered items have been drained.
+/// - A send waits while a bounded channel is full. A send whose receiver is gone, or
+///   that is cancelled while waiting, fails and hands the value back.
+/// - recv() returns io_result<std::optional<T>>: an item, std::nullopt at the end,
+///   or operation_canceled. A cancelled receive loses no item. next() is the
+///   iterator form: cancellation ends the iteration.
+/// - Safe across threads and runtimes; wake-ups resume the waiter on its own runtime.
 #pragma once
 
 #include <atomic>
@@ -28,6 +29,7 @@
 #include "interop/detail/waiter_list.hpp"
 #include "interop/io_result.hpp"
 
+/// Multi-producer, single-consumer channels, bounded or unbounded.
 namespace interop::mpsc {
 
 namespace detail {
@@ -76,6 +78,7 @@ inline void resume_all(interop::detail::waiter_list& list) {
 
 }  // namespace detail
 
+/// The sending side of an mpsc channel; copyable.
 template <typename T>
 class sender {
 public:
@@ -141,12 +144,12 @@ public:
         interop::detail::waiter_node* wake_ = nullptr;
     };
 
-    // Waits while the channel is full. On failure the value comes back in the result.
+    /// Waits while the channel is full. On failure the value comes back in the result.
     [[nodiscard]] send_awaitable send(T value) {
         return send_awaitable{st_.get(), std::move(value)};
     }
 
-    // Sends without waiting: fails with the value if the channel is full or closed.
+    /// Sends without waiting: fails with the value if the channel is full or closed.
     send_result<T> try_send(T value) {
         interop::detail::waiter_node* wake = nullptr;
         {
@@ -167,7 +170,7 @@ public:
         return {};
     }
 
-    // True once the receiver is gone or closed the channel.
+    /// True once the receiver is gone or closed the channel.
     bool is_closed() const {
         std::lock_guard lock(st_->mutex);
         return st_->closed;
@@ -193,6 +196,7 @@ private:
     std::shared_ptr<detail::state<T>> st_;
 };
 
+/// The receiving side of an mpsc channel; an AsyncIterator of `T`.
 template <typename T>
 class receiver {
 public:
@@ -237,7 +241,7 @@ public:
             this->node.payload = &slot_;
             return false;
         }
-        // An item, std::nullopt at the end, or operation_canceled.
+        /// An item, std::nullopt at the end, or operation_canceled.
         io_result<std::optional<T>> await_resume() {
             this->finish();
             if (wake_ != nullptr) wake_->resume_posted();
@@ -255,8 +259,8 @@ public:
 
     [[nodiscard]] recv_awaitable recv() noexcept { return recv_awaitable{st_.get()}; }
 
-    // The AsyncIterator form: the next item, or std::nullopt at the end or when
-    // the waiting task is cancelled.
+    /// The AsyncIterator form: the next item, or std::nullopt at the end or when
+    /// the waiting task is cancelled.
     struct next_awaitable : recv_awaitable {
         using recv_awaitable::recv_awaitable;
         std::optional<T> await_resume() {
@@ -267,7 +271,7 @@ public:
     };
     [[nodiscard]] next_awaitable next() noexcept { return next_awaitable{st_.get()}; }
 
-    // Takes an item if one is buffered.
+    /// Takes an item if one is buffered.
     std::optional<T> try_recv() {
         interop::detail::waiter_node* wake = nullptr;
         std::optional<T> item;
@@ -282,8 +286,8 @@ public:
         return item;
     }
 
-    // No more sends are accepted (parked senders get their values back); items
-    // already buffered can still be received.
+    /// No more sends are accepted (parked senders get their values back); items
+    /// already buffered can still be received.
     void close() {
         interop::detail::waiter_list woken;
         {
@@ -301,14 +305,15 @@ private:
     std::shared_ptr<detail::state<T>> st_;
 };
 
+/// A multi-producer, single-consumer channel: its sender and its receiver.
 template <typename T>
 struct channel {
     sender<T> tx;
     receiver<T> rx;
 };
 
-// A channel that holds at most `capacity` items. A capacity of 0 is rejected with
-// std::invalid_argument: such a channel could never accept a send.
+/// A channel that holds at most `capacity` items. A capacity of 0 is rejected with
+/// std::invalid_argument: such a channel could never accept a send.
 template <typename T>
 channel<T> bounded(std::size_t capacity) {
     if (capacity == 0)
@@ -317,7 +322,7 @@ channel<T> bounded(std::size_t capacity) {
     return {sender<T>{st}, receiver<T>{st}};
 }
 
-// A channel whose sends never wait.
+/// A channel whose sends never wait.
 template <typename T>
 channel<T> unbounded() {
     auto st = std::make_shared<detail::state<T>>(std::numeric_limits<std::size_t>::max());

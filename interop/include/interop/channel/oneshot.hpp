@@ -1,12 +1,13 @@
-// A one-shot channel: one value, sent once, received once.
-//
-//     auto [tx, rx] = interop::oneshot::make<int>();
-//     tx.send(42);                  // never waits; fails (value back) if rx is gone
-//     auto v = co_await rx.recv();  // io_result<T>: the value, channel_errc::closed if
-//                                   // tx was dropped unsent, or operation_canceled
-//
-// Safe across threads and runtimes. A cancelled receive loses nothing: a later
-// recv() still gets the value.
+/// \file
+/// A one-shot channel: one value, sent once, received once.
+///
+///     auto [tx, rx] = interop::oneshot::make<int>();
+///     tx.send(42);                  // never waits; fails (value back) if rx is gone
+///     auto v = co_await rx.recv();  // io_result<T>: the value, channel_errc::closed if
+///                                   // tx was dropped unsent, or operation_canceled
+///
+/// Safe across threads and runtimes. A cancelled receive loses nothing: a later
+/// recv() still gets the value.
 #pragma once
 
 #include <memory>
@@ -18,6 +19,7 @@
 #include "interop/detail/waiter_list.hpp"
 #include "interop/io_result.hpp"
 
+/// One-shot channels: one value, sent once, received once.
 namespace interop::oneshot {
 
 namespace detail {
@@ -31,6 +33,7 @@ struct state {
 };
 }  // namespace detail
 
+/// The sending side of a one-shot channel: sends one value, never waits.
 template <typename T>
 class sender {
 public:
@@ -42,8 +45,8 @@ public:
     }
     ~sender() { finish(std::nullopt); }
 
-    // Delivers the value. Fails, handing it back, if the receiver is gone or a
-    // value was already sent.
+    /// Delivers the value. Fails, handing it back, if the receiver is gone or a
+    /// value was already sent.
     send_result<T> send(T value) {
         if (!st_) return {make_error_code(channel_errc::closed), std::move(value)};
         {
@@ -79,6 +82,7 @@ private:
     std::shared_ptr<detail::state<T>> st_;
 };
 
+/// The receiving side of a one-shot channel: receives the one value.
 template <typename T>
 class receiver {
 public:
@@ -121,19 +125,21 @@ public:
     };
 
     [[nodiscard]] recv_awaitable recv() noexcept { return recv_awaitable{st_.get()}; }
-    // Alias so a receiver can be awaited directly: co_await rx.
+    /// Alias so a receiver can be awaited directly: co_await rx.
     recv_awaitable operator co_await() noexcept { return recv(); }
 
 private:
     std::shared_ptr<detail::state<T>> st_;
 };
 
+/// A one-shot channel: one value, sent once, received once.
 template <typename T>
 struct channel {
     sender<T> tx;
     receiver<T> rx;
 };
 
+/// A new one-shot channel.
 template <typename T>
 channel<T> make() {
     auto st = std::make_shared<detail::state<T>>();

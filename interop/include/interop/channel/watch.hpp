@@ -1,14 +1,15 @@
-// A watch channel: one current value that receivers observe as it changes. Only the
-// latest value matters: a receiver that is slow sees the newest one, not each step.
-//
-//     auto [tx, rx] = interop::watch::make<config>(initial);
-//     tx.send(updated);                  // replaces the value, wakes every receiver
-//     auto ok = co_await rx.changed();   // waits for a value newer than the last seen
-//     config now = rx.borrow();          // a copy of the current value
-//
-// changed() returns channel_errc::closed once the sender is gone, and
-// operation_canceled if cancelled. next() (the AsyncIterator form) yields the
-// current value first, then each newer one, and ends when the sender is gone.
+/// \file
+/// A watch channel: one current value that receivers observe as it changes. Only the
+/// latest value matters: a receiver that is slow sees the newest one, not each step.
+///
+///     auto [tx, rx] = interop::watch::make<config>(initial);
+///     tx.send(updated);                  // replaces the value, wakes every receiver
+///     auto ok = co_await rx.changed();   // waits for a value newer than the last seen
+///     config now = rx.borrow();          // a copy of the current value
+///
+/// changed() returns channel_errc::closed once the sender is gone, and
+/// operation_canceled if cancelled. next() (the AsyncIterator form) yields the
+/// current value first, then each newer one, and ends when the sender is gone.
 #pragma once
 
 #include <cstdint>
@@ -22,6 +23,7 @@
 #include "interop/io_result.hpp"
 #include "interop/task.hpp"
 
+/// Watch channels: one current value that receivers observe as it changes.
 namespace interop::watch {
 
 namespace detail {
@@ -40,6 +42,7 @@ struct state {
 template <typename T>
 class receiver;
 
+/// The sending side of a watch channel: replaces the current value.
 template <typename T>
 class sender {
 public:
@@ -55,8 +58,8 @@ public:
                  interop::detail::wait_outcome::closed);
     }
 
-    // Replaces the value and wakes every receiver waiting in changed(). Fails,
-    // handing the value back, when no receiver is left.
+    /// Replaces the value and wakes every receiver waiting in changed(). Fails,
+    /// handing the value back, when no receiver is left.
     send_result<T> send(T value) {
         {
             std::lock_guard lock(st_->mutex);
@@ -90,6 +93,7 @@ private:
     std::shared_ptr<detail::state<T>> st_;
 };
 
+/// The receiving side of a watch channel: observes the current value as it changes.
 template <typename T>
 class receiver {
 public:
@@ -112,7 +116,7 @@ public:
         --st_->receivers;
     }
 
-    // A copy of the current value (it does not count as seen).
+    /// A copy of the current value (it does not count as seen).
     T borrow() const {
         std::lock_guard lock(st_->mutex);
         return st_->value;
@@ -154,7 +158,7 @@ public:
         receiver* r_;
     };
 
-    // Waits for a value newer than the last one this receiver saw.
+    /// Waits for a value newer than the last one this receiver saw.
     [[nodiscard]] changed_awaitable changed() noexcept { return changed_awaitable{this}; }
 
     task<std::optional<T>> next() {
@@ -168,12 +172,14 @@ private:
     std::uint64_t seen_ = 0;
 };
 
+/// A watch channel: one current value that receivers observe as it changes.
 template <typename T>
 struct channel {
     sender<T> tx;
     receiver<T> rx;
 };
 
+/// A new watch channel whose current value is `initial`.
 template <typename T>
 channel<T> make(T initial) {
     auto st = std::make_shared<detail::state<T>>(std::move(initial));

@@ -1,43 +1,44 @@
-// buffered_reader<R>: reads ahead from R into a buffer it owns, for line and
-// delimiter protocols and for many small reads.
-//
-//     interop::buffered_reader reader(stream);              // borrows stream
-//     interop::buffered_reader owner(std::move(stream));    // owns it
-//     auto lines = reader.lines();                          // io_result<std::string> items
-//     while (auto line = co_await lines.next()) {
-//         if (!*line) { report(line->error()); break; }     // an error is the last item
-//         handle(**line);
-//     }
-//
-// Access:
-// - read(buf): takes buffered bytes first; with nothing buffered it refills the
-//   buffer with one read of R, or, for a request at least as large as the buffer,
-//   reads straight into buf.
-// - fill_buf() / consume(n): look at the buffered bytes (refilling once if there
-//   are none; an empty span is end of stream), then say how many were used.
-// - read_until(out, delim): appends up to and including the next delimiter to out;
-//   returns the count, the unterminated rest at end of stream, 0 at the end.
-// - lines(): a generator of the lines without "\n" or "\r\n".
-//
-// Line limit: read_until and lines() refuse a line of more than max_line_length
-// bytes before its delimiter with io_errc::line_too_long instead of buffering it,
-// so memory stays bounded by capacity + max_line_length. Nothing is consumed then:
-// the buffered bytes are still there for read()/consume(), but most protocols just
-// close the connection.
-//
-// lines() yields io_result<std::string>, as tokio's and futures' line streams
-// yield io::Result<String>: an I/O error, line_too_long or a cancellation arrives
-// as an error item, and the iteration ends after it. The generator borrows the
-// reader; everything it has not yet yielded stays in the reader, so a new lines()
-// (or read_until) carries on where a cancelled one stopped.
-//
-// Cancellation loses nothing here: a cancelled read, fill_buf or read_until
-// consumes no bytes and leaves `out` untouched; a partial line stays in the buffer
-// and the next read_until returns the whole line.
-//
-// One operation at a time per reader. Writes are passed through to R when R is
-// also a writer (its write direction is unbuffered), and so are shutdown_write()
-// and close().
+/// \file
+/// buffered_reader<R>: reads ahead from R into a buffer it owns, for line and
+/// delimiter protocols and for many small reads.
+///
+///     interop::buffered_reader reader(stream);              // borrows stream
+///     interop::buffered_reader owner(std::move(stream));    // owns it
+///     auto lines = reader.lines();                          // io_result<std::string> items
+///     while (auto line = co_await lines.next()) {
+///         if (!*line) { report(line->error()); break; }     // an error is the last item
+///         handle(**line);
+///     }
+///
+/// Access:
+/// - read(buf): takes buffered bytes first; with nothing buffered it refills the
+///   buffer with one read of R, or, for a request at least as large as the buffer,
+///   reads straight into buf.
+/// - fill_buf() / consume(n): look at the buffered bytes (refilling once if there
+///   are none; an empty span is end of stream), then say how many were used.
+/// - read_until(out, delim): appends up to and including the next delimiter to out;
+///   returns the count, the unterminated rest at end of stream, 0 at the end.
+/// - lines(): a generator of the lines without "\n" or "\r\n".
+///
+/// Line limit: read_until and lines() refuse a line of more than max_line_length
+/// bytes before its delimiter with io_errc::line_too_long instead of buffering it,
+/// so memory stays bounded by capacity + max_line_length. Nothing is consumed then:
+/// the buffered bytes are still there for read()/consume(), but most protocols just
+/// close the connection.
+///
+/// lines() yields io_result<std::string>, as tokio's and futures' line streams
+/// yield io::Result<String>: an I/O error, line_too_long or a cancellation arrives
+/// as an error item, and the iteration ends after it. The generator borrows the
+/// reader; everything it has not yet yielded stays in the reader, so a new lines()
+/// (or read_until) carries on where a cancelled one stopped.
+///
+/// Cancellation loses nothing here: a cancelled read, fill_buf or read_until
+/// consumes no bytes and leaves `out` untouched; a partial line stays in the buffer
+/// and the next read_until returns the whole line.
+///
+/// One operation at a time per reader. Writes are passed through to R when R is
+/// also a writer (its write direction is unbuffered), and so are shutdown_write()
+/// and close().
 #pragma once
 
 #include <algorithm>
@@ -60,22 +61,25 @@
 
 namespace interop {
 
+/// Options of buffered_reader.
 struct buffered_reader_options {
-    std::size_t capacity = 8 * 1024;  // bytes asked of the inner reader per read
+    std::size_t capacity = 8 * 1024;  ///< bytes asked of the inner reader per read
     std::size_t max_line_length =
         64 * 1024;  // longest line read_until/lines() accept, delimiter excluded
 };
 
+/// Reads ahead from `R` into a buffer it owns, for line and delimiter protocols and
+/// for many small reads.
 template <typename R>
     requires AsyncRead<std::remove_reference_t<R>>
 class buffered_reader {
 public:
     using inner_type = std::remove_reference_t<R>;
 
-    // R is a reference type to borrow the reader, a value type to own it. A
-    // capacity of 0 is rejected with std::invalid_argument.
-    // (The parameter is not deducible so that only the deduction guides below
-    // decide between borrowing and owning.)
+    /// R is a reference type to borrow the reader, a value type to own it. A
+    /// capacity of 0 is rejected with std::invalid_argument.
+    /// (The parameter is not deducible so that only the deduction guides below
+    /// decide between borrowing and owning.)
     explicit buffered_reader(std::type_identity_t<R> inner, buffered_reader_options options = {})
         : inner_(std::forward<R>(inner)),
           buffer_(checked_capacity(options.capacity)),
@@ -83,7 +87,7 @@ public:
           max_line_(options.max_line_length) {}
 
     inner_type& inner() noexcept { return inner_.get(); }
-    // The bytes read ahead and not consumed yet.
+    /// The bytes read ahead and not consumed yet.
     std::span<const std::byte> buffer() const noexcept { return buffer_.data(); }
     std::size_t max_line_length() const noexcept { return max_line_; }
 
@@ -101,8 +105,8 @@ public:
         return read(std::as_writable_bytes(out));
     }
 
-    // The buffered bytes, after one read of the inner reader if there were none.
-    // The span is valid until the next call on this reader; empty means end of stream.
+    /// The buffered bytes, after one read of the inner reader if there were none.
+    /// The span is valid until the next call on this reader; empty means end of stream.
     task<io_result<std::span<const std::byte>>> fill_buf() {
         if (buffer_.empty()) {
             auto n = co_await refill(capacity_);
@@ -110,7 +114,7 @@ public:
         }
         co_return buffer_.data();
     }
-    // Marks n of the bytes returned by fill_buf() (or buffer()) as used.
+    /// Marks n of the bytes returned by fill_buf() (or buffer()) as used.
     void consume(std::size_t n) noexcept { buffer_.consume(std::min(n, buffer_.size())); }
 
     task<io_result<std::size_t>> read_until(std::string& out, char delim) {
@@ -139,7 +143,7 @@ public:
         }
     }
 
-    // The write direction, unbuffered, when the inner stream has one.
+    /// The write direction, unbuffered, when the inner stream has one.
     auto write(std::span<const std::byte> data) requires AsyncWrite<inner_type> {
         return inner().write(data);
     }
@@ -212,7 +216,7 @@ private:
     std::size_t max_line_;
 };
 
-// buffered_reader r(stream) borrows stream; buffered_reader r(std::move(stream)) owns it.
+/// buffered_reader r(stream) borrows stream; buffered_reader r(std::move(stream)) owns it.
 template <typename R>
 buffered_reader(R&&) -> buffered_reader<R>;
 template <typename R>

@@ -1,19 +1,20 @@
-// copy_bidirectional(a, b): copies a → b and b → a at the same time until both
-// directions have reached end of stream, and returns both counts.
-//
-//     auto counts = co_await interop::copy_bidirectional(client, upstream);
-//     // counts->a_to_b, counts->b_to_a
-//
-// When one side reaches end of stream, the write half of the other side is shut
-// down (so its peer reads end of stream too), and the other direction keeps going.
-// a and b must each allow one read and one write pending at once (tcp_stream,
-// duplex_stream and split halves do).
-//
-// The first error in either direction cancels the other direction, and is what
-// copy_bidirectional returns once both have stopped; the counts are then lost.
-//
-// Cancellation: both directions stop as copy() does: a chunk in flight in each
-// direction may be lost; nothing is shut down.
+/// \file
+/// copy_bidirectional(a, b): copies a → b and b → a at the same time until both
+/// directions have reached end of stream, and returns both counts.
+///
+///     auto counts = co_await interop::copy_bidirectional(client, upstream);
+///     // counts->a_to_b, counts->b_to_a
+///
+/// When one side reaches end of stream, the write half of the other side is shut
+/// down (so its peer reads end of stream too), and the other direction keeps going.
+/// a and b must each allow one read and one write pending at once (tcp_stream,
+/// duplex_stream and split halves do).
+///
+/// The first error in either direction cancels the other direction, and is what
+/// copy_bidirectional returns once both have stopped; the counts are then lost.
+///
+/// Cancellation: both directions stop as copy() does: a chunk in flight in each
+/// direction may be lost; nothing is shut down.
 #pragma once
 
 #include <cstdint>
@@ -30,6 +31,7 @@
 
 namespace interop {
 
+/// The bytes copy_bidirectional moved in each direction.
 struct copy_counts {
     std::uint64_t a_to_b = 0;
     std::uint64_t b_to_a = 0;
@@ -66,6 +68,8 @@ task<void> copy_one_way(From* from, To* to, std::uint64_t* count, bidirectional_
 
 }  // namespace io_detail
 
+/// Copies a → b and b → a at the same time until both directions have reached end
+/// of stream, and returns both counts.
 template <typename A, typename B>
     requires AsyncRead<A> && AsyncWrite<A> && AsyncShutdown<A> && AsyncRead<B> && AsyncWrite<B> &&
         AsyncShutdown<B>

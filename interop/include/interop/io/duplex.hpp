@@ -1,31 +1,32 @@
-// duplex(capacity): a connected pair of in-memory byte streams, like a socket pair.
-//
-//     auto [a, b] = interop::duplex(64 * 1024);
-//     co_await interop::write_all(a, bytes);   // ... read from b, and the other way round
-//
-// - Each direction has a buffer of `capacity` bytes. A write takes what fits and
-//   reports how many bytes that was; it waits only while the buffer is full, until
-//   the peer reads (back-pressure). A read takes what is there, waiting while the
-//   buffer is empty. Bytes arrive in order, each exactly once.
-// - shutdown_write(): the peer reads what is buffered, then end of stream (0), as
-//   after a TCP FIN; our reads go on. Writing afterwards is broken_pipe.
-// - close() (also the destructor) shuts our write direction down the same way and
-//   drops what the peer wrote to us and we did not read: the peer's pending and
-//   later writes fail with broken_pipe. Our own pending operations complete with
-//   operation_canceled, later ones with bad_file_descriptor; closing twice is
-//   harmless.
-// - An empty read buffer is invalid_argument (0 means end of stream); an empty
-//   write completes with 0 at once. A moved-from or default-constructed stream
-//   reports bad_file_descriptor.
-// - Models AsyncRead, AsyncWrite, AsyncClose and AsyncShutdown. One read and one
-//   write may be pending at once, from two tasks; the ends may live on different
-//   threads and runtimes: wake-ups are posted to the waiting task's own runtime.
-//
-// Cancellation: a cancelled read consumes nothing (the bytes stay for the next
-// read); a cancelled write wrote nothing. If the other end had already handed
-// bytes over when the cancellation came, the real result is reported instead.
-//
-// A stream must outlive the operations pending on it (as with tcp_stream).
+/// \file
+/// duplex(capacity): a connected pair of in-memory byte streams, like a socket pair.
+///
+///     auto [a, b] = interop::duplex(64 * 1024);
+///     co_await interop::write_all(a, bytes);   // ... read from b, and the other way round
+///
+/// - Each direction has a buffer of `capacity` bytes. A write takes what fits and
+///   reports how many bytes that was; it waits only while the buffer is full, until
+///   the peer reads (back-pressure). A read takes what is there, waiting while the
+///   buffer is empty. Bytes arrive in order, each exactly once.
+/// - shutdown_write(): the peer reads what is buffered, then end of stream (0), as
+///   after a TCP FIN; our reads go on. Writing afterwards is broken_pipe.
+/// - close() (also the destructor) shuts our write direction down the same way and
+///   drops what the peer wrote to us and we did not read: the peer's pending and
+///   later writes fail with broken_pipe. Our own pending operations complete with
+///   operation_canceled, later ones with bad_file_descriptor; closing twice is
+///   harmless.
+/// - An empty read buffer is invalid_argument (0 means end of stream); an empty
+///   write completes with 0 at once. A moved-from or default-constructed stream
+///   reports bad_file_descriptor.
+/// - Models AsyncRead, AsyncWrite, AsyncClose and AsyncShutdown. One read and one
+///   write may be pending at once, from two tasks; the ends may live on different
+///   threads and runtimes: wake-ups are posted to the waiting task's own runtime.
+///
+/// Cancellation: a cancelled read consumes nothing (the bytes stay for the next
+/// read); a cancelled write wrote nothing. If the other end had already handed
+/// bytes over when the cancellation came, the real result is reported instead.
+///
+/// A stream must outlive the operations pending on it (as with tcp_stream).
 #pragma once
 
 #include <algorithm>
@@ -235,6 +236,7 @@ public:
 
 }  // namespace io_detail
 
+/// One end of an in-memory byte stream pair made by duplex().
 class duplex_stream {
 public:
     duplex_stream() noexcept = default;
@@ -274,7 +276,7 @@ public:
         return write(std::span<const char>(text.data(), text.size()));
     }
 
-    // The peer reads what is buffered, then end of stream; reading here goes on.
+    /// The peer reads what is buffered, then end of stream; reading here goes on.
     io_result<void> shutdown_write() noexcept {
         if (!shared_) return std::errc::bad_file_descriptor;
         interop::detail::waiter_list woken;
@@ -290,13 +292,13 @@ public:
         return {};
     }
 
-    // Shuts the write direction down and stops reading; see the top of this file.
+    /// Shuts the write direction down and stops reading; see the top of this file.
     [[nodiscard]] io_detail::ready<void> close() noexcept {
         release();
         return {io_result<void>{}};
     }
 
-    // False once closed (and for a moved-from or default-constructed stream).
+    /// False once closed (and for a moved-from or default-constructed stream).
     bool is_open() const noexcept {
         if (!shared_) return false;
         std::lock_guard lock(outgoing()->mutex);
@@ -347,8 +349,8 @@ private:
     int end_ = 0;
 };
 
-// A connected pair; `capacity` bytes of buffer per direction. A capacity of 0 is
-// rejected with std::invalid_argument: no byte could ever pass.
+/// A connected pair; `capacity` bytes of buffer per direction. A capacity of 0 is
+/// rejected with std::invalid_argument: no byte could ever pass.
 inline std::pair<duplex_stream, duplex_stream> duplex(std::size_t capacity) {
     if (capacity == 0) throw std::invalid_argument("interop::duplex: capacity must be at least 1");
     auto shared = std::make_shared<io_detail::duplex_shared>(capacity);

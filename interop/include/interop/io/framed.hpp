@@ -1,37 +1,38 @@
-// framed<S>: length-delimited frames over a byte stream. Each frame is a 4-byte
-// big-endian length followed by that many payload bytes.
-//
-//     interop::framed conn(stream);                     // borrows stream
-//     co_await conn.send(payload);                      // io_result<void>
-//     while (auto frame = co_await conn.next()) {       // io_result<std::vector<std::byte>>
-//         if (!*frame) { report(frame->error()); break; }
-//         handle(**frame);
-//     }
-//
-// - framed models AsyncIterator with value_type io_result<std::vector<std::byte>>:
-//   next() gives a frame, an error item (the last one), or std::nullopt when the
-//   stream ends cleanly between two frames. recv(out) is the allocation-free form:
-//   it fills a vector you reuse and returns true, or false at the end.
-// - A frame longer than max_frame_length is refused with io_errc::frame_too_long,
-//   on send before anything is written, on receive before its payload is read.
-//   The receive buffer grows with the bytes that actually arrive (doubling), so a
-//   peer announcing a large frame and then stalling cannot make the reader
-//   allocate the whole frame up front.
-// - End of stream inside a frame (in its length or its payload) is the error
-//   std::errc::no_message_available, never a silent end.
-// - Receiving and sending are independent: one task may wait in next() while
-//   another sends, when S allows one read and one write at once (tcp_stream,
-//   duplex_stream do). Over a read-only or write-only stream (a split half),
-//   only the receiving or the sending side exists.
-//
-// Cancellation keeps the stream well-formed in both directions:
-// - A cancelled next()/recv() consumes nothing from the frame being received: the
-//   bytes already read stay buffered and the next call returns the whole frame.
-//   (next() reports the cancellation as its last item, as any error; recv() may be
-//   called again.)
-// - A cancelled send() either sent nothing of its frame, or, when part of the frame
-//   was already on the wire, keeps the rest buffered: the next send() or flush()
-//   writes that rest first, so the peer never sees a truncated frame.
+/// \file
+/// `framed<S>`: length-delimited frames over a byte stream. Each frame is a 4-byte
+/// big-endian length followed by that many payload bytes.
+///
+///     interop::framed conn(stream);                     // borrows stream
+///     co_await conn.send(payload);                      // io_result<void>
+///     while (auto frame = co_await conn.next()) {       // io_result<std::vector<std::byte>>
+///         if (!*frame) { report(frame->error()); break; }
+///         handle(**frame);
+///     }
+///
+/// - framed models AsyncIterator with value_type io_result<std::vector<std::byte>>:
+///   next() gives a frame, an error item (the last one), or std::nullopt when the
+///   stream ends cleanly between two frames. recv(out) is the allocation-free form:
+///   it fills a vector you reuse and returns true, or false at the end.
+/// - A frame longer than max_frame_length is refused with io_errc::frame_too_long,
+///   on send before anything is written, on receive before its payload is read.
+///   The receive buffer grows with the bytes that actually arrive (doubling), so a
+///   peer announcing a large frame and then stalling cannot make the reader
+///   allocate the whole frame up front.
+/// - End of stream inside a frame (in its length or its payload) is the error
+///   std::errc::no_message_available, never a silent end.
+/// - Receiving and sending are independent: one task may wait in next() while
+///   another sends, when S allows one read and one write at once (tcp_stream,
+///   duplex_stream do). Over a read-only or write-only stream (a split half),
+///   only the receiving or the sending side exists.
+///
+/// Cancellation keeps the stream well-formed in both directions:
+/// - A cancelled next()/recv() consumes nothing from the frame being received: the
+///   bytes already read stay buffered and the next call returns the whole frame.
+///   (next() reports the cancellation as its last item, as any error; recv() may be
+///   called again.)
+/// - A cancelled send() either sent nothing of its frame, or, when part of the frame
+///   was already on the wire, keeps the rest buffered: the next send() or flush()
+///   writes that rest first, so the peer never sees a truncated frame.
 #pragma once
 
 #include <algorithm>
@@ -53,11 +54,14 @@
 
 namespace interop {
 
+/// Options of framed.
 struct framed_options {
-    std::size_t max_frame_length = 8 * 1024 * 1024;  // payload bytes; at most 2^32 - 1
-    std::size_t read_capacity = 8 * 1024;            // initial receive buffer
+    std::size_t max_frame_length = 8 * 1024 * 1024;  ///< payload bytes; at most 2^32 - 1
+    std::size_t read_capacity = 8 * 1024;            ///< initial receive buffer
 };
 
+/// Length-delimited frames over a byte stream: a 4-byte big-endian length, then
+/// that many payload bytes.
 template <typename S>
     requires AsyncRead<std::remove_reference_t<S>> || AsyncWrite<std::remove_reference_t<S>>
 class framed {
@@ -68,9 +72,9 @@ public:
     static constexpr std::size_t header_size = 4;
     static constexpr std::size_t keep_send_buffer = 64 * 1024;
 
-    // S is a reference type to borrow the stream, a value type to own it.
-    // (The parameter is not deducible so that only the deduction guides below
-    // decide between borrowing and owning.)
+    /// S is a reference type to borrow the stream, a value type to own it.
+    /// (The parameter is not deducible so that only the deduction guides below
+    /// decide between borrowing and owning.)
     explicit framed(std::type_identity_t<S> stream, framed_options options = {})
         : stream_(std::forward<S>(stream)),
           in_(options.read_capacity == 0 ? 1 : options.read_capacity),
@@ -80,7 +84,7 @@ public:
     stream_type& get() noexcept { return stream_.get(); }
     std::size_t max_frame_length() const noexcept { return max_frame_; }
 
-    // Writes one frame (after any rest of a cancelled send).
+    /// Writes one frame (after any rest of a cancelled send).
     task<io_result<void>> send(std::span<const std::byte> payload) requires
         AsyncWrite<stream_type> {
         io_result<void> earlier = co_await flush();
@@ -100,7 +104,7 @@ public:
         co_return sent;
     }
 
-    // Writes the rest of a frame whose send() was cancelled part-way; nothing to do otherwise.
+    /// Writes the rest of a frame whose send() was cancelled part-way; nothing to do otherwise.
     task<io_result<void>> flush() requires AsyncWrite<stream_type> {
         while (out_sent_ < out_.size()) {
             io_result<std::size_t> n =
@@ -118,8 +122,8 @@ public:
         co_return io_result<void>{};
     }
 
-    // Receives one frame into `frame` (replacing its contents, reusing its memory).
-    // true: a frame arrived; false: the stream ended cleanly between frames.
+    /// Receives one frame into `frame` (replacing its contents, reusing its memory).
+    /// true: a frame arrived; false: the stream ended cleanly between frames.
     task<io_result<bool>> recv(std::vector<std::byte>& frame) requires AsyncRead<stream_type> {
         io_result<bool> header = co_await buffer_at_least(header_size);
         if (!header) co_return header.error();
@@ -142,7 +146,7 @@ public:
         co_return true;
     }
 
-    // The AsyncIterator form; see the top of this file.
+    /// The AsyncIterator form; see the top of this file.
     task<std::optional<value_type>> next() requires AsyncRead<stream_type> {
         if (ended_) co_return std::nullopt;
         std::vector<std::byte> frame;
@@ -180,7 +184,7 @@ private:
     bool ended_ = false;
 };
 
-// framed f(stream) borrows stream; framed f(std::move(stream)) owns it.
+/// framed f(stream) borrows stream; framed f(std::move(stream)) owns it.
 template <typename S>
 framed(S&&) -> framed<S>;
 template <typename S>

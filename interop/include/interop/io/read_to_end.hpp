@@ -1,12 +1,13 @@
-// read_to_end(reader, buf): appends everything up to end of stream to `buf` (a
-// std::vector<std::byte> or a std::string) and returns how many bytes it appended.
-//
-//     std::string body;
-//     auto n = co_await interop::read_to_end(stream, body);
-//
-// On an error or a cancellation the bytes read until then are in `buf` (appended,
-// and consumed from the stream); buf.size() tells how far it got, and calling
-// read_to_end again with the same buffer continues without loss.
+/// \file
+/// read_to_end(reader, buf): appends everything up to end of stream to `buf` (a
+/// std::vector<std::byte> or a std::string) and returns how many bytes it appended.
+///
+///     std::string body;
+///     auto n = co_await interop::read_to_end(stream, body);
+///
+/// On an error or a cancellation the bytes read until then are in `buf` (appended,
+/// and consumed from the stream); buf.size() tells how far it got, and calling
+/// read_to_end again with the same buffer continues without loss.
 #pragma once
 
 #include <cstddef>
@@ -19,6 +20,8 @@
 
 namespace interop {
 
+/// Appends everything up to end of stream to `buf` and returns how many bytes it
+/// appended.
 template <AsyncRead R, typename Buffer>
     requires io_detail::byte_container<Buffer> task<io_result<std::size_t>> read_to_end(
         R& reader, Buffer& buf) {

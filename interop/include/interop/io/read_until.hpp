@@ -1,26 +1,27 @@
-// read_until(reader, buf, delim): reads into `buf` (a std::vector<std::byte> or a
-// std::string) until it contains `delim`, and returns the length of the prefix up
-// to and including the first delimiter.
-//
-//     std::string buf;
-//     for (;;) {
-//         auto n = co_await interop::read_until(stream, buf, '\n');
-//         if (!n || *n == 0) break;           // error, or end of stream and nothing left
-//         handle(std::string_view(buf).substr(0, *n));
-//         buf.erase(0, *n);                   // keep what follows for the next call
-//     }
-//
-// - Reads go straight into `buf` in chunks, so buf may hold bytes after the
-//   delimiter: leave them there for the next call, which looks at them first (the
-//   convention of asio::async_read_until). To read without over-reading into your
-//   own buffer, use buffered_reader::read_until, which keeps the extra bytes.
-// - End of stream: the unterminated rest, buf.size() (which does not end with the
-//   delimiter); 0 when buf is empty.
-// - max_length bounds the bytes before the delimiter: with more than that and no
-//   delimiter, the result is io_errc::line_too_long (buf keeps what was read).
-//
-// Cancellation: the bytes read before the cancellation are in `buf` (consumed from
-// the stream, nothing lost); calling again with the same buffer carries on.
+/// \file
+/// read_until(reader, buf, delim): reads into `buf` (a std::vector<std::byte> or a
+/// std::string) until it contains `delim`, and returns the length of the prefix up
+/// to and including the first delimiter.
+///
+///     std::string buf;
+///     for (;;) {
+///         auto n = co_await interop::read_until(stream, buf, '\n');
+///         if (!n || *n == 0) break;           // error, or end of stream and nothing left
+///         handle(std::string_view(buf).substr(0, *n));
+///         buf.erase(0, *n);                   // keep what follows for the next call
+///     }
+///
+/// - Reads go straight into `buf` in chunks, so buf may hold bytes after the
+///   delimiter: leave them there for the next call, which looks at them first (the
+///   convention of asio::async_read_until). To read without over-reading into your
+///   own buffer, use buffered_reader::read_until, which keeps the extra bytes.
+/// - End of stream: the unterminated rest, buf.size() (which does not end with the
+///   delimiter); 0 when buf is empty.
+/// - max_length bounds the bytes before the delimiter: with more than that and no
+///   delimiter, the result is io_errc::line_too_long (buf keeps what was read).
+///
+/// Cancellation: the bytes read before the cancellation are in `buf` (consumed from
+/// the stream, nothing lost); calling again with the same buffer carries on.
 #pragma once
 
 #include <algorithm>
@@ -37,6 +38,8 @@
 
 namespace interop {
 
+/// Reads into `buf` until it contains `delim`, and returns the length of the prefix
+/// up to and including the first delimiter.
 template <AsyncRead R, typename Buffer>
     requires io_detail::byte_container<Buffer> task<io_result<std::size_t>> read_until(
         R& reader, Buffer& buf, typename Buffer::value_type delim,

@@ -1,19 +1,20 @@
-// split(stream): a read half and a write half of one stream, to be used from two
-// tasks at once (one reading, one writing).
-//
-//     auto [rd, wr] = interop::split(stream);              // borrow: stream outlives both
-//     auto [rd, wr] = interop::split_owned(std::move(stream));  // the halves own it together
-//
-// The halves model AsyncRead and AsyncWrite and simply forward to the stream: a
-// stream that allows one read and one write pending at once (tcp_stream,
-// duplex_stream) needs no lock. Each half is for one task at a time, as the
-// stream's own directions are. Cancellation behaves exactly as on the stream.
-//
-// Owned halves share the stream; it is closed when the last half is destroyed.
-// Destroying the owned write half also shuts down the write direction when the
-// stream's shutdown_write() is synchronous (tcp_stream, duplex_stream), so the peer
-// reads end of stream once the writer is done, as with tokio's OwnedWriteHalf.
-// reunite(rd, wr) gives the stream back when both halves came from the same split.
+/// \file
+/// split(stream): a read half and a write half of one stream, to be used from two
+/// tasks at once (one reading, one writing).
+///
+///     auto [rd, wr] = interop::split(stream);              // borrow: stream outlives both
+///     auto [rd, wr] = interop::split_owned(std::move(stream));  // the halves own it together
+///
+/// The halves model AsyncRead and AsyncWrite and simply forward to the stream: a
+/// stream that allows one read and one write pending at once (tcp_stream,
+/// duplex_stream) needs no lock. Each half is for one task at a time, as the
+/// stream's own directions are. Cancellation behaves exactly as on the stream.
+///
+/// Owned halves share the stream; it is closed when the last half is destroyed.
+/// Destroying the owned write half also shuts down the write direction when the
+/// stream's shutdown_write() is synchronous (tcp_stream, duplex_stream), so the peer
+/// reads end of stream once the writer is done, as with tokio's OwnedWriteHalf.
+/// reunite(rd, wr) gives the stream back when both halves came from the same split.
 #pragma once
 
 #include <concepts>
@@ -35,6 +36,7 @@ class owned_write_half;
 template <typename S>
 std::optional<S> reunite(owned_read_half<S>& reader, owned_write_half<S>& writer);
 
+/// The read half of a borrowed stream (split).
 template <typename S>
 class read_half {
 public:
@@ -46,6 +48,7 @@ private:
     S* stream_;
 };
 
+/// The write half of a borrowed stream (split).
 template <typename S>
 class write_half {
 public:
@@ -59,16 +62,19 @@ private:
     S* stream_;
 };
 
+/// The two halves split() returns.
 template <typename S>
 struct split_halves {
     read_half<S> reader;
     write_half<S> writer;
 };
 
+/// A read half and a write half of `stream`, which must outlive both.
 template <typename S>
     requires AsyncRead<S> && AsyncWrite<S> split_halves<S> split(S& stream)
 noexcept { return {read_half<S>(stream), write_half<S>(stream)}; }
 
+/// The read half of a stream the halves own together (split_owned).
 template <typename S>
 class owned_read_half {
 public:
@@ -84,6 +90,7 @@ private:
     std::shared_ptr<S> stream_;
 };
 
+/// The write half of a stream the halves own together (split_owned).
 template <typename S>
 class owned_write_half {
 public:
@@ -110,12 +117,14 @@ private:
     std::shared_ptr<S> stream_;
 };
 
+/// The two halves split_owned() returns.
 template <typename S>
 struct owned_split_halves {
     owned_read_half<S> reader;
     owned_write_half<S> writer;
 };
 
+/// A read half and a write half that own `stream` together.
 template <typename S>
     requires AsyncRead<S> && AsyncWrite<S> &&
         (!std::is_reference_v<S>)owned_split_halves<S> split_owned(S&& stream) {
@@ -123,8 +132,8 @@ template <typename S>
         return {owned_read_half<S>(shared), owned_write_half<S>(shared)};
     }
 
-    // The stream back from its two halves, which are left empty; std::nullopt (and the
-    // halves untouched) when they do not belong to the same stream.
+    /// The stream back from its two halves, which are left empty; std::nullopt (and the
+    /// halves untouched) when they do not belong to the same stream.
     template <typename S>
     std::optional<S> reunite(owned_read_half<S>& reader, owned_write_half<S>& writer) {
         if (!reader.stream_ || reader.stream_ != writer.stream_) return std::nullopt;

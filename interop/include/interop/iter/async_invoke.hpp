@@ -1,13 +1,14 @@
-// Calling a combinator's callable, which may be plain or async.
-//
-// A callable given to a combinator may return a value or a task<U> (an async
-// closure). async_invoke(f, args...) calls it and returns something to co_await
-// either way: the task itself, or a ready awaitable holding the plain result. The
-// combinators then write one `co_await async_invoke(...)` and work with both.
-//
-// Only interop::task results are awaited. A callable that returns some other
-// awaitable (a generator's next(), say) produces that object as a value, which
-// keeps the meaning of map(f) independent of what f's result happens to model.
+/// \file
+/// Calling a combinator's callable, which may be plain or async.
+///
+/// A callable given to a combinator may return a value or a `task<U>` (an async
+/// closure). async_invoke(f, args...) calls it and returns something to co_await
+/// either way: the task itself, or a ready awaitable holding the plain result. The
+/// combinators then write one `co_await async_invoke(...)` and work with both.
+///
+/// Only interop::task results are awaited. A callable that returns some other
+/// awaitable (a generator's next(), say) produces that object as a value, which
+/// keeps the meaning of map(f) independent of what f's result happens to model.
 #pragma once
 
 #include <coroutine>
@@ -24,7 +25,7 @@ inline constexpr bool is_task_v = false;
 template <typename U>
 inline constexpr bool is_task_v<task<U>> = true;
 
-// A result computed before the await; awaiting it never suspends.
+/// A result computed before the await; awaiting it never suspends.
 template <typename T>
 struct ready {
     T value;
@@ -49,8 +50,8 @@ struct unwrap_task<task<U>> {
     using type = U;
 };
 
-// What `co_await async_invoke(f, args...)` produces: U for a task<U>, otherwise the
-// decayed result of the call.
+/// What `co_await async_invoke(f, args...)` produces: U for a `task<U>`, otherwise the
+/// decayed result of the call.
 template <typename F, typename... Args>
 using async_result_t = typename unwrap_task<std::invoke_result_t<F&, Args...>>::type;
 

@@ -1,32 +1,33 @@
-// buffered and buffer_unordered: run up to n items at once, as tasks.
-//
-//   tasks | iter::buffered(n)            tasks: an iterator of task<U>; yields the U's
-//   items | iter::buffered(n, f)         runs f(item) (a task<U>) for each item
-//   ... | iter::buffer_unordered(n[, f]) the same, yielding in completion order
-//
-// buffered yields in source order; buffer_unordered yields each result as soon as
-// it is ready. Both keep at most n items in flight: an item counts from the moment
-// it is started until the consumer has taken its result, so no more than n run at
-// once and no more than n results ever wait for a slow consumer. A limit of 0 is
-// rejected with std::invalid_argument when the combinator is built.
-//
-// The items run as tasks in a scope owned by a task of the combinator's own (see
-// detail/background.hpp), so they keep making progress while the consumer does
-// something else between two next() calls: a consumer that waits for something
-// the in-flight items must do first cannot deadlock them. The source is pulled by
-// that task too, one item ahead of each free slot.
-//
-// f is stored by value in that task's frame and called there, one item at a time;
-// the task it returns runs concurrently with the others (possibly on another thread
-// of a multi-threaded runtime). The item is kept alive until that task finishes,
-// so f may take it by reference. A plain (non-task) result of f is computed
-// immediately, which makes buffered(n, f) behave like map(f).
-//
-// Failures are items: an exception from an item, from f or from the source is
-// rethrown by the next() that reaches its position, after everything before it
-// has been delivered; the rest of the work is then cancelled and joined, and the
-// iterator ends. Cancelling the consuming task cancels the items at once; destroying
-// the iterator cancels them too. See detail/deliver.hpp for the full contract.
+/// \file
+/// buffered and buffer_unordered: run up to n items at once, as tasks.
+///
+///     tasks | iter::buffered(n)            tasks: an iterator of task<U>; yields the U's
+///     items | iter::buffered(n, f)         runs f(item) (a task<U>) for each item
+///     ... | iter::buffer_unordered(n[, f]) the same, yielding in completion order
+///
+/// buffered yields in source order; buffer_unordered yields each result as soon as
+/// it is ready. Both keep at most n items in flight: an item counts from the moment
+/// it is started until the consumer has taken its result, so no more than n run at
+/// once and no more than n results ever wait for a slow consumer. A limit of 0 is
+/// rejected with std::invalid_argument when the combinator is built.
+///
+/// The items run as tasks in a scope owned by a task of the combinator's own (see
+/// detail/background.hpp), so they keep making progress while the consumer does
+/// something else between two next() calls: a consumer that waits for something
+/// the in-flight items must do first cannot deadlock them. The source is pulled by
+/// that task too, one item ahead of each free slot.
+///
+/// f is stored by value in that task's frame and called there, one item at a time;
+/// the task it returns runs concurrently with the others (possibly on another thread
+/// of a multi-threaded runtime). The item is kept alive until that task finishes,
+/// so f may take it by reference. A plain (non-task) result of f is computed
+/// immediately, which makes buffered(n, f) behave like map(f).
+///
+/// Failures are items: an exception from an item, from f or from the source is
+/// rethrown by the next() that reaches its position, after everything before it
+/// has been delivered; the rest of the work is then cancelled and joined, and the
+/// iterator ends. Cancelling the consuming task cancels the items at once; destroying
+/// the iterator cancels them too. See detail/deliver.hpp for the full contract.
 #pragma once
 
 #include <concepts>
@@ -152,6 +153,7 @@ concept buffer_callable = AsyncIterator<I> && std::invocable<F&, iter_value_t<I>
 
 // ---- buffered: source order -------------------------------------------------------
 
+/// Runs up to `limit` items at once, as tasks, and yields their results in source order.
 template <detail::iterator_of_tasks I>
 generator<detail::buffered_item_t<I, detail::as_is>> buffered(I source, std::size_t limit) {
     detail::checked_limit(limit, "iter::buffered: the limit");
@@ -159,6 +161,7 @@ generator<detail::buffered_item_t<I, detail::as_is>> buffered(I source, std::siz
         std::move(source), limit, detail::as_is{}, true);
 }
 
+/// Runs up to `limit` items at once, as tasks, and yields their results in source order.
 template <AsyncIterator I, typename F>
     requires detail::buffer_callable<I, F> generator<detail::buffered_item_t<I, F>> buffered(
         I source, std::size_t limit, F fn) {
@@ -167,6 +170,7 @@ template <AsyncIterator I, typename F>
                                                                     std::move(fn), true);
     }
 
+/// buffered() without its source, for `source | iter::buffered(...)`.
 inline auto buffered(std::size_t limit) {
     detail::checked_limit(limit, "iter::buffered: the limit");
     return adaptor{[limit]<detail::iterator_of_tasks I>(I source) {
@@ -174,6 +178,7 @@ inline auto buffered(std::size_t limit) {
     }};
 }
 
+/// buffered() without its source, for `source | iter::buffered(...)`.
 template <typename F>
     requires(!AsyncIterator<F>)
 auto buffered(std::size_t limit, F fn) {
@@ -185,6 +190,7 @@ auto buffered(std::size_t limit, F fn) {
 
 // ---- buffer_unordered: completion order -------------------------------------------
 
+/// Runs up to `limit` items at once, as tasks, and yields each result as soon as it is ready.
 template <detail::iterator_of_tasks I>
 generator<detail::buffered_item_t<I, detail::as_is>> buffer_unordered(I source, std::size_t limit) {
     detail::checked_limit(limit, "iter::buffer_unordered: the limit");
@@ -192,6 +198,7 @@ generator<detail::buffered_item_t<I, detail::as_is>> buffer_unordered(I source, 
         std::move(source), limit, detail::as_is{}, false);
 }
 
+/// Runs up to `limit` items at once, as tasks, and yields each result as soon as it is ready.
 template <AsyncIterator I, typename F>
     requires detail::buffer_callable<I, F> generator<detail::buffered_item_t<I, F>>
     buffer_unordered(I source, std::size_t limit, F fn) {
@@ -200,6 +207,7 @@ template <AsyncIterator I, typename F>
                                                                     std::move(fn), false);
     }
 
+/// buffer_unordered() without its source, for `source | iter::buffer_unordered(...)`.
 inline auto buffer_unordered(std::size_t limit) {
     detail::checked_limit(limit, "iter::buffer_unordered: the limit");
     return adaptor{[limit]<detail::iterator_of_tasks I>(I source) {
@@ -207,6 +215,7 @@ inline auto buffer_unordered(std::size_t limit) {
     }};
 }
 
+/// buffer_unordered() without its source, for `source | iter::buffer_unordered(...)`.
 template <typename F>
     requires(!AsyncIterator<F>)
 auto buffer_unordered(std::size_t limit, F fn) {

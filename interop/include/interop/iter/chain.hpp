@@ -1,9 +1,10 @@
-// chain: the items of one source, then those of another.
-//
-//   iter::chain(std::move(a), std::move(b))     a | iter::chain(std::move(b))
-//
-// Both sources have the same value type. The second one is not touched before the
-// first has ended.
+/// \file
+/// chain: the items of one source, then those of another.
+///
+///     iter::chain(std::move(a), std::move(b))     a | iter::chain(std::move(b))
+///
+/// Both sources have the same value type. The second one is not touched before the
+/// first has ended.
 #pragma once
 
 #include <concepts>
@@ -17,6 +18,7 @@
 
 namespace interop::iter {
 
+/// The items of `first`, then those of `second`.
 template <AsyncIterator I, AsyncIterator J>
     requires std::same_as<iter_value_t<I>, iter_value_t<J>> generator<iter_value_t<I>> chain(
         I first, J second) {
@@ -36,7 +38,7 @@ template <AsyncIterator I, AsyncIterator J>
         }
     }
 
-// Pipe form: with one iterator, chain appends it to the piped source.
+/// Pipe form: with one iterator, chain appends it to the piped source.
 template <AsyncIterator J>
 auto chain(J second) {
     return adaptor{[second = std::move(second)]<AsyncIterator I>(

@@ -1,11 +1,12 @@
-// chunks: the items of a source gathered into vectors of n.
-//
-//   source | iter::chunks(3)     1 2 3 4 5 6 7  ->  [1 2 3] [4 5 6] [7]
-//
-// Every chunk has n items except the last, which has what was left (never zero).
-// If the source fails, the partial chunk gathered so far is yielded first and the
-// exception is rethrown by the following next(). n = 0 is rejected with
-// std::invalid_argument when the combinator is built.
+/// \file
+/// chunks: the items of a source gathered into vectors of n.
+///
+///     source | iter::chunks(3)     1 2 3 4 5 6 7  ->  [1 2 3] [4 5 6] [7]
+///
+/// Every chunk has n items except the last, which has what was left (never zero).
+/// If the source fails, the partial chunk gathered so far is yielded first and the
+/// exception is rethrown by the following next(). n = 0 is rejected with
+/// std::invalid_argument when the combinator is built.
 #pragma once
 
 #include <cstddef>
@@ -54,12 +55,14 @@ generator<std::vector<iter_value_t<I>>> chunks_impl(I source, std::size_t size) 
 }
 }  // namespace detail
 
+/// The items of `source` gathered into vectors of `size`; the last one has what was left.
 template <AsyncIterator I>
 generator<std::vector<iter_value_t<I>>> chunks(I source, std::size_t size) {
     detail::checked_limit(size, "iter::chunks: the chunk size");
     return detail::chunks_impl(std::move(source), size);
 }
 
+/// chunks() without its source, for `source | iter::chunks(...)`.
 inline auto chunks(std::size_t size) {
     detail::checked_limit(size, "iter::chunks: the chunk size");
     return adaptor{

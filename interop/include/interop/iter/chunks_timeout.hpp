@@ -1,21 +1,22 @@
-// chunks_timeout: chunks of up to n items, cut short after a time limit.
-//
-//   events | iter::chunks_timeout(100, 50ms)
-//
-// A chunk is yielded when it has n items, or when `limit` has passed (on the
-// runtime's clock) since its first item arrived, whichever comes first; then the
-// next chunk starts with the next item. When the source ends, the partial chunk is
-// yielded. Chunks are never empty: with no items nothing is yielded, however long
-// that takes.
-//
-// The source is drained by a task of the combinator's own, which notes when each
-// item arrives; so the limit counts from the arrival of the first item even when
-// the consumer was busy, and the source keeps making progress meanwhile. At most n
-// items are read ahead. If the source fails, the partial chunk is yielded first and
-// the exception is rethrown by the following next(). Cancelling the consuming task
-// or destroying the iterator cancels the draining (as for buffered, see
-// detail/deliver.hpp); a partial chunk is then dropped. n = 0 is rejected with
-// std::invalid_argument when the combinator is built.
+/// \file
+/// chunks_timeout: chunks of up to n items, cut short after a time limit.
+///
+///     events | iter::chunks_timeout(100, 50ms)
+///
+/// A chunk is yielded when it has n items, or when `limit` has passed (on the
+/// runtime's clock) since its first item arrived, whichever comes first; then the
+/// next chunk starts with the next item. When the source ends, the partial chunk is
+/// yielded. Chunks are never empty: with no items nothing is yielded, however long
+/// that takes.
+///
+/// The source is drained by a task of the combinator's own, which notes when each
+/// item arrives; so the limit counts from the arrival of the first item even when
+/// the consumer was busy, and the source keeps making progress meanwhile. At most n
+/// items are read ahead. If the source fails, the partial chunk is yielded first and
+/// the exception is rethrown by the following next(). Cancelling the consuming task
+/// or destroying the iterator cancels the draining (as for buffered, see
+/// detail/deliver.hpp); a partial chunk is then dropped. n = 0 is rejected with
+/// std::invalid_argument when the combinator is built.
 #pragma once
 
 #include <chrono>
@@ -162,6 +163,7 @@ generator<std::vector<T>> chunks_timeout_impl(I source, std::size_t size, durati
 
 }  // namespace detail
 
+/// Chunks of up to `size` items, cut short after a time limit.
 template <AsyncIterator I, typename Rep, typename Ratio>
 generator<std::vector<iter_value_t<I>>> chunks_timeout(I source, std::size_t size,
                                                        std::chrono::duration<Rep, Ratio> limit) {
@@ -170,6 +172,7 @@ generator<std::vector<iter_value_t<I>>> chunks_timeout(I source, std::size_t siz
         std::move(source), size, interop::detail::to_runtime_duration(limit));
 }
 
+/// chunks_timeout() without its source, for `source | iter::chunks_timeout(...)`.
 template <typename Rep, typename Ratio>
 auto chunks_timeout(std::size_t size, std::chrono::duration<Rep, Ratio> limit) {
     detail::checked_limit(size, "iter::chunks_timeout: the chunk size");

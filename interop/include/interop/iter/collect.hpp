@@ -1,8 +1,9 @@
-// collect: drains a source into a std::vector.
-//
-//   std::vector<T> v = co_await (source | iter::collect());
-//
-// The result is a task; nothing is pulled from the source before it is awaited.
+/// \file
+/// collect: drains a source into a std::vector.
+///
+///     std::vector<T> v = co_await (source | iter::collect());
+///
+/// The result is a task; nothing is pulled from the source before it is awaited.
 #pragma once
 
 #include <optional>
@@ -16,6 +17,7 @@
 
 namespace interop::iter {
 
+/// Drains `source` into a std::vector.
 template <AsyncIterator I>
 task<std::vector<iter_value_t<I>>> collect(I source) {
     std::vector<iter_value_t<I>> items;
@@ -29,6 +31,7 @@ task<std::vector<iter_value_t<I>>> collect(I source) {
     co_return std::move(items);
 }
 
+/// collect() without its source, for `source | iter::collect(...)`.
 inline auto collect() {
     return adaptor{[]<AsyncIterator I>(I source) { return iter::collect(std::move(source)); }};
 }

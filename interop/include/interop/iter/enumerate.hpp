@@ -1,6 +1,7 @@
-// enumerate: each item of a source paired with its zero-based position.
-//
-//   source | iter::enumerate()   yields std::pair<std::size_t, T>
+/// \file
+/// enumerate: each item of a source paired with its zero-based position.
+///
+///     source | iter::enumerate()   yields std::pair<std::size_t, T>
 #pragma once
 
 #include <cstddef>
@@ -14,6 +15,7 @@
 
 namespace interop::iter {
 
+/// Each item of `source` paired with its zero-based position.
 template <AsyncIterator I>
 generator<std::pair<std::size_t, iter_value_t<I>>> enumerate(I source) {
     for (std::size_t index = 0;; ++index) {
@@ -26,6 +28,7 @@ generator<std::pair<std::size_t, iter_value_t<I>>> enumerate(I source) {
     }
 }
 
+/// enumerate() without its source, for `source | iter::enumerate(...)`.
 inline auto enumerate() {
     return adaptor{[]<AsyncIterator I>(I source) { return iter::enumerate(std::move(source)); }};
 }

@@ -1,9 +1,10 @@
-// filter: the items of a source for which a predicate holds.
-//
-//   source | iter::filter(pred)  iter::filter(std::move(source), pred)
-//
-// pred sees each item as a const lvalue and returns something convertible to
-// bool, or a task of it.
+/// \file
+/// filter: the items of a source for which a predicate holds.
+///
+///     source | iter::filter(pred)  iter::filter(std::move(source), pred)
+///
+/// pred sees each item as a const lvalue and returns something convertible to
+/// bool, or a task of it.
 #pragma once
 
 #include <concepts>
@@ -18,6 +19,7 @@
 
 namespace interop::iter {
 
+/// The items of `source` for which `pred` holds.
 template <AsyncIterator I, typename P>
     requires std::invocable < P&, const iter_value_t<I>
 & > generator<iter_value_t<I>> filter(I source, P pred) {
@@ -32,6 +34,7 @@ template <AsyncIterator I, typename P>
     }
 }
 
+/// filter() without its source, for `source | iter::filter(...)`.
 template <typename P>
 auto filter(P pred) {
     return adaptor{[pred = std::move(pred)]<AsyncIterator I>(I source) mutable {

@@ -1,9 +1,10 @@
-// filter_map: transform and filter in one step.
-//
-//   source | iter::filter_map(f)   f(item) -> std::optional<U> (or a task of one)
-//
-// Yields the value of every engaged result and skips the empty ones: parse what
-// parses, look up what is found.
+/// \file
+/// filter_map: transform and filter in one step.
+///
+///     source | iter::filter_map(f)   f(item) -> std::optional<U> (or a task of one)
+///
+/// Yields the value of every engaged result and skips the empty ones: parse what
+/// parses, look up what is found.
 #pragma once
 
 #include <concepts>
@@ -26,6 +27,7 @@ template <typename U>
 inline constexpr bool is_optional_v<std::optional<U>> = true;
 }  // namespace detail
 
+/// Transforms and filters in one step: the value of every engaged result of `fn`.
 template <AsyncIterator I, typename F>
     requires std::invocable<F&, iter_value_t<I> &&>&&
         detail::is_optional_v<detail::async_result_t<F, iter_value_t<I>&&>>

@@ -1,11 +1,12 @@
-// flatten: the items of the items.
-//
-//   iterator_of_iterators | iter::flatten()    each inner iterator drained in turn
-//   iterator_of_vectors   | iter::flatten()    each inner range's elements in turn
-//
-// An inner item may be an async iterator or any range (a std::vector from
-// iter::chunks, say). Each inner one is finished before the next is pulled from
-// the source; its elements are moved out (flatten owns the inner items).
+/// \file
+/// flatten: the items of the items.
+///
+///     iterator_of_iterators | iter::flatten()    each inner iterator drained in turn
+///     iterator_of_vectors   | iter::flatten()    each inner range's elements in turn
+///
+/// An inner item may be an async iterator or any range (a std::vector from
+/// iter::chunks, say). Each inner one is finished before the next is pulled from
+/// the source; its elements are moved out (flatten owns the inner items).
 #pragma once
 
 #include <iterator>
@@ -35,6 +36,7 @@ template <typename Inner>
 concept flattenable = AsyncIterator<Inner> || std::ranges::input_range<Inner>;
 }  // namespace detail
 
+/// The items of the items: each inner iterator drained in turn.
 template <AsyncIterator I>
     requires detail::flattenable<iter_value_t<I>>
         generator<typename detail::inner_value<iter_value_t<I>>::type> flatten(I source) {
@@ -61,6 +63,7 @@ template <AsyncIterator I>
         }
     }
 
+/// flatten() without its source, for `source | iter::flatten(...)`.
 inline auto flatten() {
     return adaptor{[]<AsyncIterator I>(I source) { return iter::flatten(std::move(source)); }};
 }

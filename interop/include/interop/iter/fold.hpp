@@ -1,11 +1,12 @@
-// fold and for_each: drain a source through a callable; both return tasks.
-//
-//   A total = co_await (source | iter::fold(init, f));   // acc = f(move(acc), item)
-//   co_await (source | iter::for_each(f));               // f(item) for each item
-//
-// f may return its result directly or as a task (an async closure), and is called
-// with the items as rvalues. A failing f (or source) ends the drain and its
-// exception reaches whoever awaits the task.
+/// \file
+/// fold and for_each: drain a source through a callable; both return tasks.
+///
+///     A total = co_await (source | iter::fold(init, f));   // acc = f(move(acc), item)
+///     co_await (source | iter::for_each(f));               // f(item) for each item
+///
+/// f may return its result directly or as a task (an async closure), and is called
+/// with the items as rvalues. A failing f (or source) ends the drain and its
+/// exception reaches whoever awaits the task.
 #pragma once
 
 #include <concepts>
@@ -21,6 +22,7 @@
 
 namespace interop::iter {
 
+/// Drains `source` through `fn`, starting from `init`, and returns the accumulator.
 template <AsyncIterator I, typename A, typename F>
     requires std::invocable<F&, A&&, iter_value_t<I> &&>&&
         std::assignable_from<A&, detail::async_result_t<F, A&&, iter_value_t<I>&&>>

@@ -1,20 +1,21 @@
-// for_each_concurrent: run an async callable on every item, at most n at a time.
-//
-//   co_await (source | iter::for_each_concurrent(n, f));
-//   co_await iter::for_each_concurrent(std::move(source), n, f);
-//
-// f(item) returns a task<void> (or returns nothing, then it runs inline). The
-// result is a task that pulls the source, starts a body for each item as soon as
-// fewer than n are running, and finishes when the source has ended and every
-// body has finished. The bodies are children of a scope, so they run while the
-// source is being pulled and whatever the awaiting task is waiting on.
-//
-// f is stored in the task's frame and called there, one item at a time; the item
-// lives until its body finishes, so f may take it by reference. The first
-// exception (from a body, f or the source) cancels the other bodies and stops the
-// pulling; once all bodies have finished it is rethrown. Cancelling the awaiting
-// task cancels every body, and the task still waits for them all. A limit of 0 is
-// rejected with std::invalid_argument when the combinator is built.
+/// \file
+/// for_each_concurrent: run an async callable on every item, at most n at a time.
+///
+///     co_await (source | iter::for_each_concurrent(n, f));
+///     co_await iter::for_each_concurrent(std::move(source), n, f);
+///
+/// f(item) returns a task<void> (or returns nothing, then it runs inline). The
+/// result is a task that pulls the source, starts a body for each item as soon as
+/// fewer than n are running, and finishes when the source has ended and every
+/// body has finished. The bodies are children of a scope, so they run while the
+/// source is being pulled and whatever the awaiting task is waiting on.
+///
+/// f is stored in the task's frame and called there, one item at a time; the item
+/// lives until its body finishes, so f may take it by reference. The first
+/// exception (from a body, f or the source) cancels the other bodies and stops the
+/// pulling; once all bodies have finished it is rethrown. Cancelling the awaiting
+/// task cancels every body, and the task still waits for them all. A limit of 0 is
+/// rejected with std::invalid_argument when the combinator is built.
 #pragma once
 
 #include <concepts>
@@ -111,6 +112,7 @@ task<void> for_each_concurrent_impl(I source_arg, std::size_t limit, F fn_arg) {
 
 }  // namespace detail
 
+/// Runs the callable on every item, at most `limit` at a time.
 template <AsyncIterator I, typename F>
     requires std::invocable<F&, iter_value_t<I> &&>&&
         std::is_void_v<detail::async_result_t<F, iter_value_t<I>&&>>

@@ -1,9 +1,10 @@
-// inspect: look at each item on its way through.
-//
-//   source | iter::inspect([](const T& x) { log(x); })
-//
-// Calls f with each item as a const lvalue (f may return a task<void>, which is
-// awaited before the item is passed on) and yields the item unchanged.
+/// \file
+/// inspect: look at each item on its way through.
+///
+///     source | iter::inspect([](const T& x) { log(x); })
+///
+/// Calls f with each item as a const lvalue (f may return a task<void>, which is
+/// awaited before the item is passed on) and yields the item unchanged.
 #pragma once
 
 #include <concepts>
@@ -18,6 +19,7 @@
 
 namespace interop::iter {
 
+/// The items of `source`, each shown to `fn` on its way through.
 template <AsyncIterator I, typename F>
     requires std::invocable < F&, const iter_value_t<I>
 & > generator<iter_value_t<I>> inspect(I source, F fn) {
@@ -32,6 +34,7 @@ template <AsyncIterator I, typename F>
     }
 }
 
+/// inspect() without its source, for `source | iter::inspect(...)`.
 template <typename F>
 auto inspect(F fn) {
     return adaptor{[fn = std::move(fn)]<AsyncIterator I>(I source) mutable {

@@ -1,9 +1,10 @@
-// map: the items of a source, each transformed by a callable.
-//
-//   source | iter::map(f)        iter::map(std::move(source), f)
-//
-// f is called with each item as an rvalue and may return a value or a task<U>
-// (which is awaited). The result is a generator of the (decayed) results.
+/// \file
+/// map: the items of a source, each transformed by a callable.
+///
+///     source | iter::map(f)        iter::map(std::move(source), f)
+///
+/// f is called with each item as an rvalue and may return a value or a `task<U>`
+/// (which is awaited). The result is a generator of the (decayed) results.
 #pragma once
 
 #include <concepts>
@@ -19,8 +20,8 @@
 
 namespace interop::iter {
 
-// Both the source and f live in the generator's frame, so f's captures stay alive
-// for as long as the mapped iterator does.
+/// Both the source and f live in the generator's frame, so f's captures stay alive
+/// for as long as the mapped iterator does.
 template <AsyncIterator I, typename F>
     requires std::invocable<F&, iter_value_t<I> &&> &&
         (!std::is_void_v<detail::async_result_t<F, iter_value_t<I>&&>>)

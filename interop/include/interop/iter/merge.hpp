@@ -1,19 +1,20 @@
-// merge: fan-in of several iterators with one value type.
-//
-//   iter::merge(std::move(a), std::move(b), std::move(c))   any number of sources
-//   iter::merge(std::move(vector_of_iterators))             a runtime number of them
-//   a | iter::merge(std::move(b))                            the pipe form
-//
-// Yields the items of all sources as they arrive, from whichever source has one,
-// and ends when every source has ended. Each source is drained by a task of its
-// own, so a slow source never holds up the others and the sources keep making
-// progress while the consumer is busy. At most as many items as there are sources
-// wait for the consumer; a source that is ahead waits for room.
-//
-// The order of items from one source is kept. An exception from a source is
-// rethrown by the next() that reaches it (items that arrived before it come
-// first); the other sources are then cancelled and joined, and the merge ends.
-// Cancellation and destruction behave as for buffered (see detail/deliver.hpp).
+/// \file
+/// merge: fan-in of several iterators with one value type.
+///
+///     iter::merge(std::move(a), std::move(b), std::move(c))   any number of sources
+///     iter::merge(std::move(vector_of_iterators))             a runtime number of them
+///     a | iter::merge(std::move(b))                            the pipe form
+///
+/// Yields the items of all sources as they arrive, from whichever source has one,
+/// and ends when every source has ended. Each source is drained by a task of its
+/// own, so a slow source never holds up the others and the sources keep making
+/// progress while the consumer is busy. At most as many items as there are sources
+/// wait for the consumer; a source that is ahead waits for room.
+///
+/// The order of items from one source is kept. An exception from a source is
+/// rethrown by the next() that reaches it (items that arrived before it come
+/// first); the other sources are then cancelled and joined, and the merge ends.
+/// Cancellation and destruction behave as for buffered (see detail/deliver.hpp).
 #pragma once
 
 #include <algorithm>
@@ -93,6 +94,7 @@ concept same_value_iterators = AsyncIterator<I> &&(AsyncIterator<Rest>&&...) &&
 
 }  // namespace detail
 
+/// Fan-in: the items of all sources as they arrive, from whichever has one.
 template <AsyncIterator I, AsyncIterator... Rest>
     requires(sizeof...(Rest) > 0)
 &&detail::same_value_iterators<I, Rest...> generator<iter_value_t<I>> merge(I first, Rest... rest) {
@@ -103,6 +105,7 @@ template <AsyncIterator I, AsyncIterator... Rest>
     return detail::deliver<T>(std::move(queue), std::move(work));
 }
 
+/// Fan-in: the items of all sources as they arrive, from whichever has one.
 template <AsyncIterator I>
 generator<iter_value_t<I>> merge(std::vector<I> sources) {
     using T = iter_value_t<I>;
@@ -112,8 +115,8 @@ generator<iter_value_t<I>> merge(std::vector<I> sources) {
     return detail::deliver<T>(std::move(queue), std::move(work));
 }
 
-// Pipe form: `a | iter::merge(std::move(b))` merges a with b. (Called with one
-// iterator, merge is the pipe form; with two or more, it merges them directly.)
+/// Pipe form: `a | iter::merge(std::move(b))` merges a with b. (Called with one
+/// iterator, merge is the pipe form; with two or more, it merges them directly.)
 template <AsyncIterator Other>
 auto merge(Other other) {
     return adaptor{[other = std::move(other)]<AsyncIterator I>(

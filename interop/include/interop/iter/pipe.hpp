@@ -1,16 +1,17 @@
-// Pipe syntax for iterator combinators: `source | interop::iter::map(f)`.
-//
-// A combinator called without its source returns an adaptor: a small object that
-// holds the combinator's arguments (by value) and applies them to a source later.
-// `source | adaptor` hands the source to the adaptor, and `adaptor | adaptor`
-// composes two adaptors into one, so a pipeline can be named and reused:
-//
-//   auto evens_squared = iter::filter(is_even) | iter::map(square);
-//   auto v = co_await (numbers() | evens_squared | iter::collect());
-//
-// The source is moved into the resulting iterator, which owns it from then on;
-// piping an lvalue iterator is rejected so that ownership moves visibly
-// (write std::move(it)).
+/// \file
+/// Pipe syntax for iterator combinators: `source | interop::iter::map(f)`.
+///
+/// A combinator called without its source returns an adaptor: a small object that
+/// holds the combinator's arguments (by value) and applies them to a source later.
+/// `source | adaptor` hands the source to the adaptor, and `adaptor | adaptor`
+/// composes two adaptors into one, so a pipeline can be named and reused:
+///
+///     auto evens_squared = iter::filter(is_even) | iter::map(square);
+///     auto v = co_await (numbers() | evens_squared | iter::collect());
+///
+/// The source is moved into the resulting iterator, which owns it from then on;
+/// piping an lvalue iterator is rejected so that ownership moves visibly
+/// (write std::move(it)).
 #pragma once
 
 #include <type_traits>
@@ -18,8 +19,11 @@
 
 #include "interop/iter/concepts.hpp"
 
+/// Async iterator combinators, each callable on a source or through the pipe syntax.
 namespace interop::iter {
 
+/// A combinator without its source: holds its arguments and applies them to a
+/// source later (`source | adaptor`).
 template <typename Fn>
 class adaptor {
 public:
@@ -37,7 +41,7 @@ public:
         }
     }
 
-    // Composition: (a | b) applied to a source is b applied to (a applied to it).
+    /// Composition: (a | b) applied to a source is b applied to (a applied to it).
     template <typename Gn>
     friend auto operator|(adaptor a, adaptor<Gn> b) {
         return iter::adaptor{
@@ -46,7 +50,7 @@ public:
             }};
     }
 
-    // Applies the adaptor to a source it takes ownership of.
+    /// Applies the adaptor to a source it takes ownership of.
     template <typename I>
     auto operator()(I source) && {
         return std::move(fn_)(std::move(source));
@@ -56,7 +60,7 @@ private:
     Fn fn_;
 };
 
-// Combinators build adaptors from lambdas, whose types can only be deduced.
+/// Combinators build adaptors from lambdas, whose types can only be deduced.
 template <typename Fn>
 adaptor(Fn) -> adaptor<Fn>;
 

@@ -1,10 +1,11 @@
-// scan: a running fold that yields every intermediate accumulator.
-//
-//   source | iter::scan(init, f)     1 2 3 with (0, +)  ->  1 3 6
-//
-// Like fold, acc = f(std::move(acc), item) for each item (f may return a task),
-// but scan yields a copy of acc after each step instead of only the last one. The
-// initial value itself is not yielded. A needs to be copyable.
+/// \file
+/// scan: a running fold that yields every intermediate accumulator.
+///
+///     source | iter::scan(init, f)     1 2 3 with (0, +)  ->  1 3 6
+///
+/// Like fold, acc = f(std::move(acc), item) for each item (f may return a task),
+/// but scan yields a copy of acc after each step instead of only the last one. The
+/// initial value itself is not yielded. A needs to be copyable.
 #pragma once
 
 #include <concepts>
@@ -19,6 +20,7 @@
 
 namespace interop::iter {
 
+/// A running fold that yields every intermediate accumulator.
 template <AsyncIterator I, typename A, typename F>
     requires std::copy_constructible<A> && std::invocable<F&, A&&, iter_value_t<I> &&>&&
         std::assignable_from<A&, detail::async_result_t<F, A&&, iter_value_t<I>&&>>

@@ -1,8 +1,9 @@
-// skip: everything but the first n items.
-//
-//   source | iter::skip(2)     a b c d  ->  c d
-//
-// The first n items are pulled (and dropped) by the first next().
+/// \file
+/// skip: everything but the first n items.
+///
+///     source | iter::skip(2)     a b c d  ->  c d
+///
+/// The first n items are pulled (and dropped) by the first next().
 #pragma once
 
 #include <cstddef>
@@ -16,6 +17,7 @@
 
 namespace interop::iter {
 
+/// Everything but the first `count` items.
 template <AsyncIterator I>
 generator<iter_value_t<I>> skip(I source, std::size_t count) {
     for (std::size_t seen = 0;; ++seen) {
@@ -27,6 +29,7 @@ generator<iter_value_t<I>> skip(I source, std::size_t count) {
     }
 }
 
+/// skip() without its source, for `source | iter::skip(...)`.
 inline auto skip(std::size_t count) {
     return adaptor{
         [count]<AsyncIterator I>(I source) { return iter::skip(std::move(source), count); }};

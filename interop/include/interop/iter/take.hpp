@@ -1,11 +1,12 @@
-// take and take_while: a prefix of a source.
-//
-//   source | iter::take(n)          the first n items (fewer if the source ends)
-//   source | iter::take_while(pred) the items before the first one failing pred
-//
-// Neither pulls an item from the source beyond what it needs: take(n) stops after
-// the n-th without asking for an (n+1)-th, and take_while drops the first failing
-// item and stops. pred may be async (return a task of bool).
+/// \file
+/// take and take_while: a prefix of a source.
+///
+///     source | iter::take(n)          the first n items (fewer if the source ends)
+///     source | iter::take_while(pred) the items before the first one failing pred
+///
+/// Neither pulls an item from the source beyond what it needs: take(n) stops after
+/// the n-th without asking for an (n+1)-th, and take_while drops the first failing
+/// item and stops. pred may be async (return a task of bool).
 #pragma once
 
 #include <concepts>
@@ -21,6 +22,7 @@
 
 namespace interop::iter {
 
+/// The first `count` items (fewer if the source ends).
 template <AsyncIterator I>
 generator<iter_value_t<I>> take(I source, std::size_t count) {
     for (std::size_t taken = 0; taken < count; ++taken) {
@@ -32,11 +34,13 @@ generator<iter_value_t<I>> take(I source, std::size_t count) {
     }
 }
 
+/// take() without its source, for `source | iter::take(...)`.
 inline auto take(std::size_t count) {
     return adaptor{
         [count]<AsyncIterator I>(I source) { return iter::take(std::move(source), count); }};
 }
 
+/// The items before the first one failing `pred`.
 template <AsyncIterator I, typename P>
     requires std::invocable < P&, const iter_value_t<I>
 & > generator<iter_value_t<I>> take_while(I source, P pred) {
@@ -52,6 +56,7 @@ template <AsyncIterator I, typename P>
     }
 }
 
+/// take_while() without its source, for `source | iter::take_while(...)`.
 template <typename P>
 auto take_while(P pred) {
     return adaptor{[pred = std::move(pred)]<AsyncIterator I>(I source) mutable {

@@ -1,10 +1,11 @@
-// zip: items of two sources, in pairs.
-//
-//   iter::zip(std::move(a), std::move(b))     a | iter::zip(std::move(b))
-//
-// Yields std::pair<A, B> until either source ends. For each pair, a is asked first,
-// then b; when a ends, b is not asked again, and when b ends, the item already
-// taken from a is dropped.
+/// \file
+/// zip: items of two sources, in pairs.
+///
+///     iter::zip(std::move(a), std::move(b))     a | iter::zip(std::move(b))
+///
+/// Yields std::pair<A, B> until either source ends. For each pair, a is asked first,
+/// then b; when a ends, b is not asked again, and when b ends, the item already
+/// taken from a is dropped.
 #pragma once
 
 #include <optional>
@@ -17,6 +18,7 @@
 
 namespace interop::iter {
 
+/// Items of two sources, in pairs.
 template <AsyncIterator I, AsyncIterator J>
 generator<std::pair<iter_value_t<I>, iter_value_t<J>>> zip(I first, J second) {
     for (;;) {
@@ -32,7 +34,7 @@ generator<std::pair<iter_value_t<I>, iter_value_t<J>>> zip(I first, J second) {
     }
 }
 
-// Pipe form: with one iterator, zip pairs the piped source with it.
+/// Pipe form: with one iterator, zip pairs the piped source with it.
 template <AsyncIterator J>
 auto zip(J second) {
     return adaptor{[second = std::move(second)]<AsyncIterator I>(I first) mutable {

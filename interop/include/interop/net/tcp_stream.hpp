@@ -1,18 +1,19 @@
-// A connected TCP stream. Models AsyncRead, AsyncWrite and AsyncClose.
-//
-// - read(buf) completes with at least one byte, or 0 at end of stream (and 0 means
-//   nothing else); an empty buffer is invalid_argument. A cancelled read consumes
-//   nothing: the bytes wait for the next read.
-// - write(buf) writes at least one byte and reports how many; an empty buffer
-//   completes with 0 at once. write_all(buf) writes every byte (or fails).
-// - One read and one write may be pending at the same time (from two tasks).
-// - A second read while one is pending (or a second write while one is pending)
-//   fails at once with device_or_resource_busy; the pending one goes on unaffected.
-// - Any use after close() fails with bad_file_descriptor; closing twice is harmless.
-// - Destroying an open stream closes it synchronously.
-// - A stream may outlive its runtime (kept past interop::run, destroyed at the end of
-//   main): destroying the runtime closed its socket, every use then fails with
-//   bad_file_descriptor, and closing or destroying it does nothing.
+/// \file
+/// A connected TCP stream. Models AsyncRead, AsyncWrite and AsyncClose.
+///
+/// - read(buf) completes with at least one byte, or 0 at end of stream (and 0 means
+///   nothing else); an empty buffer is invalid_argument. A cancelled read consumes
+///   nothing: the bytes wait for the next read.
+/// - write(buf) writes at least one byte and reports how many; an empty buffer
+///   completes with 0 at once. write_all(buf) writes every byte (or fails).
+/// - One read and one write may be pending at the same time (from two tasks).
+/// - A second read while one is pending (or a second write while one is pending)
+///   fails at once with device_or_resource_busy; the pending one goes on unaffected.
+/// - Any use after close() fails with bad_file_descriptor; closing twice is harmless.
+/// - Destroying an open stream closes it synchronously.
+/// - A stream may outlive its runtime (kept past interop::run, destroyed at the end of
+///   main): destroying the runtime closed its socket, every use then fails with
+///   bad_file_descriptor, and closing or destroying it does nothing.
 #pragma once
 
 #include <cstddef>
@@ -57,10 +58,11 @@ private:
 
 }  // namespace detail
 
+/// A connected TCP stream. Models AsyncRead, AsyncWrite and AsyncClose.
 class tcp_stream {
 public:
     tcp_stream() noexcept = default;
-    // Takes over a socket of `rt` (what accept and connect do).
+    /// Takes over a socket of `rt` (what accept and connect do).
     tcp_stream(runtime_ref rt, socket_handle s) noexcept
         : rt_(rt),
           socket_(s),
@@ -80,12 +82,12 @@ public:
     }
     ~tcp_stream() { release(); }
 
-    // Connects to `peer` on the awaiting task's runtime.
+    /// Connects to `peer` on the awaiting task's runtime.
     static detail::connect_awaitable connect(const endpoint& peer) noexcept {
         return detail::connect_awaitable{peer, std::errc{}};
     }
-    // Connects to a numeric address such as "127.0.0.1:8080" or "[::1]:8080";
-    // anything else is invalid_argument.
+    /// Connects to a numeric address such as "127.0.0.1:8080" or "[::1]:8080";
+    /// anything else is invalid_argument.
     static detail::connect_awaitable connect(std::string_view address) noexcept;
 
     [[nodiscard]] detail::stream_io read(std::span<std::byte> buffer) noexcept {
@@ -105,24 +107,24 @@ public:
         return write(std::span<const char>(text.data(), text.size()));
     }
 
-    // Writes every byte of `data`; interop::write_all(stream, data) comes here. Costs
-    // no coroutine frame when the first write takes everything (see
-    // detail/stream_write_all.hpp); behaves as the generic write_all otherwise.
+    /// Writes every byte of `data`; interop::write_all(stream, data) comes here. Costs
+    /// no coroutine frame when the first write takes everything (see
+    /// detail/stream_write_all.hpp); behaves as the generic write_all otherwise.
     [[nodiscard]] detail::stream_write_all write_all(std::span<const std::byte> data) noexcept {
         return detail::stream_write_all{rt_, socket_, data,
                                         usable() ? std::errc{} : std::errc::bad_file_descriptor};
     }
 
-    // Sends FIN: the peer reads end of stream; reading from it still works.
+    /// Sends FIN: the peer reads end of stream; reading from it still works.
     io_result<void> shutdown_write() noexcept;
-    // Releases the socket; pending operations complete with operation_canceled.
+    /// Releases the socket; pending operations complete with operation_canceled.
     [[nodiscard]] detail::ready_result<void> close() noexcept;
 
     io_result<endpoint> local_endpoint() const noexcept;
     io_result<endpoint> peer_endpoint() const noexcept;
     io_result<void> set_no_delay(bool enabled) noexcept;
 
-    // Open, on a runtime that still exists.
+    /// Open, on a runtime that still exists.
     bool is_open() const noexcept { return usable(); }
     runtime_ref runtime() const noexcept { return rt_; }
 

@@ -1,15 +1,16 @@
-// The primitive interface between interop's core and a runtime adapter.
-//
-// This header is the narrow waist of the library: an adapter includes it (and
-// io_result.hpp / endpoint.hpp, which it pulls in) and nothing else of interop.
-// It never sees tasks, promises or scopes. docs/runtime-interface.md describes the
-// contract in prose; the comments here are the short form.
-//
-// Every asynchronous primitive takes an operation object owned by the core. The
-// adapter completes it exactly once by calling op->complete(ec, n), from any of
-// its threads, possibly before the start call returns (inline completion is
-// allowed and is the fast path). After complete() the adapter must not touch the
-// operation again.
+/// \file
+/// The primitive interface between interop's core and a runtime adapter.
+///
+/// This header is the narrow waist of the library: an adapter includes it (and
+/// io_result.hpp / endpoint.hpp, which it pulls in) and nothing else of interop.
+/// It never sees tasks, promises or scopes. docs/runtime-interface.md describes the
+/// contract in prose; the comments here are the short form.
+///
+/// Every asynchronous primitive takes an operation object owned by the core. The
+/// adapter completes it exactly once by calling op->complete(ec, n), from any of
+/// its threads, possibly before the start call returns (inline completion is
+/// allowed and is the fast path). After complete() the adapter must not touch the
+/// operation again.
 #pragma once
 
 #include <atomic>
@@ -25,8 +26,8 @@
 
 namespace interop {
 
-// The runtime's monotonic clock. Adapters report time as nanoseconds since an
-// arbitrary epoch of their choosing (virtual-time runtimes start wherever they like).
+/// The runtime's monotonic clock. Adapters report time as nanoseconds since an
+/// arbitrary epoch of their choosing (virtual-time runtimes start wherever they like).
 struct runtime_clock {
     using rep = std::int64_t;
     using period = std::nano;
@@ -35,9 +36,10 @@ struct runtime_clock {
     static constexpr bool is_steady = true;
 };
 
-// What an adapter's socket handle is is up to the adapter; the core only stores it.
+/// What an adapter's socket handle is is up to the adapter; the core only stores it.
 using socket_handle = void*;
 
+/// What an operation is for.
 enum class op_kind : std::uint8_t {
     post,
     timer,
@@ -50,9 +52,9 @@ enum class op_kind : std::uint8_t {
     signal,
 };
 
-// Base of every operation. The core fills in `on_complete`; the adapter may use
-// `adapter_data` for its own bookkeeping (intrusive links, heap index, ...)
-// while the operation is pending.
+/// Base of every operation. The core fills in `on_complete`; the adapter may use
+/// `adapter_data` for its own bookkeeping (intrusive links, heap index, ...)
+/// while the operation is pending.
 struct operation {
     using complete_fn = void (*)(operation*, std::error_code, std::size_t) noexcept;
 
@@ -67,13 +69,14 @@ struct operation {
     void* adapter_data[4] = {};
 };
 
+/// A timer: completes no earlier than `deadline`.
 struct timer_operation : operation {
     timer_operation(complete_fn fn) noexcept : operation(op_kind::timer, fn) {}
     runtime_clock::time_point deadline{};
 };
 
-// read: fill `buffer` with at least one byte, or complete with 0 at end of stream.
-// write: write at least one byte of `buffer` and report how many.
+/// read: fill `buffer` with at least one byte, or complete with 0 at end of stream.
+/// write: write at least one byte of `buffer` and report how many.
 struct io_operation : operation {
     explicit io_operation(complete_fn fn, op_kind k = op_kind::read) noexcept : operation(k, fn) {}
     socket_handle socket = nullptr;
@@ -81,62 +84,58 @@ struct io_operation : operation {
     std::size_t size = 0;
 };
 
+/// Accepts a connection on `listener`.
 struct accept_operation : operation {
     accept_operation(complete_fn fn) noexcept : operation(op_kind::accept, fn) {}
     socket_handle listener = nullptr;
-    socket_handle accepted = nullptr;  // set by the adapter on success
+    socket_handle accepted = nullptr;  ///< set by the adapter on success
 };
 
+/// Connects to `peer`.
 struct connect_operation : operation {
     connect_operation(complete_fn fn) noexcept : operation(op_kind::connect, fn) {}
     endpoint peer{};
-    socket_handle connected = nullptr;  // set by the adapter on success
+    socket_handle connected = nullptr;  ///< set by the adapter on success
 };
 
+/// Resolves `host` and `port` into endpoints.
 struct resolve_operation : operation {
     resolve_operation(complete_fn fn) noexcept : operation(op_kind::resolve, fn) {}
     std::string host;
     std::uint16_t port = 0;
-    std::vector<endpoint> results;  // filled by the adapter on success
+    std::vector<endpoint> results;  ///< filled by the adapter on success
 };
 
-// Runs `work(context)` on a thread where blocking is allowed, then completes.
+/// Runs `work(context)` on a thread where blocking is allowed, then completes.
 struct blocking_operation : operation {
     blocking_operation(complete_fn fn) noexcept : operation(op_kind::blocking, fn) {}
     void (*work)(void* context) noexcept = nullptr;
     void* context = nullptr;
 };
 
+/// Waits for a raise of `signal_number`.
 struct signal_operation : operation {
     signal_operation(complete_fn fn) noexcept : operation(op_kind::signal, fn) {}
     int signal_number = 0;
 };
 
-// What an adapter offers beyond the mandatory primitives. The conformance suite
-// reports behaviours that need a capability an adapter does not declare as n/a.
+/// What an adapter offers beyond the mandatory primitives. The conformance suite
+/// reports behaviours that need a capability an adapter does not declare as n/a.
 enum capability : std::uint32_t {
     cap_none = 0,
-    cap_multi_threaded = 1u << 0,  // more than one thread may run completions concurrently
-    cap_virtual_time = 1u << 1,    // the clock jumps to the next deadline when idle
-    cap_ipv6 = 1u << 2,            // IPv6 loopback is usable
+    cap_multi_threaded = 1u << 0,  ///< more than one thread may run completions concurrently
+    cap_virtual_time = 1u << 1,    ///< the clock jumps to the next deadline when idle
+    cap_ipv6 = 1u << 2,            ///< IPv6 loopback is usable
     cap_resolve = 1u << 3,
     cap_blocking_offload = 1u << 4,
     cap_signals = 1u << 5,
 };
 
-// The core's part of a runtime object. An adapter keeps exactly one as a member of its
-// runtime and returns it from the vtable's `core` entry; it never touches what is in it.
-//
-// While interop::run drives the runtime, the core keeps its bookkeeping here. And the
-// slot gives the runtime an identity that outlives it: handles (streams, listeners)
-// keep its lifetime key, and once the runtime object is destroyed (and this member
-// with it) they see the runtime is gone and never call it again. An adapter closes
-// every socket it still holds when it is destroyed.
-// Whether a runtime still exists; safe to ask after it is gone (that is what it is for),
-// from any thread. A handle keeps one: one load tells it whether it may call its runtime.
+/// Whether a runtime still exists; safe to ask after it is gone (that is what it is for),
+/// from any thread. A handle keeps one: one load tells it whether it may call its runtime.
 class runtime_lifetime {
 public:
-    runtime_lifetime() noexcept = default;  // no runtime: never alive
+    runtime_lifetime() noexcept = default;  ///< no runtime: never alive
     bool alive() const noexcept {
         return generation_ != nullptr && generation_->load(std::memory_order_acquire) == expected_;
     }
@@ -149,6 +148,14 @@ private:
     std::uint32_t expected_ = 0;
 };
 
+/// The core's part of a runtime object. An adapter keeps exactly one as a member of its
+/// runtime and returns it from the vtable's `core` entry; it never touches what is in it.
+///
+/// While interop::run drives the runtime, the core keeps its bookkeeping here. And the
+/// slot gives the runtime an identity that outlives it: handles (streams, listeners)
+/// keep its lifetime key, and once the runtime object is destroyed (and this member
+/// with it) they see the runtime is gone and never call it again. An adapter closes
+/// every socket it still holds when it is destroyed.
 class core_slot {
 public:
     core_slot();
@@ -156,10 +163,10 @@ public:
     core_slot(const core_slot&) = delete;
     core_slot& operator=(const core_slot&) = delete;
 
-    // Stays alive() until this slot, and so the runtime, is destroyed.
+    /// Stays alive() until this slot, and so the runtime, is destroyed.
     runtime_lifetime lifetime() const noexcept { return {generation_, expected_}; }
 
-    void* run_state = nullptr;  // the core's, while interop::run drives the runtime
+    void* run_state = nullptr;  ///< the core's, while interop::run drives the runtime
 
 private:
     std::atomic<std::uint32_t>* generation_;
@@ -167,33 +174,35 @@ private:
     std::uint32_t slot_;
 };
 
+/// The primitive interface an adapter implements: one entry per primitive, called
+/// with the adapter object as `self`.
 struct runtime_vtable {
     const char* name;
 
     // --- executor -----------------------------------------------------------
-    // Thread-safe. Completes `op` with ({}, 0) on a runtime thread, never inline.
-    // Returns false, and never completes `op`, once the runtime has been stopped.
+    /// Thread-safe. Completes `op` with ({}, 0) on a runtime thread, never inline.
+    /// Returns false, and never completes `op`, once the runtime has been stopped.
     bool (*post)(void* self, operation* op) noexcept;
-    // True when the calling thread is one of the threads running this runtime.
+    /// True when the calling thread is one of the threads running this runtime.
     bool (*in_runtime_thread)(void* self) noexcept;
 
     // --- time ---------------------------------------------------------------
     runtime_clock::time_point (*now)(void* self) noexcept;
-    // Completes with ({}, 0) no earlier than op->deadline on this clock, always
-    // from the loop and never inside timer_start, so a deadline that has already
-    // passed completes at the next turn of the loop (sleep_for(0) is a yield).
+    /// Completes with ({}, 0) no earlier than op->deadline on this clock, always
+    /// from the loop and never inside timer_start, so a deadline that has already
+    /// passed completes at the next turn of the loop (sleep_for(0) is a yield).
     void (*timer_start)(void* self, timer_operation* op) noexcept;
 
     // --- cancellation -------------------------------------------------------
-    // Asks a pending operation to complete early with errc::operation_canceled.
-    // Thread-safe. The core calls it at most once per started operation and keeps
-    // the operation alive until both complete() and cancel() have returned; an
-    // adapter must therefore tolerate cancel() for an operation it has already
-    // completed (it then does nothing). cancel() never completes the operation
-    // inside the call: the cancelled completion is delivered later from the loop,
-    // so a caller that cancels many operations in a row is never re-entered. A cancelled read must
-    // not consume bytes: either it completes with operation_canceled and the bytes stay available,
-    // or it completes normally with the bytes.
+    /// Asks a pending operation to complete early with errc::operation_canceled.
+    /// Thread-safe. The core calls it at most once per started operation and keeps
+    /// the operation alive until both complete() and cancel() have returned; an
+    /// adapter must therefore tolerate cancel() for an operation it has already
+    /// completed (it then does nothing). cancel() never completes the operation
+    /// inside the call: the cancelled completion is delivered later from the loop,
+    /// so a caller that cancels many operations in a row is never re-entered. A cancelled read must
+    /// not consume bytes: either it completes with operation_canceled and the bytes stay available,
+    /// or it completes normally with the bytes.
     void (*cancel)(void* self, operation* op) noexcept;
 
     // --- TCP ----------------------------------------------------------------
@@ -204,8 +213,8 @@ struct runtime_vtable {
     void (*read)(void* self, io_operation* op) noexcept;
     void (*write)(void* self, io_operation* op) noexcept;
     std::error_code (*shutdown_write)(void* self, socket_handle s) noexcept;
-    // Releases the socket synchronously. Operations still pending on it complete
-    // with errc::operation_canceled later, from the loop (never inside close()).
+    /// Releases the socket synchronously. Operations still pending on it complete
+    /// with errc::operation_canceled later, from the loop (never inside close()).
     void (*close)(void* self, socket_handle s) noexcept;
     std::error_code (*local_endpoint)(void* self, socket_handle s, endpoint* out) noexcept;
     std::error_code (*remote_endpoint)(void* self, socket_handle s, endpoint* out) noexcept;
@@ -214,31 +223,31 @@ struct runtime_vtable {
     // --- name resolution, blocking offload, signals ---------------------------
     void (*resolve)(void* self, resolve_operation* op) noexcept;
     void (*spawn_blocking)(void* self, blocking_operation* op) noexcept;
-    // Signals. Once a signal number has been watched or waited for, the runtime
-    // watches it for the rest of its life: a raise while no wait is pending is
-    // remembered (raises coalesce) and completes the next signal_wait at once.
-    // signal_watch starts that now, without waiting; it returns invalid_argument for a
-    // number that cannot be caught, and operation_not_supported without cap_signals.
+    /// Signals. Once a signal number has been watched or waited for, the runtime
+    /// watches it for the rest of its life: a raise while no wait is pending is
+    /// remembered (raises coalesce) and completes the next signal_wait at once.
+    /// signal_watch starts that now, without waiting; it returns invalid_argument for a
+    /// number that cannot be caught, and operation_not_supported without cap_signals.
     std::error_code (*signal_watch)(void* self, int signal_number) noexcept;
-    // Completes with ({}, 0) once the signal is raised (or at once if it was raised
-    // since the runtime started watching it and no wait took that raise).
+    /// Completes with ({}, 0) once the signal is raised (or at once if it was raised
+    /// since the runtime started watching it and no wait took that raise).
     void (*signal_wait)(void* self, signal_operation* op) noexcept;
 
     // --- lifecycle ----------------------------------------------------------
-    // The runtime's core_slot (see above), the same one every time.
+    /// The runtime's core_slot (see above), the same one every time.
     core_slot* (*core)(void* self) noexcept;
-    // Runs the loop on the calling thread until stop() is called.
+    /// Runs the loop on the calling thread until stop() is called.
     void (*run)(void* self);
-    // Thread-safe. Stops now: makes run() return; posts and new operations after stop
-    // fail. Only the core calls it (interop::request_stop, and interop::run once its
-    // last task has finished): a user's request to shut down goes through the core,
-    // which cancels the tasks it drives first.
+    /// Thread-safe. Stops now: makes run() return; posts and new operations after stop
+    /// fail. Only the core calls it (interop::request_stop, and interop::run once its
+    /// last task has finished): a user's request to shut down goes through the core,
+    /// which cancels the tasks it drives first.
     void (*stop)(void* self) noexcept;
 
     std::uint32_t capabilities;
 };
 
-// A type-erased, non-owning handle to a runtime: a vtable and the adapter object.
+/// A type-erased, non-owning handle to a runtime: a vtable and the adapter object.
 struct runtime_ref {
     const runtime_vtable* vtable = nullptr;
     void* self = nullptr;
@@ -248,12 +257,12 @@ struct runtime_ref {
     friend bool operator==(const runtime_ref&, const runtime_ref&) = default;
 };
 
-// The one way to ask a runtime to shut down, for users, foreign threads and an
-// adapter's own stop() member; any number of times. While interop::run drives `rt`,
-// the core cancels the root task and every spawned task, and stops the runtime once
-// the last of them has finished: run returns (or rethrows) what the root task then
-// produced. Otherwise the runtime stops at once (the vtable's stop): its run()
-// returns, and posts and new operations fail.
+/// The one way to ask a runtime to shut down, for users, foreign threads and an
+/// adapter's own stop() member; any number of times. While interop::run drives `rt`,
+/// the core cancels the root task and every spawned task, and stops the runtime once
+/// the last of them has finished: run returns (or rethrows) what the root task then
+/// produced. Otherwise the runtime stops at once (the vtable's stop): its run()
+/// returns, and posts and new operations fail.
 void request_stop(runtime_ref rt) noexcept;
 
 }  // namespace interop

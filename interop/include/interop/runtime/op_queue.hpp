@@ -1,8 +1,9 @@
-// A FIFO of pending operations (the reads waiting on a socket, the accepts waiting on
-// a listener, ...), linked through two of each operation's adapter_data words: queueing
-// allocates nothing, and a cancelled operation leaves from the middle in O(1).
-//
-//   kit::op_queue<kit::op_word<1, operation*>, kit::op_word<2, operation*>> waiting;
+/// \file
+/// A FIFO of pending operations (the reads waiting on a socket, the accepts waiting on
+/// a listener, ...), linked through two of each operation's adapter_data words: queueing
+/// allocates nothing, and a cancelled operation leaves from the middle in O(1).
+///
+///     kit::op_queue<kit::op_word<1, operation*>, kit::op_word<2, operation*>> waiting;
 #pragma once
 
 #include "interop/runtime/interface.hpp"
@@ -10,6 +11,8 @@
 
 namespace interop::kit {
 
+/// A FIFO of pending operations, linked through two of each operation's
+/// adapter_data words.
 template <typename PrevWord, typename NextWord>
 class op_queue {
     static_assert(PrevWord::index != NextWord::index, "the links need two different words");
@@ -29,7 +32,7 @@ public:
         tail_ = op;
     }
 
-    // `op` must be in this queue.
+    /// `op` must be in this queue.
     void remove(operation* op) noexcept {
         operation* before = PrevWord::get(op);
         operation* after = NextWord::get(op);

@@ -1,13 +1,14 @@
-// Typed access to one of an operation's adapter_data words.
-//
-// An adapter gives each word it uses a name and a type once, in one place, and never
-// indexes adapter_data by hand:
-//
-//   using heap_index = interop::kit::op_word<0, std::size_t>;
-//   heap_index::set(op, 3);
-//   std::size_t i = heap_index::get(op);
-//
-// A word holds any trivially copyable value up to the size of a pointer.
+/// \file
+/// Typed access to one of an operation's adapter_data words.
+///
+/// An adapter gives each word it uses a name and a type once, in one place, and never
+/// indexes adapter_data by hand:
+///
+///     using heap_index = interop::kit::op_word<0, std::size_t>;
+///     heap_index::set(op, 3);
+///     std::size_t i = heap_index::get(op);
+///
+/// A word holds any trivially copyable value up to the size of a pointer.
 #pragma once
 
 #include <cstddef>
@@ -16,10 +17,13 @@
 
 #include "interop/runtime/interface.hpp"
 
+/// The adapter kit: building blocks for runtime adapters, over the primitive
+/// interface (`<interop/runtime/...>`).
 namespace interop::kit {
 
 inline constexpr std::size_t op_word_count = sizeof(operation::adapter_data) / sizeof(void*);
 
+/// Typed access to one of an operation's adapter_data words.
 template <std::size_t Index, typename T>
 struct op_word {
     static_assert(Index < op_word_count, "an operation has four adapter_data words");

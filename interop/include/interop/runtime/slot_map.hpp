@@ -1,14 +1,15 @@
-// A table of pointers addressed by (index, generation) keys: the handles of an
-// adapter's sockets, the registry of its pending operations (pending_registry.hpp).
-//
-// Erasing an entry bumps its slot's generation, so a key kept after the entry went
-// (a socket handle used after close, a cancel request that arrives after its operation
-// completed) finds nothing, even when the slot has been reused since. A lookup is an
-// array index and a compare; free slots are chained through the slots themselves, so
-// nothing is allocated once the table has grown to its working size.
-//
-// Generations are 32 bits: a stale key would have to survive four billion reuses of
-// its slot to be mistaken for a live one.
+/// \file
+/// A table of pointers addressed by (index, generation) keys: the handles of an
+/// adapter's sockets, the registry of its pending operations (pending_registry.hpp).
+///
+/// Erasing an entry bumps its slot's generation, so a key kept after the entry went
+/// (a socket handle used after close, a cancel request that arrives after its operation
+/// completed) finds nothing, even when the slot has been reused since. A lookup is an
+/// array index and a compare; free slots are chained through the slots themselves, so
+/// nothing is allocated once the table has grown to its working size.
+///
+/// Generations are 32 bits: a stale key would have to survive four billion reuses of
+/// its slot to be mistaken for a live one.
 #pragma once
 
 #include <cstddef>
@@ -17,12 +18,13 @@
 
 namespace interop::kit {
 
+/// A table of pointers addressed by (index, generation) keys.
 template <typename T>
 class slot_map {
 public:
     struct key {
         std::uint32_t index = 0;
-        std::uint32_t generation = 0;  // never 0 for a live entry
+        std::uint32_t generation = 0;  ///< never 0 for a live entry
     };
 
     key insert(T* value) {
@@ -44,7 +46,7 @@ public:
         return s.generation == k.generation ? s.value : nullptr;
     }
 
-    // Does nothing for a stale key.
+    /// Does nothing for a stale key.
     void erase(key k) noexcept {
         if (find(k) == nullptr) return;
         slot& s = slots_[k.index];
@@ -57,7 +59,7 @@ public:
 
     std::size_t size() const noexcept { return live_; }
 
-    // fn(T*) for every live entry. fn may erase the entry it is given.
+    /// fn(T*) for every live entry. fn may erase the entry it is given.
     template <typename Fn>
     void for_each(Fn&& fn) {
         for (std::size_t i = 0; i < slots_.size(); ++i)

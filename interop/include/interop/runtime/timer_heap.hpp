@@ -1,12 +1,13 @@
-// Pending timers, earliest deadline first.
-//
-// A binary min-heap ordered by deadline, then by start order: timers with the same
-// deadline fire in the order they were started, as the contract asks. Each timer's
-// position in the heap is kept in one of its adapter_data words (`IndexWord`), so
-// cancelling one is O(log n), not a search. An event loop with one timer of its own
-// (a uv_timer_t, a poll timeout) arms it for `earliest()`.
-//
-//   kit::timer_heap<kit::op_word<0, std::size_t>> timers;
+/// \file
+/// Pending timers, earliest deadline first.
+///
+/// A binary min-heap ordered by deadline, then by start order: timers with the same
+/// deadline fire in the order they were started, as the contract asks. Each timer's
+/// position in the heap is kept in one of its adapter_data words (`IndexWord`), so
+/// cancelling one is O(log n), not a search. An event loop with one timer of its own
+/// (a uv_timer_t, a poll timeout) arms it for `earliest()`.
+///
+///     kit::timer_heap<kit::op_word<0, std::size_t>> timers;
 #pragma once
 
 #include <cstddef>
@@ -18,19 +19,20 @@
 
 namespace interop::kit {
 
+/// Pending timers, earliest deadline first.
 template <typename IndexWord>
 class timer_heap {
 public:
     bool empty() const noexcept { return entries_.empty(); }
     std::size_t size() const noexcept { return entries_.size(); }
 
-    // Allocates only when the heap grows past its largest size so far.
+    /// Allocates only when the heap grows past its largest size so far.
     void push(timer_operation* op) {
         entries_.push_back(entry{op->deadline, started_++, op});
         sift_up(entries_.size() - 1);
     }
 
-    // `op` must be in the heap.
+    /// `op` must be in the heap.
     void remove(timer_operation* op) noexcept {
         const std::size_t index = IndexWord::get(op);
         const entry last = entries_.back();
@@ -41,10 +43,10 @@ public:
         sift_down(sift_up(index));
     }
 
-    // Precondition: !empty().
+    /// Precondition: !empty().
     runtime_clock::time_point earliest() const noexcept { return entries_.front().deadline; }
 
-    // Takes out the earliest timer if its deadline is at or before `now`; else nullptr.
+    /// Takes out the earliest timer if its deadline is at or before `now`; else nullptr.
     timer_operation* pop_due(runtime_clock::time_point now) noexcept {
         if (entries_.empty() || entries_.front().deadline > now) return nullptr;
         timer_operation* op = entries_.front().op;

@@ -1,17 +1,18 @@
-// The runtime_vtable of an adapter class, generated.
-//
-// An adapter writes one class whose member functions have the names and signatures
-// of the vtable's entries, without the `self` parameter, and gets its table with
-//
-//   constexpr interop::runtime_vtable vtable =
-//       interop::kit::make_vtable<my_loop, interop::cap_ipv6>("mine");
-//   interop::runtime_ref my_runtime::ref() noexcept { return {&vtable, loop_.get()}; }
-//
-// `runtime_ref::self` is then a pointer to that class, and every entry is one call
-// through it. The services are optional: a class without `resolve`, `spawn_blocking`
-// or `signal_watch` and `signal_wait` gets entries that report
-// operation_not_supported, and must not declare the matching capability (checked at
-// compile time).
+/// \file
+/// The runtime_vtable of an adapter class, generated.
+///
+/// An adapter writes one class whose member functions have the names and signatures
+/// of the vtable's entries, without the `self` parameter, and gets its table with
+///
+///     constexpr interop::runtime_vtable vtable =
+///         interop::kit::make_vtable<my_loop, interop::cap_ipv6>("mine");
+///     interop::runtime_ref my_runtime::ref() noexcept { return {&vtable, loop_.get()}; }
+///
+/// `runtime_ref::self` is then a pointer to that class, and every entry is one call
+/// through it. The services are optional: a class without `resolve`, `spawn_blocking`
+/// or `signal_watch` and `signal_wait` gets entries that report
+/// operation_not_supported, and must not declare the matching capability (checked at
+/// compile time).
 #pragma once
 
 #include <concepts>
@@ -22,7 +23,7 @@
 
 namespace interop::kit {
 
-// The entries every adapter provides.
+/// The entries every adapter provides.
 template <typename A>
 concept adapter_class = requires(A& a, operation* op, timer_operation* timer,
                                  accept_operation* accept, connect_operation* connect,
@@ -76,6 +77,7 @@ inline void complete_not_supported(operation* op) noexcept { op->complete(not_su
 
 }  // namespace vtable_detail
 
+/// The runtime_vtable of adapter class `A`, declaring `Capabilities`, named `name`.
 template <adapter_class A, std::uint32_t Capabilities>
 constexpr runtime_vtable make_vtable(const char* name) noexcept {
     static_assert((Capabilities & cap_resolve) == 0 || resolves<A>,

@@ -1,7 +1,8 @@
-// A reusable barrier for a fixed number of tasks: arrive_and_wait() completes for
-// all of them once the last one arrives, then the barrier resets for the next
-// phase. A waiter cancelled while waiting leaves the phase (it no longer counts as
-// arrived) and gets operation_canceled.
+/// \file
+/// A reusable barrier for a fixed number of tasks: arrive_and_wait() completes for
+/// all of them once the last one arrives, then the barrier resets for the next
+/// phase. A waiter cancelled while waiting leaves the phase (it no longer counts as
+/// arrived) and gets operation_canceled.
 #pragma once
 
 #include <cstddef>
@@ -12,6 +13,8 @@
 
 namespace interop {
 
+/// A reusable barrier for a fixed number of tasks: arrive_and_wait() completes for
+/// all of them once the last one arrives.
 class barrier {
 public:
     explicit barrier(std::size_t parties) noexcept : parties_(parties == 0 ? 1 : parties) {}
@@ -38,7 +41,7 @@ public:
         }
         void on_park_locked() noexcept { ++b_->arrived_; }
         void on_cancel_locked() noexcept { --b_->arrived_; }  // the arrival no longer counts
-        // True for the task whose arrival completed the phase.
+        /// True for the task whose arrival completed the phase.
         io_result<bool> await_resume() noexcept {
             finish();
             while (detail::waiter_node* n = released_.pop_front()) n->resume_posted();

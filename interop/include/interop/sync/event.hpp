@@ -1,6 +1,7 @@
-// A manual-reset event: wait() suspends until set() is called; once set, waits
-// complete at once until reset(). set() wakes every waiter. Safe across threads and
-// runtimes; a cancelled wait completes with operation_canceled.
+/// \file
+/// A manual-reset event: wait() suspends until set() is called; once set, waits
+/// complete at once until reset(). set() wakes every waiter. Safe across threads and
+/// runtimes; a cancelled wait completes with operation_canceled.
 #pragma once
 
 #include <mutex>
@@ -10,6 +11,8 @@
 
 namespace interop {
 
+/// A manual-reset event: wait() suspends until set() is called; once set, waits
+/// complete at once until reset().
 class event {
 public:
     explicit event(bool initially_set = false) noexcept : set_(initially_set) {}

@@ -1,6 +1,7 @@
-// latch: wait() completes once count_down() has been called `count` times in all.
-// wait_group: the Go-style form, add() work items and done() each; wait() until none
-// are left. Both are safe across threads and runtimes.
+/// \file
+/// latch: wait() completes once count_down() has been called `count` times in all.
+/// wait_group: the Go-style form, add() work items and done() each; wait() until none
+/// are left. Both are safe across threads and runtimes.
 #pragma once
 
 #include <cstddef>
@@ -10,6 +11,7 @@
 
 namespace interop {
 
+/// wait() completes once count_down() has been called `count` times in all.
 class latch {
 public:
     explicit latch(std::size_t count) noexcept : remaining_(count), reached_(count == 0) {}
@@ -33,6 +35,7 @@ private:
     event reached_;
 };
 
+/// The Go-style latch: add() work items and done() each; wait() until none are left.
 class wait_group {
 public:
     wait_group() noexcept : idle_(true) {}
@@ -43,6 +46,7 @@ public:
         if (pending_ == 0) idle_.reset();
         pending_ += n;
     }
+    /// One work item is done; wait() completes once none is left.
     // set() and reset() happen under mutex_ so a done() racing an add() cannot
     // leave the group marked idle with work pending (event wakes by posting, so
     // calling it under the lock cannot re-enter).

@@ -1,11 +1,12 @@
-// An async mutex: waiting for the lock suspends the task instead of blocking the
-// thread. Safe across threads and runtimes.
-//
-//     auto guard = co_await m.lock();   // io_result<async_mutex::guard>
-//     if (!guard) co_return;            // cancelled while waiting: the lock is not held
-//
-// Fairness: strictly first come, first served. Unlocking hands the lock directly to
-// the longest waiter, so a task that unlocks and locks again cannot barge ahead.
+/// \file
+/// An async mutex: waiting for the lock suspends the task instead of blocking the
+/// thread. Safe across threads and runtimes.
+///
+///     auto guard = co_await m.lock();   // io_result<async_mutex::guard>
+///     if (!guard) co_return;            // cancelled while waiting: the lock is not held
+///
+/// Fairness: strictly first come, first served. Unlocking hands the lock directly to
+/// the longest waiter, so a task that unlocks and locks again cannot barge ahead.
 #pragma once
 
 #include <mutex>
@@ -17,6 +18,8 @@
 
 namespace interop {
 
+/// An async mutex: waiting for the lock suspends the task instead of blocking the
+/// thread. Safe across threads and runtimes; first come, first served.
 class async_mutex {
 public:
     async_mutex() noexcept = default;

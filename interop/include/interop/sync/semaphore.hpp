@@ -1,12 +1,13 @@
-// A counting semaphore for tasks, safe across threads and runtimes.
-//
-//     interop::semaphore limit(4);
-//     auto permit = co_await limit.acquire();   // io_result<semaphore::permit>
-//     if (!permit) co_return;                   // cancelled while waiting
-//     ...                                       // the permit returns when it goes out of scope
-//
-// Fairness: waiters are served first come, first served, and a release never lets a
-// newcomer overtake a parked waiter. A cancelled waiter never holds a permit.
+/// \file
+/// A counting semaphore for tasks, safe across threads and runtimes.
+///
+///     interop::semaphore limit(4);
+///     auto permit = co_await limit.acquire();   // io_result<semaphore::permit>
+///     if (!permit) co_return;                   // cancelled while waiting
+///     ...                                       // the permit returns when it goes out of scope
+///
+/// Fairness: waiters are served first come, first served, and a release never lets a
+/// newcomer overtake a parked waiter. A cancelled waiter never holds a permit.
 #pragma once
 
 #include <cstddef>
@@ -18,13 +19,14 @@
 
 namespace interop {
 
+/// A counting semaphore for tasks, safe across threads and runtimes.
 class semaphore {
 public:
     explicit semaphore(std::size_t initial) noexcept : available_(initial) {}
     semaphore(const semaphore&) = delete;
     semaphore& operator=(const semaphore&) = delete;
 
-    // Owns `count` permits and gives them back when destroyed.
+    /// Owns `count` permits and gives them back when destroyed.
     class [[nodiscard]] permit {
     public:
         permit() noexcept = default;
@@ -38,7 +40,7 @@ public:
         ~permit() {
             if (owner_ != nullptr) owner_->release(count_);
         }
-        // Keeps the permits taken: they are not returned on destruction.
+        /// Keeps the permits taken: they are not returned on destruction.
         void forget() noexcept { owner_ = nullptr; }
         bool owns() const noexcept { return owner_ != nullptr; }
 
@@ -72,11 +74,11 @@ public:
         semaphore* sem_;
     };
 
-    // Waits for one permit. Completes with operation_canceled if the task is
-    // cancelled while waiting (then no permit is held).
+    /// Waits for one permit. Completes with operation_canceled if the task is
+    /// cancelled while waiting (then no permit is held).
     [[nodiscard]] acquire_awaitable acquire() noexcept { return acquire_awaitable{this}; }
 
-    // Takes a permit if one is free and nobody is waiting.
+    /// Takes a permit if one is free and nobody is waiting.
     std::optional<permit> try_acquire() noexcept {
         std::lock_guard lock(mutex_);
         if (!waiters_.empty() || available_ == 0) return std::nullopt;
@@ -84,7 +86,7 @@ public:
         return permit{this, 1};
     }
 
-    // Adds `count` permits, handing them to parked waiters first.
+    /// Adds `count` permits, handing them to parked waiters first.
     void release(std::size_t count = 1) noexcept {
         detail::waiter_list granted;
         {
