@@ -116,12 +116,37 @@ TEST_CASE("channels: buffered items drain before the end is reported") {
         auto& tx = channel_5.tx;
         auto& rx = channel_5.rx;
         for (int i = 0; i < 3; ++i) (void)co_await tx.send(i);
-        { auto drop = std::move(tx); }
+        tx.reset();
         std::vector<int> got;
         while (auto v = co_await rx.next()) got.push_back(*v);
         const std::vector<int> expected{0, 1, 2};
         CHECK(got == expected);
         CHECK_FALSE((co_await rx.next()).has_value());
+    });
+}
+
+TEST_CASE("channels: resetting the last mpsc sender ends the stream; the reset sender is closed") {
+    conf::run([]() -> task<void> {
+        auto ch = mpsc::unbounded<int>();
+        auto second = ch.tx;
+        (void)co_await ch.tx.send(1);
+        ch.tx.reset();
+        CHECK(ch.tx.is_closed());
+        auto refused = co_await ch.tx.send(2);
+        CHECK(refused.is(channel_errc::closed));
+        CHECK(refused.take_value() == 2);
+        CHECK(ch.tx.try_send(3).is(channel_errc::closed));
+        ch.tx.reset();  // twice: nothing happens
+        auto copy_of_empty = ch.tx;
+        CHECK(copy_of_empty.is_closed());
+        // Another sender is alive: the receiver waits for it rather than ending.
+        CHECK(*co_await ch.rx.next() == 1);
+        auto pending = co_await timeout(20ms, ch.rx.recv());
+        CHECK(pending.is(std::errc::timed_out));
+        (void)co_await second.send(4);
+        second.reset();
+        CHECK(*co_await ch.rx.next() == 4);
+        CHECK_FALSE((co_await ch.rx.next()).has_value());
     });
 }
 

@@ -4,6 +4,7 @@
 // on every backend.
 #include <chrono>
 #include <optional>
+#include <ranges>
 #include <vector>
 
 #include "interop/conformance/suite.hpp"
@@ -13,10 +14,6 @@ using namespace std::chrono_literals;
 namespace conf = interop::conformance;
 
 namespace {
-
-generator<int> count(int n) {
-    for (int i = 0; i < n; ++i) co_yield i;
-}
 
 // Yields value i once `at[i]` has passed since it started; ends at `end`.
 generator<int> timed(std::vector<duration> at, duration end) {
@@ -35,7 +32,7 @@ TEST_CASE(
     INTEROP_REQUIRE_CAPABILITY(cap_virtual_time);
     conf::run_virtual([]() -> task<void> {
         const time_point start = co_await now();
-        auto it = count(4) | iter::throttle(10ms);
+        auto it = iter::from(std::views::iota(0, 4)) | iter::throttle(10ms);
         std::vector<duration> at;
         while (auto v = co_await it.next()) at.push_back(co_await now() - start);
         CHECK(at == std::vector<duration>{0ms, 10ms, 20ms, 30ms});
@@ -43,7 +40,7 @@ TEST_CASE(
         // A consumer slower than the period does not wait again; the spacing
         // counts from when the previous item was passed on.
         const time_point t0 = co_await now();
-        auto slow = count(3) | iter::throttle(10ms);
+        auto slow = iter::from(std::views::iota(0, 3)) | iter::throttle(10ms);
         (void)co_await slow.next();
         (void)co_await sleep_for(25ms);
         (void)co_await slow.next();
@@ -62,7 +59,7 @@ TEST_CASE(
 
 TEST_CASE("iteration: throttle(d) never passes on two items closer than d (real time)") {
     conf::run([]() -> task<void> {
-        auto it = count(5) | iter::throttle(5ms);
+        auto it = iter::from(std::views::iota(0, 5)) | iter::throttle(5ms);
         std::vector<time_point> at;
         const time_point start = co_await now();
         while (auto v = co_await it.next()) at.push_back(co_await now());
@@ -130,7 +127,7 @@ TEST_CASE(
     "time)") {
     conf::run([]() -> task<void> {
         const time_point start = co_await now();
-        auto full = count(4) | iter::chunks_timeout(2, 1h);
+        auto full = iter::from(std::views::iota(0, 4)) | iter::chunks_timeout(2, 1h);
         const auto first = co_await full.next();
         const auto second = co_await full.next();
         CHECK(first == std::optional<std::vector<int>>({0, 1}));
@@ -158,7 +155,7 @@ TEST_CASE("iteration: concurrent combinators overlap their items in time (virtua
         };
 
         time_point start = co_await now();
-        auto unordered = count(4) | iter::buffer_unordered(4, sleepy);
+        auto unordered = iter::from(std::views::iota(0, 4)) | iter::buffer_unordered(4, sleepy);
         std::vector<int> order;
         std::vector<duration> at;
         while (auto v = co_await unordered.next()) {
@@ -169,7 +166,7 @@ TEST_CASE("iteration: concurrent combinators overlap their items in time (virtua
         CHECK(at == std::vector<duration>{10ms, 20ms, 30ms, 40ms});
 
         start = co_await now();
-        auto ordered = count(4) | iter::buffered(2, sleepy);
+        auto ordered = iter::from(std::views::iota(0, 4)) | iter::buffered(2, sleepy);
         order.clear();
         at.clear();
         while (auto v = co_await ordered.next()) {
@@ -181,8 +178,9 @@ TEST_CASE("iteration: concurrent combinators overlap their items in time (virtua
         CHECK(at == std::vector<duration>{40ms, 40ms, 60ms, 60ms});
 
         start = co_await now();
-        auto bodies = count(8) | iter::for_each_concurrent(
-                                     4, [](int) -> task<void> { (void)co_await sleep_for(10ms); });
+        auto bodies =
+            iter::from(std::views::iota(0, 8)) |
+            iter::for_each_concurrent(4, [](int) -> task<void> { (void)co_await sleep_for(10ms); });
         co_await std::move(bodies);
         CHECK(co_await now() - start == 20ms);
 

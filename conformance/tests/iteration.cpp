@@ -1,4 +1,7 @@
 // Async iteration: generators that await between yields, and combinators.
+#include <atomic>
+#include <memory>
+#include <ranges>
 #include <string>
 #include <vector>
 
@@ -105,5 +108,42 @@ TEST_CASE("iteration: a long synchronous generator does not grow the stack") {
         long total = 0;
         while (auto v = co_await g.next()) total += 1;
         CHECK(total == 1000000);
+    });
+}
+
+TEST_CASE("iteration: iter::from yields a range's elements, owning or borrowing it") {
+    conf::run([]() -> task<void> {
+        // An owned container of move-only elements: moved out, in order.
+        std::vector<std::unique_ptr<int>> boxes;
+        for (int i = 0; i < 3; ++i) boxes.push_back(std::make_unique<int>(i));
+        auto owned = iter::from(std::move(boxes));
+        std::vector<int> unboxed;
+        while (auto box = co_await owned.next()) unboxed.push_back(**box);
+        CHECK(unboxed == std::vector<int>{0, 1, 2});
+
+        // A borrowed range is copied from and left intact.
+        const std::vector<std::string> words{"a", "bb", "ccc"};
+        auto lengths =
+            co_await (iter::from(std::views::all(words)) |
+                      iter::map([](std::string w) { return w.size(); }) | iter::collect());
+        CHECK(lengths == std::vector<std::size_t>{1, 2, 3});
+        CHECK(words == std::vector<std::string>{"a", "bb", "ccc"});
+
+        // A lazy, endless range: only what is pulled is computed, and draining it
+        // lets another task run.
+        std::atomic<bool> other_ran{false};
+        co_await with_scope([&](scope& s) -> task<void> {
+            s.spawn([](std::atomic<bool>* flag) -> task<void> {
+                flag->store(true);
+                co_return;
+            }(&other_ran));
+            auto naturals = iter::from(std::views::iota(0));
+            int last = 0;
+            for (int i = 0; i < 1000000 && !other_ran.load(); ++i) last = *co_await naturals.next();
+            CHECK(other_ran.load());
+            CHECK(last < 1000000);
+        });
+        auto empty = iter::from(std::vector<int>{});
+        CHECK(!(co_await empty.next()).has_value());
     });
 }

@@ -12,6 +12,7 @@
 /// Intermediate combinators are generators (AsyncIterators themselves); terminal
 /// ones (collect, fold, for_each, for_each_concurrent) are tasks.
 ///
+/// Sources: from (a range).
 /// Sequential: map, filter, filter_map, take, take_while, skip, chain, zip,
 ///   enumerate, chunks, flatten, scan, inspect, throttle.
 /// Concurrent (their work runs as tasks, alongside the consumer): buffered,
@@ -32,6 +33,7 @@
 #include "interop/iter/flatten.hpp"
 #include "interop/iter/fold.hpp"
 #include "interop/iter/for_each_concurrent.hpp"
+#include "interop/iter/from.hpp"
 #include "interop/iter/inspect.hpp"
 #include "interop/iter/map.hpp"
 #include "interop/iter/merge.hpp"

@@ -84,6 +84,7 @@ class sender {
 public:
     explicit sender(std::shared_ptr<detail::state<T>> st) noexcept : st_(std::move(st)) {}
     sender(const sender& other) : st_(other.st_) {
+        if (!st_) return;
         std::lock_guard lock(st_->mutex);
         ++st_->senders;
     }
@@ -99,7 +100,12 @@ public:
         send_awaitable(detail::state<T>* st, T value) : st_(st), value_(std::move(value)) {}
         send_awaitable(send_awaitable&& other) noexcept
             : st_(other.st_), value_(std::move(other.value_)) {}
-        std::mutex& mutex() noexcept { return st_->mutex; }
+        // A reset sender has no channel; its send completes at once as closed, under
+        // a lock that guards nothing else.
+        std::mutex& mutex() noexcept {
+            static std::mutex no_channel;
+            return st_ != nullptr ? st_->mutex : no_channel;
+        }
         interop::detail::waiter_list& list() noexcept { return st_->senders_waiting; }
         bool try_now() {
             if (st_ == nullptr || st_->closed) {
@@ -153,6 +159,7 @@ public:
     send_result<T> try_send(T value) {
         interop::detail::waiter_node* wake = nullptr;
         {
+            if (!st_) return {make_error_code(channel_errc::closed), std::move(value)};
             std::lock_guard lock(st_->mutex);
             if (st_->closed) return {make_error_code(channel_errc::closed), std::move(value)};
             if (!st_->receivers.empty()) {
@@ -170,11 +177,18 @@ public:
         return {};
     }
 
-    /// True once the receiver is gone or closed the channel.
+    /// True once the receiver is gone or closed the channel, or this sender was reset.
     bool is_closed() const {
+        if (!st_) return true;
         std::lock_guard lock(st_->mutex);
         return st_->closed;
     }
+
+    /// Lets go of the channel now, as the destructor would (tokio's `drop(tx)`): when
+    /// it was the last sender, the receiver sees the end once the queued items are
+    /// taken. Afterwards this sender is empty: send and try_send fail with
+    /// channel_errc::closed, and resetting again does nothing.
+    void reset() noexcept { drop(); }
 
 private:
     void drop() noexcept {

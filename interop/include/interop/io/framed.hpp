@@ -1,6 +1,8 @@
 /// \file
-/// `framed<S>`: length-delimited frames over a byte stream. Each frame is a 4-byte
-/// big-endian length followed by that many payload bytes.
+/// `framed<S, Codec>`: items over a byte stream, in the format a codec defines
+/// (interop/io/codec.hpp). The default codec, length_prefix_codec, makes each frame
+/// a 4-byte big-endian length followed by that many payload bytes; line_codec makes
+/// items of text lines; a protocol of your own is a small codec class.
 ///
 ///     interop::framed conn(stream);                     // borrows stream
 ///     co_await conn.send(payload);                      // io_result<void>
@@ -9,36 +11,38 @@
 ///         handle(**frame);
 ///     }
 ///
-/// - framed models AsyncIterator with value_type io_result<std::vector<std::byte>>:
-///   next() gives a frame, an error item (the last one), or std::nullopt when the
-///   stream ends cleanly between two frames. recv(out) is the allocation-free form:
-///   it fills a vector you reuse and returns true, or false at the end.
-/// - A frame longer than max_frame_length is refused with io_errc::frame_too_long,
-///   on send before anything is written, on receive before its payload is read.
-///   The receive buffer grows with the bytes that actually arrive (doubling), so a
-///   peer announcing a large frame and then stalling cannot make the reader
-///   allocate the whole frame up front.
-/// - End of stream inside a frame (in its length or its payload) is the error
-///   std::errc::no_message_available, never a silent end.
+///     interop::framed lines(std::move(stream), interop::line_codec{});  // owns stream
+///     co_await lines.send("PING");
+///
+/// - framed models AsyncIterator with value_type `io_result<Codec::item_type>`:
+///   next() gives an item, an error item (the last one), or std::nullopt when the
+///   stream ends cleanly between two items. recv(out) is the allocation-free form:
+///   it fills an item you reuse and returns true, or false at the end.
+/// - The codec refuses what is too large (length_prefix_codec: a frame longer than
+///   max_frame_length, io_errc::frame_too_long, on send before anything is written,
+///   on receive before its payload is read). The receive buffer grows with the bytes
+///   that actually arrive (doubling), so a peer announcing a large frame and then
+///   stalling cannot make the reader allocate the whole frame up front.
+/// - End of stream inside an item is the error std::errc::no_message_available,
+///   never a silent end, unless the codec gives the rest a meaning (decode_eof:
+///   line_codec returns a last line that lacks its newline).
 /// - Receiving and sending are independent: one task may wait in next() while
 ///   another sends, when S allows one read and one write at once (tcp_stream,
 ///   duplex_stream do). Over a read-only or write-only stream (a split half),
 ///   only the receiving or the sending side exists.
 ///
 /// Cancellation keeps the stream well-formed in both directions:
-/// - A cancelled next()/recv() consumes nothing from the frame being received: the
-///   bytes already read stay buffered and the next call returns the whole frame.
+/// - A cancelled next()/recv() consumes nothing from the item being received: the
+///   bytes already read stay buffered and the next call returns the whole item.
 ///   (next() reports the cancellation as its last item, as any error; recv() may be
 ///   called again.)
-/// - A cancelled send() either sent nothing of its frame, or, when part of the frame
-///   was already on the wire, keeps the rest buffered: the next send() or flush()
-///   writes that rest first, so the peer never sees a truncated frame.
+/// - A cancelled send() either sent nothing of its item, or, when part of it was
+///   already on the wire, keeps the rest buffered: the next send() or flush() writes
+///   that rest first, so the peer never sees a truncated item.
 #pragma once
 
 #include <algorithm>
 #include <cstddef>
-#include <cstdint>
-#include <limits>
 #include <optional>
 #include <span>
 #include <type_traits>
@@ -46,65 +50,72 @@
 #include <vector>
 
 #include "interop/concepts.hpp"
+#include "interop/io/codec.hpp"
 #include "interop/io/detail/byte_buffer.hpp"
 #include "interop/io/detail/held.hpp"
-#include "interop/io/errors.hpp"
+#include "interop/io/length_prefix_codec.hpp"
 #include "interop/io_result.hpp"
 #include "interop/task.hpp"
 
 namespace interop {
 
-/// Options of framed.
+/// Options of framed with its default codec.
 struct framed_options {
     std::size_t max_frame_length = 8 * 1024 * 1024;  ///< payload bytes; at most 2^32 - 1
     std::size_t read_capacity = 8 * 1024;            ///< initial receive buffer
 };
 
-/// Length-delimited frames over a byte stream: a 4-byte big-endian length, then
-/// that many payload bytes.
-template <typename S>
-    requires AsyncRead<std::remove_reference_t<S>> || AsyncWrite<std::remove_reference_t<S>>
-class framed {
+/// Items over a byte stream, in the format of `Codec`; see the top of this file.
+template <typename S, typename Codec = length_prefix_codec>
+    requires(AsyncRead<std::remove_reference_t<S>> || AsyncWrite<std::remove_reference_t<S>>)
+&&Decoder<Codec> class framed {
 public:
     using stream_type = std::remove_reference_t<S>;
-    using value_type = io_result<std::vector<std::byte>>;
+    using codec_type = Codec;
+    using item_type = typename Codec::item_type;
+    using value_type = io_result<item_type>;
 
-    static constexpr std::size_t header_size = 4;
+    static constexpr std::size_t default_read_capacity = 8 * 1024;
     static constexpr std::size_t keep_send_buffer = 64 * 1024;
 
     /// S is a reference type to borrow the stream, a value type to own it.
     /// (The parameter is not deducible so that only the deduction guides below
     /// decide between borrowing and owning.)
-    explicit framed(std::type_identity_t<S> stream, framed_options options = {})
+    explicit framed(std::type_identity_t<S> stream, Codec codec,
+                    std::size_t read_capacity = default_read_capacity)
         : stream_(std::forward<S>(stream)),
-          in_(options.read_capacity == 0 ? 1 : options.read_capacity),
-          max_frame_(std::min<std::size_t>(options.max_frame_length,
-                                           std::numeric_limits<std::uint32_t>::max())) {}
+          codec_(std::move(codec)),
+          in_(std::max<std::size_t>(read_capacity, 1)) {}
+
+    /// Length-delimited frames (length_prefix_codec) with these limits.
+    explicit framed(std::type_identity_t<S> stream,
+                    framed_options options = {}) requires std::same_as<Codec, length_prefix_codec>
+        : framed(std::forward<S>(stream), length_prefix_codec(options.max_frame_length),
+                 options.read_capacity) {}
 
     stream_type& get() noexcept { return stream_.get(); }
-    std::size_t max_frame_length() const noexcept { return max_frame_; }
-
-    /// Writes one frame (after any rest of a cancelled send).
-    task<io_result<void>> send(std::span<const std::byte> payload) requires
-        AsyncWrite<stream_type> {
-        io_result<void> earlier = co_await flush();
-        if (!earlier) co_return earlier;
-        if (payload.size() > max_frame_) co_return make_error_code(io_errc::frame_too_long);
-        // Header and payload go out together, from one buffer that is reused.
-        const auto length = static_cast<std::uint32_t>(payload.size());
-        out_.clear();
-        out_.push_back(static_cast<std::byte>(length >> 24));
-        out_.push_back(static_cast<std::byte>(length >> 16));
-        out_.push_back(static_cast<std::byte>(length >> 8));
-        out_.push_back(static_cast<std::byte>(length));
-        out_.insert(out_.end(), payload.begin(), payload.end());
-        out_sent_ = 0;
-        io_result<void> sent = co_await flush();
-        if (!sent && out_sent_ == 0) out_.clear();  // nothing of this frame left: it was not sent
-        co_return sent;
+    Codec& codec() noexcept { return codec_; }
+    std::size_t max_frame_length()
+        const noexcept requires std::same_as<Codec, length_prefix_codec> {
+        return codec_.max_frame_length();
     }
 
-    /// Writes the rest of a frame whose send() was cancelled part-way; nothing to do otherwise.
+    /// Writes one item (after any rest of a cancelled send). The item is encoded
+    /// before send returns, so it need not outlive the call; an item the codec
+    /// refuses is reported without writing anything.
+    template <typename I>
+        requires Encoder<Codec, I> && AsyncWrite<stream_type> task<io_result<void>> send(
+            const I& item) {
+            const std::size_t start = out_.size();
+            io_result<void> encoded = codec_.encode(item, out_);
+            if (!encoded) {
+                out_.resize(start);
+                return ready(encoded);
+            }
+            return write_from(start);
+        }
+
+    /// Writes the rest of an item whose send() was cancelled part-way; nothing to do otherwise.
     task<io_result<void>> flush() requires AsyncWrite<stream_type> {
         while (out_sent_ < out_.size()) {
             io_result<std::size_t> n =
@@ -113,7 +124,7 @@ public:
             out_sent_ += *n;
         }
         out_sent_ = 0;
-        // Small frames reuse the buffer; the memory of a large one is given back.
+        // Small items reuse the buffer; the memory of a large one is given back.
         if (out_.capacity() > keep_send_buffer) {
             out_ = std::vector<std::byte>();
         } else {
@@ -122,65 +133,75 @@ public:
         co_return io_result<void>{};
     }
 
-    /// Receives one frame into `frame` (replacing its contents, reusing its memory).
-    /// true: a frame arrived; false: the stream ended cleanly between frames.
-    task<io_result<bool>> recv(std::vector<std::byte>& frame) requires AsyncRead<stream_type> {
-        io_result<bool> header = co_await buffer_at_least(header_size);
-        if (!header) co_return header.error();
-        if (!*header) {
-            if (in_.empty()) co_return false;
-            co_return std::errc::no_message_available;  // a partial length
+    /// Receives one item into `item` (reusing its memory where the codec can).
+    /// true: an item arrived; false: the stream ended cleanly between items.
+    task<io_result<bool>> recv(item_type& item) requires AsyncRead<stream_type> {
+        for (;;) {
+            if (!in_.empty()) {
+                io_result<std::size_t> used = codec_.decode(in_.data(), item);
+                if (!used) co_return used.error();
+                if (*used > 0) {
+                    in_.consume(*used);
+                    co_return true;
+                }
+            }
+            if (eof_) co_return at_end(item);
+            // Grow with what actually arrives (doubling), not with what an item
+            // announces: a peer that announces a large item and stalls costs little.
+            const std::size_t room =
+                in_.size() < in_.capacity() ? in_.capacity() : in_.capacity() * 2;
+            auto space = in_.prepare(room);
+            io_result<std::size_t> n = co_await get().read(space);
+            if (!n) co_return n.error();
+            if (*n == 0) {
+                eof_ = true;
+                co_return at_end(item);
+            }
+            in_.commit(*n);
         }
-        const auto h = in_.data();
-        const std::size_t length = (std::size_t{std::to_integer<std::uint8_t>(h[0])} << 24) |
-                                   (std::size_t{std::to_integer<std::uint8_t>(h[1])} << 16) |
-                                   (std::size_t{std::to_integer<std::uint8_t>(h[2])} << 8) |
-                                   std::size_t{std::to_integer<std::uint8_t>(h[3])};
-        if (length > max_frame_) co_return make_error_code(io_errc::frame_too_long);
-        io_result<bool> body = co_await buffer_at_least(header_size + length);
-        if (!body) co_return body.error();
-        if (!*body) co_return std::errc::no_message_available;  // a partial payload
-        const auto payload = in_.data().subspan(header_size, length);
-        frame.assign(payload.begin(), payload.end());
-        in_.consume(header_size + length);
-        co_return true;
     }
 
     /// The AsyncIterator form; see the top of this file.
     task<std::optional<value_type>> next() requires AsyncRead<stream_type> {
         if (ended_) co_return std::nullopt;
-        std::vector<std::byte> frame;
-        io_result<bool> got = co_await recv(frame);
-        if (got && *got) co_return std::optional<value_type>(std::move(frame));
+        item_type item{};
+        io_result<bool> got = co_await recv(item);
+        if (got && *got) co_return std::optional<value_type>(std::move(item));
         ended_ = true;
         if (!got) co_return std::optional<value_type>(got.error());
         co_return std::nullopt;
     }
 
 private:
-    // Reads until `total` bytes are buffered: true, or false at end of stream first.
-    task<io_result<bool>> buffer_at_least(std::size_t total) {
-        while (in_.size() < total) {
-            // Grow with what actually arrives (doubling), not with what the length
-            // promised: a peer that announces a large frame and stalls costs little.
-            const std::size_t room =
-                total <= in_.capacity()
-                    ? total
-                    : std::min(total, std::max(in_.capacity() * 2, in_.size() + 1));
-            auto space = in_.prepare(room);
-            io_result<std::size_t> n = co_await get().read(space);
-            if (!n) co_return n.error();
-            if (*n == 0) co_return false;
-            in_.commit(*n);
+    static task<io_result<void>> ready(io_result<void> result) { co_return result; }
+
+    // Writes out_ from out_sent_ on; `start` is where this send's item begins, so a
+    // send cancelled before any of its bytes went out takes the item back.
+    task<io_result<void>> write_from(std::size_t start) {
+        io_result<void> sent = co_await flush();
+        if (!sent && out_sent_ <= start) out_.resize(start);
+        co_return sent;
+    }
+
+    // The stream has ended with in_ holding no whole item.
+    io_result<bool> at_end(item_type& item) {
+        if (in_.empty()) return false;
+        if constexpr (DecoderWithEof<Codec>) {
+            io_result<std::size_t> used = codec_.decode_eof(in_.data(), item);
+            if (!used) return used.error();
+            in_.consume(std::min(*used, in_.size()));
+            return true;
+        } else {
+            return std::errc::no_message_available;  // a partial item
         }
-        co_return true;
     }
 
     io_detail::held<S> stream_;
+    Codec codec_;
     io_detail::byte_buffer in_;
-    std::vector<std::byte> out_;  // the frame being sent; out_[0, out_sent_) is written
+    std::vector<std::byte> out_;  // items being sent; out_[0, out_sent_) is written
     std::size_t out_sent_ = 0;
-    std::size_t max_frame_;
+    bool eof_ = false;
     bool ended_ = false;
 };
 
@@ -189,5 +210,9 @@ template <typename S>
 framed(S&&) -> framed<S>;
 template <typename S>
 framed(S&&, framed_options) -> framed<S>;
+template <typename S, Decoder C>
+framed(S&&, C) -> framed<S, C>;
+template <typename S, Decoder C>
+framed(S&&, C, std::size_t) -> framed<S, C>;
 
 }  // namespace interop
