@@ -6,34 +6,39 @@
 //   4. completes the timers that are due.
 // Only step 1 calls into interop's core.
 //
-// The containers come from interop's adapter kit (<interop/runtime/...>): the
-// timer heap, the queues of operations waiting on a socket, and the registry of
+// The parts come from interop's adapter kit (<interop/runtime/...>): the run queue,
+// the timer heap, the queues of operations waiting on a socket, the registry of
 // pending operations, whose keys let cancel() (callable from any thread, and late)
-// tell whether an operation still waits without touching one that has completed.
-// Each keeps what it needs in the operation's adapter_data words:
+// tell whether an operation still waits without touching one that has completed, and
+// the rules by which operations wait on a socket, the POSIX socket calls and the
+// wake-up. What is tiny's own is the epoll reactor. The kit keeps what it needs in the operation's
+// adapter_data words:
 //   word 0  the timer's heap index, or the socket a connect is opening
 //   words 1 and 2  the links of a socket's queue
 //   word 3  the key in the registry
 #pragma once
 
-#include <atomic>
 #include <cstddef>
 #include <cstdint>
-#include <mutex>
 #include <system_error>
 #include <unordered_set>
-#include <vector>
 
+#include <interop/runtime/cancel_requests.hpp>
 #include <interop/runtime/interface.hpp>
 #include <interop/runtime/op_queue.hpp>
 #include <interop/runtime/op_word.hpp>
 #include <interop/runtime/pending_registry.hpp>
+#include <interop/runtime/posix_socket.hpp>
+#include <interop/runtime/posix_wakeup.hpp>
+#include <interop/runtime/run_queue.hpp>
+#include <interop/runtime/socket_waits.hpp>
 #include <interop/runtime/timer_heap.hpp>
 
 namespace tiny {
 
 using interop::operation;
 namespace kit = interop::kit;
+namespace posix = interop::kit::posix;
 
 struct socket;
 using timer_index = kit::op_word<0, std::size_t>;
@@ -41,11 +46,10 @@ using connecting = kit::op_word<0, socket*>;
 using op_queue = kit::op_queue<kit::op_word<1, operation*>, kit::op_word<2, operation*>>;
 using registry = kit::pending_registry<kit::op_word<3, kit::registry_key>>;
 
-// A socket and the operations waiting on it, in the order they started.
-struct socket {
+// A socket and the operations waiting on it (readers and writers, in the order they
+// started).
+struct socket : kit::socket_waits<op_queue> {
     int fd = -1;
-    op_queue readers;  // reads, or accepts on a listener
-    op_queue writers;  // writes, or the connect that opens it
 };
 
 class loop {
@@ -79,49 +83,34 @@ public:
     std::error_code set_no_delay(interop::socket_handle s, bool enabled) noexcept;
 
 private:
-    struct completion {
-        operation* op;
-        std::error_code error;
-        std::size_t bytes;
-    };
-
     // The life of an operation (loop.cpp).
-    bool refused_after_stop(operation* op) noexcept;
+    bool refused(operation* op) noexcept { return queue_.refuse_if_stopped(op); }
     void wait(operation* op) { pending_.park(op); }  // now pending
     void finish(operation* op, std::error_code error, std::size_t bytes);
     void cancel_waiting(operation* op);
-    void wake() noexcept;
 
     // One lap (loop.cpp).
-    void run_ready();
     int epoll_timeout() noexcept;
-    void take_inbox();
     void fire_timers();
 
     // Sockets (sockets.cpp).
+    void start(socket* s, op_queue& queue, operation* op);
+    posix::attempt try_now(socket* s, operation* op);
     void dispatch(socket* s, std::uint32_t events);
-    void serve_readers(socket* s);
-    void serve_writers(socket* s);
+    void serve(socket* s, op_queue& queue);
     socket* add_socket(int fd);
     void remove_socket(socket* s) noexcept;
 
     const int epoll_fd_;
-    const int wake_fd_;
+    posix::wakeup wakeup_;
     interop::core_slot core_;
-    std::atomic<bool> stopped_{false};
+    kit::run_queue queue_;
+    kit::cancel_requests<registry> cancels_;
 
     // The loop's thread only.
-    std::vector<completion> ready_;
-    std::vector<completion> batch_;
     kit::timer_heap<timer_index> timers_;
     registry pending_;
-    std::vector<registry::key> cancels_taken_;
     std::unordered_set<socket*> sockets_;
-
-    // Shared with other threads.
-    std::mutex mutex_;
-    std::vector<completion> inbox_;
-    std::vector<registry::key> cancel_requests_;  // keys, not pointers: see cancel()
 };
 
 }  // namespace tiny

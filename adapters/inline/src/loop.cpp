@@ -21,7 +21,7 @@ loop::loop(bool virtual_time)
       workers_([this](std::unique_ptr<background_job> job) { job_finished(std::move(job)); }) {}
 
 loop::~loop() {
-    stopped_ = true;
+    queue_.stop();
     workers_.shutdown();  // after this no other thread reports into the loop
     if (signal_listener_) signal_hub::remove_listener(&wakeup_);
     // Operations still pending are abandoned: completing them here would run core code
@@ -34,27 +34,13 @@ loop::~loop() {
 bool loop::in_runtime_thread() const noexcept { return running_loop == this; }
 
 bool loop::post(operation* op) noexcept {
-    if (in_runtime_thread()) {
-        // The loop's own thread owns ready_: no lock.
-        if (stopped_) return false;
-        ready_.push_back({op, {}, 0});
-        return true;
-    }
-    {
-        std::lock_guard lock(mutex_);
-        // Checked under the lock stop() takes: a post either happens before stop() or fails.
-        if (stopped_) return false;
-        inbox_.push_back({op, {}, 0});
-    }
-    wakeup_.notify();
-    return true;
+    const kit::posted how = queue_.post(op, in_runtime_thread());
+    if (how == kit::posted::from_other_thread) wakeup_.notify();
+    return how != kit::posted::refused;
 }
 
 void loop::stop() noexcept {
-    {
-        std::lock_guard lock(mutex_);
-        stopped_ = true;
-    }
+    queue_.stop();
     wakeup_.notify();
 }
 
@@ -80,27 +66,12 @@ void loop::run() {
     } on_exit{this, outer};
 
     // stop() is final: a stopped loop returns at once.
-    while (!stopped_) {
-        run_ready_batch();
-        if (stopped_) break;
+    while (!queue_.stopped()) {
+        queue_.run_batch();
+        if (queue_.stopped()) break;
         wait_for_events(poll_timeout());
         fire_due_timers();
     }
-}
-
-void loop::run_ready_batch() {
-    batch_.swap(ready_);
-    for (std::size_t i = 0; i < batch_.size(); ++i) {
-        if (stopped_) {
-            // Leave the rest where they were; a stopped loop never runs them.
-            ready_.insert(ready_.begin(), batch_.begin() + static_cast<std::ptrdiff_t>(i),
-                          batch_.end());
-            break;
-        }
-        const ready_item& item = batch_[i];
-        item.op->complete(item.error, item.bytes);
-    }
-    batch_.clear();
 }
 
 void loop::wait_for_events(int timeout_ms) {
@@ -138,39 +109,25 @@ void loop::wait_for_events(int timeout_ms) {
 }
 
 void loop::take_inbox() {
+    queue_.take_inbox();
+    cancels_.take(pending_, [this](operation* op) { cancel_parked(op); });
     {
         std::lock_guard lock(mutex_);
-        ready_.insert(ready_.end(), inbox_.begin(), inbox_.end());
-        inbox_.clear();
-        cancels_taken_.swap(cancel_requests_);
         jobs_taken_.swap(finished_jobs_);
     }
-    // A request for an operation that completed meanwhile finds nothing.
-    for (const registry::key key : cancels_taken_)
-        if (operation* op = pending_.find(key)) cancel_parked(op);
-    cancels_taken_.clear();
     for (std::unique_ptr<background_job>& job : jobs_taken_) background_done(std::move(job));
     jobs_taken_.clear();
 }
 
 // --- the life of an operation --------------------------------------------------------
 
-bool loop::refuse_if_stopped(operation* op) noexcept {
-    if (!stopped_) return false;
-    op->complete(canceled(), 0);
-    return true;
-}
-
 void loop::queue_completion(operation* op, std::error_code error, std::size_t bytes) {
     if (in_runtime_thread()) {
-        ready_.push_back({op, error, bytes});
+        queue_.push(op, error, bytes);
         return;
     }
     // A primitive called while no thread runs the loop (before run(), say).
-    {
-        std::lock_guard lock(mutex_);
-        inbox_.push_back({op, error, bytes});
-    }
+    queue_.push_from_other_thread(op, error, bytes);
     wakeup_.notify();
 }
 
@@ -182,20 +139,12 @@ void loop::finish(operation* op, std::error_code error, std::size_t bytes) {
 // --- cancellation ------------------------------------------------------------------
 
 void loop::cancel(operation* op) noexcept {
-    // The key was stored when the operation was parked, inside its start call, which
-    // returned before the core could ask to cancel it; it is not written again.
-    const registry::key key = registry::key_of(op);
     if (in_runtime_thread()) {
-        if (pending_.find(key) == op) cancel_parked(op);
+        if (pending_.is_parked(op)) cancel_parked(op);
         return;
     }
-    // Another thread: the loop owns the wait structures. Leave the key (not the
-    // pointer, which may be a different operation by the time the loop looks) and
-    // wake the loop up.
-    {
-        std::lock_guard lock(mutex_);
-        cancel_requests_.push_back(key);
-    }
+    // Another thread: the loop owns the wait structures (kit::cancel_requests).
+    cancels_.push(op);
     wakeup_.notify();
 }
 

@@ -25,9 +25,10 @@
 //   loop_tcp.cpp          sockets and readiness
 //   loop_background.cpp   resolve and spawn_blocking on the worker pool
 //   loop_signals.cpp      signal_wait
-// and the pieces it is built from, one per file: socket_table, socket_calls, wakeup,
-// worker_pool (with resolver) and signal_hub; the timer heap and the wait lists come
-// from the adapter kit (op_data.hpp).
+// and the pieces it is built from, one per file: socket_table, worker_pool (with
+// resolver) and signal_hub. The rest comes from the adapter kit: the run queue, the
+// cross-thread cancel requests, the timer heap, the wait lists and their rules
+// (socket_waits), the POSIX socket calls and the wake-up (op_data.hpp, and below).
 //
 // The primitives are noexcept; running out of memory inside one terminates the
 // program, as it does in most runtimes.
@@ -44,21 +45,18 @@
 
 #include <poll.h>
 
+#include "interop/runtime/cancel_requests.hpp"
 #include "interop/runtime/interface.hpp"
+#include "interop/runtime/posix_socket.hpp"
+#include "interop/runtime/posix_wakeup.hpp"
+#include "interop/runtime/run_queue.hpp"
 #include "op_data.hpp"
-#include "socket_calls.hpp"
 #include "socket_table.hpp"
-#include "wakeup.hpp"
 #include "worker_pool.hpp"
 
 namespace interop::inline_detail {
 
-// A completion waiting in the run queue.
-struct ready_item {
-    operation* op;
-    std::error_code error;
-    std::size_t bytes;
-};
+using kit::posix::attempt;
 
 class loop {
 public:
@@ -105,7 +103,7 @@ public:
 
 private:
     // The life of an operation (loop.cpp).
-    bool refuse_if_stopped(operation* op) noexcept;  // completes op, inline, after stop()
+    bool refuse_if_stopped(operation* op) noexcept { return queue_.refuse_if_stopped(op); }
     // Inline: every read or write that waits parks and unparks once.
     void park(operation* op) { pending_.park(op); }  // now pending: cancel() can find it
     void unpark(operation* op) noexcept { pending_.unpark(op); }
@@ -114,7 +112,6 @@ private:
     void cancel_parked(operation* op);                                     // loop thread
 
     // One lap of the loop (loop.cpp).
-    void run_ready_batch();
     void wait_for_events(int timeout_ms);
     void take_inbox();
 
@@ -144,13 +141,11 @@ private:
 
     const bool virtual_time_;
     interop::core_slot core_;
-    std::atomic<bool> stopped_{false};
+    kit::run_queue queue_;  // the completions, and the stop flag
     std::atomic<bool> running_{false};
     std::atomic<runtime_clock::rep> virtual_now_{0};
 
     // --- loop thread only ---
-    std::vector<ready_item> ready_;  // completions for the next batch
-    std::vector<ready_item> batch_;  // the batch being run; kept to reuse its memory
     timer_heap timers_;
     socket_table sockets_;
     std::vector<signal_operation*> signal_waiters_;
@@ -160,19 +155,14 @@ private:
     std::vector<pollfd> poll_set_;
     std::vector<socket_handle> poll_sockets_;  // parallel to poll_set_; nullptr for non-sockets
     registry pending_;                         // parked operations
-    std::vector<registry::key> cancels_taken_;
     std::vector<std::unique_ptr<background_job>> jobs_taken_;
 
-    // --- shared with other threads, guarded by mutex_ ---
+    // --- shared with other threads ---
+    kit::cancel_requests<registry> cancels_;
     mutable std::mutex mutex_;
-    std::vector<ready_item> inbox_;  // posts from other threads
-    // Cancels from other threads, by the operation's registry key: a request that
-    // arrives after its operation completed finds nothing, even if another operation
-    // is parked at the same address by then.
-    std::vector<registry::key> cancel_requests_;
-    std::vector<std::unique_ptr<background_job>> finished_jobs_;
+    std::vector<std::unique_ptr<background_job>> finished_jobs_;  // guarded by mutex_
 
-    wakeup wakeup_;
+    kit::posix::wakeup wakeup_;
     worker_pool workers_;  // last: its threads report into the members above
 };
 

@@ -17,7 +17,7 @@
 namespace interop::inline_detail {
 
 std::error_code loop::signal_watch(int signum) noexcept {
-    if (stopped_) return std::make_error_code(std::errc::operation_canceled);
+    if (queue_.stopped()) return std::make_error_code(std::errc::operation_canceled);
     if (signals_delivered_.count(signum) != 0) return {};
     const std::uint32_t before = signal_hub::raised_count(signum);
     if (const std::error_code error = signal_hub::watch(signum)) return error;

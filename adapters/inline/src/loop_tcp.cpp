@@ -8,62 +8,47 @@
 // the head of the list, in the order they started. A parked read calls recv() only
 // when it is served, never when it is cancelled, so a cancelled read consumes nothing.
 // A stream has at most one read and one write pending (the contract); a second one is
-// refused with device_or_resource_busy. Accepts on a listener queue up.
-#include <unistd.h>
-
+// refused with device_or_resource_busy. Accepts on a listener queue up. Those rules
+// are the adapter kit's socket_waits, the system calls its posix_socket.
 #include "loop.hpp"
 #include "op_data.hpp"
 
 namespace interop::inline_detail {
 namespace {
 
+namespace posix = kit::posix;
+
 std::error_code bad_handle() noexcept {
     return std::make_error_code(std::errc::bad_file_descriptor);
 }
 std::error_code canceled() noexcept { return std::make_error_code(std::errc::operation_canceled); }
-std::error_code busy() noexcept { return std::make_error_code(std::errc::device_or_resource_busy); }
 
 }  // namespace
 
 std::error_code loop::tcp_listen(const endpoint& local, int backlog, socket_handle* out) noexcept {
     *out = nullptr;
-    if (stopped_) return canceled();
-    std::error_code error;
-    const int fd = open_tcp_socket(local.address, &error);
-    if (fd < 0) return error;
-    error = bind_and_listen(fd, local, backlog);
-    if (error) {
-        ::close(fd);
-        return error;
-    }
-    *out = sockets_.add(fd);
-    return {};
+    if (queue_.stopped()) return canceled();
+    int fd = -1;
+    const std::error_code error = posix::open_listener(local, backlog, &fd);
+    if (!error) *out = sockets_.add(fd);
+    return error;
 }
 
 void loop::tcp_accept(accept_operation* op) noexcept {
     if (refuse_if_stopped(op)) return;
     socket_slot* listener = sockets_.find(op->listener);
     if (!listener) return op->complete(bad_handle(), 0);
-    if (listener->readers.empty()) {
-        const attempt result = read_once(*listener, op);
-        if (!result.would_block) return op->complete(result.error, 0);
-    }
-    listener->readers.push_back(op);
-    park(op);
+    socket_slot::start(
+        listener->readers, op, [&](operation*) { return read_once(*listener, op); },
+        [this](operation* o) { park(o); });
 }
 
 void loop::tcp_connect(connect_operation* op) noexcept {
     if (refuse_if_stopped(op)) return;
-    std::error_code error;
-    const int fd = open_tcp_socket(op->peer.address, &error);
-    if (fd < 0) return op->complete(error, 0);
-
-    const attempt result = start_connect(fd, op->peer);
+    int fd = -1;
+    const attempt result = posix::start_connect(op->peer, &fd);
+    if (result.error) return op->complete(result.error, 0);
     if (!result.would_block) {
-        if (result.error) {
-            ::close(fd);
-            return op->complete(result.error, 0);
-        }
         op->connected = sockets_.add(fd);
         return op->complete({}, 0);
     }
@@ -81,13 +66,12 @@ void loop::read(io_operation* op) noexcept {
     if (!socket) return op->complete(bad_handle(), 0);
     // recv() of zero bytes would report 0, which means end of stream; say 0 without asking.
     if (op->size == 0) return op->complete({}, 0);
-    if (!socket->readers.empty()) return op->complete(busy(), 0);
-    if (!socket->drained) {
-        const attempt result = receive(*socket, op);
-        if (!result.would_block) return op->complete(result.error, result.bytes);
-    }
-    socket->readers.push_back(op);
-    park(op);
+    socket_slot::start(
+        socket->readers, op,
+        [&](operation*) {
+            return socket->drained ? attempt{true, {}, 0} : receive(*socket, op);
+        },
+        [this](operation* o) { park(o); });
 }
 
 void loop::write(io_operation* op) noexcept {
@@ -95,16 +79,15 @@ void loop::write(io_operation* op) noexcept {
     socket_slot* socket = sockets_.find(op->socket);
     if (!socket) return op->complete(bad_handle(), 0);
     if (op->size == 0) return op->complete({}, 0);
-    if (!socket->writers.empty()) return op->complete(busy(), 0);
-    const attempt result = send_once(socket->fd, op->data, op->size);
-    if (!result.would_block) return op->complete(result.error, result.bytes);
-    socket->writers.push_back(op);
-    park(op);
+    socket_slot::start(
+        socket->writers, op,
+        [&](operation*) { return posix::send_once(socket->fd, op->data, op->size); },
+        [this](operation* o) { park(o); });
 }
 
 std::error_code loop::shutdown_write(socket_handle s) noexcept {
     const socket_slot* socket = sockets_.find(s);
-    return socket ? shutdown_sending(socket->fd) : bad_handle();
+    return socket ? posix::shutdown_sending(socket->fd) : bad_handle();
 }
 
 void loop::close(socket_handle s) noexcept {
@@ -112,24 +95,23 @@ void loop::close(socket_handle s) noexcept {
     if (!socket) return;
     // The descriptor goes now; the operations still waiting on it learn about it from
     // the run queue, never from inside close().
-    while (operation* op = socket->readers.pop_front()) finish(op, canceled(), 0);
-    while (operation* op = socket->writers.pop_front()) finish(op, canceled(), 0);
+    socket->release_all([this](operation* op) { finish(op, canceled(), 0); });
     sockets_.remove(s);
 }
 
 std::error_code loop::local_endpoint(socket_handle s, endpoint* out) noexcept {
     const socket_slot* socket = sockets_.find(s);
-    return socket ? local_address(socket->fd, out) : bad_handle();
+    return socket ? posix::local_address(socket->fd, out) : bad_handle();
 }
 
 std::error_code loop::remote_endpoint(socket_handle s, endpoint* out) noexcept {
     const socket_slot* socket = sockets_.find(s);
-    return socket ? peer_address(socket->fd, out) : bad_handle();
+    return socket ? posix::peer_address(socket->fd, out) : bad_handle();
 }
 
 std::error_code loop::set_no_delay(socket_handle s, bool enabled) noexcept {
     const socket_slot* socket = sockets_.find(s);
-    return socket ? set_tcp_no_delay(socket->fd, enabled) : bad_handle();
+    return socket ? posix::set_tcp_no_delay(socket->fd, enabled) : bad_handle();
 }
 
 // --- readiness -----------------------------------------------------------------------
@@ -152,7 +134,7 @@ void loop::socket_ready(socket_handle handle, short revents) {
 }
 
 attempt loop::receive(socket_slot& socket, io_operation* op) {
-    const attempt result = receive_once(socket.fd, op->data, op->size);
+    const attempt result = posix::receive_once(socket.fd, op->data, op->size);
     socket.drained = result.bytes > 0 && result.bytes < op->size;
     return result;
 }
@@ -161,68 +143,47 @@ attempt loop::read_once(socket_slot& socket, operation* op) {
     if (op->kind == op_kind::read) return receive(socket, static_cast<io_operation*>(op));
     auto* accept = static_cast<accept_operation*>(op);
     int accepted = -1;
-    const attempt result = accept_once(socket.fd, &accepted);
+    const attempt result = posix::accept_once(socket.fd, &accepted);
     if (!result.would_block && !result.error) accept->accepted = sockets_.add(accepted);
     return result;
 }
 
+// Served until a call would block: several connections may be waiting in a listener's
+// backlog, and end of stream answers every queued read.
 void loop::serve_readers(socket_handle handle) {
-    // Keep serving while the socket has something: several connections may be waiting
-    // in a listener's backlog, and end of stream answers every queued read.
-    while (socket_slot* socket = sockets_.find(handle)) {
-        operation* op = socket->readers.front();
-        if (!op) return;
-        const attempt result = read_once(*socket, op);
-        if (result.would_block) return;
-        socket->readers.pop_front();
-        finish(op, result.error, result.bytes);
-    }
+    socket_slot* socket = sockets_.find(handle);
+    if (!socket) return;
+    socket_slot::serve(
+        socket->readers, [&](operation* op) { return read_once(*socket, op); },
+        [this](operation* op, const attempt& result) { finish(op, result.error, result.bytes); });
 }
 
 void loop::serve_writers(socket_handle handle) {
-    while (socket_slot* socket = sockets_.find(handle)) {
-        operation* op = socket->writers.front();
-        if (!op) return;
-        if (op->kind == op_kind::connect) {
-            socket->writers.pop_front();
-            const std::error_code error = connect_result(socket->fd);
-            if (error) {
-                sockets_.remove(handle);
-            } else {
-                static_cast<connect_operation*>(op)->connected = handle;
+    socket_slot* socket = sockets_.find(handle);
+    if (!socket) return;
+    socket_slot::serve(
+        socket->writers, [&](operation* op) { return posix::try_once(socket->fd, op, nullptr); },
+        [&](operation* op, const attempt& result) {
+            if (op->kind == op_kind::connect) {
+                if (result.error) {
+                    sockets_.remove(handle);
+                } else {
+                    static_cast<connect_operation*>(op)->connected = handle;
+                }
             }
-            return finish(op, error, 0);
-        }
-        auto* io = static_cast<io_operation*>(op);
-        const attempt result = send_once(socket->fd, io->data, io->size);
-        if (result.would_block) return;
-        socket->writers.pop_front();
-        finish(op, result.error, result.bytes);
-    }
+            finish(op, result.error, result.bytes);
+        });
 }
 
 void loop::cancel_socket_wait(operation* op) noexcept {
-    switch (op->kind) {
-        case op_kind::read:
-        case op_kind::write: {
-            auto* io = static_cast<io_operation*>(op);
-            socket_slot* socket = sockets_.find(io->socket);
-            (op->kind == op_kind::read ? socket->readers : socket->writers).remove(op);
-            break;
-        }
-        case op_kind::accept:
-            sockets_.find(static_cast<accept_operation*>(op)->listener)->readers.remove(op);
-            break;
-        case op_kind::connect: {
-            // The half-made connection belongs to nobody else: close it.
-            const socket_handle handle = connecting_on::get(op);
-            sockets_.find(handle)->writers.remove(op);
-            sockets_.remove(handle);
-            break;
-        }
-        default:
-            break;
+    if (op->kind == op_kind::connect) {
+        // The half-made connection belongs to nobody else: close it.
+        const socket_handle handle = connecting_on::get(op);
+        sockets_.find(handle)->remove(op);
+        sockets_.remove(handle);
+        return;
     }
+    sockets_.find(kit::socket_of(op))->remove(op);
 }
 
 }  // namespace interop::inline_detail

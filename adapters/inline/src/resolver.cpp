@@ -7,7 +7,8 @@
 #include <netdb.h>
 #include <sys/socket.h>
 
-#include "socket_calls.hpp"
+#include "interop/runtime/posix_address.hpp"
+#include "interop/runtime/posix_socket.hpp"
 
 namespace interop::inline_detail {
 namespace {
@@ -28,7 +29,8 @@ std::error_code error_from_getaddrinfo(int status) noexcept {
         case EAI_MEMORY:
             return std::make_error_code(std::errc::not_enough_memory);
         case EAI_SYSTEM:
-            return errno != 0 ? error_from_errno(errno) : std::make_error_code(std::errc::io_error);
+            return errno != 0 ? kit::posix::error_from_errno(errno)
+                              : std::make_error_code(std::errc::io_error);
         case EAI_BADFLAGS:
         case EAI_FAMILY:
         case EAI_SERVICE:
@@ -60,7 +62,7 @@ std::error_code resolve_host(const std::string& host, std::uint16_t port,
     try {
         for (const addrinfo* entry = list; entry; entry = entry->ai_next) {
             endpoint e;
-            if (!endpoint_from_sockaddr(entry->ai_addr, entry->ai_addrlen, &e)) continue;
+            if (!kit::posix::from_sockaddr(entry->ai_addr, entry->ai_addrlen, &e)) continue;
             if (std::find(out->begin(), out->end(), e) == out->end()) out->push_back(e);
         }
         if (out->empty()) result = std::make_error_code(std::errc::host_unreachable);

@@ -9,11 +9,14 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include "socket_calls.hpp"
-#include "wakeup.hpp"
+#include "interop/runtime/posix_socket.hpp"
+#include "interop/runtime/posix_wakeup.hpp"
 
 namespace interop::inline_detail::signal_hub {
 namespace {
+
+using kit::posix::last_error;
+using kit::posix::make_nonblocking_cloexec;
 
 #if defined(NSIG)
 constexpr int signal_limit = NSIG;

@@ -13,9 +13,13 @@
 #include <cstdint>
 #include <system_error>
 
+namespace interop::kit::posix {
+class wakeup;
+}
+
 namespace interop::inline_detail {
 
-class wakeup;
+using kit::posix::wakeup;
 
 namespace signal_hub {
 

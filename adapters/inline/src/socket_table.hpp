@@ -13,22 +13,20 @@
 #include <vector>
 
 #include "interop/runtime/interface.hpp"
+#include "interop/runtime/socket_waits.hpp"
 #include "op_data.hpp"
 
 namespace interop::inline_detail {
 
-struct socket_slot {
+// The operations waiting on it are in readers and writers (kit::socket_waits).
+struct socket_slot : kit::socket_waits<wait_list> {
     int fd = -1;  // -1 while the slot is free
     std::uint32_t generation = 1;
-    wait_list readers;  // reads, or accepts on a listener, in the order they started
-    wait_list writers;  // writes, or the connect that opened the socket
     // The last recv returned less than it was offered: the socket is most likely empty,
     // so the next read waits for poll() instead of trying a recv that finds nothing
     // (a request/response peer has not answered yet). poll() is level-triggered, so
     // bytes that did arrive meanwhile are reported at the next turn.
     bool drained = false;
-
-    bool has_waiters() const noexcept { return !readers.empty() || !writers.empty(); }
 };
 
 class socket_table {

@@ -68,7 +68,7 @@ loop::~loop() { close_everything(); }
 // requests, timers and signal waits are simply forgotten.
 void loop::close_everything() noexcept {
     destroying_ = true;
-    stopped_ = true;
+    queue_.stop();
     sockets_.for_each([this](tcp_socket* socket) { abandon_socket(socket); });
     // Our own handles, the signal watchers, and native handles of code that mixed
     // libuv in and left them open: all are closed, without a callback.
@@ -84,7 +84,7 @@ void loop::close_everything() noexcept {
     }
     [[maybe_unused]] const int closed = uv_loop_close(&uv_);
     assert(closed == 0 && "interop::libuv_runtime: a libuv handle or request outlived the loop");
-    ready_.clear();
+    queue_.clear();
 }
 
 // --- executor ----------------------------------------------------------------------
@@ -94,27 +94,16 @@ bool loop::in_runtime_thread() const noexcept {
 }
 
 bool loop::post(operation* op) noexcept {
-    if (in_runtime_thread()) {
-        // The loop's own thread owns the run queue: no lock, no system call.
-        if (stopped_.load(std::memory_order_relaxed)) return false;
-        queue_completion(op, {}, 0);
-        return true;
-    }
-    {
-        std::lock_guard lock(mutex_);
-        // Checked under the lock stop() takes: a post either happens before stop() or fails.
-        if (stopped_.load(std::memory_order_relaxed)) return false;
-        inbox_.push_back(ready_item{op, {}, 0});
-    }
-    uv_async_send(&wake_);  // coalesces: repeated sends before the loop wakes cost one wake-up
-    return true;
+    // The loop's own thread owns the run queue: no lock, no system call.
+    const kit::posted how = queue_.post(op, in_runtime_thread());
+    if (how == kit::posted::on_loop_thread) keep_polling();
+    // Coalesces: repeated sends before the loop wakes cost one wake-up.
+    if (how == kit::posted::from_other_thread) uv_async_send(&wake_);
+    return how != kit::posted::refused;
 }
 
 void loop::stop() noexcept {
-    {
-        std::lock_guard lock(mutex_);
-        stopped_.store(true, std::memory_order_release);
-    }
+    queue_.stop();
     if (in_runtime_thread()) {
         uv_stop(&uv_);
     } else {
@@ -143,25 +132,15 @@ void loop::run() {
     take_requests();  // posts made before run()
     // stop() is final: a stopped loop returns at once. The wake-up handle is always
     // active, so uv_run only returns after uv_stop (or native code's uv_stop).
-    while (!stopped_.load(std::memory_order_acquire)) uv_run(&uv_, UV_RUN_DEFAULT);
+    while (!queue_.stopped()) uv_run(&uv_, UV_RUN_DEFAULT);
 }
 
 void loop::on_check(uv_check_t* check) { static_cast<loop*>(check->data)->run_ready_batch(); }
 
 void loop::run_ready_batch() noexcept {
-    if (ready_.empty()) return;
-    batch_.swap(ready_);
-    std::size_t i = 0;
-    for (; i < batch_.size(); ++i) {
-        if (stopped_.load(std::memory_order_acquire)) break;  // a stopped loop runs nothing more
-        const ready_item& item = batch_[i];
-        item.op->complete(item.error, item.bytes);
-    }
-    if (i < batch_.size())
-        ready_.insert(ready_.begin(), batch_.begin() + static_cast<std::ptrdiff_t>(i),
-                      batch_.end());
-    batch_.clear();
-    if (ready_.empty()) uv_idle_stop(&keep_polling_);
+    if (queue_.empty()) return;
+    queue_.run_batch();
+    if (queue_.empty()) uv_idle_stop(&keep_polling_);
 }
 
 // An active idle handle makes libuv poll without blocking: there is work to run. The
@@ -173,36 +152,18 @@ void loop::keep_polling() noexcept {
 void loop::on_wake(uv_async_t* async) {
     auto* self = static_cast<loop*>(async->data);
     self->take_requests();
-    if (self->stopped_.load(std::memory_order_acquire)) uv_stop(&self->uv_);
+    if (self->queue_.stopped()) uv_stop(&self->uv_);
 }
 
 void loop::take_requests() noexcept {
-    {
-        std::lock_guard lock(mutex_);
-        if (!inbox_.empty()) {
-            if (ready_.empty()) keep_polling();
-            ready_.insert(ready_.end(), inbox_.begin(), inbox_.end());
-            inbox_.clear();
-        }
-        cancels_taken_.swap(cancel_requests_);
-    }
-    // A request for an operation that has completed meanwhile finds nothing.
-    for (const registry::key key : cancels_taken_)
-        if (operation* op = pending_.find(key)) cancel_parked(op);
-    cancels_taken_.clear();
+    if (queue_.take_inbox()) keep_polling();
+    cancels_.take(pending_, [this](operation* op) { cancel_parked(op); });
 }
 
 // --- the life of an operation --------------------------------------------------------
 
-bool loop::refuse_if_stopped(operation* op) noexcept {
-    if (!stopped_.load(std::memory_order_acquire)) return false;
-    op->complete(canceled(), 0);
-    return true;
-}
-
 void loop::queue_completion(operation* op, std::error_code error, std::size_t bytes) {
-    if (ready_.empty()) keep_polling();
-    ready_.push_back(ready_item{op, error, bytes});
+    if (queue_.push(op, error, bytes)) keep_polling();
 }
 
 void loop::finish(operation* op, std::error_code error, std::size_t bytes) {
@@ -213,27 +174,19 @@ void loop::finish(operation* op, std::error_code error, std::size_t bytes) {
 void loop::finish_now(operation* op, std::error_code error, std::size_t bytes) {
     unpark(op);
     // A stopped loop runs no more core code; the completion waits like the others.
-    if (stopped_.load(std::memory_order_acquire)) return queue_completion(op, error, bytes);
+    if (queue_.stopped()) return queue_completion(op, error, bytes);
     op->complete(error, bytes);
 }
 
 // --- cancellation ------------------------------------------------------------------
 
 void loop::cancel(operation* op) noexcept {
-    // The key was stored when the operation was parked, inside its start call, which
-    // returned before the core could ask to cancel it; it is not written again.
-    const registry::key key = registry::key_of(op);
     if (in_runtime_thread()) {
-        if (pending_.find(key) == op) cancel_parked(op);
+        if (pending_.is_parked(op)) cancel_parked(op);
         return;
     }
-    // Another thread: the loop owns the wait structures. Leave the key (not the
-    // pointer, which may be a different operation by the time the loop looks) and
-    // wake the loop up.
-    {
-        std::lock_guard lock(mutex_);
-        cancel_requests_.push_back(key);
-    }
+    // Another thread: the loop owns the wait structures (kit::cancel_requests).
+    cancels_.push(op);
     uv_async_send(&wake_);
 }
 

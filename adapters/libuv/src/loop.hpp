@@ -1,16 +1,15 @@
 // The libuv runtime's event loop: one uv_loop_t and the bookkeeping around it.
 //
 // Where the core's code runs. Every libuv callback only moves operations into the run
-// queue (`ready_`); the queue is run in batches from a uv_check_t, right after libuv
-// polled for I/O, so user code runs from exactly one place. A batch is the whole queue
-// as it was when the batch started: every ready item runs once before any runs twice.
-// A uv_idle_t is active while the queue is not empty, which makes libuv poll without
-// blocking. The one exception is inline completion: a primitive that can finish at
-// once (a read served from the stash, a write the kernel took at once) completes
-// inside the start call, the fast path the contract allows. The other exception is a
-// read that libuv fills: its task resumes inside the read callback, as a raw libuv
-// server would handle the bytes, so it works on them while they are still in the
-// cache (queued behind a thousand other connections, they would not be).
+// queue (`queue_`, the adapter kit's run_queue); the queue is run in batches from a uv_check_t,
+// right after libuv polled for I/O, so user code runs from exactly one place. A batch is the whole
+// queue as it was when the batch started: every ready item runs once before any runs twice. A
+// uv_idle_t is active while the queue is not empty, which makes libuv poll without blocking. The
+// one exception is inline completion: a primitive that can finish at once (a read served from the
+// stash, a write the kernel took at once) completes inside the start call, the fast path the
+// contract allows. The other exception is a read that libuv fills: its task resumes inside the read
+// callback, as a raw libuv server would handle the bytes, so it works on them while they are still
+// in the cache (queued behind a thousand other connections, they would not be).
 //
 // The life of an operation. A primitive either completes it at once, or *parks* it
 // where it waits (the timer heap, a socket, a thread-pool request, a signal watcher)
@@ -20,10 +19,10 @@
 // repeated cancel harmless: once the operation has been unparked its key finds
 // nothing, even if the same memory is a new operation by then.
 //
-// Threads. post(), cancel() and stop() from other threads leave their request under
-// `mutex_` and wake the loop with `wake_` (a uv_async_t); the loop thread does the
-// rest. Everything else here belongs to the loop thread, or to the one thread using
-// the runtime while no thread runs it.
+// Threads. post(), cancel() and stop() from other threads leave their request in the
+// run queue's inbox or in `cancels_` and wake the loop with `wake_` (a uv_async_t); the loop thread
+// does the rest. Everything else here belongs to the loop thread, or to the one thread using the
+// runtime while no thread runs it.
 //
 // The implementation is split by concern:
 //   loop.cpp              construction and teardown, run, stop, post, cancel, registry
@@ -46,8 +45,10 @@
 
 #include <uv.h>
 
+#include "interop/runtime/cancel_requests.hpp"
 #include "interop/runtime/interface.hpp"
 #include "interop/runtime/pending_registry.hpp"
+#include "interop/runtime/run_queue.hpp"
 #include "op_data.hpp"
 #include "socket_table.hpp"
 #include "tcp_socket.hpp"
@@ -55,13 +56,6 @@
 namespace interop::libuv_detail {
 
 class loop;
-
-// A completion waiting in the run queue.
-struct ready_item {
-    operation* op;
-    std::error_code error;
-    std::size_t bytes;
-};
 
 // One libuv signal watcher, kept from the first wait for its signal until the loop is
 // destroyed, so a signal raised while nobody waits is remembered for the next wait.
@@ -116,7 +110,7 @@ private:
     using registry = kit::pending_registry<registry_key_word>;
 
     // --- the life of an operation (loop.cpp) ---
-    bool refuse_if_stopped(operation* op) noexcept;  // after stop(): completes op, inline
+    bool refuse_if_stopped(operation* op) noexcept { return queue_.refuse_if_stopped(op); }
     static void mark_unparked(operation* op) noexcept { registry::clear_key(op); }
     void park(operation* op) { pending_.park(op); }
     void unpark(operation* op) noexcept { pending_.unpark(op); }
@@ -128,7 +122,7 @@ private:
     // --- the run queue and wake-ups (loop.cpp) ---
     void run_ready_batch() noexcept;
     void keep_polling() noexcept;
-    void take_requests() noexcept;  // what other threads left under mutex_
+    void take_requests() noexcept;  // what other threads left
     void close_everything() noexcept;
     static void on_wake(uv_async_t* async);
     static void on_check(uv_check_t* check);
@@ -182,7 +176,7 @@ private:
     static void on_signal(uv_signal_t* handle, int signum);
 
     interop::core_slot core_;
-    std::atomic<bool> stopped_{false};
+    kit::run_queue queue_;  // the completions, and the stop flag
     std::atomic<bool> running_{false};
     std::atomic<std::thread::id> loop_thread_{};  // the thread inside run(), if any
     bool destroying_ = false;  // in ~loop: callbacks free their requests and nothing more
@@ -196,18 +190,13 @@ private:
     std::uint64_t timer_due_ms_ = 0;  // in libuv loop time, while timer_armed_
 
     // --- loop thread only ---
-    std::vector<ready_item> ready_;  // completions for the next batch
-    std::vector<ready_item> batch_;  // the batch being run; kept to reuse its memory
-    registry pending_;               // parked operations
+    registry pending_;  // parked operations
     timer_heap timers_;
     socket_table sockets_;  // every socket not yet closing
     std::map<int, std::unique_ptr<signal_watcher>> signals_;
-    std::vector<registry::key> cancels_taken_;
 
-    // --- shared with other threads, guarded by mutex_ ---
-    std::mutex mutex_;
-    std::vector<ready_item> inbox_;  // posts from other threads
-    std::vector<registry::key> cancel_requests_;
+    // --- shared with other threads ---
+    kit::cancel_requests<registry> cancels_;
 };
 
 }  // namespace interop::libuv_detail

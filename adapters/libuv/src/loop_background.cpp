@@ -13,8 +13,8 @@
 #include <memory>
 #include <new>
 
-#include "address.hpp"
 #include "errors.hpp"
+#include "interop/runtime/posix_address.hpp"
 #include "loop.hpp"
 #include "op_data.hpp"
 
@@ -98,7 +98,7 @@ void loop::on_resolved(uv_getaddrinfo_t* raw, int status, addrinfo* list) {
     try {
         for (const addrinfo* entry = list; entry; entry = entry->ai_next) {
             endpoint e;
-            if (!from_sockaddr(entry->ai_addr, entry->ai_addrlen, &e)) continue;
+            if (!kit::posix::from_sockaddr(entry->ai_addr, entry->ai_addrlen, &e)) continue;
             e.port = request->port;
             if (std::find(found.begin(), found.end(), e) == found.end()) found.push_back(e);
         }

@@ -14,7 +14,7 @@
 namespace interop::libuv_detail {
 
 std::error_code loop::signal_watch(int signum) noexcept {
-    if (stopped_.load(std::memory_order_acquire)) return canceled();
+    if (queue_.stopped()) return canceled();
     std::error_code error;
     watch_signal(signum, &error);
     return error;

@@ -5,14 +5,16 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "address.hpp"
 #include "errors.hpp"
-#include "listener_socket.hpp"
+#include "interop/runtime/posix_address.hpp"
+#include "interop/runtime/posix_socket.hpp"
 #include "loop.hpp"
 #include "op_data.hpp"
 
 namespace interop::libuv_detail {
 namespace {
+
+namespace posix = kit::posix;
 
 using name_getter = int (*)(const uv_tcp_t*, sockaddr*, int*);
 
@@ -21,7 +23,7 @@ std::error_code socket_name(name_getter get, const uv_tcp_t* tcp, endpoint* out)
     int length = sizeof storage;
     if (const int status = get(tcp, reinterpret_cast<sockaddr*>(&storage), &length); status < 0)
         return error_from_uv(status);
-    if (!from_sockaddr(&storage, static_cast<std::size_t>(length), out))
+    if (!posix::from_sockaddr(&storage, static_cast<std::size_t>(length), out))
         return std::make_error_code(std::errc::address_family_not_supported);
     return {};
 }
@@ -89,13 +91,21 @@ void loop::close(socket_handle s) noexcept {
 }
 
 // --- listening and accepting ------------------------------------------------------------
+//
+// Listeners do not use libuv's uv_listen/uv_accept. When accept() fails for want of
+// descriptors, libuv closes its reserved descriptor, accepts every waiting connection
+// and closes it at once, so that clients see the server drop them rather than wait.
+// interop's rule is the other one (runtime-interface.md): report the error, leave the
+// connections in the backlog, and let the core back off. So the adapter creates,
+// binds and listens on the socket itself (the adapter kit's posix_socket.hpp),
+// watches it with a uv_poll_t while accepts wait, and accepts itself; uv_tcp_open
+// then gives libuv each connection.
 
 std::error_code loop::tcp_listen(const endpoint& local, int backlog, socket_handle* out) noexcept {
     *out = nullptr;
-    if (stopped_.load(std::memory_order_acquire)) return canceled();
-    std::error_code error;
-    const int fd = open_listening_socket(local, backlog > 0 ? backlog : SOMAXCONN, &error);
-    if (fd < 0) return error;
+    if (queue_.stopped()) return canceled();
+    int fd = -1;
+    if (const std::error_code error = posix::open_listener(local, backlog, &fd)) return error;
     tcp_socket* listener = open_socket(tcp_socket::role::listener);
     if (!listener) {
         ::close(fd);
@@ -148,18 +158,19 @@ void loop::tcp_accept(accept_operation* op) noexcept {
 }
 
 loop::accept_outcome loop::accept_one(tcp_socket* listener) noexcept {
-    const accepted connection = accept_connection(listener->listening_fd);
+    int fd = -1;
+    const posix::attempt connection = posix::accept_once(listener->listening_fd, &fd);
     if (connection.would_block) return {true, {}, nullptr};
     // Out of descriptors or memory: reported as it is, the connections stay in the
     // backlog (the core backs off before it asks again).
     if (connection.error) return {false, connection.error, nullptr};
     tcp_socket* client = open_socket(tcp_socket::role::stream);
     if (!client) {
-        ::close(connection.fd);
+        ::close(fd);
         return {false, out_of_memory(), nullptr};
     }
-    if (const int status = uv_tcp_open(&client->tcp, connection.fd); status < 0) {
-        ::close(connection.fd);
+    if (const int status = uv_tcp_open(&client->tcp, fd); status < 0) {
+        ::close(fd);
         close_socket(client);
         return {false, error_from_uv(status), nullptr};
     }
@@ -220,7 +231,7 @@ void loop::tcp_connect(connect_operation* op) noexcept {
     tcp_socket* socket = open_socket(tcp_socket::role::connecting);
     if (!socket) return op->complete(out_of_memory(), 0);
     const int status = uv_tcp_connect(&socket->connect_req, &socket->tcp,
-                                      to_sockaddr(op->peer).get(), &loop::on_connected);
+                                      posix::to_sockaddr(op->peer).get(), &loop::on_connected);
     if (status < 0) {
         close_socket(socket);
         return op->complete(error_from_uv(status), 0);

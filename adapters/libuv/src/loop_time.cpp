@@ -19,15 +19,6 @@
 #include "loop.hpp"
 
 namespace interop::libuv_detail {
-namespace {
-
-// Whole milliseconds, rounded up, of a positive number of nanoseconds.
-std::uint64_t milliseconds_rounded_up(std::int64_t ns) noexcept {
-    constexpr std::int64_t ns_per_ms = 1'000'000;
-    return static_cast<std::uint64_t>(ns / ns_per_ms + (ns % ns_per_ms != 0 ? 1 : 0));
-}
-
-}  // namespace
 
 runtime_clock::time_point loop::now() const noexcept {
     return runtime_clock::time_point(
@@ -38,13 +29,7 @@ void loop::timer_start(timer_operation* op) noexcept {
     mark_unparked(op);
     if (refuse_if_stopped(op)) return;
     // Already due: complete on the next batch, never inline, so sleep_for(0) yields.
-    // Comparing first keeps a deadline far in the past out of any arithmetic.
-    if (op->deadline <= now()) {
-        queue_completion(op, {}, 0);
-        return;
-    }
-    timers_.push(op);
-    park(op);
+    if (!kit::park_timer(timers_, pending_, op, now())) return queue_completion(op, {}, 0);
     arm_timer();
 }
 
@@ -54,10 +39,8 @@ void loop::timer_start(timer_operation* op) noexcept {
 void loop::arm_timer() noexcept {
     if (timers_.empty()) return;
     uv_update_time(&uv_);  // count from now, not from the start of this loop iteration
-    // The earliest deadline is later than some past now(), and now() is positive: the
-    // difference cannot overflow, even for time_point::max().
-    const std::int64_t remaining = (timers_.earliest() - now()).count();
-    const std::uint64_t timeout = remaining > 0 ? milliseconds_rounded_up(remaining) : 0;
+    const auto timeout =
+        static_cast<std::uint64_t>(kit::milliseconds_until(timers_.earliest(), now()));
     const std::uint64_t due = uv_now(&uv_) + timeout;  // libuv clamps what is too far to matter
     if (timer_armed_ && timer_due_ms_ <= due) return;
     uv_timer_start(&timer_, &loop::on_timer, timeout, 0);

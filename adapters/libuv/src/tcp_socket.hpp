@@ -1,7 +1,7 @@
 // One TCP socket of the runtime: a listener, a connected stream, or a connection that
 // is still being made. It owns its uv_tcp_t and the libuv requests it issues, all
 // embedded (one write, one shutdown and one connect can be in flight per socket). A
-// listener also owns a uv_poll_t on its descriptor (see listener_socket.hpp): libuv's
+// listener also owns a uv_poll_t on its descriptor (see loop_tcp.cpp): libuv's
 // own listening is never started on it.
 //
 // Lifetime: created by tcp_listen, tcp_accept or tcp_connect; released by

@@ -5,13 +5,21 @@
 /// deadline fire in the order they were started, as the contract asks. Each timer's
 /// position in the heap is kept in one of its adapter_data words (`IndexWord`), so
 /// cancelling one is O(log n), not a search. An event loop with one timer of its own
-/// (a uv_timer_t, a poll timeout) arms it for `earliest()`.
+/// (a uv_timer_t, a poll timeout) arms it for `earliest()`, in whole milliseconds
+/// from `milliseconds_until`.
 ///
 ///     kit::timer_heap<kit::op_word<0, std::size_t>> timers;
+///
+///     void loop::timer_start(timer_operation* op) noexcept {
+///         if (queue_.refuse_if_stopped(op)) return;
+///         if (!kit::park_timer(timers_, pending_, op, now())) queue_.push(op);  // due
+///     }
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 #include "interop/runtime/interface.hpp"
@@ -102,5 +110,34 @@ private:
     std::vector<entry> entries_;
     std::uint64_t started_ = 0;
 };
+
+// timer_start of the contract, for a loop that keeps its timers in a timer_heap and
+// its waits in a pending_registry. A deadline at or before `now` returns false: the
+// caller queues the completion for the next lap, never inline, so that sleep_for(0)
+// yields; comparing first keeps a deadline far in the past out of any arithmetic.
+// Otherwise the timer is pushed and parked (cancel() can find it), and true returned.
+template <typename Heap, typename Registry>
+bool park_timer(Heap& timers, Registry& pending, timer_operation* op,
+                runtime_clock::time_point now) {
+    if (op->deadline <= now) return false;
+    timers.push(op);
+    pending.park(op);
+    return true;
+}
+
+// How long a loop may sleep for a timer due at `deadline`: 0 if it is due, else whole
+// milliseconds, rounded up. Rounding down would wake the loop before the deadline and
+// make it spin through the rest. A far deadline gives INT_MAX: the loop sleeps that
+// long and the next lap computes the rest.
+inline int milliseconds_until(runtime_clock::time_point deadline,
+                              runtime_clock::time_point now) noexcept {
+    if (deadline <= now) return 0;
+    // deadline > now, and a runtime clock's now is positive: no overflow, even for
+    // time_point::max().
+    constexpr runtime_clock::rep ns_per_ms = 1'000'000;
+    const runtime_clock::rep ns = (deadline - now).count();
+    const runtime_clock::rep ms = ns / ns_per_ms + (ns % ns_per_ms != 0 ? 1 : 0);
+    return static_cast<int>(std::min<runtime_clock::rep>(ms, std::numeric_limits<int>::max()));
+}
 
 }  // namespace interop::kit

@@ -1,0 +1,246 @@
+// Non-blocking TCP over POSIX sockets: each call tries once and never blocks, and
+// reports errno as a std::error_code in the generic category, whose values are the
+// std::errc constants (ECONNREFUSED compares equal to std::errc::connection_refused),
+// which is what the contract asks of every adapter.
+//
+// For adapters over POSIX sockets (a poll, epoll or kqueue loop): they wait for
+// readiness their own way and make the calls here. Not part of the core, which
+// depends only on the C++20 standard library: include it only where <sys/socket.h>
+// exists. Header-only and inline, so a read or write on the fast path costs no call
+// into another library.
+#pragma once
+
+#include <cerrno>
+#include <cstddef>
+#include <system_error>
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "interop/endpoint.hpp"
+#include "interop/runtime/interface.hpp"
+#include "interop/runtime/posix_address.hpp"
+
+namespace interop::kit::posix {
+
+inline std::error_code error_from_errno(int error) noexcept {
+    if (error == 0) return {};
+    return {error, std::generic_category()};
+}
+inline std::error_code last_error() noexcept { return error_from_errno(errno); }
+inline bool would_block(int error) noexcept { return error == EAGAIN || error == EWOULDBLOCK; }
+
+// The outcome of trying a non-blocking call once.
+struct attempt {
+    bool would_block = false;  // not ready: wait for readiness and try again
+    std::error_code error;
+    std::size_t bytes = 0;
+};
+
+namespace detail {
+
+// Writing to a socket whose peer has gone must report EPIPE, not kill the process with
+// SIGPIPE. Linux and the BSDs say so per call (MSG_NOSIGNAL); macOS per socket.
+#if defined(MSG_NOSIGNAL)
+inline constexpr int send_flags = MSG_NOSIGNAL;
+inline void suppress_sigpipe(int) noexcept {}
+#else
+inline constexpr int send_flags = 0;
+inline void suppress_sigpipe(int fd) noexcept {
+#if defined(SO_NOSIGPIPE)
+    const int on = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &on, sizeof on);
+#else
+    (void)fd;
+#endif
+}
+#endif
+
+// A call that returns a count or -1, retried after EINTR.
+template <typename Call>
+attempt count_once(Call call) noexcept {
+    for (;;) {
+        const auto n = call();
+        if (n >= 0) return {false, {}, static_cast<std::size_t>(n)};
+        if (errno == EINTR) continue;
+        if (posix::would_block(errno)) return {true, {}, 0};
+        return {false, last_error(), 0};
+    }
+}
+
+using name_getter = int (*)(int, sockaddr*, socklen_t*);
+
+inline std::error_code socket_name(name_getter get, int fd, endpoint* out) noexcept {
+    socket_address address;
+    if (get(fd, address.get(), &address.length) != 0) return last_error();
+    if (!from_sockaddr(&address.storage, address.length, out))
+        return std::make_error_code(std::errc::address_family_not_supported);
+    return {};
+}
+
+}  // namespace detail
+
+// For descriptors made by calls that cannot ask for both flags at once (pipe()).
+inline bool make_nonblocking_cloexec(int fd) noexcept {
+    const int status = ::fcntl(fd, F_GETFL);
+    if (status < 0 || ::fcntl(fd, F_SETFL, status | O_NONBLOCK) != 0) return false;
+    const int descriptor = ::fcntl(fd, F_GETFD);
+    return descriptor >= 0 && ::fcntl(fd, F_SETFD, descriptor | FD_CLOEXEC) == 0;
+}
+
+// 0 bytes with no error is the end of the stream.
+inline attempt receive_once(int fd, std::byte* data, std::size_t size) noexcept {
+    return detail::count_once([&] { return ::recv(fd, data, size, 0); });
+}
+
+inline attempt send_once(int fd, const std::byte* data, std::size_t size) noexcept {
+    return detail::count_once([&] { return ::send(fd, data, size, detail::send_flags); });
+}
+
+// On success *accepted is a new non-blocking, close-on-exec socket.
+inline attempt accept_once(int listener_fd, int* accepted) noexcept {
+    for (;;) {
+#if defined(SOCK_CLOEXEC) && defined(SOCK_NONBLOCK)
+        const int fd = ::accept4(listener_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+#else
+        int fd = ::accept(listener_fd, nullptr, nullptr);
+        if (fd >= 0 && !make_nonblocking_cloexec(fd)) {
+            const int error = errno;
+            ::close(fd);
+            return {false, error_from_errno(error), 0};
+        }
+#endif
+        if (fd >= 0) {
+            detail::suppress_sigpipe(fd);
+            *accepted = fd;
+            return {};
+        }
+        // A connection that was reset while still in the backlog is gone; the listener
+        // itself is fine, so move on to the next one.
+        if (errno == EINTR || errno == ECONNABORTED || errno == EPROTO) continue;
+        if (would_block(errno)) return {true, {}, 0};
+        return {false, last_error(), 0};
+    }
+}
+
+// A new non-blocking, close-on-exec TCP socket for the address's family, or -1 with
+// *error set.
+inline int open_tcp_socket(const ip_address& address, std::error_code* error) noexcept {
+    const int family = address.is_v6() ? AF_INET6 : AF_INET;
+#if defined(SOCK_CLOEXEC) && defined(SOCK_NONBLOCK)
+    const int fd = ::socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+#else
+    int fd = ::socket(family, SOCK_STREAM, 0);
+    if (fd >= 0 && !make_nonblocking_cloexec(fd)) {
+        const int saved = errno;
+        ::close(fd);
+        errno = saved;
+        fd = -1;
+    }
+#endif
+    if (fd < 0) {
+        *error = last_error();
+        return -1;
+    }
+    detail::suppress_sigpipe(fd);
+    return fd;
+}
+
+// tcp_listen of the contract: a new listening socket in *fd, or an error and no socket.
+// A backlog of 0 or less means the system's default.
+inline std::error_code open_listener(const endpoint& local, int backlog, int* fd) noexcept {
+    std::error_code error;
+    *fd = open_tcp_socket(local.address, &error);
+    if (*fd < 0) return error;
+    const int on = 1;
+    const socket_address address = to_sockaddr(local);
+    // Restarting a server must not fail while old connections sit in TIME_WAIT. An
+    // IPv6 listener serves IPv6 only, the same on every platform; listen on both
+    // families to serve both.
+    if (::setsockopt(*fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) != 0 ||
+        (local.address.is_v6() &&
+         ::setsockopt(*fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on) != 0) ||
+        ::bind(*fd, address.get(), address.length) != 0 ||
+        ::listen(*fd, backlog > 0 ? backlog : SOMAXCONN) != 0) {
+        error = last_error();
+        ::close(*fd);
+        *fd = -1;
+    }
+    return error;
+}
+
+// Opens a socket and starts connecting it to `peer`. Done at once (rare, even on
+// loopback) or would_block, "in progress": either way *fd is the socket; when in
+// progress, wait until it is writable and ask connect_result(). On an error no
+// socket is left open.
+inline attempt start_connect(const endpoint& peer, int* fd) noexcept {
+    attempt result;
+    *fd = open_tcp_socket(peer.address, &result.error);
+    if (*fd < 0) return result;
+    const socket_address address = to_sockaddr(peer);
+    if (::connect(*fd, address.get(), address.length) == 0) return result;
+    // After EINTR the connection carries on asynchronously, just like EINPROGRESS.
+    if (errno == EINPROGRESS || errno == EINTR) {
+        result.would_block = true;
+        return result;
+    }
+    result.error = last_error();
+    ::close(*fd);
+    *fd = -1;
+    return result;
+}
+
+// Once a connecting socket is writable: whether the connection was made.
+inline std::error_code connect_result(int fd) noexcept {
+    int error = 0;
+    socklen_t length = sizeof error;
+    if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) != 0) return last_error();
+    return error_from_errno(error);
+}
+
+// One try at the system call of an operation waiting on `fd`: a read or write of its
+// buffer, an accept (the new socket in *accepted), or, once fd is writable, the
+// outcome of a connect.
+inline attempt try_once(int fd, operation* op, int* accepted) noexcept {
+    switch (op->kind) {
+        case op_kind::read: {
+            auto* io = static_cast<io_operation*>(op);
+            return receive_once(fd, io->data, io->size);
+        }
+        case op_kind::write: {
+            auto* io = static_cast<io_operation*>(op);
+            return send_once(fd, io->data, io->size);
+        }
+        case op_kind::accept:
+            return accept_once(fd, accepted);
+        default:  // a connect
+            return {false, connect_result(fd), 0};
+    }
+}
+
+inline std::error_code local_address(int fd, endpoint* out) noexcept {
+    return detail::socket_name(&::getsockname, fd, out);
+}
+
+inline std::error_code peer_address(int fd, endpoint* out) noexcept {
+    return detail::socket_name(&::getpeername, fd, out);
+}
+
+inline std::error_code shutdown_sending(int fd) noexcept {
+    if (::shutdown(fd, SHUT_WR) == 0) return {};
+    // Already shut down, or the peer is gone: either way nothing more will be sent,
+    // which is all the caller asked for.
+    if (errno == ENOTCONN) return {};
+    return last_error();
+}
+
+inline std::error_code set_tcp_no_delay(int fd, bool enabled) noexcept {
+    const int value = enabled ? 1 : 0;
+    if (::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &value, sizeof value) != 0) return last_error();
+    return {};
+}
+
+}  // namespace interop::kit::posix
