@@ -20,6 +20,7 @@ namespace interop::kit {
 
 inline constexpr std::size_t op_word_count = sizeof(operation::adapter_data) / sizeof(void*);
 
+// NOLINTBEGIN(bugprone-sizeof-expression): T may be a pointer; its bytes are what is stored
 template <std::size_t Index, typename T>
 struct op_word {
     static_assert(Index < op_word_count, "an operation has four adapter_data words");
@@ -39,5 +40,6 @@ struct op_word {
         std::memcpy(&op->adapter_data[Index], &value, sizeof(T));
     }
 };
+// NOLINTEND(bugprone-sizeof-expression)
 
 }  // namespace interop::kit
