@@ -28,6 +28,7 @@ inline void count_one() noexcept {
 }  // namespace
 
 // glibc's allocator under its internal names, always there on glibc.
+// NOLINTBEGIN(bugprone-reserved-identifier): glibc's names, declared to be called
 extern "C" {
 void* __libc_malloc(std::size_t size);
 void* __libc_calloc(std::size_t count, std::size_t size);
@@ -35,6 +36,7 @@ void* __libc_realloc(void* p, std::size_t size);
 void* __libc_memalign(std::size_t alignment, std::size_t size);
 void __libc_free(void* p);
 }
+// NOLINTEND(bugprone-reserved-identifier)
 
 extern "C" {
 

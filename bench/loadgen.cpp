@@ -37,6 +37,7 @@
 #include <array>
 #include <cerrno>
 #include <cinttypes>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -71,7 +72,7 @@ public:
     // The upper edge of the bucket that holds the q-quantile (0 < q <= 1).
     u64 quantile(double q) const noexcept {
         if (total_ == 0) return 0;
-        const auto rank = static_cast<u64>(q * static_cast<double>(total_) + 0.5);
+        const auto rank = static_cast<u64>(std::round(q * static_cast<double>(total_)));
         const u64 wanted = std::clamp<u64>(rank, 1, total_);
         u64 seen = 0;
         for (std::size_t i = 0; i < counts_.size(); ++i) {

@@ -20,7 +20,7 @@ constexpr std::chrono::seconds query_limit{60};
 std::string run_query(const fs::path& binary, const char* option, const fs::path& scratch) {
     const fs::path output = scratch / (binary.filename().string() + option + ".out");
     const child_outcome o = run_child({binary.string(), option}, output, query_limit);
-    const std::string text = read_file(output);
+    std::string text = read_file(output);
     std::string problem;
     if (!o.problem.empty()) {
         problem = o.problem;

@@ -124,13 +124,13 @@ cell judge(const child_outcome& o, const record& r, const fs::path& output, doub
     }
     if (r.found) {
         c.messages = r.messages;
-        if (c.messages.empty()) c.messages.push_back("failed (no message)");
+        if (c.messages.empty()) c.messages.emplace_back("failed (no message)");
         if (!clean_exit) c.messages.push_back("and the process " + ending_text(o));
         return c;
     }
     // No record: it died before the end of the test case.
     if (clean_exit && o.code == 2) {
-        c.messages.push_back("the binary did not run the test case (exit status 2)");
+        c.messages.emplace_back("the binary did not run the test case (exit status 2)");
     } else if (o.how == child_outcome::ending::signalled) {
         c.messages.push_back("crashed: the process was killed by " + signal_name(o.code));
     } else {

@@ -295,6 +295,7 @@ TEST_CASE(
                 (void)co_await yield_now();  // the waiter is parked now
                 // Four threads wake it at once, and keep waking it after it has resumed.
                 std::vector<std::thread> wakers;
+                wakers.reserve(4);
                 for (int t = 0; t < 4; ++t) {
                     wakers.emplace_back([&ev] {
                         for (int i = 0; i < 10; ++i) ev.set();
@@ -309,6 +310,7 @@ TEST_CASE(
         // A receiver woken by many senders at once resumes once per item it takes.
         auto [tx, rx] = mpsc::unbounded<int>();
         std::vector<std::thread> senders;
+        senders.reserve(4);
         for (int t = 0; t < 4; ++t) {
             senders.emplace_back([out = tx, t]() mutable {
                 for (int i = 0; i < 250; ++i) (void)out.try_send(t * 1000 + i);

@@ -29,6 +29,7 @@ TEST_CASE("timer: now() is monotonic across threads") {
     };
     std::atomic<bool> done{false};
     std::vector<std::thread> readers;
+    readers.reserve(3);
     for (int i = 0; i < 3; ++i) {
         readers.emplace_back([&] {
             while (!done.load()) read_clock();

@@ -33,6 +33,7 @@ TEST_CASE("combinators: when_all returns every value, in argument order") {
 TEST_CASE("combinators: when_all over a range returns values in range order") {
     conf::run([]() -> task<void> {
         std::vector<task<int>> tasks;
+        tasks.reserve(10);
         for (int i = 0; i < 10; ++i) tasks.push_back(after(std::chrono::milliseconds(10 - i), i));
         auto values = co_await when_all(std::move(tasks));
         REQUIRE(values.size() == 10);

@@ -26,7 +26,7 @@ public:
         source_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
         if (source_ < 0 || ::getrlimit(RLIMIT_NOFILE, &saved_) != 0) return;
         rlimit lowered = saved_;
-        lowered.rlim_cur = static_cast<rlim_t>(highest_open() + 1 + spare);
+        lowered.rlim_cur = static_cast<rlim_t>(highest_open()) + 1 + spare;
         if (lowered.rlim_cur > saved_.rlim_cur || ::setrlimit(RLIMIT_NOFILE, &lowered) != 0) return;
         lowered_ = true;
         for (int fd; (fd = ::fcntl(source_, F_DUPFD_CLOEXEC, 0)) >= 0;) fillers_.push_back(fd);

@@ -199,7 +199,7 @@ TEST_CASE("iteration: scan yields every intermediate accumulator") {
 
         auto words = iter::from(std::views::iota(0, 3)) |
                      iter::scan(std::string(),
-                                [](std::string acc, int x) { return acc + std::to_string(x); }) |
+                                [](const std::string& acc, int x) { return acc + std::to_string(x); }) |
                      iter::collect();
         const auto prefixes = co_await std::move(words);
         CHECK(prefixes == std::vector<std::string>{"0", "01", "012"});
@@ -228,7 +228,7 @@ TEST_CASE("iteration: enumerate, fold and for_each see every item in order") {
 
         auto folding = iter::from(std::views::iota(0, 5)) |
                        iter::fold(std::string(),
-                                  [](std::string acc, int x) { return acc + std::to_string(x); });
+                                  [](const std::string& acc, int x) { return acc + std::to_string(x); });
         const std::string folded = co_await std::move(folding);
         CHECK(folded == "01234");
 
@@ -420,7 +420,7 @@ auto decorated(std::weak_ptr<std::string>* watch) {
                (void)co_await sleep_for(1ms);  // the capture is used after a suspension
                co_return prefix + std::to_string(x);
            }) |
-           iter::map([suffix = std::move(suffix)](std::string s) { return s + *suffix; }) |
+           iter::map([suffix = std::move(suffix)](const std::string& s) { return s + *suffix; }) |
            iter::filter([prefix](const std::string& s) -> task<bool> {
                (void)co_await yield_now();
                co_return s.starts_with(prefix);

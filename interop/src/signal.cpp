@@ -19,7 +19,7 @@ void listen_signal_awaitable::listen_on(runtime_ref rt) noexcept {
 }
 
 io_result<signal_listener> listen_signal_awaitable::await_resume() noexcept {
-    return std::move(*result);
+    return *result;  // trivially copyable
 }
 
 }  // namespace detail

@@ -61,6 +61,7 @@ TEST_CASE("kit: an op_word stores a value in its own word and leaves the others 
 
 TEST_CASE("kit: an op_queue is first in, first out, and removes from anywhere") {
     std::vector<std::unique_ptr<operation>> ops;
+    ops.reserve(5);
     for (int i = 0; i < 5; ++i)
         ops.push_back(std::make_unique<operation>(interop::op_kind::read, never_called));
     queue q;
@@ -89,6 +90,7 @@ TEST_CASE("kit: an op_queue is first in, first out, and removes from anywhere") 
 
 TEST_CASE("kit: an op_queue queues and removes without allocating") {
     std::vector<std::unique_ptr<operation>> ops;
+    ops.reserve(64);
     for (int i = 0; i < 64; ++i)
         ops.push_back(std::make_unique<operation>(interop::op_kind::read, never_called));
     queue q;
@@ -198,6 +200,7 @@ TEST_CASE("kit: a pending_registry finds an operation only while that very wait 
 
 TEST_CASE("kit: a pending_registry at its working size parks and unparks without allocating") {
     std::vector<std::unique_ptr<operation>> ops;
+    ops.reserve(64);
     for (int i = 0; i < 64; ++i)
         ops.push_back(std::make_unique<operation>(interop::op_kind::read, never_called));
     registry r;

@@ -181,6 +181,7 @@ TEST_CASE("stop_token: many threads registering and removing while another reque
         std::atomic<int> ran{0};
         std::atomic<int> registered_after_stop{0};
         std::vector<std::thread> threads;
+        threads.reserve(4);
         for (int t = 0; t < 4; ++t) {
             threads.emplace_back([&] {
                 for (int i = 0; i < 200; ++i) {

@@ -41,6 +41,7 @@ public:
                 }
             }
             std::vector<operation::complete_fn> completions;
+            completions.reserve(pending.size());
             for (io_operation* op : pending) completions.push_back(swallow_completion(op));
             in.vtable->close(in.self, s);
             for (std::size_t i = 0; i < pending.size(); ++i) {

@@ -366,11 +366,11 @@ void tcp_socket::start_stream_op(io_operation* op, pending_ops::ticket t) {
     const asio::mutable_buffer bytes = asio::buffer(op->data, op->size);
     if (reading) {
         start_native(
-            slot, [&](auto&& h) { socket_.async_read_some(bytes, std::move(h)); },
+            slot, [&](auto&& h) { socket_.async_read_some(bytes, std::forward<decltype(h)>(h)); },
             std::move(handler));
     } else {
         start_native(
-            slot, [&](auto&& h) { socket_.async_write_some(bytes, std::move(h)); },
+            slot, [&](auto&& h) { socket_.async_write_some(bytes, std::forward<decltype(h)>(h)); },
             std::move(handler));
     }
 }

@@ -35,6 +35,7 @@ public:
 
     any_iterator() noexcept = default;
 
+    // NOLINTBEGIN(bugprone-forwarding-reference-overload): it takes no any_iterator
     template <typename I>
         requires(!std::same_as<std::remove_cvref_t<I>, any_iterator>)
     &&AsyncIterator<std::remove_cvref_t<I>> &&
@@ -42,6 +43,7 @@ public:
             iter_value_t<std::remove_cvref_t<I>>,
             T> any_iterator(I&& it)  // NOLINT(google-explicit-constructor): erasure is a conversion
         : impl_(std::make_unique<model<std::remove_cvref_t<I>>>(std::forward<I>(it))) {}
+    // NOLINTEND(bugprone-forwarding-reference-overload)
 
     any_iterator(any_iterator&&) noexcept = default;
     any_iterator& operator=(any_iterator&&) noexcept = default;

@@ -24,8 +24,10 @@ public:
         : rt_(rt), precheck_(precheck) {
         fill(direction, s, buffer, length);
     }
+    // The base takes nothing from `other` (a moved operation starts afresh), so the
+    // request is read from `other` below.
     stream_io(stream_io&& other) noexcept
-        : leaf_operation(std::move(other)), rt_(other.rt_), precheck_(other.precheck_) {
+        : leaf_operation(), rt_(other.rt_), precheck_(other.precheck_) {
         fill(other.op().kind, other.op().socket, other.op().data, other.op().size);
     }
 

@@ -128,7 +128,7 @@ struct owned_split_halves {
 template <typename S>
     requires AsyncRead<S> && AsyncWrite<S> &&
         (!std::is_reference_v<S>)owned_split_halves<S> split_owned(S&& stream) {
-        auto shared = std::make_shared<S>(std::move(stream));
+        auto shared = std::make_shared<S>(std::forward<S>(stream));
         return {owned_read_half<S>(shared), owned_write_half<S>(shared)};
     }
 

@@ -80,6 +80,7 @@ task<void> run_item(task<U> work, Keep keep, result_queue<U>* queue,
     } catch (...) {
         outcome.emplace(item_result<U>::failure(std::current_exception()));
     }
+    // NOLINTNEXTLINE(bugprone-use-after-move): co_await leaves the task; this destroys it
     release_now(std::move(work), std::move(keep));
     queue->fill(slot, std::move(*outcome));
 }

@@ -69,11 +69,13 @@ template <typename T>
 task<void> run_body(task<void> body, std::unique_ptr<T> keep, body_lease slot, scope* owner) {
     std::exception_ptr failure;
     try {
+        // NOLINTNEXTLINE(bugprone-use-after-move): clang-tidy 14 takes the coroutine for a loop
         co_await std::move(body);
     } catch (...) {
         failure = std::current_exception();
         owner->cancel();
     }
+    // NOLINTNEXTLINE(bugprone-use-after-move): co_await leaves the task; this destroys it
     release_now(std::move(body), std::move(keep), std::move(slot));
     if (failure) std::rethrow_exception(failure);
 }

@@ -23,6 +23,7 @@ namespace interop::kit {
 
 inline constexpr std::size_t op_word_count = sizeof(operation::adapter_data) / sizeof(void*);
 
+// NOLINTBEGIN(bugprone-sizeof-expression): T may be a pointer; its bytes are what is stored
 /// Typed access to one of an operation's adapter_data words.
 template <std::size_t Index, typename T>
 struct op_word {
@@ -43,5 +44,6 @@ struct op_word {
         std::memcpy(&op->adapter_data[Index], &value, sizeof(T));
     }
 };
+// NOLINTEND(bugprone-sizeof-expression)
 
 }  // namespace interop::kit
