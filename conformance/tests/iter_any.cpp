@@ -2,7 +2,6 @@
 #include <algorithm>
 #include <memory>
 #include <optional>
-#include <ranges>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -40,10 +39,10 @@ any_iterator<std::string> labelled(any_iterator<int> in, std::string label) {
 
 TEST_CASE("iteration: any_iterator carries any async iterator behind one type") {
     conf::run([]() -> task<void> {
-        auto from_generator = co_await sum_pairs(iter::from(std::views::iota(0, 5)));
+        auto from_generator = co_await sum_pairs(iter::from(conf::numbers(5)));
         CHECK(from_generator == std::vector<int>{1, 5, 4});
 
-        auto from_pipeline = co_await sum_pairs(iter::from(std::views::iota(0, 10)) |
+        auto from_pipeline = co_await sum_pairs(iter::from(conf::numbers(10)) |
                                                 iter::filter([](int x) { return x % 3 == 0; }));
         CHECK(from_pipeline == std::vector<int>{3, 15});
 
@@ -58,22 +57,21 @@ TEST_CASE("iteration: any_iterator carries any async iterator behind one type") 
             co_return x;
         };
         auto from_concurrent =
-            co_await sum_pairs(iter::from(std::views::iota(0, 4)) | iter::buffered(2, slow));
+            co_await sum_pairs(iter::from(conf::numbers(4)) | iter::buffered(2, slow));
         CHECK(from_concurrent == std::vector<int>{1, 5});
 
         // Erased iterators compose like any other, and convert between value types.
-        auto names = labelled(iter::from(std::views::iota(0, 3)), "n");
+        auto names = labelled(iter::from(conf::numbers(3)), "n");
         auto collected = iter::collect(std::move(names));
         const auto name_items = co_await std::move(collected);
         CHECK(name_items == std::vector<std::string>{"n0", "n1", "n2"});
 
-        any_iterator<long> widened = any_iterator<int>(iter::from(std::views::iota(0, 2)));
+        any_iterator<long> widened = any_iterator<int>(iter::from(conf::numbers(2)));
         CHECK(co_await widened.next() == std::optional<long>(0L));
 
         std::vector<any_iterator<int>> parts;
-        parts.emplace_back(iter::from(std::views::iota(0, 2)));
-        parts.emplace_back(iter::from(std::views::iota(0, 3)) |
-                           iter::map([](int x) { return x + 10; }));
+        parts.emplace_back(iter::from(conf::numbers(2)));
+        parts.emplace_back(iter::from(conf::numbers(3)) | iter::map([](int x) { return x + 10; }));
         auto merged = iter::merge(std::move(parts)) | iter::collect();
         auto all = co_await std::move(merged);
         std::sort(all.begin(), all.end());
@@ -89,7 +87,7 @@ TEST_CASE(
         CHECK_FALSE((co_await empty.next()).has_value());
         CHECK_FALSE((co_await empty.next()).has_value());
 
-        any_iterator<int> short_one = iter::from(std::views::iota(0, 1));
+        any_iterator<int> short_one = iter::from(conf::numbers(1));
         CHECK(co_await short_one.next() == std::optional<int>(0));
         for (int i = 0; i < 3; ++i) CHECK_FALSE((co_await short_one.next()).has_value());
 
@@ -102,7 +100,7 @@ TEST_CASE(
         CHECK_FALSE((co_await failing.next()).has_value());
 
         any_iterator<std::unique_ptr<int>> boxes =
-            iter::from(std::views::iota(0, 2)) |
+            iter::from(conf::numbers(2)) |
             iter::map([](int x) { return std::make_unique<int>(x); });
         auto moved = std::move(boxes);  // moving the handle never moves the erased iterator
         auto box = co_await moved.next();

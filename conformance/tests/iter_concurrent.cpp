@@ -10,7 +10,6 @@
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <ranges>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -67,7 +66,7 @@ TEST_CASE(
             --running;
             co_return i;
         };
-        auto it = iter::from(std::views::iota(0, 20)) | iter::buffer_unordered(3, work);
+        auto it = iter::from(conf::numbers(20)) | iter::buffer_unordered(3, work);
         std::vector<int> got;
         while (auto v = co_await it.next()) {
             got.push_back(*v);
@@ -91,7 +90,7 @@ TEST_CASE(
             (void)co_await std::move(waiting);
             co_return i;
         };
-        auto unordered = iter::from(std::views::iota(0, 4)) | iter::buffer_unordered(4, gated);
+        auto unordered = iter::from(conf::numbers(4)) | iter::buffer_unordered(4, gated);
         const std::array<int, 4> order{2, 0, 3, 1};
         go[2].set();
         for (std::size_t k = 0; k < order.size(); ++k) {
@@ -115,7 +114,7 @@ TEST_CASE("iteration: buffered(n) never has more than n in flight and yields in 
             --running;
             co_return i * 10;
         };
-        auto it = iter::from(std::views::iota(0, 20)) | iter::buffered(3, work);
+        auto it = iter::from(conf::numbers(20)) | iter::buffered(3, work);
         std::vector<int> got;
         while (auto v = co_await it.next()) {
             got.push_back(*v);
@@ -148,7 +147,7 @@ TEST_CASE("iteration: buffered(n) never has more than n in flight and yields in 
             co_return i;
         };
         go[2].set();
-        auto ordered = iter::from(std::views::iota(0, 4)) | iter::buffered(4, chained);
+        auto ordered = iter::from(conf::numbers(4)) | iter::buffered(4, chained);
         auto items = co_await drain(std::move(ordered));
         CHECK(items == std::vector<int>{0, 1, 2, 3});
         std::lock_guard lock(log_mutex);
@@ -214,22 +213,20 @@ TEST_CASE(
         CHECK_THROWS_AS(iter::buffered(0), std::invalid_argument);
         CHECK_THROWS_AS(iter::buffered(0, work), std::invalid_argument);
         CHECK_THROWS_AS((void)iter::buffered(tasks(), 0), std::invalid_argument);
-        CHECK_THROWS_AS((void)iter::buffered(iter::from(std::views::iota(0, 3)), 0, work),
+        CHECK_THROWS_AS((void)iter::buffered(iter::from(conf::numbers(3)), 0, work),
                         std::invalid_argument);
         CHECK_THROWS_AS(iter::buffer_unordered(0), std::invalid_argument);
         CHECK_THROWS_AS(iter::buffer_unordered(0, work), std::invalid_argument);
         CHECK_THROWS_AS((void)iter::buffer_unordered(tasks(), 0), std::invalid_argument);
-        CHECK_THROWS_AS((void)iter::buffer_unordered(iter::from(std::views::iota(0, 3)), 0, work),
+        CHECK_THROWS_AS((void)iter::buffer_unordered(iter::from(conf::numbers(3)), 0, work),
                         std::invalid_argument);
         CHECK_THROWS_AS(iter::for_each_concurrent(0, body), std::invalid_argument);
-        CHECK_THROWS_AS(
-            (void)iter::for_each_concurrent(iter::from(std::views::iota(0, 3)), 0, body),
-            std::invalid_argument);
-        CHECK_THROWS_AS(iter::chunks(0), std::invalid_argument);
-        CHECK_THROWS_AS((void)iter::chunks(iter::from(std::views::iota(0, 3)), 0),
+        CHECK_THROWS_AS((void)iter::for_each_concurrent(iter::from(conf::numbers(3)), 0, body),
                         std::invalid_argument);
+        CHECK_THROWS_AS(iter::chunks(0), std::invalid_argument);
+        CHECK_THROWS_AS((void)iter::chunks(iter::from(conf::numbers(3)), 0), std::invalid_argument);
         CHECK_THROWS_AS(iter::chunks_timeout(0, 1ms), std::invalid_argument);
-        CHECK_THROWS_AS((void)iter::chunks_timeout(iter::from(std::views::iota(0, 3)), 0, 1ms),
+        CHECK_THROWS_AS((void)iter::chunks_timeout(iter::from(conf::numbers(3)), 0, 1ms),
                         std::invalid_argument);
         co_return;
     });
@@ -254,8 +251,8 @@ TEST_CASE(
                 if (++progressed == 3) all_progressed.set();
                 co_return i;
             };
-            auto it = ordered ? iter::buffered(iter::from(std::views::iota(0, 4)), 4, work)
-                              : iter::buffer_unordered(iter::from(std::views::iota(0, 4)), 4, work);
+            auto it = ordered ? iter::buffered(iter::from(conf::numbers(4)), 4, work)
+                              : iter::buffer_unordered(iter::from(conf::numbers(4)), 4, work);
             const auto first = co_await it.next();
             CHECK(first == std::optional<int>(0));
             released.set();
@@ -288,9 +285,8 @@ TEST_CASE(
                 }
                 co_return seen;
             };
-            auto items = ordered
-                             ? iter::buffered(iter::from(std::views::iota(0, 8)), 4, work)
-                             : iter::buffer_unordered(iter::from(std::views::iota(0, 8)), 4, work);
+            auto items = ordered ? iter::buffered(iter::from(conf::numbers(8)), 4, work)
+                                 : iter::buffer_unordered(iter::from(conf::numbers(8)), 4, work);
             auto consuming = timeout(10s, consume(std::move(items)));
             auto seen = co_await std::move(consuming);
             CHECK(seen.has_value());
@@ -338,7 +334,7 @@ TEST_CASE(
             --running;
             ++finished;
         };
-        auto all = iter::from(std::views::iota(0, 20)) | iter::for_each_concurrent(4, body);
+        auto all = iter::from(conf::numbers(20)) | iter::for_each_concurrent(4, body);
         co_await std::move(all);
         CHECK(most.load() == 4);
         CHECK(finished.load() == 20);
@@ -347,16 +343,16 @@ TEST_CASE(
         // The bodies really run together: the first three wait for the fourth.
         event released;
         std::atomic<int> done{0};
-        auto together = iter::from(std::views::iota(0, 4)) |
-                        iter::for_each_concurrent(4, [&](int i) -> task<void> {
-                            if (i == 3) {
-                                released.set();
-                            } else {
-                                auto waiting = released.wait();
-                                (void)co_await std::move(waiting);
-                            }
-                            ++done;
-                        });
+        auto together =
+            iter::from(conf::numbers(4)) | iter::for_each_concurrent(4, [&](int i) -> task<void> {
+                if (i == 3) {
+                    released.set();
+                } else {
+                    auto waiting = released.wait();
+                    (void)co_await std::move(waiting);
+                }
+                ++done;
+            });
         auto bounded = timeout(10s, completes(std::move(together)));
         auto ran = co_await std::move(bounded);
         CHECK(ran.has_value());
@@ -380,7 +376,7 @@ TEST_CASE(
                     } guard{ended};
                     (void)co_await sleep_for(24h);
                 };
-                auto all = iter::from(std::views::iota(0, 10)) | iter::for_each_concurrent(4, body);
+                auto all = iter::from(conf::numbers(10)) | iter::for_each_concurrent(4, body);
                 co_await std::move(all);
             },
             &started, &unwound);
@@ -408,7 +404,7 @@ TEST_CASE(
             auto slept = co_await sleep_for(1h);
             if (!slept) ++cancelled;
         };
-        auto all = iter::from(std::views::iota(0, 100)) | iter::for_each_concurrent(4, body);
+        auto all = iter::from(conf::numbers(100)) | iter::for_each_concurrent(4, body);
         CHECK_THROWS_WITH_AS(co_await std::move(all), "body failed", std::runtime_error);
         CHECK(started.load() == 4);    // no new body after the failure
         CHECK(cancelled.load() == 3);  // every other body was cancelled and had finished
@@ -432,8 +428,8 @@ TEST_CASE(
                 }
                 co_return i;
             };
-            auto it = ordered ? iter::buffered(iter::from(std::views::iota(0, 4)), 4, work)
-                              : iter::buffer_unordered(iter::from(std::views::iota(0, 4)), 4, work);
+            auto it = ordered ? iter::buffered(iter::from(conf::numbers(4)), 4, work)
+                              : iter::buffer_unordered(iter::from(conf::numbers(4)), 4, work);
             if (ordered) {
                 const auto first = co_await it.next();  // before the failure in source order
                 CHECK(first == std::optional<int>(0));
@@ -481,7 +477,7 @@ TEST_CASE(
         co_await with_scope([&](scope& s) -> task<void> {
             s.spawn(
                 [](decltype(work) fn, bool* saw_end) -> task<void> {
-                    auto it = iter::from(std::views::iota(0, 100)) | iter::buffer_unordered(3, fn);
+                    auto it = iter::from(conf::numbers(100)) | iter::buffer_unordered(3, fn);
                     auto item = co_await it.next();  // cancelled while waiting here
                     *saw_end = !item.has_value();
                 },
@@ -511,7 +507,7 @@ TEST_CASE(
             s.spawn(
                 [](decltype(waits) fn, std::atomic<int>* items_stopped, bool* before,
                    bool* saw_end) -> task<void> {
-                    auto it = iter::from(std::views::iota(0, 3)) | iter::buffered(3, fn);
+                    auto it = iter::from(conf::numbers(3)) | iter::buffered(3, fn);
                     (void)co_await it.next();
                     (void)co_await sleep_for(1h);  // busy elsewhere when cancelled
                     // The items stop without any next() (sleeps return at once in a
@@ -547,7 +543,7 @@ TEST_CASE("iteration: destroying a concurrent iterator mid-way cancels its in-fl
             co_return i;
         };
         {
-            auto it = iter::from(std::views::iota(0, 3)) | iter::buffer_unordered(3, work);
+            auto it = iter::from(conf::numbers(3)) | iter::buffer_unordered(3, work);
             const auto first = co_await it.next();
             CHECK(first == std::optional<int>(0));
             co_await wait_for_count(sleeping, 2);
@@ -630,8 +626,7 @@ TEST_CASE(
         CHECK(from(100, 200) == std::vector<int>{100, 101, 102, 103, 104});
         CHECK(from(200, 300) == std::vector<int>{200, 201, 202});
 
-        auto piped =
-            iter::from(std::views::iota(0, 2)) | iter::merge(iter::from(std::views::iota(0, 2)));
+        auto piped = iter::from(conf::numbers(2)) | iter::merge(iter::from(conf::numbers(2)));
         auto both = co_await drain(std::move(piped));
         std::sort(both.begin(), both.end());
         CHECK(both == std::vector<int>{0, 0, 1, 1});
@@ -679,8 +674,7 @@ namespace {
 auto offset_all(std::weak_ptr<int>* watch) {
     auto offset = std::make_shared<int>(100);
     *watch = offset;
-    return iter::from(std::views::iota(0, 6)) |
-           iter::buffer_unordered(3, [offset](int x) -> task<int> {
+    return iter::from(conf::numbers(6)) | iter::buffer_unordered(3, [offset](int x) -> task<int> {
                (void)co_await sleep_for(1ms);  // used after a suspension, in another task
                co_return x + *offset;
            });
@@ -688,7 +682,7 @@ auto offset_all(std::weak_ptr<int>* watch) {
 auto add_all(std::weak_ptr<int>* watch, std::atomic<int>* total) {
     auto offset = std::make_shared<int>(100);
     *watch = offset;
-    return iter::from(std::views::iota(0, 6)) |
+    return iter::from(conf::numbers(6)) |
            iter::for_each_concurrent(3, [offset, total](int x) -> task<void> {
                (void)co_await sleep_for(1ms);
                *total += x + *offset;

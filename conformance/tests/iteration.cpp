@@ -1,7 +1,7 @@
 // Async iteration: generators that await between yields, and combinators.
 #include <atomic>
 #include <memory>
-#include <ranges>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -124,24 +124,23 @@ TEST_CASE("iteration: iter::from yields a range's elements, owning or borrowing 
         // A borrowed range is copied from and left intact.
         const std::vector<std::string> words{"a", "bb", "ccc"};
         auto lengths =
-            co_await (iter::from(std::views::all(words)) |
-                      iter::map([](std::string w) { return w.size(); }) | iter::collect());
+            co_await (iter::from(std::span<const std::string>(words)) |
+                      iter::map([](const std::string& w) { return w.size(); }) | iter::collect());
         CHECK(lengths == std::vector<std::size_t>{1, 2, 3});
         CHECK(words == std::vector<std::string>{"a", "bb", "ccc"});
 
-        // A lazy, endless range: only what is pulled is computed, and draining it
-        // lets another task run.
+        // Items that are always ready: draining them still lets another task run.
         std::atomic<bool> other_ran{false};
         co_await with_scope([&](scope& s) -> task<void> {
             s.spawn([](std::atomic<bool>* flag) -> task<void> {
                 flag->store(true);
                 co_return;
             }(&other_ran));
-            auto naturals = iter::from(std::views::iota(0));
-            int last = 0;
-            for (int i = 0; i < 1000000 && !other_ran.load(); ++i) last = *co_await naturals.next();
+            auto many = iter::from(conf::numbers(1000000));
+            int pulled = 0;
+            while (!other_ran.load() && co_await many.next()) ++pulled;
             CHECK(other_ran.load());
-            CHECK(last < 1000000);
+            CHECK(pulled < 1000000);
         });
         auto empty = iter::from(std::vector<int>{});
         CHECK(!(co_await empty.next()).has_value());

@@ -123,6 +123,14 @@ task<io_result<std::string>> read_text(Reader& stream, std::size_t n) {
 }
 
 // A loopback endpoint with port 0 for the given family.
+// 0, 1, ..., n - 1: a source for iter::from in the iteration behaviours.
+inline std::vector<int> numbers(int n) {
+    std::vector<int> v;
+    v.reserve(static_cast<std::size_t>(n));
+    for (int i = 0; i < n; ++i) v.push_back(i);
+    return v;
+}
+
 inline endpoint loopback_v4() { return endpoint{ip_address::loopback_v4(), 0}; }
 inline endpoint loopback_v6() { return endpoint{ip_address::loopback_v6(), 0}; }
 

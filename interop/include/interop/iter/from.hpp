@@ -3,12 +3,12 @@
 ///
 ///     iter::from(std::vector{1, 2, 3})          owns the vector, yields 1, 2, 3
 ///     iter::from(std::views::iota(0, n))        0 .. n-1, computed as pulled
-///     iter::from(std::views::all(v))            borrows v, which must outlive it
+///     iter::from(std::span(v))                   borrows v, which must outlive it
 ///
 /// Like tokio's `stream::iter`: the start of a pipeline whose items are already at
 /// hand. The range is moved into the generator's frame, so a temporary lives as
 /// long as the iteration. Elements of a range it owns (a container) are moved out;
-/// those of a borrowed range (`views::all(v)`, a span) are copied, leaving `v` intact. Every item
+/// those of a borrowed range (a span, `views::all(v)`) are copied, leaving `v` intact. Every item
 /// spends the cooperative budget, so an endless range in a pipeline still lets the runtime's other
 /// tasks run.
 #pragma once
