@@ -1,5 +1,5 @@
 // Work that happens off the loop: name resolution on Asio's resolver, blocking work
-// on a thread pool, and the signal waits. The timers' entry point is here too.
+// on a thread pool, and the signal waits.
 #include <algorithm>
 #include <exception>
 #include <memory>
@@ -14,11 +14,6 @@
 #include "runtime.hpp"
 
 namespace interop::asio_detail {
-
-void runtime::timer_start(timer_operation* op) noexcept {
-    if (refuse_if_stopped(op)) return;
-    timers_.start(op);
-}
 
 std::error_code runtime::signal_watch(int signum) noexcept {
     if (stopped_.load(std::memory_order_acquire)) return canceled();
@@ -40,17 +35,17 @@ void runtime::resolve(resolve_operation* op) noexcept {
         return op->complete({}, 0);
     }
 
-    const pending_ops::ticket t = pending_.add(op, nullptr);
+    const registry::key key = park(op, nullptr);
     // One resolver per lookup, owned by its handler: a resolver may not be shared
     // between threads, and each lookup can then be abandoned on its own.
     auto resolver = std::make_unique<asio::ip::tcp::resolver>(context_);
     asio::ip::tcp::resolver& lookup = *resolver;
     lookup.async_resolve(
         op->host, std::to_string(op->port), asio::ip::resolver_base::numeric_service,
-        [this, op, t, keep = std::move(resolver)](
+        [this, op, key, keep = std::move(resolver)](
             const std::error_code& ec, const asio::ip::tcp::resolver::results_type& found) {
             // Not claimed: cancelled while the lookup ran. Nobody wants the answer.
-            if (!pending_.claim(op, t)) return;
+            if (!claim(op, key)) return;
             std::error_code error = to_interop_resolve_error(ec);
             if (!error) {
                 try {
@@ -91,17 +86,16 @@ void runtime::spawn_blocking(blocking_operation* op) noexcept {
     if (!pool)
         return op->complete(std::make_error_code(std::errc::resource_unavailable_try_again), 0);
 
-    const pending_ops::ticket t = pending_.add(op, nullptr);
-    asio::post(*pool, [this, op, t] {
+    const registry::key key = park(op, nullptr);
+    asio::post(*pool, [this, op, key] {
         // Cancelled before it started: it never runs (and its completion is queued).
-        // Once it runs it is no longer cancellable: the work uses the caller's context,
-        // so the operation must not complete before the work has returned.
-        if (!pending_.begin_running(op, t)) return;
+        // Once it runs it is no longer cancellable, so it leaves the registry now: the
+        // work uses the caller's context, and the operation must not complete before
+        // the work has returned.
+        if (!claim(op, key)) return;
         op->work(op->context);
         // Back on a runtime thread to complete.
-        asio::post(context_, [this, op, t] {
-            if (pending_.claim(op, t)) op->complete({}, 0);
-        });
+        asio::post(context_, [op] { op->complete({}, 0); });
     });
 }
 

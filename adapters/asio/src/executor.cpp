@@ -62,7 +62,7 @@ runtime::runtime(unsigned threads)
       // from any thread stays safe either way.
       context_(static_cast<int>(threads_)),
       keep_running_(asio::make_work_guard(context_)),
-      timers_(context_, threads_ > 1),
+      timer_(context_),
       signals_(context_, threads_ > 1) {}
 
 runtime::~runtime() {
@@ -152,29 +152,48 @@ bool runtime::refuse_if_stopped(operation* op) noexcept {
     return true;
 }
 
+registry::key runtime::park(operation* op, tcp_socket* socket) {
+    std::lock_guard lock(parked_mutex_);
+    waits_on::set(op, socket);
+    pending_.park(op);
+    return registry::key_of(op);
+}
+
+bool runtime::claim(operation* op, registry::key key) noexcept {
+    std::lock_guard lock(parked_mutex_);
+    if (pending_.find(key) != op) return false;
+    pending_.unpark(op);
+    return true;
+}
+
+void runtime::unpark(operation* op) noexcept {
+    std::lock_guard lock(parked_mutex_);
+    pending_.unpark(op);
+}
+
 void runtime::cancel(operation* op) noexcept {
     const foreign_call counted(*this, foreign_calls_);
-    switch (op->kind) {
-        case op_kind::post:
-            return;  // never parked: a posted operation always completes normally
-        case op_kind::timer:
-            return timers_.cancel(static_cast<timer_operation*>(op));
-        case op_kind::signal:
-            return signals_.cancel(static_cast<signal_operation*>(op));
-        default:
-            break;
-    }
-    pending_.request_cancel(op, [&](pending_ops::ticket t, tcp_socket* socket) {
+    // A posted operation is never parked: it always completes normally.
+    if (op->kind == op_kind::post) return;
+    if (op->kind == op_kind::signal) return signals_.cancel(static_cast<signal_operation*>(op));
+    std::lock_guard lock(parked_mutex_);
+    // The key was stored when the operation parked, inside its start call, which
+    // returned before the core could ask to cancel it. Not parked under it any more: it
+    // completed, or its completion is on its way.
+    const registry::key key = registry::key_of(op);
+    if (pending_.find(key) != op) return;
+    if (op->kind == op_kind::timer) {
+        timers_.remove(static_cast<timer_operation*>(op));
+    } else if (tcp_socket* socket = waits_on::get(op)) {
         // Socket operations are cancelled on the socket's strand, in order with its
         // other handlers. That is what makes a cancelled read consume nothing: it is
         // either still queued there, and then never reads, or it has read already.
-        if (socket) return socket->cancel_later(op, t);
-        // A lookup, or blocking work that has not started: its completion is queued
-        // now. The lookup's answer, or the work that never starts, finds no record.
-        asio::post(context_, recycled(multi_threaded(), [this, op, t] {
-                       if (pending_.claim(op, t)) op->complete(canceled(), 0);
-                   }));
-    });
+        return socket->cancel_later(op, key);
+    }
+    // A timer, a lookup, or blocking work that has not started: its completion is
+    // queued now. The lookup's answer, or the work that never starts, finds it unparked.
+    pending_.unpark(op);
+    complete_later(context_, multi_threaded(), op, canceled());
 }
 
 }  // namespace interop::asio_detail

@@ -5,20 +5,29 @@
 //
 // The life of an operation: a primitive first tries to finish at once (a read that
 // finds bytes waiting completes inside the call, the fast path). Otherwise the
-// operation *parks* where it waits: in the timer queue, in a socket's wait queue, in
-// the signal waits, on Asio's resolver or the blocking-work pool. A handler completes
-// it later, on a thread that runs the io_context. cancel() finds parked operations
-// through the structure they wait in (timers, signals) or through the registry of
-// pending operations (everything else; see pending_ops.hpp), which is what lets it be
-// called from any thread, and late, without touching an operation that completed.
+// operation *parks* where it waits: in the timer heap, on a socket (in Asio's reactor,
+// in a listener's accept queue), in the signal waits, on the resolver or the
+// blocking-work pool. A handler completes it later, on a thread that runs the
+// io_context.
+//
+// Every parked operation but a signal wait is in the registry of pending operations
+// (kit::pending_registry, keyed by a word of the operation; see op_data.hpp). Each
+// handler that may complete one carries its key, and completes it only if claim()
+// unparks it: exactly one handler wins, and a late one (a lookup whose operation was
+// cancelled meanwhile, a cancel for an operation that already completed) finds
+// nothing, even when the core has reused the memory for a new operation. That is what
+// lets cancel() be called from any thread, and late. The kit's containers are not
+// thread-safe and several threads may run the loop (and any thread may cancel), so
+// the registry and the timer heap share one mutex. While an operation is parked its
+// memory is alive and so is the socket it waits on, so cancel() can send the request
+// to the socket's strand from inside the lock.
 //
 // The implementation is split by concern:
 //   executor.cpp       run, stop, post, cancel
-//   timer_queue.cpp    timers
+//   timers.cpp         timers: the timer heap and the one steady_timer
 //   tcp.cpp            the TCP primitives; tcp_socket.cpp, the socket object and its strand
-//   background.cpp     resolve and spawn_blocking (and the entry points of timers and signals)
+//   background.cpp     resolve and spawn_blocking (and the entry points of signals)
 //   signal_waits.cpp   signal_wait
-//   pending_ops.cpp    the registry of parked operations
 //   errors.cpp, endpoints.cpp: conversions
 #pragma once
 
@@ -28,12 +37,12 @@
 
 #include <asio/executor_work_guard.hpp>
 #include <asio/io_context.hpp>
+#include <asio/steady_timer.hpp>
 #include <asio/thread_pool.hpp>
 
 #include "interop/runtime/interface.hpp"
-#include "pending_ops.hpp"
+#include "op_data.hpp"
 #include "signal_waits.hpp"
-#include "timer_queue.hpp"
 
 namespace interop::asio_detail {
 
@@ -55,8 +64,8 @@ public:
     // The core's part of the runtime; the runtime never uses it.
     interop::core_slot* core() noexcept { return &core_; }
 
-    // --- time (timer_queue.cpp) ---
-    runtime_clock::time_point now() const noexcept { return timer_queue::now(); }
+    // --- time (timers.cpp) ---
+    static runtime_clock::time_point now() noexcept;
     void timer_start(timer_operation* op) noexcept;
 
     // --- TCP (tcp.cpp) ---
@@ -80,7 +89,15 @@ public:
     // --- for the parts ---
     bool multi_threaded() const noexcept { return threads_ > 1; }
     asio::io_context& context() noexcept { return context_; }
-    pending_ops& pending() noexcept { return pending_; }
+    // Parks `op`, which waits on `socket` (or on nothing the runtime owns: a lookup,
+    // blocking work), and returns its key. Call it before anything can complete it.
+    registry::key park(operation* op, tcp_socket* socket);
+    // True, and `op` is unparked, if it is still parked under `key`. The caller then
+    // completes it; nobody else will.
+    bool claim(operation* op, registry::key key) noexcept;
+    // Unparks `op`, which is parked and which only the caller can complete (a socket's
+    // reads, writes and queued accepts are completed only on its strand).
+    void unpark(operation* op) noexcept;
     // True when work that must not overlap with the handlers of a socket may run on
     // the calling thread without going through the socket's strand: one thread runs
     // the loop and it is this one, or no thread will ever run it again.
@@ -95,6 +112,8 @@ private:
     // After stop(), every operation completes at once with operation_canceled.
     bool refuse_if_stopped(operation* op) noexcept;
     asio::thread_pool* blocking_pool() noexcept;
+    void arm_timer(runtime_clock::time_point earliest);  // parked_mutex_ held
+    void on_timer(const std::error_code& ec);
 
     const unsigned threads_;
     interop::core_slot core_;
@@ -103,12 +122,17 @@ private:
     // post(), cancel() and stop() calls in progress on threads that do not run the
     // runtime; the destructor waits for them (see executor.cpp).
     std::atomic<int> foreign_calls_{0};
-    pending_ops pending_;
+    std::mutex parked_mutex_;  // guards pending_, timers_ and the timer's state
+    registry pending_;
+    timer_heap timers_;
 
     // Declared after everything their handlers use, and destroyed before it.
     asio::io_context context_;
     asio::executor_work_guard<asio::io_context::executor_type> keep_running_;
-    timer_queue timers_;
+    // One steady_timer, armed for the earliest deadline in timers_ (timers.cpp).
+    asio::steady_timer timer_;
+    bool timer_armed_ = false;  // an expiry handler is outstanding, for timer_armed_for_
+    runtime_clock::time_point timer_armed_for_{};
     signal_waits signals_;
     std::mutex pool_mutex_;
     std::unique_ptr<asio::thread_pool> pool_;  // created by the first spawn_blocking

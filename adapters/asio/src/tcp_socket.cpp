@@ -1,6 +1,5 @@
 #include "tcp_socket.hpp"
 
-#include <algorithm>
 #include <cerrno>
 
 #if __has_include(<fcntl.h>)
@@ -162,7 +161,7 @@ tcp_socket::attempt tcp_socket::try_accept(accept_operation* op) {
 // --- operations ----------------------------------------------------------------------
 
 void tcp_socket::read(io_operation* op) {
-    const pending_ops::ticket t = rt_.pending().add(op, this);
+    rt_.park(op, this);
     // The read starts behind the handlers that are ready now, not inside this call.
     // Asio's async_read_some first tries recv, and a read asked for right after a
     // write (request and response) would almost always find nothing yet: one wasted
@@ -172,14 +171,13 @@ void tcp_socket::read(io_operation* op) {
     // elsewhere it would race the strand's handlers, and a cancel posted to the
     // strand could run before it, find no read in flight and be lost.
     if (serialized_here()) {
-        auto start = recycled(multi_threaded_,
-                              [self = socket_ref(this), op, t] { self->start_stream_op(op, t); });
+        auto start =
+            recycled(multi_threaded_, [self = socket_ref(this), op] { self->start_stream_op(op); });
         if (multi_threaded_) return asio::defer(strand_, std::move(start));
         return asio::defer(rt_.context(), std::move(start));
     }
-    asio::post(strand_, recycled(multi_threaded_, [self = socket_ref(this), op, t] {
-                   self->start_stream_op(op, t);
-               }));
+    asio::post(strand_, recycled(multi_threaded_,
+                                 [self = socket_ref(this), op] { self->start_stream_op(op); }));
 }
 
 bool tcp_socket::begin_write() noexcept {
@@ -201,11 +199,10 @@ void tcp_socket::write(io_operation* op) {
         end_write();
         return op->complete(result.error, result.bytes);
     }
-    const pending_ops::ticket t = rt_.pending().add(op, this);
-    if (serialized_here()) return start_stream_op(op, t);
-    asio::post(strand_, recycled(multi_threaded_, [self = socket_ref(this), op, t] {
-                   self->start_stream_op(op, t);
-               }));
+    rt_.park(op, this);
+    if (serialized_here()) return start_stream_op(op);
+    asio::post(strand_, recycled(multi_threaded_,
+                                 [self = socket_ref(this), op] { self->start_stream_op(op); }));
 }
 
 void tcp_socket::accept(accept_operation* op) {
@@ -231,15 +228,15 @@ void tcp_socket::connect(connect_operation* op) {
         return release();  // the operation's reference
     }
 
-    const pending_ops::ticket t = rt_.pending().add(op, this);
+    const registry::key key = rt_.park(op, this);
     const auto lock = lock_native();
     // The handler runs on the strand, in order with a cancel_now() that closes the
     // socket to abort the attempt.
     socket_.async_connect(
         peer, asio::bind_executor(strand_, [self = socket_ref::adopt(this), op,
-                                            t](const std::error_code& outcome) mutable {
+                                            key](const std::error_code& outcome) mutable {
             // Not claimed: the connect was cancelled, and the operation completed then.
-            if (!self->rt_.pending().claim(op, t)) return;
+            if (!self->rt_.claim(op, key)) return;
             std::error_code error = outcome;
             if (!error) {
                 const auto native = self->lock_native();
@@ -280,36 +277,30 @@ void tcp_socket::close_native() noexcept {
     acceptor_.close(ignored);
 }
 
-void tcp_socket::cancel_later(operation* op, pending_ops::ticket t) {
+void tcp_socket::cancel_later(operation* op, registry::key key) {
     // The kind is read now, while the operation is known to be pending.
     asio::post(strand_,
-               recycled(multi_threaded_, [self = socket_ref(this), op, t, kind = op->kind] {
-                   self->cancel_now(op, t, kind);
+               recycled(multi_threaded_, [self = socket_ref(this), op, key, kind = op->kind] {
+                   self->cancel_now(op, key, kind);
                }));
 }
 
-void tcp_socket::cancel_now(operation* op, pending_ops::ticket t, op_kind kind) {
-    switch (kind) {
-        case op_kind::connect:
-            if (!rt_.pending().claim(op, t)) return;  // connected (or failed) meanwhile
-            close_native();  // aborts the attempt; its handler then drops the socket
-            return op->complete(canceled(), 0);
-        case op_kind::read:
-        case op_kind::write: {
-            // Only the operation this request was for: the signal is reused by the next
-            // operation in that direction once this one completed.
-            in_flight& slot = in_flight_of(kind == op_kind::read);
-            if (slot.op == op && slot.ticket == t) slot.cancel.emit(asio::cancellation_type::total);
-            return;
-        }
-        default:
-            break;
+void tcp_socket::cancel_now(operation* op, registry::key key, op_kind kind) {
+    if (kind == op_kind::read || kind == op_kind::write) {
+        // Only the operation this request was for: the signal is reused by the next
+        // operation in that direction once this one completed.
+        in_flight& slot = in_flight_of(kind == op_kind::read);
+        if (slot.op != nullptr && same_wait(slot.key, key))
+            slot.cancel.emit(asio::cancellation_type::total);
+        return;
     }
-    const auto it = std::find_if(accepts_.begin(), accepts_.end(),
-                                 [t](const waiter& w) { return w.ticket == t; });
-    if (it == accepts_.end()) return;  // completed meanwhile (or the socket was closed)
-    accepts_.erase(it);
-    rt_.pending().claim(op, t);
+    // A connect or an accept: completed meanwhile (or the socket was closed).
+    if (!rt_.claim(op, key)) return;
+    if (kind == op_kind::connect) {
+        close_native();  // aborts the attempt; its handler then drops the socket
+    } else {
+        accepts_.remove(op);
+    }
     op->complete(canceled(), 0);
 }
 
@@ -327,9 +318,9 @@ std::error_code stream_outcome(const std::error_code& ec) noexcept {
 
 }  // namespace
 
-void tcp_socket::complete_if_claimed(operation* op, pending_ops::ticket t, std::error_code ec,
-                                     std::size_t bytes) {
-    if (rt_.pending().claim(op, t)) op->complete(ec, bytes);
+void tcp_socket::complete_parked(operation* op, std::error_code ec, std::size_t bytes) {
+    rt_.unpark(op);
+    op->complete(ec, bytes);
 }
 
 template <typename Start, typename Handler>
@@ -345,23 +336,23 @@ void tcp_socket::start_native(in_flight& slot, Start&& start, Handler&& handler)
     }
 }
 
-void tcp_socket::start_stream_op(io_operation* op, pending_ops::ticket t) {
+void tcp_socket::start_stream_op(io_operation* op) {
     const bool reading = op->kind == op_kind::read;
     in_flight& slot = in_flight_of(reading);
     // The contract allows one pending read and one pending write per stream (a second
     // write never gets here: write() refused it).
-    if (slot.op != nullptr) return complete_if_claimed(op, t, busy());
-    if (reading && at_eof_) return complete_if_claimed(op, t, {});
+    if (slot.op != nullptr) return complete_parked(op, busy());
+    if (reading && at_eof_) return complete_parked(op, {});
     const auto lock = lock_native();
     if (native_closed_) {
         if (!reading) end_write();
-        return complete_if_claimed(op, t, canceled());
+        return complete_parked(op, canceled());
     }
     slot.op = op;
-    slot.ticket = t;
-    auto handler = [self = socket_ref(this), reading, op, t](const std::error_code& ec,
-                                                             std::size_t n) {
-        self->finish_stream_op(reading, op, t, ec, n);
+    slot.key = registry::key_of(op);  // parked, so its key is settled
+    auto handler = [self = socket_ref(this), reading, op](const std::error_code& ec,
+                                                          std::size_t n) {
+        self->finish_stream_op(reading, op, ec, n);
     };
     const asio::mutable_buffer bytes = asio::buffer(op->data, op->size);
     if (reading) {
@@ -375,35 +366,31 @@ void tcp_socket::start_stream_op(io_operation* op, pending_ops::ticket t) {
     }
 }
 
-void tcp_socket::finish_stream_op(bool reading, io_operation* op, pending_ops::ticket t,
-                                  const std::error_code& ec, std::size_t bytes) {
-    in_flight& slot = in_flight_of(reading);
-    if (slot.op == op && slot.ticket == t) slot.op = nullptr;
+void tcp_socket::finish_stream_op(bool reading, io_operation* op, const std::error_code& ec,
+                                  std::size_t bytes) {
+    // The slot holds `op`: a stream operation completes only here once it is in it.
+    in_flight_of(reading).op = nullptr;
     if (!reading) end_write();
     if (reading && ec == asio::error::eof) at_eof_ = true;
     const std::error_code outcome = stream_outcome(ec);
     // May resume a task right here, which may start the next read on this socket.
-    complete_if_claimed(op, t, outcome, outcome ? 0 : bytes);
+    complete_parked(op, outcome, outcome ? 0 : bytes);
 }
 
 // --- accepts, on the strand ----------------------------------------------------------
 
 void tcp_socket::park_accept(accept_operation* op) {
-    const pending_ops::ticket t = rt_.pending().add(op, this);
-    if (serialized_here()) return enqueue({op, t});
-    asio::post(strand_, recycled(multi_threaded_, [self = socket_ref(this), op, t] {
-                   self->enqueue({op, t});
-               }));
+    rt_.park(op, this);
+    if (serialized_here()) return enqueue(op);
+    // Parked, so alive until a strand handler unparks it: the key need not travel.
+    asio::post(strand_,
+               recycled(multi_threaded_, [self = socket_ref(this), op] { self->enqueue(op); }));
 }
 
-void tcp_socket::enqueue(waiter w) {
-    if (closed_) {
-        // Started before the close, but the close got here first.
-        if (rt_.pending().claim(w.op, w.ticket))
-            complete_later(rt_.context(), multi_threaded_, w.op, canceled());
-        return;
-    }
-    accepts_.push_back(w);
+void tcp_socket::enqueue(operation* op) {
+    accepts_.push_back(op);
+    // Started before the close, but the close got here first.
+    if (closed_) return cancel_queued();
     arm();
 }
 
@@ -438,34 +425,23 @@ void tcp_socket::serve() {
     // Several accepts may be served by one readiness: the backlog may hold several
     // connections.
     while (!closed_ && !accepts_.empty()) {
-        const waiter w = accepts_.front();
-        const attempt result = try_accept(static_cast<accept_operation*>(w.op));
+        operation* op = accepts_.front();
+        const attempt result = try_accept(static_cast<accept_operation*>(op));
         if (result.would_block) return;
-        accepts_.erase(accepts_.begin());
-        rt_.pending().claim(w.op, w.ticket);
+        accepts_.remove(op);
+        rt_.unpark(op);
         // May resume a task right here, which may start, cancel or close on this
         // socket: the queue is looked at afresh on each turn.
-        w.op->complete(result.error, result.bytes);
+        op->complete(result.error, result.bytes);
     }
 }
 
-void tcp_socket::fail_all(std::error_code error) {
-    std::vector<waiter> failed;
-    failed.swap(accepts_);
-    for (const waiter& w : failed) {
-        if (rt_.pending().claim(w.op, w.ticket))
-            complete_later(rt_.context(), multi_threaded_, w.op, error);
-    }
-}
-
-void tcp_socket::cancel_queued() noexcept {
-    closed_ = true;
+void tcp_socket::fail_all(std::error_code error) noexcept {
     // Completions are queued, not run: this may be running inside close().
-    for (const waiter& w : accepts_) {
-        if (rt_.pending().claim(w.op, w.ticket))
-            complete_later(rt_.context(), multi_threaded_, w.op, canceled());
+    while (operation* op = accepts_.pop_front()) {
+        rt_.unpark(op);
+        complete_later(rt_.context(), multi_threaded_, op, error);
     }
-    accepts_.clear();
 }
 
 }  // namespace interop::asio_detail

@@ -33,8 +33,8 @@
 // and every handler in flight holds one, so a close (or the destruction of the
 // runtime) never frees the object under a handler that is about to run. Operations
 // that wait on the socket are in the registry of pending operations with a pointer to
-// it; they keep it alive because they leave it only through code that holds a
-// reference (a handler, or close() with the handle's own).
+// it (waits_on, op_data.hpp); they keep it alive because they leave it only through
+// code that holds a reference (a handler, or close() with the handle's own).
 #pragma once
 
 #include <atomic>
@@ -43,15 +43,15 @@
 #include <mutex>
 #include <system_error>
 #include <utility>
-#include <vector>
 
 #include <asio/cancellation_signal.hpp>
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/strand.hpp>
 
+#include "errors.hpp"
 #include "interop/runtime/interface.hpp"
-#include "pending_ops.hpp"
+#include "op_data.hpp"
 
 namespace interop::asio_detail {
 
@@ -97,7 +97,7 @@ public:
 
     // Called by runtime::cancel under the registry's lock, for a pending operation
     // that waits on this socket: sends the request to the strand.
-    void cancel_later(operation* op, pending_ops::ticket t);
+    void cancel_later(operation* op, registry::key key);
 
     // The runtime is being destroyed with this socket's handle still held by the core,
     // which will never close it: closes the descriptor and drops the handle's reference.
@@ -108,10 +108,6 @@ public:
     tcp_socket* handle_next = nullptr;
 
 private:
-    struct waiter {
-        operation* op;
-        pending_ops::ticket ticket;
-    };
     struct attempt {
         bool would_block = false;
         std::error_code error;
@@ -121,7 +117,7 @@ private:
     // cancels it.
     struct in_flight {
         io_operation* op = nullptr;
-        pending_ops::ticket ticket = 0;
+        registry::key key;
         asio::cancellation_signal cancel;
     };
 
@@ -142,28 +138,32 @@ private:
 
     // --- streams: on the strand (or serialized_here()) ---
     // Starts a read or a write (op->kind says which) with Asio.
-    void start_stream_op(io_operation* op, pending_ops::ticket t);
+    void start_stream_op(io_operation* op);
     // Starts an Asio operation with `handler`, `slot.cancel` as its cancellation slot
     // and, with several threads, the strand as its executor.
     template <typename Start, typename Handler>
     void start_native(in_flight& slot, Start&& start, Handler&& handler);
-    void finish_stream_op(bool reading, io_operation* op, pending_ops::ticket t,
-                          const std::error_code& ec, std::size_t bytes);
+    void finish_stream_op(bool reading, io_operation* op, const std::error_code& ec,
+                          std::size_t bytes);
     in_flight& in_flight_of(bool reading) noexcept { return reading ? reading_ : writing_; }
-    // Completes `op` with (ec, bytes) unless something else has completed it already.
-    void complete_if_claimed(operation* op, pending_ops::ticket t, std::error_code ec,
-                             std::size_t bytes = 0);
+    // Unparks `op` and completes it with (ec, bytes). Nothing but the strand completes
+    // a stream operation: its cancel only emits the signal.
+    void complete_parked(operation* op, std::error_code ec, std::size_t bytes = 0);
 
     // --- accepts: on the strand (or serialized_here()) ---
     void park_accept(accept_operation* op);
-    void enqueue(waiter w);
+    void enqueue(operation* op);
     void arm();
     void on_ready(const std::error_code& ec);
     void serve();
-    void fail_all(std::error_code error);
-    void cancel_queued() noexcept;
+    // Completes every queued accept with `error`, later, from the loop.
+    void fail_all(std::error_code error) noexcept;
+    void cancel_queued() noexcept {
+        closed_ = true;
+        fail_all(canceled());
+    }
 
-    void cancel_now(operation* op, pending_ops::ticket t, op_kind kind);
+    void cancel_now(operation* op, registry::key key, op_kind kind);
 
     // Closes the native socket, at once, on any thread.
     void close_native() noexcept;
@@ -196,9 +196,12 @@ private:
     // would wait for readiness that never comes again: after a read of 0 it no longer
     // reads speculatively.)
     bool at_eof_ = false;
-    std::vector<waiter> accepts_;  // listeners
-    bool accept_armed_ = false;    // an async_wait is outstanding
-    bool closed_ = false;          // the queue is shut: close() has cancelled what waited
+    // A listener's parked accepts, in the order they started. The strand's handlers see
+    // an accept parked exactly while it is in this queue: its enqueue() comes before
+    // any cancel of it, and whatever unparks it there takes it out.
+    accept_queue accepts_;
+    bool accept_armed_ = false;  // an async_wait is outstanding
+    bool closed_ = false;        // the queue is shut: close() has cancelled what waited
 };
 
 // A counted reference to a tcp_socket, held by the handlers that use it.
