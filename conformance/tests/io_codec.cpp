@@ -107,9 +107,10 @@ TEST_CASE("io: framed with a user's codec carries its items over TCP, in both di
 
 TEST_CASE("io: framed with line_codec reads lines, drops CRLF, keeps a last unterminated line") {
     conf::run([]() -> task<void> {
-        auto [a, b] = duplex(4);  // a small pipe: lines arrive in pieces
+        auto ends = duplex(4);  // a small pipe: lines arrive in pieces
+        duplex_stream& a = ends.first;
         framed writer(a, line_codec{});
-        framed reader(b, line_codec{16});
+        framed reader(ends.second, line_codec{16});
         co_await with_scope([&](scope& s) -> task<void> {
             s.spawn([](framed<duplex_stream&, line_codec>& w, duplex_stream& end) -> task<void> {
                 REQUIRE((co_await w.send("first")).has_value());

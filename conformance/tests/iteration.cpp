@@ -115,6 +115,7 @@ TEST_CASE("iteration: iter::from yields a range's elements, owning or borrowing 
     conf::run([]() -> task<void> {
         // An owned container of move-only elements: moved out, in order.
         std::vector<std::unique_ptr<int>> boxes;
+        boxes.reserve(3);
         for (int i = 0; i < 3; ++i) boxes.push_back(std::make_unique<int>(i));
         auto owned = iter::from(std::move(boxes));
         std::vector<int> unboxed;
