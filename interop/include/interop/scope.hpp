@@ -108,10 +108,10 @@ private:
     void spawn_void(task<void> t) {
         active_.fetch_add(1, std::memory_order_relaxed);
         if (!detail::drive_scope_child(std::move(t), this).start(&context_)) {
-            // The runtime is shutting down: the child never runs.
-            fail(std::make_exception_ptr(
-                std::system_error(std::make_error_code(std::errc::operation_canceled),
-                                  "interop::scope::spawn after the runtime stopped")));
+            // The runtime accepts no more work: the child is cancelled before it runs,
+            // and so is the rest of the scope, as everywhere a task cannot start
+            // (docs/semantics.md, "A task that cannot start").
+            cancel();
             child_done();
         }
     }

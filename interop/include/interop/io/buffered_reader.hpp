@@ -178,7 +178,7 @@ private:
     template <typename Out>
     task<io_result<std::size_t>> read_until_into(Out& out, std::byte delim) {
         // The buffer needs room for the longest line plus its delimiter.
-        const std::size_t limit = io_detail::saturating_add(max_line_, 1);
+        const std::size_t limit = detail::saturating_add(max_line_, 1);
         std::size_t scanned = 0;  // bytes of the buffer known to hold no delimiter
         for (;;) {
             const auto data = buffer_.data();
@@ -210,8 +210,8 @@ private:
         return n;
     }
 
-    io_detail::held<R> inner_;
-    io_detail::byte_buffer buffer_;
+    detail::held<R> inner_;
+    detail::byte_buffer buffer_;
     std::size_t capacity_;
     std::size_t max_line_;
 };

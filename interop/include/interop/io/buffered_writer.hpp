@@ -134,8 +134,8 @@ private:
         co_return io_result<void>{};
     }
 
-    io_detail::held<W> inner_;
-    io_detail::byte_buffer buffer_;
+    detail::held<W> inner_;
+    detail::byte_buffer buffer_;
     std::size_t capacity_;
 };
 

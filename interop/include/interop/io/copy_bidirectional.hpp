@@ -37,7 +37,7 @@ struct copy_counts {
     std::uint64_t b_to_a = 0;
 };
 
-namespace io_detail {
+namespace detail {
 
 // Shared by the two directions, which may run on two threads of one runtime.
 struct bidirectional_state {
@@ -66,7 +66,7 @@ task<void> copy_one_way(From* from, To* to, std::uint64_t* count, bidirectional_
     if (!shut) state->fail(shut.error(), *s);
 }
 
-}  // namespace io_detail
+}  // namespace detail
 
 /// Copies a → b and b → a at the same time until both directions have reached end
 /// of stream, and returns both counts.
@@ -75,10 +75,10 @@ template <typename A, typename B>
         AsyncShutdown<B>
             task<io_result<copy_counts>> copy_bidirectional(A& a, B& b) {
         copy_counts counts;
-        io_detail::bidirectional_state state;
+        detail::bidirectional_state state;
         co_await with_scope([&](scope& s) -> task<void> {
-            s.spawn(io_detail::copy_one_way(&a, &b, &counts.a_to_b, &state, &s));
-            s.spawn(io_detail::copy_one_way(&b, &a, &counts.b_to_a, &state, &s));
+            s.spawn(detail::copy_one_way(&a, &b, &counts.a_to_b, &state, &s));
+            s.spawn(detail::copy_one_way(&b, &a, &counts.b_to_a, &state, &s));
             co_return;
         });
         if (state.first_error) co_return state.first_error;

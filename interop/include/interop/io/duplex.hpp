@@ -46,7 +46,7 @@
 
 namespace interop {
 
-namespace io_detail {
+namespace detail {
 
 // What a parked read or write offers; the other end fills in `done` or `error`
 // under the pipe's mutex before it wakes the waiter.
@@ -234,7 +234,7 @@ public:
     }
 };
 
-}  // namespace io_detail
+}  // namespace detail
 
 /// One end of an in-memory byte stream pair made by duplex().
 class duplex_stream {
@@ -252,7 +252,7 @@ public:
     }
     ~duplex_stream() { release(); }
 
-    [[nodiscard]] io_detail::duplex_read read(std::span<std::byte> buffer) noexcept {
+    [[nodiscard]] detail::duplex_read read(std::span<std::byte> buffer) noexcept {
         std::errc precheck{};
         if (!shared_) {
             precheck = std::errc::bad_file_descriptor;
@@ -261,18 +261,18 @@ public:
         }
         return {incoming(), buffer.data(), buffer.size(), precheck};
     }
-    [[nodiscard]] io_detail::duplex_read read(std::span<char> buffer) noexcept {
+    [[nodiscard]] detail::duplex_read read(std::span<char> buffer) noexcept {
         return read(std::as_writable_bytes(buffer));
     }
-    [[nodiscard]] io_detail::duplex_write write(std::span<const std::byte> data) noexcept {
+    [[nodiscard]] detail::duplex_write write(std::span<const std::byte> data) noexcept {
         const std::errc precheck = shared_ ? std::errc{} : std::errc::bad_file_descriptor;
         // The reader only copies out of the buffer of a write.
         return {outgoing(), const_cast<std::byte*>(data.data()), data.size(), precheck};
     }
-    [[nodiscard]] io_detail::duplex_write write(std::span<const char> data) noexcept {
+    [[nodiscard]] detail::duplex_write write(std::span<const char> data) noexcept {
         return write(std::as_bytes(data));
     }
-    [[nodiscard]] io_detail::duplex_write write(std::string_view text) noexcept {
+    [[nodiscard]] detail::duplex_write write(std::string_view text) noexcept {
         return write(std::span<const char>(text.data(), text.size()));
     }
 
@@ -281,19 +281,19 @@ public:
         if (!shared_) return std::errc::bad_file_descriptor;
         interop::detail::waiter_list woken;
         {
-            io_detail::duplex_pipe& out = *outgoing();
+            detail::duplex_pipe& out = *outgoing();
             std::lock_guard lock(out.mutex);
             if (out.writer_closed) return std::errc::bad_file_descriptor;
             out.write_shut = true;
-            io_detail::duplex_pipe::fail_all(out.writers, std::errc::broken_pipe, woken);
+            detail::duplex_pipe::fail_all(out.writers, std::errc::broken_pipe, woken);
             if (out.size == 0) out.end_readers(woken);
         }
-        io_detail::resume_all(woken);
+        detail::resume_all(woken);
         return {};
     }
 
     /// Shuts the write direction down and stops reading; see the top of this file.
-    [[nodiscard]] io_detail::ready<void> close() noexcept {
+    [[nodiscard]] detail::ready<void> close() noexcept {
         release();
         return {io_result<void>{}};
     }
@@ -307,14 +307,14 @@ public:
 
 private:
     friend std::pair<duplex_stream, duplex_stream> duplex(std::size_t capacity);
-    duplex_stream(std::shared_ptr<io_detail::duplex_shared> shared, int end) noexcept
+    duplex_stream(std::shared_ptr<detail::duplex_shared> shared, int end) noexcept
         : shared_(std::move(shared)), end_(end) {}
 
-    io_detail::duplex_pipe* outgoing() const noexcept {
+    detail::duplex_pipe* outgoing() const noexcept {
         if (!shared_) return nullptr;
         return end_ == 0 ? &shared_->first : &shared_->second;
     }
-    io_detail::duplex_pipe* incoming() const noexcept {
+    detail::duplex_pipe* incoming() const noexcept {
         if (!shared_) return nullptr;
         return end_ == 0 ? &shared_->second : &shared_->first;
     }
@@ -325,27 +325,27 @@ private:
         if (!shared_) return;
         interop::detail::waiter_list woken;
         {
-            io_detail::duplex_pipe& out = *outgoing();
+            detail::duplex_pipe& out = *outgoing();
             std::lock_guard lock(out.mutex);
             if (out.writer_closed) return;  // closed before
             out.writer_closed = true;
             out.write_shut = true;
-            io_detail::duplex_pipe::fail_all(out.writers, std::errc::operation_canceled, woken);
+            detail::duplex_pipe::fail_all(out.writers, std::errc::operation_canceled, woken);
             if (out.size == 0) out.end_readers(woken);
         }
         {
-            io_detail::duplex_pipe& in = *incoming();
+            detail::duplex_pipe& in = *incoming();
             std::lock_guard lock(in.mutex);
             in.reader_closed = true;
             in.size = 0;
             in.head = 0;
-            io_detail::duplex_pipe::fail_all(in.readers, std::errc::operation_canceled, woken);
-            io_detail::duplex_pipe::fail_all(in.writers, std::errc::broken_pipe, woken);
+            detail::duplex_pipe::fail_all(in.readers, std::errc::operation_canceled, woken);
+            detail::duplex_pipe::fail_all(in.writers, std::errc::broken_pipe, woken);
         }
-        io_detail::resume_all(woken);
+        detail::resume_all(woken);
     }
 
-    std::shared_ptr<io_detail::duplex_shared> shared_;
+    std::shared_ptr<detail::duplex_shared> shared_;
     int end_ = 0;
 };
 
@@ -353,7 +353,7 @@ private:
 /// rejected with std::invalid_argument: no byte could ever pass.
 inline std::pair<duplex_stream, duplex_stream> duplex(std::size_t capacity) {
     if (capacity == 0) throw std::invalid_argument("interop::duplex: capacity must be at least 1");
-    auto shared = std::make_shared<io_detail::duplex_shared>(capacity);
+    auto shared = std::make_shared<detail::duplex_shared>(capacity);
     return {duplex_stream(shared, 0), duplex_stream(std::move(shared), 1)};
 }
 

@@ -196,9 +196,9 @@ private:
         }
     }
 
-    io_detail::held<S> stream_;
+    detail::held<S> stream_;
     Codec codec_;
-    io_detail::byte_buffer in_;
+    detail::byte_buffer in_;
     std::vector<std::byte> out_;  // items being sent; out_[0, out_sent_) is written
     std::size_t out_sent_ = 0;
     bool eof_ = false;

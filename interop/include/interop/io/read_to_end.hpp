@@ -23,13 +23,13 @@ namespace interop {
 /// Appends everything up to end of stream to `buf` and returns how many bytes it
 /// appended.
 template <AsyncRead R, typename Buffer>
-    requires io_detail::byte_container<Buffer> task<io_result<std::size_t>> read_to_end(
-        R& reader, Buffer& buf) {
+    requires detail::byte_container<Buffer> task<io_result<std::size_t>> read_to_end(R& reader,
+                                                                                     Buffer& buf) {
         const std::size_t start = buf.size();
         for (;;) {
             const std::size_t want =
-                io_detail::spare_for_read(buf, std::numeric_limits<std::size_t>::max());
-            auto n = co_await io_detail::append_read(reader, buf, want);
+                detail::spare_for_read(buf, std::numeric_limits<std::size_t>::max());
+            auto n = co_await detail::append_read(reader, buf, want);
             if (!n) co_return n.error();
             if (*n == 0) co_return buf.size() - start;
         }

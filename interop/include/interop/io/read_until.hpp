@@ -41,7 +41,7 @@ namespace interop {
 /// Reads into `buf` until it contains `delim`, and returns the length of the prefix
 /// up to and including the first delimiter.
 template <AsyncRead R, typename Buffer>
-    requires io_detail::byte_container<Buffer> task<io_result<std::size_t>> read_until(
+    requires detail::byte_container<Buffer> task<io_result<std::size_t>> read_until(
         R& reader, Buffer& buf, typename Buffer::value_type delim,
         std::size_t max_length = std::numeric_limits<std::size_t>::max()) {
         // Bytes before this offset are known not to hold the delimiter.
@@ -57,9 +57,9 @@ template <AsyncRead R, typename Buffer>
             scanned = buf.size();
             if (buf.size() > max_length) co_return make_error_code(io_errc::line_too_long);
             // Never read past the first byte that would prove the line too long.
-            const std::size_t room = io_detail::saturating_add(max_length, 1) - buf.size();
-            const std::size_t want = io_detail::spare_for_read(buf, room);
-            auto n = co_await io_detail::append_read(reader, buf, want);
+            const std::size_t room = detail::saturating_add(max_length, 1) - buf.size();
+            const std::size_t want = detail::spare_for_read(buf, room);
+            auto n = co_await detail::append_read(reader, buf, want);
             if (!n) co_return n.error();
             if (*n == 0) co_return buf.size();
         }

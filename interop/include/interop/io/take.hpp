@@ -62,7 +62,7 @@ public:
     }
 
 private:
-    io_detail::held<R> inner_;
+    detail::held<R> inner_;
     std::uint64_t remaining_;
 };
 

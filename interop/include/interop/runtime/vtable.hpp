@@ -63,7 +63,7 @@ concept watches_signals = requires(A& a, signal_operation* op, int n) {
     a.signal_wait(op);
 };
 
-namespace vtable_detail {
+namespace detail {
 
 template <typename A>
 A& of(void* self) noexcept {
@@ -75,7 +75,7 @@ inline std::error_code not_supported() noexcept {
 }
 inline void complete_not_supported(operation* op) noexcept { op->complete(not_supported(), 0); }
 
-}  // namespace vtable_detail
+}  // namespace detail
 
 /// The runtime_vtable of adapter class `A`, declaring `Capabilities`, named `name`.
 template <adapter_class A, std::uint32_t Capabilities>
@@ -87,7 +87,7 @@ constexpr runtime_vtable make_vtable(const char* name) noexcept {
     static_assert(
         (Capabilities & cap_signals) == 0 || watches_signals<A>,
         "declares cap_signals but has no signal_watch(int) and signal_wait(signal_operation*)");
-    using vtable_detail::of;
+    using detail::of;
     runtime_vtable v{
         .name = name,
         .post = [](void* self, operation* op) noexcept { return of<A>(self).post(op); },
@@ -116,17 +116,13 @@ constexpr runtime_vtable make_vtable(const char* name) noexcept {
             },
         .set_no_delay = [](void* self, socket_handle s,
                            bool enabled) noexcept { return of<A>(self).set_no_delay(s, enabled); },
-        .resolve =
-            [](void*, resolve_operation* op) noexcept {
-                vtable_detail::complete_not_supported(op);
-            },
+        .resolve = [](void*,
+                      resolve_operation* op) noexcept { detail::complete_not_supported(op); },
         .spawn_blocking =
-            [](void*, blocking_operation* op) noexcept {
-                vtable_detail::complete_not_supported(op);
-            },
-        .signal_watch = [](void*, int) noexcept { return vtable_detail::not_supported(); },
-        .signal_wait =
-            [](void*, signal_operation* op) noexcept { vtable_detail::complete_not_supported(op); },
+            [](void*, blocking_operation* op) noexcept { detail::complete_not_supported(op); },
+        .signal_watch = [](void*, int) noexcept { return detail::not_supported(); },
+        .signal_wait = [](void*,
+                          signal_operation* op) noexcept { detail::complete_not_supported(op); },
         .core = [](void* self) noexcept { return of<A>(self).core(); },
         .run = [](void* self) { of<A>(self).run(); },
         .stop = [](void* self) noexcept { of<A>(self).stop(); },

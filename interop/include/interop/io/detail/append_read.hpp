@@ -12,7 +12,7 @@
 #include "interop/io_result.hpp"
 #include "interop/task.hpp"
 
-namespace interop::io_detail {
+namespace interop::detail {
 
 template <typename B>
 concept byte_container = std::same_as<B, std::vector<std::byte>> || std::same_as<B, std::string>;
@@ -50,4 +50,4 @@ task<io_result<std::size_t>> append_read(R& reader, B& buf, std::size_t want) {
     co_return n;
 }
 
-}  // namespace interop::io_detail
+}  // namespace interop::detail

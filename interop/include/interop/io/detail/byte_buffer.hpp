@@ -15,7 +15,7 @@
 #include <span>
 #include <vector>
 
-namespace interop::io_detail {
+namespace interop::detail {
 
 // a + b, or the largest size_t where that would overflow.
 inline std::size_t saturating_add(std::size_t a, std::size_t b) noexcept {
@@ -66,4 +66,4 @@ private:
     std::size_t end_ = 0;
 };
 
-}  // namespace interop::io_detail
+}  // namespace interop::detail

@@ -7,7 +7,7 @@
 #include <memory>
 #include <utility>
 
-namespace interop::io_detail {
+namespace interop::detail {
 
 template <typename S>
 class held {
@@ -31,4 +31,4 @@ private:
     S* ptr_;
 };
 
-}  // namespace interop::io_detail
+}  // namespace interop::detail

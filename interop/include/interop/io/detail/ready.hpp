@@ -7,7 +7,7 @@
 
 #include "interop/io_result.hpp"
 
-namespace interop::io_detail {
+namespace interop::detail {
 
 template <typename T>
 struct [[nodiscard]] ready {
@@ -17,4 +17,4 @@ struct [[nodiscard]] ready {
     io_result<T> await_resume() noexcept { return std::move(value); }
 };
 
-}  // namespace interop::io_detail
+}  // namespace interop::detail
