@@ -198,8 +198,8 @@ TEST_CASE("iteration: scan yields every intermediate accumulator") {
         CHECK(running_sums == std::vector<int>{0, 1, 3, 6, 10});
 
         auto words = iter::from(std::views::iota(0, 3)) |
-                     iter::scan(std::string(),
-                                [](const std::string& acc, int x) { return acc + std::to_string(x); }) |
+                     iter::scan(std::string(), [](const std::string& acc,
+                                                  int x) { return acc + std::to_string(x); }) |
                      iter::collect();
         const auto prefixes = co_await std::move(words);
         CHECK(prefixes == std::vector<std::string>{"0", "01", "012"});
@@ -227,8 +227,9 @@ TEST_CASE("iteration: enumerate, fold and for_each see every item in order") {
         CHECK(pairs[2] == std::pair<std::size_t, int>(2, 4));
 
         auto folding = iter::from(std::views::iota(0, 5)) |
-                       iter::fold(std::string(),
-                                  [](const std::string& acc, int x) { return acc + std::to_string(x); });
+                       iter::fold(std::string(), [](const std::string& acc, int x) {
+                           return acc + std::to_string(x);
+                       });
         const std::string folded = co_await std::move(folding);
         CHECK(folded == "01234");
 
