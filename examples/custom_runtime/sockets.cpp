@@ -7,24 +7,20 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
-#include "loop.hpp"
+#include "tiny_runtime.hpp"
 
 namespace tiny {
 namespace {
 
-using interop::endpoint;
+socket* of(socket_handle h) noexcept { return static_cast<socket*>(h); }
 
-std::error_code bad_handle() noexcept {
-    return std::make_error_code(std::errc::bad_file_descriptor);
-}
-
-socket* of(interop::socket_handle h) noexcept { return static_cast<socket*>(h); }
+// A null handle is descriptor -1, which the system calls refuse with EBADF.
+int fd_of(socket_handle h) noexcept { return h ? of(h)->fd : -1; }
 
 }  // namespace
 
-socket* loop::add_socket(int fd) {
-    auto* s = new socket;
-    s->fd = fd;
+socket* runtime::add_socket(int fd) {
+    auto* s = new socket{{}, fd};
     epoll_event e{};
     e.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
     e.data.ptr = s;
@@ -33,7 +29,7 @@ socket* loop::add_socket(int fd) {
     return s;
 }
 
-void loop::remove_socket(socket* s) noexcept {
+void runtime::remove_socket(socket* s) noexcept {
     ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, s->fd, nullptr);
     ::close(s->fd);
     sockets_.erase(s);
@@ -41,88 +37,70 @@ void loop::remove_socket(socket* s) noexcept {
 }
 
 // One try at the operation's system call; an accepted connection becomes a socket.
-posix::attempt loop::try_now(socket* s, operation* op) {
+posix::attempt runtime::try_now(socket* s, operation* op) {
     int accepted = -1;
     const posix::attempt a = posix::try_once(s->fd, op, &accepted);
     if (accepted >= 0) static_cast<interop::accept_operation*>(op)->accepted = add_socket(accepted);
     return a;
 }
 
-void loop::start(socket* s, op_queue& queue, operation* op) {
+// A read, write or accept starts: it waits in s->*queue if it cannot complete now.
+void runtime::start(socket* s, op_queue socket::*queue, operation* op) {
+    if (refused(op)) return;
     socket::start(
-        queue, op, [&](operation* o) { return try_now(s, o); }, [this](operation* o) { wait(o); });
+        s->*queue, op, [&](operation* o) { return try_now(s, o); },
+        [this](operation* o) { wait(o); });
 }
 
-void loop::dispatch(socket* s, std::uint32_t events) {
+// epoll reports the socket ready: serve each queue in order until a call would block.
+void runtime::dispatch(socket* s, std::uint32_t events) {
     if (sockets_.count(s) == 0) return;  // closed earlier in this lap
+    const auto try_op = [&](operation* op) { return try_now(s, op); };
+    const auto done = [&](operation* op, const posix::attempt& a) {
+        const bool connect = op->kind == interop::op_kind::connect;
+        if (connect && a.error) remove_socket(s);  // nobody else has its handle
+        if (connect && !a.error) static_cast<interop::connect_operation*>(op)->connected = s;
+        finish(op, a.error, a.bytes);
+    };
     // Errors and hang-ups wake both queues: their next call returns the error or 0.
-    // Serving the readers never closes the socket; a failed connect does.
+    // Serving the readers never closes the socket; a failed connect (a writer) does.
     const std::uint32_t failure = EPOLLERR | EPOLLHUP | EPOLLRDHUP;
-    if (events & (EPOLLIN | failure)) serve(s, s->readers);
-    if (events & (EPOLLOUT | failure)) serve(s, s->writers);
-}
-
-void loop::serve(socket* s, op_queue& queue) {
-    socket::serve(
-        queue, [&](operation* op) { return try_now(s, op); },
-        [&](operation* op, const posix::attempt& a) {
-            if (op->kind == interop::op_kind::connect) {
-                if (a.error) {
-                    remove_socket(s);
-                } else {
-                    static_cast<interop::connect_operation*>(op)->connected = s;
-                }
-            }
-            finish(op, a.error, a.bytes);
-        });
+    if (events & (EPOLLIN | failure)) socket::serve(s->readers, try_op, done);
+    if (events & (EPOLLOUT | failure)) socket::serve(s->writers, try_op, done);
 }
 
 // --- the primitives ----------------------------------------------------------------------
 
-std::error_code loop::tcp_listen(const endpoint& local, int backlog,
-                                 interop::socket_handle* out) noexcept {
+std::error_code runtime::tcp_listen(const endpoint& local, int backlog,
+                                    socket_handle* out) noexcept {
     *out = nullptr;
     if (queue_.stopped()) return std::make_error_code(std::errc::operation_canceled);
-    int fd = -1;
-    const std::error_code error = posix::open_listener(local, backlog, &fd);
-    if (!error) *out = add_socket(fd);
-    return error;
+    return posix::listen(local, backlog, out, [this](int fd) { return add_socket(fd); });
 }
 
-void loop::tcp_accept(interop::accept_operation* op) noexcept {
+void runtime::tcp_accept(interop::accept_operation* op) noexcept {
+    start(of(op->listener), &socket::readers, op);
+}
+
+void runtime::tcp_connect(interop::connect_operation* op) noexcept {
     if (refused(op)) return;
-    socket* s = of(op->listener);
-    start(s, s->readers, op);
+    const auto add = [this](int fd) { return add_socket(fd); };
+    posix::connect(op, add, [&](socket_handle h) {
+        connecting::set(op, of(h));  // for cancel: the half-open socket
+        of(h)->writers.push_back(op);
+        wait(op);
+    });
 }
 
-void loop::tcp_connect(interop::connect_operation* op) noexcept {
-    if (refused(op)) return;
-    int fd = -1;
-    const posix::attempt a = posix::start_connect(op->peer, &fd);
-    if (a.error) return op->complete(a.error, 0);
-    socket* s = add_socket(fd);
-    if (!a.would_block) {
-        op->connected = s;
-        return op->complete({}, 0);
-    }
-    connecting::set(op, s);  // for cancel: the half-open socket
-    s->writers.push_back(op);
-    wait(op);
+void runtime::read(interop::io_operation* op) noexcept {
+    start(of(op->socket), &socket::readers, op);
 }
 
-void loop::read(interop::io_operation* op) noexcept {
-    if (refused(op)) return;
-    socket* s = of(op->socket);
-    start(s, s->readers, op);
+void runtime::write(interop::io_operation* op) noexcept {
+    start(of(op->socket), &socket::writers, op);
 }
 
-void loop::write(interop::io_operation* op) noexcept {
-    if (refused(op)) return;
-    socket* s = of(op->socket);
-    start(s, s->writers, op);
-}
-
-void loop::close(interop::socket_handle h) noexcept {
+void runtime::close(socket_handle h) noexcept {
     socket* s = of(h);
     if (s == nullptr || sockets_.count(s) == 0) return;
     // Released now; what still waits on it learns so from the run queue, later.
@@ -131,20 +109,20 @@ void loop::close(interop::socket_handle h) noexcept {
     remove_socket(s);
 }
 
-std::error_code loop::shutdown_write(interop::socket_handle h) noexcept {
-    return h ? posix::shutdown_sending(of(h)->fd) : bad_handle();
+std::error_code runtime::shutdown_write(socket_handle h) noexcept {
+    return posix::shutdown_sending(fd_of(h));
 }
 
-std::error_code loop::local_endpoint(interop::socket_handle h, endpoint* out) noexcept {
-    return h ? posix::local_address(of(h)->fd, out) : bad_handle();
+std::error_code runtime::local_endpoint(socket_handle h, endpoint* out) noexcept {
+    return posix::local_address(fd_of(h), out);
 }
 
-std::error_code loop::remote_endpoint(interop::socket_handle h, endpoint* out) noexcept {
-    return h ? posix::peer_address(of(h)->fd, out) : bad_handle();
+std::error_code runtime::remote_endpoint(socket_handle h, endpoint* out) noexcept {
+    return posix::peer_address(fd_of(h), out);
 }
 
-std::error_code loop::set_no_delay(interop::socket_handle h, bool enabled) noexcept {
-    return h ? posix::set_tcp_no_delay(of(h)->fd, enabled) : bad_handle();
+std::error_code runtime::set_no_delay(socket_handle h, bool enabled) noexcept {
+    return posix::set_tcp_no_delay(fd_of(h), enabled);
 }
 
 }  // namespace tiny

@@ -180,6 +180,43 @@ TEST_CASE("kit: cancel_requests find only the operations still parked") {
     CHECK(cancelled.empty());
 }
 
+TEST_CASE("kit: cancel_requests::cancel takes out on the loop's thread, or asks for a wake-up") {
+    registry pending;
+    kit::cancel_requests<registry> requests;
+    posted_op parked(op_kind::timer), idle(op_kind::timer), elsewhere(op_kind::timer);
+    pending.park(&parked);
+    pending.park(&elsewhere);
+    std::vector<operation*> cancelled;
+    const auto cancel_parked = [&](operation* op) {
+        pending.unpark(op);
+        cancelled.push_back(op);
+    };
+
+    // The loop's thread: at once, and only what is parked; no wake-up.
+    CHECK_FALSE(requests.cancel(&parked, true, pending, cancel_parked));
+    CHECK(cancelled == std::vector<operation*>{&parked});
+    CHECK_FALSE(requests.cancel(&parked, true, pending, cancel_parked));  // already out
+    CHECK_FALSE(requests.cancel(&idle, true, pending, cancel_parked));    // never parked
+    CHECK(cancelled.size() == 1);
+
+    // Another thread: a request, and the caller wakes the loop, which takes it.
+    bool wake = false;
+    std::thread([&] { wake = requests.cancel(&elsewhere, false, pending, cancel_parked); }).join();
+    CHECK(wake);
+    CHECK(cancelled.size() == 1);
+    requests.take(pending, cancel_parked);
+    CHECK(cancelled == std::vector<operation*>{&parked, &elsewhere});
+}
+
+TEST_CASE("kit: steady_now follows steady_clock and never goes back") {
+    const runtime_clock::time_point first = kit::steady_now();
+    const auto steady = std::chrono::steady_clock::now().time_since_epoch();
+    const runtime_clock::time_point second = kit::steady_now();
+    CHECK(first <= second);
+    CHECK(first.time_since_epoch() <= steady);
+    CHECK(steady <= second.time_since_epoch());
+}
+
 TEST_CASE("kit: park_timer parks a future deadline and refuses a due one") {
     heap timers;
     registry pending;

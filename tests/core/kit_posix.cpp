@@ -5,6 +5,7 @@
 #include <array>
 #include <cerrno>
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
 #include <system_error>
 #include <thread>
@@ -176,6 +177,83 @@ TEST_CASE("kit: posix connect to a port nobody listens on is refused") {
     }
     CHECK(result == std::errc::connection_refused);
     if (fd >= 0) ::close(fd);
+    ::close(reserved);
+}
+
+TEST_CASE("kit: posix listen and connect hand their sockets to the loop") {
+    auto never = [](interop::operation*, std::error_code, std::size_t) noexcept {};
+    std::array<int, 2> fds{-1, -1};  // the sockets the "loop" was given; handle i + 1
+    int added = 0;
+    const auto add = [&](int fd) {
+        fds.at(static_cast<std::size_t>(added)) = fd;
+        return reinterpret_cast<interop::socket_handle>(static_cast<std::uintptr_t>(++added));
+    };
+    interop::socket_handle listener = nullptr;
+    REQUIRE_FALSE(posix::listen(parse("127.0.0.1:0"), 0, &listener, add));
+    CHECK(listener == reinterpret_cast<interop::socket_handle>(std::uintptr_t{1}));
+    endpoint local;
+    REQUIRE_FALSE(posix::local_address(fds[0], &local));
+
+    // An address in use: no socket for the loop, and a null handle.
+    interop::socket_handle second = listener;
+    CHECK(posix::listen(local, 0, &second, add) == std::errc::address_in_use);
+    CHECK(second == nullptr);
+    CHECK(added == 1);
+
+    interop::connect_operation connect(never);
+    connect.peer = local;
+    interop::socket_handle waiting = nullptr;
+    posix::connect(&connect, add, [&](interop::socket_handle h) { waiting = h; });
+    REQUIRE(added == 2);
+    if (waiting != nullptr) {  // in progress: writable once made
+        CHECK(connect.connected == nullptr);
+        REQUIRE(writable(fds[1], 5000));
+        CHECK_FALSE(posix::try_once(fds[1], &connect, nullptr).error);
+    } else {  // made at once
+        CHECK(connect.connected == reinterpret_cast<interop::socket_handle>(std::uintptr_t{2}));
+    }
+    ::close(fds[1]);
+    ::close(fds[0]);
+}
+
+TEST_CASE("kit: posix connect that is refused leaves the loop no socket, or waits") {
+    int reserved = -1;  // a port nobody listens on: bound, never listening
+    std::error_code error;
+    reserved = posix::open_tcp_socket(parse("127.0.0.1:0").address, &error);
+    REQUIRE(reserved >= 0);
+    const posix::socket_address any = posix::to_sockaddr(parse("127.0.0.1:0"));
+    REQUIRE(::bind(reserved, any.get(), any.length) == 0);
+
+    struct refused_connect : interop::connect_operation {
+        int completions = 0;
+        std::error_code error;
+        refused_connect()
+            : interop::connect_operation(
+                  [](interop::operation* op, std::error_code e, std::size_t) noexcept {
+                      auto* self = static_cast<refused_connect*>(op);
+                      ++self->completions;
+                      self->error = e;
+                  }) {}
+    } connect;
+    REQUIRE_FALSE(posix::local_address(reserved, &connect.peer));
+    int fd = -1;
+    bool waited = false;
+    const auto add = [&](int added) {
+        fd = added;
+        return reinterpret_cast<interop::socket_handle>(std::uintptr_t{1});
+    };
+    posix::connect(&connect, add, [&](interop::socket_handle) { waited = true; });
+    if (waited) {  // in progress: the loop has the socket, and the outcome once writable
+        CHECK(connect.completions == 0);
+        REQUIRE(writable(fd, 5000));
+        CHECK(posix::try_once(fd, &connect, nullptr).error == std::errc::connection_refused);
+        ::close(fd);
+    } else {  // refused at once: completed, and the loop was given nothing
+        CHECK(connect.completions == 1);
+        CHECK(connect.error == std::errc::connection_refused);
+        CHECK(fd == -1);
+    }
+    CHECK(connect.connected == nullptr);
     ::close(reserved);
 }
 

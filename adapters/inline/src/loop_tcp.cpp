@@ -28,10 +28,7 @@ std::error_code canceled() noexcept { return std::make_error_code(std::errc::ope
 std::error_code loop::tcp_listen(const endpoint& local, int backlog, socket_handle* out) noexcept {
     *out = nullptr;
     if (queue_.stopped()) return canceled();
-    int fd = -1;
-    const std::error_code error = posix::open_listener(local, backlog, &fd);
-    if (!error) *out = sockets_.add(fd);
-    return error;
+    return posix::listen(local, backlog, out, [this](int fd) { return sockets_.add(fd); });
 }
 
 void loop::tcp_accept(accept_operation* op) noexcept {
@@ -45,19 +42,14 @@ void loop::tcp_accept(accept_operation* op) noexcept {
 
 void loop::tcp_connect(connect_operation* op) noexcept {
     if (refuse_if_stopped(op)) return;
-    int fd = -1;
-    const attempt result = posix::start_connect(op->peer, &fd);
-    if (result.error) return op->complete(result.error, 0);
-    if (!result.would_block) {
-        op->connected = sockets_.add(fd);
-        return op->complete({}, 0);
-    }
-    // In progress. The socket has a slot already (so poll() can watch it and cancel()
+    // In progress, the socket has a slot already (so poll() can watch it and cancel()
     // can close it), but the core sees its handle only once the connection is made.
-    const socket_handle handle = sockets_.add(fd);
-    connecting_on::set(op, handle);
-    sockets_.find(handle)->writers.push_back(op);
-    park(op);
+    const auto add = [this](int fd) { return sockets_.add(fd); };
+    posix::connect(op, add, [&](socket_handle handle) {
+        connecting_on::set(op, handle);
+        sockets_.find(handle)->writers.push_back(op);
+        park(op);
+    });
 }
 
 void loop::read(io_operation* op) noexcept {

@@ -1,5 +1,4 @@
 // The clock, timers, and virtual time.
-#include <chrono>
 
 #include "loop.hpp"
 
@@ -8,9 +7,7 @@ namespace interop::inline_detail {
 runtime_clock::time_point loop::now() const noexcept {
     if (virtual_time_)
         return runtime_clock::time_point(runtime_clock::duration(virtual_now_.load()));
-    const auto since_epoch = std::chrono::steady_clock::now().time_since_epoch();
-    return runtime_clock::time_point(
-        std::chrono::duration_cast<runtime_clock::duration>(since_epoch));
+    return kit::steady_now();
 }
 
 void loop::timer_start(timer_operation* op) noexcept {

@@ -180,14 +180,11 @@ void loop::finish_now(operation* op, std::error_code error, std::size_t bytes) {
 
 // --- cancellation ------------------------------------------------------------------
 
+// On the loop's thread a parked operation is taken out at once; another thread leaves
+// a request for the loop, which owns the wait structures (kit::cancel_requests).
 void loop::cancel(operation* op) noexcept {
-    if (in_runtime_thread()) {
-        if (pending_.is_parked(op)) cancel_parked(op);
-        return;
-    }
-    // Another thread: the loop owns the wait structures (kit::cancel_requests).
-    cancels_.push(op);
-    uv_async_send(&wake_);
+    const auto take_out = [this](operation* parked) { cancel_parked(parked); };
+    if (cancels_.cancel(op, in_runtime_thread(), pending_, take_out)) uv_async_send(&wake_);
 }
 
 // Takes a parked operation out of what it waits on and queues its completion. Never

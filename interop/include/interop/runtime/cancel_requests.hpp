@@ -5,15 +5,11 @@
 // operation's key in the pending_registry, not its address: by the time the loop
 // looks, the operation may have completed and a new one may live at the same address,
 // and the key of the old wait finds nothing. On the loop's own thread cancel()
-// needs none of this:
+// needs none of this: it takes a parked operation out at once.
 //
 //   void loop::cancel(operation* op) noexcept {
-//       if (in_runtime_thread()) {
-//           if (pending_.is_parked(op)) cancel_parked(op);
-//           return;
-//       }
-//       cancels_.push(op);
-//       wakeup_.notify();
+//       const auto take_out = [this](operation* parked) { cancel_parked(parked); };
+//       if (cancels_.cancel(op, in_runtime_thread(), pending_, take_out)) wakeup_.notify();
 //   }
 //   // each lap, after the wake-up was consumed:
 //   cancels_.take(pending_, [this](operation* op) { cancel_parked(op); });
@@ -38,6 +34,21 @@ public:
         std::lock_guard lock(mutex_);
         requests_.push_back(key);
         requested_.store(true, std::memory_order_release);
+    }
+
+    // The whole of cancel(op), from any thread. On the loop's thread: cancel_parked(op)
+    // if `op` is parked in `registry`, and nothing if it is not (it has completed, or
+    // has not waited). On another thread: push(op), and true, which asks the caller to
+    // wake the loop (after this returns, without the lock).
+    template <typename CancelParked>
+    bool cancel(operation* op, bool on_loop_thread, const Registry& registry,
+                CancelParked&& cancel_parked) {
+        if (!on_loop_thread) {
+            push(op);
+            return true;
+        }
+        if (registry.is_parked(op)) cancel_parked(op);
+        return false;
     }
 
     // The loop's thread: cancel_parked(op) for each requested operation that is still

@@ -172,6 +172,18 @@ inline std::error_code open_listener(const endpoint& local, int backlog, int* fd
     return error;
 }
 
+// tcp_listen of the contract, for a loop that waits for readiness: a listening socket,
+// given to the loop with add(fd), which returns its handle for *out. On an error no
+// socket is left open, and *out is null.
+template <typename Add>
+std::error_code listen(const endpoint& local, int backlog, socket_handle* out, Add&& add) {
+    *out = nullptr;
+    int fd = -1;
+    const std::error_code error = open_listener(local, backlog, &fd);
+    if (!error) *out = add(fd);
+    return error;
+}
+
 // Opens a socket and starts connecting it to `peer`. Done at once (rare, even on
 // loopback) or would_block, "in progress": either way *fd is the socket; when in
 // progress, wait until it is writable and ask connect_result(). On an error no
@@ -191,6 +203,24 @@ inline attempt start_connect(const endpoint& peer, int* fd) noexcept {
     ::close(*fd);
     *fd = -1;
     return result;
+}
+
+// tcp_connect of the contract, for a loop that waits for readiness: opens a socket and
+// starts connecting it to op->peer. add(fd) gives the socket to the loop (to watch it,
+// and to close it if the connect is cancelled) and returns its socket_handle. If the
+// connect fails at once, or succeeds at once (the handle then in op->connected), `op`
+// completes here; when in progress, wait(handle) parks `op` until the socket is
+// writable, and try_once() then tells the outcome. The core sees the handle only once
+// the connection is made.
+template <typename Add, typename Wait>
+void connect(connect_operation* op, Add&& add, Wait&& wait) {
+    int fd = -1;
+    const attempt started = start_connect(op->peer, &fd);
+    if (started.error) return op->complete(started.error, 0);
+    const socket_handle handle = add(fd);
+    if (started.would_block) return wait(handle);
+    op->connected = handle;
+    op->complete({}, 0);
 }
 
 // Once a connecting socket is writable: whether the connection was made.

@@ -17,6 +17,7 @@
 #pragma once
 
 #include <algorithm>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
@@ -138,6 +139,14 @@ inline int milliseconds_until(runtime_clock::time_point deadline,
     const runtime_clock::rep ns = (deadline - now).count();
     const runtime_clock::rep ms = ns / ns_per_ms + (ns % ns_per_ms != 0 ? 1 : 0);
     return static_cast<int>(std::min<runtime_clock::rep>(ms, std::numeric_limits<int>::max()));
+}
+
+/// now() for a runtime without a clock of its own: std::chrono::steady_clock, in the
+/// runtime clock's nanoseconds. Monotonic, so a deadline never moves back.
+inline runtime_clock::time_point steady_now() noexcept {
+    const auto since_epoch = std::chrono::steady_clock::now().time_since_epoch();
+    return runtime_clock::time_point(
+        std::chrono::duration_cast<runtime_clock::duration>(since_epoch));
 }
 
 }  // namespace interop::kit
