@@ -127,6 +127,11 @@ private:
     static void on_wake(uv_async_t* async);
     static void on_check(uv_check_t* check);
 
+    // --- streams (loop_stream.cpp) ---
+    // The checks a read and a write share; `pending` names the stream's one pending
+    // read or write. The socket when `op` may go on, null once `op` was completed.
+    tcp_socket* stream_for(io_operation* op, io_operation* tcp_socket::*pending) noexcept;
+
     // --- time (loop_time.cpp) ---
     void arm_timer() noexcept;
     static void on_timer(uv_timer_t* timer);

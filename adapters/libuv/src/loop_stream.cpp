@@ -51,18 +51,32 @@ uv_buf_t buffer_of(const std::byte* data, std::size_t size) noexcept {
 
 }  // namespace
 
+tcp_socket* loop::stream_for(io_operation* op, io_operation* tcp_socket::*pending) noexcept {
+    mark_unparked(op);
+    if (refuse_if_stopped(op)) return nullptr;
+    tcp_socket* socket = find_socket(op->socket);
+    std::error_code refused;
+    if (!socket) {
+        refused = bad_handle();
+    } else if (socket->kind != tcp_socket::role::stream) {
+        refused = not_a_stream();
+    } else if (op->size == 0) {
+        // Zero bytes: a read would report 0, which means end of stream, and a write
+        // has nothing to send; say 0 without asking.
+    } else if (socket->*pending != nullptr) {
+        refused = busy();  // the contract allows one pending read and one pending write
+    } else {
+        return socket;
+    }
+    op->complete(refused, 0);
+    return nullptr;
+}
+
 // --- reading ----------------------------------------------------------------------------
 
 void loop::read(io_operation* op) noexcept {
-    mark_unparked(op);
-    if (refuse_if_stopped(op)) return;
-    tcp_socket* socket = find_socket(op->socket);
-    if (!socket) return op->complete(bad_handle(), 0);
-    if (socket->kind != tcp_socket::role::stream) return op->complete(not_a_stream(), 0);
-    // Reading zero bytes would report 0, which means end of stream; say 0 without asking.
-    if (op->size == 0) return op->complete({}, 0);
-    // The contract allows one pending read per stream.
-    if (socket->read_op) return op->complete(busy(), 0);
+    tcp_socket* socket = stream_for(op, &tcp_socket::read_op);
+    if (socket == nullptr) return;
     if (!socket->stash.empty()) return op->complete({}, socket->stash.take(op->data, op->size));
     if (socket->read_error != 0) return op->complete(error_from_uv(socket->read_error), 0);
     if (socket->at_eof) return op->complete({}, 0);
@@ -130,14 +144,8 @@ void loop::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
 // --- writing ----------------------------------------------------------------------------
 
 void loop::write(io_operation* op) noexcept {
-    mark_unparked(op);
-    if (refuse_if_stopped(op)) return;
-    tcp_socket* socket = find_socket(op->socket);
-    if (!socket) return op->complete(bad_handle(), 0);
-    if (socket->kind != tcp_socket::role::stream) return op->complete(not_a_stream(), 0);
-    if (op->size == 0) return op->complete({}, 0);
-    // The contract allows one pending write per stream.
-    if (socket->write_op) return op->complete(busy(), 0);
+    tcp_socket* socket = stream_for(op, &tcp_socket::write_op);
+    if (socket == nullptr) return;
     // After shutdown_write nothing more may be sent. (libuv would send it before the
     // FIN, which it sends only on the next turn of the loop.)
     if (socket->shut_down) return op->complete(std::make_error_code(std::errc::broken_pipe), 0);
