@@ -1,9 +1,10 @@
-// interop::endpoint <-> struct sockaddr, for adapters over POSIX sockets, or over a
-// library whose calls take a sockaddr (libuv).
-//
-// Not part of the core, which depends only on the C++20 standard library: this header
-// needs <sys/socket.h> and is included only by adapters that have it. Header-only, so
-// the core library builds the same everywhere.
+/// \file
+/// interop::endpoint <-> struct sockaddr, for adapters over POSIX sockets, or over a
+/// library whose calls take a sockaddr (libuv).
+///
+/// Not part of the core, which depends only on the C++20 standard library: this header
+/// needs <sys/socket.h> and is included only by adapters that have it. Header-only, so
+/// the core library builds the same everywhere.
 #pragma once
 
 #include <array>
@@ -18,7 +19,7 @@
 
 namespace interop::kit::posix {
 
-// Room for any address family; `length` is what the system calls take and give.
+/// Room for any address family; `length` is what the system calls take and give.
 struct socket_address {
     sockaddr_storage storage{};
     socklen_t length = sizeof storage;
@@ -27,8 +28,8 @@ struct socket_address {
     sockaddr* get() noexcept { return reinterpret_cast<sockaddr*>(&storage); }
 };
 
-// Built in properly typed structs and copied, never cast in place: sockaddr_storage
-// and the structs for each family are different types to the compiler.
+/// Built in properly typed structs and copied, never cast in place: sockaddr_storage
+/// and the structs for each family are different types to the compiler.
 inline socket_address to_sockaddr(const endpoint& e) noexcept {
     socket_address out;
     if (e.address.is_v4()) {
@@ -50,9 +51,9 @@ inline socket_address to_sockaddr(const endpoint& e) noexcept {
     return out;
 }
 
-// False for an address family other than IPv4 and IPv6, or a length too short for
-// its family. The bytes are copied first: they may sit in a buffer of another type
-// (an addrinfo's ai_addr, say).
+/// False for an address family other than IPv4 and IPv6, or a length too short for
+/// its family. The bytes are copied first: they may sit in a buffer of another type
+/// (an addrinfo's ai_addr, say).
 inline bool from_sockaddr(const void* address, std::size_t length, endpoint* out) noexcept {
     sockaddr_storage storage{};
     if (length > sizeof storage) return false;

@@ -1,13 +1,14 @@
-// Non-blocking TCP over POSIX sockets: each call tries once and never blocks, and
-// reports errno as a std::error_code in the generic category, whose values are the
-// std::errc constants (ECONNREFUSED compares equal to std::errc::connection_refused),
-// which is what the contract asks of every adapter.
-//
-// For adapters over POSIX sockets (a poll, epoll or kqueue loop): they wait for
-// readiness their own way and make the calls here. Not part of the core, which
-// depends only on the C++20 standard library: include it only where <sys/socket.h>
-// exists. Header-only and inline, so a read or write on the fast path costs no call
-// into another library.
+/// \file
+/// Non-blocking TCP over POSIX sockets: each call tries once and never blocks, and
+/// reports errno as a std::error_code in the generic category, whose values are the
+/// std::errc constants (ECONNREFUSED compares equal to std::errc::connection_refused),
+/// which is what the contract asks of every adapter.
+///
+/// For adapters over POSIX sockets (a poll, epoll or kqueue loop): they wait for
+/// readiness their own way and make the calls here. Not part of the core, which
+/// depends only on the C++20 standard library: include it only where <sys/socket.h>
+/// exists. Header-only and inline, so a read or write on the fast path costs no call
+/// into another library.
 #pragma once
 
 #include <cerrno>
@@ -33,7 +34,7 @@ inline std::error_code error_from_errno(int error) noexcept {
 inline std::error_code last_error() noexcept { return error_from_errno(errno); }
 inline bool would_block(int error) noexcept { return error == EAGAIN || error == EWOULDBLOCK; }
 
-// The outcome of trying a non-blocking call once.
+/// The outcome of trying a non-blocking call once.
 struct attempt {
     bool would_block = false;  // not ready: wait for readiness and try again
     std::error_code error;
@@ -59,7 +60,7 @@ inline void suppress_sigpipe(int fd) noexcept {
 }
 #endif
 
-// A call that returns a count or -1, retried after EINTR.
+/// A call that returns a count or -1, retried after EINTR.
 template <typename Call>
 attempt count_once(Call call) noexcept {
     for (;;) {
@@ -83,7 +84,7 @@ inline std::error_code socket_name(name_getter get, int fd, endpoint* out) noexc
 
 }  // namespace detail
 
-// For descriptors made by calls that cannot ask for both flags at once (pipe()).
+/// For descriptors made by calls that cannot ask for both flags at once (pipe()).
 inline bool make_nonblocking_cloexec(int fd) noexcept {
     const int status = ::fcntl(fd, F_GETFL);
     if (status < 0 || ::fcntl(fd, F_SETFL, status | O_NONBLOCK) != 0) return false;
@@ -91,7 +92,7 @@ inline bool make_nonblocking_cloexec(int fd) noexcept {
     return descriptor >= 0 && ::fcntl(fd, F_SETFD, descriptor | FD_CLOEXEC) == 0;
 }
 
-// 0 bytes with no error is the end of the stream.
+/// 0 bytes with no error is the end of the stream.
 inline attempt receive_once(int fd, std::byte* data, std::size_t size) noexcept {
     return detail::count_once([&] { return ::recv(fd, data, size, 0); });
 }
@@ -100,7 +101,7 @@ inline attempt send_once(int fd, const std::byte* data, std::size_t size) noexce
     return detail::count_once([&] { return ::send(fd, data, size, detail::send_flags); });
 }
 
-// On success *accepted is a new non-blocking, close-on-exec socket.
+/// On success *accepted is a new non-blocking, close-on-exec socket.
 inline attempt accept_once(int listener_fd, int* accepted) noexcept {
     for (;;) {
 #if defined(SOCK_CLOEXEC) && defined(SOCK_NONBLOCK)
@@ -126,8 +127,8 @@ inline attempt accept_once(int listener_fd, int* accepted) noexcept {
     }
 }
 
-// A new non-blocking, close-on-exec TCP socket for the address's family, or -1 with
-// *error set.
+/// A new non-blocking, close-on-exec TCP socket for the address's family, or -1 with
+/// *error set.
 inline int open_tcp_socket(const ip_address& address, std::error_code* error) noexcept {
     const int family = address.is_v6() ? AF_INET6 : AF_INET;
 #if defined(SOCK_CLOEXEC) && defined(SOCK_NONBLOCK)
@@ -149,8 +150,8 @@ inline int open_tcp_socket(const ip_address& address, std::error_code* error) no
     return fd;
 }
 
-// tcp_listen of the contract: a new listening socket in *fd, or an error and no socket.
-// A backlog of 0 or less means the system's default.
+/// tcp_listen of the contract: a new listening socket in *fd, or an error and no socket.
+/// A backlog of 0 or less means the system's default.
 inline std::error_code open_listener(const endpoint& local, int backlog, int* fd) noexcept {
     std::error_code error;
     *fd = open_tcp_socket(local.address, &error);
@@ -172,9 +173,9 @@ inline std::error_code open_listener(const endpoint& local, int backlog, int* fd
     return error;
 }
 
-// tcp_listen of the contract, for a loop that waits for readiness: a listening socket,
-// given to the loop with add(fd), which returns its handle for *out. On an error no
-// socket is left open, and *out is null.
+/// tcp_listen of the contract, for a loop that waits for readiness: a listening socket,
+/// given to the loop with add(fd), which returns its handle for *out. On an error no
+/// socket is left open, and *out is null.
 template <typename Add>
 std::error_code listen(const endpoint& local, int backlog, socket_handle* out, Add&& add) {
     *out = nullptr;
@@ -184,10 +185,10 @@ std::error_code listen(const endpoint& local, int backlog, socket_handle* out, A
     return error;
 }
 
-// Opens a socket and starts connecting it to `peer`. Done at once (rare, even on
-// loopback) or would_block, "in progress": either way *fd is the socket; when in
-// progress, wait until it is writable and ask connect_result(). On an error no
-// socket is left open.
+/// Opens a socket and starts connecting it to `peer`. Done at once (rare, even on
+/// loopback) or would_block, "in progress": either way *fd is the socket; when in
+/// progress, wait until it is writable and ask connect_result(). On an error no
+/// socket is left open.
 inline attempt start_connect(const endpoint& peer, int* fd) noexcept {
     attempt result;
     *fd = open_tcp_socket(peer.address, &result.error);
@@ -205,13 +206,13 @@ inline attempt start_connect(const endpoint& peer, int* fd) noexcept {
     return result;
 }
 
-// tcp_connect of the contract, for a loop that waits for readiness: opens a socket and
-// starts connecting it to op->peer. add(fd) gives the socket to the loop (to watch it,
-// and to close it if the connect is cancelled) and returns its socket_handle. If the
-// connect fails at once, or succeeds at once (the handle then in op->connected), `op`
-// completes here; when in progress, wait(handle) parks `op` until the socket is
-// writable, and try_once() then tells the outcome. The core sees the handle only once
-// the connection is made.
+/// tcp_connect of the contract, for a loop that waits for readiness: opens a socket and
+/// starts connecting it to op->peer. add(fd) gives the socket to the loop (to watch it,
+/// and to close it if the connect is cancelled) and returns its socket_handle. If the
+/// connect fails at once, or succeeds at once (the handle then in op->connected), `op`
+/// completes here; when in progress, wait(handle) parks `op` until the socket is
+/// writable, and try_once() then tells the outcome. The core sees the handle only once
+/// the connection is made.
 template <typename Add, typename Wait>
 void connect(connect_operation* op, Add&& add, Wait&& wait) {
     int fd = -1;
@@ -223,7 +224,7 @@ void connect(connect_operation* op, Add&& add, Wait&& wait) {
     op->complete({}, 0);
 }
 
-// Once a connecting socket is writable: whether the connection was made.
+/// Once a connecting socket is writable: whether the connection was made.
 inline std::error_code connect_result(int fd) noexcept {
     int error = 0;
     socklen_t length = sizeof error;
@@ -231,9 +232,9 @@ inline std::error_code connect_result(int fd) noexcept {
     return error_from_errno(error);
 }
 
-// One try at the system call of an operation waiting on `fd`: a read or write of its
-// buffer, an accept (the new socket in *accepted), or, once fd is writable, the
-// outcome of a connect.
+/// One try at the system call of an operation waiting on `fd`: a read or write of its
+/// buffer, an accept (the new socket in *accepted), or, once fd is writable, the
+/// outcome of a connect.
 inline attempt try_once(int fd, operation* op, int* accepted) noexcept {
     switch (op->kind) {
         case op_kind::read: {

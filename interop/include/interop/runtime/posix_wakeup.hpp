@@ -1,13 +1,14 @@
-// Wakes a loop sleeping in poll, epoll or kqueue from another thread: post() and
-// cancel() from other threads, stop().
-//
-// An eventfd on Linux, a non-blocking pipe elsewhere; the loop watches fd() for
-// readability. Notifications coalesce: while one is pending and not yet cleared,
-// further notify() calls write nothing, so a burst of cross-thread posts costs one
-// system call, not one each.
-//
-// For adapters over POSIX descriptors; not part of the core, which depends only on
-// the C++20 standard library. Header-only.
+/// \file
+/// Wakes a loop sleeping in poll, epoll or kqueue from another thread: post() and
+/// cancel() from other threads, stop().
+///
+/// An eventfd on Linux, a non-blocking pipe elsewhere; the loop watches fd() for
+/// readability. Notifications coalesce: while one is pending and not yet cleared,
+/// further notify() calls write nothing, so a burst of cross-thread posts costs one
+/// system call, not one each.
+///
+/// For adapters over POSIX descriptors; not part of the core, which depends only on
+/// the C++20 standard library. Header-only.
 #pragma once
 
 #include <atomic>
@@ -26,7 +27,7 @@ namespace interop::kit::posix {
 
 class wakeup {
 public:
-    // Throws std::system_error when no descriptor can be created.
+    /// Throws std::system_error when no descriptor can be created.
     wakeup() {
 #if defined(__linux__)
         read_fd_ = write_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -51,10 +52,10 @@ public:
     wakeup(const wakeup&) = delete;
     wakeup& operator=(const wakeup&) = delete;
 
-    // Watch this for readability.
+    /// Watch this for readability.
     int fd() const noexcept { return read_fd_; }
 
-    // Any thread.
+    /// Any thread.
     void notify() noexcept {
         if (notified_.exchange(true)) return;  // one is already on its way
         const std::uint64_t one = 1;           // an eventfd wants 8 bytes; a pipe takes them too
@@ -63,8 +64,8 @@ public:
         // EAGAIN means the descriptor is already full, hence readable: nothing is lost.
     }
 
-    // The loop's thread: consumes pending notifications. Call it before looking at what
-    // the notifiers left behind: whatever they add after that notifies anew.
+    /// The loop's thread: consumes pending notifications. Call it before looking at what
+    /// the notifiers left behind: whatever they add after that notifies anew.
     void clear() noexcept {
         std::uint64_t sink[16];
         for (;;) {

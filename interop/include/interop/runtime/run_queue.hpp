@@ -1,20 +1,21 @@
-// The run queue of a loop that one thread runs: the completions waiting for the next
-// batch, the posts other threads leave, and the stop flag.
-//
-// The loop's thread owns the queue and pushes without a lock; other threads leave
-// completions in an inbox under a mutex, and the loop takes them (take_inbox) after it
-// has consumed its wake-up. The loop runs the queue in batches: each batch is what was
-// queued when it began, so every ready task runs once before any runs twice, and a
-// task that keeps yielding cannot starve the others. stop() is final: posts are
-// refused from then on, and a batch in progress leaves the rest of its completions
-// queued, never run.
-//
-//   kit::run_queue queue;
-//   bool loop::post(operation* op) noexcept {
-//       const kit::posted how = queue.post(op, in_runtime_thread());
-//       if (how == kit::posted::from_other_thread) wakeup.notify();
-//       return how != kit::posted::refused;
-//   }
+/// \file
+/// The run queue of a loop that one thread runs: the completions waiting for the next
+/// batch, the posts other threads leave, and the stop flag.
+///
+/// The loop's thread owns the queue and pushes without a lock; other threads leave
+/// completions in an inbox under a mutex, and the loop takes them (take_inbox) after it
+/// has consumed its wake-up. The loop runs the queue in batches: each batch is what was
+/// queued when it began, so every ready task runs once before any runs twice, and a
+/// task that keeps yielding cannot starve the others. stop() is final: posts are
+/// refused from then on, and a batch in progress leaves the rest of its completions
+/// queued, never run.
+///
+///     kit::run_queue queue;
+///     bool loop::post(operation* op) noexcept {
+///         const kit::posted how = queue.post(op, in_runtime_thread());
+///         if (how == kit::posted::from_other_thread) wakeup.notify();
+///         return how != kit::posted::refused;
+///     }
 #pragma once
 
 #include <atomic>
@@ -27,7 +28,7 @@
 
 namespace interop::kit {
 
-// An operation's completion, waiting for its turn.
+/// An operation's completion, waiting for its turn.
 struct completion {
     operation* op;
     std::error_code error;
@@ -44,8 +45,8 @@ class run_queue {
 public:
     // --- the loop's thread, or while no thread runs the loop ---
 
-    // Queues a completion for the next batch. True if the queue was empty: a loop
-    // that must be told to poll without blocking is told then.
+    /// Queues a completion for the next batch. True if the queue was empty: a loop
+    /// that must be told to poll without blocking is told then.
     bool push(operation* op, std::error_code error = {}, std::size_t bytes = 0) {
         const bool was_empty = ready_.empty();
         ready_.push_back({op, error, bytes});
@@ -53,7 +54,7 @@ public:
     }
     bool empty() const noexcept { return ready_.empty(); }
 
-    // Completes the batch: what was queued when it began, in order.
+    /// Completes the batch: what was queued when it began, in order.
     void run_batch() {
         if (ready_.empty()) return;
         batch_.swap(ready_);
@@ -68,8 +69,8 @@ public:
         batch_.clear();  // kept to reuse its memory
     }
 
-    // Moves what other threads left into the queue. True if there was anything. Costs
-    // one atomic load when there was not.
+    /// Moves what other threads left into the queue. True if there was anything. Costs
+    /// one atomic load when there was not.
     bool take_inbox() {
         if (!inbox_filled_.load(std::memory_order_acquire)) return false;
         std::lock_guard lock(mutex_);
@@ -79,7 +80,7 @@ public:
         return true;
     }
 
-    // Drops every completion, run or not: for a loop being destroyed.
+    /// Drops every completion, run or not: for a loop being destroyed.
     void clear() noexcept {
         ready_.clear();
         std::lock_guard lock(mutex_);
@@ -88,9 +89,9 @@ public:
 
     // --- any thread ---
 
-    // post() of the contract. `on_loop_thread`: the caller is the thread running the
-    // loop, which owns the queue. Another thread's post is checked against stop()
-    // under the lock stop() takes, so it either happens before stop() or is refused.
+    /// post() of the contract. `on_loop_thread`: the caller is the thread running the
+    /// loop, which owns the queue. Another thread's post is checked against stop()
+    /// under the lock stop() takes, so it either happens before stop() or is refused.
     posted post(operation* op, bool on_loop_thread) {
         if (on_loop_thread) {
             if (stopped()) return posted::refused;
@@ -103,23 +104,23 @@ public:
         return posted::from_other_thread;
     }
 
-    // A completion from a thread other than the loop's (or a primitive called while
-    // no thread runs the loop); wake the loop afterwards. Accepted after stop() too:
-    // the operation was started before, and only its completion is left.
+    /// A completion from a thread other than the loop's (or a primitive called while
+    /// no thread runs the loop); wake the loop afterwards. Accepted after stop() too:
+    /// the operation was started before, and only its completion is left.
     void push_from_other_thread(operation* op, std::error_code error, std::size_t bytes) {
         std::lock_guard lock(mutex_);
         add_to_inbox({op, error, bytes});
     }
 
-    // Final. Wake the loop afterwards, so that it sees the flag.
+    /// Final. Wake the loop afterwards, so that it sees the flag.
     void stop() noexcept {
         std::lock_guard lock(mutex_);
         stopped_.store(true, std::memory_order_release);
     }
     bool stopped() const noexcept { return stopped_.load(std::memory_order_acquire); }
 
-    // After stop() a primitive starts nothing: it completes its operation at once with
-    // operation_canceled (the core is winding down and waits for no more events).
+    /// After stop() a primitive starts nothing: it completes its operation at once with
+    /// operation_canceled (the core is winding down and waits for no more events).
     bool refuse_if_stopped(operation* op) noexcept {
         if (!stopped()) return false;
         op->complete(std::make_error_code(std::errc::operation_canceled), 0);
@@ -132,16 +133,16 @@ private:
         inbox_filled_.store(true, std::memory_order_release);
     }
 
-    // The loop's thread only.
+    /// The loop's thread only.
     std::vector<completion> ready_;  // for the next batch
     std::vector<completion> batch_;  // the batch being run
 
-    // Shared with other threads.
+    /// Shared with other threads.
     std::mutex mutex_;
     std::vector<completion> inbox_;  // guarded by mutex_
-    // Set with the inbox, under the lock; read without it, so that a lap with nothing
-    // from other threads takes no lock. The wake-up that follows every post (a system
-    // call, or libuv's async handle) orders the flag before the loop looks at it.
+    /// Set with the inbox, under the lock; read without it, so that a lap with nothing
+    /// from other threads takes no lock. The wake-up that follows every post (a system
+    /// call, or libuv's async handle) orders the flag before the loop looks at it.
     std::atomic<bool> inbox_filled_{false};
     std::atomic<bool> stopped_{false};
 };
