@@ -5,6 +5,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "interop/conformance/loopback.hpp"
 #include "interop/conformance/suite.hpp"
 #include "interop/io.hpp"
 
@@ -39,22 +40,6 @@ static_assert(
                    io_result<std::string>>);
 
 namespace {
-
-struct connected_pair {
-    tcp_listener listener;
-    tcp_stream client;
-    tcp_stream server;
-};
-
-task<connected_pair> connect_pair() {
-    auto listener = co_await tcp_listener::bind(conf::loopback_v4());
-    REQUIRE(listener.has_value());
-    auto client = co_await tcp_stream::connect(listener->local_endpoint().value());
-    REQUIRE(client.has_value());
-    auto server = co_await conf::accept(*listener);
-    REQUIRE(server.has_value());
-    co_return connected_pair{std::move(*listener), std::move(*client), std::move(*server)};
-}
 
 std::string text_of(std::span<const std::byte> b) {
     return std::string(reinterpret_cast<const char*>(b.data()), b.size());
@@ -181,7 +166,7 @@ TEST_CASE("io: buffered_reader fill_buf and consume expose the buffered bytes wi
 
 TEST_CASE("io: lines() yields each line without its line ending, over TCP") {
     conf::run([]() -> task<void> {
-        auto p = co_await connect_pair();
+        auto p = co_await conf::connect_loopback();
         co_await with_scope([&](scope& s) -> task<void> {
             s.spawn(
                 [](tcp_stream* c) -> task<void> {
@@ -426,7 +411,7 @@ TEST_CASE("io: a buffered_writer write cancelled while it flushes accepted none 
 
 TEST_CASE("io: buffered_writer and lines() carry a thousand lines over TCP in order") {
     conf::run([]() -> task<void> {
-        auto p = co_await connect_pair();
+        auto p = co_await conf::connect_loopback();
         co_await with_scope([&](scope& s) -> task<void> {
             s.spawn(
                 [](tcp_stream* c) -> task<void> {

@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "interop/conformance/loopback.hpp"
 #include "interop/conformance/suite.hpp"
 #include "interop/io.hpp"
 
@@ -61,32 +62,23 @@ static_assert(
 
 task<std::string> read_all(AsyncRead auto& reader) {
     std::string all;
-    std::array<char, 3> chunk{};
-    for (;;) {
-        auto n = co_await reader.read(std::span<char>(chunk));
-        REQUIRE(n.has_value());
-        if (*n == 0) co_return all;
-        all.append(chunk.data(), *n);
-    }
+    auto read = co_await read_to_end(reader, all);
+    REQUIRE(read.has_value());
+    co_return all;
 }
 
 }  // namespace
 
 TEST_CASE("io: framed with a user's codec carries its items over TCP, in both directions") {
     conf::run([]() -> task<void> {
-        auto listener = co_await tcp_listener::bind(conf::loopback_v4());
-        REQUIRE(listener.has_value());
-        auto client = co_await tcp_stream::connect(listener->local_endpoint().value());
-        REQUIRE(client.has_value());
-        auto server = co_await conf::accept(*listener);
-        REQUIRE(server.has_value());
+        auto p = co_await conf::connect_loopback();
 
-        framed out(*client, reply_codec{});
+        framed out(p.client, reply_codec{});
         const std::vector<reply> sent{{'+', "OK"}, {':', "42"}, {'+', ""}, {'+', "PONG"}};
         for (const reply& r : sent) REQUIRE((co_await out.send(r)).has_value());
 
-        // The bytes on the wire are the codec's, and nothing else.
-        framed in(*server, reply_codec{});
+        // Decoded on the other side, item for item.
+        framed in(p.server, reply_codec{});
         std::vector<reply> got;
         for (std::size_t i = 0; i < sent.size(); ++i) {
             auto item = co_await in.next();
@@ -97,7 +89,7 @@ TEST_CASE("io: framed with a user's codec carries its items over TCP, in both di
         CHECK(got == sent);
 
         // A malformed item is the decoder's error, reported as the last item.
-        REQUIRE((co_await write_all(*client, as_bytes("?what\r\n"))).has_value());
+        REQUIRE((co_await conf::write_text(p.client, "?what\r\n")).has_value());
         auto bad = co_await in.next();
         REQUIRE(bad.has_value());
         CHECK(bad->is(std::errc::bad_message));
@@ -114,7 +106,7 @@ TEST_CASE("io: framed with line_codec reads lines, drops CRLF, keeps a last unte
         co_await with_scope([&](scope& s) -> task<void> {
             s.spawn([](framed<duplex_stream&, line_codec>& w, duplex_stream& end) -> task<void> {
                 REQUIRE((co_await w.send("first")).has_value());
-                REQUIRE((co_await write_all(end, as_bytes("second\r\n\nlast"))).has_value());
+                REQUIRE((co_await conf::write_text(end, "second\r\n\nlast")).has_value());
                 REQUIRE(end.shutdown_write().has_value());
             }(writer, a));
             std::vector<std::string> lines;
@@ -141,7 +133,7 @@ TEST_CASE("io: line_codec refuses a line over its limit before the rest of it ar
         framed reader(b, line_codec{8});
         // Twenty bytes and no newline, and the writer stays open: the reader must
         // not wait for the end of a line it would refuse anyway.
-        REQUIRE((co_await write_all(a, as_bytes("abcdefghijklmnopqrst"))).has_value());
+        REQUIRE((co_await conf::write_text(a, "abcdefghijklmnopqrst")).has_value());
         auto line = co_await timeout(5s, reader.next());
         REQUIRE(line.has_value());
         REQUIRE(line->has_value());
@@ -151,17 +143,12 @@ TEST_CASE("io: line_codec refuses a line over its limit before the rest of it ar
 
 TEST_CASE("io: take(n) reads at most n bytes as they arrive and leaves the rest in the stream") {
     conf::run([]() -> task<void> {
-        auto listener = co_await tcp_listener::bind(conf::loopback_v4());
-        REQUIRE(listener.has_value());
-        auto client = co_await tcp_stream::connect(listener->local_endpoint().value());
-        REQUIRE(client.has_value());
-        auto server = co_await conf::accept(*listener);
-        REQUIRE(server.has_value());
+        auto p = co_await conf::connect_loopback();
 
         // A body of announced length 10, then the next message.
-        REQUIRE((co_await write_all(*client, as_bytes("0123456789NEXT"))).has_value());
-        REQUIRE(client->shutdown_write().has_value());
-        auto body = interop::take(*server, 10);
+        REQUIRE((co_await conf::write_text(p.client, "0123456789NEXT")).has_value());
+        REQUIRE(p.client.shutdown_write().has_value());
+        auto body = interop::take(p.server, 10);
         static_assert(AsyncRead<decltype(body)>);
         CHECK(co_await read_all(body) == "0123456789");
         CHECK(body.remaining() == 0);
@@ -169,14 +156,14 @@ TEST_CASE("io: take(n) reads at most n bytes as they arrive and leaves the rest 
         CHECK((co_await body.read(buffer)).value() == 0);  // stays at its end
         CHECK((co_await body.read(std::span<std::byte>{})).is(std::errc::invalid_argument));
         // What followed the body is still there for the stream's next reader.
-        CHECK(co_await read_all(*server) == "NEXT");
+        CHECK(co_await read_all(p.server) == "NEXT");
     });
 }
 
 TEST_CASE("io: take(n) over a stream that ends first ends too, and tells what was missing") {
     conf::run([]() -> task<void> {
         auto [a, b] = duplex(64);
-        REQUIRE((co_await write_all(a, as_bytes("short"))).has_value());
+        REQUIRE((co_await conf::write_text(a, "short")).has_value());
         REQUIRE(a.shutdown_write().has_value());
         take_reader body(std::move(b), 100);  // owns the stream
         CHECK(co_await read_all(body) == "short");

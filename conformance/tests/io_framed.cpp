@@ -5,6 +5,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "interop/conformance/loopback.hpp"
 #include "interop/conformance/suite.hpp"
 #include "interop/io.hpp"
 
@@ -33,22 +34,6 @@ static_assert(std::is_same_v<decltype(framed(std::declval<tcp_stream>(), framed_
 
 namespace {
 
-struct connected_pair {
-    tcp_listener listener;
-    tcp_stream client;
-    tcp_stream server;
-};
-
-task<connected_pair> connect_pair() {
-    auto listener = co_await tcp_listener::bind(conf::loopback_v4());
-    REQUIRE(listener.has_value());
-    auto client = co_await tcp_stream::connect(listener->local_endpoint().value());
-    REQUIRE(client.has_value());
-    auto server = co_await conf::accept(*listener);
-    REQUIRE(server.has_value());
-    co_return connected_pair{std::move(*listener), std::move(*client), std::move(*server)};
-}
-
 std::vector<std::byte> pattern(std::size_t n, unsigned seed = 7) {
     std::vector<std::byte> v(n);
     for (std::size_t i = 0; i < n; ++i) v[i] = static_cast<std::byte>((i * 131 + seed) & 0xff);
@@ -72,7 +57,7 @@ const std::vector<std::size_t> frame_sizes{0, 1, 3, 255, 256, 65535, 65536, 1024
 
 TEST_CASE("io: framed sends and receives frames of every size, including empty ones, over TCP") {
     conf::run([]() -> task<void> {
-        auto p = co_await connect_pair();
+        auto p = co_await conf::connect_loopback();
         co_await with_scope([&](scope& s) -> task<void> {
             s.spawn(
                 [](tcp_stream* c) -> task<void> {
@@ -296,7 +281,7 @@ TEST_CASE("io: a framed send cancelled before any byte went out is not sent at a
 
 TEST_CASE("io: framed receives in one task while another sends, over TCP") {
     conf::run([]() -> task<void> {
-        auto p = co_await connect_pair();
+        auto p = co_await conf::connect_loopback();
         constexpr int count = 200;
         co_await with_scope([&](scope& s) -> task<void> {
             // The server echoes each frame back.
@@ -341,7 +326,7 @@ TEST_CASE("io: framed receives in one task while another sends, over TCP") {
 TEST_CASE(
     "io: framed works over split halves: a receive-only and a send-only framer on one TCP stream") {
     conf::run([]() -> task<void> {
-        auto p = co_await connect_pair();
+        auto p = co_await conf::connect_loopback();
         auto halves = split(p.client);
         framed<read_half<tcp_stream>> in(halves.reader);
         framed<write_half<tcp_stream>> out(halves.writer);

@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "interop/conformance/loopback.hpp"
 #include "interop/conformance/suite.hpp"
 #include "interop/io.hpp"
 
@@ -14,22 +15,6 @@ using namespace std::chrono_literals;
 namespace conf = interop::conformance;
 
 namespace {
-
-struct connected_pair {
-    tcp_listener listener;
-    tcp_stream client;
-    tcp_stream server;
-};
-
-task<connected_pair> connect_pair() {
-    auto listener = co_await tcp_listener::bind(conf::loopback_v4());
-    REQUIRE(listener.has_value());
-    auto client = co_await tcp_stream::connect(listener->local_endpoint().value());
-    REQUIRE(client.has_value());
-    auto server = co_await conf::accept(*listener);
-    REQUIRE(server.has_value());
-    co_return connected_pair{std::move(*listener), std::move(*client), std::move(*server)};
-}
 
 std::vector<std::byte> pattern(std::size_t n) {
     std::vector<std::byte> v(n);
@@ -61,7 +46,7 @@ struct failing_reads {
 
 TEST_CASE("io: write_all and read_exact move every byte over TCP") {
     conf::run([]() -> task<void> {
-        auto p = co_await connect_pair();
+        auto p = co_await conf::connect_loopback();
         const auto sent = pattern(3 * 1024 * 1024);
         std::vector<std::byte> received(sent.size());
         co_await with_scope([&](scope& s) -> task<void> {
@@ -133,7 +118,7 @@ TEST_CASE(
     "io: write_all over TCP cancelled while the peer does not read delivers a prefix of the data, "
     "and a later write_all follows it") {
     conf::run([]() -> task<void> {
-        auto p = co_await connect_pair();
+        auto p = co_await conf::connect_loopback();
         // Far more than loopback's send and receive buffers hold: the write must wait.
         const auto first = pattern(32 * 1024 * 1024);
         auto w = co_await timeout(100ms, write_all(p.client, first));
@@ -168,7 +153,7 @@ TEST_CASE(
     "io: write_all over TCP of nothing is 0, on a closed stream bad_file_descriptor, and the "
     "stream stays usable after a large one") {
     conf::run([]() -> task<void> {
-        auto p = co_await connect_pair();
+        auto p = co_await conf::connect_loopback();
         auto none = co_await write_all(p.client, std::span<const std::byte>{});
         CHECK(none.value() == 0);
         // Several writes' worth, while the peer reads: short counts are continued.
@@ -196,7 +181,7 @@ TEST_CASE(
 
 TEST_CASE("io: read_to_end collects everything up to end of stream, into bytes or a string") {
     conf::run([]() -> task<void> {
-        auto p = co_await connect_pair();
+        auto p = co_await conf::connect_loopback();
         const auto sent = pattern(1024 * 1024 + 17);
         std::vector<std::byte> received{std::byte{0x55}};  // appended to, not replaced
         co_await with_scope([&](scope& s) -> task<void> {
@@ -254,7 +239,7 @@ TEST_CASE(
     "io: read_until stops at the delimiter and leaves what follows in the buffer for the next "
     "call") {
     conf::run([]() -> task<void> {
-        auto p = co_await connect_pair();
+        auto p = co_await conf::connect_loopback();
         (void)co_await write_all(p.client, bytes_of("GET / HTTP/1.1\r\nHost: x\r\n\r\nbody"));
         CHECK(p.client.shutdown_write().has_value());
         std::string buf;
@@ -344,7 +329,7 @@ TEST_CASE(
 
 TEST_CASE("io: copy moves every byte from reader to writer and returns the count") {
     conf::run([]() -> task<void> {
-        auto p = co_await connect_pair();
+        auto p = co_await conf::connect_loopback();
         auto a_b = duplex(1000);
         duplex_stream& a = a_b.first;
         duplex_stream& b = a_b.second;
@@ -455,8 +440,8 @@ TEST_CASE(
 
 TEST_CASE("io: copy_bidirectional proxies a TCP connection") {
     conf::run([]() -> task<void> {
-        auto front = co_await connect_pair();  // client -> proxy
-        auto back = co_await connect_pair();   // proxy -> server
+        auto front = co_await conf::connect_loopback();  // client -> proxy
+        auto back = co_await conf::connect_loopback();   // proxy -> server
         const auto request = pattern(300 * 1024);
         const auto reply = pattern(500 * 1024 + 1);
         std::vector<std::byte> got_request;

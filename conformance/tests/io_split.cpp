@@ -4,6 +4,7 @@
 #include <string_view>
 #include <vector>
 
+#include "interop/conformance/loopback.hpp"
 #include "interop/conformance/suite.hpp"
 #include "interop/io.hpp"
 
@@ -23,22 +24,6 @@ static_assert(AsyncWrite<owned_write_half<duplex_stream>>);
 static_assert(AsyncShutdown<owned_write_half<duplex_stream>>);
 
 namespace {
-
-struct connected_pair {
-    tcp_listener listener;
-    tcp_stream client;
-    tcp_stream server;
-};
-
-task<connected_pair> connect_pair() {
-    auto listener = co_await tcp_listener::bind(conf::loopback_v4());
-    REQUIRE(listener.has_value());
-    auto client = co_await tcp_stream::connect(listener->local_endpoint().value());
-    REQUIRE(client.has_value());
-    auto server = co_await conf::accept(*listener);
-    REQUIRE(server.has_value());
-    co_return connected_pair{std::move(*listener), std::move(*client), std::move(*server)};
-}
 
 std::vector<std::byte> pattern(std::size_t n, unsigned seed) {
     std::vector<std::byte> v(n);
@@ -72,7 +57,7 @@ task<void> full_duplex(S* stream, const std::vector<std::byte>* out, std::vector
 
 TEST_CASE("io: split halves read and write the same TCP stream from two tasks at once") {
     conf::run([]() -> task<void> {
-        auto p = co_await connect_pair();
+        auto p = co_await conf::connect_loopback();
         // Both sides send more than the socket buffers hold before reading anything.
         const auto from_client = pattern(4 * 1024 * 1024, 1);
         const auto from_server = pattern(4 * 1024 * 1024 + 5, 2);
@@ -167,7 +152,7 @@ TEST_CASE("io: reunite gives the stream back only for halves of the same split")
 
 TEST_CASE("io: a cancelled read on a split half consumes nothing") {
     conf::run([]() -> task<void> {
-        auto p = co_await connect_pair();
+        auto p = co_await conf::connect_loopback();
         auto [rd, wr] = split(p.server);
         std::vector<std::byte> buf(16);
         auto r = co_await timeout(5ms, rd.read(buf));

@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "interop/conformance/loopback.hpp"
 #include "interop/conformance/suite.hpp"
 
 using namespace interop;
@@ -21,22 +22,6 @@ using namespace std::chrono_literals;
 namespace conf = interop::conformance;
 
 namespace {
-
-struct connected_pair {
-    tcp_listener listener;
-    tcp_stream client;
-    tcp_stream server;
-};
-
-task<connected_pair> connect_pair() {
-    auto listener = co_await tcp_listener::bind(conf::loopback_v4());
-    REQUIRE(listener.has_value());
-    auto client = co_await tcp_stream::connect(listener->local_endpoint().value());
-    REQUIRE(client.has_value());
-    auto server = co_await conf::accept(*listener);
-    REQUIRE(server.has_value());
-    co_return connected_pair{std::move(*listener), std::move(*client), std::move(*server)};
-}
 
 std::vector<std::byte> pattern(std::size_t n) {
     std::vector<std::byte> v(n);
@@ -50,7 +35,7 @@ TEST_CASE(
     "tcp: a second read while one is pending fails at once with device_or_resource_busy; the first "
     "still gets the bytes") {
     conf::run([]() -> task<void> {
-        auto p = co_await connect_pair();
+        auto p = co_await conf::connect_loopback();
         // Two readers start together; whichever reaches the stream second is refused.
         // Only then does the peer write, so the pending one is still waiting for it.
         event refused;
@@ -85,7 +70,7 @@ TEST_CASE(
     "tcp: a second write while one is pending fails at once with device_or_resource_busy; the peer "
     "gets exactly what the writes reported") {
     conf::run([]() -> task<void> {
-        auto p = co_await connect_pair();
+        auto p = co_await conf::connect_loopback();
         // Two writers keep writing while nobody reads: once the send buffer is full one
         // write waits, and the other writer's next write is refused. Then the reader
         // drains, the waiting write completes, and both writers stop.
@@ -135,7 +120,7 @@ TEST_CASE(
     "tcp: a cancelled write reports operation_canceled having written nothing, or the bytes it "
     "handed on; the peer receives exactly the reported bytes") {
     conf::run([]() -> task<void> {
-        auto p = co_await connect_pair();
+        auto p = co_await conf::connect_loopback();
         const auto data = pattern(8 * 1024 * 1024);
         // Nobody reads: sooner or later a write has to wait for room, and the timeout
         // cancels it.

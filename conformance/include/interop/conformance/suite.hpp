@@ -122,7 +122,6 @@ task<io_result<std::string>> read_text(Reader& stream, std::size_t n) {
     co_return text;
 }
 
-// A loopback endpoint with port 0 for the given family.
 // 0, 1, ..., n - 1: a source for iter::from in the iteration behaviours.
 inline std::vector<int> numbers(int n) {
     std::vector<int> v;
@@ -131,6 +130,7 @@ inline std::vector<int> numbers(int n) {
     return v;
 }
 
+// A loopback endpoint with port 0 for the given family.
 inline endpoint loopback_v4() { return endpoint{ip_address::loopback_v4(), 0}; }
 inline endpoint loopback_v6() { return endpoint{ip_address::loopback_v6(), 0}; }
 
