@@ -17,6 +17,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "interop/detail/awaited_temporary.hpp"
 #include "interop/detail/leaf_operation.hpp"
 #include "interop/io_result.hpp"
 
@@ -78,6 +79,7 @@ private:
 template <typename F>
     requires std::invocable<F&>
 [[nodiscard]] detail::blocking_awaitable<std::decay_t<F>> spawn_blocking(F&& fn) {
+    detail::reject_awaited_owning_temporary<F>();
     return detail::blocking_awaitable<std::decay_t<F>>{std::forward<F>(fn)};
 }
 

@@ -24,6 +24,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "interop/detail/awaited_temporary.hpp"
 #include "interop/detail/driver.hpp"
 #include "interop/detail/invoke_task.hpp"
 #include "interop/detail/run_state.hpp"
@@ -38,6 +39,8 @@ class scope;
 
 namespace detail {
 driver drive_scope_child(task<void> t, scope* s);
+template <typename F>
+auto run_scope(F body) -> std::invoke_result_t<F&, scope&>;
 
 template <typename T>
 task<void> discard_value(task<T> t) {
@@ -94,7 +97,7 @@ public:
 
 private:
     template <typename F>
-    friend auto with_scope(F body) -> std::invoke_result_t<F&, scope&>;
+    friend auto detail::run_scope(F body) -> std::invoke_result_t<F&, scope&>;
     friend detail::driver detail::drive_scope_child(task<void> t, scope* s);
 
     explicit scope(task_context* parent)
@@ -166,10 +169,9 @@ inline driver drive_scope_child(task<void> t, scope* s) {
 }
 }  // namespace detail
 
-/// Runs `body(scope&)` and returns its result once the body and every task it
-/// spawned into the scope have finished. See the top of this file.
+namespace detail {
 template <typename F>
-auto with_scope(F body) -> std::invoke_result_t<F&, scope&> {
+auto run_scope(F body) -> std::invoke_result_t<F&, scope&> {
     using body_task = std::invoke_result_t<F&, scope&>;
     using T = typename body_task::value_type;
     scope s(co_await current_context());
@@ -191,6 +193,18 @@ auto with_scope(F body) -> std::invoke_result_t<F&, scope&> {
     if (body_failure) std::rethrow_exception(body_failure);
     if (s.failure_) std::rethrow_exception(s.failure_);
     if constexpr (!std::is_void_v<T>) co_return std::move(*result);
+}
+}  // namespace detail
+
+/// Runs `body(scope&)` and returns its result once the body and every task it
+/// spawned into the scope have finished. See the top of this file. The body is
+/// copied (or moved) into the returned task; on GCC 12 a temporary that owns
+/// resources is refused at compile time (detail/awaited_temporary.hpp).
+template <typename F>
+    requires std::invocable < std::decay_t<F>
+&, scope& > auto with_scope(F&& body) {
+    detail::reject_awaited_owning_temporary<F>();
+    return detail::run_scope(std::decay_t<F>(std::forward<F>(body)));
 }
 
 }  // namespace interop

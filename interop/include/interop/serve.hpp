@@ -33,8 +33,10 @@
 #include <cstddef>
 #include <optional>
 #include <system_error>
+#include <type_traits>
 #include <utility>
 
+#include "interop/detail/awaited_temporary.hpp"
 #include "interop/io_result.hpp"
 #include "interop/net/tcp_listener.hpp"
 #include "interop/scope.hpp"
@@ -72,46 +74,59 @@ task<void> serve_one(Handler* handler, tcp_stream conn, std::optional<semaphore:
     (void)permit;  // given back when the connection is done
 }
 
+template <typename Handler, typename OnAcceptError>
+task<io_result<void>> serve_loop(tcp_listener& listener, Handler handler, serve_options options,
+                                 OnAcceptError on_accept_error) {
+    std::optional<semaphore> slots;
+    if (options.max_connections > 0) slots.emplace(options.max_connections);
+    io_result<void> ended = std::errc::operation_canceled;
+    co_await with_scope([&](scope& connections) -> task<void> {
+        task_context* const context = co_await current_context();
+        for (;;) {
+            std::optional<semaphore::permit> permit;
+            if (slots) {
+                auto taken = co_await slots->acquire();
+                if (!taken) co_return;  // cancelled
+                permit.emplace(std::move(*taken));
+            }
+            auto conn = co_await listener.accept();
+            if (!conn) {
+                if (detail::ends_serving(conn.error())) {
+                    // A close() of the listener from another task ends its pending
+                    // accept as cancelled: without a stop request, cancelled means
+                    // closed.
+                    const bool closed = conn.is(std::errc::operation_canceled) &&
+                                        !context->stop_token.stop_requested();
+                    ended = closed ? std::make_error_code(std::errc::bad_file_descriptor)
+                                   : conn.error();
+                    co_return;
+                }
+                on_accept_error(conn.error());
+                continue;
+            }
+            connections.spawn(detail::serve_one(&handler, std::move(*conn), std::move(permit)));
+        }
+    });
+    co_return ended;
+}
+
 }  // namespace detail
 
 /// The accept loop of a TCP server: runs `handler(conn)` for every connection, in a
-/// scope, until it is cancelled or the listener fails for good.
+/// scope, until it is cancelled or the listener fails for good. The handler and
+/// on_accept_error are copied (or moved) into the returned task; on GCC 12 a
+/// temporary that owns resources is refused at compile time (docs/compilers.md).
 template <typename Handler, typename OnAcceptError = detail::ignore_accept_error>
-    requires std::invocable<Handler&, tcp_stream> && std::invocable<OnAcceptError&, std::error_code>
-        task<io_result<void>> serve(tcp_listener& listener, Handler handler,
-                                    serve_options options = {},
-                                    OnAcceptError on_accept_error = {}) {
-        std::optional<semaphore> slots;
-        if (options.max_connections > 0) slots.emplace(options.max_connections);
-        io_result<void> ended = std::errc::operation_canceled;
-        co_await with_scope([&](scope& connections) -> task<void> {
-            task_context* const context = co_await current_context();
-            for (;;) {
-                std::optional<semaphore::permit> permit;
-                if (slots) {
-                    auto taken = co_await slots->acquire();
-                    if (!taken) co_return;  // cancelled
-                    permit.emplace(std::move(*taken));
-                }
-                auto conn = co_await listener.accept();
-                if (!conn) {
-                    if (detail::ends_serving(conn.error())) {
-                        // A close() of the listener from another task ends its pending
-                        // accept as cancelled: without a stop request, cancelled means
-                        // closed.
-                        const bool closed = conn.is(std::errc::operation_canceled) &&
-                                            !context->stop_token.stop_requested();
-                        ended = closed ? std::make_error_code(std::errc::bad_file_descriptor)
-                                       : conn.error();
-                        co_return;
-                    }
-                    on_accept_error(conn.error());
-                    continue;
-                }
-                connections.spawn(detail::serve_one(&handler, std::move(*conn), std::move(permit)));
-            }
-        });
-        co_return ended;
-    }
+    requires std::invocable < std::decay_t<Handler>
+&, tcp_stream >
+       &&std::invocable<std::decay_t<OnAcceptError>&, std::error_code> task<io_result<void>> serve(
+           tcp_listener& listener, Handler&& handler, serve_options options = {},
+           OnAcceptError&& on_accept_error = {}) {
+    detail::reject_awaited_owning_temporary<Handler>();
+    detail::reject_awaited_owning_temporary<OnAcceptError>();
+    return detail::serve_loop(
+        listener, std::decay_t<Handler>(std::forward<Handler>(handler)), options,
+        std::decay_t<OnAcceptError>(std::forward<OnAcceptError>(on_accept_error)));
+}
 
 }  // namespace interop
