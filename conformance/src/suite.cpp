@@ -28,6 +28,8 @@ std::vector<std::string> capability_names(std::uint32_t capabilities) {
         {cap_resolve, "cap_resolve"},
         {cap_blocking_offload, "cap_blocking_offload"},
         {cap_signals, "cap_signals"},
+        {cap_udp, "cap_udp"},
+        {cap_udp_multicast, "cap_udp_multicast"},
     };
     std::vector<std::string> names;
     std::uint32_t rest = capabilities;

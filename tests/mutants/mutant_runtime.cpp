@@ -87,6 +87,42 @@ constexpr runtime_vtable forwarding = {
             auto r = inner_of(s);
             return r.vtable->set_no_delay(r.self, h, on);
         },
+    .udp_bind =
+        [](void* s, const endpoint& local, socket_handle* out) noexcept {
+            auto r = inner_of(s);
+            return r.vtable->udp_bind(r.self, local, out);
+        },
+    .udp_connect =
+        [](void* s, socket_handle h, const endpoint& peer) noexcept {
+            auto r = inner_of(s);
+            return r.vtable->udp_connect(r.self, h, peer);
+        },
+    .send_to =
+        [](void* s, datagram_operation* op) noexcept {
+            auto r = inner_of(s);
+            r.vtable->send_to(r.self, op);
+        },
+    .receive_from =
+        [](void* s, datagram_operation* op) noexcept {
+            auto r = inner_of(s);
+            r.vtable->receive_from(r.self, op);
+        },
+    .udp_set_option =
+        [](void* s, socket_handle h, udp_option option, int value) noexcept {
+            auto r = inner_of(s);
+            return r.vtable->udp_set_option(r.self, h, option, value);
+        },
+    .udp_membership =
+        [](void* s, socket_handle h, const ip_address& group, const ip_address& interface,
+           bool join) noexcept {
+            auto r = inner_of(s);
+            return r.vtable->udp_membership(r.self, h, group, interface, join);
+        },
+    .udp_multicast_interface =
+        [](void* s, socket_handle h, const ip_address& interface) noexcept {
+            auto r = inner_of(s);
+            return r.vtable->udp_multicast_interface(r.self, h, interface);
+        },
     .resolve =
         [](void* s, resolve_operation* op) noexcept {
             auto r = inner_of(s);

@@ -452,6 +452,39 @@ constexpr runtime_vtable make_vtable(std::uint32_t capabilities) {
             [](void* self, socket_handle s, bool enabled) noexcept {
                 return in(self).vtable->set_no_delay(in(self).self, s, enabled);
             },
+        // Datagrams are delayed like everything else, never shortened: a datagram is
+        // whole or not at all.
+        .udp_bind =
+            [](void* self, const endpoint& local, socket_handle* out) noexcept {
+                return in(self).vtable->udp_bind(in(self).self, local, out);
+            },
+        .udp_connect =
+            [](void* self, socket_handle s, const endpoint& peer) noexcept {
+                return in(self).vtable->udp_connect(in(self).self, s, peer);
+            },
+        .send_to =
+            [](void* self, datagram_operation* op) noexcept {
+                from(self).forward(
+                    op, [&](operation*) { in(self).vtable->send_to(in(self).self, op); });
+            },
+        .receive_from =
+            [](void* self, datagram_operation* op) noexcept {
+                from(self).forward(
+                    op, [&](operation*) { in(self).vtable->receive_from(in(self).self, op); });
+            },
+        .udp_set_option =
+            [](void* self, socket_handle s, udp_option option, int value) noexcept {
+                return in(self).vtable->udp_set_option(in(self).self, s, option, value);
+            },
+        .udp_membership =
+            [](void* self, socket_handle s, const ip_address& group, const ip_address& interface,
+               bool join) noexcept {
+                return in(self).vtable->udp_membership(in(self).self, s, group, interface, join);
+            },
+        .udp_multicast_interface =
+            [](void* self, socket_handle s, const ip_address& interface) noexcept {
+                return in(self).vtable->udp_multicast_interface(in(self).self, s, interface);
+            },
         .resolve =
             [](void* self, resolve_operation* op) noexcept {
                 from(self).forward(
@@ -480,7 +513,7 @@ constexpr runtime_vtable make_vtable(std::uint32_t capabilities) {
 
 // One table per set of capabilities the wrapped runtime may declare that matter here.
 constexpr std::uint32_t all_bits = cap_multi_threaded | cap_virtual_time | cap_ipv6 | cap_resolve |
-                                   cap_blocking_offload | cap_signals;
+                                   cap_blocking_offload | cap_signals | cap_udp | cap_udp_multicast;
 
 const runtime_vtable* vtable_for(std::uint32_t capabilities) {
     static const std::vector<runtime_vtable> tables = [] {

@@ -157,6 +157,8 @@ void loop::cancel_parked(operation* op) {
         case op_kind::connect:
         case op_kind::read:
         case op_kind::write:
+        case op_kind::send_to:
+        case op_kind::receive_from:
             cancel_socket_wait(op);
             break;
         case op_kind::resolve:

@@ -23,6 +23,7 @@
 //   loop.cpp              run, stop, post, cancel: the executor and the registry
 //   loop_time.cpp         the clock, timers and virtual time
 //   loop_tcp.cpp          sockets and readiness
+//   loop_udp.cpp          UDP sockets (waiting like TCP ones, in loop_tcp.cpp)
 //   loop_background.cpp   resolve and spawn_blocking on the worker pool
 //   loop_signals.cpp      signal_wait
 // and the pieces it is built from, one per file: socket_table, worker_pool (with
@@ -89,6 +90,16 @@ public:
     std::error_code local_endpoint(socket_handle s, endpoint* out) noexcept;
     std::error_code remote_endpoint(socket_handle s, endpoint* out) noexcept;
     std::error_code set_no_delay(socket_handle s, bool enabled) noexcept;
+
+    // --- UDP (loop_udp.cpp) ---
+    std::error_code udp_bind(const endpoint& local, socket_handle* out) noexcept;
+    std::error_code udp_connect(socket_handle s, const endpoint& peer) noexcept;
+    void send_to(datagram_operation* op) noexcept;
+    void receive_from(datagram_operation* op) noexcept;
+    std::error_code udp_set_option(socket_handle s, udp_option option, int value) noexcept;
+    std::error_code udp_membership(socket_handle s, const ip_address& group,
+                                   const ip_address& interface, bool join) noexcept;
+    std::error_code udp_multicast_interface(socket_handle s, const ip_address& interface) noexcept;
 
     // --- worker pool and signals (loop_background.cpp, loop_signals.cpp) ---
     void resolve(resolve_operation* op) noexcept;

@@ -133,6 +133,9 @@ attempt loop::receive(socket_slot& socket, io_operation* op) {
 
 attempt loop::read_once(socket_slot& socket, operation* op) {
     if (op->kind == op_kind::read) return receive(socket, static_cast<io_operation*>(op));
+    if (op->kind == op_kind::receive_from) {
+        return posix::receive_datagram_once(socket.fd, static_cast<datagram_operation*>(op));
+    }
     auto* accept = static_cast<accept_operation*>(op);
     int accepted = -1;
     const attempt result = posix::accept_once(socket.fd, &accepted);

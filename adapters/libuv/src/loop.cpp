@@ -220,6 +220,8 @@ void loop::cancel_parked(operation* op) noexcept {
         case op_kind::signal:
             cancel_signal_wait(static_cast<signal_operation*>(op));
             break;
+        case op_kind::send_to:
+        case op_kind::receive_from:
         case op_kind::post:
             return;  // never parked
     }

@@ -1,7 +1,8 @@
 /// \file
-/// TCP: listeners and streams on the awaiting task's runtime.
+/// TCP listeners and streams, UDP sockets: on the awaiting task's runtime.
 #pragma once
 
 #include "interop/endpoint.hpp"
 #include "interop/net/tcp_listener.hpp"
 #include "interop/net/tcp_stream.hpp"
+#include "interop/net/udp_socket.hpp"

@@ -50,6 +50,8 @@ enum class op_kind : std::uint8_t {
     resolve,
     blocking,
     signal,
+    send_to,
+    receive_from,
 };
 
 /// Base of every operation. The core fills in `on_complete`; the adapter may use
@@ -82,6 +84,27 @@ struct io_operation : operation {
     socket_handle socket = nullptr;
     std::byte* data = nullptr;
     std::size_t size = 0;
+};
+
+/// UDP. send_to: sends `data[0, size)` as one datagram to `peer`, or to the connected
+/// peer when `has_peer` is false, and completes with `size`. receive_from: receives one
+/// datagram into `data`, sets `peer` to its sender and completes with its length (0 is
+/// an empty datagram, not an end); a datagram longer than `size` fills the buffer and
+/// completes with (errc::message_size, size), the rest of it lost. A cancelled
+/// receive_from consumes no datagram.
+struct datagram_operation : io_operation {
+    explicit datagram_operation(complete_fn fn, op_kind k = op_kind::receive_from) noexcept
+        : io_operation(fn, k) {}
+    endpoint peer{};
+    bool has_peer = false;  ///< send_to: whether `peer` is the destination
+};
+
+/// Options of a UDP socket (udp_set_option), each an int: 0 or 1 for the switches.
+enum class udp_option : std::uint8_t {
+    broadcast,       ///< SO_BROADCAST
+    multicast_loop,  ///< IP_MULTICAST_LOOP / IPV6_MULTICAST_LOOP
+    multicast_hops,  ///< IP_MULTICAST_TTL / IPV6_MULTICAST_HOPS
+    unicast_hops,    ///< IP_TTL / IPV6_UNICAST_HOPS
 };
 
 /// Accepts a connection on `listener`.
@@ -129,6 +152,8 @@ enum capability : std::uint32_t {
     cap_resolve = 1u << 3,
     cap_blocking_offload = 1u << 4,
     cap_signals = 1u << 5,
+    cap_udp = 1u << 6,            ///< UDP sockets: udp_bind and what follows it
+    cap_udp_multicast = 1u << 7,  ///< joining and leaving multicast groups
 };
 
 /// Whether a runtime still exists; safe to ask after it is gone (that is what it is for),
@@ -219,6 +244,31 @@ struct runtime_vtable {
     std::error_code (*local_endpoint)(void* self, socket_handle s, endpoint* out) noexcept;
     std::error_code (*remote_endpoint)(void* self, socket_handle s, endpoint* out) noexcept;
     std::error_code (*set_no_delay)(void* self, socket_handle s, bool enabled) noexcept;
+
+    // --- UDP (cap_udp) --------------------------------------------------------
+    /// Opens a UDP socket bound to `local` (port 0: any). The socket's handle then
+    /// works with close, local_endpoint and remote_endpoint as a TCP one does. One
+    /// send_to and one receive_from may be pending on it; a second of either completes
+    /// at once with errc::device_or_resource_busy.
+    std::error_code (*udp_bind)(void* self, const endpoint& local, socket_handle* out) noexcept;
+    /// Sets the peer: send_to without a peer goes there, and only the peer's datagrams
+    /// are received. Where the system reports it, an
+    /// ICMP "port unreachable" from the peer fails the next send or receive with
+    /// errc::connection_refused.
+    std::error_code (*udp_connect)(void* self, socket_handle s, const endpoint& peer) noexcept;
+    void (*send_to)(void* self, datagram_operation* op) noexcept;
+    void (*receive_from)(void* self, datagram_operation* op) noexcept;
+    std::error_code (*udp_set_option)(void* self, socket_handle s, udp_option option,
+                                      int value) noexcept;
+    /// Joins (or leaves) the multicast `group` on the interface with address
+    /// `interface` (IPv4) or index `interface.scope_id()` (IPv6); unspecified: the
+    /// system's choice. Needs cap_udp_multicast.
+    std::error_code (*udp_membership)(void* self, socket_handle s, const ip_address& group,
+                                      const ip_address& interface, bool join) noexcept;
+    /// Sends multicast datagrams out of the interface named as for udp_membership.
+    /// Needs cap_udp_multicast.
+    std::error_code (*udp_multicast_interface)(void* self, socket_handle s,
+                                               const ip_address& interface) noexcept;
 
     // --- name resolution, blocking offload, signals ---------------------------
     void (*resolve)(void* self, resolve_operation* op) noexcept;

@@ -1,8 +1,8 @@
 /// \file
-/// Non-blocking TCP over POSIX sockets: each call tries once and never blocks, and
-/// reports errno as a std::error_code in the generic category, whose values are the
-/// std::errc constants (ECONNREFUSED compares equal to std::errc::connection_refused),
-/// which is what the contract asks of every adapter.
+/// Non-blocking TCP (and UDP datagrams) over POSIX sockets: each call tries once and never blocks,
+/// and reports errno as a std::error_code in the generic category, whose values are the std::errc
+/// constants (ECONNREFUSED compares equal to std::errc::connection_refused), which is what the
+/// contract asks of every adapter.
 ///
 /// For adapters over POSIX sockets (a poll, epoll or kqueue loop): they wait for
 /// readiness their own way and make the calls here. Not part of the core, which
@@ -19,6 +19,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "interop/endpoint.hpp"
@@ -99,6 +100,37 @@ inline attempt receive_once(int fd, std::byte* data, std::size_t size) noexcept 
 
 inline attempt send_once(int fd, const std::byte* data, std::size_t size) noexcept {
     return detail::count_once([&] { return ::send(fd, data, size, detail::send_flags); });
+}
+
+/// Receives one datagram into op's buffer and its sender into op->peer. A datagram
+/// longer than the buffer fills it and reports message_size, the same on every
+/// runtime (the system drops the rest).
+inline attempt receive_datagram_once(int fd, datagram_operation* op) noexcept {
+    socket_address from;
+    iovec part{op->data, op->size};
+    msghdr message{};
+    message.msg_name = &from.storage;
+    message.msg_namelen = sizeof from.storage;
+    message.msg_iov = &part;
+    message.msg_iovlen = 1;
+    attempt result = detail::count_once([&] { return ::recvmsg(fd, &message, 0); });
+    if (result.would_block || result.error) return result;
+    if (!from_sockaddr(&from.storage, message.msg_namelen, &op->peer)) op->peer = endpoint{};
+    if ((message.msg_flags & MSG_TRUNC) != 0) {
+        result.error = std::make_error_code(std::errc::message_size);
+    }
+    return result;
+}
+
+/// Sends op's buffer as one datagram, to op->peer or (without one) the connected peer.
+inline attempt send_datagram_once(int fd, datagram_operation* op) noexcept {
+    if (!op->has_peer) {
+        return detail::count_once(
+            [&] { return ::send(fd, op->data, op->size, detail::send_flags); });
+    }
+    const socket_address to = to_sockaddr(op->peer);
+    return detail::count_once(
+        [&] { return ::sendto(fd, op->data, op->size, detail::send_flags, to.get(), to.length); });
 }
 
 /// On success *accepted is a new non-blocking, close-on-exec socket.
@@ -233,8 +265,8 @@ inline std::error_code connect_result(int fd) noexcept {
 }
 
 /// One try at the system call of an operation waiting on `fd`: a read or write of its
-/// buffer, an accept (the new socket in *accepted), or, once fd is writable, the
-/// outcome of a connect.
+/// buffer, a datagram's receive or send, an accept (the new socket in *accepted), or, once fd is
+/// writable, the outcome of a connect.
 inline attempt try_once(int fd, operation* op, int* accepted) noexcept {
     switch (op->kind) {
         case op_kind::read: {
@@ -245,6 +277,10 @@ inline attempt try_once(int fd, operation* op, int* accepted) noexcept {
             auto* io = static_cast<io_operation*>(op);
             return send_once(fd, io->data, io->size);
         }
+        case op_kind::receive_from:
+            return receive_datagram_once(fd, static_cast<datagram_operation*>(op));
+        case op_kind::send_to:
+            return send_datagram_once(fd, static_cast<datagram_operation*>(op));
         case op_kind::accept:
             return accept_once(fd, accepted);
         default:  // a connect

@@ -1,8 +1,8 @@
 /// \file
 /// The operations waiting on one socket of a loop that waits for readiness (poll,
 /// epoll, kqueue), and the contract's rules for them:
-///     - reads and accepts wait in `readers`; writes, and the connect that opens the
-///       socket, in `writers`; each in the order they started;
+///     - reads, receives and accepts wait in `readers`; writes, sends, and the connect
+///       that opens the socket, in `writers`; each in the order they started;
 ///     - a new operation tries its call at once only when nothing waits before it (the
 ///       fast path: a read that finds bytes waiting completes without a trip through the
 ///       loop). Accepts on a listener queue up behind each other; a second read (or
@@ -60,8 +60,12 @@ struct socket_waits {
     }
 
     /// cancel() of an operation that waits here.
-    void remove(operation* op) noexcept {
-        (op->kind == op_kind::read || op->kind == op_kind::accept ? readers : writers).remove(op);
+    void remove(operation* op) noexcept { (is_reader(op) ? readers : writers).remove(op); }
+
+    /// Whether `op` waits in `readers`: a read, a receive_from or an accept.
+    static bool is_reader(const operation* op) noexcept {
+        return op->kind == op_kind::read || op->kind == op_kind::receive_from ||
+               op->kind == op_kind::accept;
     }
 
     /// close(): release(op) for each operation still waiting, readers first. Complete
@@ -73,12 +77,14 @@ struct socket_waits {
     }
 };
 
-/// The socket a waiting read, write or accept is on; null for other operations (a
+/// The socket a waiting read, write, send, receive or accept is on; null for other operations (a
 /// connect's socket is the adapter's to remember: the core has no handle to it yet).
 inline socket_handle socket_of(const operation* op) noexcept {
     switch (op->kind) {
         case op_kind::read:
         case op_kind::write:
+        case op_kind::send_to:
+        case op_kind::receive_from:
             return static_cast<const io_operation*>(op)->socket;
         case op_kind::accept:
             return static_cast<const accept_operation*>(op)->listener;

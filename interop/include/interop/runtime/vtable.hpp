@@ -9,10 +9,10 @@
 ///     interop::runtime_ref my_runtime::ref() noexcept { return {&vtable, loop_.get()}; }
 ///
 /// `runtime_ref::self` is then a pointer to that class, and every entry is one call
-/// through it. The services are optional: a class without `resolve`, `spawn_blocking`
-/// or `signal_watch` and `signal_wait` gets entries that report
-/// operation_not_supported, and must not declare the matching capability (checked at
-/// compile time).
+/// through it. The services are optional: a class without `resolve`, `spawn_blocking`,
+/// `signal_watch` and `signal_wait`, the UDP entries or the multicast ones gets entries
+/// that report operation_not_supported, and must not declare the matching capability
+/// (checked at compile time).
 #pragma once
 
 #include <concepts>
@@ -63,6 +63,21 @@ concept watches_signals = requires(A& a, signal_operation* op, int n) {
     a.signal_wait(op);
 };
 
+template <typename A>
+concept speaks_udp = requires(A& a, datagram_operation* op, const endpoint& e, socket_handle s,
+                              socket_handle* made) {
+    { a.udp_bind(e, made) } -> std::same_as<std::error_code>;
+    { a.udp_connect(s, e) } -> std::same_as<std::error_code>;
+    a.send_to(op);
+    a.receive_from(op);
+    { a.udp_set_option(s, udp_option::broadcast, 1) } -> std::same_as<std::error_code>;
+};
+template <typename A>
+concept joins_multicast = requires(A& a, socket_handle s, const ip_address& group) {
+    { a.udp_membership(s, group, group, true) } -> std::same_as<std::error_code>;
+    { a.udp_multicast_interface(s, group) } -> std::same_as<std::error_code>;
+};
+
 namespace detail {
 
 template <typename A>
@@ -87,6 +102,12 @@ constexpr runtime_vtable make_vtable(const char* name) noexcept {
     static_assert(
         (Capabilities & cap_signals) == 0 || watches_signals<A>,
         "declares cap_signals but has no signal_watch(int) and signal_wait(signal_operation*)");
+    static_assert((Capabilities & cap_udp) == 0 || speaks_udp<A>,
+                  "declares cap_udp but has no udp_bind, udp_connect, send_to, receive_from "
+                  "and udp_set_option");
+    static_assert(
+        (Capabilities & cap_udp_multicast) == 0 || joins_multicast<A>,
+        "declares cap_udp_multicast but has no udp_membership and udp_multicast_interface");
     using detail::of;
     runtime_vtable v{
         .name = name,
@@ -116,6 +137,22 @@ constexpr runtime_vtable make_vtable(const char* name) noexcept {
             },
         .set_no_delay = [](void* self, socket_handle s,
                            bool enabled) noexcept { return of<A>(self).set_no_delay(s, enabled); },
+        .udp_bind = [](void*, const endpoint&,
+                       socket_handle*) noexcept { return detail::not_supported(); },
+        .udp_connect = [](void*, socket_handle,
+                          const endpoint&) noexcept { return detail::not_supported(); },
+        .send_to = [](void*,
+                      datagram_operation* op) noexcept { detail::complete_not_supported(op); },
+        .receive_from = [](void*,
+                           datagram_operation* op) noexcept { detail::complete_not_supported(op); },
+        .udp_set_option = [](void*, socket_handle, udp_option,
+                             int) noexcept { return detail::not_supported(); },
+        .udp_membership = [](void*, socket_handle, const ip_address&, const ip_address&,
+                             bool) noexcept { return detail::not_supported(); },
+        .udp_multicast_interface =
+            [](void*, socket_handle, const ip_address&) noexcept {
+                return detail::not_supported();
+            },
         .resolve = [](void*,
                       resolve_operation* op) noexcept { detail::complete_not_supported(op); },
         .spawn_blocking =
@@ -128,6 +165,31 @@ constexpr runtime_vtable make_vtable(const char* name) noexcept {
         .stop = [](void* self) noexcept { of<A>(self).stop(); },
         .capabilities = Capabilities,
     };
+    if constexpr (speaks_udp<A>) {
+        v.udp_bind = [](void* self, const endpoint& local, socket_handle* out) noexcept {
+            return of<A>(self).udp_bind(local, out);
+        };
+        v.udp_connect = [](void* self, socket_handle s, const endpoint& peer) noexcept {
+            return of<A>(self).udp_connect(s, peer);
+        };
+        v.send_to = [](void* self, datagram_operation* op) noexcept { of<A>(self).send_to(op); };
+        v.receive_from = [](void* self, datagram_operation* op) noexcept {
+            of<A>(self).receive_from(op);
+        };
+        v.udp_set_option = [](void* self, socket_handle s, udp_option o, int value) noexcept {
+            return of<A>(self).udp_set_option(s, o, value);
+        };
+    }
+    if constexpr (joins_multicast<A>) {
+        v.udp_membership = [](void* self, socket_handle s, const ip_address& group,
+                              const ip_address& interface, bool join) noexcept {
+            return of<A>(self).udp_membership(s, group, interface, join);
+        };
+        v.udp_multicast_interface = [](void* self, socket_handle s,
+                                       const ip_address& interface) noexcept {
+            return of<A>(self).udp_multicast_interface(s, interface);
+        };
+    }
     if constexpr (resolves<A>) {
         v.resolve = [](void* self, resolve_operation* op) noexcept { of<A>(self).resolve(op); };
     }
