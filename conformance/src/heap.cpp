@@ -22,15 +22,21 @@
 
 namespace {
 std::atomic<std::uint64_t> allocation_count{0};
+// heap_failure objects alive on this thread (unused where a sanitizer owns operator new)
+[[maybe_unused]] thread_local int failing = 0;
 }  // namespace
 
 namespace interop::conformance {
 std::uint64_t heap_allocations() noexcept {
     return allocation_count.load(std::memory_order_relaxed);
 }
+heap_failure::heap_failure() noexcept { ++failing; }
+heap_failure::~heap_failure() { --failing; }
 }  // namespace interop::conformance
 
 #if defined(INTEROP_HEAP_COUNT_WITH_HOOKS)
+
+bool interop::conformance::heap_failure::available() noexcept { return false; }
 
 #include <sanitizer/allocator_interface.h>
 
@@ -47,10 +53,13 @@ void on_free(const volatile void*) {}
 
 #else
 
+bool interop::conformance::heap_failure::available() noexcept { return true; }
+
 namespace {
 
 void* allocate(std::size_t size) {
     allocation_count.fetch_add(1, std::memory_order_relaxed);
+    if (failing > 0) throw std::bad_alloc();
     for (;;) {
         if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
         std::new_handler handler = std::get_new_handler();
@@ -61,6 +70,7 @@ void* allocate(std::size_t size) {
 
 void* allocate_aligned(std::size_t size, std::align_val_t alignment) {
     allocation_count.fetch_add(1, std::memory_order_relaxed);
+    if (failing > 0) throw std::bad_alloc();
     const auto align = static_cast<std::size_t>(alignment);
     // aligned_alloc wants a size that is a multiple of the alignment.
     const std::size_t rounded = (size + align - 1) / align * align;

@@ -6,6 +6,7 @@
 #include <mutex>
 #include <thread>
 
+#include "interop/conformance/heap.hpp"
 #include "recorder.hpp"
 
 namespace interop::conformance {
@@ -49,6 +50,13 @@ bool has_capability(capability c, const char* capability_name) {
     // doctest prints a const char* as a pointer: hand it strings.
     MESSAGE("n/a on backend '" << std::string(current_backend().name) << "': needs "
                                << std::string(capability_name));
+    return false;
+}
+
+bool can_fail_allocations() {
+    if (heap_failure::available()) return true;
+    detail::recorder::instance().not_applicable("an operator new that can be made to fail");
+    MESSAGE("n/a in this build: operator new belongs to the sanitizer");
     return false;
 }
 

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <exception>
 #include <memory>
+#include <new>
+#include <optional>
 #include <string>
 
 #include <asio/ip/tcp.hpp>
@@ -29,13 +31,23 @@ void runtime::resolve(resolve_operation* op) noexcept {
     if (refuse_if_stopped(op)) return;
     // getaddrinfo() of an empty name would quietly answer with a local address.
     if (op->host.empty()) return op->complete(std::make_error_code(std::errc::invalid_argument), 0);
-    // A numeric address needs no lookup: answer at once instead of using a thread.
-    if (const auto address = ip_address::parse(op->host)) {
-        op->results.assign(1, endpoint{*address, op->port});
-        return op->complete({}, 0);
+    std::optional<registry::key> parked;
+    try {
+        // A numeric address needs no lookup: answer at once instead of using a thread.
+        if (const auto address = ip_address::parse(op->host)) {
+            op->results.assign(1, endpoint{*address, op->port});
+            return op->complete({}, 0);
+        }
+        parked = park(op, nullptr);
+        start_lookup(op, *parked);
+    } catch (const std::bad_alloc&) {
+        // What this lookup needs could not be had (docs/semantics.md): it fails alone.
+        if (!parked || claim(op, *parked))
+            op->complete(std::make_error_code(std::errc::not_enough_memory), 0);
     }
+}
 
-    const registry::key key = park(op, nullptr);
+void runtime::start_lookup(resolve_operation* op, registry::key key) {
     // One resolver per lookup, owned by its handler: a resolver may not be shared
     // between threads, and each lookup can then be abandoned on its own.
     auto resolver = std::make_unique<asio::ip::tcp::resolver>(context_);
@@ -66,15 +78,17 @@ void runtime::resolve(resolve_operation* op) noexcept {
         });
 }
 
-asio::thread_pool* runtime::blocking_pool() noexcept {
+asio::thread_pool* runtime::blocking_pool() {
     std::lock_guard lock(pool_mutex_);
     if (!pool_) {
         try {
             // Blocking work is rare and short-lived; two threads keep one slow job from
             // holding up the next without a thread per job.
             pool_ = std::make_unique<asio::thread_pool>(2);
+        } catch (const std::bad_alloc&) {
+            throw;
         } catch (const std::exception&) {
-            return nullptr;
+            return nullptr;  // out of threads
         }
     }
     return pool_.get();
@@ -82,12 +96,22 @@ asio::thread_pool* runtime::blocking_pool() noexcept {
 
 void runtime::spawn_blocking(blocking_operation* op) noexcept {
     if (refuse_if_stopped(op)) return;
-    asio::thread_pool* pool = blocking_pool();
-    if (!pool)
-        return op->complete(std::make_error_code(std::errc::resource_unavailable_try_again), 0);
+    std::optional<registry::key> parked;
+    try {
+        asio::thread_pool* pool = blocking_pool();
+        if (!pool) {
+            return op->complete(std::make_error_code(std::errc::resource_unavailable_try_again), 0);
+        }
+        parked = park(op, nullptr);
+        start_work(*pool, op, *parked);
+    } catch (const std::bad_alloc&) {
+        if (!parked || claim(op, *parked))
+            op->complete(std::make_error_code(std::errc::not_enough_memory), 0);
+    }
+}
 
-    const registry::key key = park(op, nullptr);
-    asio::post(*pool, [this, op, key] {
+void runtime::start_work(asio::thread_pool& pool, blocking_operation* op, registry::key key) {
+    asio::post(pool, [this, op, key] {
         // Cancelled before it started: it never runs (and its completion is queued).
         // Once it runs it is no longer cancellable, so it leaves the registry now: the
         // work uses the caller's context, and the operation must not complete before

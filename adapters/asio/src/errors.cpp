@@ -42,6 +42,8 @@ std::error_code to_interop_resolve_error(const std::error_code& ec) noexcept {
         ec == asio::error::socket_type_not_supported ||
         ec == asio::error::address_family_not_supported)
         return std::make_error_code(std::errc::invalid_argument);
+    // EAI_MEMORY and ENOMEM: what one lookup needs could not be had.
+    if (ec == asio::error::no_memory) return std::make_error_code(std::errc::not_enough_memory);
     return std::make_error_code(std::errc::io_error);
 }
 

@@ -134,8 +134,12 @@ void runtime::run() {
         stop();  // cannot start them all: stop the ones that started, then report
         throw;
     }
-    thread_mark mark(this);
-    context_.run();
+    // Nothing escapes the handlers: out of memory in the runtime's own bookkeeping ends
+    // the process, on this thread as on the helpers (docs/semantics.md).
+    [this]() noexcept {
+        thread_mark mark(this);
+        context_.run();
+    }();
 }
 
 void runtime::stop() noexcept {

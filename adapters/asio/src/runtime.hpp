@@ -111,7 +111,12 @@ public:
 private:
     // After stop(), every operation completes at once with operation_canceled.
     bool refuse_if_stopped(operation* op) noexcept;
-    asio::thread_pool* blocking_pool() noexcept;
+    tcp_socket* new_socket() noexcept;
+    // Null when no thread can be started; throws std::bad_alloc out of memory.
+    asio::thread_pool* blocking_pool();
+    // The parts of resolve and spawn_blocking that may run out of memory (caught there).
+    void start_lookup(resolve_operation* op, registry::key key);
+    void start_work(asio::thread_pool& pool, blocking_operation* op, registry::key key);
     void arm_timer(runtime_clock::time_point earliest);  // parked_mutex_ held
     void on_timer(const std::error_code& ec);
 

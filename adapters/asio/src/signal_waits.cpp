@@ -56,12 +56,18 @@ void signal_waits::wait(signal_operation* op) {
                 unseen->second = false;
                 return complete_later(context_, multi_threaded_, op);
             }
-            waiters_.push_back(op);
-            arm();
-            return;
+            try {
+                waiters_.push_back(op);
+                arm();
+                return;
+            } catch (const std::bad_alloc&) {
+                // This wait cannot be registered; the signal stays watched.
+                if (!waiters_.empty() && waiters_.back() == op) waiters_.pop_back();
+                error = std::make_error_code(std::errc::not_enough_memory);
+            }
         }
     }
-    op->complete(error, 0);  // not a signal we can catch
+    op->complete(error, 0);  // not a signal we can catch, or out of memory
 }
 
 void signal_waits::cancel(signal_operation* op) {
@@ -77,9 +83,9 @@ void signal_waits::cancel(signal_operation* op) {
 // raises that nobody waited for to coalesce into one (raised_unseen_).
 void signal_waits::arm() {
     if (armed_ || !set_) return;
-    armed_ = true;
     set_->async_wait(
         [this](const std::error_code& ec, int signal_number) { on_signal(ec, signal_number); });
+    armed_ = true;  // once queued: a wait that could not be made is made by the next arm()
 }
 
 void signal_waits::on_signal(const std::error_code& ec, int signal_number) {

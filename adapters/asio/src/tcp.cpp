@@ -1,5 +1,7 @@
 // The TCP primitives: check the runtime's state and the handle, then hand over to
 // the socket object (tcp_socket.cpp).
+#include <new>
+
 #include "errors.hpp"
 #include "runtime.hpp"
 #include "tcp_socket.hpp"
@@ -11,13 +13,28 @@ std::error_code bad_handle() noexcept {
     return std::make_error_code(std::errc::bad_file_descriptor);
 }
 
+std::error_code out_of_memory() noexcept {
+    return std::make_error_code(std::errc::not_enough_memory);
+}
+
 }  // namespace
+
+// Null when the socket cannot be made for want of memory: what one operation needs,
+// which fails that operation alone (docs/semantics.md).
+tcp_socket* runtime::new_socket() noexcept {
+    try {
+        return new tcp_socket(*this);
+    } catch (const std::bad_alloc&) {
+        return nullptr;
+    }
+}
 
 std::error_code runtime::tcp_listen(const endpoint& local, int backlog,
                                     socket_handle* out) noexcept {
     *out = nullptr;
     if (stopped_.load(std::memory_order_acquire)) return canceled();
-    auto* listener = new tcp_socket(*this);
+    tcp_socket* listener = new_socket();
+    if (!listener) return out_of_memory();
     if (const std::error_code error = listener->listen(local, backlog)) {
         listener->release();
         return error;
@@ -35,7 +52,9 @@ void runtime::tcp_accept(accept_operation* op) noexcept {
 
 void runtime::tcp_connect(connect_operation* op) noexcept {
     if (refuse_if_stopped(op)) return;
-    (new tcp_socket(*this))->connect(op);
+    tcp_socket* socket = new_socket();
+    if (!socket) return op->complete(out_of_memory(), 0);
+    socket->connect(op);
 }
 
 void runtime::read(io_operation* op) noexcept {

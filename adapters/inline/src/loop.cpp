@@ -65,13 +65,17 @@ void loop::run() {
         }
     } on_exit{this, outer};
 
-    // stop() is final: a stopped loop returns at once.
-    while (!queue_.stopped()) {
-        queue_.run_batch();
-        if (queue_.stopped()) break;
-        wait_for_events(poll_timeout());
-        fire_due_timers();
-    }
+    // stop() is final: a stopped loop returns at once. Nothing escapes a lap: out of
+    // memory in the loop's own bookkeeping ends the process, rather than leave the
+    // operations taken off a queue uncompleted (docs/semantics.md).
+    [this]() noexcept {
+        while (!queue_.stopped()) {
+            queue_.run_batch();
+            if (queue_.stopped()) break;
+            wait_for_events(poll_timeout());
+            fire_due_timers();
+        }
+    }();
 }
 
 void loop::wait_for_events(int timeout_ms) {

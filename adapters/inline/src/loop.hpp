@@ -31,8 +31,9 @@
 // cross-thread cancel requests, the timer heap, the wait lists and their rules
 // (socket_waits), the POSIX socket calls and the wake-up (op_data.hpp, and below).
 //
-// The primitives are noexcept; running out of memory inside one terminates the
-// program, as it does in most runtimes.
+// The primitives are noexcept. Out of memory for what one operation needs (a lookup,
+// a background job, a signal's registration, a socket's slot) completes it with
+// not_enough_memory; anywhere else it ends the process (docs/semantics.md).
 #pragma once
 
 #include <atomic>
@@ -141,7 +142,7 @@ private:
     void cancel_socket_wait(operation* op) noexcept;
 
     // Worker pool (loop_background.cpp).
-    void submit(operation* op, std::unique_ptr<background_job> job) noexcept;
+    void submit(operation* op, std::unique_ptr<background_job> job);
     void job_finished(std::unique_ptr<background_job> job);  // any thread
     void background_done(std::unique_ptr<background_job> job);
     bool cancel_background(operation* op) noexcept;

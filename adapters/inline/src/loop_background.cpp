@@ -3,39 +3,65 @@
 // The operation waits in the registry while its job runs; the worker hands the
 // finished job back through the inbox, and the loop completes the operation from
 // there, so completions always arrive on the loop thread.
+#include <new>
+
 #include "loop.hpp"
 #include "op_data.hpp"
 
 namespace interop::inline_detail {
 
+namespace {
+std::error_code out_of_memory() noexcept {
+    return std::make_error_code(std::errc::not_enough_memory);
+}
+}  // namespace
+
+// What one operation needs and cannot get completes it with not_enough_memory
+// (docs/semantics.md, "A task that cannot start").
 void loop::resolve(resolve_operation* op) noexcept {
     if (refuse_if_stopped(op)) return;
-    // A numeric address needs no lookup: answer at once instead of using a thread.
-    if (const auto address = ip_address::parse(op->host)) {
-        op->results.assign(1, endpoint{*address, op->port});
-        return op->complete({}, 0);
+    try {
+        // A numeric address needs no lookup: answer at once instead of using a thread.
+        if (const auto address = ip_address::parse(op->host)) {
+            op->results.assign(1, endpoint{*address, op->port});
+            return op->complete({}, 0);
+        }
+        auto job = std::make_unique<background_job>();
+        job->host = op->host;
+        job->port = op->port;
+        submit(op, std::move(job));
+    } catch (const std::bad_alloc&) {
+        op->complete(out_of_memory(), 0);
     }
-    auto job = std::make_unique<background_job>();
-    job->host = op->host;
-    job->port = op->port;
-    submit(op, std::move(job));
 }
 
 void loop::spawn_blocking(blocking_operation* op) noexcept {
     if (refuse_if_stopped(op)) return;
-    auto job = std::make_unique<background_job>();
-    job->work = op->work;
-    job->context = op->context;
-    submit(op, std::move(job));
+    try {
+        auto job = std::make_unique<background_job>();
+        job->work = op->work;
+        job->context = op->context;
+        submit(op, std::move(job));
+    } catch (const std::bad_alloc&) {
+        op->complete(out_of_memory(), 0);
+    }
 }
 
-void loop::submit(operation* op, std::unique_ptr<background_job> job) noexcept {
+// Throws std::bad_alloc with `op` not parked and the job not queued.
+void loop::submit(operation* op, std::unique_ptr<background_job> job) {
     job->op = op;
     running_in::set(op, job.get());
     park(op);  // before the job can possibly come back
-    if (!workers_.submit(job)) {
+    std::error_code refused;
+    try {
+        refused = workers_.submit(job);
+    } catch (...) {
         unpark(op);
-        return op->complete(std::make_error_code(std::errc::resource_unavailable_try_again), 0);
+        throw;
+    }
+    if (refused) {
+        unpark(op);
+        return op->complete(refused, 0);
     }
     ++background_outstanding_;
 }

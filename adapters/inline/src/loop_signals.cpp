@@ -11,6 +11,8 @@
 // delivered, and that first SIGTERM would be lost.)
 #include <algorithm>
 
+#include <new>
+
 #include "loop.hpp"
 #include "signal_hub.hpp"
 
@@ -21,11 +23,16 @@ std::error_code loop::signal_watch(int signum) noexcept {
     if (signals_delivered_.count(signum) != 0) return {};
     const std::uint32_t before = signal_hub::raised_count(signum);
     if (const std::error_code error = signal_hub::watch(signum)) return error;
-    if (!signal_listener_) {
-        signal_hub::add_listener(&wakeup_);
-        signal_listener_ = true;
+    try {
+        if (!signal_listener_) {
+            signal_hub::add_listener(&wakeup_);
+            signal_listener_ = true;
+        }
+        signals_delivered_.emplace(signum, before);
+    } catch (const std::bad_alloc&) {
+        // Not watched by this runtime; the process-wide handler stays, harmlessly.
+        return std::make_error_code(std::errc::not_enough_memory);
     }
-    signals_delivered_.emplace(signum, before);
     return {};
 }
 
@@ -33,8 +40,13 @@ void loop::signal_wait(signal_operation* op) noexcept {
     if (refuse_if_stopped(op)) return;
     if (const std::error_code error = signal_watch(op->signal_number))
         return op->complete(error, 0);
-    signal_waiters_.push_back(op);
-    park(op);
+    try {
+        signal_waiters_.push_back(op);
+        park(op);
+    } catch (const std::bad_alloc&) {
+        if (!signal_waiters_.empty() && signal_waiters_.back() == op) signal_waiters_.pop_back();
+        op->complete(std::make_error_code(std::errc::not_enough_memory), 0);
+    }
 }
 
 void loop::deliver_signals() {

@@ -10,6 +10,8 @@
 // A stream has at most one read and one write pending (the contract); a second one is
 // refused with device_or_resource_busy. Accepts on a listener queue up. Those rules
 // are the adapter kit's socket_waits, the system calls its posix_socket.
+#include <new>
+
 #include "loop.hpp"
 #include "op_data.hpp"
 
@@ -137,6 +139,12 @@ attempt loop::read_once(socket_slot& socket, operation* op) {
         return posix::receive_datagram_once(socket.fd, static_cast<datagram_operation*>(op));
     }
     auto* accept = static_cast<accept_operation*>(op);
+    try {
+        sockets_.reserve_one();  // then a connection taken always has a slot
+    } catch (const std::bad_alloc&) {
+        // Fails this accept; the connection waits in the backlog for the next one.
+        return attempt{false, std::make_error_code(std::errc::not_enough_memory), 0};
+    }
     int accepted = -1;
     const attempt result = posix::accept_once(socket.fd, &accepted);
     if (!result.would_block && !result.error) accept->accepted = sockets_.add(accepted);

@@ -23,15 +23,18 @@ socket_handle socket_table::make_handle(std::size_t index, std::uint32_t generat
     return reinterpret_cast<socket_handle>(bits);
 }
 
+void socket_table::reserve_one() {
+    if (!free_.empty()) return;
+    // free_ can hold every slot, so remove() never allocates.
+    free_.reserve(slots_.size() + 1);
+    slots_.emplace_back();
+    free_.push_back(slots_.size() - 1);
+}
+
 socket_handle socket_table::add(int fd) {
-    std::size_t index;
-    if (free_.empty()) {
-        index = slots_.size();
-        slots_.emplace_back();
-    } else {
-        index = free_.back();
-        free_.pop_back();
-    }
+    reserve_one();
+    const std::size_t index = free_.back();
+    free_.pop_back();
     socket_slot& slot = slots_[index];
     slot.fd = fd;
     return make_handle(index, slot.generation);

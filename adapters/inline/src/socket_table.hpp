@@ -36,8 +36,11 @@ public:
     socket_table& operator=(const socket_table&) = delete;
     ~socket_table();  // closes every socket still open
 
-    // Takes ownership of fd.
+    // Takes ownership of fd. Throws std::bad_alloc (fd still the caller's) when a slot
+    // cannot be made.
     socket_handle add(int fd);
+    // Makes sure the next add() needs no memory, or throws std::bad_alloc.
+    void reserve_one();
     // nullptr when the handle is not (or no longer) an open socket.
     socket_slot* find(socket_handle handle) noexcept;
     // Closes the socket. Its wait lists must be empty.

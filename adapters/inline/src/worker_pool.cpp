@@ -14,21 +14,22 @@ void background_job::run() noexcept {
     }
 }
 
-bool worker_pool::submit(std::unique_ptr<background_job>& job) noexcept {
+std::error_code worker_pool::submit(std::unique_ptr<background_job>& job) {
     std::lock_guard lock(mutex_);
-    if (closing_) return false;
+    if (closing_) return std::make_error_code(std::errc::resource_unavailable_try_again);
     if (queue_.size() + 1 > idle_ && threads_.size() < max_threads) {
         try {
             threads_.emplace_back([this] { work_loop(); });
             ++idle_;
         } catch (const std::system_error&) {
             // Out of threads. The ones we have will get to the job eventually.
-            if (threads_.empty()) return false;
+            if (threads_.empty())
+                return std::make_error_code(std::errc::resource_unavailable_try_again);
         }
     }
-    queue_.push_back(std::move(job));
+    queue_.push_back(std::move(job));  // may throw std::bad_alloc: nothing queued then
     work_available_.notify_one();
-    return true;
+    return {};
 }
 
 std::unique_ptr<background_job> worker_pool::withdraw(const background_job* job) noexcept {

@@ -51,8 +51,10 @@ public:
     worker_pool& operator=(const worker_pool&) = delete;
 
     // Queues the job (taking it from `job`), starting a thread if none is idle. Returns
-    // false, leaving `job` with the caller, when no thread exists and none can start.
-    bool submit(std::unique_ptr<background_job>& job) noexcept;
+    // resource_unavailable_try_again, leaving `job` with the caller, when no thread
+    // exists and none can start (or the pool is closing); throws std::bad_alloc, with
+    // nothing queued, when memory runs out.
+    std::error_code submit(std::unique_ptr<background_job>& job);
 
     // Takes back a job that no worker has started yet; nullptr if one already has.
     std::unique_ptr<background_job> withdraw(const background_job* job) noexcept;

@@ -131,8 +131,12 @@ void loop::run() {
 
     take_requests();  // posts made before run()
     // stop() is final: a stopped loop returns at once. The wake-up handle is always
-    // active, so uv_run only returns after uv_stop (or native code's uv_stop).
-    while (!queue_.stopped()) uv_run(&uv_, UV_RUN_DEFAULT);
+    // active, so uv_run only returns after uv_stop (or native code's uv_stop). Nothing
+    // escapes it: out of memory in the loop's own bookkeeping ends the process rather
+    // than unwind through libuv (docs/semantics.md).
+    [this]() noexcept {
+        while (!queue_.stopped()) uv_run(&uv_, UV_RUN_DEFAULT);
+    }();
 }
 
 void loop::on_check(uv_check_t* check) { static_cast<loop*>(check->data)->run_ready_batch(); }

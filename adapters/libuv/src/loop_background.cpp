@@ -27,7 +27,8 @@ namespace {
 std::error_code resolve_error(int status) noexcept {
     const std::error_code error = error_from_uv(status);
     if (error == std::errc::host_unreachable ||
-        error == std::errc::resource_unavailable_try_again || error == std::errc::invalid_argument)
+        error == std::errc::resource_unavailable_try_again ||
+        error == std::errc::invalid_argument || error == std::errc::not_enough_memory)
         return error;
     return std::make_error_code(std::errc::io_error);
 }

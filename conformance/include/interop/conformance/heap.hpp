@@ -17,6 +17,19 @@ namespace interop::conformance {
 // operator new calls since the program started, all threads.
 std::uint64_t heap_allocations() noexcept;
 
+// While one lives, operator new on the constructing thread fails: the throwing forms
+// throw std::bad_alloc, the nothrow forms return null. For behaviours of running out of
+// memory. Not where a sanitizer owns operator new (ThreadSanitizer): there
+// available() is false and nothing fails.
+class heap_failure {
+public:
+    heap_failure() noexcept;
+    ~heap_failure();
+    heap_failure(const heap_failure&) = delete;
+    heap_failure& operator=(const heap_failure&) = delete;
+    static bool available() noexcept;
+};
+
 // Counts the allocations made since construction.
 class heap_count {
 public:

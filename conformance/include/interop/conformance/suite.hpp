@@ -42,6 +42,14 @@ bool has_capability(capability c, const char* capability_name);
         }                                                                    \
     } while (false)
 
+// First statement of a test case that makes allocations fail (heap.hpp's heap_failure):
+// n/a where operator new cannot be replaced (ThreadSanitizer builds).
+bool can_fail_allocations();
+#define INTEROP_REQUIRE_FAILING_ALLOCATIONS()                        \
+    do {                                                             \
+        if (!::interop::conformance::can_fail_allocations()) return; \
+    } while (false)
+
 // First statement of a test case whose behaviour is defined only for one thread
 // running the runtime (scheduling order, fairness between ready tasks): n/a on a
 // backend that declares cap_multi_threaded, where tasks genuinely run at once.

@@ -13,6 +13,7 @@
 
 #include <cerrno>
 #include <cstddef>
+#include <new>
 #include <system_error>
 
 #include <fcntl.h>
@@ -205,6 +206,21 @@ inline std::error_code open_listener(const endpoint& local, int backlog, int* fd
     return error;
 }
 
+/// Gives `fd` to the loop with add(fd) and returns its handle in *out. When add runs
+/// out of memory (std::bad_alloc), the socket is closed and the answer is
+/// not_enough_memory, as the contract asks of what one operation needs.
+template <typename Add>
+std::error_code adopt(int fd, socket_handle* out, Add&& add) {
+    try {
+        *out = add(fd);
+        return {};
+    } catch (const std::bad_alloc&) {
+        ::close(fd);
+        *out = nullptr;
+        return std::make_error_code(std::errc::not_enough_memory);
+    }
+}
+
 /// tcp_listen of the contract, for a loop that waits for readiness: a listening socket,
 /// given to the loop with add(fd), which returns its handle for *out. On an error no
 /// socket is left open, and *out is null.
@@ -213,8 +229,8 @@ std::error_code listen(const endpoint& local, int backlog, socket_handle* out, A
     *out = nullptr;
     int fd = -1;
     const std::error_code error = open_listener(local, backlog, &fd);
-    if (!error) *out = add(fd);
-    return error;
+    if (error) return error;
+    return adopt(fd, out, add);
 }
 
 /// Opens a socket and starts connecting it to `peer`. Done at once (rare, even on
@@ -250,7 +266,8 @@ void connect(connect_operation* op, Add&& add, Wait&& wait) {
     int fd = -1;
     const attempt started = start_connect(op->peer, &fd);
     if (started.error) return op->complete(started.error, 0);
-    const socket_handle handle = add(fd);
+    socket_handle handle = nullptr;
+    if (const std::error_code error = adopt(fd, &handle, add)) return op->complete(error, 0);
     if (started.would_block) return wait(handle);
     op->connected = handle;
     op->complete({}, 0);

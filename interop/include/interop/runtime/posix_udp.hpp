@@ -58,8 +58,8 @@ std::error_code udp_bind(const endpoint& local, socket_handle* out, Add&& add) {
     *out = nullptr;
     int fd = -1;
     const std::error_code error = open_udp_socket(local, &fd);
-    if (!error) *out = add(fd);
-    return error;
+    if (error) return error;
+    return adopt(fd, out, add);
 }
 
 /// udp_connect of the contract. A UDP connect sends nothing: it only records the peer.
