@@ -76,6 +76,8 @@ std::error_code error_from_uv(int status) noexcept {
             return from(std::errc::host_unreachable);
         case UV_ENOTCONN:
             return from(std::errc::not_connected);
+        case UV_EDESTADDRREQ:
+            return from(std::errc::destination_address_required);
         case UV_EISCONN:
             return from(std::errc::already_connected);
         case UV_EALREADY:

@@ -16,6 +16,10 @@ inline std::error_code canceled() noexcept {
 inline std::error_code bad_handle() noexcept {
     return std::make_error_code(std::errc::bad_file_descriptor);
 }
+// A second read, write, send or receive while one is pending.
+inline std::error_code busy() noexcept {
+    return std::make_error_code(std::errc::device_or_resource_busy);
+}
 inline std::error_code out_of_memory() noexcept {
     return std::make_error_code(std::errc::not_enough_memory);
 }

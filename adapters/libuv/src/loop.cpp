@@ -69,7 +69,10 @@ loop::~loop() { close_everything(); }
 void loop::close_everything() noexcept {
     destroying_ = true;
     queue_.stop();
-    sockets_.for_each([this](tcp_socket* socket) { abandon_socket(socket); });
+    sockets_.for_each([this](socket_base* socket) {
+        if (tcp_socket* tcp = socket->as<tcp_socket>()) abandon_socket(tcp);
+        if (udp_socket* udp = socket->as<udp_socket>()) abandon_udp(udp);
+    });
     // Our own handles, the signal watchers, and native handles of code that mixed
     // libuv in and left them open: all are closed, without a callback.
     uv_walk(
@@ -224,8 +227,11 @@ void loop::cancel_parked(operation* op) noexcept {
         case op_kind::signal:
             cancel_signal_wait(static_cast<signal_operation*>(op));
             break;
-        case op_kind::send_to:
         case op_kind::receive_from:
+            // Receiving stops: the next datagram stays with the system for the next receive.
+            stop_receiving(waits_on<udp_socket>(op));
+            break;
+        case op_kind::send_to:  // with libuv, which cannot take it back (loop_udp.cpp)
         case op_kind::post:
             return;  // never parked
     }

@@ -29,6 +29,7 @@
 //   loop_time.cpp         the clock and timers
 //   loop_tcp.cpp          sockets: listen, accept, connect, close, addresses
 //   loop_stream.cpp       reading, writing, shutdown on connected sockets
+//   loop_udp.cpp          UDP sockets: bind, connect, datagrams, options
 //   loop_background.cpp   resolve and spawn_blocking on libuv's thread pool
 //   loop_signals.cpp      signal_wait
 #pragma once
@@ -52,6 +53,7 @@
 #include "op_data.hpp"
 #include "socket_table.hpp"
 #include "tcp_socket.hpp"
+#include "udp_socket.hpp"
 
 namespace interop::libuv_detail {
 
@@ -99,6 +101,16 @@ public:
     std::error_code local_endpoint(socket_handle s, endpoint* out) noexcept;
     std::error_code remote_endpoint(socket_handle s, endpoint* out) noexcept;
     std::error_code set_no_delay(socket_handle s, bool enabled) noexcept;
+
+    // --- UDP (loop_udp.cpp; close and the addresses above serve UDP sockets too) ---
+    std::error_code udp_bind(const endpoint& local, socket_handle* out) noexcept;
+    std::error_code udp_connect(socket_handle s, const endpoint& peer) noexcept;
+    void send_to(datagram_operation* op) noexcept;
+    void receive_from(datagram_operation* op) noexcept;
+    std::error_code udp_set_option(socket_handle s, udp_option option, int value) noexcept;
+    std::error_code udp_membership(socket_handle s, const ip_address& group,
+                                   const ip_address& interface, bool join) noexcept;
+    std::error_code udp_multicast_interface(socket_handle s, const ip_address& interface) noexcept;
 
     // --- thread pool and signals (loop_background.cpp, loop_signals.cpp) ---
     void resolve(resolve_operation* op) noexcept;
@@ -150,7 +162,9 @@ private:
     void serve_accepts(tcp_socket* listener) noexcept;
     void watch_listener(tcp_socket* listener) noexcept;  // polls while accepts wait
     void fail_accepts(tcp_socket* listener, std::error_code error) noexcept;
-    tcp_socket* find_socket(socket_handle handle) const noexcept { return sockets_.find(handle); }
+    tcp_socket* find_socket(socket_handle handle) const noexcept {
+        return sockets_.find_as<tcp_socket>(handle);
+    }
     static void on_listener_ready(uv_poll_t* readiness, int status, int events);
     static void on_connected(uv_connect_t* request, int status);
     static void on_socket_closed(uv_handle_t* handle);
@@ -167,6 +181,21 @@ private:
     static void on_alloc(uv_handle_t* handle, std::size_t suggested, uv_buf_t* buf);
     static void on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf);
     static void on_written(uv_write_t* request, int status);
+
+    // --- UDP (loop_udp.cpp) ---
+    udp_socket* find_udp(socket_handle handle) const noexcept {
+        return sockets_.find_as<udp_socket>(handle);
+    }
+    // The checks a send and a receive share, as stream_for.
+    udp_socket* udp_for(datagram_operation* op, datagram_operation* udp_socket::*pending) noexcept;
+    void stop_receiving(udp_socket* socket) noexcept;
+    void close_udp(udp_socket* socket) noexcept;
+    void abandon_udp(udp_socket* socket) noexcept;
+    static void on_datagram_alloc(uv_handle_t* handle, std::size_t suggested, uv_buf_t* buf);
+    static void on_datagram(uv_udp_t* handle, ssize_t nread, const uv_buf_t* buf,
+                            const sockaddr* from, unsigned flags);
+    static void on_sent(uv_udp_send_t* request, int status);
+    static void on_udp_closed(uv_handle_t* handle);
 
     // --- thread pool (loop_background.cpp) ---
     void cancel_resolve(operation* op) noexcept;
@@ -197,7 +226,7 @@ private:
     // --- loop thread only ---
     registry pending_;  // parked operations
     timer_heap timers_;
-    socket_table sockets_;  // every socket not yet closing
+    socket_table sockets_;  // every socket not yet closing, TCP and UDP
     std::map<int, std::unique_ptr<signal_watcher>> signals_;
 
     // --- shared with other threads ---

@@ -38,7 +38,6 @@
 namespace interop::libuv_detail {
 namespace {
 
-std::error_code busy() noexcept { return std::make_error_code(std::errc::device_or_resource_busy); }
 std::error_code not_a_stream() noexcept { return std::make_error_code(std::errc::not_connected); }
 
 uv_buf_t buffer_of(const std::byte* data, std::size_t size) noexcept {

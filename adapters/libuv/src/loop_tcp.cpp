@@ -1,4 +1,4 @@
-// Sockets: listen, accept, connect, close, and their addresses.
+// Sockets: listen, accept, connect, close, and their addresses (of UDP sockets too).
 #include <new>
 #include <utility>
 
@@ -16,12 +16,13 @@ namespace {
 
 namespace posix = kit::posix;
 
-using name_getter = int (*)(const uv_tcp_t*, sockaddr*, int*);
-
-std::error_code socket_name(name_getter get, const uv_tcp_t* tcp, endpoint* out) noexcept {
+// uv_tcp_getsockname and the like, for a uv_tcp_t or a uv_udp_t.
+template <typename Handle>
+std::error_code socket_name(int (*get)(const Handle*, sockaddr*, int*), const Handle* handle,
+                            endpoint* out) noexcept {
     sockaddr_storage storage{};
     int length = sizeof storage;
-    if (const int status = get(tcp, reinterpret_cast<sockaddr*>(&storage), &length); status < 0)
+    if (const int status = get(handle, reinterpret_cast<sockaddr*>(&storage), &length); status < 0)
         return error_from_uv(status);
     if (!posix::from_sockaddr(&storage, static_cast<std::size_t>(length), out))
         return std::make_error_code(std::errc::address_family_not_supported);
@@ -87,7 +88,9 @@ void loop::on_socket_closed(uv_handle_t* handle) {
 }
 
 void loop::close(socket_handle s) noexcept {
-    if (tcp_socket* socket = find_socket(s)) close_socket(socket);  // closing twice: nothing
+    // Closing twice: nothing.
+    if (tcp_socket* socket = find_socket(s)) return close_socket(socket);
+    if (udp_socket* socket = find_udp(s)) close_udp(socket);
 }
 
 // --- listening and accepting ------------------------------------------------------------
@@ -258,13 +261,20 @@ void loop::on_connected(uv_connect_t* request, int status) {
 // --- addresses and options --------------------------------------------------------------
 
 std::error_code loop::local_endpoint(socket_handle s, endpoint* out) noexcept {
-    const tcp_socket* socket = find_socket(s);
-    return socket ? socket_name(&uv_tcp_getsockname, &socket->tcp, out) : bad_handle();
+    if (const tcp_socket* socket = find_socket(s))
+        return socket_name(&uv_tcp_getsockname, &socket->tcp, out);
+    if (const udp_socket* socket = find_udp(s))
+        return socket_name(&uv_udp_getsockname, &socket->udp, out);
+    return bad_handle();
 }
 
+// An unconnected UDP socket: UV_ENOTCONN, not_connected.
 std::error_code loop::remote_endpoint(socket_handle s, endpoint* out) noexcept {
-    const tcp_socket* socket = find_socket(s);
-    return socket ? socket_name(&uv_tcp_getpeername, &socket->tcp, out) : bad_handle();
+    if (const tcp_socket* socket = find_socket(s))
+        return socket_name(&uv_tcp_getpeername, &socket->tcp, out);
+    if (const udp_socket* socket = find_udp(s))
+        return socket_name(&uv_udp_getpeername, &socket->udp, out);
+    return bad_handle();
 }
 
 std::error_code loop::set_no_delay(socket_handle s, bool enabled) noexcept {

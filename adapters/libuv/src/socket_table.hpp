@@ -1,4 +1,4 @@
-// The sockets of a runtime, addressed by the socket_handles the core holds.
+// The sockets of a runtime, TCP and UDP, addressed by the socket_handles the core holds.
 //
 // A handle is not the socket's address but its key in this table: a slot index and a
 // generation number packed into the pointer's bits. Removing a socket retires its key,
@@ -13,22 +13,46 @@
 
 namespace interop::libuv_detail {
 
-struct tcp_socket;
+class loop;
+
+// What every socket in the table is, whichever its protocol (tcp_socket.hpp,
+// udp_socket.hpp): the tag says which, so a handle of one kind given to a call of the
+// other finds nothing.
+struct socket_base {
+    enum class protocol : std::uint8_t { tcp, udp };
+
+    socket_base(loop& owner_loop, protocol p) noexcept : owner(&owner_loop), proto(p) {}
+
+    // This socket as a T (tcp_socket, udp_socket), or null if it is the other kind.
+    template <typename T>
+    T* as() noexcept {
+        return proto == T::tag ? static_cast<T*>(this) : nullptr;
+    }
+
+    loop* owner;
+    protocol proto;
+    socket_handle key = nullptr;  // its handle in the socket table; null once closing
+};
 
 class socket_table {
 public:
-    socket_handle add(tcp_socket* socket) { return handle_of(slots_.insert(socket)); }
-    tcp_socket* find(socket_handle handle) const noexcept { return slots_.find(key_of(handle)); }
+    socket_handle add(socket_base* socket) { return handle_of(slots_.insert(socket)); }
+    socket_base* find(socket_handle handle) const noexcept { return slots_.find(key_of(handle)); }
+    template <typename T>
+    T* find_as(socket_handle handle) const noexcept {
+        socket_base* socket = find(handle);
+        return socket ? socket->as<T>() : nullptr;
+    }
     void remove(socket_handle handle) noexcept { slots_.erase(key_of(handle)); }
 
-    // fn(tcp_socket*) for every socket in the table; fn may remove the one it is given.
+    // fn(socket_base*) for every socket in the table; fn may remove the one it is given.
     template <typename Fn>
     void for_each(Fn&& fn) {
         slots_.for_each(fn);
     }
 
 private:
-    using key = kit::slot_map<tcp_socket>::key;
+    using key = kit::slot_map<socket_base>::key;
 
     // Half of the bits hold the slot index plus one (so no handle is null), the other
     // half the generation.
@@ -50,7 +74,7 @@ private:
                    static_cast<std::uint32_t>(bits >> half_bits)};
     }
 
-    kit::slot_map<tcp_socket> slots_;
+    kit::slot_map<socket_base> slots_;
 };
 
 }  // namespace interop::libuv_detail

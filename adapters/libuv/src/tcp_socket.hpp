@@ -21,18 +21,18 @@
 #include "interop/runtime/interface.hpp"
 #include "op_data.hpp"
 #include "read_stash.hpp"
+#include "socket_table.hpp"
 
 namespace interop::libuv_detail {
 
-class loop;
-
-struct tcp_socket {
+struct tcp_socket : socket_base {
     enum class role : std::uint8_t { connecting, stream, listener };
+    static constexpr protocol tag = protocol::tcp;
 
     // Bytes a write copies for libuv when the send buffer is full (see loop_stream.cpp).
     static constexpr std::size_t write_copy_capacity = 16 * 1024;
 
-    tcp_socket(loop& owner_loop, role r) noexcept : owner(&owner_loop), kind(r) {}
+    tcp_socket(loop& owner_loop, role r) noexcept : socket_base(owner_loop, tag), kind(r) {}
     tcp_socket(const tcp_socket&) = delete;
     tcp_socket& operator=(const tcp_socket&) = delete;
 
@@ -46,10 +46,8 @@ struct tcp_socket {
     }
 
     uv_tcp_t tcp{};  // tcp.data points back here
-    loop* owner;
     role kind;
-    socket_handle key = nullptr;  // its handle in the socket table; null once closing
-    int open_handles = 1;         // tcp, and a listener's readiness: deleted when both closed
+    int open_handles = 1;  // tcp, and a listener's readiness: deleted when both closed
 
     // --- reading (streams) ---
     io_operation* read_op = nullptr;  // the one pending read; its buffer gets the bytes
