@@ -145,7 +145,9 @@ TEST_CASE(
     });
 }
 
-TEST_CASE("udp: a connected socket sends with send and receives only its peer's datagrams") {
+TEST_CASE(
+    "udp: a connected socket sends with send, refuses send_to with already_connected and "
+    "receives only its peer's datagrams") {
     INTEROP_REQUIRE_CAPABILITY(cap_udp);
     conf::run([]() -> task<void> {
         auto a = co_await bound();
@@ -161,6 +163,8 @@ TEST_CASE("udp: a connected socket sends with send and receives only its peer's 
         CHECK(text(buffer, got->size) == "from the peer");
         CHECK(got->peer == where(peer));
         CHECK((co_await a.send(std::string_view("back"))).value() == 4);
+        auto elsewhere = co_await a.send_to(std::string_view("no"), where(stranger));
+        CHECK(elsewhere.is(std::errc::already_connected));
         auto back = co_await peer.receive_from(buffer);
         CHECK(text(buffer, back.value().size) == "back");
         CHECK(back.value().peer == where(a));

@@ -32,7 +32,9 @@ io_result<udp_socket> udp_socket::bind(runtime_ref rt, const endpoint& local) no
 io_result<void> udp_socket::connect(const endpoint& peer) noexcept {
     if (!usable()) return std::errc::bad_file_descriptor;
     if (peer.address.kind() != family_) return std::errc::address_family_not_supported;
-    return rt_.vtable->udp_connect(rt_.self, socket_, peer);
+    if (auto ec = rt_.vtable->udp_connect(rt_.self, socket_, peer)) return ec;
+    connected_ = true;
+    return {};
 }
 
 io_result<void> udp_socket::connect(std::string_view address) noexcept {
@@ -47,6 +49,9 @@ detail::datagram_io<false> udp_socket::outgoing(std::span<const std::byte> data,
         precheck = std::errc::bad_file_descriptor;
     } else if (peer != nullptr && peer->address.kind() != family_) {
         precheck = std::errc::address_family_not_supported;
+    } else if (peer != nullptr && connected_) {
+        // Linux would send it there anyway, libuv and the BSDs refuse: one answer.
+        precheck = std::errc::already_connected;
     }
     // The adapter only reads through the pointer of a send.
     return detail::datagram_io<false>{

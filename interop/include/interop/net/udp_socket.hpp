@@ -12,7 +12,8 @@
 ///   with message_size, the rest of it lost: the same on every runtime, never a silent
 ///   truncation. An empty receive buffer is invalid_argument.
 /// - A cancelled receive consumes no datagram: the next receive gets it.
-/// - connect(peer) fixes the peer: send() goes there and only its datagrams arrive.
+/// - connect(peer) fixes the peer: send() goes there and only its datagrams arrive;
+///   send_to() on a connected socket is already_connected.
 ///   On Linux an ICMP "port unreachable" from it fails the next send or receive with
 ///   connection_refused.
 /// - A destination of the other address family than the socket's is
@@ -122,7 +123,8 @@ public:
         : rt_(other.rt_),
           socket_(std::exchange(other.socket_, nullptr)),
           lifetime_(other.lifetime_),
-          family_(other.family_) {}
+          family_(other.family_),
+          connected_(other.connected_) {}
     udp_socket& operator=(udp_socket&& other) noexcept {
         if (this != &other) {
             release();
@@ -130,6 +132,7 @@ public:
             socket_ = std::exchange(other.socket_, nullptr);
             lifetime_ = other.lifetime_;
             family_ = other.family_;
+            connected_ = other.connected_;
         }
         return *this;
     }
@@ -238,6 +241,7 @@ private:
     socket_handle socket_ = nullptr;
     runtime_lifetime lifetime_;  // whether rt_ still exists
     ip_address::family family_ = ip_address::family::v4;
+    bool connected_ = false;  // send_to is refused: systems disagree on what it would do
 };
 
 namespace detail {
