@@ -22,4 +22,9 @@ inline std::error_code canceled() noexcept {
     return std::make_error_code(std::errc::operation_canceled);
 }
 
+// A null socket handle.
+inline std::error_code bad_handle() noexcept {
+    return std::make_error_code(std::errc::bad_file_descriptor);
+}
+
 }  // namespace interop::asio_detail

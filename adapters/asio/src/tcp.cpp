@@ -5,13 +5,6 @@
 #include "tcp_socket.hpp"
 
 namespace interop::asio_detail {
-namespace {
-
-std::error_code bad_handle() noexcept {
-    return std::make_error_code(std::errc::bad_file_descriptor);
-}
-
-}  // namespace
 
 std::error_code runtime::tcp_listen(const endpoint& local, int backlog,
                                     socket_handle* out) noexcept {
