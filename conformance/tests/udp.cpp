@@ -191,18 +191,28 @@ TEST_CASE("udp: a second receive while one is pending fails at once with device_
     conf::run([]() -> task<void> {
         auto a = co_await bound();
         auto b = co_await bound();
-        std::array<char, 64> first{};
-        std::array<char, 64> second{};
-        io_result<std::size_t> pending = std::size_t{0};
+        // Two receivers start together (on several threads, either may get there first);
+        // whichever reaches the socket second is refused. Only then is the datagram sent,
+        // so the pending one is still waiting for it.
+        event refused;
+        io_result<std::size_t> results[2] = {std::size_t{0}, std::size_t{0}};
+        std::array<char, 64> buffers[2] = {};
         co_await with_scope([&](scope& s) -> task<void> {
-            s.spawn([&]() -> task<void> { pending = co_await b.receive(first); });
-            (void)co_await yield_now();
-            (void)co_await yield_now();
-            auto busy = co_await b.receive(second);
-            CHECK(busy.is(std::errc::device_or_resource_busy));
+            for (int i = 0; i < 2; ++i) {
+                s.spawn(
+                    [&](int me) -> task<void> {
+                        results[me] = co_await b.receive(buffers[me]);
+                        if (results[me].is(std::errc::device_or_resource_busy)) refused.set();
+                    },
+                    i);
+            }
+            auto seen = co_await timeout(10s, refused.wait());
+            CHECK(seen.has_value());
             (void)co_await a.send_to(std::string_view("one"), where(b));
         });
-        CHECK(text(first, pending.value()) == "one");
+        const int busy = results[0].is(std::errc::device_or_resource_busy) ? 0 : 1;
+        CHECK(results[busy].is(std::errc::device_or_resource_busy));
+        CHECK(text(buffers[1 - busy], results[1 - busy].value()) == "one");
     });
 }
 

@@ -22,4 +22,15 @@ inline std::error_code canceled() noexcept {
     return std::make_error_code(std::errc::operation_canceled);
 }
 
+// A null socket handle.
+inline std::error_code bad_handle() noexcept {
+    return std::make_error_code(std::errc::bad_file_descriptor);
+}
+
+// What one operation needed could not be allocated: that operation alone fails
+// (docs/semantics.md).
+inline std::error_code out_of_memory() noexcept {
+    return std::make_error_code(std::errc::not_enough_memory);
+}
+
 }  // namespace interop::asio_detail

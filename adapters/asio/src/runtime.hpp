@@ -26,6 +26,7 @@
 //   executor.cpp       run, stop, post, cancel
 //   timers.cpp         timers: the timer heap and the one steady_timer
 //   tcp.cpp            the TCP primitives; tcp_socket.cpp, the socket object and its strand
+//   udp.cpp            the UDP primitives; udp_socket.cpp, the socket object's datagrams
 //   background.cpp     resolve and spawn_blocking (and the entry points of signals)
 //   signal_waits.cpp   signal_wait
 //   errors.cpp, endpoints.cpp: conversions
@@ -80,6 +81,16 @@ public:
     std::error_code remote_endpoint(socket_handle s, endpoint* out) noexcept;
     std::error_code set_no_delay(socket_handle s, bool enabled) noexcept;
 
+    // --- UDP (udp.cpp) ---
+    std::error_code udp_bind(const endpoint& local, socket_handle* out) noexcept;
+    std::error_code udp_connect(socket_handle s, const endpoint& peer) noexcept;
+    void send_to(datagram_operation* op) noexcept;
+    void receive_from(datagram_operation* op) noexcept;
+    std::error_code udp_set_option(socket_handle s, udp_option option, int value) noexcept;
+    std::error_code udp_membership(socket_handle s, const ip_address& group,
+                                   const ip_address& interface, bool join) noexcept;
+    std::error_code udp_multicast_interface(socket_handle s, const ip_address& interface) noexcept;
+
     // --- lookups, blocking work, signals (background.cpp) ---
     void resolve(resolve_operation* op) noexcept;
     void spawn_blocking(blocking_operation* op) noexcept;
@@ -103,7 +114,7 @@ public:
     // the loop and it is this one, or no thread will ever run it again.
     bool serialized_here() const noexcept;
     // The sockets whose handle the core holds: from the moment a socket's handle is
-    // handed out (listen, accept, connect) until the core closes it. The destructor
+    // handed out (listen, accept, connect, udp_bind) until the core closes it. The destructor
     // closes the ones left, since the core never calls a runtime that is gone.
     void handle_given(tcp_socket* s) noexcept;
     void handle_closed(tcp_socket* s) noexcept;

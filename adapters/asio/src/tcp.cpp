@@ -7,17 +7,6 @@
 #include "tcp_socket.hpp"
 
 namespace interop::asio_detail {
-namespace {
-
-std::error_code bad_handle() noexcept {
-    return std::make_error_code(std::errc::bad_file_descriptor);
-}
-
-std::error_code out_of_memory() noexcept {
-    return std::make_error_code(std::errc::not_enough_memory);
-}
-
-}  // namespace
 
 // Null when the socket cannot be made for want of memory: what one operation needs,
 // which fails that operation alone (docs/semantics.md).

@@ -46,14 +46,16 @@ tcp_socket::tcp_socket(runtime& rt)
       strand_(asio::make_strand(rt.context())),
       multi_threaded_(rt.multi_threaded()),
       socket_(rt.context()),
-      acceptor_(rt.context()) {}
+      acceptor_(rt.context()),
+      udp_(rt.context()) {}
 
 tcp_socket::tcp_socket(runtime& rt, asio::ip::tcp::socket&& connected)
     : rt_(rt),
       strand_(asio::make_strand(rt.context())),
       multi_threaded_(rt.multi_threaded()),
       socket_(std::move(connected)),
-      acceptor_(rt.context()) {}
+      acceptor_(rt.context()),
+      udp_(rt.context()) {}
 
 bool tcp_socket::serialized_here() const noexcept {
     return strand_.running_in_this_thread() || rt_.serialized_here();
@@ -83,6 +85,7 @@ std::error_code tcp_socket::listen(const endpoint& local, int backlog) noexcept 
 }
 
 std::error_code tcp_socket::local_endpoint(endpoint* out) const noexcept {
+    if (udp_fd_ >= 0) return local_datagram_endpoint(out);
     const auto lock = lock_native();
     std::error_code ec;
     const asio::ip::tcp::endpoint at =
@@ -92,6 +95,7 @@ std::error_code tcp_socket::local_endpoint(endpoint* out) const noexcept {
 }
 
 std::error_code tcp_socket::remote_endpoint(endpoint* out) const noexcept {
+    if (udp_fd_ >= 0) return remote_datagram_endpoint(out);
     const auto lock = lock_native();
     std::error_code ec;
     const asio::ip::tcp::endpoint at = socket_.remote_endpoint(ec);
@@ -180,23 +184,25 @@ void tcp_socket::read(io_operation* op) {
                                  [self = socket_ref(this), op] { self->start_stream_op(op); }));
 }
 
-bool tcp_socket::begin_write() noexcept {
-    if (multi_threaded_) return !write_busy_.exchange(true, std::memory_order_acq_rel);
-    if (write_busy_.load(std::memory_order_relaxed)) return false;
-    write_busy_.store(true, std::memory_order_relaxed);
+bool tcp_socket::begin(std::atomic<bool>& busy) noexcept {
+    if (multi_threaded_) return !busy.exchange(true, std::memory_order_acq_rel);
+    if (busy.load(std::memory_order_relaxed)) return false;
+    busy.store(true, std::memory_order_relaxed);
     return true;
 }
 
-void tcp_socket::end_write() noexcept { write_busy_.store(false, std::memory_order_release); }
+void tcp_socket::end(std::atomic<bool>& busy) noexcept {
+    busy.store(false, std::memory_order_release);
+}
 
 void tcp_socket::write(io_operation* op) {
     // One write at a time: another one still in progress (waiting for room, or being
     // tried right now on another thread) makes this one fail with busy.
-    if (!begin_write()) return op->complete(busy(), 0);
+    if (!begin(write_busy_)) return op->complete(busy(), 0);
     // The fast path: the kernel takes the bytes now (a short count is a valid answer).
     const attempt result = try_write(op);
     if (!result.would_block) {
-        end_write();
+        end(write_busy_);
         return op->complete(result.error, result.bytes);
     }
     rt_.park(op, this);
@@ -275,6 +281,7 @@ void tcp_socket::close_native() noexcept {
     std::error_code ignored;
     socket_.close(ignored);
     acceptor_.close(ignored);
+    udp_.close(ignored);
 }
 
 void tcp_socket::cancel_later(operation* op, registry::key key) {
@@ -286,12 +293,15 @@ void tcp_socket::cancel_later(operation* op, registry::key key) {
 }
 
 void tcp_socket::cancel_now(operation* op, registry::key key, op_kind kind) {
-    if (kind == op_kind::read || kind == op_kind::write) {
+    if (kind == op_kind::read || kind == op_kind::write || kind == op_kind::receive_from ||
+        kind == op_kind::send_to) {
         // Only the operation this request was for: the signal is reused by the next
         // operation in that direction once this one completed.
-        in_flight& slot = in_flight_of(kind == op_kind::read);
-        if (slot.op != nullptr && same_wait(slot.key, key))
+        in_flight& slot = in_flight_of(kind == op_kind::read || kind == op_kind::receive_from);
+        if (slot.op != nullptr && same_wait(slot.key, key)) {
+            slot.cancel_requested = true;
             slot.cancel.emit(asio::cancellation_type::total);
+        }
         return;
     }
     // A connect or an accept: completed meanwhile (or the socket was closed).
@@ -323,19 +333,6 @@ void tcp_socket::complete_parked(operation* op, std::error_code ec, std::size_t 
     op->complete(ec, bytes);
 }
 
-template <typename Start, typename Handler>
-void tcp_socket::start_native(in_flight& slot, Start&& start, Handler&& handler) {
-    if (multi_threaded_) {
-        start(asio::bind_cancellation_slot(
-            slot.cancel.slot(),
-            asio::bind_executor(strand_,
-                                recycled(multi_threaded_, std::forward<Handler>(handler)))));
-    } else {
-        start(asio::bind_cancellation_slot(
-            slot.cancel.slot(), recycled(multi_threaded_, std::forward<Handler>(handler))));
-    }
-}
-
 void tcp_socket::start_stream_op(io_operation* op) {
     const bool reading = op->kind == op_kind::read;
     in_flight& slot = in_flight_of(reading);
@@ -345,7 +342,7 @@ void tcp_socket::start_stream_op(io_operation* op) {
     if (reading && at_eof_) return complete_parked(op, {});
     const auto lock = lock_native();
     if (native_closed_) {
-        if (!reading) end_write();
+        if (!reading) end(write_busy_);
         return complete_parked(op, canceled());
     }
     slot.op = op;
@@ -370,7 +367,7 @@ void tcp_socket::finish_stream_op(bool reading, io_operation* op, const std::err
                                   std::size_t bytes) {
     // The slot holds `op`: a stream operation completes only here once it is in it.
     in_flight_of(reading).op = nullptr;
-    if (!reading) end_write();
+    if (!reading) end(write_busy_);
     if (reading && ec == asio::error::eof) at_eof_ = true;
     const std::error_code outcome = stream_outcome(ec);
     // May resume a task right here, which may start the next read on this socket.

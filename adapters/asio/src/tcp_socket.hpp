@@ -1,5 +1,5 @@
-// The object behind a socket_handle: an Asio socket (or acceptor), its strand, and
-// the operations waiting on it.
+// The object behind a socket_handle: an Asio socket (or acceptor, or UDP socket), its
+// strand, and the operations waiting on it.
 //
 // Streams use Asio's own reads and writes. A write first tries the non-blocking send
 // and completes inline when the kernel takes anything; only a full send buffer makes
@@ -19,6 +19,12 @@
 // and the listener keeps one async_wait outstanding while the queue is not empty;
 // when it fires, the queued accepts retry in order. A queued accept calls accept()
 // only when it is served, never when it is cancelled, so no connection is lost.
+//
+// Datagrams are reactive too (udp_socket.cpp): a send_to or receive_from first tries
+// the system call and completes inline when it does not block; otherwise it takes its
+// direction's in_flight slot and waits for readiness with async_wait, then tries
+// again. Not Asio's own receive_from: it cannot tell a datagram cut short by the
+// buffer (MSG_TRUNC) from a whole one.
 //
 // What the socket keeps about its operations (the queue, the current read and write)
 // is touched only on its strand when several threads run the loop, and only on the
@@ -44,12 +50,16 @@
 #include <system_error>
 #include <utility>
 
+#include <asio/bind_cancellation_slot.hpp>
+#include <asio/bind_executor.hpp>
 #include <asio/cancellation_signal.hpp>
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
+#include <asio/ip/udp.hpp>
 #include <asio/strand.hpp>
 
 #include "errors.hpp"
+#include "handler_memory.hpp"
 #include "interop/runtime/interface.hpp"
 #include "op_data.hpp"
 
@@ -81,6 +91,17 @@ public:
     std::error_code remote_endpoint(endpoint* out) const noexcept;
     std::error_code shutdown_write() noexcept;
     std::error_code set_no_delay(bool enabled) noexcept;
+
+    // UDP (udp_socket.cpp). bind_datagrams, before the handle is published, makes this
+    // a UDP socket; the others work on one.
+    std::error_code bind_datagrams(const endpoint& local) noexcept;
+    std::error_code connect_datagrams(const endpoint& peer) noexcept;
+    std::error_code set_udp_option(udp_option option, int value) noexcept;
+    std::error_code multicast_membership(const ip_address& group, const ip_address& interface,
+                                         bool join) noexcept;
+    std::error_code multicast_interface(const ip_address& interface) noexcept;
+    void send_to(datagram_operation* op);
+    void receive_from(datagram_operation* op);
 
     // Operations (any thread).
     void read(io_operation* op);
@@ -114,11 +135,14 @@ private:
         std::size_t bytes = 0;
     };
     // The one read (or write) of a stream that Asio is working on, and the signal that
-    // cancels it.
+    // cancels it. Or the one receive_from (or send_to) waiting for readiness.
     struct in_flight {
         io_operation* op = nullptr;
         registry::key key;
         asio::cancellation_signal cancel;
+        // Datagrams: a cancel came for the operation in the slot. If its wait had fired
+        // already, the handler (queued behind the request) neither tries nor waits again.
+        bool cancel_requested = false;
     };
 
     ~tcp_socket() = default;  // through release() only
@@ -127,10 +151,11 @@ private:
     bool serialized_here() const noexcept;
 
     // The one write in progress: set by write() until the write completes (at once,
-    // or from its handler). Atomic with several threads, where writes may be started
-    // on any of them; a plain flag in effect with one.
-    bool begin_write() noexcept;  // false: another write is in progress
-    void end_write() noexcept;
+    // or from its handler), in write_busy_; send_to takes the same flag, receive_from
+    // receive_busy_. Atomic with several threads, where operations may be started on
+    // any of them; a plain flag in effect with one.
+    bool begin(std::atomic<bool>& busy) noexcept;  // false: another one is in progress
+    static void end(std::atomic<bool>& busy) noexcept;
 
     // The non-blocking calls. On a closed socket they report operation_canceled.
     attempt try_write(io_operation* op) noexcept;
@@ -140,7 +165,7 @@ private:
     // Starts a read or a write (op->kind says which) with Asio.
     void start_stream_op(io_operation* op);
     // Starts an Asio operation with `handler`, `slot.cancel` as its cancellation slot
-    // and, with several threads, the strand as its executor.
+    // and, with several threads, the strand as its executor (defined below).
     template <typename Start, typename Handler>
     void start_native(in_flight& slot, Start&& start, Handler&& handler);
     void finish_stream_op(bool reading, io_operation* op, const std::error_code& ec,
@@ -163,6 +188,22 @@ private:
         fail_all(canceled());
     }
 
+    // --- datagrams ---
+    // After an attempt that would block (any thread): parks `op` and has the strand
+    // start its wait. The rest but try_datagram on the strand (or serialized_here()).
+    void park_datagram(datagram_operation* op);
+    void start_datagram_op(datagram_operation* op);
+    void wait_datagram(bool receiving);
+    void on_datagram_ready(bool receiving, const std::error_code& ec);
+    void finish_datagram_op(bool receiving, std::error_code ec, std::size_t bytes);
+    // The non-blocking sendto or recvmsg of `op`. On a closed socket: operation_canceled.
+    attempt try_datagram(datagram_operation* op) noexcept;
+    std::error_code local_datagram_endpoint(endpoint* out) const noexcept;
+    std::error_code remote_datagram_endpoint(endpoint* out) const noexcept;
+    // Runs call(descriptor) on the UDP socket, under the native lock.
+    template <typename Call>
+    std::error_code on_datagram_socket(Call&& call) const noexcept;
+
     void cancel_now(operation* op, registry::key key, op_kind kind);
 
     // Closes the native socket, at once, on any thread.
@@ -180,13 +221,16 @@ private:
     std::atomic<std::uint32_t> refs_{1};
     asio::strand<asio::io_context::executor_type> strand_;
     bool listening_ = false;  // set before the handle is published
+    int udp_fd_ = -1;         // a UDP socket's descriptor (udp_ owns it); set before publishing
     const bool multi_threaded_;
-    std::atomic<bool> write_busy_{false};  // see begin_write(); any thread
+    std::atomic<bool> write_busy_{false};  // see begin(); any thread
+    std::atomic<bool> receive_busy_{false};
 
     // --- guarded by lock_native() ---
     mutable std::mutex native_mutex_;
     asio::ip::tcp::socket socket_;      // a stream (connected, or connecting)
-    asio::ip::tcp::acceptor acceptor_;  // or a listener: one of the two is ever opened
+    asio::ip::tcp::acceptor acceptor_;  // or a listener
+    asio::ip::udp::socket udp_;         // or a UDP socket: one of the three is ever opened
     bool native_closed_ = false;
 
     // --- strand only ---
@@ -203,6 +247,19 @@ private:
     bool accept_armed_ = false;  // an async_wait is outstanding
     bool closed_ = false;        // the queue is shut: close() has cancelled what waited
 };
+
+template <typename Start, typename Handler>
+void tcp_socket::start_native(in_flight& slot, Start&& start, Handler&& handler) {
+    if (multi_threaded_) {
+        start(asio::bind_cancellation_slot(
+            slot.cancel.slot(),
+            asio::bind_executor(strand_,
+                                recycled(multi_threaded_, std::forward<Handler>(handler)))));
+    } else {
+        start(asio::bind_cancellation_slot(
+            slot.cancel.slot(), recycled(multi_threaded_, std::forward<Handler>(handler))));
+    }
+}
 
 // A counted reference to a tcp_socket, held by the handlers that use it.
 class socket_ref {
