@@ -31,6 +31,7 @@ std::vector<std::string> capability_names(std::uint32_t capabilities) {
         {cap_signals, "cap_signals"},
         {cap_udp, "cap_udp"},
         {cap_udp_multicast, "cap_udp_multicast"},
+        {cap_unix, "cap_unix"},
     };
     std::vector<std::string> names;
     std::uint32_t rest = capabilities;

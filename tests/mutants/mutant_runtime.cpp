@@ -123,6 +123,26 @@ constexpr runtime_vtable forwarding = {
             auto r = inner_of(s);
             return r.vtable->udp_multicast_interface(r.self, h, interface);
         },
+    .unix_listen =
+        [](void* s, const unix_address& local, int backlog, socket_handle* out) noexcept {
+            auto r = inner_of(s);
+            return r.vtable->unix_listen(r.self, local, backlog, out);
+        },
+    .unix_connect =
+        [](void* s, unix_connect_operation* op) noexcept {
+            auto r = inner_of(s);
+            r.vtable->unix_connect(r.self, op);
+        },
+    .unix_pair =
+        [](void* s, socket_handle* first, socket_handle* second) noexcept {
+            auto r = inner_of(s);
+            return r.vtable->unix_pair(r.self, first, second);
+        },
+    .unix_address_of =
+        [](void* s, socket_handle h, bool peer, unix_address* out) noexcept {
+            auto r = inner_of(s);
+            return r.vtable->unix_address_of(r.self, h, peer, out);
+        },
     .resolve =
         [](void* s, resolve_operation* op) noexcept {
             auto r = inner_of(s);

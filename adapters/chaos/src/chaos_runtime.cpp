@@ -485,6 +485,23 @@ constexpr runtime_vtable make_vtable(std::uint32_t capabilities) {
             [](void* self, socket_handle s, const ip_address& interface) noexcept {
                 return in(self).vtable->udp_multicast_interface(in(self).self, s, interface);
             },
+        .unix_listen =
+            [](void* self, const unix_address& local, int backlog, socket_handle* out) noexcept {
+                return in(self).vtable->unix_listen(in(self).self, local, backlog, out);
+            },
+        .unix_connect =
+            [](void* self, unix_connect_operation* op) noexcept {
+                from(self).forward(
+                    op, [&](operation*) { in(self).vtable->unix_connect(in(self).self, op); });
+            },
+        .unix_pair =
+            [](void* self, socket_handle* first, socket_handle* second) noexcept {
+                return in(self).vtable->unix_pair(in(self).self, first, second);
+            },
+        .unix_address_of =
+            [](void* self, socket_handle s, bool peer, unix_address* out) noexcept {
+                return in(self).vtable->unix_address_of(in(self).self, s, peer, out);
+            },
         .resolve =
             [](void* self, resolve_operation* op) noexcept {
                 from(self).forward(
@@ -513,7 +530,8 @@ constexpr runtime_vtable make_vtable(std::uint32_t capabilities) {
 
 // One table per set of capabilities the wrapped runtime may declare that matter here.
 constexpr std::uint32_t all_bits = cap_multi_threaded | cap_virtual_time | cap_ipv6 | cap_resolve |
-                                   cap_blocking_offload | cap_signals | cap_udp | cap_udp_multicast;
+                                   cap_blocking_offload | cap_signals | cap_udp | cap_udp_multicast |
+                                   cap_unix;
 
 const runtime_vtable* vtable_for(std::uint32_t capabilities) {
     static const std::vector<runtime_vtable> tables = [] {

@@ -24,6 +24,7 @@
 //   loop_time.cpp         the clock, timers and virtual time
 //   loop_tcp.cpp          sockets and readiness
 //   loop_udp.cpp          UDP sockets (waiting like TCP ones, in loop_tcp.cpp)
+//   loop_unix.cpp         Unix domain sockets (streams like TCP ones, in loop_tcp.cpp)
 //   loop_background.cpp   resolve and spawn_blocking on the worker pool
 //   loop_signals.cpp      signal_wait
 // and the pieces it is built from, one per file: socket_table, worker_pool (with
@@ -101,6 +102,13 @@ public:
     std::error_code udp_membership(socket_handle s, const ip_address& group,
                                    const ip_address& interface, bool join) noexcept;
     std::error_code udp_multicast_interface(socket_handle s, const ip_address& interface) noexcept;
+
+    // --- Unix domain sockets (loop_unix.cpp) ---
+    std::error_code unix_listen(const unix_address& local, int backlog,
+                                socket_handle* out) noexcept;
+    void unix_connect(unix_connect_operation* op) noexcept;
+    std::error_code unix_pair(socket_handle* first, socket_handle* second) noexcept;
+    std::error_code unix_address_of(socket_handle s, bool peer, unix_address* out) noexcept;
 
     // --- worker pool and signals (loop_background.cpp, loop_signals.cpp) ---
     void resolve(resolve_operation* op) noexcept;

@@ -112,6 +112,12 @@ inline task<io_result<tcp_stream>> accept(tcp_listener& listener) {
         if (c || !interop::detail::accept_backs_off(c.error())) co_return c;
     }
 }
+inline task<io_result<unix_stream>> accept(unix_listener& listener) {
+    for (;;) {
+        auto c = co_await listener.accept();
+        if (c || !interop::detail::accept_backs_off(c.error())) co_return c;
+    }
+}
 
 // Writes all of `text`: a write may take less than it is given (on the chaos backend,
 // down to one byte).

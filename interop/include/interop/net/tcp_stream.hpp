@@ -16,16 +16,11 @@
 ///   bad_file_descriptor, and closing or destroying it does nothing.
 #pragma once
 
-#include <cstddef>
-#include <cstdint>
-#include <span>
 #include <string_view>
 #include <utility>
 
 #include "interop/detail/leaf_operation.hpp"
-#include "interop/detail/ready_result.hpp"
-#include "interop/detail/stream_io.hpp"
-#include "interop/detail/stream_write_all.hpp"
+#include "interop/detail/stream_socket.hpp"
 #include "interop/endpoint.hpp"
 #include "interop/io_result.hpp"
 
@@ -59,28 +54,13 @@ private:
 }  // namespace detail
 
 /// A connected TCP stream. Models AsyncRead, AsyncWrite and AsyncClose.
-class tcp_stream {
+class tcp_stream : public detail::stream_socket {
 public:
     tcp_stream() noexcept = default;
     /// Takes over a socket of `rt` (what accept and connect do).
-    tcp_stream(runtime_ref rt, socket_handle s) noexcept
-        : rt_(rt),
-          socket_(s),
-          lifetime_(s ? rt.vtable->core(rt.self)->lifetime() : runtime_lifetime{}) {}
-    tcp_stream(tcp_stream&& other) noexcept
-        : rt_(other.rt_),
-          socket_(std::exchange(other.socket_, nullptr)),
-          lifetime_(other.lifetime_) {}
-    tcp_stream& operator=(tcp_stream&& other) noexcept {
-        if (this != &other) {
-            release();
-            rt_ = other.rt_;
-            socket_ = std::exchange(other.socket_, nullptr);
-            lifetime_ = other.lifetime_;
-        }
-        return *this;
-    }
-    ~tcp_stream() { release(); }
+    tcp_stream(runtime_ref rt, socket_handle s) noexcept : stream_socket(rt, s) {}
+    /// Takes over the socket of an accepted stream.
+    explicit tcp_stream(stream_socket&& accepted) noexcept : stream_socket(std::move(accepted)) {}
 
     /// Connects to `peer` on the awaiting task's runtime.
     static detail::connect_awaitable connect(const endpoint& peer) noexcept {
@@ -90,61 +70,9 @@ public:
     /// anything else is invalid_argument.
     static detail::connect_awaitable connect(std::string_view address) noexcept;
 
-    [[nodiscard]] detail::stream_io read(std::span<std::byte> buffer) noexcept {
-        return io(op_kind::read, buffer.data(), buffer.size(), true);
-    }
-    [[nodiscard]] detail::stream_io read(std::span<char> buffer) noexcept {
-        return read(std::as_writable_bytes(buffer));
-    }
-    [[nodiscard]] detail::stream_io write(std::span<const std::byte> buffer) noexcept {
-        // The adapter only reads through the pointer of a write.
-        return io(op_kind::write, const_cast<std::byte*>(buffer.data()), buffer.size(), false);
-    }
-    [[nodiscard]] detail::stream_io write(std::span<const char> buffer) noexcept {
-        return write(std::as_bytes(buffer));
-    }
-    [[nodiscard]] detail::stream_io write(std::string_view text) noexcept {
-        return write(std::span<const char>(text.data(), text.size()));
-    }
-
-    /// Writes every byte of `data`; interop::write_all(stream, data) comes here. Costs
-    /// no coroutine frame when the first write takes everything (see
-    /// detail/stream_write_all.hpp); behaves as the generic write_all otherwise.
-    [[nodiscard]] detail::stream_write_all write_all(std::span<const std::byte> data) noexcept {
-        return detail::stream_write_all{rt_, socket_, data,
-                                        usable() ? std::errc{} : std::errc::bad_file_descriptor};
-    }
-
-    /// Sends FIN: the peer reads end of stream; reading from it still works.
-    io_result<void> shutdown_write() noexcept;
-    /// Releases the socket; pending operations complete with operation_canceled.
-    [[nodiscard]] detail::ready_result<void> close() noexcept;
-
     io_result<endpoint> local_endpoint() const noexcept;
     io_result<endpoint> peer_endpoint() const noexcept;
     io_result<void> set_no_delay(bool enabled) noexcept;
-
-    /// Open, on a runtime that still exists.
-    bool is_open() const noexcept { return usable(); }
-    runtime_ref runtime() const noexcept { return rt_; }
-
-private:
-    bool usable() const noexcept { return socket_ != nullptr && lifetime_.alive(); }
-
-    detail::stream_io io(op_kind kind, std::byte* data, std::size_t size, bool is_read) noexcept {
-        std::errc precheck{};
-        if (!usable()) {
-            precheck = std::errc::bad_file_descriptor;
-        } else if (is_read && size == 0) {
-            precheck = std::errc::invalid_argument;  // 0 is reserved for end of stream
-        }
-        return detail::stream_io{kind, rt_, socket_, data, size, precheck};
-    }
-    void release() noexcept;
-
-    runtime_ref rt_{};
-    socket_handle socket_ = nullptr;
-    runtime_lifetime lifetime_;  // whether rt_ still exists
 };
 
 }  // namespace interop

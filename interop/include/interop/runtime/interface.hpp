@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "interop/endpoint.hpp"
+#include "interop/unix_address.hpp"
 
 namespace interop {
 
@@ -121,6 +122,12 @@ struct connect_operation : operation {
     socket_handle connected = nullptr;  ///< set by the adapter on success
 };
 
+/// Connects a Unix domain stream socket to the listener at `path` (cap_unix).
+struct unix_connect_operation : connect_operation {
+    explicit unix_connect_operation(complete_fn fn) noexcept : connect_operation(fn) {}
+    unix_address path;
+};
+
 /// Resolves `host` and `port` into endpoints.
 struct resolve_operation : operation {
     resolve_operation(complete_fn fn) noexcept : operation(op_kind::resolve, fn) {}
@@ -154,6 +161,7 @@ enum capability : std::uint32_t {
     cap_signals = 1u << 5,
     cap_udp = 1u << 6,            ///< UDP sockets: udp_bind and what follows it
     cap_udp_multicast = 1u << 7,  ///< joining and leaving multicast groups
+    cap_unix = 1u << 8,           ///< Unix domain stream sockets: unix_listen and what follows it
 };
 
 /// Whether a runtime still exists; safe to ask after it is gone (that is what it is for),
@@ -269,6 +277,26 @@ struct runtime_vtable {
     /// Needs cap_udp_multicast.
     std::error_code (*udp_multicast_interface)(void* self, socket_handle s,
                                                const ip_address& interface) noexcept;
+
+    // --- Unix domain sockets (cap_unix) ----------------------------------------
+    /// Opens a stream socket bound to `local` (a path or an abstract name) and listening.
+    /// Its handle works with tcp_accept, whose streams, like those of unix_connect and
+    /// unix_pair, work with read, write, shutdown_write and close as a TCP stream's do.
+    /// A path that exists already is address_in_use. The core removes the socket file
+    /// of a path listener it closes, not the adapter.
+    std::error_code (*unix_listen)(void* self, const unix_address& local, int backlog,
+                                   socket_handle* out) noexcept;
+    /// Connects a new stream socket to op->path; the stream in op->connected. Never
+    /// waits for room in the listener's backlog: a full one is
+    /// resource_unavailable_try_again, no listener there connection_refused, no such
+    /// file no_such_file_or_directory.
+    void (*unix_connect)(void* self, unix_connect_operation* op) noexcept;
+    /// Two streams connected to each other (socketpair).
+    std::error_code (*unix_pair)(void* self, socket_handle* first, socket_handle* second) noexcept;
+    /// The address a Unix socket is bound to, or (peer) that of the socket it is
+    /// connected to; unnamed when there is none.
+    std::error_code (*unix_address_of)(void* self, socket_handle s, bool peer,
+                                       unix_address* out) noexcept;
 
     // --- name resolution, blocking offload, signals ---------------------------
     void (*resolve)(void* self, resolve_operation* op) noexcept;

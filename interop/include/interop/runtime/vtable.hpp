@@ -10,7 +10,8 @@
 ///
 /// `runtime_ref::self` is then a pointer to that class, and every entry is one call
 /// through it. The services are optional: a class without `resolve`, `spawn_blocking`,
-/// `signal_watch` and `signal_wait`, the UDP entries or the multicast ones gets entries
+/// `signal_watch` and `signal_wait`, the UDP entries, the multicast ones or the Unix
+/// socket ones gets entries
 /// that report operation_not_supported, and must not declare the matching capability
 /// (checked at compile time).
 #pragma once
@@ -78,6 +79,15 @@ concept joins_multicast = requires(A& a, socket_handle s, const ip_address& grou
     { a.udp_multicast_interface(s, group) } -> std::same_as<std::error_code>;
 };
 
+template <typename A>
+concept speaks_unix = requires(A& a, unix_connect_operation* op, const unix_address& local,
+                               socket_handle s, socket_handle* made, unix_address* out) {
+    { a.unix_listen(local, 0, made) } -> std::same_as<std::error_code>;
+    a.unix_connect(op);
+    { a.unix_pair(made, made) } -> std::same_as<std::error_code>;
+    { a.unix_address_of(s, true, out) } -> std::same_as<std::error_code>;
+};
+
 namespace detail {
 
 template <typename A>
@@ -108,6 +118,9 @@ constexpr runtime_vtable make_vtable(const char* name) noexcept {
     static_assert(
         (Capabilities & cap_udp_multicast) == 0 || joins_multicast<A>,
         "declares cap_udp_multicast but has no udp_membership and udp_multicast_interface");
+    static_assert((Capabilities & cap_unix) == 0 || speaks_unix<A>,
+                  "declares cap_unix but has no unix_listen, unix_connect, unix_pair and "
+                  "unix_address_of");
     using detail::of;
     runtime_vtable v{
         .name = name,
@@ -153,6 +166,15 @@ constexpr runtime_vtable make_vtable(const char* name) noexcept {
             [](void*, socket_handle, const ip_address&) noexcept {
                 return detail::not_supported();
             },
+        .unix_listen = [](void*, const unix_address&, int,
+                          socket_handle*) noexcept { return detail::not_supported(); },
+        .unix_connect = [](void*, unix_connect_operation* op) noexcept {
+            detail::complete_not_supported(op);
+        },
+        .unix_pair = [](void*, socket_handle*,
+                        socket_handle*) noexcept { return detail::not_supported(); },
+        .unix_address_of = [](void*, socket_handle, bool,
+                              unix_address*) noexcept { return detail::not_supported(); },
         .resolve = [](void*,
                       resolve_operation* op) noexcept { detail::complete_not_supported(op); },
         .spawn_blocking =
@@ -188,6 +210,22 @@ constexpr runtime_vtable make_vtable(const char* name) noexcept {
         v.udp_multicast_interface = [](void* self, socket_handle s,
                                        const ip_address& interface) noexcept {
             return of<A>(self).udp_multicast_interface(s, interface);
+        };
+    }
+    if constexpr (speaks_unix<A>) {
+        v.unix_listen = [](void* self, const unix_address& local, int backlog,
+                           socket_handle* out) noexcept {
+            return of<A>(self).unix_listen(local, backlog, out);
+        };
+        v.unix_connect = [](void* self, unix_connect_operation* op) noexcept {
+            of<A>(self).unix_connect(op);
+        };
+        v.unix_pair = [](void* self, socket_handle* first, socket_handle* second) noexcept {
+            return of<A>(self).unix_pair(first, second);
+        };
+        v.unix_address_of = [](void* self, socket_handle s, bool peer,
+                               unix_address* out) noexcept {
+            return of<A>(self).unix_address_of(s, peer, out);
         };
     }
     if constexpr (resolves<A>) {

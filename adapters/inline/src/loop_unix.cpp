@@ -1,0 +1,46 @@
+// Unix domain sockets: made here, then streams and listeners in the same table as
+// TCP ones, whose reads, writes and accepts they share (loop_tcp.cpp).
+#include "interop/runtime/posix_unix.hpp"
+#include "loop.hpp"
+#include "op_data.hpp"
+
+namespace interop::inline_detail {
+namespace {
+
+namespace posix = kit::posix;
+
+std::error_code canceled() noexcept { return std::make_error_code(std::errc::operation_canceled); }
+
+}  // namespace
+
+std::error_code loop::unix_listen(const unix_address& local, int backlog,
+                                  socket_handle* out) noexcept {
+    *out = nullptr;
+    if (queue_.stopped()) return canceled();
+    return posix::unix_listen(local, backlog, out, [this](int fd) { return sockets_.add(fd); });
+}
+
+void loop::unix_connect(unix_connect_operation* op) noexcept {
+    if (refuse_if_stopped(op)) return;
+    const auto add = [this](int fd) { return sockets_.add(fd); };
+    posix::unix_connect(op, add, [&](socket_handle handle) {
+        connecting_on::set(op, handle);
+        sockets_.find(handle)->writers.push_back(op);
+        park(op);
+    });
+}
+
+std::error_code loop::unix_pair(socket_handle* first, socket_handle* second) noexcept {
+    if (queue_.stopped()) return canceled();
+    return posix::unix_pair(
+        first, second, [this](int fd) { return sockets_.add(fd); },
+        [this](socket_handle s) { sockets_.remove(s); });
+}
+
+std::error_code loop::unix_address_of(socket_handle s, bool peer, unix_address* out) noexcept {
+    const socket_slot* socket = sockets_.find(s);
+    if (!socket) return std::make_error_code(std::errc::bad_file_descriptor);
+    return posix::unix_name(socket->fd, peer, out);
+}
+
+}  // namespace interop::inline_detail
