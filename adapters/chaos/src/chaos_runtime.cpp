@@ -530,8 +530,8 @@ constexpr runtime_vtable make_vtable(std::uint32_t capabilities) {
 
 // One table per set of capabilities the wrapped runtime may declare that matter here.
 constexpr std::uint32_t all_bits = cap_multi_threaded | cap_virtual_time | cap_ipv6 | cap_resolve |
-                                   cap_blocking_offload | cap_signals | cap_udp | cap_udp_multicast |
-                                   cap_unix;
+                                   cap_blocking_offload | cap_signals | cap_udp |
+                                   cap_udp_multicast | cap_unix;
 
 const runtime_vtable* vtable_for(std::uint32_t capabilities) {
     static const std::vector<runtime_vtable> tables = [] {

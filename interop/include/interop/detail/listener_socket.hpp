@@ -73,8 +73,9 @@ public:
         const duration wait = backoff_left();
         if (wait <= duration::zero()) return op_.await_suspend(awaiter);
         backing_off_ = accept_after(wait, listener_);
-        return typename task<io_result<stream_socket>>::awaiter{backing_off_.handle()}
-            .await_suspend(awaiter);
+        return
+            typename task<io_result<stream_socket>>::awaiter{backing_off_.handle()}.await_suspend(
+                awaiter);
     }
     io_result<stream_socket> await_resume();
 

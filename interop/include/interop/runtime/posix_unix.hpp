@@ -85,8 +85,7 @@ inline std::error_code open_unix_listener(const unix_address& local, int backlog
 /// unix_listen of the contract for a loop that waits for readiness: a listening
 /// socket, given to the loop with add(fd), which returns its handle for *out.
 template <typename Add>
-std::error_code unix_listen(const unix_address& local, int backlog, socket_handle* out,
-                            Add&& add) {
+std::error_code unix_listen(const unix_address& local, int backlog, socket_handle* out, Add&& add) {
     *out = nullptr;
     int fd = -1;
     if (const std::error_code error = open_unix_listener(local, backlog, &fd)) return error;
@@ -184,8 +183,8 @@ inline std::error_code unix_name(int fd, bool peer, unix_address* out) noexcept 
     }
     const std::size_t header = offsetof(sockaddr_un, sun_path);
     const std::size_t size = length > header ? length - header : 0;
-    *out = unix_address::from_native(address.sun_path,
-                                     size < sizeof address.sun_path ? size : sizeof address.sun_path);
+    *out = unix_address::from_native(
+        address.sun_path, size < sizeof address.sun_path ? size : sizeof address.sun_path);
     return {};
 }
 

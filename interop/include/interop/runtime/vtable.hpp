@@ -168,9 +168,8 @@ constexpr runtime_vtable make_vtable(const char* name) noexcept {
             },
         .unix_listen = [](void*, const unix_address&, int,
                           socket_handle*) noexcept { return detail::not_supported(); },
-        .unix_connect = [](void*, unix_connect_operation* op) noexcept {
-            detail::complete_not_supported(op);
-        },
+        .unix_connect =
+            [](void*, unix_connect_operation* op) noexcept { detail::complete_not_supported(op); },
         .unix_pair = [](void*, socket_handle*,
                         socket_handle*) noexcept { return detail::not_supported(); },
         .unix_address_of = [](void*, socket_handle, bool,
@@ -223,8 +222,7 @@ constexpr runtime_vtable make_vtable(const char* name) noexcept {
         v.unix_pair = [](void* self, socket_handle* first, socket_handle* second) noexcept {
             return of<A>(self).unix_pair(first, second);
         };
-        v.unix_address_of = [](void* self, socket_handle s, bool peer,
-                               unix_address* out) noexcept {
+        v.unix_address_of = [](void* self, socket_handle s, bool peer, unix_address* out) noexcept {
             return of<A>(self).unix_address_of(s, peer, out);
         };
     }
