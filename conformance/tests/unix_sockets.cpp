@@ -241,3 +241,30 @@ TEST_CASE(
         CHECK(wrote.is(std::errc::broken_pipe));
     });
 }
+
+TEST_CASE("unix: interop::serve serves a Unix listener, and closing the listener drains it") {
+    INTEROP_REQUIRE_CAPABILITY(cap_unix);
+    const std::string path = fresh_path();
+    conf::run([&]() -> task<void> {
+        auto listener = co_await listening(path);
+        io_result<void> served = std::errc::io_error;
+        co_await with_scope([&](scope& s) -> task<void> {
+            s.spawn([&]() -> task<void> {
+                // Echoes one line of each connection, then closes it.
+                served = co_await serve(listener, [](unix_stream conn) -> task<void> {
+                    auto got = co_await conf::read_text(conn, 5);
+                    if (got) (void)co_await conf::write_text(conn, *got);
+                });
+            });
+            for (std::string_view word : {"alpha", "omega"}) {
+                auto client = co_await unix_stream::connect(path);
+                REQUIRE(client.has_value());
+                CHECK((co_await conf::write_text(*client, word)).has_value());
+                CHECK((co_await conf::read_text(*client, 5)).value() == word);
+            }
+            (void)co_await listener.close();
+        });
+        CHECK(served.is(std::errc::bad_file_descriptor));
+        CHECK(!std::filesystem::exists(path));
+    });
+}

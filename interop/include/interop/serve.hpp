@@ -1,5 +1,6 @@
 /// \file
-/// interop::serve: the accept loop of a TCP server, written once.
+/// interop::serve: the accept loop of a server, written once, for a tcp_listener or a
+/// unix_listener (the handler then takes a unix_stream).
 ///
 ///     co_await interop::serve(listener, [](interop::tcp_stream conn) -> interop::task<> {
 ///         ... // one connection
@@ -39,6 +40,7 @@
 #include "interop/detail/awaited_temporary.hpp"
 #include "interop/io_result.hpp"
 #include "interop/net/tcp_listener.hpp"
+#include "interop/net/unix_listener.hpp"
 #include "interop/scope.hpp"
 #include "interop/sync/semaphore.hpp"
 #include "interop/task.hpp"
@@ -67,15 +69,28 @@ inline bool ends_serving(const std::error_code& ec) noexcept {
            ec == std::errc::invalid_argument;
 }
 
-template <typename Handler>
-task<void> serve_one(Handler* handler, tcp_stream conn, std::optional<semaphore::permit> permit) {
+// The stream a listener's accept gives: tcp_stream, unix_stream.
+template <typename Listener>
+using accepted_stream_t =
+    std::remove_cvref_t<decltype(*std::declval<Listener&>().accept().await_resume())>;
+
+// What serve() takes: a listener, a handler of its streams, a handler of accept errors,
+// the two handlers called as the lvalues the loop keeps.
+template <typename Listener, typename Handler, typename OnAcceptError>
+concept serves = std::derived_from<Listener, listener_socket> &&
+    std::invocable<std::add_lvalue_reference_t<std::decay_t<Handler>>,
+                   accepted_stream_t<Listener>> &&
+    std::invocable<std::add_lvalue_reference_t<std::decay_t<OnAcceptError>>, std::error_code>;
+
+template <typename Handler, typename Stream>
+task<void> serve_one(Handler* handler, Stream conn, std::optional<semaphore::permit> permit) {
     // NOLINTNEXTLINE(bugprone-use-after-move): one move; clang-tidy sees co_await's operand twice
     co_await (*handler)(std::move(conn));
     (void)permit;  // given back when the connection is done
 }
 
-template <typename Handler, typename OnAcceptError>
-task<io_result<void>> serve_loop(tcp_listener& listener, Handler handler, serve_options options,
+template <typename Listener, typename Handler, typename OnAcceptError>
+task<io_result<void>> serve_loop(Listener& listener, Handler handler, serve_options options,
                                  OnAcceptError on_accept_error) {
     std::optional<semaphore> slots;
     if (options.max_connections > 0) slots.emplace(options.max_connections);
@@ -112,16 +127,14 @@ task<io_result<void>> serve_loop(tcp_listener& listener, Handler handler, serve_
 
 }  // namespace detail
 
-/// The accept loop of a TCP server: runs `handler(conn)` for every connection, in a
+/// The accept loop of a server: runs `handler(conn)` for every connection, in a
 /// scope, until it is cancelled or the listener fails for good. The handler and
 /// on_accept_error are copied (or moved) into the returned task; on GCC 12 a
 /// temporary that owns resources is refused at compile time (docs/compilers.md).
-template <typename Handler, typename OnAcceptError = detail::ignore_accept_error>
-    requires std::invocable < std::decay_t<Handler>
-&, tcp_stream >
-       &&std::invocable<std::decay_t<OnAcceptError>&, std::error_code> task<io_result<void>> serve(
-           tcp_listener& listener, Handler&& handler, serve_options options = {},
-           OnAcceptError&& on_accept_error = {}) {
+template <typename Listener, typename Handler, typename OnAcceptError = detail::ignore_accept_error>
+task<io_result<void>> serve(Listener& listener, Handler&& handler, serve_options options = {},
+                            OnAcceptError&& on_accept_error = {}) requires
+    detail::serves<Listener, Handler, OnAcceptError> {
     detail::reject_awaited_owning_temporary<Handler>();
     detail::reject_awaited_owning_temporary<OnAcceptError>();
     return detail::serve_loop(

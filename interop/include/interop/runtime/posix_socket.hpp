@@ -254,6 +254,20 @@ inline attempt start_connect(const endpoint& peer, int* fd) noexcept {
     return result;
 }
 
+/// What connect() does once the socket is started (by start_connect, or
+/// start_unix_connect for a Unix socket): completes `op` at once, or gives the socket
+/// to the loop and waits.
+template <typename Add, typename Wait>
+void go_on_connecting(connect_operation* op, const attempt& started, int fd, Add&& add,
+                      Wait&& wait) {
+    if (started.error) return op->complete(started.error, 0);
+    socket_handle handle = nullptr;
+    if (const std::error_code error = adopt(fd, &handle, add)) return op->complete(error, 0);
+    if (started.would_block) return wait(handle);
+    op->connected = handle;
+    op->complete({}, 0);
+}
+
 /// tcp_connect of the contract, for a loop that waits for readiness: opens a socket and
 /// starts connecting it to op->peer. add(fd) gives the socket to the loop (to watch it,
 /// and to close it if the connect is cancelled) and returns its socket_handle. If the
@@ -265,12 +279,7 @@ template <typename Add, typename Wait>
 void connect(connect_operation* op, Add&& add, Wait&& wait) {
     int fd = -1;
     const attempt started = start_connect(op->peer, &fd);
-    if (started.error) return op->complete(started.error, 0);
-    socket_handle handle = nullptr;
-    if (const std::error_code error = adopt(fd, &handle, add)) return op->complete(error, 0);
-    if (started.would_block) return wait(handle);
-    op->connected = handle;
-    op->complete({}, 0);
+    go_on_connecting(op, started, fd, add, wait);
 }
 
 /// Once a connecting socket is writable: whether the connection was made.

@@ -122,12 +122,7 @@ template <typename Add, typename Wait>
 void unix_connect(unix_connect_operation* op, Add&& add, Wait&& wait) {
     int fd = -1;
     const attempt started = start_unix_connect(op->path, &fd);
-    if (started.error) return op->complete(started.error, 0);
-    socket_handle handle = nullptr;
-    if (const std::error_code error = adopt(fd, &handle, add)) return op->complete(error, 0);
-    if (started.would_block) return wait(handle);
-    op->connected = handle;
-    op->complete({}, 0);
+    go_on_connecting(op, started, fd, add, wait);
 }
 
 /// Two connected, non-blocking, close-on-exec stream sockets.
