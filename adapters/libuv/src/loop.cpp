@@ -70,7 +70,7 @@ void loop::close_everything() noexcept {
     destroying_ = true;
     queue_.stop();
     sockets_.for_each([this](socket_base* socket) {
-        if (tcp_socket* tcp = socket->as<tcp_socket>()) abandon_socket(tcp);
+        if (stream_socket* tcp = socket->as<stream_socket>()) abandon_socket(tcp);
         if (udp_socket* udp = socket->as<udp_socket>()) abandon_udp(udp);
     });
     // Our own handles, the signal watchers, and native handles of code that mixed
@@ -204,20 +204,20 @@ void loop::cancel_parked(operation* op) noexcept {
         case op_kind::read:
             // Detached only: reading stays on, and bytes that arrive go to the stash for
             // the next read. Nothing was consumed on this read's behalf.
-            waits_on<tcp_socket>(op)->read_op = nullptr;
+            waits_on<stream_socket>(op)->read_op = nullptr;
             break;
         case op_kind::write:
             return cancel_write(static_cast<io_operation*>(op));
         case op_kind::accept: {
             // The listener is open: closing it would have completed this accept already.
-            tcp_socket* listener = find_socket(static_cast<accept_operation*>(op)->listener);
+            stream_socket* listener = find_socket(static_cast<accept_operation*>(op)->listener);
             listener->accepts.remove(op);
             watch_listener(listener);
             break;
         }
         case op_kind::connect:
             // The half-made connection belongs to nobody else; closing it completes op.
-            return close_socket(waits_on<tcp_socket>(op));
+            return close_socket(waits_on<stream_socket>(op));
         case op_kind::resolve:
             cancel_resolve(op);
             break;

@@ -27,7 +27,8 @@
 // The implementation is split by concern:
 //   loop.cpp              construction and teardown, run, stop, post, cancel, registry
 //   loop_time.cpp         the clock and timers
-//   loop_tcp.cpp          sockets: listen, accept, connect, close, addresses
+//   loop_tcp.cpp          stream sockets: TCP listen and connect, accept, close, addresses
+//   loop_unix.cpp         Unix domain stream sockets: listen, connect, pairs, names
 //   loop_stream.cpp       reading, writing, shutdown on connected sockets
 //   loop_udp.cpp          UDP sockets: bind, connect, datagrams, options
 //   loop_background.cpp   resolve and spawn_blocking on libuv's thread pool
@@ -52,7 +53,7 @@
 #include "interop/runtime/run_queue.hpp"
 #include "op_data.hpp"
 #include "socket_table.hpp"
-#include "tcp_socket.hpp"
+#include "stream_socket.hpp"
 #include "udp_socket.hpp"
 
 namespace interop::libuv_detail {
@@ -102,6 +103,14 @@ public:
     std::error_code remote_endpoint(socket_handle s, endpoint* out) noexcept;
     std::error_code set_no_delay(socket_handle s, bool enabled) noexcept;
 
+    // --- Unix domain sockets (loop_unix.cpp; accept and the stream calls above serve
+    // them too) ---
+    std::error_code unix_listen(const unix_address& local, int backlog,
+                                socket_handle* out) noexcept;
+    void unix_connect(unix_connect_operation* op) noexcept;
+    std::error_code unix_pair(socket_handle* first, socket_handle* second) noexcept;
+    std::error_code unix_address_of(socket_handle s, bool peer, unix_address* out) noexcept;
+
     // --- UDP (loop_udp.cpp; close and the addresses above serve UDP sockets too) ---
     std::error_code udp_bind(const endpoint& local, socket_handle* out) noexcept;
     std::error_code udp_connect(socket_handle s, const endpoint& peer) noexcept;
@@ -142,31 +151,37 @@ private:
     // --- streams (loop_stream.cpp) ---
     // The checks a read and a write share; `pending` names the stream's one pending
     // read or write. The socket when `op` may go on, null once `op` was completed.
-    tcp_socket* stream_for(io_operation* op, io_operation* tcp_socket::*pending) noexcept;
+    stream_socket* stream_for(io_operation* op, io_operation* stream_socket::*pending) noexcept;
 
     // --- time (loop_time.cpp) ---
     void arm_timer() noexcept;
     static void on_timer(uv_timer_t* timer);
 
     // --- sockets (loop_tcp.cpp) ---
-    tcp_socket* open_socket(tcp_socket::role role) noexcept;
-    void close_socket(tcp_socket* socket) noexcept;
-    void close_handles(tcp_socket* socket) noexcept;
-    void abandon_socket(tcp_socket* socket) noexcept;
+    stream_socket* open_socket(stream_socket::role role, stream_socket::family family) noexcept;
+    // A socket of the table over descriptor `fd`, which it owns from then on; null, with
+    // `fd` closed and *error set, when that fails.
+    stream_socket* adopt(int fd, stream_socket::role role, stream_socket::family family,
+                         std::error_code* error) noexcept;
+    std::error_code listen_on(int fd, stream_socket::family family, socket_handle* out) noexcept;
+    void close_socket(stream_socket* socket) noexcept;
+    void close_handles(stream_socket* socket) noexcept;
+    void abandon_socket(stream_socket* socket) noexcept;
     struct accept_outcome {
         bool would_block;  // no connection waits
         std::error_code error;
         socket_handle handle;
     };
-    accept_outcome accept_one(tcp_socket* listener) noexcept;
-    void serve_accepts(tcp_socket* listener) noexcept;
-    void watch_listener(tcp_socket* listener) noexcept;  // polls while accepts wait
-    void fail_accepts(tcp_socket* listener, std::error_code error) noexcept;
-    tcp_socket* find_socket(socket_handle handle) const noexcept {
-        return sockets_.find_as<tcp_socket>(handle);
+    accept_outcome accept_one(stream_socket* listener) noexcept;
+    void serve_accepts(stream_socket* listener) noexcept;
+    void watch_listener(stream_socket* listener) noexcept;  // polls while accepts wait
+    void fail_accepts(stream_socket* listener, std::error_code error) noexcept;
+    stream_socket* find_socket(socket_handle handle) const noexcept {
+        return sockets_.find_as<stream_socket>(handle);
     }
     static void on_listener_ready(uv_poll_t* readiness, int status, int events);
     static void on_connected(uv_connect_t* request, int status);
+    static void on_unix_connectable(uv_poll_t* readiness, int status, int events);
     static void on_socket_closed(uv_handle_t* handle);
 
     // --- streams (loop_stream.cpp) ---
@@ -175,8 +190,8 @@ private:
         std::error_code error;
         std::size_t bytes;
     };
-    write_attempt start_write(tcp_socket* socket, io_operation* op) noexcept;
-    void stop_reading(tcp_socket* socket) noexcept;
+    write_attempt start_write(stream_socket* socket, io_operation* op) noexcept;
+    void stop_reading(stream_socket* socket) noexcept;
     void cancel_write(io_operation* op) noexcept;
     static void on_alloc(uv_handle_t* handle, std::size_t suggested, uv_buf_t* buf);
     static void on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf);
@@ -226,7 +241,7 @@ private:
     // --- loop thread only ---
     registry pending_;  // parked operations
     timer_heap timers_;
-    socket_table sockets_;  // every socket not yet closing, TCP and UDP
+    socket_table sockets_;  // every socket not yet closing, streams and UDP
     std::map<int, std::unique_ptr<signal_watcher>> signals_;
 
     // --- shared with other threads ---

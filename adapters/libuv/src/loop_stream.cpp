@@ -50,14 +50,14 @@ uv_buf_t buffer_of(const std::byte* data, std::size_t size) noexcept {
 
 }  // namespace
 
-tcp_socket* loop::stream_for(io_operation* op, io_operation* tcp_socket::*pending) noexcept {
+stream_socket* loop::stream_for(io_operation* op, io_operation* stream_socket::*pending) noexcept {
     mark_unparked(op);
     if (refuse_if_stopped(op)) return nullptr;
-    tcp_socket* socket = find_socket(op->socket);
+    stream_socket* socket = find_socket(op->socket);
     std::error_code refused;
     if (!socket) {
         refused = bad_handle();
-    } else if (socket->kind != tcp_socket::role::stream) {
+    } else if (socket->kind != stream_socket::role::stream) {
         refused = not_a_stream();
     } else if (op->size == 0) {
         // Zero bytes: a read would report 0, which means end of stream, and a write
@@ -74,7 +74,7 @@ tcp_socket* loop::stream_for(io_operation* op, io_operation* tcp_socket::*pendin
 // --- reading ----------------------------------------------------------------------------
 
 void loop::read(io_operation* op) noexcept {
-    tcp_socket* socket = stream_for(op, &tcp_socket::read_op);
+    stream_socket* socket = stream_for(op, &stream_socket::read_op);
     if (socket == nullptr) return;
     if (!socket->stash.empty()) return op->complete({}, socket->stash.take(op->data, op->size));
     if (socket->read_error != 0) return op->complete(error_from_uv(socket->read_error), 0);
@@ -89,7 +89,7 @@ void loop::read(io_operation* op) noexcept {
     park(op);
 }
 
-void loop::stop_reading(tcp_socket* socket) noexcept {
+void loop::stop_reading(stream_socket* socket) noexcept {
     if (!socket->reading) return;
     uv_read_stop(socket->stream());
     socket->reading = false;
@@ -98,7 +98,7 @@ void loop::stop_reading(tcp_socket* socket) noexcept {
 // libuv asks for a buffer just before each read(2), and reports into it right after,
 // with no user code in between: the pending read cannot change in the meantime.
 void loop::on_alloc(uv_handle_t* handle, std::size_t, uv_buf_t* buf) {
-    tcp_socket* socket = tcp_socket::of(handle);
+    stream_socket* socket = stream_socket::of(handle);
     if (io_operation* op = socket->read_op) {
         *buf = buffer_of(op->data, op->size);
     } else {
@@ -107,7 +107,7 @@ void loop::on_alloc(uv_handle_t* handle, std::size_t, uv_buf_t* buf) {
 }
 
 void loop::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
-    tcp_socket* socket = tcp_socket::of(stream);
+    stream_socket* socket = stream_socket::of(stream);
     loop& self = *socket->owner;
     if (nread > 0) {
         const auto n = static_cast<std::size_t>(nread);
@@ -143,7 +143,7 @@ void loop::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
 // --- writing ----------------------------------------------------------------------------
 
 void loop::write(io_operation* op) noexcept {
-    tcp_socket* socket = stream_for(op, &tcp_socket::write_op);
+    stream_socket* socket = stream_for(op, &stream_socket::write_op);
     if (socket == nullptr) return;
     // After shutdown_write nothing more may be sent. (libuv would send it before the
     // FIN, which it sends only on the next turn of the loop.)
@@ -160,7 +160,7 @@ void loop::write(io_operation* op) noexcept {
     op->complete(attempt.error, attempt.bytes);
 }
 
-loop::write_attempt loop::start_write(tcp_socket* socket, io_operation* op) noexcept {
+loop::write_attempt loop::start_write(stream_socket* socket, io_operation* op) noexcept {
     const uv_buf_t whole = buffer_of(op->data, op->size);
     const int written = uv_try_write(socket->stream(), &whole, 1);
     if (written > 0) return {false, {}, static_cast<std::size_t>(written)};
@@ -168,9 +168,9 @@ loop::write_attempt loop::start_write(tcp_socket* socket, io_operation* op) noex
 
     // The send buffer is full: wait for room, with a copy of the first bytes.
     if (!socket->write_copy)
-        socket->write_copy.reset(new (std::nothrow) std::byte[tcp_socket::write_copy_capacity]);
+        socket->write_copy.reset(new (std::nothrow) std::byte[stream_socket::write_copy_capacity]);
     if (!socket->write_copy) return {false, out_of_memory(), 0};
-    const std::size_t n = std::min(op->size, tcp_socket::write_copy_capacity);
+    const std::size_t n = std::min(op->size, stream_socket::write_copy_capacity);
     std::memcpy(socket->write_copy.get(), op->data, n);
     const uv_buf_t copy = buffer_of(socket->write_copy.get(), n);
     // libuv calls on_written from the loop, never from inside uv_write.
@@ -185,7 +185,7 @@ loop::write_attempt loop::start_write(tcp_socket* socket, io_operation* op) noex
 }
 
 void loop::on_written(uv_write_t* request, int status) {
-    tcp_socket* socket = tcp_socket::of(request->handle);
+    stream_socket* socket = stream_socket::of(request->handle);
     socket->write_in_flight = false;
     // No operation: it was cancelled (and reported the copy as written), or the socket
     // is closing (and close_socket completed it).
@@ -212,7 +212,7 @@ void loop::on_written(uv_write_t* request, int status) {
 }
 
 void loop::cancel_write(io_operation* op) noexcept {
-    tcp_socket* socket = waits_on<tcp_socket>(op);
+    stream_socket* socket = waits_on<stream_socket>(op);
     socket->write_op = nullptr;
     if (socket->write_started) {
         // Its first bytes are with libuv, in the socket's copy, and will be sent.
@@ -225,9 +225,9 @@ void loop::cancel_write(io_operation* op) noexcept {
 // --- shutdown ---------------------------------------------------------------------------
 
 std::error_code loop::shutdown_write(socket_handle s) noexcept {
-    tcp_socket* socket = find_socket(s);
+    stream_socket* socket = find_socket(s);
     if (!socket) return bad_handle();
-    if (socket->kind != tcp_socket::role::stream) return not_a_stream();
+    if (socket->kind != stream_socket::role::stream) return not_a_stream();
     if (socket->shut_down) return {};  // a second shutdown is harmless
     // libuv sends the FIN once the writes queued before it have gone. Its result has
     // nowhere to go (this call has returned by then): a failure shows in the next read.

@@ -1,4 +1,5 @@
-// Sockets: listen, accept, connect, close, and their addresses (of UDP sockets too).
+// Stream sockets: TCP listen and connect; accept and close of TCP and Unix sockets alike;
+// addresses (of UDP sockets too).
 #include <new>
 #include <utility>
 
@@ -33,11 +34,16 @@ std::error_code socket_name(int (*get)(const Handle*, sockaddr*, int*), const Ha
 
 // --- the life of a socket ---------------------------------------------------------------
 
-tcp_socket* loop::open_socket(tcp_socket::role role) noexcept {
-    auto* socket = new (std::nothrow) tcp_socket(*this, role);
+stream_socket* loop::open_socket(stream_socket::role role, stream_socket::family family) noexcept {
+    auto* socket = new (std::nothrow) stream_socket(*this, role, family);
     if (!socket) return nullptr;
-    uv_tcp_init(&uv_, &socket->tcp);  // cannot fail: the OS socket comes later
-    socket->tcp.data = socket;
+    // Neither can fail: the OS socket comes later.
+    if (family == stream_socket::family::tcp) {
+        uv_tcp_init(&uv_, &socket->native.tcp);
+    } else {
+        uv_pipe_init(&uv_, &socket->native.pipe, 0);  // 0: no descriptor passing
+    }
+    socket->handle()->data = socket;
     try {
         socket->key = sockets_.add(socket);
     } catch (...) {
@@ -47,9 +53,29 @@ tcp_socket* loop::open_socket(tcp_socket::role role) noexcept {
     return socket;
 }
 
+stream_socket* loop::adopt(int fd, stream_socket::role role, stream_socket::family family,
+                           std::error_code* error) noexcept {
+    stream_socket* socket = open_socket(role, family);
+    if (!socket) {
+        ::close(fd);
+        *error = out_of_memory();
+        return nullptr;
+    }
+    const int status = family == stream_socket::family::tcp
+                           ? uv_tcp_open(&socket->native.tcp, fd)
+                           : uv_pipe_open(&socket->native.pipe, fd);
+    if (status < 0) {
+        ::close(fd);
+        close_socket(socket);
+        *error = error_from_uv(status);
+        return nullptr;
+    }
+    return socket;
+}
+
 // The descriptor goes now (uv_close closes it at once); the operations still pending
 // on the socket learn about it from the run queue, never from inside close().
-void loop::close_socket(tcp_socket* socket) noexcept {
+void loop::close_socket(stream_socket* socket) noexcept {
     if (socket->key) {
         sockets_.remove(socket->key);
         socket->key = nullptr;
@@ -62,9 +88,10 @@ void loop::close_socket(tcp_socket* socket) noexcept {
     close_handles(socket);
 }
 
-// The readiness watcher first: closing the uv_tcp_t closes the descriptor it watches.
-void loop::close_handles(tcp_socket* socket) noexcept {
-    if (socket->kind == tcp_socket::role::listener && socket->listening_fd >= 0) {
+// The readiness watcher first: closing the stream handle closes the descriptor it watches.
+void loop::close_handles(stream_socket* socket) noexcept {
+    if (socket->readiness_open) {
+        socket->readiness_open = false;
         uv_close(reinterpret_cast<uv_handle_t*>(&socket->readiness), &loop::on_socket_closed);
     }
     uv_close(socket->handle(), &loop::on_socket_closed);
@@ -72,7 +99,7 @@ void loop::close_handles(tcp_socket* socket) noexcept {
 
 // For the destructor: the same without completing anything. The operations are not
 // even looked at, since they may be gone by then.
-void loop::abandon_socket(tcp_socket* socket) noexcept {
+void loop::abandon_socket(stream_socket* socket) noexcept {
     sockets_.remove(socket->key);
     socket->key = nullptr;
     socket->read_op = nullptr;
@@ -83,13 +110,13 @@ void loop::abandon_socket(tcp_socket* socket) noexcept {
 }
 
 void loop::on_socket_closed(uv_handle_t* handle) {
-    tcp_socket* socket = tcp_socket::of(handle);
+    stream_socket* socket = stream_socket::of(handle);
     if (--socket->open_handles == 0) delete socket;
 }
 
 void loop::close(socket_handle s) noexcept {
     // Closing twice: nothing.
-    if (tcp_socket* socket = find_socket(s)) return close_socket(socket);
+    if (stream_socket* socket = find_socket(s)) return close_socket(socket);
     if (udp_socket* socket = find_udp(s)) close_udp(socket);
 }
 
@@ -100,39 +127,32 @@ void loop::close(socket_handle s) noexcept {
 // and closes it at once, so that clients see the server drop them rather than wait.
 // interop's rule is the other one (runtime-interface.md): report the error, leave the
 // connections in the backlog, and let the core back off. So the adapter creates,
-// binds and listens on the socket itself (the adapter kit's posix_socket.hpp),
-// watches it with a uv_poll_t while accepts wait, and accepts itself; uv_tcp_open
-// then gives libuv each connection.
+// binds and listens on the socket itself (the adapter kit's posix_socket.hpp, or
+// posix_unix.hpp for a Unix listener), watches it with a uv_poll_t while accepts wait,
+// and accepts itself; uv_tcp_open (uv_pipe_open) then gives libuv each connection.
 
 std::error_code loop::tcp_listen(const endpoint& local, int backlog, socket_handle* out) noexcept {
     *out = nullptr;
     if (queue_.stopped()) return canceled();
     int fd = -1;
     if (const std::error_code error = posix::open_listener(local, backlog, &fd)) return error;
-    tcp_socket* listener = open_socket(tcp_socket::role::listener);
-    if (!listener) {
-        ::close(fd);
-        return out_of_memory();
-    }
-    // libuv owns the descriptor from here (and closes it with the handle); it is never
-    // started as a stream, so the poll watcher is the only one on the descriptor.
-    int status = uv_tcp_open(&listener->tcp, fd);
-    if (status == 0) {
-        listener->listening_fd = fd;
-        status = uv_poll_init_socket(&uv_, &listener->readiness, fd);
-        if (status == 0) {
-            listener->readiness.data = listener;
-            ++listener->open_handles;
-        } else {
-            listener->listening_fd = -1;  // no readiness handle to close
-        }
-    } else {
-        ::close(fd);
-    }
-    if (status < 0) {
+    return listen_on(fd, stream_socket::family::tcp, out);
+}
+
+// libuv owns the listening descriptor from here (and closes it with the handle); it is
+// never started as a stream, so the poll watcher is the only one on the descriptor.
+std::error_code loop::listen_on(int fd, stream_socket::family family, socket_handle* out) noexcept {
+    std::error_code error;
+    stream_socket* listener = adopt(fd, stream_socket::role::listener, family, &error);
+    if (!listener) return error;
+    if (const int status = uv_poll_init_socket(&uv_, &listener->readiness, fd); status < 0) {
         close_socket(listener);
         return error_from_uv(status);
     }
+    listener->readiness.data = listener;
+    listener->readiness_open = true;
+    ++listener->open_handles;
+    listener->listening_fd = fd;
     *out = listener->key;
     return {};
 }
@@ -144,9 +164,9 @@ std::error_code loop::tcp_listen(const endpoint& local, int backlog, socket_hand
 void loop::tcp_accept(accept_operation* op) noexcept {
     mark_unparked(op);
     if (refuse_if_stopped(op)) return;
-    tcp_socket* listener = find_socket(op->listener);
+    stream_socket* listener = find_socket(op->listener);
     if (!listener) return op->complete(bad_handle(), 0);
-    if (listener->kind != tcp_socket::role::listener)
+    if (listener->kind != stream_socket::role::listener)
         return op->complete(std::make_error_code(std::errc::invalid_argument), 0);
     if (listener->accepts.empty()) {
         const accept_outcome outcome = accept_one(listener);
@@ -160,27 +180,20 @@ void loop::tcp_accept(accept_operation* op) noexcept {
     watch_listener(listener);
 }
 
-loop::accept_outcome loop::accept_one(tcp_socket* listener) noexcept {
+loop::accept_outcome loop::accept_one(stream_socket* listener) noexcept {
     int fd = -1;
     const posix::attempt connection = posix::accept_once(listener->listening_fd, &fd);
     if (connection.would_block) return {true, {}, nullptr};
     // Out of descriptors or memory: reported as it is, the connections stay in the
     // backlog (the core backs off before it asks again).
     if (connection.error) return {false, connection.error, nullptr};
-    tcp_socket* client = open_socket(tcp_socket::role::stream);
-    if (!client) {
-        ::close(fd);
-        return {false, out_of_memory(), nullptr};
-    }
-    if (const int status = uv_tcp_open(&client->tcp, fd); status < 0) {
-        ::close(fd);
-        close_socket(client);
-        return {false, error_from_uv(status), nullptr};
-    }
+    std::error_code error;
+    stream_socket* client = adopt(fd, stream_socket::role::stream, listener->domain, &error);
+    if (!client) return {false, error, nullptr};
     return {false, {}, client->key};
 }
 
-void loop::serve_accepts(tcp_socket* listener) noexcept {
+void loop::serve_accepts(stream_socket* listener) noexcept {
     while (!listener->accepts.empty()) {
         const accept_outcome outcome = accept_one(listener);
         if (outcome.would_block) break;
@@ -193,7 +206,7 @@ void loop::serve_accepts(tcp_socket* listener) noexcept {
 
 // Readiness is watched only while accepts wait: a listener nobody accepts on (or one
 // whose accepts back off) must not wake the loop again and again.
-void loop::watch_listener(tcp_socket* listener) noexcept {
+void loop::watch_listener(stream_socket* listener) noexcept {
     const bool wanted = !listener->accepts.empty();
     if (wanted == listener->polling) return;
     if (!wanted) {
@@ -208,12 +221,12 @@ void loop::watch_listener(tcp_socket* listener) noexcept {
 
 // The descriptor cannot be watched: every waiting accept hears why, rather than
 // waiting for a readiness that will not come. The next accept tries again.
-void loop::fail_accepts(tcp_socket* listener, std::error_code error) noexcept {
+void loop::fail_accepts(stream_socket* listener, std::error_code error) noexcept {
     while (operation* op = listener->accepts.pop_front()) finish(op, error, 0);
 }
 
 void loop::on_listener_ready(uv_poll_t* readiness, int status, int) {
-    auto* listener = static_cast<tcp_socket*>(readiness->data);
+    auto* listener = static_cast<stream_socket*>(readiness->data);
     loop& self = *listener->owner;
     if (status < 0) {
         // libuv has stopped the watcher when it reports an error.
@@ -231,9 +244,10 @@ void loop::tcp_connect(connect_operation* op) noexcept {
     if (refuse_if_stopped(op)) return;
     // The socket has a table entry from the start (so the destructor finds it), but
     // the core sees its handle only once the connection is made.
-    tcp_socket* socket = open_socket(tcp_socket::role::connecting);
+    stream_socket* socket =
+        open_socket(stream_socket::role::connecting, stream_socket::family::tcp);
     if (!socket) return op->complete(out_of_memory(), 0);
-    const int status = uv_tcp_connect(&socket->connect_req, &socket->tcp,
+    const int status = uv_tcp_connect(&socket->connect_req, &socket->native.tcp,
                                       posix::to_sockaddr(op->peer).get(), &loop::on_connected);
     if (status < 0) {
         close_socket(socket);
@@ -245,7 +259,7 @@ void loop::tcp_connect(connect_operation* op) noexcept {
 }
 
 void loop::on_connected(uv_connect_t* request, int status) {
-    tcp_socket* socket = tcp_socket::of(request->handle);
+    stream_socket* socket = stream_socket::of(request->handle);
     connect_operation* op = std::exchange(socket->connect_op, nullptr);
     if (!op) return;  // cancelled: the socket is closing, status is UV_ECANCELED
     loop& self = *socket->owner;
@@ -253,16 +267,22 @@ void loop::on_connected(uv_connect_t* request, int status) {
         self.close_socket(socket);
         return self.finish(op, error_from_uv(status), 0);
     }
-    socket->kind = tcp_socket::role::stream;
+    socket->kind = stream_socket::role::stream;
     op->connected = socket->key;
     self.finish(op, {}, 0);
 }
 
 // --- addresses and options --------------------------------------------------------------
+//
+// Asked of a Unix socket, these answer as on the other runtimes, from the descriptor:
+// no endpoint there (address_family_not_supported), no TCP option to set.
 
 std::error_code loop::local_endpoint(socket_handle s, endpoint* out) noexcept {
-    if (const tcp_socket* socket = find_socket(s))
-        return socket_name(&uv_tcp_getsockname, &socket->tcp, out);
+    if (const stream_socket* socket = find_socket(s)) {
+        if (socket->domain != stream_socket::family::tcp)
+            return posix::local_address(socket->descriptor(), out);
+        return socket_name(&uv_tcp_getsockname, &socket->native.tcp, out);
+    }
     if (const udp_socket* socket = find_udp(s))
         return socket_name(&uv_udp_getsockname, &socket->udp, out);
     return bad_handle();
@@ -270,17 +290,22 @@ std::error_code loop::local_endpoint(socket_handle s, endpoint* out) noexcept {
 
 // An unconnected UDP socket: UV_ENOTCONN, not_connected.
 std::error_code loop::remote_endpoint(socket_handle s, endpoint* out) noexcept {
-    if (const tcp_socket* socket = find_socket(s))
-        return socket_name(&uv_tcp_getpeername, &socket->tcp, out);
+    if (const stream_socket* socket = find_socket(s)) {
+        if (socket->domain != stream_socket::family::tcp)
+            return posix::peer_address(socket->descriptor(), out);
+        return socket_name(&uv_tcp_getpeername, &socket->native.tcp, out);
+    }
     if (const udp_socket* socket = find_udp(s))
         return socket_name(&uv_udp_getpeername, &socket->udp, out);
     return bad_handle();
 }
 
 std::error_code loop::set_no_delay(socket_handle s, bool enabled) noexcept {
-    tcp_socket* socket = find_socket(s);
+    stream_socket* socket = find_socket(s);
     if (!socket) return bad_handle();
-    const int status = uv_tcp_nodelay(&socket->tcp, enabled ? 1 : 0);
+    if (socket->domain != stream_socket::family::tcp)
+        return posix::set_tcp_no_delay(socket->descriptor(), enabled);
+    const int status = uv_tcp_nodelay(&socket->native.tcp, enabled ? 1 : 0);
     return status < 0 ? error_from_uv(status) : std::error_code{};
 }
 

@@ -1,4 +1,5 @@
-// The sockets of a runtime, TCP and UDP, addressed by the socket_handles the core holds.
+// The sockets of a runtime (TCP, Unix domain, UDP), addressed by the socket_handles the
+// core holds.
 //
 // A handle is not the socket's address but its key in this table: a slot index and a
 // generation number packed into the pointer's bits. Removing a socket retires its key,
@@ -15,15 +16,15 @@ namespace interop::libuv_detail {
 
 class loop;
 
-// What every socket in the table is, whichever its protocol (tcp_socket.hpp,
-// udp_socket.hpp): the tag says which, so a handle of one kind given to a call of the
-// other finds nothing.
+// What every socket in the table is, whichever its protocol (stream_socket.hpp: TCP
+// and Unix domain streams, udp_socket.hpp): the tag says which, so a handle of one kind
+// given to a call of the other finds nothing.
 struct socket_base {
-    enum class protocol : std::uint8_t { tcp, udp };
+    enum class protocol : std::uint8_t { stream, udp };
 
     socket_base(loop& owner_loop, protocol p) noexcept : owner(&owner_loop), proto(p) {}
 
-    // This socket as a T (tcp_socket, udp_socket), or null if it is the other kind.
+    // This socket as a T (stream_socket, udp_socket), or null if it is the other kind.
     template <typename T>
     T* as() noexcept {
         return proto == T::tag ? static_cast<T*>(this) : nullptr;

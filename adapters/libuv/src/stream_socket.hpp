@@ -1,0 +1,101 @@
+// One stream socket of the runtime, TCP or Unix domain: a listener, a connected stream,
+// or a connection that is still being made. It owns its libuv handle and the requests
+// it issues, all embedded (one write, one shutdown and one connect can be in flight per
+// socket). The handle is a uv_tcp_t for TCP and a uv_pipe_t over the AF_UNIX descriptor
+// for a Unix socket; reading, writing, shutting down, accepting and closing see only the
+// uv_stream_t both begin with, so the two families share all of that code. A listener,
+// and a Unix connect that has to wait for writability, also own a uv_poll_t on the
+// descriptor (see loop_tcp.cpp, loop_unix.cpp): libuv's own listening and connecting
+// are never started on it.
+//
+// Lifetime: created by tcp_listen, unix_listen, tcp_accept, tcp_connect, unix_connect or
+// unix_pair; released by loop::close_socket, which takes it out of the socket table,
+// queues the cancelled completions of whatever was pending on it, and hands it to
+// uv_close. From then on it belongs to libuv until the close callback of its last
+// handle deletes it; callbacks that libuv still delivers in between (a write or connect
+// ending with UV_ECANCELED) find no operation attached and do nothing.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include <uv.h>
+
+#include "interop/runtime/interface.hpp"
+#include "op_data.hpp"
+#include "read_stash.hpp"
+#include "socket_table.hpp"
+
+namespace interop::libuv_detail {
+
+struct stream_socket : socket_base {
+    enum class role : std::uint8_t { connecting, stream, listener };
+    // Named so because `unix` is a macro in GNU C++.
+    enum class family : std::uint8_t { tcp, unix_domain };
+    static constexpr protocol tag = protocol::stream;
+
+    // Bytes a write copies for libuv when the send buffer is full (see loop_stream.cpp).
+    static constexpr std::size_t write_copy_capacity = 16 * 1024;
+
+    stream_socket(loop& owner_loop, role r, family f) noexcept
+        : socket_base(owner_loop, tag), kind(r), domain(f) {}
+    stream_socket(const stream_socket&) = delete;
+    stream_socket& operator=(const stream_socket&) = delete;
+
+    // Either handle begins with the uv_stream_t fields, as libuv's own casts assume.
+    uv_stream_t* stream() noexcept { return reinterpret_cast<uv_stream_t*>(&native); }
+    uv_handle_t* handle() noexcept { return reinterpret_cast<uv_handle_t*>(&native); }
+    const uv_handle_t* handle() const noexcept {
+        return reinterpret_cast<const uv_handle_t*>(&native);
+    }
+    // The OS socket, or -1 while there is none (-1 then fails as bad_file_descriptor).
+    int descriptor() const noexcept {
+        uv_os_fd_t fd = -1;
+        return uv_fileno(handle(), &fd) == 0 ? fd : -1;
+    }
+    static stream_socket* of(const uv_handle_t* h) noexcept {
+        return static_cast<stream_socket*>(h->data);
+    }
+    static stream_socket* of(const uv_stream_t* s) noexcept {
+        return static_cast<stream_socket*>(s->data);
+    }
+
+    union {
+        uv_tcp_t tcp;    // family::tcp
+        uv_pipe_t pipe;  // family::unix_domain
+    } native{};          // its data points back here
+    role kind;
+    family domain;
+    int open_handles = 1;  // native, and readiness while open: deleted when all closed
+
+    // --- reading (streams) ---
+    io_operation* read_op = nullptr;  // the one pending read; its buffer gets the bytes
+    bool reading = false;             // uv_read_start is in effect
+    bool at_eof = false;              // the peer's FIN arrived (after the stash drains: 0)
+    int read_error = 0;               // a libuv error that ended reading, reported to every read
+    read_stash stash;
+
+    // --- writing (streams) ---
+    io_operation* write_op = nullptr;  // the one pending write
+    bool write_started = false;        // false: it waits behind the copy of a cancelled write
+    bool write_in_flight = false;      // write_req is with libuv
+    bool shut_down = false;            // shutdown_write was called
+    std::size_t write_copied = 0;      // bytes of write_op that write_req carries
+    std::unique_ptr<std::byte[]> write_copy;
+    uv_write_t write_req{};
+    uv_shutdown_t shutdown_req{};
+
+    // --- connecting ---
+    connect_operation* connect_op = nullptr;
+    uv_connect_t connect_req{};
+
+    // --- listening (and a Unix connect that waits) ---
+    op_list accepts;              // pending accepts, in the order they started
+    uv_poll_t readiness{};        // on the descriptor; readiness.data points back here
+    bool readiness_open = false;  // readiness was initialised and is not closing yet
+    bool polling = false;         // readiness is started (while accepts wait)
+    int listening_fd = -1;        // owned by `native` (uv_*_open), which closes it
+};
+
+}  // namespace interop::libuv_detail
