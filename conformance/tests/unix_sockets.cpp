@@ -205,6 +205,28 @@ TEST_CASE(
     });
 }
 
+TEST_CASE(
+    "unix: connecting to a listener whose backlog is full fails at once with "
+    "resource_unavailable_try_again") {
+    INTEROP_REQUIRE_CAPABILITY(cap_unix);
+    const std::string path = fresh_path();
+    conf::run([&]() -> task<void> {
+        auto listener = co_await unix_listener::bind(path, 1);
+        REQUIRE(listener.has_value());
+        // Nobody accepts: the backlog fills after a connection or two.
+        std::vector<unix_stream> waiting;
+        io_result<unix_stream> last = std::errc::io_error;
+        for (int i = 0; i < 64; ++i) {
+            last = co_await unix_stream::connect(path);
+            if (!last) break;
+            waiting.push_back(std::move(*last));
+        }
+        CHECK(last.is(std::errc::resource_unavailable_try_again));
+        CHECK(waiting.size() >= 1);
+        CHECK(waiting.size() < 64);
+    });
+}
+
 TEST_CASE("unix: a cancelled read consumes nothing and a cancelled accept loses no connection") {
     INTEROP_REQUIRE_CAPABILITY(cap_unix);
     const std::string path = fresh_path();

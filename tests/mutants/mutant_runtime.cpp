@@ -143,6 +143,11 @@ constexpr runtime_vtable forwarding = {
             auto r = inner_of(s);
             return r.vtable->unix_address_of(r.self, h, peer, out);
         },
+    .pipe_open =
+        [](void* s, socket_handle* reader, socket_handle* writer) noexcept {
+            auto r = inner_of(s);
+            return r.vtable->pipe_open(r.self, reader, writer);
+        },
     .resolve =
         [](void* s, resolve_operation* op) noexcept {
             auto r = inner_of(s);

@@ -502,6 +502,10 @@ constexpr runtime_vtable make_vtable(std::uint32_t capabilities) {
             [](void* self, socket_handle s, bool peer, unix_address* out) noexcept {
                 return in(self).vtable->unix_address_of(in(self).self, s, peer, out);
             },
+        .pipe_open =
+            [](void* self, socket_handle* reader, socket_handle* writer) noexcept {
+                return in(self).vtable->pipe_open(in(self).self, reader, writer);
+            },
         .resolve =
             [](void* self, resolve_operation* op) noexcept {
                 from(self).forward(
@@ -528,19 +532,15 @@ constexpr runtime_vtable make_vtable(std::uint32_t capabilities) {
     };
 }
 
-// One table per set of capabilities the wrapped runtime may declare that matter here.
-constexpr std::uint32_t all_bits = cap_multi_threaded | cap_virtual_time | cap_ipv6 | cap_resolve |
-                                   cap_blocking_offload | cap_signals | cap_udp |
-                                   cap_udp_multicast | cap_unix;
-
+// One table per set of capabilities a wrapped runtime declared, made when first asked
+// for and kept for the life of the program (a chaos runtime's ref() may outlive it).
 const runtime_vtable* vtable_for(std::uint32_t capabilities) {
-    static const std::vector<runtime_vtable> tables = [] {
-        std::vector<runtime_vtable> t;
-        for (std::uint32_t bits = 0; bits <= all_bits; ++bits)
-            t.push_back(make_vtable(bits & all_bits));
-        return t;
-    }();
-    return &tables[capabilities & all_bits];
+    static std::mutex lock;
+    static std::unordered_map<std::uint32_t, std::unique_ptr<runtime_vtable>> tables;
+    const std::lock_guard<std::mutex> hold(lock);
+    auto& table = tables[capabilities];
+    if (!table) table = std::make_unique<runtime_vtable>(make_vtable(capabilities));
+    return table.get();
 }
 
 }  // namespace

@@ -24,7 +24,8 @@
 //   loop_time.cpp         the clock, timers and virtual time
 //   loop_tcp.cpp          sockets and readiness
 //   loop_udp.cpp          UDP sockets (waiting like TCP ones, in loop_tcp.cpp)
-//   loop_unix.cpp         Unix domain sockets (streams like TCP ones, in loop_tcp.cpp)
+//   loop_unix.cpp         Unix domain sockets and pipes (streams like TCP ones, in
+//                         loop_tcp.cpp)
 //   loop_background.cpp   resolve and spawn_blocking on the worker pool
 //   loop_signals.cpp      signal_wait
 // and the pieces it is built from, one per file: socket_table, worker_pool (with
@@ -110,6 +111,9 @@ public:
     std::error_code unix_pair(socket_handle* first, socket_handle* second) noexcept;
     std::error_code unix_address_of(socket_handle s, bool peer, unix_address* out) noexcept;
 
+    // --- pipes (loop_unix.cpp) ---
+    std::error_code pipe_open(socket_handle* reader, socket_handle* writer) noexcept;
+
     // --- worker pool and signals (loop_background.cpp, loop_signals.cpp) ---
     void resolve(resolve_operation* op) noexcept;
     void spawn_blocking(blocking_operation* op) noexcept;
@@ -147,6 +151,8 @@ private:
     attempt read_once(socket_slot& socket, operation* op);  // a read, or an accept on a listener
     // recv into `op`, remembering whether it drained the socket (socket_slot::drained).
     attempt receive(socket_slot& socket, io_operation* op);
+    // send from `op` (write to a pipe).
+    attempt send(socket_slot& socket, io_operation* op);
     void cancel_socket_wait(operation* op) noexcept;
 
     // Worker pool (loop_background.cpp).

@@ -12,6 +12,7 @@
 // are the adapter kit's socket_waits, the system calls its posix_socket.
 #include <new>
 
+#include "interop/runtime/posix_pipe.hpp"
 #include "loop.hpp"
 #include "op_data.hpp"
 
@@ -74,8 +75,7 @@ void loop::write(io_operation* op) noexcept {
     if (!socket) return op->complete(bad_handle(), 0);
     if (op->size == 0) return op->complete({}, 0);
     socket_slot::start(
-        socket->writers, op,
-        [&](operation*) { return posix::send_once(socket->fd, op->data, op->size); },
+        socket->writers, op, [&](operation*) { return send(*socket, op); },
         [this](operation* o) { park(o); });
 }
 
@@ -128,9 +128,15 @@ void loop::socket_ready(socket_handle handle, short revents) {
 }
 
 attempt loop::receive(socket_slot& socket, io_operation* op) {
-    const attempt result = posix::receive_once(socket.fd, op->data, op->size);
+    const attempt result = socket.pipe ? posix::read_once(socket.fd, op->data, op->size)
+                                       : posix::receive_once(socket.fd, op->data, op->size);
     socket.drained = result.bytes > 0 && result.bytes < op->size;
     return result;
+}
+
+attempt loop::send(socket_slot& socket, io_operation* op) {
+    return socket.pipe ? posix::write_once(socket.fd, op->data, op->size)
+                       : posix::send_once(socket.fd, op->data, op->size);
 }
 
 attempt loop::read_once(socket_slot& socket, operation* op) {
@@ -165,7 +171,11 @@ void loop::serve_writers(socket_handle handle) {
     socket_slot* socket = sockets_.find(handle);
     if (!socket) return;
     socket_slot::serve(
-        socket->writers, [&](operation* op) { return posix::try_once(socket->fd, op, nullptr); },
+        socket->writers,
+        [&](operation* op) {
+            if (op->kind == op_kind::write) return send(*socket, static_cast<io_operation*>(op));
+            return posix::try_once(socket->fd, op, nullptr);
+        },
         [&](operation* op, const attempt& result) {
             if (op->kind == op_kind::connect) {
                 if (result.error) {

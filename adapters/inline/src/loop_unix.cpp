@@ -1,5 +1,7 @@
-// Unix domain sockets: made here, then streams and listeners in the same table as
-// TCP ones, whose reads, writes and accepts they share (loop_tcp.cpp).
+// Unix domain sockets and pipes: made here, then streams and listeners in the same
+// table as TCP ones, whose reads, writes and accepts they share (loop_tcp.cpp; a
+// pipe's end is marked so that it is read and written with read() and write()).
+#include "interop/runtime/posix_pipe.hpp"
 #include "interop/runtime/posix_unix.hpp"
 #include "loop.hpp"
 #include "op_data.hpp"
@@ -41,6 +43,16 @@ std::error_code loop::unix_address_of(socket_handle s, bool peer, unix_address* 
     const socket_slot* socket = sockets_.find(s);
     if (!socket) return std::make_error_code(std::errc::bad_file_descriptor);
     return posix::unix_name(socket->fd, peer, out);
+}
+
+std::error_code loop::pipe_open(socket_handle* reader, socket_handle* writer) noexcept {
+    if (queue_.stopped()) return canceled();
+    const auto add = [this](int fd) {
+        const socket_handle handle = sockets_.add(fd);
+        sockets_.find(handle)->pipe = true;
+        return handle;
+    };
+    return posix::pipe_open(reader, writer, add, [this](socket_handle s) { sockets_.remove(s); });
 }
 
 }  // namespace interop::inline_detail

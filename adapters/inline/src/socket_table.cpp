@@ -37,6 +37,8 @@ socket_handle socket_table::add(int fd) {
     free_.pop_back();
     socket_slot& slot = slots_[index];
     slot.fd = fd;
+    slot.pipe = false;
+    slot.drained = false;
     return make_handle(index, slot.generation);
 }
 

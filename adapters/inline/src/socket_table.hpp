@@ -27,6 +27,8 @@ struct socket_slot : kit::socket_waits<wait_list> {
     // (a request/response peer has not answered yet). poll() is level-triggered, so
     // bytes that did arrive meanwhile are reported at the next turn.
     bool drained = false;
+    // An end of a pipe: read() and write() instead of recv() and send().
+    bool pipe = false;
 };
 
 class socket_table {

@@ -15,6 +15,7 @@
 #include "interop/io_result.hpp"
 #include "interop/iterators.hpp"
 #include "interop/net.hpp"
+#include "interop/pipe.hpp"
 #include "interop/resolve.hpp"
 #include "interop/run.hpp"
 #include "interop/scope.hpp"

@@ -162,6 +162,7 @@ enum capability : std::uint32_t {
     cap_udp = 1u << 6,            ///< UDP sockets: udp_bind and what follows it
     cap_udp_multicast = 1u << 7,  ///< joining and leaving multicast groups
     cap_unix = 1u << 8,           ///< Unix domain stream sockets: unix_listen and what follows it
+    cap_pipe = 1u << 9,           ///< anonymous pipes: pipe_open
 };
 
 /// Whether a runtime still exists; safe to ask after it is gone (that is what it is for),
@@ -297,6 +298,13 @@ struct runtime_vtable {
     /// connected to; unnamed when there is none.
     std::error_code (*unix_address_of)(void* self, socket_handle s, bool peer,
                                        unix_address* out) noexcept;
+
+    // --- Pipes (cap_pipe) ---------------------------------------------------------
+    /// An anonymous pipe. `reader`'s handle works with read and close, `writer`'s with
+    /// write and close, with the rules of a TCP stream's: a read gives 0 once the
+    /// writer is closed and the pipe is empty, a cancelled read consumes nothing, a
+    /// write once the reader is closed is broken_pipe (never SIGPIPE).
+    std::error_code (*pipe_open)(void* self, socket_handle* reader, socket_handle* writer) noexcept;
 
     // --- name resolution, blocking offload, signals ---------------------------
     void (*resolve)(void* self, resolve_operation* op) noexcept;

@@ -221,6 +221,25 @@ std::error_code adopt(int fd, socket_handle* out, Add&& add) {
     }
 }
 
+/// Gives two new descriptors (a socket pair's, a pipe's) to the loop with add(fd), their
+/// handles in *first and *second; drop(handle) takes back the first when the second
+/// cannot be added. On an error neither is left open.
+template <typename Add, typename Drop>
+std::error_code adopt_pair(const int fds[2], socket_handle* first, socket_handle* second, Add&& add,
+                           Drop&& drop) {
+    *first = *second = nullptr;
+    if (const std::error_code error = adopt(fds[0], first, add)) {
+        ::close(fds[1]);
+        return error;
+    }
+    if (const std::error_code error = adopt(fds[1], second, add)) {
+        drop(*first);
+        *first = nullptr;
+        return error;
+    }
+    return {};
+}
+
 /// tcp_listen of the contract, for a loop that waits for readiness: a listening socket,
 /// given to the loop with add(fd), which returns its handle for *out. On an error no
 /// socket is left open, and *out is null.

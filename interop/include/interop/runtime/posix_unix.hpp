@@ -73,9 +73,14 @@ inline std::error_code open_unix_listener(const unix_address& local, int backlog
     *fd = open_unix_socket(&error);
     if (*fd < 0) return error;
     const unix_socket_address address = to_sockaddr(local);
-    if (::bind(*fd, address.get(), address.length) != 0 ||
-        ::listen(*fd, backlog > 0 ? backlog : SOMAXCONN) != 0) {
+    if (::bind(*fd, address.get(), address.length) != 0) {
         error = last_error();
+    } else if (::listen(*fd, backlog > 0 ? backlog : SOMAXCONN) != 0) {
+        error = last_error();
+        // The file is this call's own: nothing is left behind by a bind that failed.
+        if (local.is_path()) ::unlink(address.address.sun_path);
+    }
+    if (error) {
         ::close(*fd);
         *fd = -1;
     }
@@ -153,16 +158,7 @@ std::error_code unix_pair(socket_handle* first, socket_handle* second, Add&& add
     *first = *second = nullptr;
     int fds[2] = {-1, -1};
     if (const std::error_code error = open_unix_pair(fds)) return error;
-    if (const std::error_code error = adopt(fds[0], first, add)) {
-        ::close(fds[1]);
-        return error;
-    }
-    if (const std::error_code error = adopt(fds[1], second, add)) {
-        drop(*first);
-        *first = nullptr;
-        return error;
-    }
-    return {};
+    return adopt_pair(fds, first, second, add, drop);
 }
 
 /// unix_address_of of the contract, on any Unix socket descriptor.

@@ -10,8 +10,8 @@
 ///
 /// `runtime_ref::self` is then a pointer to that class, and every entry is one call
 /// through it. The services are optional: a class without `resolve`, `spawn_blocking`,
-/// `signal_watch` and `signal_wait`, the UDP entries, the multicast ones or the Unix
-/// socket ones gets entries
+/// `signal_watch` and `signal_wait`, the UDP entries, the multicast ones, the Unix
+/// socket ones or `pipe_open` gets entries
 /// that report operation_not_supported, and must not declare the matching capability
 /// (checked at compile time).
 #pragma once
@@ -88,6 +88,11 @@ concept speaks_unix = requires(A& a, unix_connect_operation* op, const unix_addr
     { a.unix_address_of(s, true, out) } -> std::same_as<std::error_code>;
 };
 
+template <typename A>
+concept opens_pipes = requires(A& a, socket_handle* made) {
+    { a.pipe_open(made, made) } -> std::same_as<std::error_code>;
+};
+
 namespace detail {
 
 template <typename A>
@@ -121,6 +126,8 @@ constexpr runtime_vtable make_vtable(const char* name) noexcept {
     static_assert((Capabilities & cap_unix) == 0 || speaks_unix<A>,
                   "declares cap_unix but has no unix_listen, unix_connect, unix_pair and "
                   "unix_address_of");
+    static_assert((Capabilities & cap_pipe) == 0 || opens_pipes<A>,
+                  "declares cap_pipe but has no pipe_open");
     using detail::of;
     runtime_vtable v{
         .name = name,
@@ -174,6 +181,8 @@ constexpr runtime_vtable make_vtable(const char* name) noexcept {
                         socket_handle*) noexcept { return detail::not_supported(); },
         .unix_address_of = [](void*, socket_handle, bool,
                               unix_address*) noexcept { return detail::not_supported(); },
+        .pipe_open = [](void*, socket_handle*,
+                        socket_handle*) noexcept { return detail::not_supported(); },
         .resolve = [](void*,
                       resolve_operation* op) noexcept { detail::complete_not_supported(op); },
         .spawn_blocking =
@@ -224,6 +233,11 @@ constexpr runtime_vtable make_vtable(const char* name) noexcept {
         };
         v.unix_address_of = [](void* self, socket_handle s, bool peer, unix_address* out) noexcept {
             return of<A>(self).unix_address_of(s, peer, out);
+        };
+    }
+    if constexpr (opens_pipes<A>) {
+        v.pipe_open = [](void* self, socket_handle* reader, socket_handle* writer) noexcept {
+            return of<A>(self).pipe_open(reader, writer);
         };
     }
     if constexpr (resolves<A>) {
