@@ -27,6 +27,7 @@
 //   timers.cpp         timers: the timer heap and the one steady_timer
 //   tcp.cpp            the TCP primitives; tcp_socket.cpp, the socket object and its strand
 //   udp.cpp            the UDP primitives; udp_socket.cpp, the socket object's datagrams
+//   unix_socket.cpp    Unix domain sockets: the primitives and the socket object's side
 //   background.cpp     resolve and spawn_blocking (and the entry points of signals)
 //   signal_waits.cpp   signal_wait
 //   errors.cpp, endpoints.cpp: conversions
@@ -91,6 +92,13 @@ public:
                                    const ip_address& interface, bool join) noexcept;
     std::error_code udp_multicast_interface(socket_handle s, const ip_address& interface) noexcept;
 
+    // --- Unix domain sockets (unix_socket.cpp) ---
+    std::error_code unix_listen(const unix_address& local, int backlog,
+                                socket_handle* out) noexcept;
+    void unix_connect(unix_connect_operation* op) noexcept;
+    std::error_code unix_pair(socket_handle* first, socket_handle* second) noexcept;
+    std::error_code unix_address_of(socket_handle s, bool peer, unix_address* out) noexcept;
+
     // --- lookups, blocking work, signals (background.cpp) ---
     void resolve(resolve_operation* op) noexcept;
     void spawn_blocking(blocking_operation* op) noexcept;
@@ -114,8 +122,9 @@ public:
     // the loop and it is this one, or no thread will ever run it again.
     bool serialized_here() const noexcept;
     // The sockets whose handle the core holds: from the moment a socket's handle is
-    // handed out (listen, accept, connect, udp_bind) until the core closes it. The destructor
-    // closes the ones left, since the core never calls a runtime that is gone.
+    // handed out (listen, accept, connect, udp_bind, the unix_ ones) until the core
+    // closes it. The destructor closes the ones left, since the core never calls a
+    // runtime that is gone.
     void handle_given(tcp_socket* s) noexcept;
     void handle_closed(tcp_socket* s) noexcept;
 

@@ -23,6 +23,11 @@ namespace {
 
 std::error_code busy() noexcept { return std::make_error_code(std::errc::device_or_resource_busy); }
 
+// A Unix socket asked for an IP endpoint: Asio would read its sockaddr_un as one.
+std::error_code not_an_ip_socket() noexcept {
+    return std::make_error_code(std::errc::address_family_not_supported);
+}
+
 bool would_block(const std::error_code& ec) noexcept {
     return ec == asio::error::would_block || ec == asio::error::try_again;
 }
@@ -49,9 +54,10 @@ tcp_socket::tcp_socket(runtime& rt)
       acceptor_(rt.context()),
       udp_(rt.context()) {}
 
-tcp_socket::tcp_socket(runtime& rt, asio::ip::tcp::socket&& connected)
+tcp_socket::tcp_socket(runtime& rt, asio::ip::tcp::socket&& connected, bool unix_domain)
     : rt_(rt),
       strand_(asio::make_strand(rt.context())),
+      unix_(unix_domain),
       multi_threaded_(rt.multi_threaded()),
       socket_(std::move(connected)),
       acceptor_(rt.context()),
@@ -86,6 +92,7 @@ std::error_code tcp_socket::listen(const endpoint& local, int backlog) noexcept 
 
 std::error_code tcp_socket::local_endpoint(endpoint* out) const noexcept {
     if (udp_fd_ >= 0) return local_datagram_endpoint(out);
+    if (unix_) return not_an_ip_socket();
     const auto lock = lock_native();
     std::error_code ec;
     const asio::ip::tcp::endpoint at =
@@ -96,6 +103,7 @@ std::error_code tcp_socket::local_endpoint(endpoint* out) const noexcept {
 
 std::error_code tcp_socket::remote_endpoint(endpoint* out) const noexcept {
     if (udp_fd_ >= 0) return remote_datagram_endpoint(out);
+    if (unix_) return not_an_ip_socket();
     const auto lock = lock_native();
     std::error_code ec;
     const asio::ip::tcp::endpoint at = socket_.remote_endpoint(ec);
@@ -114,6 +122,7 @@ std::error_code tcp_socket::shutdown_write() noexcept {
 }
 
 std::error_code tcp_socket::set_no_delay(bool enabled) noexcept {
+    if (unix_) return std::make_error_code(std::errc::operation_not_supported);
     const auto lock = lock_native();
     std::error_code ec;
     socket_.set_option(asio::ip::tcp::no_delay(enabled), ec);
@@ -147,7 +156,7 @@ tcp_socket::attempt tcp_socket::try_accept(accept_operation* op) {
         if (!ec) peer.non_blocking(true, ec);
         if (!ec) {
             not_inherited(peer.native_handle());
-            auto* accepted = new tcp_socket(rt_, std::move(peer));
+            auto* accepted = new tcp_socket(rt_, std::move(peer), unix_);
             rt_.handle_given(accepted);
             op->accepted = accepted;
             return {};

@@ -1,5 +1,6 @@
 // The object behind a socket_handle: an Asio socket (or acceptor, or UDP socket), its
-// strand, and the operations waiting on it.
+// strand, and the operations waiting on it. A Unix domain stream or listener is the
+// same object (unix_socket.cpp).
 //
 // Streams use Asio's own reads and writes. A write first tries the non-blocking send
 // and completes inline when the kernel takes anything; only a full send buffer makes
@@ -19,6 +20,14 @@
 // and the listener keeps one async_wait outstanding while the queue is not empty;
 // when it fires, the queued accepts retry in order. A queued accept calls accept()
 // only when it is served, never when it is cancelled, so no connection is lost.
+//
+// Unix domain sockets are TCP's objects with another descriptor: the kit opens the
+// AF_UNIX socket (and connects it, never waiting for a full backlog) and assign()
+// hands it to the asio::ip::tcp socket or acceptor. Asio's reads, writes, shutdown and
+// accepts without an endpoint are plain calls on the descriptor that never look at
+// its family, so the stream machinery above serves both unchanged; only endpoint
+// queries and TCP options would, and a Unix socket refuses those (unix_ says which).
+// Its names come from the kit's unix_name on the descriptor.
 //
 // Datagrams are reactive too (udp_socket.cpp): a send_to or receive_from first tries
 // the system call and completes inline when it does not block; otherwise it takes its
@@ -71,8 +80,8 @@ class tcp_socket {
 public:
     // An unopened socket, to listen or connect with.
     explicit tcp_socket(runtime& rt);
-    // A connected socket (from accept).
-    tcp_socket(runtime& rt, asio::ip::tcp::socket&& connected);
+    // A connected socket (from accept); a Unix domain one from a Unix listener.
+    tcp_socket(runtime& rt, asio::ip::tcp::socket&& connected, bool unix_domain);
     tcp_socket(const tcp_socket&) = delete;
     tcp_socket& operator=(const tcp_socket&) = delete;
 
@@ -103,6 +112,13 @@ public:
     void send_to(datagram_operation* op);
     void receive_from(datagram_operation* op);
 
+    // Unix domain sockets (unix_socket.cpp). listen_unix and adopt_unix_stream, before
+    // the handle is published, make this a Unix listener or stream.
+    std::error_code listen_unix(const unix_address& local, int backlog) noexcept;
+    // Takes over `fd`, a connected AF_UNIX stream socket (closed on failure).
+    std::error_code adopt_unix_stream(int fd) noexcept;
+    std::error_code unix_address_of(bool peer, unix_address* out) noexcept;
+
     // Operations (any thread).
     void read(io_operation* op);
     void write(io_operation* op);
@@ -110,6 +126,8 @@ public:
     // On a new socket whose one reference the operation takes: it becomes the
     // handle's reference if the connection is made, and is dropped otherwise.
     void connect(connect_operation* op);
+    // The same for a Unix domain stream (unix_socket.cpp).
+    void connect_unix(unix_connect_operation* op);
 
     // Releases the descriptor now and gives up the handle's reference. Operations
     // still queued complete with operation_canceled from the loop, never inside
@@ -204,6 +222,10 @@ private:
     template <typename Call>
     std::error_code on_datagram_socket(Call&& call) const noexcept;
 
+    // --- Unix domain sockets ---
+    // Once a connect that had to wait is writable: whether it was made.
+    std::error_code unix_connect_outcome() noexcept;
+
     void cancel_now(operation* op, registry::key key, op_kind kind);
 
     // Closes the native socket, at once, on any thread.
@@ -222,6 +244,7 @@ private:
     asio::strand<asio::io_context::executor_type> strand_;
     bool listening_ = false;  // set before the handle is published
     int udp_fd_ = -1;         // a UDP socket's descriptor (udp_ owns it); set before publishing
+    bool unix_ = false;       // an AF_UNIX stream or listener; set before publishing
     const bool multi_threaded_;
     std::atomic<bool> write_busy_{false};  // see begin(); any thread
     std::atomic<bool> receive_busy_{false};
