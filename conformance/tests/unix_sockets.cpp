@@ -232,8 +232,10 @@ TEST_CASE("unix: a cancelled read consumes nothing and a cancelled accept loses 
     const std::string path = fresh_path();
     conf::run([&]() -> task<void> {
         auto listener = co_await listening(path);
+        // Nobody connects: the accept times out (or, on the chaos backend, may fail on
+        // purpose first); either way the connection that comes next is not lost.
         auto no_one = co_await timeout(5ms, listener.accept());
-        CHECK(no_one.is(std::errc::timed_out));
+        CHECK(!no_one.has_value());
         auto c = co_await connect_to(listener, path);  // the accept after a cancelled one
         std::array<char, 16> buffer{};
         auto nothing = co_await timeout(5ms, c.server.read(buffer));
