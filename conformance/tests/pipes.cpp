@@ -27,7 +27,9 @@ TEST_CASE(
     "and closing the writer is end of stream") {
     INTEROP_REQUIRE_CAPABILITY(cap_pipe);
     conf::run([]() -> task<void> {
-        auto [reader, writer] = co_await opened();
+        auto ends = co_await opened();
+        auto& reader = ends.reader;  // named references: lambdas below capture them
+        auto& writer = ends.writer;
         constexpr std::size_t size = 1 << 20;  // far more than a pipe holds
         const std::vector<std::byte> sent = conf::pattern(0, size);
         std::vector<std::byte> got;
@@ -92,7 +94,9 @@ TEST_CASE(
 TEST_CASE("pipe: a second read while one is pending fails at once with device_or_resource_busy") {
     INTEROP_REQUIRE_CAPABILITY(cap_pipe);
     conf::run([]() -> task<void> {
-        auto [reader, writer] = co_await opened();
+        auto ends = co_await opened();
+        auto& reader = ends.reader;
+        auto& writer = ends.writer;
         std::array<char, 8> first{};
         std::array<char, 8> second{};
         io_result<std::size_t> pending = std::size_t{0};

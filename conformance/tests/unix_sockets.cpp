@@ -100,7 +100,8 @@ TEST_CASE("unix: a pair is two connected, unnamed streams that the byte-stream h
     conf::run([]() -> task<void> {
         auto made = co_await unix_stream::pair();
         REQUIRE(made.has_value());
-        auto& [a, b] = *made;
+        unix_stream& a = made->first;  // named references: lambdas below capture them
+        unix_stream& b = made->second;
         CHECK(a.local_address()->is_unnamed());
         CHECK(b.peer_address()->is_unnamed());
         // One MiB each way at once, through write_all and read_exact.

@@ -41,8 +41,8 @@ public:
     unix_listener& operator=(unix_listener&& other) noexcept {
         if (this != &other) {
             remove_file();
-            listener_socket::operator=(std::move(other));
             path_ = std::exchange(other.path_, unix_address{});
+            listener_socket::operator=(std::move(other));
         }
         return *this;
     }
