@@ -28,6 +28,7 @@
 //   tcp.cpp            the TCP primitives; tcp_socket.cpp, the socket object and its strand
 //   udp.cpp            the UDP primitives; udp_socket.cpp, the socket object's datagrams
 //   unix_socket.cpp    Unix domain sockets: the primitives and the socket object's side
+//   pipe.cpp           anonymous pipes: the primitive and the socket object's side
 //   background.cpp     resolve and spawn_blocking (and the entry points of signals)
 //   signal_waits.cpp   signal_wait
 //   errors.cpp, endpoints.cpp: conversions
@@ -99,6 +100,9 @@ public:
     std::error_code unix_pair(socket_handle* first, socket_handle* second) noexcept;
     std::error_code unix_address_of(socket_handle s, bool peer, unix_address* out) noexcept;
 
+    // --- pipes (pipe.cpp) ---
+    std::error_code pipe_open(socket_handle* reader, socket_handle* writer) noexcept;
+
     // --- lookups, blocking work, signals (background.cpp) ---
     void resolve(resolve_operation* op) noexcept;
     void spawn_blocking(blocking_operation* op) noexcept;
@@ -122,9 +126,9 @@ public:
     // the loop and it is this one, or no thread will ever run it again.
     bool serialized_here() const noexcept;
     // The sockets whose handle the core holds: from the moment a socket's handle is
-    // handed out (listen, accept, connect, udp_bind, the unix_ ones) until the core
-    // closes it. The destructor closes the ones left, since the core never calls a
-    // runtime that is gone.
+    // handed out (listen, accept, connect, udp_bind, the unix_ ones, pipe_open) until
+    // the core closes it. The destructor closes the ones left, since the core never
+    // calls a runtime that is gone.
     void handle_given(tcp_socket* s) noexcept;
     void handle_closed(tcp_socket* s) noexcept;
 
@@ -132,6 +136,12 @@ private:
     // After stop(), every operation completes at once with operation_canceled.
     bool refuse_if_stopped(operation* op) noexcept;
     tcp_socket* new_socket() noexcept;
+    // Two connected descriptors as two handles (unix_pair, pipe_open; unix_socket.cpp):
+    // `open` makes them, `adopt` gives each to a new socket. On an error neither is
+    // left open.
+    std::error_code open_pair(socket_handle* first, socket_handle* second,
+                              std::error_code (*open)(int fds[2]) noexcept,
+                              std::error_code (tcp_socket::*adopt)(int fd) noexcept) noexcept;
     // Null when no thread can be started; throws std::bad_alloc out of memory.
     asio::thread_pool* blocking_pool();
     // The parts of resolve and spawn_blocking that may run out of memory (caught there).

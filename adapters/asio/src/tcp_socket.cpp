@@ -52,7 +52,8 @@ tcp_socket::tcp_socket(runtime& rt)
       multi_threaded_(rt.multi_threaded()),
       socket_(rt.context()),
       acceptor_(rt.context()),
-      udp_(rt.context()) {}
+      udp_(rt.context()),
+      pipe_(rt.context()) {}
 
 tcp_socket::tcp_socket(runtime& rt, asio::ip::tcp::socket&& connected, bool unix_domain)
     : rt_(rt),
@@ -61,7 +62,8 @@ tcp_socket::tcp_socket(runtime& rt, asio::ip::tcp::socket&& connected, bool unix
       multi_threaded_(rt.multi_threaded()),
       socket_(std::move(connected)),
       acceptor_(rt.context()),
-      udp_(rt.context()) {}
+      udp_(rt.context()),
+      pipe_(rt.context()) {}
 
 bool tcp_socket::serialized_here() const noexcept {
     return strand_.running_in_this_thread() || rt_.serialized_here();
@@ -92,7 +94,7 @@ std::error_code tcp_socket::listen(const endpoint& local, int backlog) noexcept 
 
 std::error_code tcp_socket::local_endpoint(endpoint* out) const noexcept {
     if (udp_fd_ >= 0) return local_datagram_endpoint(out);
-    if (unix_) return not_an_ip_socket();
+    if (unix_ || pipe_end_) return not_an_ip_socket();
     const auto lock = lock_native();
     std::error_code ec;
     const asio::ip::tcp::endpoint at =
@@ -103,7 +105,7 @@ std::error_code tcp_socket::local_endpoint(endpoint* out) const noexcept {
 
 std::error_code tcp_socket::remote_endpoint(endpoint* out) const noexcept {
     if (udp_fd_ >= 0) return remote_datagram_endpoint(out);
-    if (unix_) return not_an_ip_socket();
+    if (unix_ || pipe_end_) return not_an_ip_socket();
     const auto lock = lock_native();
     std::error_code ec;
     const asio::ip::tcp::endpoint at = socket_.remote_endpoint(ec);
@@ -112,6 +114,8 @@ std::error_code tcp_socket::remote_endpoint(endpoint* out) const noexcept {
 }
 
 std::error_code tcp_socket::shutdown_write() noexcept {
+    // A pipe's writer has no half to shut: closing it is what ends the stream.
+    if (pipe_end_) return std::make_error_code(std::errc::operation_not_supported);
     const auto lock = lock_native();
     std::error_code ec;
     socket_.shutdown(asio::socket_base::shutdown_send, ec);
@@ -122,7 +126,7 @@ std::error_code tcp_socket::shutdown_write() noexcept {
 }
 
 std::error_code tcp_socket::set_no_delay(bool enabled) noexcept {
-    if (unix_) return std::make_error_code(std::errc::operation_not_supported);
+    if (unix_ || pipe_end_) return std::make_error_code(std::errc::operation_not_supported);
     const auto lock = lock_native();
     std::error_code ec;
     socket_.set_option(asio::ip::tcp::no_delay(enabled), ec);
@@ -132,13 +136,15 @@ std::error_code tcp_socket::set_no_delay(bool enabled) noexcept {
 // --- the non-blocking calls ----------------------------------------------------------
 
 // Asio sends with MSG_NOSIGNAL on Linux (SO_NOSIGPIPE elsewhere), so writing to a
-// connection the peer has closed reports broken_pipe instead of raising SIGPIPE.
+// connection the peer has closed reports broken_pipe instead of raising SIGPIPE. A
+// pipe's write() cannot say so; the kit ignored SIGPIPE when it opened the pipe.
 tcp_socket::attempt tcp_socket::try_write(io_operation* op) noexcept {
     const auto lock = lock_native();
     if (native_closed_) return {false, canceled(), 0};
     for (;;) {
         std::error_code ec;
-        const std::size_t n = socket_.write_some(asio::buffer(op->data, op->size), ec);
+        const std::size_t n = with_stream(
+            [&](auto& stream) { return stream.write_some(asio::buffer(op->data, op->size), ec); });
         if (!ec) return {false, {}, n};
         if (ec == asio::error::interrupted) continue;
         if (would_block(ec)) return {true, {}, 0};
@@ -291,6 +297,7 @@ void tcp_socket::close_native() noexcept {
     socket_.close(ignored);
     acceptor_.close(ignored);
     udp_.close(ignored);
+    pipe_.close(ignored);
 }
 
 void tcp_socket::cancel_later(operation* op, registry::key key) {
@@ -361,15 +368,19 @@ void tcp_socket::start_stream_op(io_operation* op) {
         self->finish_stream_op(reading, op, ec, n);
     };
     const asio::mutable_buffer bytes = asio::buffer(op->data, op->size);
-    if (reading) {
-        start_native(
-            slot, [&](auto&& h) { socket_.async_read_some(bytes, std::forward<decltype(h)>(h)); },
-            std::move(handler));
-    } else {
-        start_native(
-            slot, [&](auto&& h) { socket_.async_write_some(bytes, std::forward<decltype(h)>(h)); },
-            std::move(handler));
-    }
+    with_stream([&](auto& stream) {
+        if (reading) {
+            start_native(
+                slot,
+                [&](auto&& h) { stream.async_read_some(bytes, std::forward<decltype(h)>(h)); },
+                std::move(handler));
+        } else {
+            start_native(
+                slot,
+                [&](auto&& h) { stream.async_write_some(bytes, std::forward<decltype(h)>(h)); },
+                std::move(handler));
+        }
+    });
 }
 
 void tcp_socket::finish_stream_op(bool reading, io_operation* op, const std::error_code& ec,

@@ -29,6 +29,15 @@
 // queries and TCP options would, and a Unix socket refuses those (unix_ says which).
 // Its names come from the kit's unix_name on the descriptor.
 //
+// A pipe's end (pipe.cpp) is not a socket: Asio's socket calls (recv, send) fail on it
+// with ENOTSOCK. It lives in an asio::posix::stream_descriptor beside the socket, whose
+// reads and writes are read() and write() with the same reactor, the same speculative
+// reads and the same per-operation cancellation, and with_stream() hands the stream
+// machinery above whichever of the two the object has: the in-flight slots, the
+// inline first write, end of stream and close are those of a TCP stream. The kit
+// opens the pipe (and ignores SIGPIPE), so a write once the reader is gone fails with
+// EPIPE, broken_pipe.
+//
 // Datagrams are reactive too (udp_socket.cpp): a send_to or receive_from first tries
 // the system call and completes inline when it does not block; otherwise it takes its
 // direction's in_flight slot and waits for readiness with async_wait, then tries
@@ -65,6 +74,7 @@
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/ip/udp.hpp>
+#include <asio/posix/stream_descriptor.hpp>
 #include <asio/strand.hpp>
 
 #include "errors.hpp"
@@ -118,6 +128,10 @@ public:
     // Takes over `fd`, a connected AF_UNIX stream socket (closed on failure).
     std::error_code adopt_unix_stream(int fd) noexcept;
     std::error_code unix_address_of(bool peer, unix_address* out) noexcept;
+
+    // Pipes (pipe.cpp). Before the handle is published: takes over `fd`, one end of a
+    // non-blocking pipe (closed on failure), and makes this that end.
+    std::error_code adopt_pipe_end(int fd) noexcept;
 
     // Operations (any thread).
     void read(io_operation* op);
@@ -226,6 +240,16 @@ private:
     // Once a connect that had to wait is writable: whether it was made.
     std::error_code unix_connect_outcome() noexcept;
 
+    // --- streams and pipes ---
+    // Runs call(stream) on the pipe's descriptor if this is a pipe's end, on the socket
+    // otherwise: their reads and writes have the same names and signatures. Under the
+    // native lock.
+    template <typename Call>
+    decltype(auto) with_stream(Call&& call) {
+        if (pipe_end_) return std::forward<Call>(call)(pipe_);
+        return std::forward<Call>(call)(socket_);
+    }
+
     void cancel_now(operation* op, registry::key key, op_kind kind);
 
     // Closes the native socket, at once, on any thread.
@@ -245,23 +269,25 @@ private:
     bool listening_ = false;  // set before the handle is published
     int udp_fd_ = -1;         // a UDP socket's descriptor (udp_ owns it); set before publishing
     bool unix_ = false;       // an AF_UNIX stream or listener; set before publishing
+    bool pipe_end_ = false;   // a pipe's reader or writer (in pipe_); set before publishing
     const bool multi_threaded_;
     std::atomic<bool> write_busy_{false};  // see begin(); any thread
     std::atomic<bool> receive_busy_{false};
 
     // --- guarded by lock_native() ---
     mutable std::mutex native_mutex_;
-    asio::ip::tcp::socket socket_;      // a stream (connected, or connecting)
-    asio::ip::tcp::acceptor acceptor_;  // or a listener
-    asio::ip::udp::socket udp_;         // or a UDP socket: one of the three is ever opened
+    asio::ip::tcp::socket socket_;         // a stream (connected, or connecting)
+    asio::ip::tcp::acceptor acceptor_;     // or a listener
+    asio::ip::udp::socket udp_;            // or a UDP socket
+    asio::posix::stream_descriptor pipe_;  // or a pipe's end: one of the four is ever opened
     bool native_closed_ = false;
 
     // --- strand only ---
     in_flight reading_;  // streams
     in_flight writing_;
-    // The peer's FIN arrived: every later read reports end of stream at once. (Asio
-    // would wait for readiness that never comes again: after a read of 0 it no longer
-    // reads speculatively.)
+    // The peer's FIN arrived (or a pipe's writer is closed): every later read reports
+    // end of stream at once. (Asio would wait for readiness that never comes again:
+    // after a read of 0 it no longer reads speculatively.)
     bool at_eof_ = false;
     // A listener's parked accepts, in the order they started. The strand's handlers see
     // an accept parked exactly while it is in this queue: its enqueue() comes before

@@ -3,7 +3,8 @@
 // names, errors and a connect that never waits for a full backlog are those of every
 // runtime; Asio's own connect would wait for room instead. The descriptor then goes to
 // the TCP socket or acceptor (tcp_socket.hpp says why that is enough), and tcp.cpp's
-// accept, read, write, shutdown_write and close serve it as they serve TCP.
+// accept, read, write, shutdown_write and close serve it as they serve TCP. open_pair,
+// two descriptors as two handles, serves pipe_open (pipe.cpp) too.
 #include <unistd.h>
 
 #include <utility>
@@ -52,7 +53,9 @@ void runtime::unix_connect(unix_connect_operation* op) noexcept {
     socket->connect_unix(op);
 }
 
-std::error_code runtime::unix_pair(socket_handle* first, socket_handle* second) noexcept {
+std::error_code runtime::open_pair(socket_handle* first, socket_handle* second,
+                                   std::error_code (*open)(int fds[2]) noexcept,
+                                   std::error_code (tcp_socket::*adopt)(int fd) noexcept) noexcept {
     *first = *second = nullptr;
     if (stopped_.load(std::memory_order_acquire)) return canceled();
     tcp_socket* ends[2] = {new_socket(), new_socket()};
@@ -66,16 +69,16 @@ std::error_code runtime::unix_pair(socket_handle* first, socket_handle* second) 
         return out_of_memory();
     }
     int fds[2] = {-1, -1};
-    if (const std::error_code error = posix::open_unix_pair(fds)) {
+    if (const std::error_code error = open(fds)) {
         drop();
         return error;
     }
-    if (const std::error_code error = ends[0]->adopt_unix_stream(fds[0])) {
+    if (const std::error_code error = (ends[0]->*adopt)(fds[0])) {
         ::close(fds[1]);
         drop();
         return error;
     }
-    if (const std::error_code error = ends[1]->adopt_unix_stream(fds[1])) {
+    if (const std::error_code error = (ends[1]->*adopt)(fds[1])) {
         drop();
         return error;
     }
@@ -84,6 +87,10 @@ std::error_code runtime::unix_pair(socket_handle* first, socket_handle* second) 
     *first = ends[0];
     *second = ends[1];
     return {};
+}
+
+std::error_code runtime::unix_pair(socket_handle* first, socket_handle* second) noexcept {
+    return open_pair(first, second, posix::open_unix_pair, &tcp_socket::adopt_unix_stream);
 }
 
 std::error_code runtime::unix_address_of(socket_handle s, bool peer, unix_address* out) noexcept {

@@ -1,0 +1,34 @@
+// Anonymous pipes: the primitive, and the socket object's side of it. The kit opens
+// the pipe (non-blocking, close-on-exec, SIGPIPE ignored unless the program handles
+// it); each end goes to a socket object's stream_descriptor (tcp_socket.hpp says why
+// not its socket), and tcp.cpp's read, write and close serve it as they serve TCP.
+#include <unistd.h>
+
+#include "errors.hpp"
+#include "interop/runtime/posix_pipe.hpp"
+#include "runtime.hpp"
+#include "tcp_socket.hpp"
+
+namespace interop::asio_detail {
+
+std::error_code runtime::pipe_open(socket_handle* reader, socket_handle* writer) noexcept {
+    return open_pair(reader, writer, kit::posix::open_pipe, &tcp_socket::adopt_pipe_end);
+}
+
+// Before the handle is published.
+std::error_code tcp_socket::adopt_pipe_end(int fd) noexcept {
+    // Asio watches the descriptor from now on, and closes it.
+    std::error_code ec;
+    pipe_.assign(fd, ec);
+    if (ec) {
+        ::close(fd);
+        return to_interop_error(ec);
+    }
+    pipe_end_ = true;
+    // The descriptor is non-blocking already; this tells Asio, whose write_some()
+    // would otherwise wait in poll() for room instead of reporting "would block".
+    pipe_.non_blocking(true, ec);
+    return to_interop_error(ec);
+}
+
+}  // namespace interop::asio_detail
