@@ -29,6 +29,7 @@
 //   loop_time.cpp         the clock and timers
 //   loop_tcp.cpp          stream sockets: TCP listen and connect, accept, close, addresses
 //   loop_unix.cpp         Unix domain stream sockets: listen, connect, pairs, names
+//   loop_pipe.cpp         anonymous pipes
 //   loop_stream.cpp       reading, writing, shutdown on connected sockets
 //   loop_udp.cpp          UDP sockets: bind, connect, datagrams, options
 //   loop_background.cpp   resolve and spawn_blocking on libuv's thread pool
@@ -110,6 +111,9 @@ public:
     void unix_connect(unix_connect_operation* op) noexcept;
     std::error_code unix_pair(socket_handle* first, socket_handle* second) noexcept;
     std::error_code unix_address_of(socket_handle s, bool peer, unix_address* out) noexcept;
+
+    // --- pipes (loop_pipe.cpp; read, write and close above serve their ends) ---
+    std::error_code pipe_open(socket_handle* reader, socket_handle* writer) noexcept;
 
     // --- UDP (loop_udp.cpp; close and the addresses above serve UDP sockets too) ---
     std::error_code udp_bind(const endpoint& local, socket_handle* out) noexcept;

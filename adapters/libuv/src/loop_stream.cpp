@@ -228,6 +228,10 @@ std::error_code loop::shutdown_write(socket_handle s) noexcept {
     stream_socket* socket = find_socket(s);
     if (!socket) return bad_handle();
     if (socket->kind != stream_socket::role::stream) return not_a_stream();
+    // A pipe's end: libuv would accept the shutdown and only its callback would learn
+    // that shutdown() fails there; say so now, as the other runtimes do.
+    if (socket->domain == stream_socket::family::pipe)
+        return std::make_error_code(std::errc::not_a_socket);
     if (socket->shut_down) return {};  // a second shutdown is harmless
     // libuv sends the FIN once the writes queued before it have gone. Its result has
     // nowhere to go (this call has returned by then): a failure shows in the next read.

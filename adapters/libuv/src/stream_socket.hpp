@@ -1,19 +1,20 @@
 // One stream socket of the runtime, TCP or Unix domain: a listener, a connected stream,
-// or a connection that is still being made. It owns its libuv handle and the requests
+// or a connection that is still being made; or one end of an anonymous pipe, kept and
+// used as a connected stream (loop_pipe.cpp). It owns its libuv handle and the requests
 // it issues, all embedded (one write, one shutdown and one connect can be in flight per
-// socket). The handle is a uv_tcp_t for TCP and a uv_pipe_t over the AF_UNIX descriptor
-// for a Unix socket; reading, writing, shutting down, accepting and closing see only the
-// uv_stream_t both begin with, so the two families share all of that code. A listener,
-// and a Unix connect that has to wait for writability, also own a uv_poll_t on the
-// descriptor (see loop_tcp.cpp, loop_unix.cpp): libuv's own listening and connecting
-// are never started on it.
+// socket). The handle is a uv_tcp_t for TCP and a uv_pipe_t over the descriptor for a
+// Unix socket or a pipe's end; reading, writing, shutting down, accepting and closing
+// see only the uv_stream_t both begin with, so the families share all of that code. A
+// listener, and a Unix connect that has to wait for writability, also own a uv_poll_t
+// on the descriptor (see loop_tcp.cpp, loop_unix.cpp): libuv's own listening and
+// connecting are never started on it.
 //
-// Lifetime: created by tcp_listen, unix_listen, tcp_accept, tcp_connect, unix_connect or
-// unix_pair; released by loop::close_socket, which takes it out of the socket table,
-// queues the cancelled completions of whatever was pending on it, and hands it to
-// uv_close. From then on it belongs to libuv until the close callback of its last
-// handle deletes it; callbacks that libuv still delivers in between (a write or connect
-// ending with UV_ECANCELED) find no operation attached and do nothing.
+// Lifetime: created by tcp_listen, unix_listen, tcp_accept, tcp_connect, unix_connect,
+// unix_pair or pipe_open; released by loop::close_socket, which takes it out of the
+// socket table, queues the cancelled completions of whatever was pending on it, and
+// hands it to uv_close. From then on it belongs to libuv until the close callback of its
+// last handle deletes it; callbacks that libuv still delivers in between (a write or
+// connect ending with UV_ECANCELED) find no operation attached and do nothing.
 #pragma once
 
 #include <cstddef>
@@ -32,7 +33,9 @@ namespace interop::libuv_detail {
 struct stream_socket : socket_base {
     enum class role : std::uint8_t { connecting, stream, listener };
     // Named so because `unix` is a macro in GNU C++.
-    enum class family : std::uint8_t { tcp, unix_domain };
+    // A pipe's end is a uv_pipe_t like a Unix socket, but no socket: shutdown_write
+    // refuses it (shutdown() would fail, after libuv had already said yes).
+    enum class family : std::uint8_t { tcp, unix_domain, pipe };
     static constexpr protocol tag = protocol::stream;
 
     // Bytes a write copies for libuv when the send buffer is full (see loop_stream.cpp).
@@ -63,7 +66,7 @@ struct stream_socket : socket_base {
 
     union {
         uv_tcp_t tcp;    // family::tcp
-        uv_pipe_t pipe;  // family::unix_domain
+        uv_pipe_t pipe;  // family::unix_domain, family::pipe
     } native{};          // its data points back here
     role kind;
     family domain;

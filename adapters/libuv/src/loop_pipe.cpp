@@ -1,0 +1,43 @@
+// Anonymous pipes.
+//
+// The descriptors come from the adapter kit (posix_pipe.hpp), which also keeps a write
+// to a pipe without a reader from raising SIGPIPE (as the loop's constructor does
+// already, unless the program installed its own handler in between). Each end is then
+// given to libuv as a uv_pipe_t (uv_pipe_open), which reads and writes it with read()
+// and write() and, from the descriptor's access mode, makes the reader only readable
+// and the writer only writable. From there on an end is a stream_socket like a TCP
+// one: read, write and close are the stream code (loop_stream.cpp, loop_tcp.cpp). So a
+// full pipe queues a write as a full send buffer does, the writer's close is UV_EOF
+// (end of stream) to the reader, and a write once the reader is closed fails with
+// UV_EPIPE, broken_pipe.
+#include <unistd.h>
+
+#include "errors.hpp"
+#include "interop/runtime/posix_pipe.hpp"
+#include "loop.hpp"
+
+namespace interop::libuv_detail {
+
+std::error_code loop::pipe_open(socket_handle* reader, socket_handle* writer) noexcept {
+    *reader = *writer = nullptr;
+    if (queue_.stopped()) return canceled();
+    int fds[2] = {-1, -1};
+    if (const std::error_code error = kit::posix::open_pipe(fds)) return error;
+    constexpr auto pipe = stream_socket::family::pipe;
+    std::error_code error;
+    stream_socket* read_end = adopt(fds[0], stream_socket::role::stream, pipe, &error);
+    if (!read_end) {
+        ::close(fds[1]);
+        return error;
+    }
+    stream_socket* write_end = adopt(fds[1], stream_socket::role::stream, pipe, &error);
+    if (!write_end) {
+        close_socket(read_end);  // nothing is pending on it: completes nothing
+        return error;
+    }
+    *reader = read_end->key;
+    *writer = write_end->key;
+    return {};
+}
+
+}  // namespace interop::libuv_detail
