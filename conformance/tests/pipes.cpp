@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "interop/conformance/loopback.hpp"
+#include "read_cancel_race.hpp"
 
 using namespace interop;
 using namespace std::chrono_literals;
@@ -109,5 +110,17 @@ TEST_CASE("pipe: a second read while one is pending fails at once with device_or
         });
         CHECK(pending.value() == 1);
         CHECK(first[0] == 'x');
+    });
+}
+
+TEST_CASE(
+    "pipe: a read cancelled in the loop turn in which its bytes arrived reports them or leaves "
+    "them for the next read") {
+    INTEROP_REQUIRE_CAPABILITY(cap_pipe);
+    conf::run([]() -> task<void> {
+        auto first = co_await opened();
+        auto second = co_await opened();
+        CHECK(co_await conf::testing::read_cancel_race(first.reader, first.writer, second.reader,
+                                                       second.writer));
     });
 }

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "interop/conformance/loopback.hpp"
+#include "read_cancel_race.hpp"
 
 using namespace interop;
 using namespace std::chrono_literals;
@@ -129,7 +130,7 @@ TEST_CASE("unix: an abstract name needs no file and shows as @name") {
         auto listener = co_await unix_listener::bind(address);
         REQUIRE(listener.has_value());
         CHECK(listener->local_address()->to_string() == "@" + name);
-        CHECK(!std::filesystem::exists(name));
+        CHECK((co_await unix_listener::bind(address)).is(std::errc::address_in_use));
         auto client = co_await unix_stream::connect(address);
         REQUIRE(client.has_value());
         auto server = co_await conf::accept(*listener);
@@ -140,6 +141,50 @@ TEST_CASE("unix: an abstract name needs no file and shows as @name") {
         // The same name through text with a leading NUL, as Asio and libuv spell it.
         auto again = co_await unix_stream::connect(std::string(1, '\0') + name);
         CHECK(again.has_value());
+        // Closed, the name is free at once: no file was left to remove.
+        (void)co_await listener->close();
+        CHECK((co_await unix_listener::bind(address)).has_value());
+        CHECK(unix_address::from_abstract("").is(std::errc::invalid_argument));
+    });
+}
+
+TEST_CASE(
+    "unix: a path and an abstract name of exactly 107 bytes bind, connect and read back "
+    "whole; 108 is filename_too_long") {
+    INTEROP_REQUIRE_CAPABILITY(cap_unix);
+    std::string path = fresh_path();
+    std::string name = fresh_abstract_name();
+    REQUIRE(path.size() < unix_address::max_length);
+    path.resize(unix_address::max_length, 'p');
+    name.resize(unix_address::max_length, 'n');
+    conf::run([&]() -> task<void> {
+        for (const unix_address& address :
+             {unix_address::from_path(path).value(), unix_address::from_abstract(name).value()}) {
+            REQUIRE(address.name().size() == unix_address::max_length);
+            auto listener = co_await unix_listener::bind(address);
+            REQUIRE(listener.has_value());
+            auto client = co_await unix_stream::connect(address);
+            REQUIRE(client.has_value());
+            auto server = co_await conf::accept(*listener);
+            REQUIRE(server.has_value());
+            CHECK(listener->local_address().value() == address);
+            CHECK(client->peer_address().value() == address);
+            CHECK(server->local_address().value() == address);
+        }
+        CHECK((co_await unix_listener::bind(path + "x")).is(std::errc::filename_too_long));
+        CHECK(unix_address::from_abstract(name + "x").is(std::errc::filename_too_long));
+    });
+}
+
+TEST_CASE(
+    "unix: a read cancelled in the loop turn in which its bytes arrived reports them or "
+    "leaves them for the next read") {
+    INTEROP_REQUIRE_CAPABILITY(cap_unix);
+    conf::run([]() -> task<void> {
+        auto first = (co_await unix_stream::pair()).value();
+        auto second = (co_await unix_stream::pair()).value();
+        CHECK(co_await conf::testing::read_cancel_race(first.first, first.second, second.first,
+                                                       second.second));
     });
 }
 

@@ -47,12 +47,61 @@ io_result<unix_address> unix_stream::address_of(bool peer) const noexcept {
 io_result<unix_address> unix_stream::local_address() const noexcept { return address_of(false); }
 io_result<unix_address> unix_stream::peer_address() const noexcept { return address_of(true); }
 
+namespace {
+
+// The socket file at `file`, if a socket is still there. Never throws; an empty name
+// or a failure to look leaves everything as it is.
+void remove_socket_file(const std::string& file) noexcept {
+    if (file.empty()) return;
+    try {
+        std::error_code ignored;
+        const std::filesystem::path at(file);
+        if (std::filesystem::is_socket(std::filesystem::symlink_status(at, ignored))) {
+            std::filesystem::remove(at, ignored);
+        }
+    } catch (const std::bad_alloc&) {
+        // Out of memory for a copy of the path: the file stays, as after a crash.
+    }
+}
+
+// Whether anything (a dangling link included) is at `file`; "" is nothing.
+bool something_at(const std::string& file) noexcept {
+    if (file.empty()) return false;
+    try {
+        std::error_code looked;
+        return std::filesystem::exists(std::filesystem::symlink_status(file, looked));
+    } catch (const std::bad_alloc&) {
+        return true;  // unknown: then a failed bind removes nothing
+    }
+}
+
+// The absolute form of `path` (a file system path), "" when it cannot be had.
+std::string absolute_file(const unix_address& path) noexcept {
+    try {
+        std::error_code failed;
+        auto absolute = std::filesystem::absolute(std::string(path.name()), failed);
+        return failed ? std::string() : absolute.string();
+    } catch (const std::bad_alloc&) {
+        return {};
+    }
+}
+
+}  // namespace
+
 io_result<unix_listener> unix_listener::bind(runtime_ref rt, const unix_address& path,
                                              int backlog) noexcept {
     if (backlog <= 0 || path.is_unnamed()) return std::errc::invalid_argument;
+    const std::string file = path.is_path() ? absolute_file(path) : std::string();
+    const bool existed = something_at(file);
     socket_handle s = nullptr;
-    if (auto ec = rt.vtable->unix_listen(rt.self, path, backlog, &s)) return ec;
-    return unix_listener{rt, s, path.is_path() ? path : unix_address{}};
+    if (auto ec = rt.vtable->unix_listen(rt.self, path, backlog, &s)) {
+        // A bind that got as far as making the file (then failed to listen, or the
+        // adapter ran out of memory) leaves nothing behind; a file that was there
+        // before is never touched.
+        if (!existed) remove_socket_file(file);
+        return ec;
+    }
+    return unix_listener{rt, s, file};
 }
 
 io_result<unix_address> unix_listener::local_address() const noexcept {
@@ -73,14 +122,8 @@ detail::ready_result<void> unix_listener::close() noexcept {
 // The file goes after the socket is closed, whether or not its runtime still exists:
 // it is this listener's either way.
 void unix_listener::remove_file() noexcept {
-    if (!path_.is_path()) return;
-    std::error_code ignored;
-    try {
-        std::filesystem::remove(std::filesystem::path(std::string(path_.name())), ignored);
-    } catch (const std::bad_alloc&) {
-        // Out of memory for the path's copy: the file stays, as after a crash.
-    }
-    path_ = unix_address{};
+    remove_socket_file(file_);
+    file_.clear();
 }
 
 }  // namespace interop

@@ -19,6 +19,7 @@ io_result<unix_address> unix_address::from_path(std::string_view path) noexcept 
 }
 
 io_result<unix_address> unix_address::from_abstract(std::string_view name) noexcept {
+    if (name.empty()) return std::errc::invalid_argument;
     if (name.size() > max_length) return std::errc::filename_too_long;
     unix_address address;
     std::copy(name.begin(), name.end(), address.bytes_.begin());

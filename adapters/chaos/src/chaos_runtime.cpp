@@ -112,6 +112,9 @@ public:
     runtime_ref inner() const noexcept { return inner_; }
     core_slot* core() noexcept { return &core_; }
 
+    // This runtime's table: the wrapped one's capabilities (chosen once, when made).
+    const runtime_vtable* vtable = nullptr;
+
     bool post(operation* op) noexcept {
         if (stopped_.load(std::memory_order_acquire)) return false;
         {
@@ -399,13 +402,13 @@ const runtime_vtable* vtable_for(std::uint32_t capabilities);
 chaos_runtime::chaos_runtime(runtime_ref inner) : chaos_runtime(inner, options{}) {}
 
 chaos_runtime::chaos_runtime(runtime_ref inner, options opts)
-    : impl_(std::make_unique<chaos_detail::runtime>(inner, opts)) {}
+    : impl_(std::make_unique<chaos_detail::runtime>(inner, opts)) {
+    impl_->vtable = vtable_for(inner.vtable->capabilities);
+}
 
 chaos_runtime::~chaos_runtime() = default;
 
-runtime_ref chaos_runtime::ref() noexcept {
-    return {vtable_for(impl_->inner().vtable->capabilities), impl_.get()};
-}
+runtime_ref chaos_runtime::ref() noexcept { return {impl_->vtable, impl_.get()}; }
 
 namespace {
 
@@ -532,15 +535,14 @@ constexpr runtime_vtable make_vtable(std::uint32_t capabilities) {
     };
 }
 
-// One table per set of capabilities a wrapped runtime declared, made when first asked
-// for and kept for the life of the program (a chaos runtime's ref() may outlive it).
+// One table per set of capabilities a wrapped runtime declared, made when a chaos
+// runtime over such a runtime is first made, and never destroyed: a runtime_ref may
+// be used until the end of the program (a static runtime's, say).
 const runtime_vtable* vtable_for(std::uint32_t capabilities) {
     static std::mutex lock;
-    static std::unordered_map<std::uint32_t, std::unique_ptr<runtime_vtable>> tables;
+    static auto* tables = new std::unordered_map<std::uint32_t, runtime_vtable>();
     const std::lock_guard<std::mutex> hold(lock);
-    auto& table = tables[capabilities];
-    if (!table) table = std::make_unique<runtime_vtable>(make_vtable(capabilities));
-    return table.get();
+    return &tables->try_emplace(capabilities, make_vtable(capabilities)).first->second;
 }
 
 }  // namespace

@@ -11,26 +11,11 @@
 #include <utility>
 
 #include "errors.hpp"
+#include "interop/runtime/posix_pipe.hpp"
 #include "op_data.hpp"
 
 namespace interop::libuv_detail {
 namespace {
-
-// libuv writes to sockets with write(2)/writev(2), not send(MSG_NOSIGNAL), so writing
-// to a connection the peer has closed raises SIGPIPE, whose default action ends the
-// process. The contract wants broken_pipe instead. libuv offers no per-call or
-// per-socket way around that on Linux, so a runtime being constructed sets SIGPIPE to
-// ignored if it still has its default disposition; a program that installed a handler
-// of its own keeps it (and its handler then sees the signal).
-void ignore_default_sigpipe() noexcept {
-    struct sigaction current {};
-    if (::sigaction(SIGPIPE, nullptr, &current) != 0) return;
-    if ((current.sa_flags & SA_SIGINFO) != 0 || current.sa_handler != SIG_DFL) return;
-    struct sigaction ignore {};
-    ignore.sa_handler = SIG_IGN;
-    sigemptyset(&ignore.sa_mask);
-    ::sigaction(SIGPIPE, &ignore, nullptr);
-}
 
 void throw_if_failed(int status, const char* what) {
     if (status < 0)
@@ -40,8 +25,13 @@ void throw_if_failed(int status, const char* what) {
 
 }  // namespace
 
+// libuv writes to sockets with write(2)/writev(2), not send(MSG_NOSIGNAL), so writing
+// to a connection the peer has closed raises SIGPIPE, whose default action ends the
+// process. The contract wants broken_pipe instead, and libuv offers no per-call or
+// per-socket way around that on Linux: a runtime being constructed ignores SIGPIPE as
+// the kit does for a pipe (unless the program handles it itself).
 loop::loop() {
-    ignore_default_sigpipe();
+    kit::posix::ignore_sigpipe();
     throw_if_failed(uv_loop_init(&uv_), "uv_loop_init");
     try {
         // Each handle's data points back here; the callbacks find the loop through it.

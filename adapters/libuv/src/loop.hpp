@@ -163,9 +163,10 @@ private:
 
     // --- sockets (loop_tcp.cpp) ---
     stream_socket* open_socket(stream_socket::role role, stream_socket::family family) noexcept;
-    // A socket of the table over descriptor `fd`, which it owns from then on; null, with
-    // `fd` closed and *error set, when that fails.
-    stream_socket* adopt(int fd, stream_socket::role role, stream_socket::family family,
+    // A socket of the table over descriptor `fd`, which it owns from then on (moved to a
+    // number above stdio's first, `fd` then the new number); null, with `fd` closed and
+    // *error set, when that fails.
+    stream_socket* adopt(int& fd, stream_socket::role role, stream_socket::family family,
                          std::error_code* error) noexcept;
     std::error_code listen_on(int fd, stream_socket::family family, socket_handle* out) noexcept;
     void close_socket(stream_socket* socket) noexcept;

@@ -3,6 +3,7 @@
 #include <new>
 #include <utility>
 
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -53,8 +54,22 @@ stream_socket* loop::open_socket(stream_socket::role role, stream_socket::family
     return socket;
 }
 
-stream_socket* loop::adopt(int fd, stream_socket::role role, stream_socket::family family,
+stream_socket* loop::adopt(int& fd, stream_socket::role role, stream_socket::family family,
                            std::error_code* error) noexcept {
+    // libuv never closes descriptors 0 to 2 (its stream close leaves stdio alone), which
+    // a socket or pipe gets in a program that closed its stdio (a daemon): such a
+    // descriptor is moved above them first, or it would outlive its close (and a pipe
+    // whose writer is closed would never reach end of stream).
+    if (fd <= STDERR_FILENO) {
+        const int moved = ::fcntl(fd, F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
+        const int saved = errno;
+        ::close(fd);
+        if (moved < 0) {
+            *error = std::error_code(saved, std::generic_category());
+            return nullptr;
+        }
+        fd = moved;
+    }
     stream_socket* socket = open_socket(role, family);
     if (!socket) {
         ::close(fd);

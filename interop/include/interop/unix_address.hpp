@@ -6,8 +6,9 @@
 ///     auto hidden = interop::unix_address::from_abstract("app");     // Linux only
 ///
 /// A path or name may hold at most max_length bytes (107: the system's sun_path, less
-/// the terminating NUL of a path); a longer one is filename_too_long, an empty one or
-/// a path with a NUL inside is invalid_argument, whatever the runtime.
+/// the terminating NUL of a path; the limit of Linux, the platform interop's adapters
+/// run on); a longer one is filename_too_long, an empty one or a path with a NUL
+/// inside is invalid_argument, whatever the runtime.
 #pragma once
 
 #include <array>

@@ -22,7 +22,7 @@ class listener_socket;
 // One accept primitive on the listener's runtime.
 class accept_op : public leaf_operation<accept_operation, accept_op> {
 public:
-    static constexpr const char* operation_name = "interop::tcp_listener::accept";
+    static constexpr const char* operation_name = "interop accept (tcp_listener, unix_listener)";
 
     accept_op(runtime_ref rt, socket_handle s) noexcept : rt_(rt), listener_(s) {}
     accept_op(accept_op&&) noexcept = default;

@@ -30,6 +30,9 @@ class tcp_stream;
 
 namespace detail {
 
+template <typename Stream>
+class accept_as;
+
 class connect_awaitable : public leaf_operation<connect_operation, connect_awaitable> {
 public:
     static constexpr const char* operation_name = "interop::tcp_stream::connect";
@@ -59,8 +62,6 @@ public:
     tcp_stream() noexcept = default;
     /// Takes over a socket of `rt` (what accept and connect do).
     tcp_stream(runtime_ref rt, socket_handle s) noexcept : stream_socket(rt, s) {}
-    /// Takes over the socket of an accepted stream.
-    explicit tcp_stream(stream_socket&& accepted) noexcept : stream_socket(std::move(accepted)) {}
 
     /// Connects to `peer` on the awaiting task's runtime.
     static detail::connect_awaitable connect(const endpoint& peer) noexcept {
@@ -73,6 +74,13 @@ public:
     io_result<endpoint> local_endpoint() const noexcept;
     io_result<endpoint> peer_endpoint() const noexcept;
     io_result<void> set_no_delay(bool enabled) noexcept;
+
+private:
+    // An accept's stream becomes the listener's type of stream, and no other: a TCP
+    // stream is never made from a Unix one.
+    template <typename Stream>
+    friend class detail::accept_as;
+    explicit tcp_stream(stream_socket&& accepted) noexcept : stream_socket(std::move(accepted)) {}
 };
 
 }  // namespace interop

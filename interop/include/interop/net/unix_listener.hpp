@@ -10,14 +10,20 @@
 /// exists (a stale file of a program that died is the program's to remove). The
 /// listener that created it removes it when it is closed or destroyed, as Go's
 /// listener does and libuv's pipe does (Asio and tokio leave it), so a program that
-/// closes its listener can bind the same path again. A moved-from listener removes
-/// nothing; an abstract name has no file.
+/// closes its listener can bind the same path again: the path as it was when bound
+/// (made absolute then), and only while a socket is there. Like Go and libuv it cannot
+/// tell its own socket file from one that another program bound at the same path
+/// after removing this one's: give each instance its own path (or an abstract name)
+/// where two may overlap. A moved-from listener removes nothing; an abstract name has
+/// no file. A bind that fails leaves no file behind.
 ///
 /// Needs cap_unix; on a runtime without it bind is operation_not_supported.
 #pragma once
 
 #include <optional>
+#include <string>
 #include <string_view>
+#include <utility>
 
 #include "interop/detail/listener_socket.hpp"
 #include "interop/net/unix_stream.hpp"
@@ -32,21 +38,21 @@ struct unix_bind_awaitable;
 class unix_listener : public detail::listener_socket {
 public:
     unix_listener() noexcept = default;
-    /// Takes over a listening Unix socket of `rt`, whose file at `path` (if it is a
-    /// path) it removes when closed.
-    unix_listener(runtime_ref rt, socket_handle s, const unix_address& path) noexcept
-        : listener_socket(rt, s), path_(path) {}
+    /// Takes over a listening Unix socket of `rt`, whose socket file (an absolute path;
+    /// empty: none) it removes when closed.
+    unix_listener(runtime_ref rt, socket_handle s, std::string file) noexcept
+        : listener_socket(rt, s), file_(std::move(file)) {}
     unix_listener(unix_listener&& other) noexcept
-        : listener_socket(std::move(other)), path_(std::exchange(other.path_, unix_address{})) {}
+        : listener_socket(std::move(other)), file_(std::exchange(other.file_, {})) {}
     unix_listener& operator=(unix_listener&& other) noexcept {
         if (this != &other) {
-            remove_file();
-            path_ = std::exchange(other.path_, unix_address{});
+            (void)close();
+            file_ = std::exchange(other.file_, {});
             listener_socket::operator=(std::move(other));
         }
         return *this;
     }
-    ~unix_listener() { remove_file(); }
+    ~unix_listener() { (void)close(); }
 
     static constexpr int default_backlog = 1024;
 
@@ -71,7 +77,7 @@ public:
 private:
     void remove_file() noexcept;
 
-    unix_address path_;  // the file to remove; unnamed once removed or moved away
+    std::string file_;  // the socket file to remove, absolute; empty once removed or moved
 };
 
 namespace detail {

@@ -26,6 +26,9 @@ class unix_stream;
 
 namespace detail {
 
+template <typename Stream>
+class accept_as;
+
 class unix_connect_awaitable
     : public leaf_operation<unix_connect_operation, unix_connect_awaitable> {
 public:
@@ -59,8 +62,6 @@ public:
     unix_stream() noexcept = default;
     /// Takes over a Unix stream socket of `rt`.
     unix_stream(runtime_ref rt, socket_handle s) noexcept : stream_socket(rt, s) {}
-    /// Takes over the socket of an accepted stream.
-    explicit unix_stream(stream_socket&& accepted) noexcept : stream_socket(std::move(accepted)) {}
 
     /// Connects to the listener at `path` on the awaiting task's runtime.
     static detail::unix_connect_awaitable connect(const unix_address& path) noexcept {
@@ -82,6 +83,11 @@ public:
     io_result<unix_address> peer_address() const noexcept;
 
 private:
+    // An accept's stream becomes the listener's type of stream, and no other.
+    template <typename Stream>
+    friend class detail::accept_as;
+    explicit unix_stream(stream_socket&& accepted) noexcept : stream_socket(std::move(accepted)) {}
+
     io_result<unix_address> address_of(bool peer) const noexcept;
 };
 

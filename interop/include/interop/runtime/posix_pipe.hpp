@@ -27,7 +27,8 @@ namespace interop::kit::posix {
 inline void ignore_sigpipe() noexcept {
     struct sigaction current {};
     if (::sigaction(SIGPIPE, nullptr, &current) != 0) return;
-    if (current.sa_handler != SIG_DFL) return;  // the program's own choice
+    // The program's own choice: a handler (either kind) or SIG_IGN already.
+    if ((current.sa_flags & SA_SIGINFO) != 0 || current.sa_handler != SIG_DFL) return;
     struct sigaction ignore {};
     ignore.sa_handler = SIG_IGN;
     ::sigemptyset(&ignore.sa_mask);
