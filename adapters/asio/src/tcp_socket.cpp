@@ -114,8 +114,9 @@ std::error_code tcp_socket::remote_endpoint(endpoint* out) const noexcept {
 }
 
 std::error_code tcp_socket::shutdown_write() noexcept {
-    // A pipe's writer has no half to shut: closing it is what ends the stream.
-    if (pipe_end_) return std::make_error_code(std::errc::operation_not_supported);
+    // A pipe's writer has no half to shut: closing it is what ends the stream. The
+    // answer is shutdown(2)'s on a pipe, as the other adapters give.
+    if (pipe_end_) return std::make_error_code(std::errc::not_a_socket);
     const auto lock = lock_native();
     std::error_code ec;
     socket_.shutdown(asio::socket_base::shutdown_send, ec);
