@@ -169,6 +169,8 @@ private:
     stream_socket* adopt(int& fd, stream_socket::role role, stream_socket::family family,
                          std::error_code* error) noexcept;
     std::error_code listen_on(int fd, stream_socket::family family, socket_handle* out) noexcept;
+    std::error_code adopt_pair(int fds[2], stream_socket::family family, socket_handle* first,
+                               socket_handle* second) noexcept;
     void close_socket(stream_socket* socket) noexcept;
     void close_handles(stream_socket* socket) noexcept;
     void abandon_socket(stream_socket* socket) noexcept;

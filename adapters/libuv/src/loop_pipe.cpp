@@ -23,21 +23,7 @@ std::error_code loop::pipe_open(socket_handle* reader, socket_handle* writer) no
     if (queue_.stopped()) return canceled();
     int fds[2] = {-1, -1};
     if (const std::error_code error = kit::posix::open_pipe(fds)) return error;
-    constexpr auto pipe = stream_socket::family::pipe;
-    std::error_code error;
-    stream_socket* read_end = adopt(fds[0], stream_socket::role::stream, pipe, &error);
-    if (!read_end) {
-        ::close(fds[1]);
-        return error;
-    }
-    stream_socket* write_end = adopt(fds[1], stream_socket::role::stream, pipe, &error);
-    if (!write_end) {
-        close_socket(read_end);  // nothing is pending on it: completes nothing
-        return error;
-    }
-    *reader = read_end->key;
-    *writer = write_end->key;
-    return {};
+    return adopt_pair(fds, stream_socket::family::pipe, reader, writer);
 }
 
 }  // namespace interop::libuv_detail

@@ -88,6 +88,25 @@ stream_socket* loop::adopt(int& fd, stream_socket::role role, stream_socket::fam
     return socket;
 }
 
+// Both descriptors of a pipe or socket pair as streams of the table, or neither.
+std::error_code loop::adopt_pair(int fds[2], stream_socket::family family, socket_handle* first,
+                                 socket_handle* second) noexcept {
+    std::error_code error;
+    stream_socket* one = adopt(fds[0], stream_socket::role::stream, family, &error);
+    if (!one) {
+        ::close(fds[1]);
+        return error;
+    }
+    stream_socket* other = adopt(fds[1], stream_socket::role::stream, family, &error);
+    if (!other) {
+        close_socket(one);  // nothing is pending on it: completes nothing
+        return error;
+    }
+    *first = one->key;
+    *second = other->key;
+    return {};
+}
+
 // The descriptor goes now (uv_close closes it at once); the operations still pending
 // on the socket learn about it from the run queue, never from inside close().
 void loop::close_socket(stream_socket* socket) noexcept {

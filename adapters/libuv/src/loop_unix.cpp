@@ -96,20 +96,7 @@ std::error_code loop::unix_pair(socket_handle* first, socket_handle* second) noe
     if (queue_.stopped()) return canceled();
     int fds[2] = {-1, -1};
     if (const std::error_code error = posix::open_unix_pair(fds)) return error;
-    std::error_code error;
-    stream_socket* one = adopt(fds[0], stream_socket::role::stream, unix_domain, &error);
-    if (!one) {
-        ::close(fds[1]);
-        return error;
-    }
-    stream_socket* other = adopt(fds[1], stream_socket::role::stream, unix_domain, &error);
-    if (!other) {
-        close_socket(one);  // nothing is pending on it: completes nothing
-        return error;
-    }
-    *first = one->key;
-    *second = other->key;
-    return {};
+    return adopt_pair(fds, unix_domain, first, second);
 }
 
 // A TCP socket's descriptor answers address_family_not_supported, as on the other

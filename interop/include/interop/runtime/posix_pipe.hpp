@@ -42,12 +42,7 @@ inline std::error_code open_pipe(int fds[2]) noexcept {
     if (::pipe2(fds, O_NONBLOCK | O_CLOEXEC) != 0) return last_error();
 #else
     if (::pipe(fds) != 0) return last_error();
-    if (!make_nonblocking_cloexec(fds[0]) || !make_nonblocking_cloexec(fds[1])) {
-        const std::error_code error = last_error();
-        ::close(fds[0]);
-        ::close(fds[1]);
-        return error;
-    }
+    if (const std::error_code error = make_pair_nonblocking_cloexec(fds)) return error;
 #endif
     return {};
 }

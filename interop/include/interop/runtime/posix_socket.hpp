@@ -94,6 +94,16 @@ inline bool make_nonblocking_cloexec(int fd) noexcept {
     return descriptor >= 0 && ::fcntl(fd, F_SETFD, descriptor | FD_CLOEXEC) == 0;
 }
 
+/// Both descriptors of a new pair (pipe(), socketpair()) made non-blocking and
+/// close-on-exec; on failure both are closed and the error is returned.
+inline std::error_code make_pair_nonblocking_cloexec(const int fds[2]) noexcept {
+    if (make_nonblocking_cloexec(fds[0]) && make_nonblocking_cloexec(fds[1])) return {};
+    const int error = errno;
+    ::close(fds[0]);
+    ::close(fds[1]);
+    return {error, std::generic_category()};
+}
+
 /// 0 bytes with no error is the end of the stream.
 inline attempt receive_once(int fd, std::byte* data, std::size_t size) noexcept {
     return detail::count_once([&] { return ::recv(fd, data, size, 0); });
@@ -252,16 +262,11 @@ std::error_code listen(const endpoint& local, int backlog, socket_handle* out, A
     return adopt(fd, out, add);
 }
 
-/// Opens a socket and starts connecting it to `peer`. Done at once (rare, even on
-/// loopback) or would_block, "in progress": either way *fd is the socket; when in
-/// progress, wait until it is writable and ask connect_result(). On an error no
-/// socket is left open.
-inline attempt start_connect(const endpoint& peer, int* fd) noexcept {
+/// connect() of a socket just opened in *fd: done, or would_block ("in progress": wait
+/// until writable and ask connect_result()), or failed, the socket closed and *fd -1.
+inline attempt connect_new_socket(int* fd, const sockaddr* address, socklen_t length) noexcept {
     attempt result;
-    *fd = open_tcp_socket(peer.address, &result.error);
-    if (*fd < 0) return result;
-    const socket_address address = to_sockaddr(peer);
-    if (::connect(*fd, address.get(), address.length) == 0) return result;
+    if (::connect(*fd, address, length) == 0) return result;
     // After EINTR the connection carries on asynchronously, just like EINPROGRESS.
     if (errno == EINPROGRESS || errno == EINTR) {
         result.would_block = true;
@@ -271,6 +276,18 @@ inline attempt start_connect(const endpoint& peer, int* fd) noexcept {
     ::close(*fd);
     *fd = -1;
     return result;
+}
+
+/// Opens a socket and starts connecting it to `peer`. Done at once (rare, even on
+/// loopback) or would_block, "in progress": either way *fd is the socket; when in
+/// progress, wait until it is writable and ask connect_result(). On an error no
+/// socket is left open.
+inline attempt start_connect(const endpoint& peer, int* fd) noexcept {
+    attempt result;
+    *fd = open_tcp_socket(peer.address, &result.error);
+    if (*fd < 0) return result;
+    const socket_address address = to_sockaddr(peer);
+    return connect_new_socket(fd, address.get(), address.length);
 }
 
 /// What connect() does once the socket is started (by start_connect, or

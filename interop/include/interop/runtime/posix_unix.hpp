@@ -110,15 +110,7 @@ inline attempt start_unix_connect(const unix_address& path, int* fd) noexcept {
     *fd = open_unix_socket(&result.error);
     if (*fd < 0) return result;
     const unix_socket_address address = to_sockaddr(path);
-    if (::connect(*fd, address.get(), address.length) == 0) return result;
-    if (errno == EINPROGRESS || errno == EINTR) {
-        result.would_block = true;
-        return result;
-    }
-    result.error = last_error();
-    ::close(*fd);
-    *fd = -1;
-    return result;
+    return connect_new_socket(fd, address.get(), address.length);
 }
 
 /// unix_connect of the contract, for a loop that waits for readiness: as connect()
@@ -138,12 +130,7 @@ inline std::error_code open_unix_pair(int fds[2]) noexcept {
     }
 #else
     if (::socketpair(AF_UNIX, SOCK_STREAM, 0, fds) != 0) return last_error();
-    if (!make_nonblocking_cloexec(fds[0]) || !make_nonblocking_cloexec(fds[1])) {
-        const std::error_code error = last_error();
-        ::close(fds[0]);
-        ::close(fds[1]);
-        return error;
-    }
+    if (const std::error_code error = make_pair_nonblocking_cloexec(fds)) return error;
 #endif
     detail::suppress_sigpipe(fds[0]);
     detail::suppress_sigpipe(fds[1]);
