@@ -170,10 +170,9 @@ inline attempt accept_once(int listener_fd, int* accepted) noexcept {
     }
 }
 
-/// A new non-blocking, close-on-exec TCP socket for the address's family, or -1 with
-/// *error set.
-inline int open_tcp_socket(const ip_address& address, std::error_code* error) noexcept {
-    const int family = address.is_v6() ? AF_INET6 : AF_INET;
+/// A new non-blocking, close-on-exec stream socket of `family` (AF_INET, AF_INET6,
+/// AF_UNIX) that never raises SIGPIPE, or -1 with *error set.
+inline int open_stream_socket(int family, std::error_code* error) noexcept {
 #if defined(SOCK_CLOEXEC) && defined(SOCK_NONBLOCK)
     const int fd = ::socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 #else
@@ -191,6 +190,12 @@ inline int open_tcp_socket(const ip_address& address, std::error_code* error) no
     }
     detail::suppress_sigpipe(fd);
     return fd;
+}
+
+/// A new non-blocking, close-on-exec TCP socket for the address's family, or -1 with
+/// *error set.
+inline int open_tcp_socket(const ip_address& address, std::error_code* error) noexcept {
+    return open_stream_socket(address.is_v6() ? AF_INET6 : AF_INET, error);
 }
 
 /// tcp_listen of the contract: a new listening socket in *fd, or an error and no socket.

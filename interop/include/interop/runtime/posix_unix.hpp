@@ -45,23 +45,7 @@ inline unix_socket_address to_sockaddr(const unix_address& where) noexcept {
 
 /// A new non-blocking, close-on-exec Unix stream socket, or -1 with *error set.
 inline int open_unix_socket(std::error_code* error) noexcept {
-#if defined(SOCK_CLOEXEC) && defined(SOCK_NONBLOCK)
-    const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-#else
-    int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
-    if (fd >= 0 && !make_nonblocking_cloexec(fd)) {
-        const int saved = errno;
-        ::close(fd);
-        errno = saved;
-        fd = -1;
-    }
-#endif
-    if (fd < 0) {
-        *error = last_error();
-        return -1;
-    }
-    detail::suppress_sigpipe(fd);
-    return fd;
+    return open_stream_socket(AF_UNIX, error);
 }
 
 /// unix_listen of the contract: a new listening socket in *fd, or an error and no
