@@ -183,15 +183,17 @@ TEST_CASE(
         auto ends = duplex(16);
         duplex_stream& a = ends.first;
         duplex_stream& b = ends.second;
+        conf::arrival reading;
         co_await with_scope([&](scope& s) -> task<void> {
             s.spawn(
-                [](duplex_stream* r) -> task<void> {
+                [](duplex_stream* r, conf::arrival* at) -> task<void> {
                     char buf[8];
+                    at->arrive();
                     auto n = co_await r->read(buf);
                     CHECK(n.is(std::errc::operation_canceled));
                 },
-                &a);
-            (void)co_await sleep_for(2ms);
+                &a, &reading);
+            co_await reading.wait();
             CHECK((co_await a.close()).has_value());
         });
         CHECK_FALSE(a.is_open());

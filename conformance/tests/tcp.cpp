@@ -365,15 +365,17 @@ TEST_CASE(
 TEST_CASE("tcp: closing a stream completes its pending read with operation_canceled") {
     conf::run([]() -> task<void> {
         auto p = co_await connect_pair(conf::loopback_v4());
+        conf::arrival reading;
         co_await with_scope([&](scope& s) -> task<void> {
             s.spawn(
-                [](tcp_stream* srv) -> task<void> {
+                [](tcp_stream* srv, conf::arrival* at) -> task<void> {
                     char buf[8];
+                    at->arrive();
                     auto n = co_await srv->read(buf);
                     CHECK(n.is(std::errc::operation_canceled));
                 },
-                &p.server);
-            (void)co_await sleep_for(2ms);
+                &p.server, &reading);
+            co_await reading.wait();
             // Closing from another task: the moved-out stream releases the socket.
             tcp_stream doomed = std::move(p.server);
             (void)co_await doomed.close();

@@ -8,6 +8,7 @@
 
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -135,6 +136,23 @@ task<io_result<std::string>> read_text(Reader& stream, std::size_t n) {
     if (!got) co_return got.error();
     co_return text;
 }
+
+// A spawned task says it is about to await an operation; the test waits for that,
+// then gives it a moment to reach the wait. A fixed sleep alone is not enough for an
+// outcome that needs the operation pending (closing the stream under it): on a
+// multi-threaded runtime under load the spawned task may start late, on another thread.
+class arrival {
+public:
+    void arrive() noexcept { arrived_.store(true, std::memory_order_release); }
+    task<void> wait() {
+        while (!arrived_.load(std::memory_order_acquire))
+            (void)co_await sleep_for(std::chrono::milliseconds(1));
+        (void)co_await sleep_for(std::chrono::milliseconds(5));
+    }
+
+private:
+    std::atomic<bool> arrived_{false};
+};
 
 // 0, 1, ..., n - 1: a source for iter::from in the iteration behaviours.
 inline std::vector<int> numbers(int n) {
