@@ -30,6 +30,16 @@ static_assert(AsyncWrite<write_half<tcp_stream>>);
 static_assert(AsyncRead<owned_read_half<tcp_stream>>);
 static_assert(AsyncWrite<owned_write_half<tcp_stream>>);
 
+// Pipes and the standard streams.
+static_assert(AsyncRead<pipe_reader>);
+static_assert(AsyncWrite<pipe_writer>);
+static_assert(AsyncRead<stdin_stream>);
+static_assert(AsyncClose<stdin_stream>);
+static_assert(AsyncWrite<stdout_stream>);
+static_assert(AsyncClose<stdout_stream>);
+static_assert(AsyncRead<buffered_reader<stdin_stream>>);
+static_assert(AsyncWrite<buffered_writer<stdout_stream&>>);
+
 // Iteration.
 static_assert(AsyncIterator<generator<int>>);
 static_assert(AsyncIterator<interval>);

@@ -148,6 +148,11 @@ constexpr runtime_vtable forwarding = {
             auto r = inner_of(s);
             return r.vtable->pipe_open(r.self, reader, writer);
         },
+    .pipe_adopt =
+        [](void* s, int fd, socket_handle* out) noexcept {
+            auto r = inner_of(s);
+            return r.vtable->pipe_adopt(r.self, fd, out);
+        },
     .resolve =
         [](void* s, resolve_operation* op) noexcept {
             auto r = inner_of(s);

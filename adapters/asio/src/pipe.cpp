@@ -15,6 +15,28 @@ std::error_code runtime::pipe_open(socket_handle* reader, socket_handle* writer)
     return open_pair(reader, writer, kit::posix::open_pipe, &tcp_socket::adopt_pipe_end);
 }
 
+// A descriptor of the program's (a standard stream's duplicate: a pipe's end, a socket
+// or a terminal), served as a pipe's end.
+std::error_code runtime::pipe_adopt(int fd, socket_handle* out) noexcept {
+    *out = nullptr;
+    if (stopped_.load(std::memory_order_acquire)) {
+        ::close(fd);
+        return canceled();
+    }
+    tcp_socket* end = new_socket();
+    if (!end) {
+        ::close(fd);
+        return out_of_memory();
+    }
+    if (const std::error_code error = end->adopt_pipe_end(fd)) {
+        end->release();
+        return error;
+    }
+    handle_given(end);
+    *out = end;
+    return {};
+}
+
 // Before the handle is published.
 std::error_code tcp_socket::adopt_pipe_end(int fd) noexcept {
     // Asio watches the descriptor from now on, and closes it.

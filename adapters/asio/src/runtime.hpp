@@ -102,6 +102,7 @@ public:
 
     // --- pipes (pipe.cpp) ---
     std::error_code pipe_open(socket_handle* reader, socket_handle* writer) noexcept;
+    std::error_code pipe_adopt(int fd, socket_handle* out) noexcept;
 
     // --- lookups, blocking work, signals (background.cpp) ---
     void resolve(resolve_operation* op) noexcept;

@@ -509,6 +509,10 @@ constexpr runtime_vtable make_vtable(std::uint32_t capabilities) {
             [](void* self, socket_handle* reader, socket_handle* writer) noexcept {
                 return in(self).vtable->pipe_open(in(self).self, reader, writer);
             },
+        .pipe_adopt =
+            [](void* self, int fd, socket_handle* out) noexcept {
+                return in(self).vtable->pipe_adopt(in(self).self, fd, out);
+            },
         .resolve =
             [](void* self, resolve_operation* op) noexcept {
                 from(self).forward(

@@ -113,6 +113,7 @@ public:
 
     // --- pipes (loop_unix.cpp) ---
     std::error_code pipe_open(socket_handle* reader, socket_handle* writer) noexcept;
+    std::error_code pipe_adopt(int fd, socket_handle* out) noexcept;
 
     // --- worker pool and signals (loop_background.cpp, loop_signals.cpp) ---
     void resolve(resolve_operation* op) noexcept;

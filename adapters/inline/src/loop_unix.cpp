@@ -55,4 +55,18 @@ std::error_code loop::pipe_open(socket_handle* reader, socket_handle* writer) no
     return posix::pipe_open(reader, writer, add, [this](socket_handle s) { sockets_.remove(s); });
 }
 
+// A descriptor of the program's (a standard stream's duplicate), served as a pipe's end.
+std::error_code loop::pipe_adopt(int fd, socket_handle* out) noexcept {
+    *out = nullptr;
+    if (queue_.stopped()) {
+        ::close(fd);
+        return canceled();
+    }
+    return posix::adopt(fd, out, [this](int adopted) {
+        const socket_handle handle = sockets_.add(adopted);
+        sockets_.find(handle)->pipe = true;
+        return handle;
+    });
+}
+
 }  // namespace interop::inline_detail

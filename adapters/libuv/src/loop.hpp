@@ -114,6 +114,7 @@ public:
 
     // --- pipes (loop_pipe.cpp; read, write and close above serve their ends) ---
     std::error_code pipe_open(socket_handle* reader, socket_handle* writer) noexcept;
+    std::error_code pipe_adopt(int fd, socket_handle* out) noexcept;
 
     // --- UDP (loop_udp.cpp; close and the addresses above serve UDP sockets too) ---
     std::error_code udp_bind(const endpoint& local, socket_handle* out) noexcept;

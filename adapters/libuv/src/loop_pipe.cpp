@@ -26,4 +26,22 @@ std::error_code loop::pipe_open(socket_handle* reader, socket_handle* writer) no
     return adopt_pair(fds, stream_socket::family::pipe, reader, writer);
 }
 
+// A descriptor of the program's (a standard stream's duplicate: a pipe's end, a socket
+// or a terminal), as a uv_pipe_t like a pipe's end. uv_pipe_open takes a terminal as
+// well as a pipe: it reads and writes it with read() and write(), waits with epoll, and
+// leaves the terminal's modes alone (uv_tty_t would be needed only to set them).
+std::error_code loop::pipe_adopt(int fd, socket_handle* out) noexcept {
+    *out = nullptr;
+    if (queue_.stopped()) {
+        ::close(fd);
+        return canceled();
+    }
+    std::error_code error;
+    stream_socket* socket =
+        adopt(fd, stream_socket::role::stream, stream_socket::family::pipe, &error);
+    if (!socket) return error;
+    *out = socket->key;
+    return {};
+}
+
 }  // namespace interop::libuv_detail

@@ -22,6 +22,7 @@
 #include "interop/serve.hpp"
 #include "interop/signal.hpp"
 #include "interop/spawn.hpp"
+#include "interop/stdio.hpp"
 #include "interop/task.hpp"
 #include "interop/this_task.hpp"
 #include "interop/time.hpp"

@@ -163,6 +163,7 @@ enum capability : std::uint32_t {
     cap_udp_multicast = 1u << 7,  ///< joining and leaving multicast groups
     cap_unix = 1u << 8,           ///< Unix domain stream sockets: unix_listen and what follows it
     cap_pipe = 1u << 9,           ///< anonymous pipes: pipe_open
+    cap_stdio = 1u << 10,         ///< adopting a pollable descriptor (standard streams): pipe_adopt
 };
 
 /// Whether a runtime still exists; safe to ask after it is gone (that is what it is for),
@@ -305,6 +306,13 @@ struct runtime_vtable {
     /// writer is closed and the pipe is empty, a cancelled read consumes nothing, a
     /// write once the reader is closed is broken_pipe (never SIGPIPE).
     std::error_code (*pipe_open)(void* self, socket_handle* reader, socket_handle* writer) noexcept;
+    /// Takes ownership of `fd`, a descriptor that can be polled for readiness (a pipe's
+    /// end, a terminal, a socket, another character device that polls), already
+    /// non-blocking and close-on-exec, numbered above 2; its handle then works with
+    /// read, write and close exactly as an end of pipe_open does (with the same rules,
+    /// also for a terminal or a socket: read() and write(), never recv() and send()).
+    /// On an error the descriptor is closed. Needs cap_stdio.
+    std::error_code (*pipe_adopt)(void* self, int fd, socket_handle* out) noexcept;
 
     // --- name resolution, blocking offload, signals ---------------------------
     void (*resolve)(void* self, resolve_operation* op) noexcept;

@@ -11,7 +11,7 @@
 /// `runtime_ref::self` is then a pointer to that class, and every entry is one call
 /// through it. The services are optional: a class without `resolve`, `spawn_blocking`,
 /// `signal_watch` and `signal_wait`, the UDP entries, the multicast ones, the Unix
-/// socket ones or `pipe_open` gets entries
+/// socket ones, `pipe_open` or `pipe_adopt` gets entries
 /// that report operation_not_supported, and must not declare the matching capability
 /// (checked at compile time).
 #pragma once
@@ -93,6 +93,11 @@ concept opens_pipes = requires(A& a, socket_handle* made) {
     { a.pipe_open(made, made) } -> std::same_as<std::error_code>;
 };
 
+template <typename A>
+concept adopts_pipes = requires(A& a, socket_handle* made) {
+    { a.pipe_adopt(3, made) } -> std::same_as<std::error_code>;
+};
+
 namespace detail {
 
 template <typename A>
@@ -128,6 +133,8 @@ constexpr runtime_vtable make_vtable(const char* name) noexcept {
                   "unix_address_of");
     static_assert((Capabilities & cap_pipe) == 0 || opens_pipes<A>,
                   "declares cap_pipe but has no pipe_open");
+    static_assert((Capabilities & cap_stdio) == 0 || adopts_pipes<A>,
+                  "declares cap_stdio but has no pipe_adopt");
     using detail::of;
     runtime_vtable v{
         .name = name,
@@ -183,6 +190,7 @@ constexpr runtime_vtable make_vtable(const char* name) noexcept {
                               unix_address*) noexcept { return detail::not_supported(); },
         .pipe_open = [](void*, socket_handle*,
                         socket_handle*) noexcept { return detail::not_supported(); },
+        .pipe_adopt = [](void*, int, socket_handle*) noexcept { return detail::not_supported(); },
         .resolve = [](void*,
                       resolve_operation* op) noexcept { detail::complete_not_supported(op); },
         .spawn_blocking =
@@ -238,6 +246,11 @@ constexpr runtime_vtable make_vtable(const char* name) noexcept {
     if constexpr (opens_pipes<A>) {
         v.pipe_open = [](void* self, socket_handle* reader, socket_handle* writer) noexcept {
             return of<A>(self).pipe_open(reader, writer);
+        };
+    }
+    if constexpr (adopts_pipes<A>) {
+        v.pipe_adopt = [](void* self, int fd, socket_handle* out) noexcept {
+            return of<A>(self).pipe_adopt(fd, out);
         };
     }
     if constexpr (resolves<A>) {
