@@ -172,7 +172,11 @@ inline std::vector<std::string> environment_of(const process_spec& spec) {
     }
     for (const process_env_change& change : spec.environment) {
         std::erase_if(entries, [&](const std::string& e) { return name_of(e) == change.name; });
-        if (!change.remove) entries.push_back(change.name + "=" + change.value);
+        if (change.remove) continue;
+        std::string entry;
+        entry.reserve(change.name.size() + 1 + change.value.size());
+        entry.append(change.name).append(1, '=').append(change.value);
+        entries.push_back(std::move(entry));
     }
     return entries;
 }
@@ -205,7 +209,8 @@ inline std::error_code find_program(const std::string& program,
         const std::size_t end = search.find(':', start);
         std::string directory = search.substr(start, end - start);
         if (directory.empty()) directory = ".";
-        std::string candidate = directory + "/" + program;
+        std::string candidate = std::move(directory);
+        candidate.append(1, '/').append(program);
         struct stat info {};
         if (::stat(candidate.c_str(), &info) == 0 && S_ISREG(info.st_mode)) {
             if (::access(candidate.c_str(), X_OK) == 0) {
