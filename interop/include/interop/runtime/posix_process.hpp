@@ -305,6 +305,7 @@ inline std::error_code spawn(const process_spec& spec, spawned_child* out) {
                        ? static_cast<int>(limit.rlim_cur)
                        : static_cast<int>(most);
     int null_fd = -1;
+    int parent_ends[3] = {-1, -1, -1};  // in *out once nothing can fail any more
     for (int stream = 0; stream < 3; ++stream) {
         switch (spec.stdio[stream]) {
             case process_stdio::inherit:
@@ -323,7 +324,7 @@ inline std::error_code spawn(const process_spec& spec, spawned_child* out) {
                 const int child_end = stream == 0 ? fds[0] : fds[1];
                 const int parent_end = stream == 0 ? fds[1] : fds[0];
                 setup.streams[stream] = child_side.keep(child_end);
-                out->pipes[stream] = parent_side.keep(parent_end);
+                parent_ends[stream] = parent_side.keep(parent_end);
                 break;
             }
         }
@@ -380,6 +381,7 @@ inline std::error_code spawn(const process_spec& spec, spawned_child* out) {
         if (flags >= 0) ::fcntl(fd, F_SETFL, flags | O_NONBLOCK);
     }
     parent_side.fds.clear();
+    for (int stream = 0; stream < 3; ++stream) out->pipes[stream] = parent_ends[stream];
     out->pid = static_cast<int>(pid);
     out->pidfd = pidfd;
     return {};
