@@ -34,6 +34,7 @@ std::vector<std::string> capability_names(std::uint32_t capabilities) {
         {cap_unix, "cap_unix"},
         {cap_pipe, "cap_pipe"},
         {cap_stdio, "cap_stdio"},
+        {cap_process, "cap_process"},
     };
     std::vector<std::string> names;
     std::uint32_t rest = capabilities;

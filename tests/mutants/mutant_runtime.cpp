@@ -153,6 +153,26 @@ constexpr runtime_vtable forwarding = {
             auto r = inner_of(s);
             return r.vtable->pipe_adopt(r.self, fd, out);
         },
+    .process_spawn =
+        [](void* s, const process_spec& spec, process_spawned* out) noexcept {
+            auto r = inner_of(s);
+            return r.vtable->process_spawn(r.self, spec, out);
+        },
+    .process_wait =
+        [](void* s, process_wait_operation* op) noexcept {
+            auto r = inner_of(s);
+            r.vtable->process_wait(r.self, op);
+        },
+    .process_kill =
+        [](void* s, process_handle p, int signal) noexcept {
+            auto r = inner_of(s);
+            return r.vtable->process_kill(r.self, p, signal);
+        },
+    .process_release =
+        [](void* s, process_handle p) noexcept {
+            auto r = inner_of(s);
+            r.vtable->process_release(r.self, p);
+        },
     .resolve =
         [](void* s, resolve_operation* op) noexcept {
             auto r = inner_of(s);

@@ -74,6 +74,7 @@ runtime::~runtime() {
         handle_closed(s);
         s->abandon();
     }
+    abandon_processes();  // their watchers belong to the io_context
     // The pool first: its threads post into the io_context. Then the io_context
     // destroys the handlers it still holds (never running them), which releases the
     // sockets they kept alive.
@@ -180,6 +181,8 @@ void runtime::cancel(operation* op) noexcept {
     // A posted operation is never parked: it always completes normally.
     if (op->kind == op_kind::post) return;
     if (op->kind == op_kind::signal) return signals_.cancel(static_cast<signal_operation*>(op));
+    if (op->kind == op_kind::process_wait)
+        return cancel_process_wait(static_cast<process_wait_operation*>(op));
     std::lock_guard lock(parked_mutex_);
     // The key was stored when the operation parked, inside its start call, which
     // returned before the core could ask to cancel it. Not parked under it any more: it

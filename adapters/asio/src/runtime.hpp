@@ -29,6 +29,8 @@
 //   udp.cpp            the UDP primitives; udp_socket.cpp, the socket object's datagrams
 //   unix_socket.cpp    Unix domain sockets: the primitives and the socket object's side
 //   pipe.cpp           anonymous pipes: the primitive and the socket object's side
+//   process.cpp        child processes: spawned by the kit, each pidfd watched by a
+//                      stream_descriptor
 //   background.cpp     resolve and spawn_blocking (and the entry points of signals)
 //   signal_waits.cpp   signal_wait
 //   errors.cpp, endpoints.cpp: conversions
@@ -37,6 +39,7 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <vector>
 
 #include <asio/executor_work_guard.hpp>
 #include <asio/io_context.hpp>
@@ -104,6 +107,13 @@ public:
     std::error_code pipe_open(socket_handle* reader, socket_handle* writer) noexcept;
     std::error_code pipe_adopt(int fd, socket_handle* out) noexcept;
 
+    // --- child processes (process.cpp) ---
+    std::error_code process_spawn(const process_spec& spec, process_spawned* out) noexcept;
+    void process_wait(process_wait_operation* op) noexcept;
+    std::error_code process_kill(process_handle p, int signal) noexcept;
+    void process_release(process_handle p) noexcept;
+    struct process_record;  // process.cpp
+
     // --- lookups, blocking work, signals (background.cpp) ---
     void resolve(resolve_operation* op) noexcept;
     void spawn_blocking(blocking_operation* op) noexcept;
@@ -148,6 +158,12 @@ private:
     // The parts of resolve and spawn_blocking that may run out of memory (caught there).
     void start_lookup(resolve_operation* op, registry::key key);
     void start_work(asio::thread_pool& pool, blocking_operation* op, registry::key key);
+    // Child processes (process.cpp); processes_mutex_ held where it says so.
+    void watch_process(process_record* record);  // processes_mutex_ held
+    void on_process_ready(process_record* record, const std::error_code& ec);
+    void forget_process(process_record* record) noexcept;  // processes_mutex_ held
+    void cancel_process_wait(process_wait_operation* op) noexcept;
+    void abandon_processes() noexcept;
     void arm_timer(runtime_clock::time_point earliest);  // parked_mutex_ held
     void on_timer(const std::error_code& ec);
 
@@ -174,6 +190,8 @@ private:
     std::unique_ptr<asio::thread_pool> pool_;  // created by the first spawn_blocking
     std::mutex handles_mutex_;
     tcp_socket* handles_ = nullptr;  // the sockets handle_given() lists, linked through them
+    std::mutex processes_mutex_;
+    std::vector<process_record*> processes_;  // not reaped, or not released
 };
 
 }  // namespace interop::asio_detail

@@ -513,6 +513,25 @@ constexpr runtime_vtable make_vtable(std::uint32_t capabilities) {
             [](void* self, int fd, socket_handle* out) noexcept {
                 return in(self).vtable->pipe_adopt(in(self).self, fd, out);
             },
+        // A child's wait is held back like any completion; spawning, killing and
+        // releasing are the wrapped runtime's own.
+        .process_spawn =
+            [](void* self, const process_spec& spec, process_spawned* out) noexcept {
+                return in(self).vtable->process_spawn(in(self).self, spec, out);
+            },
+        .process_wait =
+            [](void* self, process_wait_operation* op) noexcept {
+                from(self).forward(
+                    op, [&](operation*) { in(self).vtable->process_wait(in(self).self, op); });
+            },
+        .process_kill =
+            [](void* self, process_handle p, int signal) noexcept {
+                return in(self).vtable->process_kill(in(self).self, p, signal);
+            },
+        .process_release =
+            [](void* self, process_handle p) noexcept {
+                in(self).vtable->process_release(in(self).self, p);
+            },
         .resolve =
             [](void* self, resolve_operation* op) noexcept {
                 from(self).forward(

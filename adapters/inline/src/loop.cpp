@@ -24,6 +24,7 @@ loop::~loop() {
     queue_.stop();
     workers_.shutdown();  // after this no other thread reports into the loop
     if (signal_listener_) signal_hub::remove_listener(&wakeup_);
+    abandon_processes();
     // Operations still pending are abandoned: completing them here would run core code
     // from a destructor, and the core guarantees there are none in normal use. The
     // socket table closes the descriptors.
@@ -89,6 +90,7 @@ void loop::wait_for_events(int timeout_ms) {
         poll_sockets_.push_back(nullptr);
     }
     add_sockets_to_poll_set();
+    add_processes_to_poll_set();
 
     const int ready_count =
         ::poll(poll_set_.data(), static_cast<nfds_t>(poll_set_.size()), timeout_ms);
@@ -98,7 +100,9 @@ void loop::wait_for_events(int timeout_ms) {
         for (std::size_t i = 0; i < poll_set_.size(); ++i) {
             const short revents = poll_set_[i].revents;
             if (revents == 0) continue;
-            if (poll_sockets_[i] != nullptr) {
+            if (i >= poll_processes_from_) {
+                process_ended(poll_processes_[i - poll_processes_from_]);
+            } else if (poll_sockets_[i] != nullptr) {
                 socket_ready(poll_sockets_[i], revents);
             } else if (i == 0) {
                 wakeup_.clear();
@@ -171,6 +175,9 @@ void loop::cancel_parked(operation* op) {
             break;
         case op_kind::signal:
             cancel_signal_wait(op);
+            break;
+        case op_kind::process_wait:
+            cancel_process_wait(op);
             break;
         case op_kind::post:
             return;  // never parked

@@ -28,6 +28,7 @@
 //                         loop_tcp.cpp)
 //   loop_background.cpp   resolve and spawn_blocking on the worker pool
 //   loop_signals.cpp      signal_wait
+//   loop_process.cpp      child processes: spawn, wait (their pidfds are polled), kill
 // and the pieces it is built from, one per file: socket_table, worker_pool (with
 // resolver) and signal_hub. The rest comes from the adapter kit: the run queue, the
 // cross-thread cancel requests, the timer heap, the wait lists and their rules
@@ -115,6 +116,13 @@ public:
     std::error_code pipe_open(socket_handle* reader, socket_handle* writer) noexcept;
     std::error_code pipe_adopt(int fd, socket_handle* out) noexcept;
 
+    // --- child processes (loop_process.cpp) ---
+    std::error_code process_spawn(const process_spec& spec, process_spawned* out) noexcept;
+    void process_wait(process_wait_operation* op) noexcept;
+    std::error_code process_kill(process_handle p, int signal) noexcept;
+    void process_release(process_handle p) noexcept;
+    struct process_record;  // loop_process.cpp
+
     // --- worker pool and signals (loop_background.cpp, loop_signals.cpp) ---
     void resolve(resolve_operation* op) noexcept;
     void spawn_blocking(blocking_operation* op) noexcept;
@@ -162,6 +170,13 @@ private:
     void background_done(std::unique_ptr<background_job> job);
     bool cancel_background(operation* op) noexcept;
 
+    // Child processes (loop_process.cpp).
+    void add_processes_to_poll_set();
+    void process_ended(process_record* record);
+    void forget_process(process_record* record) noexcept;
+    void cancel_process_wait(operation* op) noexcept;
+    void abandon_processes() noexcept;
+
     // Signals (loop_signals.cpp).
     void deliver_signals();
     void cancel_signal_wait(operation* op) noexcept;
@@ -181,7 +196,10 @@ private:
     std::size_t background_outstanding_ = 0;  // jobs whose operation still waits for them
     std::vector<pollfd> poll_set_;
     std::vector<socket_handle> poll_sockets_;  // parallel to poll_set_; nullptr for non-sockets
-    registry pending_;                         // parked operations
+    std::size_t poll_processes_from_ = 0;      // poll_set_ from here on: pidfds, in this order
+    std::vector<process_record*> poll_processes_;
+    std::vector<process_record*> processes_;  // not reaped, or not released; owned
+    registry pending_;                        // parked operations
     std::vector<std::unique_ptr<background_job>> jobs_taken_;
 
     // --- shared with other threads ---

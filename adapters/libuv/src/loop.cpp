@@ -63,6 +63,7 @@ void loop::close_everything() noexcept {
         if (stream_socket* tcp = socket->as<stream_socket>()) abandon_socket(tcp);
         if (udp_socket* udp = socket->as<udp_socket>()) abandon_udp(udp);
     });
+    abandon_processes();
     // Our own handles, the signal watchers, and native handles of code that mixed
     // libuv in and left them open: all are closed, without a callback.
     uv_walk(
@@ -216,6 +217,9 @@ void loop::cancel_parked(operation* op) noexcept {
             break;
         case op_kind::signal:
             cancel_signal_wait(static_cast<signal_operation*>(op));
+            break;
+        case op_kind::process_wait:
+            cancel_process_wait(static_cast<process_wait_operation*>(op));
             break;
         case op_kind::receive_from:
             // Receiving stops: the next datagram stays with the system for the next receive.

@@ -34,6 +34,7 @@
 //   loop_udp.cpp          UDP sockets: bind, connect, datagrams, options
 //   loop_background.cpp   resolve and spawn_blocking on libuv's thread pool
 //   loop_signals.cpp      signal_wait
+//   loop_process.cpp      child processes: spawned by the kit, pidfds watched by uv_poll_t
 #pragma once
 
 #include <atomic>
@@ -125,6 +126,13 @@ public:
     std::error_code udp_membership(socket_handle s, const ip_address& group,
                                    const ip_address& interface, bool join) noexcept;
     std::error_code udp_multicast_interface(socket_handle s, const ip_address& interface) noexcept;
+
+    // --- child processes (loop_process.cpp) ---
+    std::error_code process_spawn(const process_spec& spec, process_spawned* out) noexcept;
+    void process_wait(process_wait_operation* op) noexcept;
+    std::error_code process_kill(process_handle p, int signal) noexcept;
+    void process_release(process_handle p) noexcept;
+    struct process_record;
 
     // --- thread pool and signals (loop_background.cpp, loop_signals.cpp) ---
     void resolve(resolve_operation* op) noexcept;
@@ -227,6 +235,13 @@ private:
     static void on_work(uv_work_t* request);
     static void on_work_done(uv_work_t* request, int status);
 
+    // --- child processes (loop_process.cpp) ---
+    void forget_process(process_record* record) noexcept;
+    void cancel_process_wait(process_wait_operation* op) noexcept;
+    void abandon_processes() noexcept;
+    static void on_process_ready(uv_poll_t* watcher, int status, int events);
+    static void on_process_closed(uv_handle_t* handle);
+
     // --- signals (loop_signals.cpp) ---
     signal_watcher* watch_signal(int signum, std::error_code* error) noexcept;
     void cancel_signal_wait(signal_operation* op) noexcept;
@@ -251,6 +266,7 @@ private:
     timer_heap timers_;
     socket_table sockets_;  // every socket not yet closing, streams and UDP
     std::map<int, std::unique_ptr<signal_watcher>> signals_;
+    std::vector<process_record*> processes_;  // not reaped, or not released
 
     // --- shared with other threads ---
     kit::cancel_requests<registry> cancels_;

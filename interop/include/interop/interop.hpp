@@ -16,6 +16,7 @@
 #include "interop/iterators.hpp"
 #include "interop/net.hpp"
 #include "interop/pipe.hpp"
+#include "interop/process.hpp"
 #include "interop/resolve.hpp"
 #include "interop/run.hpp"
 #include "interop/scope.hpp"

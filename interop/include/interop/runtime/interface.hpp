@@ -53,6 +53,7 @@ enum class op_kind : std::uint8_t {
     signal,
     send_to,
     receive_from,
+    process_wait,
 };
 
 /// Base of every operation. The core fills in `on_complete`; the adapter may use
@@ -149,6 +150,57 @@ struct signal_operation : operation {
     int signal_number = 0;
 };
 
+/// What an adapter's child process handle is is up to the adapter; the core only stores it.
+using process_handle = void*;
+
+/// What a child's standard stream is connected to.
+enum class process_stdio : std::uint8_t {
+    inherit,  ///< the parent's descriptor of the same number
+    null,     ///< the null device: reads see end of file, writes are discarded
+    piped,    ///< a new pipe whose other end the parent gets (process_spawned::pipes)
+};
+
+/// One change to a child's environment, applied in order after the starting set.
+struct process_env_change {
+    std::string name;
+    std::string value;
+    bool remove = false;  ///< removes `name`; `value` is then unused
+};
+
+/// What to start (cap_process). The adapter looks a program whose name has no '/' up
+/// in the PATH of the child's environment (else the parent's, else the system's
+/// default); a name with a '/' is used as it is. Strings must not contain NUL, names
+/// neither '=' nor be empty: invalid_argument.
+struct process_spec {
+    std::string program;
+    std::vector<std::string> args;   ///< after the program (argv[1], ...); argv[0] is `program`
+    bool clear_environment = false;  ///< start from an empty environment, not the parent's
+    std::vector<process_env_change> environment;
+    std::string working_directory;  ///< empty: the parent's
+    process_stdio stdio[3] = {process_stdio::inherit, process_stdio::inherit,
+                              process_stdio::inherit};
+};
+
+/// What process_spawn made.
+struct process_spawned {
+    process_handle process = nullptr;
+    int pid = 0;
+    /// The parent's ends of the piped streams, null for the others: [0] a pipe writer
+    /// (the child's stdin), [1] and [2] pipe readers. They work as pipe_open's ends do.
+    socket_handle pipes[3] = {nullptr, nullptr, nullptr};
+};
+
+/// Waits for a child to end (cap_process). Completes with ({}, 0) and the status:
+/// `signal` 0 and `exit_code` the code it exited with, or `signal` the number of the
+/// signal that ended it.
+struct process_wait_operation : operation {
+    explicit process_wait_operation(complete_fn fn) noexcept
+        : operation(op_kind::process_wait, fn) {}
+    process_handle process = nullptr;
+    int exit_code = 0;
+    int signal = 0;
+};
+
 /// What an adapter offers beyond the mandatory primitives. The conformance suite
 /// reports behaviours that need a capability an adapter does not declare as n/a.
 enum capability : std::uint32_t {
@@ -164,6 +216,7 @@ enum capability : std::uint32_t {
     cap_unix = 1u << 8,           ///< Unix domain stream sockets: unix_listen and what follows it
     cap_pipe = 1u << 9,           ///< anonymous pipes: pipe_open
     cap_stdio = 1u << 10,         ///< adopting a pollable descriptor (standard streams): pipe_adopt
+    cap_process = 1u << 12,       ///< child processes: process_spawn and what follows it
 };
 
 /// Whether a runtime still exists; safe to ask after it is gone (that is what it is for),
@@ -313,6 +366,29 @@ struct runtime_vtable {
     /// also for a terminal or a socket: read() and write(), never recv() and send()).
     /// On an error the descriptor is closed. Needs cap_stdio.
     std::error_code (*pipe_adopt)(void* self, int fd, socket_handle* out) noexcept;
+
+    // --- Child processes (cap_process) -----------------------------------------------
+    /// Starts `spec`'s program. The child gets the streams `spec` asks for, default
+    /// signal dispositions and an empty signal mask, and no descriptor of the parent's
+    /// but 0, 1 and 2. Fails, with no child left behind, when the program is not found
+    /// (no_such_file_or_directory), cannot be executed (permission_denied), the working
+    /// directory does not exist (no_such_file_or_directory) or the program is empty
+    /// (invalid_argument): the error of the child's exec comes back here. The runtime
+    /// reaps the child once it ends, whether anybody waits or not.
+    std::error_code (*process_spawn)(void* self, const process_spec& spec,
+                                     process_spawned* out) noexcept;
+    /// Completes once op->process has ended (at once if it has), with its status. One
+    /// wait per process may be pending; a second is device_or_resource_busy. A cancelled
+    /// wait completes with operation_canceled and leaves the child alone.
+    void (*process_wait)(void* self, process_wait_operation* op) noexcept;
+    /// Sends `signal` to the child. Once the runtime has reaped it: no_such_process, and
+    /// nothing is signalled (the pid may be another process's by then). A number that
+    /// is no signal is invalid_argument.
+    std::error_code (*process_kill)(void* self, process_handle p, int signal) noexcept;
+    /// Gives the handle back. A child that is still running runs on, and the runtime
+    /// reaps it when it ends (or, when the runtime is destroyed first, waits for it if it
+    /// was killed, else leaves it). A wait still pending completes with operation_canceled.
+    void (*process_release)(void* self, process_handle p) noexcept;
 
     // --- name resolution, blocking offload, signals ---------------------------
     void (*resolve)(void* self, resolve_operation* op) noexcept;

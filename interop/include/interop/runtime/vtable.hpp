@@ -11,7 +11,7 @@
 /// `runtime_ref::self` is then a pointer to that class, and every entry is one call
 /// through it. The services are optional: a class without `resolve`, `spawn_blocking`,
 /// `signal_watch` and `signal_wait`, the UDP entries, the multicast ones, the Unix
-/// socket ones, `pipe_open` or `pipe_adopt` gets entries
+/// socket ones, `pipe_open`, `pipe_adopt` or the process ones gets entries
 /// that report operation_not_supported, and must not declare the matching capability
 /// (checked at compile time).
 #pragma once
@@ -98,6 +98,15 @@ concept adopts_pipes = requires(A& a, socket_handle* made) {
     { a.pipe_adopt(3, made) } -> std::same_as<std::error_code>;
 };
 
+template <typename A>
+concept spawns_processes = requires(A& a, const process_spec& spec, process_spawned* out,
+                                    process_wait_operation* op, process_handle p) {
+    { a.process_spawn(spec, out) } -> std::same_as<std::error_code>;
+    a.process_wait(op);
+    { a.process_kill(p, 9) } -> std::same_as<std::error_code>;
+    a.process_release(p);
+};
+
 namespace detail {
 
 template <typename A>
@@ -135,6 +144,9 @@ constexpr runtime_vtable make_vtable(const char* name) noexcept {
                   "declares cap_pipe but has no pipe_open");
     static_assert((Capabilities & cap_stdio) == 0 || adopts_pipes<A>,
                   "declares cap_stdio but has no pipe_adopt");
+    static_assert((Capabilities & cap_process) == 0 || spawns_processes<A>,
+                  "declares cap_process but has no process_spawn, process_wait, process_kill "
+                  "and process_release");
     using detail::of;
     runtime_vtable v{
         .name = name,
@@ -191,6 +203,12 @@ constexpr runtime_vtable make_vtable(const char* name) noexcept {
         .pipe_open = [](void*, socket_handle*,
                         socket_handle*) noexcept { return detail::not_supported(); },
         .pipe_adopt = [](void*, int, socket_handle*) noexcept { return detail::not_supported(); },
+        .process_spawn = [](void*, const process_spec&,
+                            process_spawned*) noexcept { return detail::not_supported(); },
+        .process_wait =
+            [](void*, process_wait_operation* op) noexcept { detail::complete_not_supported(op); },
+        .process_kill = [](void*, process_handle, int) noexcept { return detail::not_supported(); },
+        .process_release = [](void*, process_handle) noexcept {},
         .resolve = [](void*,
                       resolve_operation* op) noexcept { detail::complete_not_supported(op); },
         .spawn_blocking =
@@ -251,6 +269,20 @@ constexpr runtime_vtable make_vtable(const char* name) noexcept {
     if constexpr (adopts_pipes<A>) {
         v.pipe_adopt = [](void* self, int fd, socket_handle* out) noexcept {
             return of<A>(self).pipe_adopt(fd, out);
+        };
+    }
+    if constexpr (spawns_processes<A>) {
+        v.process_spawn = [](void* self, const process_spec& spec, process_spawned* out) noexcept {
+            return of<A>(self).process_spawn(spec, out);
+        };
+        v.process_wait = [](void* self, process_wait_operation* op) noexcept {
+            of<A>(self).process_wait(op);
+        };
+        v.process_kill = [](void* self, process_handle p, int signal) noexcept {
+            return of<A>(self).process_kill(p, signal);
+        };
+        v.process_release = [](void* self, process_handle p) noexcept {
+            of<A>(self).process_release(p);
         };
     }
     if constexpr (resolves<A>) {

@@ -1,0 +1,150 @@
+// Child processes: started by the adapter kit (posix_process.hpp), each with a pidfd
+// that the loop polls until the child has ended and is reaped, wait or no wait. The
+// piped ends are pipe ends of the socket table, as pipe_open's are.
+//
+// A record lives from spawn until it is both released by the core and reaped. One
+// released before its child ended stays in the poll set, so the child (killed on drop,
+// or left to run) is reaped as soon as it ends; when the loop is destroyed first, a
+// killed child is waited for (it is about to end) and any other left to run.
+#include <algorithm>
+#include <new>
+
+#include "interop/runtime/posix_process.hpp"
+#include "loop.hpp"
+
+namespace interop::inline_detail {
+namespace {
+
+namespace posix = kit::posix;
+
+std::error_code canceled() noexcept { return std::make_error_code(std::errc::operation_canceled); }
+
+}  // namespace
+
+struct loop::process_record : posix::child_state {
+    process_wait_operation* waiter = nullptr;  // the one wait pending, if any
+    bool released = false;                     // the core has let go of the handle
+};
+
+namespace {
+
+loop::process_record* record_of(process_handle p) noexcept {
+    return static_cast<loop::process_record*>(p);
+}
+
+void fill_status(process_wait_operation* op, const posix::child_state& state) noexcept {
+    op->exit_code = state.exit_code;
+    op->signal = state.signal;
+}
+
+}  // namespace
+
+std::error_code loop::process_spawn(const process_spec& spec, process_spawned* out) noexcept {
+    *out = process_spawned{};
+    if (queue_.stopped()) return canceled();
+    posix::spawned_child made;
+    try {
+        if (const std::error_code error = posix::spawn(spec, &made)) return error;
+        processes_.reserve(processes_.size() + 1);
+        auto record = std::make_unique<process_record>();
+        record->pid = made.pid;
+        record->pidfd = made.pidfd;
+        const auto adopt_end = [this](int fd, socket_handle* handle) {
+            return posix::adopt(fd, handle, [this](int adopted) {
+                const socket_handle added = sockets_.add(adopted);
+                sockets_.find(added)->pipe = true;
+                return added;
+            });
+        };
+        const auto drop_end = [this](socket_handle s) { sockets_.remove(s); };
+        if (const std::error_code error =
+                posix::adopt_pipes(made, out->pipes, adopt_end, drop_end)) {
+            return error;
+        }
+        out->pid = made.pid;
+        out->process = record.get();
+        processes_.push_back(record.release());  // reserved: cannot throw
+        return {};
+    } catch (const std::bad_alloc&) {
+        if (made.pid > 0) posix::discard(made);
+        return std::make_error_code(std::errc::not_enough_memory);
+    }
+}
+
+void loop::process_wait(process_wait_operation* op) noexcept {
+    if (refuse_if_stopped(op)) return;
+    process_record* record = record_of(op->process);
+    if (record == nullptr)
+        return op->complete(std::make_error_code(std::errc::bad_file_descriptor), 0);
+    if (record->waiter != nullptr) {
+        return op->complete(std::make_error_code(std::errc::device_or_resource_busy), 0);
+    }
+    if (record->try_reap()) {
+        fill_status(op, *record);
+        return op->complete({}, 0);
+    }
+    try {
+        park(op);
+    } catch (const std::bad_alloc&) {
+        return op->complete(std::make_error_code(std::errc::not_enough_memory), 0);
+    }
+    record->waiter = op;
+}
+
+std::error_code loop::process_kill(process_handle p, int signal) noexcept {
+    process_record* record = record_of(p);
+    if (record == nullptr) return std::make_error_code(std::errc::bad_file_descriptor);
+    return record->kill(signal);
+}
+
+void loop::process_release(process_handle p) noexcept {
+    process_record* record = record_of(p);
+    if (record == nullptr) return;
+    if (process_wait_operation* op = std::exchange(record->waiter, nullptr)) {
+        finish(op, canceled(), 0);
+    }
+    record->released = true;
+    if (record->try_reap()) forget_process(record);
+}
+
+void loop::add_processes_to_poll_set() {
+    poll_processes_from_ = poll_set_.size();
+    poll_processes_.clear();
+    for (process_record* record : processes_) {
+        if (record->reaped) continue;
+        poll_set_.push_back({record->pidfd, POLLIN, 0});
+        poll_processes_.push_back(record);
+    }
+}
+
+// Its pidfd is readable: the child has ended.
+void loop::process_ended(process_record* record) {
+    if (!record->try_reap()) return;
+    if (process_wait_operation* op = std::exchange(record->waiter, nullptr)) {
+        fill_status(op, *record);
+        finish(op, {}, 0);
+    }
+    if (record->released) forget_process(record);
+}
+
+void loop::forget_process(process_record* record) noexcept {
+    const auto it = std::find(processes_.begin(), processes_.end(), record);
+    if (it != processes_.end()) processes_.erase(it);
+    record->abandon(true);  // reaped: only closes the pidfd
+    delete record;
+}
+
+void loop::cancel_process_wait(operation* op) noexcept {
+    process_record* record = record_of(static_cast<process_wait_operation*>(op)->process);
+    if (record != nullptr && record->waiter == op) record->waiter = nullptr;
+}
+
+void loop::abandon_processes() noexcept {
+    for (process_record* record : processes_) {
+        record->abandon(true);
+        delete record;
+    }
+    processes_.clear();
+}
+
+}  // namespace interop::inline_detail
