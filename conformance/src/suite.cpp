@@ -33,6 +33,7 @@ std::vector<std::string> capability_names(std::uint32_t capabilities) {
         {cap_udp_multicast, "cap_udp_multicast"},
         {cap_unix, "cap_unix"},
         {cap_pipe, "cap_pipe"},
+        {cap_files, "cap_files"},
     };
     std::vector<std::string> names;
     std::uint32_t rest = capabilities;

@@ -148,6 +148,11 @@ constexpr runtime_vtable forwarding = {
             auto r = inner_of(s);
             return r.vtable->pipe_open(r.self, reader, writer);
         },
+    .file_call =
+        [](void* s, file_operation* op) noexcept {
+            auto r = inner_of(s);
+            r.vtable->file_call(r.self, op);
+        },
     .resolve =
         [](void* s, resolve_operation* op) noexcept {
             auto r = inner_of(s);

@@ -9,7 +9,8 @@ namespace interop {
 namespace {
 
 constexpr std::uint32_t capabilities = cap_ipv6 | cap_resolve | cap_blocking_offload | cap_signals |
-                                       cap_udp | cap_udp_multicast | cap_unix | cap_pipe;
+                                       cap_udp | cap_udp_multicast | cap_unix | cap_pipe |
+                                       cap_files;
 constexpr runtime_vtable vtable = kit::make_vtable<libuv_detail::loop, capabilities>("libuv");
 
 }  // namespace

@@ -33,6 +33,7 @@
 //   loop_stream.cpp       reading, writing, shutdown on connected sockets
 //   loop_udp.cpp          UDP sockets: bind, connect, datagrams, options
 //   loop_background.cpp   resolve and spawn_blocking on libuv's thread pool
+//   loop_file.cpp         file requests as uv_fs_* calls
 //   loop_signals.cpp      signal_wait
 #pragma once
 
@@ -114,6 +115,9 @@ public:
 
     // --- pipes (loop_pipe.cpp; read, write and close above serve their ends) ---
     std::error_code pipe_open(socket_handle* reader, socket_handle* writer) noexcept;
+
+    // --- files (loop_file.cpp): uv_fs_* on libuv's thread pool ---
+    void file_call(file_operation* op) noexcept;
 
     // --- UDP (loop_udp.cpp; close and the addresses above serve UDP sockets too) ---
     std::error_code udp_bind(const endpoint& local, socket_handle* out) noexcept;
@@ -225,6 +229,11 @@ private:
     static void on_resolved(uv_getaddrinfo_t* request, int status, addrinfo* results);
     static void on_work(uv_work_t* request);
     static void on_work_done(uv_work_t* request, int status);
+
+    // --- files (loop_file.cpp) ---
+    int start_file_request(file_operation* op, uv_fs_t* request) noexcept;
+    bool cancel_file(operation* op) noexcept;  // false: already running; let it finish
+    static void on_file_done(uv_fs_t* request);
 
     // --- signals (loop_signals.cpp) ---
     signal_watcher* watch_signal(int signum, std::error_code* error) noexcept;

@@ -13,7 +13,9 @@
 /// `signal_watch` and `signal_wait`, the UDP entries, the multicast ones, the Unix
 /// socket ones or `pipe_open` gets entries
 /// that report operation_not_supported, and must not declare the matching capability
-/// (checked at compile time).
+/// (checked at compile time). `file_call` is the exception: a class without it but
+/// with `spawn_blocking` gets the kit's, which runs each request on that pool
+/// (runtime/posix_file.hpp), and may declare cap_files.
 #pragma once
 
 #include <concepts>
@@ -21,6 +23,7 @@
 #include <system_error>
 
 #include "interop/runtime/interface.hpp"
+#include "interop/runtime/posix_file.hpp"
 
 namespace interop::kit {
 
@@ -93,6 +96,11 @@ concept opens_pipes = requires(A& a, socket_handle* made) {
     { a.pipe_open(made, made) } -> std::same_as<std::error_code>;
 };
 
+template <typename A>
+concept calls_files = requires(A& a, file_operation* op) {
+    a.file_call(op);
+};
+
 namespace detail {
 
 template <typename A>
@@ -128,6 +136,9 @@ constexpr runtime_vtable make_vtable(const char* name) noexcept {
                   "unix_address_of");
     static_assert((Capabilities & cap_pipe) == 0 || opens_pipes<A>,
                   "declares cap_pipe but has no pipe_open");
+    static_assert((Capabilities & cap_files) == 0 || calls_files<A> || offloads_blocking<A>,
+                  "declares cap_files but has neither file_call(file_operation*) nor "
+                  "spawn_blocking(blocking_operation*)");
     using detail::of;
     runtime_vtable v{
         .name = name,
@@ -183,6 +194,7 @@ constexpr runtime_vtable make_vtable(const char* name) noexcept {
                               unix_address*) noexcept { return detail::not_supported(); },
         .pipe_open = [](void*, socket_handle*,
                         socket_handle*) noexcept { return detail::not_supported(); },
+        .file_call = [](void*, file_operation* op) noexcept { detail::complete_not_supported(op); },
         .resolve = [](void*,
                       resolve_operation* op) noexcept { detail::complete_not_supported(op); },
         .spawn_blocking =
@@ -238,6 +250,19 @@ constexpr runtime_vtable make_vtable(const char* name) noexcept {
     if constexpr (opens_pipes<A>) {
         v.pipe_open = [](void* self, socket_handle* reader, socket_handle* writer) noexcept {
             return of<A>(self).pipe_open(reader, writer);
+        };
+    }
+    if constexpr (calls_files<A>) {
+        v.file_call = [](void* self, file_operation* op) noexcept { of<A>(self).file_call(op); };
+    } else if constexpr (offloads_blocking<A>) {
+        // The blocking pool runs the request; a cancel of the file operation goes to
+        // the pool's operation.
+        v.file_call = [](void* self, file_operation* op) noexcept {
+            posix::file_call_on_pool(
+                op, [self](blocking_operation* work) { of<A>(self).spawn_blocking(work); });
+        };
+        v.cancel = [](void* self, operation* op) noexcept {
+            of<A>(self).cancel(posix::pool_cancel_target(op));
         };
     }
     if constexpr (resolves<A>) {
