@@ -139,10 +139,8 @@ std::error_code error_from_uv(int status) noexcept {
             return from(std::errc::invalid_seek);
         case UV_ETXTBSY:
             return from(std::errc::text_file_busy);
-        case UV_EIO:
-            return from(std::errc::io_error);
         default:
-            return from(std::errc::io_error);  // UV_UNKNOWN and anything newer than this list
+            return from(std::errc::io_error);  // UV_EIO, UV_UNKNOWN, anything newer than this list
     }
 }
 
