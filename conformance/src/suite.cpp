@@ -35,6 +35,7 @@ std::vector<std::string> capability_names(std::uint32_t capabilities) {
         {cap_pipe, "cap_pipe"},
         {cap_stdio, "cap_stdio"},
         {cap_process, "cap_process"},
+        {cap_files, "cap_files"},
     };
     std::vector<std::string> names;
     std::uint32_t rest = capabilities;

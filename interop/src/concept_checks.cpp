@@ -17,6 +17,14 @@ static_assert(AsyncWrite<tcp_stream>);
 static_assert(AsyncClose<tcp_stream>);
 static_assert(AsyncClose<tcp_listener>);
 
+// Files.
+static_assert(AsyncRead<file>);
+static_assert(AsyncWrite<file>);
+static_assert(AsyncClose<file>);
+static_assert(AsyncRead<buffered_reader<file>>);
+static_assert(AsyncRead<buffered_reader<file&>>);
+static_assert(AsyncWrite<buffered_writer<file&>>);
+
 // Byte streams.
 static_assert(AsyncRead<duplex_stream>);
 static_assert(AsyncWrite<duplex_stream>);

@@ -158,3 +158,71 @@ TEST_CASE("kit: services a class defines are forwarded like every other entry") 
     CHECK(a.calls ==
           std::vector<std::string>{"resolve", "spawn_blocking", "signal_watch 15", "signal_wait"});
 }
+
+namespace {
+
+// A pool that runs work at once, and remembers what it was asked to cancel.
+struct pool_adapter : recording_adapter {
+    void spawn_blocking(blocking_operation* op) noexcept {
+        note("spawn_blocking");
+        op->work(op->context);
+        op->complete({}, 0);
+    }
+    void cancel(operation* op) noexcept { cancelled = op; }
+    operation* cancelled = nullptr;
+};
+
+constexpr runtime_vtable pooled =
+    kit::make_vtable<pool_adapter, cap_blocking_offload | cap_files>("pooled");
+
+struct file_completion : file_operation {
+    file_completion() noexcept : file_operation(&file_completion::done) {}
+    static void done(operation* base, std::error_code ec, std::size_t n) noexcept {
+        auto* self = static_cast<file_completion*>(base);
+        self->error = ec;
+        self->transferred = n;
+        self->completed = true;
+    }
+    std::error_code error;
+    std::size_t transferred = 0;
+    bool completed = false;
+};
+
+}  // namespace
+
+TEST_CASE(
+    "kit: without file_call, a class with spawn_blocking gets the kit's on its pool; close runs "
+    "at once and a cancel reaches the pool's operation") {
+    pool_adapter a;
+    const runtime_ref rt{&pooled, &a};
+    file_completion stat;
+    stat.request = file_request::stat;
+    stat.path = "/";
+    rt.vtable->file_call(rt.self, &stat);
+    CHECK(stat.completed);
+    CHECK(!stat.error);
+    CHECK(stat.status.type == file_type::directory);
+    CHECK(a.calls == std::vector<std::string>{"spawn_blocking"});
+
+    file_completion close;
+    close.request = file_request::close;
+    close.fd = -1;
+    rt.vtable->file_call(rt.self, &close);
+    CHECK(close.completed);
+    CHECK(close.error == std::errc::bad_file_descriptor);
+    CHECK(a.calls.size() == 1);  // not through the pool
+
+    file_completion pending;
+    rt.vtable->cancel(rt.self, &pending);
+    CHECK(a.cancelled == &pending.offload);
+    timer_operation timer(record);
+    rt.vtable->cancel(rt.self, &timer);
+    CHECK(a.cancelled == &timer);
+
+    // A class without either reports operation_not_supported.
+    recording_adapter bare;
+    const runtime_ref none{&minimal, &bare};
+    file_completion refused;
+    none.vtable->file_call(none.self, &refused);
+    CHECK(refused.error == std::errc::operation_not_supported);
+}

@@ -173,6 +173,11 @@ constexpr runtime_vtable forwarding = {
             auto r = inner_of(s);
             r.vtable->process_release(r.self, p);
         },
+    .file_call =
+        [](void* s, file_operation* op) noexcept {
+            auto r = inner_of(s);
+            r.vtable->file_call(r.self, op);
+        },
     .resolve =
         [](void* s, resolve_operation* op) noexcept {
             auto r = inner_of(s);

@@ -12,7 +12,7 @@ using asio_detail::runtime;
 
 constexpr std::uint32_t common_capabilities = cap_ipv6 | cap_resolve | cap_blocking_offload |
                                               cap_signals | cap_udp | cap_udp_multicast | cap_unix |
-                                              cap_pipe | cap_stdio | cap_process;
+                                              cap_pipe | cap_stdio | cap_files | cap_process;
 
 // Two tables that differ only in what they declare: several threads running the
 // io_context is what makes completions concurrent.

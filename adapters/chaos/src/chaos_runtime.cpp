@@ -161,6 +161,23 @@ public:
         }
     }
 
+    // A file request, with short reads and writes as for streams. Close and seek
+    // complete inside the call, so they go straight through.
+    void file_call(file_operation* op) noexcept {
+        const bool at_once =
+            op->request == file_request::close || op->request == file_request::seek;
+        if (!stopped() && !at_once) {
+            hold(op, true, op->size);
+            const bool moves_bytes =
+                op->request == file_request::read || op->request == file_request::write;
+            if (moves_bytes && options_.short_io && op->size > 1) {
+                const std::uint64_t r = next_random();
+                op->size = (r & 1) != 0 ? 1 : 1 + static_cast<std::size_t>((r >> 1) % op->size);
+            }
+        }
+        inner_.vtable->file_call(inner_.self, op);
+    }
+
     void accept(accept_operation* op) noexcept {
         if (stopped()) return inner_.vtable->tcp_accept(inner_.self, op);
         if (next_random() % 100 < options_.accept_errors_percent) {
@@ -227,6 +244,7 @@ private:
         op->on_complete = h.original;
         if (op->kind == op_kind::read || op->kind == op_kind::write)
             static_cast<io_operation*>(op)->size = h.size;
+        if (op->kind == op_kind::file) static_cast<file_operation*>(op)->size = h.size;
         h.original(op, h.error, h.bytes);
     }
 
@@ -532,6 +550,7 @@ constexpr runtime_vtable make_vtable(std::uint32_t capabilities) {
             [](void* self, process_handle p) noexcept {
                 in(self).vtable->process_release(in(self).self, p);
             },
+        .file_call = [](void* self, file_operation* op) noexcept { from(self).file_call(op); },
         .resolve =
             [](void* self, resolve_operation* op) noexcept {
                 from(self).forward(

@@ -180,7 +180,8 @@ void loop::cancel_parked(operation* op) {
             cancel_process_wait(op);
             break;
         case op_kind::post:
-            return;  // never parked
+        case op_kind::file:  // the pool's operation is cancelled instead (kit::make_vtable)
+            return;          // never parked
     }
     finish(op, canceled(), 0);
 }

@@ -112,8 +112,35 @@ std::error_code error_from_uv(int status) noexcept {
             return from(std::errc::message_size);
         case UV_EINTR:
             return from(std::errc::interrupted);
+        // The file system's (uv_fs_*).
+        case UV_ENOENT:
+            return from(std::errc::no_such_file_or_directory);
+        case UV_EEXIST:
+            return from(std::errc::file_exists);
+        case UV_EISDIR:
+            return from(std::errc::is_a_directory);
+        case UV_ENOTDIR:
+            return from(std::errc::not_a_directory);
+        case UV_ENOTEMPTY:
+            return from(std::errc::directory_not_empty);
+        case UV_ENAMETOOLONG:
+            return from(std::errc::filename_too_long);
+        case UV_ELOOP:
+            return from(std::errc::too_many_symbolic_link_levels);
+        case UV_EROFS:
+            return from(std::errc::read_only_file_system);
+        case UV_ENOSPC:
+            return from(std::errc::no_space_on_device);
+        case UV_EFBIG:
+            return from(std::errc::file_too_large);
+        case UV_EXDEV:
+            return from(std::errc::cross_device_link);
+        case UV_ESPIPE:
+            return from(std::errc::invalid_seek);
+        case UV_ETXTBSY:
+            return from(std::errc::text_file_busy);
         default:
-            return from(std::errc::io_error);  // UV_UNKNOWN and anything newer than this list
+            return from(std::errc::io_error);  // UV_EIO, UV_UNKNOWN, anything newer than this list
     }
 }
 

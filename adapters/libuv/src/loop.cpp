@@ -226,6 +226,9 @@ void loop::cancel_parked(operation* op) noexcept {
             stop_receiving(waits_on<udp_socket>(op));
             break;
         case op_kind::send_to:  // with libuv, which cannot take it back (loop_udp.cpp)
+        case op_kind::file:
+            if (!cancel_file(op)) return;
+            break;
         case op_kind::post:
             return;  // never parked
     }

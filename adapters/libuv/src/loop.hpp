@@ -33,6 +33,7 @@
 //   loop_stream.cpp       reading, writing, shutdown on connected sockets
 //   loop_udp.cpp          UDP sockets: bind, connect, datagrams, options
 //   loop_background.cpp   resolve and spawn_blocking on libuv's thread pool
+//   loop_file.cpp         file requests as uv_fs_* calls
 //   loop_signals.cpp      signal_wait
 //   loop_process.cpp      child processes: spawned by the kit, pidfds watched by uv_poll_t
 #pragma once
@@ -116,6 +117,9 @@ public:
     // --- pipes (loop_pipe.cpp; read, write and close above serve their ends) ---
     std::error_code pipe_open(socket_handle* reader, socket_handle* writer) noexcept;
     std::error_code pipe_adopt(int fd, socket_handle* out) noexcept;
+
+    // --- files (loop_file.cpp): uv_fs_* on libuv's thread pool ---
+    void file_call(file_operation* op) noexcept;
 
     // --- UDP (loop_udp.cpp; close and the addresses above serve UDP sockets too) ---
     std::error_code udp_bind(const endpoint& local, socket_handle* out) noexcept;
@@ -241,6 +245,10 @@ private:
     void abandon_processes() noexcept;
     static void on_process_ready(uv_poll_t* watcher, int status, int events);
     static void on_process_closed(uv_handle_t* handle);
+    // --- files (loop_file.cpp) ---
+    int start_file_request(file_operation* op, uv_fs_t* request) noexcept;
+    bool cancel_file(operation* op) noexcept;  // false: already running; let it finish
+    static void on_file_done(uv_fs_t* request);
 
     // --- signals (loop_signals.cpp) ---
     signal_watcher* watch_signal(int signum, std::error_code* error) noexcept;

@@ -8,6 +8,7 @@
 #include "interop/concepts.hpp"
 #include "interop/context.hpp"
 #include "interop/endpoint.hpp"
+#include "interop/file.hpp"
 #include "interop/generator.hpp"
 #include "interop/handles.hpp"
 #include "interop/interval.hpp"

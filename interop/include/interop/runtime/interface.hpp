@@ -54,6 +54,7 @@ enum class op_kind : std::uint8_t {
     send_to,
     receive_from,
     process_wait,
+    file,
 };
 
 /// Base of every operation. The core fills in `on_complete`; the adapter may use
@@ -201,6 +202,96 @@ struct process_wait_operation : operation {
     int signal = 0;
 };
 
+/// What a file_operation asks for: one system call's worth of work (file_call).
+enum class file_request : std::uint8_t {
+    open,      ///< open `path` with `open_flags` and `mode`; the descriptor in `fd`
+    read,      ///< read into `data[0, size)` at `offset` (-1: at the position); bytes read
+    write,     ///< write `data[0, size)` at `offset` (-1: at the position); bytes written
+    sync,      ///< fsync, or fdatasync when `data_only`
+    stat,      ///< fill `status`: of `fd` if `path` is null, else of `path` (lstat if !follow)
+    truncate,  ///< set the length of `fd` to `offset`
+    seek,      ///< lseek(fd, offset, whence): completes with the new position
+    close,     ///< close `fd`
+    unlink,    ///< remove the file `path`
+    rename,    ///< rename `path` to `target`
+    mkdir,     ///< create the directory `path` with `mode`
+    rmdir,     ///< remove the empty directory `path`
+    list,      ///< fill `entries` with the directory `path`'s entries but . and ..
+};
+
+/// open_flags of a file_request::open, combined with |.
+enum file_open_flag : std::uint32_t {
+    file_open_read = 1u << 0,
+    file_open_write = 1u << 1,
+    file_open_append = 1u << 2,
+    file_open_create = 1u << 3,
+    file_open_truncate = 1u << 4,
+    file_open_exclusive = 1u << 5,  ///< with create: the file must not exist (O_EXCL)
+};
+
+/// What kind of file a path names.
+enum class file_type : std::uint8_t { regular, directory, symlink, other };
+
+/// What a stat request reports.
+struct file_status {
+    std::uint64_t size = 0;
+    file_type type = file_type::other;
+    std::uint32_t permissions = 0;  ///< the mode's permission bits (07777)
+    std::int64_t modified_ns = 0;   ///< modification time, nanoseconds since the Unix epoch
+};
+
+/// One entry of a directory listing.
+struct directory_entry {
+    std::string name;
+    file_type type = file_type::other;
+};
+
+struct file_operation;
+
+/// What the kit's blocking-pool fallback for file_call uses (runtime/vtable.hpp); an
+/// adapter with a native file_call never touches it.
+struct file_offload : blocking_operation {
+    explicit file_offload(complete_fn fn) noexcept : blocking_operation(fn) {}
+    file_operation* owner = nullptr;
+    std::error_code error;
+    std::size_t transferred = 0;
+};
+
+/// One file system request (cap_files). Completes with the request's error, or with
+/// ({}, n) where n is the bytes read or written, the new position of a seek, and 0
+/// otherwise. A regular file cannot be waited for, so a request runs to completion
+/// once started: cancel() only takes back one that has not started (it then completes
+/// with operation_canceled, nothing done). `close` and `seek` complete inside file_call.
+struct file_operation : operation {
+    explicit file_operation(complete_fn fn) noexcept
+        : operation(op_kind::file, fn), offload(&file_operation::offloaded) {
+        offload.owner = this;
+    }
+
+    file_request request = file_request::read;
+    int fd = -1;                   ///< the descriptor; set by a successful open
+    const char* path = nullptr;    ///< NUL-terminated; the core keeps it alive
+    const char* target = nullptr;  ///< rename's new name
+    std::uint32_t open_flags = 0;  ///< file_open_flag bits
+    std::uint32_t mode = 0;        ///< open's and mkdir's permission bits
+    std::byte* data = nullptr;
+    std::size_t size = 0;
+    std::int64_t offset = -1;  ///< read/write position (-1: current), length, seek offset
+    int whence = 0;            ///< seek: 0 from the start, 1 from the position, 2 from the end
+    bool data_only = false;    ///< sync: fdatasync
+    bool follow = true;        ///< stat of a path: follow a final symlink
+    file_status status;
+    std::vector<directory_entry> entries;
+    file_offload offload;
+
+private:
+    static void offloaded(operation* base, std::error_code ec, std::size_t) noexcept {
+        auto* off = static_cast<file_offload*>(static_cast<blocking_operation*>(base));
+        if (ec) return off->owner->complete(ec, 0);
+        off->owner->complete(off->error, off->transferred);
+    }
+};
+
 /// What an adapter offers beyond the mandatory primitives. The conformance suite
 /// reports behaviours that need a capability an adapter does not declare as n/a.
 enum capability : std::uint32_t {
@@ -216,6 +307,7 @@ enum capability : std::uint32_t {
     cap_unix = 1u << 8,           ///< Unix domain stream sockets: unix_listen and what follows it
     cap_pipe = 1u << 9,           ///< anonymous pipes: pipe_open
     cap_stdio = 1u << 10,         ///< adopting a pollable descriptor (standard streams): pipe_adopt
+    cap_files = 1u << 11,         ///< files and directories: file_call
     cap_process = 1u << 12,       ///< child processes: process_spawn and what follows it
 };
 
@@ -389,6 +481,12 @@ struct runtime_vtable {
     /// reaps it when it ends (or, when the runtime is destroyed first, waits for it if it
     /// was killed, else leaves it). A wait still pending completes with operation_canceled.
     void (*process_release)(void* self, process_handle p) noexcept;
+
+    // --- Files (cap_files) --------------------------------------------------------
+    /// Runs one file_operation (see there). Errors are the system's errno values as
+    /// std::errc, the same on every runtime; an open of a directory is is_a_directory.
+    /// An adapter without a native way gets the kit's, on its spawn_blocking pool.
+    void (*file_call)(void* self, file_operation* op) noexcept;
 
     // --- name resolution, blocking offload, signals ---------------------------
     void (*resolve)(void* self, resolve_operation* op) noexcept;

@@ -13,7 +13,9 @@
 /// `signal_watch` and `signal_wait`, the UDP entries, the multicast ones, the Unix
 /// socket ones, `pipe_open`, `pipe_adopt` or the process ones gets entries
 /// that report operation_not_supported, and must not declare the matching capability
-/// (checked at compile time).
+/// (checked at compile time). `file_call` is the exception: a class without it but
+/// with `spawn_blocking` gets the kit's, which runs each request on that pool
+/// (runtime/posix_file.hpp), and may declare cap_files.
 #pragma once
 
 #include <concepts>
@@ -21,6 +23,7 @@
 #include <system_error>
 
 #include "interop/runtime/interface.hpp"
+#include "interop/runtime/posix_file.hpp"
 
 namespace interop::kit {
 
@@ -107,6 +110,11 @@ concept spawns_processes = requires(A& a, const process_spec& spec, process_spaw
     a.process_release(p);
 };
 
+template <typename A>
+concept calls_files = requires(A& a, file_operation* op) {
+    a.file_call(op);
+};
+
 namespace detail {
 
 template <typename A>
@@ -147,6 +155,9 @@ constexpr runtime_vtable make_vtable(const char* name) noexcept {
     static_assert((Capabilities & cap_process) == 0 || spawns_processes<A>,
                   "declares cap_process but has no process_spawn, process_wait, process_kill "
                   "and process_release");
+    static_assert((Capabilities & cap_files) == 0 || calls_files<A> || offloads_blocking<A>,
+                  "declares cap_files but has neither file_call(file_operation*) nor "
+                  "spawn_blocking(blocking_operation*)");
     using detail::of;
     runtime_vtable v{
         .name = name,
@@ -209,6 +220,7 @@ constexpr runtime_vtable make_vtable(const char* name) noexcept {
             [](void*, process_wait_operation* op) noexcept { detail::complete_not_supported(op); },
         .process_kill = [](void*, process_handle, int) noexcept { return detail::not_supported(); },
         .process_release = [](void*, process_handle) noexcept {},
+        .file_call = [](void*, file_operation* op) noexcept { detail::complete_not_supported(op); },
         .resolve = [](void*,
                       resolve_operation* op) noexcept { detail::complete_not_supported(op); },
         .spawn_blocking =
@@ -283,6 +295,19 @@ constexpr runtime_vtable make_vtable(const char* name) noexcept {
         };
         v.process_release = [](void* self, process_handle p) noexcept {
             of<A>(self).process_release(p);
+        };
+    }
+    if constexpr (calls_files<A>) {
+        v.file_call = [](void* self, file_operation* op) noexcept { of<A>(self).file_call(op); };
+    } else if constexpr (offloads_blocking<A>) {
+        // The blocking pool runs the request; a cancel of the file operation goes to
+        // the pool's operation.
+        v.file_call = [](void* self, file_operation* op) noexcept {
+            posix::file_call_on_pool(
+                op, [self](blocking_operation* work) { of<A>(self).spawn_blocking(work); });
+        };
+        v.cancel = [](void* self, operation* op) noexcept {
+            of<A>(self).cancel(posix::pool_cancel_target(op));
         };
     }
     if constexpr (resolves<A>) {
