@@ -56,8 +56,9 @@ interop::task<int> run_all(parallel::options opts) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    CLI::App app{"Runs a command for every line of stdin, a few at a time (xargs -P), "
-                 "written against interop only; the runtime is chosen at build time."};
+    CLI::App app{
+        "Runs a command for every line of stdin, a few at a time (xargs -P), "
+        "written against interop only; the runtime is chosen at build time."};
     parallel::options opts;
     opts.jobs = std::max(1u, std::thread::hardware_concurrency());
     app.add_option("-j,--jobs", opts.jobs, "runs at a time")

@@ -90,7 +90,7 @@ interop::task<summary> run_lines(In& input, Out& out, Err& err, const options& o
     std::atomic<std::size_t> failed{0};
     interop::async_mutex lock;
     interop::framed lines(input, interop::line_codec{});
-    auto run_one = [&](interop::io_result<std::string>& line) -> interop::task<void> {
+    auto run_one = [&](const interop::io_result<std::string>& line) -> interop::task<void> {
         if (!line) {
             std::string why = "parallel: cannot read the input: " + line.error().message() + "\n";
             co_await detail::report(lock, out, err, {}, why);

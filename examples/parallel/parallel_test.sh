@@ -5,7 +5,15 @@
 set -euo pipefail
 bin=$1
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+marker=$((800000 + RANDOM))
+pid=
+cleanup() {
+    # Whatever a failed check left behind must not outlive the test.
+    if [ -n "$pid" ]; then kill -KILL "$pid" 2>/dev/null || true; fi
+    pkill -KILL -f "^sleep $marker " 2>/dev/null || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
 fail() { echo "parallel_test: $*" >&2; exit 1; }
 
 # Every line runs once; {} is replaced; the runs' outputs arrive whole.
@@ -47,22 +55,25 @@ statuses=("${PIPESTATUS[@]}")
 set -o pipefail
 [ "${statuses[1]}" = 0 ] || fail "with stdout closed early: exit status ${statuses[1]}"
 
-# SIGINT stops every run: exit status 130, and no child is left running.
-marker=$((800000 + RANDOM))
-seq 4 | "$bin" -j 4 sleep "$marker" 2>"$work/err" &
+# SIGINT stops every run: exit status 130, and no child is left running. The runs are
+# `sleep <marker> <line>`.
+running() { pgrep -c -f "^sleep $marker [0-9]+\$" || true; }
+seq 4 | "$bin" -j 4 sleep "$marker" >/dev/null 2>"$work/err" &
 pid=$!
 for _ in $(seq 200); do
-    [ "$(pgrep -c -f "^sleep $marker\$" || true)" = 4 ] && break
+    [ "$(running)" = 4 ] && break
     sleep 0.05
 done
-[ "$(pgrep -c -f "^sleep $marker\$" || true)" = 4 ] || fail "the four runs did not start"
+[ "$(running)" = 4 ] || fail "the four runs did not start"
 kill -INT "$pid"
 status=0
 wait "$pid" || status=$?
 [ "$status" = 130 ] || fail "after SIGINT: exit status $status"
 for _ in $(seq 100); do
-    [ "$(pgrep -c -f "^sleep $marker\$" || true)" = 0 ] && break
+    [ "$(running)" = 0 ] && break
     sleep 0.05
 done
-[ "$(pgrep -c -f "^sleep $marker\$" || true)" = 0 ] || fail "runs still alive after SIGINT"
+[ "$(running)" = 0 ] || fail "runs still alive after SIGINT"
+grep -q "stopped by signal 2" "$work/err" || fail "stderr after SIGINT: $(cat "$work/err")"
+pid=
 echo "parallel_test: ok"
