@@ -101,10 +101,13 @@ TEST_CASE("pipe: a second read while one is pending fails at once with device_or
         std::array<char, 8> first{};
         std::array<char, 8> second{};
         io_result<std::size_t> pending = std::size_t{0};
+        conf::arrival reading;
         co_await with_scope([&](scope& s) -> task<void> {
-            s.spawn([&]() -> task<void> { pending = co_await reader.read(first); });
-            (void)co_await yield_now();
-            (void)co_await yield_now();
+            s.spawn([&]() -> task<void> {
+                reading.arrive();
+                pending = co_await reader.read(first);
+            });
+            co_await reading.wait();
             CHECK((co_await reader.read(second)).is(std::errc::device_or_resource_busy));
             CHECK((co_await conf::write_text(writer, "x")).has_value());
         });
