@@ -10,6 +10,7 @@
 // which may call back in). When the runtime is destroyed first, a killed child is
 // waited for (it is about to end) and any other left to run.
 #include <algorithm>
+#include <memory>
 #include <new>
 
 #include <asio/posix/stream_descriptor.hpp>
@@ -26,10 +27,8 @@ namespace posix = kit::posix;
 
 struct runtime::process_record : posix::child_state {
     explicit process_record(asio::io_context& context) : watcher(context) {}
-    asio::posix::stream_descriptor watcher;    // owns the pidfd
-    process_wait_operation* waiter = nullptr;  // the one wait pending, if any
-    bool released = false;                     // the core has let go of the handle
-    bool watching = false;                     // an async_wait is outstanding
+    asio::posix::stream_descriptor watcher;  // owns the pidfd
+    bool watching = false;                   // an async_wait is outstanding
 };
 
 namespace {
@@ -38,70 +37,53 @@ runtime::process_record* record_of(process_handle p) noexcept {
     return static_cast<runtime::process_record*>(p);
 }
 
-void fill_status(process_wait_operation* op, const posix::child_state& state) noexcept {
-    op->exit_code = state.exit_code;
-    op->signal = state.signal;
-}
-
 }  // namespace
 
 std::error_code runtime::process_spawn(const process_spec& spec, process_spawned* out) noexcept {
     *out = process_spawned{};
     if (stopped_.load(std::memory_order_acquire)) return canceled();
+    // The record before the fork, so that running out of memory leaves no child to undo.
+    std::unique_ptr<process_record> record;
+    try {
+        record = std::make_unique<process_record>(context_);
+    } catch (const std::bad_alloc&) {
+        return out_of_memory();
+    }
     posix::spawned_child made;
     try {
         if (const std::error_code error = posix::spawn(spec, &made)) return error;
     } catch (const std::bad_alloc&) {
         return out_of_memory();
     }
-    const auto adopt_end = [this](int fd, socket_handle* handle) {
-        tcp_socket* end = new_socket();
-        if (end == nullptr) {
-            ::close(fd);
-            return out_of_memory();
-        }
-        if (const std::error_code error = end->adopt_pipe_end(fd)) {
-            end->release();
-            return error;
-        }
-        handle_given(end);
-        *handle = end;
-        return std::error_code{};
-    };
+    const auto adopt_end = [this](int fd, socket_handle* handle) { return pipe_adopt(fd, handle); };
     const auto drop_end = [this](socket_handle s) { close(s); };
     if (const std::error_code error = posix::adopt_pipes(made, out->pipes, adopt_end, drop_end)) {
         return error;
     }
-    // The record, and the watcher that takes over the pidfd; on failure the pipes go
-    // back and the child is discarded.
+    // The watcher takes over the pidfd; the list takes the record. On failure the pipes
+    // go back and the child is discarded.
     std::error_code error;
-    process_record* record = nullptr;
-    try {
-        {
-            std::lock_guard lock(processes_mutex_);
-            processes_.reserve(processes_.size() + 1);
+    record->watcher.assign(made.pidfd, error);
+    std::unique_lock lock(processes_mutex_);
+    if (!error) {
+        try {
+            processes_.push_back(record.get());
+        } catch (const std::bad_alloc&) {
+            error = out_of_memory();
         }
-        record = new process_record(context_);
-        record->watcher.assign(made.pidfd, error);
-    } catch (const std::bad_alloc&) {
-        error = out_of_memory();
     }
     if (error) {
-        delete record;
-        for (socket_handle& s : out->pipes) {
-            if (s != nullptr) close(s);
-            s = nullptr;
-        }
+        lock.unlock();
+        // A watcher that took the pidfd would close it too: give it back first.
+        if (record->watcher.is_open()) (void)record->watcher.release();
+        for (socket_handle& s : out->pipes) close(std::exchange(s, nullptr));
         posix::discard(made);
         return to_interop_error(error);
     }
-    record->pid = made.pid;
     record->pidfd = made.pidfd;
     out->pid = made.pid;
-    out->process = record;
-    std::lock_guard lock(processes_mutex_);
-    processes_.push_back(record);  // reserved: cannot throw
-    watch_process(record);
+    out->process = record.get();
+    watch_process(record.release());
     return {};
 }
 
@@ -127,13 +109,10 @@ void runtime::on_process_ready(process_record* record, const std::error_code&) {
     {
         std::lock_guard lock(processes_mutex_);
         record->watching = false;
-        if (record->try_reap()) {
-            if ((done = std::exchange(record->waiter, nullptr)) != nullptr) {
-                fill_status(done, *record);
-            }
-            if (record->released) forget_process(record);
-        } else {
+        if (!record->ended(&done)) {
             watch_process(record);  // woken without an end (cancelled only once reaped)
+        } else if (record->released) {
+            forget_process(record);
         }
     }
     if (done != nullptr) done->complete({}, 0);
@@ -146,13 +125,15 @@ void runtime::process_wait(process_wait_operation* op) noexcept {
     std::error_code error;
     {
         std::lock_guard lock(processes_mutex_);
-        if (record->waiter != nullptr) {
-            error = std::make_error_code(std::errc::device_or_resource_busy);
-        } else if (record->try_reap()) {
-            fill_status(op, *record);
-        } else {
-            record->waiter = op;
-            return;
+        switch (record->start_wait(op)) {
+            case posix::child_state::wait_start::busy:
+                error = std::make_error_code(std::errc::device_or_resource_busy);
+                break;
+            case posix::child_state::wait_start::now:
+                break;
+            case posix::child_state::wait_start::park:
+                record->waiter = op;
+                return;
         }
     }
     op->complete(error, 0);
@@ -161,8 +142,7 @@ void runtime::process_wait(process_wait_operation* op) noexcept {
 void runtime::cancel_process_wait(process_wait_operation* op) noexcept {
     process_record* record = record_of(op->process);
     std::lock_guard lock(processes_mutex_);
-    if (record == nullptr || record->waiter != op) return;  // completed already
-    record->waiter = nullptr;
+    if (record == nullptr || !record->drop_waiter(op)) return;  // completed already
     complete_later(context_, multi_threaded(), op, canceled());
 }
 
@@ -177,10 +157,9 @@ void runtime::process_release(process_handle p) noexcept {
     process_record* record = record_of(p);
     if (record == nullptr) return;
     std::lock_guard lock(processes_mutex_);
-    if (process_wait_operation* op = std::exchange(record->waiter, nullptr)) {
+    if (process_wait_operation* op = record->release()) {
         complete_later(context_, multi_threaded(), op, canceled());
     }
-    record->released = true;
     if (!record->try_reap()) return;  // reaped by the handler once it ends
     if (record->watching) {
         std::error_code ignored;

@@ -21,10 +21,7 @@ std::error_code canceled() noexcept { return std::make_error_code(std::errc::ope
 
 }  // namespace
 
-struct loop::process_record : posix::child_state {
-    process_wait_operation* waiter = nullptr;  // the one wait pending, if any
-    bool released = false;                     // the core has let go of the handle
-};
+struct loop::process_record : posix::child_state {};
 
 namespace {
 
@@ -32,43 +29,36 @@ loop::process_record* record_of(process_handle p) noexcept {
     return static_cast<loop::process_record*>(p);
 }
 
-void fill_status(process_wait_operation* op, const posix::child_state& state) noexcept {
-    op->exit_code = state.exit_code;
-    op->signal = state.signal;
-}
-
 }  // namespace
 
 std::error_code loop::process_spawn(const process_spec& spec, process_spawned* out) noexcept {
     *out = process_spawned{};
     if (queue_.stopped()) return canceled();
+    // Everything that may fail for memory before the fork, so that no failure has a
+    // child to undo.
+    std::unique_ptr<process_record> record;
+    try {
+        processes_.reserve(processes_.size() + 1);
+        record = std::make_unique<process_record>();
+    } catch (const std::bad_alloc&) {
+        return std::make_error_code(std::errc::not_enough_memory);
+    }
     posix::spawned_child made;
     try {
         if (const std::error_code error = posix::spawn(spec, &made)) return error;
-        processes_.reserve(processes_.size() + 1);
-        auto record = std::make_unique<process_record>();
-        record->pid = made.pid;
-        record->pidfd = made.pidfd;
-        const auto adopt_end = [this](int fd, socket_handle* handle) {
-            return posix::adopt(fd, handle, [this](int adopted) {
-                const socket_handle added = sockets_.add(adopted);
-                sockets_.find(added)->pipe = true;
-                return added;
-            });
-        };
-        const auto drop_end = [this](socket_handle s) { sockets_.remove(s); };
-        if (const std::error_code error =
-                posix::adopt_pipes(made, out->pipes, adopt_end, drop_end)) {
-            return error;
-        }
-        out->pid = made.pid;
-        out->process = record.get();
-        processes_.push_back(record.release());  // reserved: cannot throw
-        return {};
     } catch (const std::bad_alloc&) {
-        if (made.pid > 0) posix::discard(made);
         return std::make_error_code(std::errc::not_enough_memory);
     }
+    const auto adopt_end = [this](int fd, socket_handle* handle) { return pipe_adopt(fd, handle); };
+    const auto drop_end = [this](socket_handle s) { close(s); };
+    if (const std::error_code error = posix::adopt_pipes(made, out->pipes, adopt_end, drop_end)) {
+        return error;
+    }
+    record->pidfd = made.pidfd;
+    out->pid = made.pid;
+    out->process = record.get();
+    processes_.push_back(record.release());  // reserved: cannot throw
+    return {};
 }
 
 void loop::process_wait(process_wait_operation* op) noexcept {
@@ -76,12 +66,13 @@ void loop::process_wait(process_wait_operation* op) noexcept {
     process_record* record = record_of(op->process);
     if (record == nullptr)
         return op->complete(std::make_error_code(std::errc::bad_file_descriptor), 0);
-    if (record->waiter != nullptr) {
-        return op->complete(std::make_error_code(std::errc::device_or_resource_busy), 0);
-    }
-    if (record->try_reap()) {
-        fill_status(op, *record);
-        return op->complete({}, 0);
+    switch (record->start_wait(op)) {
+        case posix::child_state::wait_start::busy:
+            return op->complete(std::make_error_code(std::errc::device_or_resource_busy), 0);
+        case posix::child_state::wait_start::now:
+            return op->complete({}, 0);
+        case posix::child_state::wait_start::park:
+            break;
     }
     try {
         park(op);
@@ -100,10 +91,7 @@ std::error_code loop::process_kill(process_handle p, int signal) noexcept {
 void loop::process_release(process_handle p) noexcept {
     process_record* record = record_of(p);
     if (record == nullptr) return;
-    if (process_wait_operation* op = std::exchange(record->waiter, nullptr)) {
-        finish(op, canceled(), 0);
-    }
-    record->released = true;
+    if (process_wait_operation* op = record->release()) finish(op, canceled(), 0);
     if (record->try_reap()) forget_process(record);
 }
 
@@ -119,11 +107,9 @@ void loop::add_processes_to_poll_set() {
 
 // Its pidfd is readable: the child has ended.
 void loop::process_ended(process_record* record) {
-    if (!record->try_reap()) return;
-    if (process_wait_operation* op = std::exchange(record->waiter, nullptr)) {
-        fill_status(op, *record);
-        finish(op, {}, 0);
-    }
+    process_wait_operation* done = nullptr;
+    if (!record->ended(&done)) return;
+    if (done != nullptr) finish(done, {}, 0);
     if (record->released) forget_process(record);
 }
 
@@ -136,7 +122,7 @@ void loop::forget_process(process_record* record) noexcept {
 
 void loop::cancel_process_wait(operation* op) noexcept {
     process_record* record = record_of(static_cast<process_wait_operation*>(op)->process);
-    if (record != nullptr && record->waiter == op) record->waiter = nullptr;
+    if (record != nullptr) (void)record->drop_waiter(op);
 }
 
 void loop::abandon_processes() noexcept {

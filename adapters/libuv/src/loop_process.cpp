@@ -26,8 +26,6 @@ namespace posix = kit::posix;
 struct loop::process_record : posix::child_state {
     uv_poll_t watcher{};  // its data points back here
     loop* owner = nullptr;
-    process_wait_operation* waiter = nullptr;  // the one wait pending, if any
-    bool released = false;                     // the core has let go of the handle
 };
 
 namespace {
@@ -36,56 +34,51 @@ loop::process_record* record_of(process_handle p) noexcept {
     return static_cast<loop::process_record*>(p);
 }
 
-void fill_status(process_wait_operation* op, const posix::child_state& state) noexcept {
-    op->exit_code = state.exit_code;
-    op->signal = state.signal;
-}
-
 }  // namespace
 
 std::error_code loop::process_spawn(const process_spec& spec, process_spawned* out) noexcept {
     *out = process_spawned{};
     if (queue_.stopped()) return canceled();
-    posix::spawned_child made;
+    // Everything that may fail for memory before the fork, so that no failure has a
+    // child to undo but the watcher's.
     std::unique_ptr<process_record> record;
     try {
-        if (const std::error_code error = posix::spawn(spec, &made)) return error;
         processes_.reserve(processes_.size() + 1);
         record = std::make_unique<process_record>();
     } catch (const std::bad_alloc&) {
-        if (made.pid > 0) posix::discard(made);
         return out_of_memory();
     }
-    const auto adopt_end = [this](int fd, socket_handle* handle) {
-        std::error_code error;
-        stream_socket* end =
-            loop::adopt(fd, stream_socket::role::stream, stream_socket::family::pipe, &error);
-        if (end != nullptr) *handle = end->key;
-        return error;
-    };
-    const auto drop_end = [this](socket_handle s) { close_socket(find_socket(s)); };
+    posix::spawned_child made;
+    try {
+        if (const std::error_code error = posix::spawn(spec, &made)) return error;
+    } catch (const std::bad_alloc&) {
+        return out_of_memory();
+    }
+    const auto adopt_end = [this](int fd, socket_handle* handle) { return pipe_adopt(fd, handle); };
+    const auto drop_end = [this](socket_handle s) { close(s); };
     if (const std::error_code error = posix::adopt_pipes(made, out->pipes, adopt_end, drop_end)) {
         return error;
     }
-    record->pid = made.pid;
     record->pidfd = made.pidfd;
     record->owner = this;
     record->watcher.data = record.get();
-    int status = uv_poll_init(&uv_, &record->watcher, made.pidfd);
-    if (status == 0) status = uv_poll_start(&record->watcher, UV_READABLE, &loop::on_process_ready);
-    if (status < 0) {
-        // An initialised handle must be closed before its memory goes: the close
-        // callback frees the record; the pipes go back and the child is discarded.
-        record->released = true;
+    const auto undo = [&](int status) {
+        for (socket_handle& s : out->pipes) close(std::exchange(s, nullptr));
+        posix::discard(made);
+        return error_from_uv(status);
+    };
+    // A handle that uv_poll_init refused was never initialised: its memory simply goes.
+    if (const int status = uv_poll_init(&uv_, &record->watcher, made.pidfd); status < 0) {
+        return undo(status);
+    }
+    if (const int status = uv_poll_start(&record->watcher, UV_READABLE, &loop::on_process_ready);
+        status < 0) {
+        // An initialised one must be closed before its memory goes: the close callback
+        // frees the record.
         record->pidfd = -1;
         uv_close(reinterpret_cast<uv_handle_t*>(&record->watcher), &loop::on_process_closed);
         (void)record.release();
-        for (socket_handle& s : out->pipes) {
-            if (s != nullptr) close_socket(find_socket(s));
-            s = nullptr;
-        }
-        posix::discard(made);
-        return error_from_uv(status);
+        return undo(status);
     }
     out->pid = made.pid;
     out->process = record.get();
@@ -98,12 +91,13 @@ void loop::process_wait(process_wait_operation* op) noexcept {
     if (refuse_if_stopped(op)) return;
     process_record* record = record_of(op->process);
     if (record == nullptr) return op->complete(bad_handle(), 0);
-    if (record->waiter != nullptr) {
-        return op->complete(std::make_error_code(std::errc::device_or_resource_busy), 0);
-    }
-    if (record->try_reap()) {
-        fill_status(op, *record);
-        return op->complete({}, 0);
+    switch (record->start_wait(op)) {
+        case posix::child_state::wait_start::busy:
+            return op->complete(std::make_error_code(std::errc::device_or_resource_busy), 0);
+        case posix::child_state::wait_start::now:
+            return op->complete({}, 0);
+        case posix::child_state::wait_start::park:
+            break;
     }
     try {
         park(op);
@@ -122,22 +116,17 @@ std::error_code loop::process_kill(process_handle p, int signal) noexcept {
 void loop::process_release(process_handle p) noexcept {
     process_record* record = record_of(p);
     if (record == nullptr) return;
-    if (process_wait_operation* op = std::exchange(record->waiter, nullptr)) {
-        finish(op, canceled(), 0);
-    }
-    record->released = true;
+    if (process_wait_operation* op = record->release()) finish(op, canceled(), 0);
     if (record->try_reap()) forget_process(record);
 }
 
 // Its pidfd is readable: the child has ended.
 void loop::on_process_ready(uv_poll_t* watcher, int, int) {
     auto* record = static_cast<process_record*>(watcher->data);
-    if (!record->try_reap()) return;
+    process_wait_operation* done = nullptr;
+    if (!record->ended(&done)) return;
     uv_poll_stop(watcher);
-    if (process_wait_operation* op = std::exchange(record->waiter, nullptr)) {
-        fill_status(op, *record);
-        record->owner->finish(op, {}, 0);
-    }
+    if (done != nullptr) record->owner->finish(done, {}, 0);
     if (record->released) record->owner->forget_process(record);
 }
 
@@ -155,7 +144,7 @@ void loop::on_process_closed(uv_handle_t* handle) {
 
 void loop::cancel_process_wait(process_wait_operation* op) noexcept {
     process_record* record = record_of(op->process);
-    if (record != nullptr && record->waiter == op) record->waiter = nullptr;
+    if (record != nullptr) (void)record->drop_waiter(op);
 }
 
 void loop::abandon_processes() noexcept {

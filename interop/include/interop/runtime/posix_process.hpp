@@ -26,6 +26,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstddef>
+#include <cstdint>
 #include <cstdlib>
 #include <string>
 #include <string_view>
@@ -387,14 +388,56 @@ inline std::error_code spawn(const process_spec& spec, spawned_child* out) {
     return {};
 }
 
-/// What an adapter keeps of a child: whether it has been reaped and how it ended.
+/// What an adapter keeps of a child: whether it has been reaped and how it ended, the
+/// one wait pending and whether the core still holds the handle.
 struct child_state {
-    int pid = 0;
     int pidfd = -1;
     bool reaped = false;
     bool killed = false;  ///< SIGKILL was sent: waiting for it at teardown is short
     int exit_code = 0;
-    int signal = 0;  ///< the signal that ended it; 0 when it exited
+    int signal = 0;                            ///< the signal that ended it; 0 when it exited
+    process_wait_operation* waiter = nullptr;  ///< the one wait pending, if any
+    bool released = false;                     ///< the core has let go of the handle
+
+    /// Gives a wait how the child ended (once reaped).
+    void report(process_wait_operation* op) const noexcept {
+        op->exit_code = exit_code;
+        op->signal = signal;
+    }
+
+    /// How process_wait goes on: a second wait is busy; a child that has ended is
+    /// reported into the operation at once (complete it with success); otherwise the
+    /// adapter parks the operation and sets `waiter`.
+    enum class wait_start : std::uint8_t { busy, now, park };
+    wait_start start_wait(process_wait_operation* op) noexcept {
+        if (waiter != nullptr) return wait_start::busy;
+        if (!try_reap()) return wait_start::park;
+        report(op);
+        return wait_start::now;
+    }
+
+    /// The pidfd is readable: reaps the child. Returns false while it still runs; once
+    /// reaped, *done is the wait to complete with success (null when none is pending).
+    bool ended(process_wait_operation** done) noexcept {
+        *done = nullptr;
+        if (!try_reap()) return false;
+        if ((*done = std::exchange(waiter, nullptr)) != nullptr) report(*done);
+        return true;
+    }
+
+    /// process_release: the core lets go. Returns the pending wait, to complete with
+    /// operation_canceled (null when none is).
+    process_wait_operation* release() noexcept {
+        released = true;
+        return std::exchange(waiter, nullptr);
+    }
+
+    /// A cancel of `op`: true when it was the pending wait, which is no longer.
+    bool drop_waiter(const operation* op) noexcept {
+        if (waiter != op) return false;
+        waiter = nullptr;
+        return true;
+    }
 
     /// Reaps the child if it has ended (never blocks); true once it is reaped.
     bool try_reap() noexcept {
@@ -462,7 +505,6 @@ struct child_state {
 /// kills and reaps the child and closes every descriptor left in `made`.
 inline void discard(spawned_child& made) noexcept {
     child_state state;
-    state.pid = made.pid;
     state.pidfd = made.pidfd;
     (void)state.kill(SIGKILL);
     state.abandon(true);
