@@ -45,8 +45,10 @@ interop::task<int> run_all(parallel::options opts) {
         interop::race(next_of(&*interrupt, SIGINT), next_of(&*terminate, SIGTERM)));
     if (ended.index() == 1) {
         const int signal_number = std::get<1>(ended);
-        std::fprintf(stderr, "parallel: stopped by signal %d; every run was stopped\n",
-                     signal_number);
+        // Through the stream: stderr's descriptor may be non-blocking while it is open.
+        const std::string said = "parallel: stopped by signal " + std::to_string(signal_number) +
+                                 "; every run was stopped\n";
+        (void)co_await interop::write_all(*err, parallel::detail::bytes_of(said));
         co_return 128 + signal_number;
     }
     const parallel::summary& done = std::get<0>(ended);

@@ -61,14 +61,11 @@ task<io_result<file>> file::open(std::string path, open_options options) {
 }
 
 task<io_result<file>> file::open(std::string path) {
-    io_result<file> opened = co_await open(std::move(path), open_options().read(true));
-    co_return opened;
+    return open(std::move(path), open_options().read(true));
 }
 
 task<io_result<file>> file::create(std::string path) {
-    io_result<file> made =
-        co_await open(std::move(path), open_options().write(true).create(true).truncate(true));
-    co_return made;
+    return open(std::move(path), open_options().write(true).create(true).truncate(true));
 }
 
 detail::file_io file::call(file_request request, std::errc precheck,
@@ -82,12 +79,8 @@ detail::file_io file::call(file_request request, std::errc precheck,
 detail::file_io file::transfer(file_request request, std::int64_t offset, std::byte* data,
                                std::size_t size) noexcept {
     const bool reading = request == file_request::read;
-    std::errc precheck{};
-    if (!is_open()) {
-        precheck = std::errc::bad_file_descriptor;
-    } else if (reading && size == 0) {
-        precheck = std::errc::invalid_argument;  // 0 is reserved for the end of the file
-    }
+    // 0 is reserved for the end of the file (call() puts a closed file first).
+    const std::errc precheck = reading && size == 0 ? std::errc::invalid_argument : std::errc{};
     detail::file_io io = call(request, precheck, reading ? &reading_ : &writing_);
     io.request().offset = offset;
     io.request().data = data;
@@ -148,8 +141,9 @@ detail::ready_result<std::uint64_t> file::seek(std::int64_t offset, seek_origin 
     return {io_result<std::uint64_t>{static_cast<std::uint64_t>(op.result)}};
 }
 
-task<io_result<void>> file::simple(file_request request, bool data_only, std::int64_t length) {
-    detail::file_io io = call(request);
+task<io_result<void>> file::simple(file_request request, bool data_only, std::int64_t length,
+                                   std::errc precheck) {
+    detail::file_io io = call(request, precheck);
     io.request().data_only = data_only;
     io.request().offset = length;
     io_result<std::size_t> done = co_await io;
@@ -157,21 +151,14 @@ task<io_result<void>> file::simple(file_request request, bool data_only, std::in
     co_return io_result<void>{};
 }
 
-task<io_result<void>> file::sync_all() {
-    io_result<void> done = co_await simple(file_request::sync, false, -1);
-    co_return done;
-}
+task<io_result<void>> file::sync_all() { return simple(file_request::sync, false, -1); }
 
-task<io_result<void>> file::sync_data() {
-    io_result<void> done = co_await simple(file_request::sync, true, -1);
-    co_return done;
-}
+task<io_result<void>> file::sync_data() { return simple(file_request::sync, true, -1); }
 
 task<io_result<void>> file::set_len(std::uint64_t length) {
-    if (length > max_offset) co_return std::errc::invalid_argument;
-    io_result<void> done =
-        co_await simple(file_request::truncate, false, static_cast<std::int64_t>(length));
-    co_return done;
+    if (length > max_offset)
+        return simple(file_request::truncate, false, 0, std::errc::invalid_argument);
+    return simple(file_request::truncate, false, static_cast<std::int64_t>(length));
 }
 
 task<io_result<file_metadata>> file::metadata() {

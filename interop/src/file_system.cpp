@@ -8,6 +8,7 @@
 
 #include "file_detail.hpp"
 #include "interop/file.hpp"
+#include "interop/io/write_all.hpp"
 
 namespace interop {
 
@@ -80,11 +81,7 @@ task<io_result<void>> write_file(std::string path, std::span<const std::byte> da
     io_result<file> made = co_await file::create(std::move(path));
     if (!made) co_return made.error();
     file& f = *made;
-    while (!data.empty()) {
-        io_result<std::size_t> n = co_await f.write(data);
-        if (!n) co_return n.error();
-        data = data.subspan(*n);
-    }
+    if (io_result<std::size_t> n = co_await write_all(f, data); !n) co_return n.error();
     io_result<void> closed = co_await f.close();
     co_return closed;
 }

@@ -144,15 +144,18 @@ public:
         start(op);
     }
 
+    // A random length, down to one byte (a read or write of one byte is the hardest
+    // case for a caller), when short I/O is on.
+    void cut_short(std::size_t& size) noexcept {
+        if (!options_.short_io || size <= 1) return;
+        const std::uint64_t r = next_random();
+        size = (r & 1) != 0 ? 1 : 1 + static_cast<std::size_t>((r >> 1) % size);
+    }
+
     void forward_io(io_operation* op, bool reading) noexcept {
         if (!stopped()) {
             hold(op, true, op->size);
-            // A random length, down to one byte (a read or write of one byte is the
-            // hardest case for a caller).
-            if (options_.short_io && op->size > 1) {
-                const std::uint64_t r = next_random();
-                op->size = (r & 1) != 0 ? 1 : 1 + static_cast<std::size_t>((r >> 1) % op->size);
-            }
+            cut_short(op->size);
         }
         if (reading) {
             inner_.vtable->read(inner_.self, op);
@@ -164,15 +167,10 @@ public:
     // A file request, with short reads and writes as for streams. Close and seek
     // complete inside the call, so they go straight through.
     void file_call(file_operation* op) noexcept {
-        const bool at_once =
-            op->request == file_request::close || op->request == file_request::seek;
-        if (!stopped() && !at_once) {
+        if (!stopped() && !op->completes_in_call()) {
             hold(op, true, op->size);
-            const bool moves_bytes =
-                op->request == file_request::read || op->request == file_request::write;
-            if (moves_bytes && options_.short_io && op->size > 1) {
-                const std::uint64_t r = next_random();
-                op->size = (r & 1) != 0 ? 1 : 1 + static_cast<std::size_t>((r >> 1) % op->size);
+            if (op->request == file_request::read || op->request == file_request::write) {
+                cut_short(op->size);
             }
         }
         inner_.vtable->file_call(inner_.self, op);

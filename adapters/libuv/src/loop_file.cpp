@@ -72,7 +72,7 @@ std::error_code take_entries(uv_fs_t* request, file_operation* op) noexcept {
 
 void loop::file_call(file_operation* op) noexcept {
     mark_unparked(op);
-    if (kit::posix::runs_at_once(op)) return kit::posix::run_file_request_now(op);
+    if (op->completes_in_call()) return kit::posix::run_file_request_now(op);
     if (refuse_if_stopped(op)) return;
     auto* request = new (std::nothrow) fs_request{};
     if (!request) return op->complete(out_of_memory(), 0);

@@ -159,7 +159,8 @@ private:
                          std::atomic<bool>* busy = nullptr) noexcept;
     detail::file_io transfer(file_request request, std::int64_t offset, std::byte* data,
                              std::size_t size) noexcept;
-    task<io_result<void>> simple(file_request request, bool data_only, std::int64_t length);
+    task<io_result<void>> simple(file_request request, bool data_only, std::int64_t length,
+                                 std::errc precheck = {});
     void release() noexcept;
 
     runtime_ref rt_{};

@@ -8,7 +8,6 @@
 
 #include <doctest/doctest.h>
 
-#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -143,15 +142,14 @@ task<io_result<std::string>> read_text(Reader& stream, std::size_t n) {
 // multi-threaded runtime under load the spawned task may start late, on another thread.
 class arrival {
 public:
-    void arrive() noexcept { arrived_.store(true, std::memory_order_release); }
+    void arrive() noexcept { arrived_.set(); }
     task<void> wait() {
-        while (!arrived_.load(std::memory_order_acquire))
-            (void)co_await sleep_for(std::chrono::milliseconds(1));
+        (void)co_await arrived_.wait();
         (void)co_await sleep_for(std::chrono::milliseconds(5));
     }
 
 private:
-    std::atomic<bool> arrived_{false};
+    event arrived_;
 };
 
 // 0, 1, ..., n - 1: a source for iter::from in the iteration behaviours.

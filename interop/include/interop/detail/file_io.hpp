@@ -64,6 +64,11 @@ public:
 
     bool await_ready() noexcept {
         if (precheck_ != std::errc{}) return true;
+        // An empty write is 0 at once, as on a stream: nothing to wait for or to claim.
+        if (op().request == file_request::write && op().size == 0) {
+            empty_write_ = true;
+            return true;
+        }
         if (busy_ != nullptr) {
             if (busy_->exchange(true, std::memory_order_acq_rel)) {
                 precheck_ = std::errc::device_or_resource_busy;
@@ -79,6 +84,7 @@ public:
     void start(runtime_ref rt) noexcept { rt.vtable->file_call(rt.self, &op()); }
     io_result<std::size_t> await_resume() noexcept {
         if (precheck_ != std::errc{}) return precheck_;
+        if (empty_write_) return std::size_t{0};
         finish();
         if (claimed_) busy_->store(false, std::memory_order_release);
         claimed_ = false;
@@ -96,6 +102,7 @@ private:
     std::errc precheck_;
     std::atomic<bool>* busy_;
     bool claimed_ = false;
+    bool empty_write_ = false;
     std::string path_;
     std::string target_;
 };

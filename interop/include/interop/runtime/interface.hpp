@@ -284,6 +284,11 @@ struct file_operation : operation {
     std::vector<directory_entry> entries;
     file_offload offload;
 
+    /// Whether this request completes inside file_call (close and seek).
+    bool completes_in_call() const noexcept {
+        return request == file_request::close || request == file_request::seek;
+    }
+
 private:
     static void offloaded(operation* base, std::error_code ec, std::size_t) noexcept {
         auto* off = static_cast<file_offload*>(static_cast<blocking_operation*>(base));

@@ -229,11 +229,6 @@ inline std::error_code run_file_request(file_operation* op, std::size_t* transfe
     return std::make_error_code(std::errc::invalid_argument);
 }
 
-/// Whether a request completes inside file_call (the contract's close and seek).
-inline bool runs_at_once(const file_operation* op) noexcept {
-    return op->request == file_request::close || op->request == file_request::seek;
-}
-
 /// Runs `op` now, on the calling thread, and completes it.
 inline void run_file_request_now(file_operation* op) noexcept {
     std::size_t n = 0;
@@ -247,7 +242,7 @@ inline void run_file_request_now(file_operation* op) noexcept {
 /// operation_canceled with nothing done, as the contract asks.
 template <typename Spawn>
 void file_call_on_pool(file_operation* op, Spawn&& spawn) noexcept {
-    if (runs_at_once(op)) return run_file_request_now(op);
+    if (op->completes_in_call()) return run_file_request_now(op);
     op->offload.work = [](void* context) noexcept {
         auto* off = static_cast<file_offload*>(context);
         off->error = run_file_request(off->owner, &off->transferred);
