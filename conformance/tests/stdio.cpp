@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include <fcntl.h>
@@ -21,23 +22,17 @@ namespace conf = interop::conformance;
 
 namespace {
 
-task<runtime_ref> this_runtime() {
+// A stdin_stream or stdout_stream over `fd`, as open_stdin and the others make one over
+// 0, 1 and 2.
+template <typename Stream>
+task<Stream> as_stream(int fd) {
+    constexpr stdio_direction direction =
+        std::is_same_v<Stream, stdin_stream> ? stdio_direction::read : stdio_direction::write;
     task_context* context = co_await current_context();
-    co_return context->runtime;
-}
-
-task<stdin_stream> as_stdin(int fd) {
-    const runtime_ref rt = co_await this_runtime();
-    auto s = detail::open_standard_stream(rt, fd, stdio_direction::read);
+    io_result<detail::standard_stream> s =
+        detail::open_standard_stream(context->runtime, fd, direction);
     REQUIRE(s.has_value());
-    co_return stdin_stream{std::move(*s)};
-}
-
-task<stdout_stream> as_stdout(int fd) {
-    const runtime_ref rt = co_await this_runtime();
-    auto s = detail::open_standard_stream(rt, fd, stdio_direction::write);
-    REQUIRE(s.has_value());
-    co_return stdout_stream{std::move(*s)};
+    co_return Stream{std::move(*s)};
 }
 
 // A pipe as a shell makes one: blocking, both ends the test's to close.
@@ -105,8 +100,8 @@ TEST_CASE(
     INTEROP_REQUIRE_CAPABILITY(cap_stdio);
     conf::run([]() -> task<void> {
         raw_pipe p;
-        stdin_stream in = co_await as_stdin(p.reader());
-        stdout_stream out = co_await as_stdout(p.writer());
+        stdin_stream in = co_await as_stream<stdin_stream>(p.reader());
+        stdout_stream out = co_await as_stream<stdout_stream>(p.writer());
         p.close_end(1);  // the stream's duplicate is the only writer left
         CHECK(in.polled());
         CHECK(out.polled());
@@ -135,7 +130,7 @@ TEST_CASE(
     INTEROP_REQUIRE_CAPABILITY(cap_stdio);
     conf::run([]() -> task<void> {
         raw_pipe p;
-        stdout_stream out = co_await as_stdout(p.writer());
+        stdout_stream out = co_await as_stream<stdout_stream>(p.writer());
         p.close_end(0);
         CHECK((co_await out.write(std::string_view("lost"))).is(std::errc::broken_pipe));
         CHECK((co_await out.write(std::string_view("again"))).is(std::errc::broken_pipe));
@@ -146,7 +141,7 @@ TEST_CASE("stdio: a cancelled read of a pipe consumes nothing; the next read get
     INTEROP_REQUIRE_CAPABILITY(cap_stdio);
     conf::run([]() -> task<void> {
         raw_pipe p;
-        stdin_stream in = co_await as_stdin(p.reader());
+        stdin_stream in = co_await as_stream<stdin_stream>(p.reader());
         std::array<char, 16> buffer{};
         CHECK((co_await timeout(5ms, in.read(buffer))).is(std::errc::timed_out));
         REQUIRE(::write(p.writer(), "kept", 4) == 4);
@@ -166,8 +161,8 @@ TEST_CASE(
         const int before = flags_of(p.writer());
         REQUIRE((before & O_NONBLOCK) == 0);
         // stdout and stderr on one pipe, as with 2>&1.
-        stdout_stream out = co_await as_stdout(p.writer());
-        stdout_stream err = co_await as_stdout(p.writer());
+        stdout_stream out = co_await as_stream<stdout_stream>(p.writer());
+        stdout_stream err = co_await as_stream<stdout_stream>(p.writer());
         CHECK((flags_of(p.writer()) & O_NONBLOCK) != 0);  // shared: non-blocking meanwhile
         (void)co_await out.close();
         CHECK(is_open_fd(p.writer()));
@@ -183,7 +178,7 @@ TEST_CASE(
         CHECK(std::string_view(got.data(), 2) == "ex");
         // A destroyed stream restores them too.
         {
-            stdin_stream in = co_await as_stdin(p.reader());
+            stdin_stream in = co_await as_stream<stdin_stream>(p.reader());
             CHECK(in.is_open());
         }
         CHECK(is_open_fd(p.reader()));
@@ -192,16 +187,16 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "stdio: a regular file is served by the blocking pool: a read gives its content, then 0, "
+    "stdio: a regular file is served by file calls: a read gives its content, then 0, "
     "and leaves the descriptor open") {
     INTEROP_REQUIRE_CAPABILITY(cap_stdio);
-    INTEROP_REQUIRE_CAPABILITY(cap_blocking_offload);
+    INTEROP_REQUIRE_CAPABILITY(cap_files);
     conf::run([]() -> task<void> {
         const std::string content(10000, 'f');
         temp_file file(content + "end");
         const int fd = file.open(O_RDONLY);
         {
-            stdin_stream in = co_await as_stdin(fd);
+            stdin_stream in = co_await as_stream<stdin_stream>(fd);
             CHECK(!in.polled());
             std::vector<std::byte> got;
             CHECK((co_await read_to_end(in, got)).value() == content.size() + 3);
@@ -218,13 +213,13 @@ TEST_CASE(
 
 TEST_CASE("stdio: a regular file as output is written where its descriptor's position is") {
     INTEROP_REQUIRE_CAPABILITY(cap_stdio);
-    INTEROP_REQUIRE_CAPABILITY(cap_blocking_offload);
+    INTEROP_REQUIRE_CAPABILITY(cap_files);
     conf::run([]() -> task<void> {
         temp_file file("abcdef");
         const int fd = file.open(O_WRONLY);
         REQUIRE(::lseek(fd, 2, SEEK_SET) == 2);
         {
-            stdout_stream out = co_await as_stdout(fd);
+            stdout_stream out = co_await as_stream<stdout_stream>(fd);
             CHECK(!out.polled());
             CHECK((co_await write_all(out, std::as_bytes(std::span<const char>("XY", 2))))
                       .has_value());
@@ -234,7 +229,7 @@ TEST_CASE("stdio: a regular file as output is written where its descriptor's pos
         ::close(fd);
         CHECK(file.content() == "abXYef");
         const int appending = file.open(O_WRONLY | O_APPEND);  // as >> opens it
-        stdout_stream out = co_await as_stdout(appending);
+        stdout_stream out = co_await as_stream<stdout_stream>(appending);
         CHECK((co_await write_all(out, std::as_bytes(std::span<const char>("!", 1)))).has_value());
         (void)co_await out.close();
         ::close(appending);
@@ -246,11 +241,11 @@ TEST_CASE(
     "stdio: a read of a file cancelled before its call started is operation_canceled and "
     "consumes nothing") {
     INTEROP_REQUIRE_CAPABILITY(cap_stdio);
-    INTEROP_REQUIRE_CAPABILITY(cap_blocking_offload);
+    INTEROP_REQUIRE_CAPABILITY(cap_files);
     conf::run([]() -> task<void> {
         temp_file file("content");
         const int fd = file.open(O_RDONLY);
-        stdin_stream in = co_await as_stdin(fd);
+        stdin_stream in = co_await as_stream<stdin_stream>(fd);
         auto& reader = in;  // a named reference for the lambda below
         co_await with_scope([&](scope& s) -> task<void> {
             s.cancel();
@@ -271,14 +266,13 @@ TEST_CASE(
     "stdio: reads of a file cancelled while they may be running lose nothing: each gives its "
     "bytes or leaves them for the next read") {
     INTEROP_REQUIRE_CAPABILITY(cap_stdio);
-    INTEROP_REQUIRE_CAPABILITY(cap_blocking_offload);
+    INTEROP_REQUIRE_CAPABILITY(cap_files);
     conf::run([]() -> task<void> {
         const std::vector<std::byte> content = conf::pattern(0, 4000);
         temp_file file(text_of(content));
         const int fd = file.open(O_RDONLY);
-        stdin_stream in = co_await as_stdin(fd);
+        stdin_stream in = co_await as_stream<stdin_stream>(fd);
         std::vector<std::byte> got;
-        int cancelled = 0;
         for (int round = 0; round < 40; ++round) {
             std::array<std::byte, 7> buffer{};
             io_result<std::size_t> n = std::size_t{0};
@@ -292,7 +286,6 @@ TEST_CASE(
                 got.insert(got.end(), buffer.begin(), buffer.begin() + static_cast<long>(*n));
             } else {
                 CHECK(n.is(std::errc::operation_canceled));
-                ++cancelled;
             }
         }
         std::vector<std::byte> rest;
@@ -304,15 +297,15 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "stdio: /dev/null is served by the blocking pool: a read is end of input at once, a "
+    "stdio: /dev/null is served by file calls: a read is end of input at once, a "
     "write takes every byte") {
     INTEROP_REQUIRE_CAPABILITY(cap_stdio);
-    INTEROP_REQUIRE_CAPABILITY(cap_blocking_offload);
+    INTEROP_REQUIRE_CAPABILITY(cap_files);
     conf::run([]() -> task<void> {
         const int fd = ::open("/dev/null", O_RDWR | O_CLOEXEC);
         REQUIRE(fd >= 0);
-        stdin_stream in = co_await as_stdin(fd);
-        stdout_stream out = co_await as_stdout(fd);
+        stdin_stream in = co_await as_stream<stdin_stream>(fd);
+        stdout_stream out = co_await as_stream<stdout_stream>(fd);
         CHECK(!in.polled());
         CHECK(!out.polled());
         std::array<char, 8> buffer{};
@@ -338,8 +331,8 @@ TEST_CASE(
         REQUIRE(terminal >= 0);
         const int before = flags_of(terminal);
         {
-            stdin_stream in = co_await as_stdin(terminal);
-            stdout_stream out = co_await as_stdout(terminal);
+            stdin_stream in = co_await as_stream<stdin_stream>(terminal);
+            stdout_stream out = co_await as_stream<stdout_stream>(terminal);
             CHECK(in.polled());
             CHECK(out.polled());
             CHECK(flags_of(terminal) == before);  // not made non-blocking
@@ -374,15 +367,15 @@ TEST_CASE(
 
 TEST_CASE(
     "stdio: an empty read buffer is invalid_argument; after close every use is "
-    "bad_file_descriptor and a second close is harmless, by readiness or by the pool") {
+    "bad_file_descriptor and a second close is harmless, by readiness or by file calls") {
     INTEROP_REQUIRE_CAPABILITY(cap_stdio);
-    INTEROP_REQUIRE_CAPABILITY(cap_blocking_offload);
+    INTEROP_REQUIRE_CAPABILITY(cap_files);
     conf::run([]() -> task<void> {
         raw_pipe p;
         const int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
         REQUIRE(null >= 0);
         for (const int fd : {p.reader(), null}) {
-            stdin_stream in = co_await as_stdin(fd);
+            stdin_stream in = co_await as_stream<stdin_stream>(fd);
             CHECK((co_await in.read(std::span<char>())).is(std::errc::invalid_argument));
             (void)co_await in.close();
             (void)co_await in.close();
@@ -391,7 +384,7 @@ TEST_CASE(
             CHECK((co_await in.read(buffer)).is(std::errc::bad_file_descriptor));
         }
         for (const int fd : {p.writer(), null}) {
-            stdout_stream out = co_await as_stdout(fd);
+            stdout_stream out = co_await as_stream<stdout_stream>(fd);
             (void)co_await out.close();
             (void)co_await out.close();
             CHECK((co_await out.write(std::string_view("x"))).is(std::errc::bad_file_descriptor));
@@ -403,7 +396,7 @@ TEST_CASE(
 TEST_CASE("stdio: a descriptor that is not open is bad_file_descriptor") {
     INTEROP_REQUIRE_CAPABILITY(cap_stdio);
     conf::run([]() -> task<void> {
-        const runtime_ref rt = co_await this_runtime();
+        const runtime_ref rt = (co_await current_context())->runtime;
         raw_pipe p;
         const int gone = p.reader();
         p.close_end(0);

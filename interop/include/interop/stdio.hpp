@@ -24,18 +24,18 @@
 ///   be, so it is non-blocking while one of these streams is open on it, and its
 ///   flags are restored when the last one closes.
 /// - Anything that cannot be polled (a regular file, /dev/null and other devices) is
-///   read and written by blocking calls on the runtime's blocking pool. A read there
+///   read and written by the runtime's file calls, as an interop::file is. A read there
 ///   gives the file's bytes, then 0 at its end; a write goes where the descriptor's
-///   position is (at the end with >>). A read cancelled before its call started is
-///   operation_canceled; one cancelled while its call ran is also operation_canceled,
-///   and the bytes that call read are kept for the next read.
+///   position is (at the end with >>). A call cancelled before it started is
+///   operation_canceled, nothing done; one that has started runs to completion and
+///   reports what it read or wrote.
 /// - One read and one write may be pending on a stream; a second fails at once with
 ///   device_or_resource_busy. An empty read buffer is invalid_argument, an empty write
 ///   writes 0. After close() every use is bad_file_descriptor; closing twice is
 ///   harmless, and a read still pending then ends with operation_canceled.
 ///
-/// Needs cap_stdio (and cap_blocking_offload for what cannot be polled); without it,
-/// opening is operation_not_supported.
+/// Needs cap_stdio (and cap_files for what cannot be polled); without it, opening is
+/// operation_not_supported.
 #pragma once
 
 #include <coroutine>
@@ -49,6 +49,7 @@
 
 #include "interop/context.hpp"
 #include "interop/detail/ready_result.hpp"
+#include "interop/detail/stdio_write_all.hpp"
 #include "interop/detail/stream_socket.hpp"
 #include "interop/io_result.hpp"
 #include "interop/task.hpp"
@@ -63,8 +64,9 @@ namespace detail {
 struct stdio_state;  // interop/src/stdio.cpp
 
 // What the three standard streams share: a readiness-served end (socket_), or a
-// descriptor served by the blocking pool (state_), and the state that restores the
-// description's flags when the stream is released.
+// descriptor served by the runtime's file_call (state_), and the state that restores
+// the description's flags when the stream is released. Which of the two is fixed when
+// it is opened.
 class standard_stream {
 public:
     standard_stream() noexcept;
@@ -72,19 +74,30 @@ public:
     standard_stream& operator=(standard_stream&& other) noexcept;
     ~standard_stream();
 
-    task<io_result<std::size_t>> read(std::span<std::byte> buffer);
-    task<io_result<std::size_t>> write(std::span<const std::byte> buffer);
-    ready_result<void> close() noexcept;
+    [[nodiscard]] task<io_result<std::size_t>> read(std::span<std::byte> buffer);
+    [[nodiscard]] task<io_result<std::size_t>> read(std::span<char> buffer) {
+        return read(std::as_writable_bytes(buffer));
+    }
+    [[nodiscard]] task<io_result<std::size_t>> write(std::span<const std::byte> buffer);
+    [[nodiscard]] task<io_result<std::size_t>> write(std::span<const char> buffer) {
+        return write(std::as_bytes(buffer));
+    }
+    [[nodiscard]] task<io_result<std::size_t>> write(std::string_view text) {
+        return write(std::span<const char>(text.data(), text.size()));
+    }
+    /// Writes every byte of `data`; interop::write_all(stream, data) comes here.
+    [[nodiscard]] stdio_write_all write_all(std::span<const std::byte> data);
+    [[nodiscard]] ready_result<void> close() noexcept;
+    /// Open, on a runtime that still exists.
     bool is_open() const noexcept;
     runtime_ref runtime() const noexcept { return rt_; }
-    /// Served by the runtime's readiness (true) or by the blocking pool (false).
-    bool polled() const noexcept { return socket_.is_open(); }
+    /// Served by the runtime's readiness (true) or by its file calls (false).
+    bool polled() const noexcept;
 
 private:
     friend io_result<standard_stream> open_standard_stream(runtime_ref rt, int fd,
                                                            stdio_direction direction) noexcept;
-    task<io_result<std::size_t>> read_blocking(std::span<std::byte> buffer);
-    task<io_result<std::size_t>> write_blocking(std::span<const std::byte> buffer);
+    task<io_result<std::size_t>> write_each(std::span<const std::byte> data);
 
     runtime_ref rt_{};
     std::shared_ptr<stdio_state> state_;  // released after socket_ (declared before it)
@@ -99,50 +112,30 @@ io_result<standard_stream> open_standard_stream(runtime_ref rt, int fd,
 }  // namespace detail
 
 /// The process's standard input.
-class stdin_stream {
+class stdin_stream : private detail::standard_stream {
 public:
     stdin_stream() noexcept = default;
-    explicit stdin_stream(detail::standard_stream s) noexcept : stream_(std::move(s)) {}
+    explicit stdin_stream(detail::standard_stream s) noexcept : standard_stream(std::move(s)) {}
 
-    [[nodiscard]] task<io_result<std::size_t>> read(std::span<std::byte> buffer) {
-        return stream_.read(buffer);
-    }
-    [[nodiscard]] task<io_result<std::size_t>> read(std::span<char> buffer) {
-        return stream_.read(std::as_writable_bytes(buffer));
-    }
-    [[nodiscard]] detail::ready_result<void> close() noexcept { return stream_.close(); }
-    bool is_open() const noexcept { return stream_.is_open(); }
-    runtime_ref runtime() const noexcept { return stream_.runtime(); }
-    /// Served by the runtime's readiness (true) or by the blocking pool (false).
-    bool polled() const noexcept { return stream_.polled(); }
-
-private:
-    detail::standard_stream stream_;
+    using standard_stream::close;
+    using standard_stream::is_open;
+    using standard_stream::polled;
+    using standard_stream::read;
+    using standard_stream::runtime;
 };
 
 /// The process's standard output or standard error.
-class stdout_stream {
+class stdout_stream : private detail::standard_stream {
 public:
     stdout_stream() noexcept = default;
-    explicit stdout_stream(detail::standard_stream s) noexcept : stream_(std::move(s)) {}
+    explicit stdout_stream(detail::standard_stream s) noexcept : standard_stream(std::move(s)) {}
 
-    [[nodiscard]] task<io_result<std::size_t>> write(std::span<const std::byte> buffer) {
-        return stream_.write(buffer);
-    }
-    [[nodiscard]] task<io_result<std::size_t>> write(std::span<const char> buffer) {
-        return stream_.write(std::as_bytes(buffer));
-    }
-    [[nodiscard]] task<io_result<std::size_t>> write(std::string_view text) {
-        return write(std::span<const char>(text.data(), text.size()));
-    }
-    [[nodiscard]] detail::ready_result<void> close() noexcept { return stream_.close(); }
-    bool is_open() const noexcept { return stream_.is_open(); }
-    runtime_ref runtime() const noexcept { return stream_.runtime(); }
-    /// Served by the runtime's readiness (true) or by the blocking pool (false).
-    bool polled() const noexcept { return stream_.polled(); }
-
-private:
-    detail::standard_stream stream_;
+    using standard_stream::close;
+    using standard_stream::is_open;
+    using standard_stream::polled;
+    using standard_stream::runtime;
+    using standard_stream::write;
+    using standard_stream::write_all;
 };
 
 /// Standard error is written as standard output is.

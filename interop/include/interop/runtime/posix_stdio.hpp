@@ -6,7 +6,7 @@
 /// A descriptor is pollable when it is a pipe (FIFO), a socket or a terminal; it is then
 /// duplicated for a runtime's pipe_adopt. Everything else (a regular file, /dev/null and
 /// other character devices, which epoll refuses or reports as always ready) is read and
-/// written by blocking calls on the blocking pool, on a duplicate as well.
+/// written by the runtime's file_call, on a duplicate as well.
 ///
 /// O_NONBLOCK belongs to the open file description, which a duplicate shares with the
 /// original and with every process that inherited it (the shell, a parent). So:
@@ -17,10 +17,11 @@
 #pragma once
 
 #include <csignal>
-#include <cstddef>
 #include <cstdint>
 #include <mutex>
+#include <new>
 #include <system_error>
+#include <utility>
 #include <vector>
 
 #include <fcntl.h>
@@ -34,7 +35,7 @@ namespace interop::kit::posix {
 /// How a standard stream is served.
 enum class stdio_path : std::uint8_t {
     pollable,  ///< by the runtime's readiness (pipe_adopt)
-    blocking,  ///< by blocking calls on the blocking pool
+    blocking,  ///< by the runtime's file_call (cap_files)
 };
 
 /// A descriptor ready for a standard stream: `fd` is the stream's to close, and
@@ -74,12 +75,29 @@ struct stdio_registry {
     std::mutex lock;
     std::vector<stdio_user> files;
 
-    stdio_user& user_of(dev_t device, ino_t inode, int access) {
-        for (stdio_user& u : files) {
-            if (u.device == device && u.inode == inode && u.access == access) return u;
+    // The entry of a file (added with no users if it is new) with room for one more
+    // changed description, so that nothing after it can fail for want of memory; null
+    // when there is no memory.
+    stdio_user* user_of(dev_t device, ino_t inode, int access) noexcept {
+        try {
+            for (stdio_user& u : files) {
+                if (u.device == device && u.inode == inode && u.access == access) {
+                    u.changed.reserve(u.changed.size() + 1);
+                    return &u;
+                }
+            }
+            stdio_user added{device, inode, access, 0, {}};
+            added.changed.reserve(1);
+            files.reserve(files.size() + 1);
+            files.push_back(std::move(added));  // no allocation: reserved, moved
+            return &files.back();
+        } catch (const std::bad_alloc&) {
+            return nullptr;
         }
-        files.push_back(stdio_user{device, inode, access, 0, {}});
-        return files.back();
+    }
+
+    void drop_if_unused(stdio_user& u) noexcept {
+        if (u.users == 0) files.erase(files.begin() + (&u - files.data()));
     }
 };
 
@@ -109,8 +127,9 @@ inline int reopen_terminal(int fd) noexcept {
 
 /// Classifies `fd` and makes the descriptor a standard stream works on. The process's
 /// `fd` stays open. A write stream ignores SIGPIPE (posix_pipe.hpp), so a write to a
-/// closed pipe is broken_pipe.
-inline std::error_code open_standard_stream(int fd, bool for_writing, stdio_descriptor* out) {
+/// closed pipe is broken_pipe. On an error nothing is left open or changed.
+inline std::error_code open_standard_stream(int fd, bool for_writing,
+                                            stdio_descriptor* out) noexcept {
     *out = stdio_descriptor{};
     if (for_writing) ignore_sigpipe();
     struct stat info {};
@@ -128,29 +147,32 @@ inline std::error_code open_standard_stream(int fd, bool for_writing, stdio_desc
         if (out->fd >= 0) return {};
         // No name to reopen (a terminal without /dev access): shared, as a pipe's.
     }
+    // Flags we cannot read would leave a description that may block the runtime.
+    const int flags = ::fcntl(fd, F_GETFL);
+    if (flags < 0) return last_error();
+    const int access = flags & O_ACCMODE;
+    const bool change = (flags & O_NONBLOCK) == 0;
+    detail::stdio_registry& r = detail::registry();
+    const std::lock_guard<std::mutex> hold(r.lock);
+    detail::stdio_user* user = r.user_of(info.st_dev, info.st_ino, access);
+    if (user == nullptr) return std::make_error_code(std::errc::not_enough_memory);
     out->fd = detail::duplicate_above_stdio(fd);
-    if (out->fd < 0) return last_error();
-    const int flags = ::fcntl(out->fd, F_GETFL);
+    const int keeper = change && out->fd >= 0 ? detail::duplicate_above_stdio(out->fd) : -1;
+    if (out->fd < 0 ||
+        (change && (keeper < 0 || ::fcntl(out->fd, F_SETFL, flags | O_NONBLOCK) != 0))) {
+        const std::error_code error = last_error();
+        if (keeper >= 0) ::close(keeper);
+        if (out->fd >= 0) ::close(out->fd);
+        out->fd = -1;
+        r.drop_if_unused(*user);
+        return error;
+    }
+    if (change) user->changed.push_back(detail::changed_description{keeper, flags});  // reserved
+    ++user->users;
     out->restore = true;
     out->device = info.st_dev;
     out->inode = info.st_ino;
-    out->access = flags < 0 ? 0 : flags & O_ACCMODE;
-    detail::stdio_registry& r = detail::registry();
-    const std::lock_guard<std::mutex> hold(r.lock);
-    detail::stdio_user& user = r.user_of(info.st_dev, info.st_ino, out->access);
-    ++user.users;
-    if (flags >= 0 && (flags & O_NONBLOCK) == 0) {
-        const int keeper = detail::duplicate_above_stdio(out->fd);
-        if (keeper < 0 || ::fcntl(out->fd, F_SETFL, flags | O_NONBLOCK) != 0) {
-            const std::error_code error = last_error();
-            if (keeper >= 0) ::close(keeper);
-            ::close(out->fd);
-            out->fd = -1;
-            if (--user.users == 0) r.files.erase(r.files.begin() + (&user - r.files.data()));
-            return error;
-        }
-        user.changed.push_back(detail::changed_description{keeper, flags});
-    }
+    out->access = access;
     return {};
 }
 
@@ -169,24 +191,6 @@ inline void release_standard_stream(const stdio_descriptor& d) noexcept {
         }
         r.files.erase(it);
         return;
-    }
-}
-
-/// One blocking read of `fd` (retried on EINTR): 0 bytes with no error is the end.
-inline attempt blocking_read(int fd, std::byte* data, std::size_t size) noexcept {
-    for (;;) {
-        const ::ssize_t n = ::read(fd, data, size);
-        if (n >= 0) return attempt{false, {}, static_cast<std::size_t>(n)};
-        if (errno != EINTR) return attempt{false, last_error(), 0};
-    }
-}
-
-/// One blocking write to `fd` (retried on EINTR).
-inline attempt blocking_write(int fd, const std::byte* data, std::size_t size) noexcept {
-    for (;;) {
-        const ::ssize_t n = ::write(fd, data, size);
-        if (n >= 0) return attempt{false, {}, static_cast<std::size_t>(n)};
-        if (errno != EINTR) return attempt{false, last_error(), 0};
     }
 }
 
