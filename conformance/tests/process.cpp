@@ -390,3 +390,31 @@ TEST_CASE("process: fifty children spawned and waited for at once each report th
         CHECK(right.load() == 50);
     });
 }
+
+TEST_CASE(
+    "process: a child that other code forked is never reaped by the runtime: its own waitpid "
+    "gets its status") {
+    INTEROP_REQUIRE_CAPABILITY(cap_process);
+    conf::run([]() -> task<void> {
+        const pid_t other = ::fork();
+        REQUIRE(other >= 0);
+        if (other == 0) ::_exit(7);  // async-signal-safe only, in a child of a threaded parent
+        // Ours end around it, before and after it does: each SIGCHLD makes the runtime look.
+        for (int i = 0; i < 3; ++i) {
+            child c = (co_await shell("exit 3").spawn()).value();
+            CHECK((co_await c.wait()).value().code() == 3);
+        }
+        const auto give_up = std::chrono::steady_clock::now() + 20s;
+        while (state_of(other) == child_state::running &&
+               std::chrono::steady_clock::now() < give_up) {
+            (void)co_await sleep_for(1ms);
+        }
+        child again = (co_await shell("exit 4").spawn()).value();
+        CHECK((co_await again.wait()).value().code() == 4);
+        CHECK(state_of(other) == child_state::zombie);  // ended, still other code's to reap
+        int status = 0;
+        CHECK(::waitpid(other, &status, 0) == other);
+        CHECK(WIFEXITED(status));
+        CHECK(WEXITSTATUS(status) == 7);
+    });
+}

@@ -80,7 +80,7 @@ std::error_code runtime::process_spawn(const process_spec& spec, process_spawned
         posix::discard(made);
         return to_interop_error(error);
     }
-    record->pidfd = made.pidfd;
+    record->take(made);
     out->pid = made.pid;
     out->process = record.get();
     watch_process(record.release());

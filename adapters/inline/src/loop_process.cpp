@@ -54,7 +54,7 @@ std::error_code loop::process_spawn(const process_spec& spec, process_spawned* o
     if (const std::error_code error = posix::adopt_pipes(made, out->pipes, adopt_end, drop_end)) {
         return error;
     }
-    record->pidfd = made.pidfd;
+    record->take(made);
     out->pid = made.pid;
     out->process = record.get();
     processes_.push_back(record.release());  // reserved: cannot throw

@@ -59,7 +59,7 @@ std::error_code loop::process_spawn(const process_spec& spec, process_spawned* o
     if (const std::error_code error = posix::adopt_pipes(made, out->pipes, adopt_end, drop_end)) {
         return error;
     }
-    record->pidfd = made.pidfd;
+    record->take(made);
     record->owner = this;
     record->watcher.data = record.get();
     const auto undo = [&](int status) {

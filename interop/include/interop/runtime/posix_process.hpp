@@ -1,14 +1,17 @@
 /// \file
 /// Child processes over POSIX, for adapters (as posix_pipe.hpp is for pipes): starting
-/// a program with fork and exec, and reaping it through a pidfd. Linux: a pidfd needs
-/// pidfd_open (Linux 5.3); without it spawn() is operation_not_supported.
+/// a program with fork and exec, and reaping it through a pidfd, or, where there are no
+/// pidfds (Linux before 5.3), through one SIGCHLD handler shared by the whole process
+/// (posix_sigchld.hpp).
 ///
 /// Why a pidfd. A child is known by its pid until it is reaped; after that the number
 /// may name another process. SIGCHLD-based reaping needs one handler for the whole
 /// process and a waitpid(-1) that takes other code's children too. A pidfd is a
 /// descriptor for exactly this child: it becomes readable when the child ends (any loop
 /// that polls descriptors can wait for it), waitid(P_PIDFD) reaps exactly this child,
-/// and pidfd_send_signal never reaches another process once the child is gone.
+/// and pidfd_send_signal never reaches another process once the child is gone. Without
+/// pidfds the loop watches the child's notice pipe instead, and waitid(P_PID) reaps
+/// exactly the child's pid; the pid stays the child's until this code reaps it.
 ///
 /// Starting. spawn() prepares everything in the parent (the program's path looked up in
 /// PATH, argv, the environment, the pipes, /dev/null), then forks. Between fork and
@@ -44,6 +47,7 @@
 
 #include "interop/runtime/interface.hpp"
 #include "interop/runtime/posix_pipe.hpp"
+#include "interop/runtime/posix_sigchld.hpp"
 #include "interop/runtime/posix_socket.hpp"
 
 extern "C" {
@@ -247,9 +251,14 @@ inline std::error_code check(const process_spec& spec) noexcept {
 
 }  // namespace process_detail
 
-/// Whether this system has pidfds (asked once).
-inline bool pidfds_available() noexcept {
+/// Whether children are watched through pidfds (asked once): where pidfd_open works,
+/// unless the environment has INTEROP_PROCESS_REAPER=sigchld (which tries the SIGCHLD
+/// way on a system that has pidfds). Otherwise through posix_sigchld.hpp.
+inline bool pidfds_in_use() noexcept {
     static const bool available = [] {
+        // NOLINTNEXTLINE(concurrency-mt-unsafe): read once, before any child
+        const char* reaper = std::getenv("INTEROP_PROCESS_REAPER");
+        if (reaper != nullptr && std::string_view(reaper) == "sigchld") return false;
         const int fd = process_detail::pidfd_open(static_cast<int>(::getpid()));
         if (fd < 0) return false;
         ::close(fd);
@@ -261,7 +270,10 @@ inline bool pidfds_available() noexcept {
 /// A started child, as spawn() leaves it to the adapter.
 struct spawned_child {
     int pid = -1;
-    int pidfd = -1;  ///< close-on-exec; readable once the child has ended
+    /// What the loop watches, close-on-exec: the pidfd (readable once the child has
+    /// ended), or without pidfds the notice pipe's read end (readable after a SIGCHLD).
+    int pidfd = -1;
+    sigchld_notice notice;  ///< without pidfds: registers the notice pipe
     /// The parent's ends of the piped streams, non-blocking and close-on-exec, or -1:
     /// [0] written (the child's stdin), [1] and [2] read.
     int pipes[3] = {-1, -1, -1};
@@ -274,7 +286,6 @@ inline std::error_code spawn(const process_spec& spec, spawned_child* out) {
     using namespace process_detail;
     *out = spawned_child{};
     if (const std::error_code error = check(spec)) return error;
-    if (!pidfds_available()) return std::make_error_code(std::errc::operation_not_supported);
 
     std::vector<std::string> environment = environment_of(spec);
     std::string path;
@@ -330,6 +341,15 @@ inline std::error_code spawn(const process_spec& spec, spawned_child* out) {
             }
         }
     }
+    // Without pidfds the notice is in place before the child exists: its SIGCHLD
+    // cannot come first.
+    const bool by_pidfd = pidfds_in_use();
+    sigchld_notice notice;
+    int notice_reader = -1;
+    if (!by_pidfd) {
+        if (const std::error_code error = notice.open(&notice_reader)) return error;
+        parent_side.keep(notice_reader);
+    }
     int error_pipe[2] = {-1, -1};
     if (::pipe2(error_pipe, O_CLOEXEC) != 0) return last_error();
     const int error_reader = error_pipe[0];
@@ -367,7 +387,7 @@ inline std::error_code spawn(const process_spec& spec, spawned_child* out) {
         }
         return error_from_errno(child_error != 0 ? child_error : EIO);
     }
-    const int pidfd = pidfd_open(static_cast<int>(pid));
+    const int pidfd = by_pidfd ? pidfd_open(static_cast<int>(pid)) : notice_reader;
     if (pidfd < 0) {
         const int error = errno;
         ::kill(pid, SIGKILL);
@@ -378,6 +398,7 @@ inline std::error_code spawn(const process_spec& spec, spawned_child* out) {
     }
     // Only the parent's ends are non-blocking: the child's stay as programs expect.
     for (const int fd : parent_side.fds) {
+        if (fd == notice_reader) continue;  // non-blocking already
         const int flags = ::fcntl(fd, F_GETFL);
         if (flags >= 0) ::fcntl(fd, F_SETFL, flags | O_NONBLOCK);
     }
@@ -385,19 +406,30 @@ inline std::error_code spawn(const process_spec& spec, spawned_child* out) {
     for (int stream = 0; stream < 3; ++stream) out->pipes[stream] = parent_ends[stream];
     out->pid = static_cast<int>(pid);
     out->pidfd = pidfd;
+    out->notice = std::move(notice);
     return {};
 }
 
 /// What an adapter keeps of a child: whether it has been reaped and how it ended, the
 /// one wait pending and whether the core still holds the handle.
 struct child_state {
-    int pidfd = -1;
+    int pid = -1;
+    int pidfd = -1;         ///< spawned_child::pidfd: the descriptor the loop watches
+    sigchld_notice notice;  ///< without pidfds
     bool reaped = false;
     bool killed = false;  ///< SIGKILL was sent: waiting for it at teardown is short
     int exit_code = 0;
     int signal = 0;                            ///< the signal that ended it; 0 when it exited
     process_wait_operation* waiter = nullptr;  ///< the one wait pending, if any
     bool released = false;                     ///< the core has let go of the handle
+
+    /// Takes over what the loop needs of a spawned child (`made` keeps its pipes, and
+    /// its pid and pidfd for discard()).
+    void take(spawned_child& made) noexcept {
+        pid = made.pid;
+        pidfd = made.pidfd;
+        notice = std::move(made.notice);
+    }
 
     /// Gives a wait how the child ended (once reaped).
     void report(process_wait_operation* op) const noexcept {
@@ -442,10 +474,15 @@ struct child_state {
     /// Reaps the child if it has ended (never blocks); true once it is reaped.
     bool try_reap() noexcept {
         if (reaped) return true;
+        const bool by_pidfd = pidfds_in_use();
+        // The notice's bytes are heard before the look: a SIGCHLD after it writes anew.
+        if (!by_pidfd) sigchld_notice::drain(pidfd);
         for (;;) {
             siginfo_t info{};
-            const int result = ::waitid(static_cast<idtype_t>(process_detail::pidfd_wait_type),
-                                        static_cast<id_t>(pidfd), &info, WEXITED | WNOHANG);
+            const int result =
+                by_pidfd ? ::waitid(static_cast<idtype_t>(process_detail::pidfd_wait_type),
+                                    static_cast<id_t>(pidfd), &info, WEXITED | WNOHANG)
+                         : ::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG);
             if (result < 0 && errno == EINTR) continue;
             if (result < 0) {
                 // Still running (a non-blocking pidfd says EAGAIN); or ECHILD: somebody
@@ -481,13 +518,19 @@ struct child_state {
         if (signal_number < 0 || signal_number >= NSIG) {
             return std::make_error_code(std::errc::invalid_argument);
         }
+        // Not reaped: the pid is still this child's (the kernel keeps it until then).
 #if defined(__linux__)
-        if (::syscall(SYS_pidfd_send_signal, pidfd, signal_number, nullptr, 0) != 0) {
+        const long sent = pidfds_in_use()
+                              ? ::syscall(SYS_pidfd_send_signal, pidfd, signal_number, nullptr, 0)
+                              : ::kill(static_cast<pid_t>(pid), signal_number);
+#else
+        const long sent = ::kill(static_cast<pid_t>(pid), signal_number);
+#endif
+        if (sent != 0) {
             // The child has ended but is not reaped yet: nothing left to signal.
             if (errno == ESRCH) return {};
             return last_error();
         }
-#endif
         if (signal_number == SIGKILL) killed = true;
         return {};
     }
@@ -498,6 +541,7 @@ struct child_state {
         if (!reaped && killed) reap();
         if (close_pidfd && pidfd >= 0) ::close(pidfd);
         pidfd = -1;
+        notice.close();
     }
 };
 
@@ -505,7 +549,7 @@ struct child_state {
 /// kills and reaps the child and closes every descriptor left in `made`.
 inline void discard(spawned_child& made) noexcept {
     child_state state;
-    state.pidfd = made.pidfd;
+    state.take(made);
     (void)state.kill(SIGKILL);
     state.abandon(true);
     for (int& fd : made.pipes) {
