@@ -1,6 +1,8 @@
 // The file copy benchmark: a file copied through interop::file on each built runtime,
 // against a plain blocking read/write loop with the same buffer size, in the same
-// run, and `cp` as a reference.
+// run, and `cp` as a reference; interop::copy_file (reads overlapping writes) on each;
+// and the same read/write loop on raw libuv (uv_fs_read, uv_fs_write), the floor of
+// interop's libuv runtime, whose file calls are libuv's.
 //
 //   interop-bench-file-copy [--size-mib 1024] [--buffer-kib 1024] [--rounds 3]
 //                           [--dir /tmp] [--overlap] [--no-cp] [--format text|markdown]
@@ -20,6 +22,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <functional>
+#include <memory>
 #include <span>
 #include <string>
 #include <utility>
@@ -35,6 +38,7 @@
 #include <interop/asio_runtime.hpp>
 #endif
 #if defined(INTEROP_BENCH_HAVE_LIBUV)
+#include <uv.h>
 #include <interop/libuv_runtime.hpp>
 #endif
 
@@ -152,9 +156,88 @@ struct contender {
     std::vector<double> seconds;
 };
 
+// The library's own whole-file copy (two buffers, reads overlapping writes).
+interop::task<bool> interop_copy_file(std::string from, std::string to, settings s) {
+    const interop::io_result<std::uint64_t> n =
+        co_await interop::copy_file(std::move(from), std::move(to));
+    co_return n.has_value() && *n == s.size;
+}
+
+#if defined(INTEROP_BENCH_HAVE_LIBUV)
+// The loop of interop_copy on raw libuv: uv_fs_read, then uv_fs_write until the buffer
+// is written, each on libuv's thread pool, chained by their callbacks.
+struct raw_uv_copy {
+    uv_loop_t* loop = nullptr;
+    uv_file in = -1;
+    uv_file out = -1;
+    std::vector<char> buffer;
+    std::size_t have = 0;
+    std::size_t written = 0;
+    bool failed = false;
+    uv_fs_t request{};
+
+    void read_next() {
+        uv_buf_t part = uv_buf_init(buffer.data(), static_cast<unsigned>(buffer.size()));
+        request.data = this;
+        if (uv_fs_read(loop, &request, in, &part, 1, -1, &raw_uv_copy::on_read) < 0) failed = true;
+    }
+    void write_rest() {
+        uv_buf_t part = uv_buf_init(buffer.data() + written, static_cast<unsigned>(have - written));
+        request.data = this;
+        if (uv_fs_write(loop, &request, out, &part, 1, -1, &raw_uv_copy::on_write) < 0) {
+            failed = true;
+        }
+    }
+    static void on_read(uv_fs_t* r) {
+        auto* self = static_cast<raw_uv_copy*>(r->data);
+        const ssize_t n = r->result;
+        uv_fs_req_cleanup(r);
+        if (n < 0) self->failed = true;
+        if (n <= 0) return;
+        self->have = static_cast<std::size_t>(n);
+        self->written = 0;
+        self->write_rest();
+    }
+    static void on_write(uv_fs_t* r) {
+        auto* self = static_cast<raw_uv_copy*>(r->data);
+        const ssize_t n = r->result;
+        uv_fs_req_cleanup(r);
+        if (n < 0) {
+            self->failed = true;
+            return;
+        }
+        self->written += static_cast<std::size_t>(n);
+        if (self->written < self->have) return self->write_rest();
+        self->read_next();
+    }
+};
+
+bool raw_libuv_copy(const std::string& from, const std::string& to, const settings& s) {
+    uv_loop_t loop;
+    if (uv_loop_init(&loop) != 0) return false;
+    raw_uv_copy copy;
+    copy.loop = &loop;
+    copy.buffer.resize(s.buffer);
+    copy.in = ::open(from.c_str(), O_RDONLY | O_CLOEXEC);
+    copy.out = ::open(to.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (copy.in < 0 || copy.out < 0) fail("open");
+    copy.read_next();
+    uv_run(&loop, UV_RUN_DEFAULT);
+    ::close(copy.in);
+    ::close(copy.out);
+    uv_loop_close(&loop);
+    return !copy.failed;
+}
+#endif
+
 template <typename Runtime>
 bool copy_on(Runtime& rt, const std::string& from, const std::string& to, const settings& s) {
     return interop::run(rt.ref(), interop_copy(from, to, s));
+}
+
+template <typename Runtime>
+bool copy_file_on(Runtime& rt, const std::string& from, const std::string& to, const settings& s) {
+    return interop::run(rt.ref(), interop_copy_file(from, to, s));
 }
 
 double median(std::vector<double> v) {
@@ -199,27 +282,34 @@ int main(int argc, char** argv) {
                        return true;
                    },
                    {}});
-    all.push_back({"interop inline",
-                   [&](const std::string& a, const std::string& b) {
-                       interop::inline_runtime rt;
-                       return copy_on(rt, a, b, s);
-                   },
-                   {}});
+    // Per runtime: the read/write loop a user writes, and copy_file.
+    const auto add = [&](const std::string& name, auto make_runtime) {
+        all.push_back({"interop " + name,
+                       [&s, make_runtime](const std::string& a, const std::string& b) {
+                           auto rt = make_runtime();
+                           return copy_on(*rt, a, b, s);
+                       },
+                       {}});
+        all.push_back({"copy_file " + name,
+                       [&s, make_runtime](const std::string& a, const std::string& b) {
+                           auto rt = make_runtime();
+                           return copy_file_on(*rt, a, b, s);
+                       },
+                       {}});
+    };
+    add("inline", [] { return std::make_unique<interop::inline_runtime>(); });
 #if defined(INTEROP_BENCH_HAVE_ASIO)
-    all.push_back({"interop asio",
-                   [&](const std::string& a, const std::string& b) {
-                       interop::asio_runtime rt(interop::asio_runtime::options{.threads = 1});
-                       return copy_on(rt, a, b, s);
-                   },
-                   {}});
+    add("asio", [] {
+        return std::make_unique<interop::asio_runtime>(
+            interop::asio_runtime::options{.threads = 1});
+    });
 #endif
 #if defined(INTEROP_BENCH_HAVE_LIBUV)
-    all.push_back({"interop libuv",
-                   [&](const std::string& a, const std::string& b) {
-                       interop::libuv_runtime rt;
-                       return copy_on(rt, a, b, s);
-                   },
-                   {}});
+    add("libuv", [] { return std::make_unique<interop::libuv_runtime>(); });
+    all.push_back(
+        {"raw libuv",
+         [&s](const std::string& a, const std::string& b) { return raw_libuv_copy(a, b, s); },
+         {}});
 #endif
     if (!no_cp) {
         all.push_back({"cp",

@@ -195,6 +195,47 @@ TEST_CASE(
     CHECK(contents(dir / "f") == std::string("01ab456789\0\0z", 13));
 }
 
+TEST_CASE(
+    "file: copy_file copies every byte and the permission bits, makes a longer file exactly the "
+    "source, leaves a file copied onto itself as it was, and refuses what is no regular file") {
+    INTEROP_REQUIRE_CAPABILITY(cap_files);
+    temp_dir dir;
+    const std::string fifo = dir / "fifo";
+    REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+    conf::run([&]() -> task<void> {
+        // More than two buffers, and not a multiple of one.
+        const std::size_t size = 2 * copy_file_buffer_size + 4321;
+        const std::vector<std::byte> data = conf::pattern(3, size);
+        const std::string source = dir / "source";
+        CHECK((co_await write_file(source, data)).has_value());
+        fs::permissions(source, fs::perms::owner_read | fs::perms::owner_write |
+                                    fs::perms::owner_exec | fs::perms::group_read);
+        CHECK((co_await copy_file(source, dir / "copy")).value() == size);
+        CHECK((co_await read_file_bytes(dir / "copy")).value() == data);
+        const auto kept = fs::status(dir / "copy").permissions() & fs::perms::owner_exec;
+        CHECK(kept == fs::perms::owner_exec);
+
+        CHECK((co_await write_file(dir / "longer", std::string(size + 999, 'x'))).has_value());
+        CHECK((co_await copy_file(source, dir / "longer")).value() == size);
+        CHECK((co_await read_file_bytes(dir / "longer")).value() == data);
+
+        CHECK((co_await copy_file(source, source)).value() == size);
+        CHECK((co_await read_file_bytes(source)).value() == data);
+
+        CHECK((co_await write_file(dir / "empty", std::string_view())).has_value());
+        CHECK((co_await copy_file(dir / "empty", dir / "copy")).value() == 0);
+        CHECK(fs::file_size(dir / "copy") == 0);
+
+        CHECK((co_await copy_file(dir / "missing", dir / "never"))
+                  .is(std::errc::no_such_file_or_directory));
+        CHECK((co_await copy_file(dir.path, dir / "never")).is(std::errc::is_a_directory));
+        CHECK((co_await copy_file(fifo, dir / "never")).is(std::errc::invalid_argument));
+        CHECK(
+            (co_await copy_file(source, dir / "no/such")).is(std::errc::no_such_file_or_directory));
+    });
+    CHECK(!fs::exists(dir / "never"));
+}
+
 TEST_CASE("file: write_file and read_file round-trip a few MiB, every byte checked") {
     INTEROP_REQUIRE_CAPABILITY(cap_files);
     temp_dir dir;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "file_detail.hpp"
+#include "interop/combinators.hpp"
 #include "interop/file.hpp"
 #include "interop/io/write_all.hpp"
 
@@ -89,6 +90,38 @@ task<io_result<void>> write_file(std::string path, std::span<const std::byte> da
 task<io_result<void>> write_file(std::string path, std::string_view data) {
     io_result<void> done = co_await write_file(std::move(path), std::as_bytes(std::span(data)));
     co_return done;
+}
+
+task<io_result<std::uint64_t>> copy_file(std::string from, std::string to) {
+    // Asked by path first: opening a FIFO to read would wait for a writer.
+    io_result<file_metadata> about = co_await metadata(from);
+    if (!about) co_return about.error();
+    if (about->is_directory()) co_return std::errc::is_a_directory;
+    if (!about->is_file()) co_return std::errc::invalid_argument;
+    io_result<file> source = co_await file::open(std::move(from));
+    if (!source) co_return source.error();
+    const auto mode = static_cast<std::uint32_t>(about->permissions) & 07777U;
+    // Not truncated when opened: a copy onto the file itself would empty it first. The
+    // length is set once everything is written.
+    io_result<file> target =
+        co_await file::open(std::move(to), open_options().write(true).create(true).mode(mode));
+    if (!target) co_return target.error();
+    std::vector<std::byte> current(copy_file_buffer_size);
+    std::vector<std::byte> next(copy_file_buffer_size);
+    std::uint64_t total = 0;
+    io_result<std::size_t> n = co_await source->read(current);
+    while (n && *n > 0) {
+        const std::span<const std::byte> full(current.data(), *n);
+        auto [written, read] = co_await when_all(write_all(*target, full), source->read(next));
+        if (!written) co_return written.error();
+        total += *n;
+        n = read;
+        std::swap(current, next);
+    }
+    if (!n) co_return n.error();
+    if (io_result<void> cut = co_await target->set_len(total); !cut) co_return cut.error();
+    if (io_result<void> closed = co_await target->close(); !closed) co_return closed.error();
+    co_return total;
 }
 
 task<io_result<void>> remove_file(std::string path) {

@@ -91,9 +91,15 @@ void loop::wait_for_events(int timeout_ms) {
     }
     add_sockets_to_poll_set();
     add_processes_to_poll_set();
-
-    const int ready_count =
-        ::poll(poll_set_.data(), static_cast<nfds_t>(poll_set_.size()), timeout_ms);
+    const auto poll_for = [this](int ms) {
+        return ::poll(poll_set_.data(), static_cast<nfds_t>(poll_set_.size()), ms);
+    };
+    // Blocking work often finishes within microseconds (a file call served from the
+    // page cache). With nothing else ready, wait for it a moment awake: being woken
+    // from poll() costs more than that.
+    const bool may_spin = timeout_ms != 0 && background_outstanding_ > 0 && several_cpus();
+    int ready_count = poll_for(may_spin ? 0 : timeout_ms);
+    if (may_spin && ready_count == 0) ready_count = poll_for(wakeup_is_near() ? 0 : timeout_ms);
     // ready_count < 0 is EINTR (a signal arrived) or a transient error: nothing to
     // dispatch this lap, and the next lap polls again.
     if (ready_count > 0) {
@@ -114,6 +120,14 @@ void loop::wait_for_events(int timeout_ms) {
 
     take_inbox();
     if (watching_signals || !signal_waiters_.empty()) deliver_signals();
+}
+
+bool loop::wakeup_is_near() const noexcept {
+    const auto until = std::chrono::steady_clock::now() + spin_before_poll;
+    while (!wakeup_.notified()) {
+        if (std::chrono::steady_clock::now() >= until) return false;
+    }
+    return true;
 }
 
 void loop::take_inbox() {

@@ -40,6 +40,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -146,6 +147,9 @@ private:
 
     // One lap of the loop (loop.cpp).
     void wait_for_events(int timeout_ms);
+    // Spins up to spin_before_poll for a notification; true when one came.
+    bool wakeup_is_near() const noexcept;
+    static constexpr std::chrono::microseconds spin_before_poll{50};
     void take_inbox();
 
     // Time (loop_time.cpp).

@@ -7,6 +7,8 @@
 // still running. Finished jobs go back to the loop through a callback.
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -41,6 +43,11 @@ struct background_job {
     void run() noexcept;  // on a worker thread
 };
 
+// Whether this process may run on more than one CPU (its affinity mask, asked once).
+// Waiting awake for the other side of a hand-off pays only then: on one CPU the spinner
+// keeps the very thread it waits for from running.
+bool several_cpus() noexcept;
+
 class worker_pool {
 public:
     using done_fn = std::function<void(std::unique_ptr<background_job>)>;
@@ -67,6 +74,8 @@ private:
     // Enough that a slow name lookup does not hold up other blocking work, few enough
     // that a runaway producer cannot spawn hundreds of threads.
     static constexpr std::size_t max_threads = 8;
+    // How long a worker that finished a job looks for the next before it sleeps.
+    static constexpr std::chrono::microseconds spin_before_sleep{50};
 
     void work_loop() noexcept;
 
@@ -76,6 +85,8 @@ private:
     std::deque<std::unique_ptr<background_job>> queue_;
     std::vector<std::thread> threads_;
     std::size_t idle_ = 0;
+    std::atomic<std::size_t> queued_{0};  // queue_.size(), for a worker about to sleep
+    const bool spin_ = several_cpus();
     bool closing_ = false;
 };
 

@@ -179,6 +179,16 @@ task<io_result<std::vector<std::byte>>> read_file_bytes(std::string path);
 task<io_result<void>> write_file(std::string path, std::span<const std::byte> data);
 task<io_result<void>> write_file(std::string path, std::string_view data);
 
+/// Copies the regular file `from` to `to` and returns the number of bytes copied, as
+/// tokio::fs::copy does. `to` is created with `from`'s permission bits (less the umask)
+/// if it is missing, and ends up holding exactly `from`'s bytes; copying a file onto
+/// itself leaves it as it was. The next buffer is read while the last one is written
+/// (two buffers of copy_file_buffer_size), so the runtime's file calls overlap. A
+/// source that is not a regular file is invalid_argument (a directory is
+/// is_a_directory). On an error or a cancellation `to` may hold part of the copy.
+task<io_result<std::uint64_t>> copy_file(std::string from, std::string to);
+inline constexpr std::size_t copy_file_buffer_size = std::size_t{1} << 20;
+
 /// Removes the file (not a directory) at `path`.
 task<io_result<void>> remove_file(std::string path);
 /// Renames `from` to `to`, replacing a file at `to`.

@@ -55,6 +55,10 @@ public:
     /// Watch this for readability.
     int fd() const noexcept { return read_fd_; }
 
+    /// Whether a notification is pending (not yet cleared): a loop may look at this
+    /// while it spins for a moment instead of sleeping.
+    bool notified() const noexcept { return notified_.load(std::memory_order_acquire); }
+
     /// Any thread.
     void notify() noexcept {
         if (notified_.exchange(true)) return;  // one is already on its way
