@@ -63,6 +63,23 @@ TEST_CASE("io: write_all and read_exact move every byte over TCP") {
     });
 }
 
+TEST_CASE(
+    "io: write_all takes text: a string_view, a string and a literal, with a stream's own "
+    "write_all and without") {
+    conf::run([]() -> task<void> {
+        auto p = co_await conf::connect_loopback();  // tcp_stream has a write_all of its own
+        auto a_b = duplex(64);                       // duplex_stream has none
+        const std::string text = "from a string;";
+        CHECK((co_await write_all(p.client, std::string_view("view;"))).value() == 5);
+        CHECK((co_await write_all(p.client, text)).value() == text.size());
+        CHECK((co_await write_all(p.client, "literal")).value() == 7);
+        CHECK((co_await conf::read_text(p.server, 5 + text.size() + 7)).value() ==
+              "view;from a string;literal");
+        CHECK((co_await write_all(a_b.first, std::string_view("duplex"))).value() == 6);
+        CHECK((co_await conf::read_text(a_b.second, 6)).value() == "duplex");
+    });
+}
+
 TEST_CASE("io: read_exact at end of stream is no_message_available and keeps the bytes it read") {
     conf::run([]() -> task<void> {
         auto a_b = duplex(64);

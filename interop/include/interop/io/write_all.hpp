@@ -1,5 +1,6 @@
 /// \file
-/// write_all(writer, data): writes the whole buffer.
+/// write_all(writer, data): writes the whole buffer (or the whole text of a
+/// std::string_view).
 ///
 /// Cancellation: the bytes already written stay written (the writer's own contract
 /// says a cancelled write wrote nothing of its last chunk); the result is
@@ -10,6 +11,7 @@
 
 #include <cstddef>
 #include <span>
+#include <string_view>
 
 #include "interop/concepts.hpp"
 #include "interop/io_result.hpp"
@@ -43,6 +45,15 @@ task<io_result<std::size_t>> write_all(W& writer, std::span<const std::byte> dat
         done += *n;
     }
     co_return done;
+}
+
+/// Writes the whole text (its bytes, no terminator), as either form above does: the
+/// characters must stay alive until the write is done, as a buffer must.
+///
+///     co_await interop::write_all(out, std::string_view("hello\n"));
+template <AsyncWrite W>
+[[nodiscard]] auto write_all(W& writer, std::string_view text) {
+    return write_all(writer, std::as_bytes(std::span<const char>(text.data(), text.size())));
 }
 
 }  // namespace interop
