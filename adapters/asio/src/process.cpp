@@ -50,11 +50,7 @@ std::error_code runtime::process_spawn(const process_spec& spec, process_spawned
         return out_of_memory();
     }
     posix::spawned_child made;
-    try {
-        if (const std::error_code error = posix::spawn(spec, &made)) return error;
-    } catch (const std::bad_alloc&) {
-        return out_of_memory();
-    }
+    if (const std::error_code error = posix::spawn(spec, &made)) return error;
     const auto adopt_end = [this](int fd, socket_handle* handle) { return pipe_adopt(fd, handle); };
     const auto drop_end = [this](socket_handle s) { close(s); };
     if (const std::error_code error = posix::adopt_pipes(made, out->pipes, adopt_end, drop_end)) {

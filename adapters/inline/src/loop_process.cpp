@@ -44,11 +44,7 @@ std::error_code loop::process_spawn(const process_spec& spec, process_spawned* o
         return std::make_error_code(std::errc::not_enough_memory);
     }
     posix::spawned_child made;
-    try {
-        if (const std::error_code error = posix::spawn(spec, &made)) return error;
-    } catch (const std::bad_alloc&) {
-        return std::make_error_code(std::errc::not_enough_memory);
-    }
+    if (const std::error_code error = posix::spawn(spec, &made)) return error;
     const auto adopt_end = [this](int fd, socket_handle* handle) { return pipe_adopt(fd, handle); };
     const auto drop_end = [this](socket_handle s) { close(s); };
     if (const std::error_code error = posix::adopt_pipes(made, out->pipes, adopt_end, drop_end)) {
@@ -66,20 +62,7 @@ void loop::process_wait(process_wait_operation* op) noexcept {
     process_record* record = record_of(op->process);
     if (record == nullptr)
         return op->complete(std::make_error_code(std::errc::bad_file_descriptor), 0);
-    switch (record->start_wait(op)) {
-        case posix::child_state::wait_start::busy:
-            return op->complete(std::make_error_code(std::errc::device_or_resource_busy), 0);
-        case posix::child_state::wait_start::now:
-            return op->complete({}, 0);
-        case posix::child_state::wait_start::park:
-            break;
-    }
-    try {
-        park(op);
-    } catch (const std::bad_alloc&) {
-        return op->complete(std::make_error_code(std::errc::not_enough_memory), 0);
-    }
-    record->waiter = op;
+    record->wait_or_park(op, [this](operation* parked) { park(parked); });
 }
 
 std::error_code loop::process_kill(process_handle p, int signal) noexcept {

@@ -31,6 +31,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <new>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -279,11 +280,9 @@ struct spawned_child {
     int pipes[3] = {-1, -1, -1};
 };
 
-/// Starts `spec`'s program (see the file comment). On an error nothing is left open and
-/// no child is left behind. Allocates (std::bad_alloc escapes), and blocks while the
-/// child execs.
-inline std::error_code spawn(const process_spec& spec, spawned_child* out) {
-    using namespace process_detail;
+namespace process_detail {
+
+inline std::error_code spawn_or_throw(const process_spec& spec, spawned_child* out) {
     *out = spawned_child{};
     if (const std::error_code error = check(spec)) return error;
 
@@ -410,6 +409,19 @@ inline std::error_code spawn(const process_spec& spec, spawned_child* out) {
     return {};
 }
 
+}  // namespace process_detail
+
+/// Starts `spec`'s program (see the file comment). On an error nothing is left open and
+/// no child is left behind; running out of memory is not_enough_memory. Blocks while
+/// the child execs.
+inline std::error_code spawn(const process_spec& spec, spawned_child* out) noexcept {
+    try {
+        return process_detail::spawn_or_throw(spec, out);
+    } catch (const std::bad_alloc&) {
+        return std::make_error_code(std::errc::not_enough_memory);
+    }
+}
+
 /// What an adapter keeps of a child: whether it has been reaped and how it ended, the
 /// one wait pending and whether the core still holds the handle.
 struct child_state {
@@ -446,6 +458,27 @@ struct child_state {
         if (!try_reap()) return wait_start::park;
         report(op);
         return wait_start::now;
+    }
+
+    /// process_wait on a loop of one thread: completes `op` at once (busy, or the child
+    /// has ended), or parks it with `park(op)` (which may throw std::bad_alloc: the wait
+    /// is then not_enough_memory) and makes it the pending wait.
+    template <typename Park>
+    void wait_or_park(process_wait_operation* op, Park&& park) noexcept {
+        switch (start_wait(op)) {
+            case wait_start::busy:
+                return op->complete(std::make_error_code(std::errc::device_or_resource_busy), 0);
+            case wait_start::now:
+                return op->complete({}, 0);
+            case wait_start::park:
+                break;
+        }
+        try {
+            park(op);
+        } catch (const std::bad_alloc&) {
+            return op->complete(std::make_error_code(std::errc::not_enough_memory), 0);
+        }
+        waiter = op;
     }
 
     /// The pidfd is readable: reaps the child. Returns false while it still runs; once
