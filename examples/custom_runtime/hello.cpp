@@ -1,7 +1,6 @@
 // A program on tiny::runtime: interop's library code runs on it unchanged. A server
 // echoes one line to a client over loopback, under a timeout.
 #include <cstdio>
-#include <span>
 #include <string_view>
 
 #include <interop/interop.hpp>
@@ -19,7 +18,7 @@ interop::task<int> hello() {
     if (!client || !server) co_return 1;
 
     constexpr std::string_view line = "hello from tiny\n";
-    (void)co_await interop::write_all(*client, std::as_bytes(std::span(line.data(), line.size())));
+    (void)co_await interop::write_all(*client, line);
     char buf[64];
     auto n = co_await interop::timeout(1s, server->read(buf));
     if (!n) co_return 1;

@@ -107,6 +107,14 @@ public:
     /// A completion from a thread other than the loop's (or a primitive called while
     /// no thread runs the loop); wake the loop afterwards. Accepted after stop() too:
     /// the operation was started before, and only its completion is left.
+    ///
+    /// Only for an operation that is not parked in a pending_registry. The registry
+    /// belongs to the loop's thread, and nothing here unparks: an operation queued
+    /// while parked stays parked after it completes, where a late cancel can reach it.
+    /// So a worker thread that finishes a parked operation's job (spawn_blocking) does
+    /// not call this: it hands the result to the loop's thread (under a lock of the
+    /// adapter's) and wakes the loop, which unparks the operation and then queues its
+    /// completion with push().
     void push_from_other_thread(operation* op, std::error_code error, std::size_t bytes) {
         std::lock_guard lock(mutex_);
         add_to_inbox({op, error, bytes});

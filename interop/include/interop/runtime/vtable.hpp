@@ -6,16 +6,18 @@
 ///
 ///     constexpr interop::runtime_vtable vtable =
 ///         interop::kit::make_vtable<my_loop, interop::cap_ipv6>("mine");
-///     interop::runtime_ref my_runtime::ref() noexcept { return {&vtable, loop_.get()}; }
+///     interop::runtime_ref my_loop::ref() noexcept { return {&vtable, this}; }
 ///
-/// `runtime_ref::self` is then a pointer to that class, and every entry is one call
-/// through it. The services are optional: a class without `resolve`, `spawn_blocking`,
-/// `signal_watch` and `signal_wait`, the UDP entries, the multicast ones, the Unix
-/// socket ones, `pipe_open`, `pipe_adopt` or the process ones gets entries
-/// that report operation_not_supported, and must not declare the matching capability
-/// (checked at compile time). `file_call` is the exception: a class without it but
-/// with `spawn_blocking` gets the kit's, which runs each request on that pool
-/// (runtime/posix_file.hpp), and may declare cap_files.
+/// `runtime_ref::self` is whatever pointer the entries are called with: each entry
+/// casts it back to `my_loop*` and makes one call through it, so it must point at a
+/// `my_loop`. Here that is the object itself; a class that owns its loop through a
+/// pointer gives `{&vtable, loop_.get()}` instead. The services are optional: a class
+/// without `resolve`, `spawn_blocking`, `signal_watch` and `signal_wait`, the UDP
+/// entries, the multicast ones, the Unix socket ones, `pipe_open`, `pipe_adopt` or the
+/// process ones gets entries that report operation_not_supported, and must not declare
+/// the matching capability (checked at compile time). `file_call` is the exception: a
+/// class without it but with `spawn_blocking` gets the kit's, which runs each request
+/// on that pool (runtime/posix_file.hpp), and may declare cap_files.
 #pragma once
 
 #include <concepts>
