@@ -172,7 +172,7 @@ TEST_CASE(
     });
 }
 
-TEST_CASE("timer: interval skips missed ticks instead of bursting") {
+TEST_CASE("timer: interval skips missed ticks instead of bursting (virtual time)") {
     INTEROP_REQUIRE_CAPABILITY(cap_virtual_time);
     conf::run_virtual([]() -> task<void> {
         interval ticks(10ms);

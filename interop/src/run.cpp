@@ -43,14 +43,12 @@ std::mutex& run_slot_mutex() noexcept {
     return m;
 }
 
-namespace {
-
-// The runtimes interop::run is driving right now, in any thread (guarded by
-// run_slot_mutex): a blocking entry point asks each whether the calling thread runs it.
-std::vector<runtime_ref>& driven_runtimes() {
+std::vector<runtime_ref>& driven_runtimes() noexcept {
     static std::vector<runtime_ref> driven;
     return driven;
 }
+
+namespace {
 
 // The name of a driven runtime the calling thread is running, or null.
 const char* runtime_of_this_thread() {

@@ -19,7 +19,8 @@ namespace interop {
 
 namespace detail {
 class run_state;
-}
+struct task_record;
+}  // namespace detail
 
 /// The context a task runs in: the runtime that drives it, its stop token, and the
 /// bookkeeping of the run it belongs to.
@@ -27,6 +28,9 @@ struct task_context {
     runtime_ref runtime{};
     interop::stop_token stop_token{};
     detail::run_state* run = nullptr;  ///< null outside interop::run (sync_wait)
+    /// The core's record of the task that runs in this context (interop::debug reads
+    /// it); null in a context made by hand.
+    detail::task_record* task = nullptr;
 };
 
 /// Thrown when an operation that needs a runtime is awaited by a task that no

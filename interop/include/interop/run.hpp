@@ -17,6 +17,7 @@
 #include "interop/detail/stored.hpp"
 #include "interop/runtime/default_runtime.hpp"
 #include "interop/task.hpp"
+#include "interop/this_task.hpp"
 
 namespace interop {
 
@@ -56,6 +57,7 @@ driver drive_into(task<T> t, outcome<T>* out, void (*done)(void*) noexcept, void
             out->state.template emplace<2>(std::current_exception());
         }
     }
+    end_task(*(co_await current_context())->task);
     done(done_arg);
 }
 
@@ -96,7 +98,9 @@ T run(runtime_ref rt, task<T> t) {
     auto on_root_done = [](void* s) noexcept {
         static_cast<detail::run_state*>(s)->begin_shutdown();
     };
-    if (!detail::drive_into(std::move(t), &out, on_root_done, &state).start(&ctx)) {
+    const detail::task_origin origin{
+        detail::task_kind::root, {}, t.handle().promise().where(), {}, 0, &state.tasks()};
+    if (!detail::drive_into(std::move(t), &out, on_root_done, &state).start(&ctx, origin)) {
         detail::throw_runtime_not_accepting();
     }
     rt.vtable->run(rt.self);
@@ -147,7 +151,8 @@ T sync_wait(task<T> t) {
         flag->store(true, std::memory_order_release);
         flag->notify_one();
     };
-    detail::drive_into(std::move(t), &out, on_done, &finished).start(&ctx);
+    const detail::task_origin origin{detail::task_kind::blocking, {}, t.handle().promise().where()};
+    detail::drive_into(std::move(t), &out, on_done, &finished).start(&ctx, origin);
     finished.wait(false, std::memory_order_acquire);
     return out.get();
 }

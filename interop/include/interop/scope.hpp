@@ -21,6 +21,7 @@
 #include <exception>
 #include <mutex>
 #include <optional>
+#include <string_view>
 #include <type_traits>
 #include <utility>
 
@@ -29,8 +30,10 @@
 #include "interop/detail/invoke_task.hpp"
 #include "interop/detail/run_state.hpp"
 #include "interop/detail/stored.hpp"
+#include "interop/detail/wait_kinds.hpp"
 #include "interop/stop_token.hpp"
 #include "interop/task.hpp"
+#include "interop/task_name.hpp"
 #include "interop/this_task.hpp"
 
 namespace interop {
@@ -74,12 +77,13 @@ public:
 
     /// Starts `t` as a child of this scope (its value, if any, is discarded).
     template <typename T>
-    void spawn(task<T> t) {
-        if constexpr (std::is_void_v<T>) {
-            spawn_void(std::move(t));
-        } else {
-            spawn_void(detail::discard_value(std::move(t)));
-        }
+    void spawn(task<T> t, detail::spawn_site site = detail::spawn_site::here()) {
+        spawn_as({}, site, std::move(t));
+    }
+    /// Same, with a name for task dumps (interop/debug.hpp).
+    template <typename T>
+    void spawn(const task_name& name, task<T> t) {
+        spawn_as(name.text(), name.site(), std::move(t));
     }
 
     /// Calls `fn(args...)` inside the child's own frame, so captures and arguments
@@ -87,7 +91,14 @@ public:
     template <typename F, typename... Args>
         requires std::invocable<F, Args...>
     void spawn(F&& fn, Args&&... args) {
-        spawn(detail::invoke_task(std::forward<F>(fn), std::forward<Args>(args)...));
+        spawn_as({}, {}, detail::invoke_task(std::forward<F>(fn), std::forward<Args>(args)...));
+    }
+    /// Same, with a name for task dumps.
+    template <typename F, typename... Args>
+        requires std::invocable<F, Args...>
+    void spawn(const task_name& name, F&& fn, Args&&... args) {
+        spawn_as(name.text(), name.site(),
+                 detail::invoke_task(std::forward<F>(fn), std::forward<Args>(args)...));
     }
 
     /// Cancels the body and every child; with_scope still waits for all of them.
@@ -100,17 +111,37 @@ private:
     friend auto detail::run_scope(F body) -> std::invoke_result_t<F&, scope&>;
     friend detail::driver detail::drive_scope_child(task<void> t, scope* s);
 
+    // The body runs in context_, as part of the task that runs with_scope.
     explicit scope(task_context* parent)
         : context_{parent ? parent->runtime : runtime_ref{}, source_.get_token(),
-                   parent ? parent->run : nullptr} {
+                   parent ? parent->run : nullptr, parent ? parent->task : nullptr} {
         if (parent != nullptr && parent->stop_token.stop_possible()) {
             parent_link_.emplace(parent->stop_token, detail::stop_requester{&source_});
         }
     }
 
-    void spawn_void(task<void> t) {
+    template <typename T>
+    void spawn_as(std::string_view name, detail::spawn_site site, task<T> t) {
+        const detail::coroutine_site coroutine = t.handle().promise().where();
+        if constexpr (std::is_void_v<T>) {
+            spawn_void(std::move(t), name, site, coroutine);
+        } else {
+            spawn_void(detail::discard_value(std::move(t)), name, site, coroutine);
+        }
+    }
+
+    void spawn_void(task<void> t, std::string_view name, detail::spawn_site site,
+                    detail::coroutine_site coroutine) {
+        detail::task_record* owner = context_.task;
+        const detail::task_origin origin{
+            detail::task_kind::child,
+            name,
+            coroutine,
+            site,
+            owner ? owner->id : 0,
+            owner ? &owner->children : (context_.run ? &context_.run->tasks() : nullptr)};
         active_.fetch_add(1, std::memory_order_relaxed);
-        if (!detail::drive_scope_child(std::move(t), this).start(&context_)) {
+        if (!detail::drive_scope_child(std::move(t), this).start(&context_, origin)) {
             // The runtime accepts no more work: the child is cancelled before it runs,
             // and so is the rest of the scope, as everywhere a task cannot start
             // (docs/semantics.md, "A task that cannot start").
@@ -136,10 +167,19 @@ private:
         bool await_ready() const noexcept { return false; }
         bool await_suspend(std::coroutine_handle<> joiner) noexcept {
             s->joiner_ = joiner;
+            detail::task_record* task = s->context_.task;
+            if (task != nullptr) {
+                const auto children = s->active_.load(std::memory_order_relaxed) - 1;
+                task->wait.set(&detail::wait_scope, s, static_cast<std::int64_t>(children));
+            }
             // Drop the body's own count; the last child to finish resumes us.
-            return s->active_.fetch_sub(1, std::memory_order_acq_rel) != 1;
+            if (s->active_.fetch_sub(1, std::memory_order_acq_rel) != 1) return true;
+            if (task != nullptr) task->wait.clear();
+            return false;
         }
-        void await_resume() const noexcept {}
+        void await_resume() const noexcept {
+            if (s->context_.task != nullptr) s->context_.task->wait.clear();
+        }
     };
     join_awaiter join() noexcept { return {this}; }
 
@@ -165,6 +205,7 @@ inline driver drive_scope_child(task<void> t, scope* s) {
             s->fail(std::current_exception());
         }
     }
+    end_task(*(co_await current_context())->task);
     s->child_done();
 }
 }  // namespace detail

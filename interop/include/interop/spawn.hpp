@@ -9,11 +9,13 @@
 
 #include <atomic>
 #include <coroutine>
+#include <cstdint>
 #include <exception>
 #include <functional>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
+#include <string_view>
 #include <type_traits>
 #include <utility>
 #include <variant>
@@ -22,9 +24,11 @@
 #include "interop/detail/invoke_task.hpp"
 #include "interop/detail/resume_on.hpp"
 #include "interop/detail/run_state.hpp"
+#include "interop/detail/wait_kinds.hpp"
 #include "interop/io_result.hpp"
 #include "interop/run.hpp"
 #include "interop/task.hpp"
+#include "interop/task_name.hpp"
 
 namespace interop {
 
@@ -80,6 +84,7 @@ public:
 
     stop_source source;
     task_context context;
+    std::uint64_t task_id = next_task_id();
     std::optional<stop_callback<stop_requester>> shutdown_link;
     outcome<T> result;
 
@@ -125,6 +130,8 @@ public:
         if (state_) state_->cancel();
     }
     bool done() const noexcept { return state_ && state_->done(); }
+    /// The task's id, as task dumps show it (interop/debug.hpp); 0 for an empty handle.
+    std::uint64_t id() const noexcept { return state_ ? state_->task_id : 0; }
     /// Lets the task run on without a handle.
     void detach() noexcept { join_handle{}.swap(*this); }
     void swap(join_handle& other) noexcept { std::swap(state_, other.state_); }
@@ -139,46 +146,66 @@ public:
         template <typename Promise>
         bool await_suspend(std::coroutine_handle<Promise> h) noexcept {
             joiner.capture(h);
-            return st->park(&joiner);
+            if constexpr (detail::context_promise<Promise>) {
+                if (task_context* ctx = h.promise().context()) waiting = ctx->task;
+            }
+            if (waiting != nullptr) {
+                waiting->wait.set(&detail::wait_join, st, static_cast<std::int64_t>(st->task_id));
+            }
+            if (st->park(&joiner)) return true;
+            if (waiting != nullptr) waiting->wait.clear();
+            return false;
         }
-        flat_io_result_t<T> await_resume() { return st->take(); }
+        flat_io_result_t<T> await_resume() {
+            if (waiting != nullptr) waiting->wait.clear();
+            return st->take();
+        }
+        detail::task_record* waiting = nullptr;
     };
     /// The task's value, operation_canceled if it was cancelled, or its exception
     /// rethrown. A task that returns `io_result<U>` gives `io_result<U>`, not a nested
     /// io_result. Awaiting an empty handle (default-constructed, moved from or
     /// detached) throws std::logic_error: there is no task to wait for.
-    awaiter operator co_await() const& noexcept { return awaiter{state_, {}}; }
+    awaiter operator co_await() const& noexcept { return awaiter{state_, {}, nullptr}; }
 
 private:
     detail::join_state<T>* state_ = nullptr;
 };
 
-/// Starts `t` on `rt` (from any thread, including one that is not a runtime
-/// thread). `rt` must be driven by interop::run. If the run is shutting down the
-/// task is not started and the handle reports operation_canceled.
+namespace detail {
+
+// What spawn knows of a task it starts, besides the task.
+struct spawn_facts {
+    std::string_view name;
+    spawn_site site;
+    std::uint64_t parent;  // the spawning task, when spawn is awaited
+};
+
 template <typename T>
-join_handle<T> spawn(runtime_ref rt, task<T> t) {
+join_handle<T> spawn_on(runtime_ref rt, task<T> t, const spawn_facts& facts) {
     // From a thread that does not run `rt`, interop::run may be ending at this very
     // moment: hold it off (it waits for this lock before it forgets its bookkeeping)
     // until the task is counted, or refused, and started. A runtime thread needs no
     // lock: the task calling spawn keeps the run going.
     std::unique_lock<std::mutex> foreign;
-    if (!rt.vtable->in_runtime_thread(rt.self))
-        foreign = std::unique_lock(detail::run_slot_mutex());
-    detail::run_state* run = detail::run_state::of(rt);
+    if (!rt.vtable->in_runtime_thread(rt.self)) foreign = std::unique_lock(run_slot_mutex());
+    run_state* run = run_state::of(rt);
     if (run == nullptr) {
         throw std::logic_error("interop::spawn: the runtime is not being driven by interop::run");
     }
-    auto* st = new detail::join_state<T>(rt, run);
+    auto* st = new join_state<T>(rt, run);
     join_handle<T> handle{st};
     if (!run->enter()) {
         st->finish();
         st->release();
         return handle;
     }
-    st->shutdown_link.emplace(run->shutdown_token(), detail::stop_requester{&st->source});
-    if (!detail::drive_into(std::move(t), &st->result, &detail::finish_spawned<T>, st)
-             .start(&st->context)) {
+    st->shutdown_link.emplace(run->shutdown_token(), stop_requester{&st->source});
+    const task_origin origin{task_kind::spawned, facts.name,   t.handle().promise().where(),
+                             facts.site,         facts.parent, &run->tasks(),
+                             st->task_id};
+    if (!drive_into(std::move(t), &st->result, &finish_spawned<T>, st)
+             .start(&st->context, origin)) {
         st->shutdown_link.reset();
         st->finish();
         st->release();
@@ -187,23 +214,53 @@ join_handle<T> spawn(runtime_ref rt, task<T> t) {
     return handle;
 }
 
+}  // namespace detail
+
+/// Starts `t` on `rt` (from any thread, including one that is not a runtime
+/// thread). `rt` must be driven by interop::run. If the run is shutting down the
+/// task is not started and the handle reports operation_canceled.
+template <typename T>
+join_handle<T> spawn(runtime_ref rt, task<T> t,
+                     detail::spawn_site site = detail::spawn_site::here()) {
+    return detail::spawn_on(rt, std::move(t), {{}, site, 0});
+}
+/// Same, with a name for task dumps (interop/debug.hpp).
+template <typename T>
+join_handle<T> spawn(runtime_ref rt, const task_name& name, task<T> t) {
+    return detail::spawn_on(rt, std::move(t), {name.text(), name.site(), 0});
+}
+
 /// Same, calling `fn(args...)` inside the task's own frame so captures and
 /// arguments live as long as the task.
 template <typename F, typename... Args>
     requires std::invocable<F, Args...>
 auto spawn(runtime_ref rt, F&& fn, Args&&... args) {
-    return spawn(rt, detail::invoke_task(std::forward<F>(fn), std::forward<Args>(args)...));
+    return detail::spawn_on(
+        rt, detail::invoke_task(std::forward<F>(fn), std::forward<Args>(args)...), {{}, {}, 0});
+}
+/// Same, with a name for task dumps.
+template <typename F, typename... Args>
+    requires std::invocable<F, Args...>
+auto spawn(runtime_ref rt, const task_name& name, F&& fn, Args&&... args) {
+    return detail::spawn_on(rt,
+                            detail::invoke_task(std::forward<F>(fn), std::forward<Args>(args)...),
+                            {name.text(), name.site(), 0});
 }
 
 namespace detail {
 template <typename T>
 struct spawn_awaitable {
     task<T> t;
+    spawn_facts facts;
     std::optional<join_handle<T>> handle;
     bool await_ready() const noexcept { return false; }
     template <context_promise Promise>
     bool await_suspend(std::coroutine_handle<Promise> awaiter) {
-        handle.emplace(interop::spawn(runtime_of(awaiter, "interop::spawn"), std::move(t)));
+        const runtime_ref rt = runtime_of(awaiter, "interop::spawn");
+        if (const task_context* ctx = awaiter.promise().context(); ctx->task != nullptr) {
+            facts.parent = ctx->task->id;
+        }
+        handle.emplace(spawn_on(rt, std::move(t), facts));
         return false;
     }
     join_handle<T> await_resume() noexcept { return std::move(*handle); }
@@ -212,8 +269,13 @@ struct spawn_awaitable {
 
 /// `auto handle = co_await interop::spawn(work());` on the current task's runtime.
 template <typename T>
-detail::spawn_awaitable<T> spawn(task<T> t) {
-    return {std::move(t), std::nullopt};
+detail::spawn_awaitable<T> spawn(task<T> t, detail::spawn_site site = detail::spawn_site::here()) {
+    return {std::move(t), {{}, site, 0}, std::nullopt};
+}
+/// Same, with a name for task dumps.
+template <typename T>
+detail::spawn_awaitable<T> spawn(const task_name& name, task<T> t) {
+    return {std::move(t), {name.text(), name.site(), 0}, std::nullopt};
 }
 
 /// Same, calling `fn(args...)` inside the task's own frame so captures and
@@ -221,7 +283,19 @@ detail::spawn_awaitable<T> spawn(task<T> t) {
 template <typename F, typename... Args>
     requires std::invocable<F, Args...>
 auto spawn(F&& fn, Args&&... args) {
-    return spawn(detail::invoke_task(std::forward<F>(fn), std::forward<Args>(args)...));
+    return detail::spawn_awaitable<typename std::invoke_result_t<F&&, Args&&...>::value_type>{
+        detail::invoke_task(std::forward<F>(fn), std::forward<Args>(args)...),
+        {{}, {}, 0},
+        std::nullopt};
+}
+/// Same, with a name for task dumps.
+template <typename F, typename... Args>
+    requires std::invocable<F, Args...>
+auto spawn(const task_name& name, F&& fn, Args&&... args) {
+    return detail::spawn_awaitable<typename std::invoke_result_t<F&&, Args&&...>::value_type>{
+        detail::invoke_task(std::forward<F>(fn), std::forward<Args>(args)...),
+        {name.text(), name.site(), 0},
+        std::nullopt};
 }
 
 }  // namespace interop

@@ -20,6 +20,7 @@
 
 #include "interop/context.hpp"
 #include "interop/detail/frame_allocator.hpp"
+#include "interop/detail/task_record.hpp"
 
 /// A portable async standard library for C++20: tasks, scopes, time, networking,
 /// byte streams, async iteration, channels and sync primitives, over any runtime.
@@ -30,7 +31,15 @@ class task;
 
 namespace detail {
 
+// The first parameter of invoke_task (invoke_task.hpp), which picks the promise's
+// constructor that records no coroutine of its own.
+struct invoke_tag {};
+
 struct promise_base {
+    // A parameter type of its own: a coroutine's parameters are offered to the
+    // promise's constructor first, and none of them can be a coroutine_site.
+    explicit promise_base(coroutine_site where = {}) noexcept : where_(where) {}
+
     static void* operator new(std::size_t size) { return allocate_frame(size); }
     static void operator delete(void* frame, std::size_t size) noexcept {
         deallocate_frame(frame, size);
@@ -63,13 +72,21 @@ struct promise_base {
         return !handshake.exchange(true, std::memory_order_acq_rel);
     }
 
+    const coroutine_site& where() const noexcept { return where_; }
+
     task_context* context_ = nullptr;
+    coroutine_site where_;
     std::coroutine_handle<> continuation{};
     std::atomic<bool> handshake{false};
 };
 
 template <typename T>
 struct task_promise : promise_base {
+    explicit task_promise(coroutine_site where = coroutine_site::here()) noexcept
+        : promise_base(where) {}
+    // invoke_task's frame: its coroutine is the callable's, noted once it runs.
+    template <typename... Args>
+    explicit task_promise(invoke_tag, Args&&...) noexcept {}
     task<T> get_return_object() noexcept;
 
     template <typename U>
@@ -90,6 +107,11 @@ struct task_promise : promise_base {
 
 template <>
 struct task_promise<void> : promise_base {
+    explicit task_promise(coroutine_site where = coroutine_site::here()) noexcept
+        : promise_base(where) {}
+    // invoke_task's frame: its coroutine is the callable's, noted once it runs.
+    template <typename... Args>
+    explicit task_promise(invoke_tag, Args&&...) noexcept {}
     task<void> get_return_object() noexcept;
     void return_void() noexcept {}
     void unhandled_exception() noexcept { exception = std::current_exception(); }

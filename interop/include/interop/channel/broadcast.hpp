@@ -150,6 +150,8 @@ public:
 
     class recv_awaitable : public interop::detail::parking_awaitable<recv_awaitable> {
     public:
+        static constexpr const interop::detail::wait_kind* waits_on =
+            &interop::detail::wait_broadcast_receive;
         explicit recv_awaitable(receiver* r) noexcept : r_(r) {}
         std::mutex& mutex() noexcept { return r_->st_->mutex; }
         interop::detail::waiter_list& list() noexcept { return r_->st_->waiting; }

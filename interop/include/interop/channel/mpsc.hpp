@@ -97,6 +97,8 @@ public:
 
     class send_awaitable : public interop::detail::parking_awaitable<send_awaitable> {
     public:
+        static constexpr const interop::detail::wait_kind* waits_on =
+            &interop::detail::wait_mpsc_send;
         send_awaitable(detail::state<T>* st, T value) : st_(st), value_(std::move(value)) {}
         send_awaitable(send_awaitable&& other) noexcept
             : st_(other.st_), value_(std::move(other.value_)) {}
@@ -236,6 +238,8 @@ public:
 
     class recv_awaitable : public interop::detail::parking_awaitable<recv_awaitable> {
     public:
+        static constexpr const interop::detail::wait_kind* waits_on =
+            &interop::detail::wait_mpsc_receive;
         explicit recv_awaitable(detail::state<T>* st) noexcept : st_(st) {}
         recv_awaitable(recv_awaitable&& other) noexcept : st_(other.st_) {}
         std::mutex& mutex() noexcept { return st_->mutex; }

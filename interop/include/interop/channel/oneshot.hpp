@@ -100,6 +100,8 @@ public:
 
     class recv_awaitable : public interop::detail::parking_awaitable<recv_awaitable> {
     public:
+        static constexpr const interop::detail::wait_kind* waits_on =
+            &interop::detail::wait_oneshot_receive;
         explicit recv_awaitable(detail::state<T>* st) noexcept : st_(st) {}
         std::mutex& mutex() noexcept { return st_->mutex; }
         interop::detail::waiter_list& list() noexcept { return st_->receivers; }

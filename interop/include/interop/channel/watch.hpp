@@ -124,6 +124,8 @@ public:
 
     class changed_awaitable : public interop::detail::parking_awaitable<changed_awaitable> {
     public:
+        static constexpr const interop::detail::wait_kind* waits_on =
+            &interop::detail::wait_watch_changed;
         explicit changed_awaitable(receiver* r) noexcept : r_(r) {}
         std::mutex& mutex() noexcept { return r_->st_->mutex; }
         interop::detail::waiter_list& list() noexcept { return r_->st_->waiting; }

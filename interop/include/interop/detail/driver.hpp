@@ -7,6 +7,7 @@
 #include <coroutine>
 #include <exception>
 
+#include "interop/detail/task_record.hpp"
 #include "interop/runtime/interface.hpp"
 #include "interop/task.hpp"
 
@@ -32,7 +33,20 @@ public:
         // Driver bodies catch everything themselves.
         void unhandled_exception() noexcept { std::terminate(); }
 
-        resume_operation start_op;
+        // Runs the task's first step: from then on it is running, not ready.
+        struct start_operation : operation {
+            start_operation() noexcept : operation(op_kind::post, &start_operation::on_run) {}
+            static void on_run(operation* op, std::error_code, std::size_t) noexcept {
+                auto* self = static_cast<start_operation*>(op);
+                self->record->wait.clear();
+                self->coroutine.resume();
+            }
+            std::coroutine_handle<> coroutine{};
+            task_record* record = nullptr;
+        };
+
+        start_operation start_op;
+        task_record record;
     };
     using handle_type = std::coroutine_handle<promise_type>;
 
@@ -42,18 +56,23 @@ public:
         if (handle_) handle_.destroy();  // never started
     }
 
-    // Posts the start to the context's runtime (or, without a runtime, starts it
-    // right here). Returns false, destroying the unstarted coroutine, if the
-    // runtime no longer accepts work.
-    bool start(task_context* ctx) noexcept {
+    // Records the task (see task_record.hpp) and posts its start to the context's
+    // runtime (or, without a runtime, starts it right here). The task runs in its own
+    // copy of `ctx`. Returns false, destroying the unstarted coroutine, if the runtime
+    // no longer accepts work.
+    bool start(const task_context* ctx, const task_origin& origin) noexcept {
         handle_type h = std::exchange(handle_, {});
-        h.promise().set_context(ctx);
+        promise_type& p = h.promise();
+        begin_task(p.record, *ctx, origin);
+        p.set_context(&p.record.ctx);
+        p.start_op.coroutine = h;
+        p.start_op.record = &p.record;
         if (!ctx->runtime) {
-            h.resume();
+            p.start_op.complete({}, 0);
             return true;
         }
-        h.promise().start_op.coroutine = h;
-        if (ctx->runtime.vtable->post(ctx->runtime.self, &h.promise().start_op)) return true;
+        if (ctx->runtime.vtable->post(ctx->runtime.self, &p.start_op)) return true;
+        end_task(p.record);
         h.destroy();
         return false;
     }

@@ -21,6 +21,7 @@
 #include "interop/context.hpp"
 #include "interop/detail/coop_budget.hpp"
 #include "interop/detail/driver.hpp"
+#include "interop/detail/wait_kinds.hpp"
 #include "interop/runtime/interface.hpp"
 #include "interop/stop_token.hpp"
 
@@ -96,7 +97,13 @@ protected:
     bool wait_for_completion(std::coroutine_handle<> resume, task_context* ctx) {
         if (ctx->stop_token.stop_possible()) on_stop_.emplace(ctx->stop_token, canceller{this});
         awaiter_ = resume;
-        if (state_.exchange(suspended, std::memory_order_acq_rel) == done) return false;
+        // Written before the handshake: after it the completion may already clear it.
+        task_ = ctx->task;
+        if (task_ != nullptr) note_wait();
+        if (state_.exchange(suspended, std::memory_order_acq_rel) == done) {
+            if (task_ != nullptr) task_->wait.clear();
+            return false;
+        }
         coop_refill();
         return true;
     }
@@ -116,14 +123,32 @@ protected:
         operation& base = op();
         base.kind = op_kind::post;
         base.on_complete = &leaf_operation::on_yield_turn;
-        return ctx->runtime.vtable->post(ctx->runtime.self, &base);
+        task_ = ctx->task;
+        if (task_ != nullptr) task_->wait.set(&wait_ready, nullptr, 0);
+        if (ctx->runtime.vtable->post(ctx->runtime.self, &base)) return true;
+        if (task_ != nullptr) task_->wait.clear();
+        return false;
     }
 
 private:
     enum : int { starting = 0, done = 1, suspended = 2 };
 
     static void on_yield_turn(operation* base, std::error_code, std::size_t) noexcept {
-        static_cast<leaf_operation*>(static_cast<Op*>(base))->awaiter_.resume();
+        auto* self = static_cast<leaf_operation*>(static_cast<Op*>(base));
+        if (self->task_ != nullptr) self->task_->wait.clear();
+        self->awaiter_.resume();
+    }
+
+    // What the task now waits on, for task dumps: the derived awaitable may say more
+    // than the operation does.
+    void note_wait() noexcept {
+        wait_note note{};
+        if constexpr (requires(const Derived& d) { d.wait_note(); }) {
+            note = static_cast<const Derived*>(this)->wait_note();
+        } else {
+            note = note_of(static_cast<const Op&>(*this));
+        }
+        task_->wait.set(note.kind, note.object, note.value);
     }
 
     struct canceller {
@@ -138,12 +163,14 @@ private:
         self->error_ = ec;
         self->transferred_ = n;
         if (self->state_.exchange(done, std::memory_order_acq_rel) == suspended) {
+            if (self->task_ != nullptr) self->task_->wait.clear();
             self->awaiter_.resume();
         }
     }
 
     runtime_ref runtime_{};
     std::coroutine_handle<> awaiter_{};
+    task_record* task_ = nullptr;  // the awaiting task, while it waits
     std::atomic<int> state_{starting};
     std::error_code error_{};
     std::size_t transferred_ = 0;

@@ -11,6 +11,8 @@
 #include <atomic>
 #include <cstdint>
 #include <mutex>
+#include <vector>
+#include "interop/detail/task_record.hpp"
 #include "interop/runtime/interface.hpp"
 #include "interop/stop_token.hpp"
 
@@ -52,6 +54,9 @@ public:
     }
     bool shutting_down() const noexcept { return shutting_down_.load(std::memory_order_acquire); }
 
+    // The root and the spawned tasks of this run, while they run (task_record.hpp).
+    task_list& tasks() noexcept { return tasks_; }
+
     // The run_state of a runtime currently driven by interop::run, or null.
     static run_state* of(runtime_ref rt) noexcept {
         return static_cast<run_state*>(rt.vtable->core(rt.self)->run_state);
@@ -70,12 +75,18 @@ private:
     std::atomic<bool> shutting_down_{false};
     stop_source shutdown_;
     stop_source root_cancel_;
+    task_list tasks_;
 };
 
 // Guards the core slots of all runtimes against a foreign thread's spawn(rt, ...)
 // racing the end of interop::run: run publishes and withdraws its run_state under
 // it, and such a spawn holds it while it uses the run_state.
 std::mutex& run_slot_mutex() noexcept;
+
+// The runtimes interop::run is driving right now, in any thread, in the order their
+// runs began (guarded by run_slot_mutex): a blocking entry point asks each whether the
+// calling thread runs it; a task dump walks their tasks.
+std::vector<runtime_ref>& driven_runtimes() noexcept;
 
 // Requests stop on a stop_source; used to link a child's source to a parent token.
 struct stop_requester {

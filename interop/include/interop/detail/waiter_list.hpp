@@ -21,6 +21,8 @@
 #include "interop/context.hpp"
 #include "interop/detail/coop_budget.hpp"
 #include "interop/detail/resume_on.hpp"
+#include "interop/detail/task_record.hpp"
+#include "interop/detail/wait_kinds.hpp"
 #include "interop/stop_token.hpp"
 
 namespace interop::detail {
@@ -33,7 +35,8 @@ struct waiter_node {
     bool linked = false;
     wait_outcome outcome = wait_outcome::pending;
     remote_waiter wake{};
-    void* payload = nullptr;  // per primitive: where an item goes, what a send offers
+    void* payload = nullptr;      // per primitive: where an item goes, what a send offers
+    task_record* task = nullptr;  // the parked task, for task dumps (task_record.hpp)
 
     // Posts the resumption; after this the node may be gone at any moment.
     void resume_posted() noexcept {
@@ -92,6 +95,7 @@ private:
 inline waiter_node* settle(waiter_list& list, waiter_node* n, wait_outcome outcome) noexcept {
     list.remove(n);
     n->outcome = outcome;
+    if (n->task != nullptr) n->task->wait.set(&wait_ready, nullptr, 0);  // its resume is queued
     return n;
 }
 
@@ -103,6 +107,8 @@ inline waiter_node* settle(waiter_list& list, waiter_node* n, wait_outcome outco
 //                                    // may be called twice for one wait, so false changes nothing
 //   void on_park_locked();           // optional: count what parking counts
 //   void on_cancel_locked();         // optional: undo what parking counted
+//   static constexpr const wait_kind* waits_on;   // what a task dump calls the wait
+//   std::int64_t wait_value_locked() const;       // optional: the number it shows
 // and reads node.outcome in its await_resume after calling finish().
 template <typename Derived>
 class parking_awaitable {
@@ -120,10 +126,15 @@ public:
     bool await_suspend(std::coroutine_handle<Promise> h) {
         Derived& self = static_cast<Derived&>(*this);
         const stop_token* token = nullptr;
+        task_record* task = nullptr;
         if constexpr (context_promise<Promise>) {
-            if (task_context* ctx = h.promise().context()) token = &ctx->stop_token;
+            if (task_context* ctx = h.promise().context()) {
+                token = &ctx->stop_token;
+                task = ctx->task;
+            }
         }
         node.wake.capture(h);
+        node.task = task;  // try_now may note who holds what it grants
         if (token != nullptr && token->stop_possible()) {
             // Most waits complete at once: try first, and pay for a stop callback only
             // when the wait may park.
@@ -146,6 +157,8 @@ public:
         }
         if (self.try_now()) return yield_if_over_budget();
         if constexpr (requires { self.on_park_locked(); }) self.on_park_locked();
+        if (task != nullptr)
+            task->wait.set(Derived::waits_on, &self.mutex(), self.wait_value_locked());
         self.list().push_back(&node);
         coop_refill();
         return true;
@@ -153,7 +166,13 @@ public:
 
 protected:
     // First thing in the derived await_resume.
-    void finish() noexcept { on_stop_.reset(); }
+    void finish() noexcept {
+        on_stop_.reset();
+        if (node.task != nullptr) node.task->wait.clear();
+    }
+
+    // What a dump shows with the kind of wait (Derived::waits_on): by default nothing.
+    std::int64_t wait_value_locked() const noexcept { return 0; }
 
     waiter_node node;
 

@@ -203,6 +203,7 @@ protected:
 
 class duplex_read : public duplex_io<duplex_read> {
 public:
+    static constexpr const interop::detail::wait_kind* waits_on = &interop::detail::wait_read;
     using duplex_io::duplex_io;
     interop::detail::waiter_list& list() noexcept { return pipe_->readers; }
     bool try_now() noexcept {
@@ -219,6 +220,7 @@ public:
 
 class duplex_write : public duplex_io<duplex_write> {
 public:
+    static constexpr const interop::detail::wait_kind* waits_on = &interop::detail::wait_write;
     using duplex_io::duplex_io;
     interop::detail::waiter_list& list() noexcept { return pipe_->writers; }
     bool try_now() noexcept {

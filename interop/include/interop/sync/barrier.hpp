@@ -23,6 +23,8 @@ public:
 
     class arrive_awaitable : public detail::parking_awaitable<arrive_awaitable> {
     public:
+        static constexpr const interop::detail::wait_kind* waits_on =
+            &interop::detail::wait_barrier;
         explicit arrive_awaitable(barrier* b) noexcept : b_(b) {}
         std::mutex& mutex() noexcept { return b_->mutex_; }
         detail::waiter_list& list() noexcept { return b_->waiters_; }

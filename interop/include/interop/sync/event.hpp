@@ -21,6 +21,7 @@ public:
 
     class wait_awaitable : public detail::parking_awaitable<wait_awaitable> {
     public:
+        static constexpr const interop::detail::wait_kind* waits_on = &interop::detail::wait_event;
         explicit wait_awaitable(event* e) noexcept : e_(e) {}
         std::mutex& mutex() noexcept { return e_->mutex_; }
         detail::waiter_list& list() noexcept { return e_->waiters_; }

@@ -9,6 +9,7 @@
 /// the longest waiter, so a task that unlocks and locks again cannot barge ahead.
 #pragma once
 
+#include <cstdint>
 #include <mutex>
 #include <optional>
 #include <utility>
@@ -48,14 +49,19 @@ public:
 
     class lock_awaitable : public detail::parking_awaitable<lock_awaitable> {
     public:
+        static constexpr const interop::detail::wait_kind* waits_on = &interop::detail::wait_mutex;
         explicit lock_awaitable(async_mutex* m) noexcept : m_(m) {}
         std::mutex& mutex() noexcept { return m_->state_mutex_; }
         detail::waiter_list& list() noexcept { return m_->waiters_; }
         bool try_now() noexcept {
             if (m_->locked_) return false;
             m_->locked_ = true;
+            m_->owner_ = node.task != nullptr ? node.task->id : 0;
             node.outcome = detail::wait_outcome::granted;
             return true;
+        }
+        std::int64_t wait_value_locked() const noexcept {
+            return static_cast<std::int64_t>(m_->owner_);
         }
         io_result<guard> await_resume() noexcept {
             finish();
@@ -73,6 +79,7 @@ public:
         std::lock_guard lock(state_mutex_);
         if (locked_) return std::nullopt;
         locked_ = true;
+        owner_ = 0;  // not known: try_lock is not awaited
         return guard{this};
     }
 
@@ -83,9 +90,11 @@ private:
             std::lock_guard lock(state_mutex_);
             if (waiters_.empty()) {
                 locked_ = false;
+                owner_ = 0;
             } else {
                 // Ownership passes straight to the next waiter; locked_ stays true.
                 next = detail::settle(waiters_, waiters_.front(), detail::wait_outcome::granted);
+                owner_ = next->task != nullptr ? next->task->id : 0;
             }
         }
         if (next != nullptr) next->resume_posted();
@@ -93,6 +102,7 @@ private:
 
     std::mutex state_mutex_;
     bool locked_ = false;
+    std::uint64_t owner_ = 0;  // the holder's task id, for task dumps; 0: not known
     detail::waiter_list waiters_;
 };
 

@@ -53,6 +53,8 @@ public:
 
     class acquire_awaitable : public detail::parking_awaitable<acquire_awaitable> {
     public:
+        static constexpr const interop::detail::wait_kind* waits_on =
+            &interop::detail::wait_semaphore;
         explicit acquire_awaitable(semaphore* s) noexcept : sem_(s) {}
         std::mutex& mutex() noexcept { return sem_->mutex_; }
         detail::waiter_list& list() noexcept { return sem_->waiters_; }

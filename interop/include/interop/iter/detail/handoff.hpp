@@ -86,6 +86,8 @@ public:
 
     class reserve_awaitable : public interop::detail::parking_awaitable<reserve_awaitable> {
     public:
+        static constexpr const interop::detail::wait_kind* waits_on =
+            &interop::detail::wait_handoff_put;
         explicit reserve_awaitable(handoff* q) noexcept : q_(q) {}
         reserve_awaitable(reserve_awaitable&& other) noexcept : q_(other.q_) {}
 
@@ -171,6 +173,8 @@ public:
 
     class take_awaitable : public interop::detail::parking_awaitable<take_awaitable> {
     public:
+        static constexpr const interop::detail::wait_kind* waits_on =
+            &interop::detail::wait_handoff_take;
         explicit take_awaitable(handoff* q) noexcept : q_(q) {}
         take_awaitable(take_awaitable&& other) noexcept : q_(other.q_) {}
 

@@ -1,0 +1,235 @@
+// Task registry and dumps (interop/debug.hpp): what a snapshot shows of the tasks of
+// every runtime: ids, names, places, the scope tree, and what each task waits on.
+#include <atomic>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "interop/channels.hpp"
+#include "interop/conformance/loopback.hpp"
+#include "interop/conformance/suite.hpp"
+#include "interop/debug.hpp"
+
+using namespace interop;
+using namespace std::chrono_literals;
+namespace conf = interop::conformance;
+
+namespace {
+
+const debug::task_info* find_in(const std::vector<debug::task_info>& tasks, std::string_view name,
+                                std::uint64_t id) {
+    for (const debug::task_info& t : tasks) {
+        if (id != 0 ? t.id == id : t.name == name) return &t;
+        if (const debug::task_info* c = find_in(t.children, name, id)) return c;
+    }
+    return nullptr;
+}
+
+// The task named `name` (or with `id`) in a new snapshot, if it is there.
+std::optional<debug::task_info> find_task(std::string_view name, std::uint64_t id = 0) {
+    for (const debug::runtime_info& rt : debug::snapshot()) {
+        if (const debug::task_info* t = find_in(rt.tasks, name, id)) return *t;
+    }
+    return std::nullopt;
+}
+
+bool ends_with(std::string_view text, std::string_view end) {
+    return text.size() >= end.size() && text.substr(text.size() - end.size()) == end;
+}
+bool starts_with(std::string_view text, std::string_view start) {
+    return text.substr(0, start.size()) == start;
+}
+
+// Waits (on the runtime's clock, a millisecond at a time) until the task named `name`
+// waits on something, and returns what a snapshot then says of it.
+task<debug::task_info> once_waiting(std::string name) {
+    for (int i = 0; i < 5000; ++i) {
+        std::optional<debug::task_info> t = find_task(name);
+        if (t && t->state == debug::task_state::waiting) co_return *t;
+        (void)co_await sleep_for(1ms);
+    }
+    FAIL("the task '" << name << "' never waited");
+    co_return debug::task_info{};
+}
+
+task<void> park_on(event* e) { (void)co_await e->wait(); }
+
+}  // namespace
+
+TEST_CASE(
+    "debug: every task has an id, its name, its coroutine, where it was spawned and by "
+    "whom") {
+    conf::run([]() -> task<void> {
+        const std::uint64_t root = co_await current_task_id();
+        CHECK(root != 0);
+        event release;
+        unsigned spawned_on = 0;
+        co_await with_scope([&](scope& s) -> task<void> {
+            spawned_on = __LINE__ + 1;
+            s.spawn("named child", park_on(&release));
+            const debug::task_info named = co_await once_waiting("named child");
+            CHECK(named.id != 0);
+            CHECK(named.id != root);
+            CHECK(named.kind == "child");
+            CHECK(named.parent == root);
+            CHECK(named.function.find("park_on") != std::string::npos);
+            CHECK(ends_with(named.file, "debug.cpp"));
+            CHECK(ends_with(named.spawned_file, "debug.cpp"));
+            CHECK(named.spawned_line == spawned_on);
+            CHECK(named.waiting_on.find("event wait") == 0);
+
+            // The root: the task of interop::run, with the scope's children below it.
+            const std::optional<debug::task_info> top = find_task({}, root);
+            REQUIRE(top.has_value());
+            CHECK(top->kind == "root");
+            CHECK(top->state == debug::task_state::running);  // it is taking this snapshot
+            REQUIRE(top->children.size() == 1);
+            CHECK(top->children[0].id == named.id);
+            release.set();
+        });
+    });
+}
+
+TEST_CASE(
+    "debug: spawned tasks are listed under their runtime, scope children under the "
+    "task that owns the scope") {
+    conf::run([]() -> task<void> {
+        const std::uint64_t root = co_await current_task_id();
+        event release;
+        join_handle<void> spawned = co_await spawn("spawned", [&]() -> task<void> {
+            co_await with_scope([&](scope& s) -> task<void> {
+                s.spawn("grandchild", park_on(&release));
+                co_return;
+            });
+        });
+        const debug::task_info grandchild = co_await once_waiting("grandchild");
+        CHECK(grandchild.parent == spawned.id());
+        (void)co_await once_waiting("spawned");  // in its scope's join
+
+        const std::vector<debug::runtime_info> runtimes = debug::snapshot();
+        const debug::runtime_info* ours = nullptr;
+        for (const debug::runtime_info& rt : runtimes) {
+            if (find_in(rt.tasks, {}, root) != nullptr) ours = &rt;
+        }
+        REQUIRE(ours != nullptr);
+        CHECK(!ours->name.empty());
+        // The root and the spawned task are top-level; the grandchild is below the
+        // spawned task, which waits for its scope.
+        REQUIRE(ours->tasks.size() == 2);
+        CHECK(ours->tasks[0].id == root);
+        const debug::task_info& top = ours->tasks[1];
+        CHECK(top.id == spawned.id());
+        CHECK(top.kind == "spawned");
+        CHECK(top.parent == root);
+        CHECK(top.name == "spawned");
+        CHECK(top.waiting_on.find("scope join") == 0);
+        REQUIRE(top.children.size() == 1);
+        CHECK(top.children[0].id == grandchild.id);
+        CHECK(top.children[0].kind == "child");
+        release.set();
+        (void)co_await spawned;
+    });
+}
+
+TEST_CASE(
+    "debug: a waiting task says what it waits on: sleep, mutex and its holder, channel, "
+    "join, read") {
+    conf::run([]() -> task<void> {
+        const std::uint64_t root = co_await current_task_id();
+        async_mutex mutex;
+        auto held = co_await mutex.lock();
+        REQUIRE(held.has_value());
+        auto channel = mpsc::bounded<int>(1);
+        event release;
+        conf::loopback_pair pair = co_await conf::connect_loopback();
+        co_await with_scope([&](scope& s) -> task<void> {
+            s.spawn("sleeper", [&]() -> task<void> { (void)co_await sleep_for(10s); });
+            s.spawn("locker", [&]() -> task<void> { (void)co_await mutex.lock(); });
+            s.spawn("receiver", [&]() -> task<void> { (void)co_await channel.rx.recv(); });
+            s.spawn("reader", [&]() -> task<void> {
+                char byte = 0;
+                (void)co_await pair.client.read(std::span(&byte, 1));
+            });
+            join_handle<void> parked = co_await spawn("parked", park_on(&release));
+            s.spawn("joiner", [&]() -> task<void> { (void)co_await parked; });
+
+            const debug::task_info sleeper = co_await once_waiting("sleeper");
+            CHECK(starts_with(sleeper.waiting_on, "sleep until +"));
+            const debug::task_info locker = co_await once_waiting("locker");
+            CHECK(starts_with(locker.waiting_on, "mutex lock 0x"));
+            CHECK(ends_with(locker.waiting_on, "(held by task " + std::to_string(root) + ")"));
+            const debug::task_info receiver = co_await once_waiting("receiver");
+            CHECK(starts_with(receiver.waiting_on, "mpsc receive"));
+            const debug::task_info reader = co_await once_waiting("reader");
+            CHECK(starts_with(reader.waiting_on, "read"));
+            const debug::task_info joiner = co_await once_waiting("joiner");
+            CHECK(joiner.waiting_on == "join task " + std::to_string(parked.id()));
+
+            std::ostringstream text;
+            debug::dump(text);
+            CHECK(text.str().find("\"sleeper\"") != std::string::npos);
+            CHECK(text.str().find(locker.waiting_on) != std::string::npos);
+            s.cancel();
+            release.set();
+        });
+    });
+}
+
+TEST_CASE("debug: a finished task has left the registry before its scope or handle reports it") {
+    conf::run([]() -> task<void> {
+        std::uint64_t child = 0;
+        co_await with_scope([&](scope& s) -> task<void> {
+            s.spawn("short", [&]() -> task<void> {
+                child = co_await current_task_id();
+                (void)co_await sleep_for(1ms);
+            });
+            co_return;
+        });
+        CHECK(child != 0);
+        CHECK(!find_task({}, child).has_value());
+
+        join_handle<void> h =
+            co_await spawn("short spawned", []() -> task<void> { (void)co_await sleep_for(1ms); });
+        const std::uint64_t id = h.id();
+        CHECK(id != 0);
+        (void)co_await h;
+        CHECK(!find_task({}, id).has_value());
+    });
+}
+
+TEST_CASE("debug: dumps from another thread while tasks start, wait and finish") {
+    std::atomic<bool> done{false};
+    std::atomic<int> dumps{0};
+    std::thread dumper([&] {
+        while (!done.load()) {
+            std::ostringstream text;
+            std::ostringstream json;
+            debug::dump(text);
+            debug::dump_json(json);
+            if (json.str().rfind("{\"runtimes\":[", 0) == 0) dumps.fetch_add(1);
+        }
+    });
+    conf::run([]() -> task<void> {
+        for (int round = 0; round < 50; ++round) {
+            co_await with_scope([](scope& s) -> task<void> {
+                for (int i = 0; i < 20; ++i) {
+                    s.spawn("churn", []() -> task<void> { (void)co_await yield_now(); });
+                }
+                co_return;
+            });
+            (void)co_await sleep_for(1ms);
+        }
+    });
+    // Let at least one dump see the runtime gone too.
+    const int before = dumps.load();
+    while (dumps.load() < before + 2) std::this_thread::yield();
+    done.store(true);
+    dumper.join();
+    CHECK(dumps.load() > 0);
+    CHECK(debug::snapshot().empty());
+}

@@ -1,0 +1,268 @@
+// The core's record of one task: the root of interop::run, a spawned task, a scope's
+// child, the task of a sync_wait. A task awaited by another is part of its awaiter's
+// task, as in tokio. The record says who the task is (an id, a name, the coroutine,
+// where it was spawned, its parent) and what it waits on; interop::debug reads it.
+//
+// It lives in the frame of the task's driver, so keeping it allocates nothing. From
+// its start to its end it is linked into the list of its owner: the run's list (the
+// root and spawned tasks) or, for a scope's child, the list of the task that owns the
+// scope. A reader (a dump, from any thread) walks those lists top-down, holding each
+// list's lock while it reads the records in it; a writer (a task starting or ending)
+// holds one lock only, so they cannot deadlock, and a record cannot end while read.
+//
+// What a task waits on is a few words written by whoever moves it between states (the
+// task before it suspends, the thread that completes or wakes it): never two at once,
+// since each step happens after the one before. A sequence number lets a reader on
+// another thread see the words of one state, not a mix of two. Nothing is formatted on
+// these paths: the words are a pointer to a static description, an address and a number.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+#include <thread>
+
+#include "interop/context.hpp"
+
+namespace interop::detail {
+
+// Where a task was spawned. `here()` as a default argument records the caller of the
+// function that declares it, on GCC and Clang alike (std::source_location is not
+// available on every compiler interop supports).
+struct spawn_site {
+    const char* file = nullptr;
+    unsigned line = 0;
+    static constexpr spawn_site here(const char* file = __builtin_FILE(),
+                                     unsigned line = __builtin_LINE()) noexcept {
+        return {file, line};
+    }
+};
+
+// Where a coroutine is: its name and the place of its definition, as the compiler
+// gives them. `here()` as the default argument of a promise's constructor is
+// evaluated in the coroutine itself (the promise is made in its frame). Task dumps
+// show it for tasks without a name.
+struct coroutine_site {
+    const char* function = nullptr;
+    const char* file = nullptr;
+    unsigned line = 0;
+    static constexpr coroutine_site here(const char* function = __builtin_FUNCTION(),
+                                         const char* file = __builtin_FILE(),
+                                         unsigned line = __builtin_LINE()) noexcept {
+        return {function, file, line};
+    }
+};
+
+enum class task_kind : std::uint8_t { root, spawned, child, blocking };
+
+// What the number of a wait means, for the text of a dump.
+enum class wait_value : std::uint8_t { none, deadline, task, owner, pid, signal, count };
+
+// A kind of wait: one static object per kind, so a reader may always dereference it.
+struct wait_kind {
+    const char* text;  // "read", "sleep", "mutex lock", ...
+    wait_value value;
+    bool ready;  // not waiting on anything: runnable, its resumption is queued
+};
+
+inline constexpr wait_kind wait_ready{"ready", wait_value::none, true};
+
+// The state of a task: running (kind null), ready, or waiting on `object` (an address
+// that is shown, never dereferenced by a reader) with a number whose meaning the kind
+// gives.
+class wait_state {
+public:
+    void set(const wait_kind* kind, const void* object, std::int64_t value) noexcept {
+        const std::uint32_t s = seq_.load(std::memory_order_relaxed);
+        seq_.store(s + 1, std::memory_order_relaxed);
+        std::atomic_thread_fence(std::memory_order_release);
+        kind_.store(kind, std::memory_order_relaxed);
+        object_.store(object, std::memory_order_relaxed);
+        value_.store(value, std::memory_order_relaxed);
+        seq_.store(s + 2, std::memory_order_release);
+    }
+    // Running again.
+    void clear() noexcept {
+        const std::uint32_t s = seq_.load(std::memory_order_relaxed);
+        seq_.store(s + 1, std::memory_order_relaxed);
+        std::atomic_thread_fence(std::memory_order_release);
+        kind_.store(nullptr, std::memory_order_relaxed);
+        seq_.store(s + 2, std::memory_order_release);
+    }
+
+    struct snapshot {
+        const wait_kind* kind = nullptr;
+        const void* object = nullptr;
+        std::int64_t value = 0;
+    };
+    // From any thread: the words of one state. Each word is valid on its own (the kind
+    // is null or a static object), so after many failed tries a mix is returned rather
+    // than waiting on: a dump must not hang on a task it describes.
+    snapshot read() const noexcept {
+        snapshot s;
+        for (int tries = 0; tries < 1000; ++tries) {
+            const std::uint32_t before = seq_.load(std::memory_order_acquire);
+            s = {kind_.load(std::memory_order_relaxed), object_.load(std::memory_order_relaxed),
+                 value_.load(std::memory_order_relaxed)};
+            std::atomic_thread_fence(std::memory_order_acquire);
+            if ((before & 1U) == 0 && seq_.load(std::memory_order_relaxed) == before) break;
+            std::this_thread::yield();
+        }
+        return s;
+    }
+
+private:
+    std::atomic<std::uint32_t> seq_{0};
+    std::atomic<const wait_kind*> kind_{nullptr};
+    std::atomic<const void*> object_{nullptr};
+    std::atomic<std::int64_t> value_{0};
+};
+
+struct task_record;
+
+// An intrusive list of records with a one-byte spin lock: held only to link, unlink
+// or read the records in it.
+class task_list {
+public:
+    task_list() = default;
+    task_list(const task_list&) = delete;
+    task_list& operator=(const task_list&) = delete;
+
+    void link(task_record* r) noexcept;
+    void unlink(task_record* r) noexcept;
+
+    // Calls f(record) for each record, in start order, holding the lock: none of them
+    // can end meanwhile. f must not link or unlink in this list.
+    template <typename F>
+    void for_each(F&& f) const {
+        lock();
+        struct unlocker {
+            const task_list* list;
+            ~unlocker() { list->unlock(); }
+        } guard{this};
+        for (task_record* r = first_; r != nullptr; r = next_of(r)) f(*r);
+    }
+
+    // Runs f() holding the lock: for a change to a record in this list.
+    template <typename F>
+    void update(F&& f) noexcept {
+        lock();
+        f();
+        unlock();
+    }
+
+private:
+    static task_record* next_of(const task_record* r) noexcept;
+    void lock() const noexcept {
+        while (locked_.exchange(true, std::memory_order_acquire)) {
+            while (locked_.load(std::memory_order_relaxed)) std::this_thread::yield();
+        }
+    }
+    void unlock() const noexcept { locked_.store(false, std::memory_order_release); }
+
+    mutable std::atomic<bool> locked_{false};
+    task_record* first_ = nullptr;
+    task_record* last_ = nullptr;
+};
+
+// Where a new task comes from, given by whoever starts it.
+struct task_origin {
+    task_kind kind = task_kind::root;
+    std::string_view name{};     // copied (at most task_record::name_capacity bytes)
+    coroutine_site coroutine{};  // the task's coroutine, as the compiler names it
+    spawn_site site{};
+    std::uint64_t parent = 0;   // the spawning task's id; 0: none or not known
+    task_list* list = nullptr;  // where it is linked; null: the list of tasks outside a run
+    std::uint64_t id = 0;       // given in advance (a join handle shows it); 0: a new one
+};
+
+struct task_record {
+    static constexpr std::size_t name_capacity = 31;
+
+    task_context ctx{};  // the task's own context; ctx.task points here
+    wait_state wait;
+    std::uint64_t id = 0;
+    std::uint64_t parent = 0;
+    coroutine_site coroutine{};
+    spawn_site site{};
+    task_kind kind = task_kind::root;
+    char name[name_capacity + 1] = {};
+    std::uint64_t started_at = 0;  // task_clock_now()
+
+    // Owned by the list it is in.
+    task_list* list = nullptr;
+    task_record* prev = nullptr;
+    task_record* next = nullptr;
+
+    // The children of the scopes this task runs (with_scope), while they run.
+    task_list children;
+};
+
+inline task_record* task_list::next_of(const task_record* r) noexcept { return r->next; }
+
+inline void task_list::link(task_record* r) noexcept {
+    lock();
+    r->list = this;
+    r->prev = last_;
+    r->next = nullptr;
+    if (last_ != nullptr) {
+        last_->next = r;
+    } else {
+        first_ = r;
+    }
+    last_ = r;
+    unlock();
+}
+
+inline void task_list::unlink(task_record* r) noexcept {
+    lock();
+    if (r->prev != nullptr) {
+        r->prev->next = r->next;
+    } else {
+        first_ = r->next;
+    }
+    if (r->next != nullptr) {
+        r->next->prev = r->prev;
+    } else {
+        last_ = r->prev;
+    }
+    unlock();
+}
+
+// A task started from a callable learns its coroutine only once it runs the callable
+// (invoke_task.hpp): noted then, under its list's lock, as a reader may be looking.
+inline void note_coroutine(task_record& r, const coroutine_site& where) noexcept {
+    if (r.coroutine.function != nullptr || r.list == nullptr) return;
+    r.list->update([&] { r.coroutine = where; });
+}
+
+// A new task id: unique in the process, never 0. Ids come from a per-thread block, so
+// starting a task touches no shared line.
+std::uint64_t next_task_id() noexcept;
+
+// The list of tasks that no run owns (sync_wait's).
+task_list& tasks_outside_runs() noexcept;
+
+// A clock for ages, cheap enough to read at every task's start: the time-stamp counter
+// where there is one (converted to time only when a dump reads it), steady_clock else.
+inline std::uint64_t task_clock_now() noexcept {
+#if defined(__x86_64__)
+    return __builtin_ia32_rdtsc();
+#else
+    return static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+#endif
+}
+
+// Fills in `r` for a task about to start in (a copy of) `ctx`, and links it. Its state
+// is "ready": its start is queued.
+void begin_task(task_record& r, const task_context& ctx, const task_origin& origin) noexcept;
+
+// The task has finished (or was never started): it leaves its list. Called before its
+// owner hears that it has finished, after which the list may be gone.
+inline void end_task(task_record& r) noexcept {
+    if (r.list != nullptr) r.list->unlink(&r);
+}
+
+}  // namespace interop::detail
