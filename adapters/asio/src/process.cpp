@@ -42,18 +42,10 @@ runtime::process_record* record_of(process_handle p) noexcept {
 std::error_code runtime::process_spawn(const process_spec& spec, process_spawned* out) noexcept {
     *out = process_spawned{};
     if (stopped_.load(std::memory_order_acquire)) return canceled();
-    // The record before the fork, so that running out of memory leaves no child to undo.
-    std::unique_ptr<process_record> record;
-    try {
-        record = std::make_unique<process_record>(context_);
-    } catch (const std::bad_alloc&) {
-        return out_of_memory();
-    }
+    auto record = posix::new_child_record<process_record>([] {}, context_);
+    if (!record) return out_of_memory();
     posix::spawned_child made;
-    if (const std::error_code error = posix::spawn(spec, &made)) return error;
-    const auto adopt_end = [this](int fd, socket_handle* handle) { return pipe_adopt(fd, handle); };
-    const auto drop_end = [this](socket_handle s) { close(s); };
-    if (const std::error_code error = posix::adopt_pipes(made, out->pipes, adopt_end, drop_end)) {
+    if (const std::error_code error = posix::spawn_with_pipes(spec, out, &made, *this)) {
         return error;
     }
     // The watcher takes over the pidfd; the list takes the record. On failure the pipes

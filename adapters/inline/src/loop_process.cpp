@@ -34,20 +34,11 @@ loop::process_record* record_of(process_handle p) noexcept {
 std::error_code loop::process_spawn(const process_spec& spec, process_spawned* out) noexcept {
     *out = process_spawned{};
     if (queue_.stopped()) return canceled();
-    // Everything that may fail for memory before the fork, so that no failure has a
-    // child to undo.
-    std::unique_ptr<process_record> record;
-    try {
-        processes_.reserve(processes_.size() + 1);
-        record = std::make_unique<process_record>();
-    } catch (const std::bad_alloc&) {
-        return std::make_error_code(std::errc::not_enough_memory);
-    }
+    auto record = posix::new_child_record<process_record>(
+        [this] { processes_.reserve(processes_.size() + 1); });
+    if (!record) return std::make_error_code(std::errc::not_enough_memory);
     posix::spawned_child made;
-    if (const std::error_code error = posix::spawn(spec, &made)) return error;
-    const auto adopt_end = [this](int fd, socket_handle* handle) { return pipe_adopt(fd, handle); };
-    const auto drop_end = [this](socket_handle s) { close(s); };
-    if (const std::error_code error = posix::adopt_pipes(made, out->pipes, adopt_end, drop_end)) {
+    if (const std::error_code error = posix::spawn_with_pipes(spec, out, &made, *this)) {
         return error;
     }
     record->take(made);

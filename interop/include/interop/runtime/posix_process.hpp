@@ -31,6 +31,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <memory>
 #include <new>
 #include <string>
 #include <string_view>
@@ -614,6 +615,32 @@ std::error_code adopt_pipes(spawned_child& made, socket_handle pipes[3], Adopt&&
         }
     }
     return {};
+}
+
+/// An adapter's record of a child, made (with `make_room()`: room in the adapter's
+/// own list) before the fork, so that running out of memory leaves no child to undo.
+/// Null when there is no memory.
+template <typename Record, typename MakeRoom, typename... Args>
+std::unique_ptr<Record> new_child_record(MakeRoom&& make_room, Args&&... args) noexcept {
+    try {
+        make_room();
+        return std::make_unique<Record>(std::forward<Args>(args)...);
+    } catch (const std::bad_alloc&) {
+        return nullptr;
+    }
+}
+
+/// What every adapter's process_spawn does once its record of the child is made:
+/// spawn(), then adopt_pipes() through the adapter's own `pipe_adopt(fd, &handle)` and
+/// `close(handle)`. `made` then holds the child for child_state::take().
+template <typename Adapter>
+std::error_code spawn_with_pipes(const process_spec& spec, process_spawned* out,
+                                 spawned_child* made, Adapter& adapter) {
+    if (const std::error_code error = spawn(spec, made)) return error;
+    return adopt_pipes(
+        *made, out->pipes,
+        [&adapter](int fd, socket_handle* handle) { return adapter.pipe_adopt(fd, handle); },
+        [&adapter](socket_handle s) { adapter.close(s); });
 }
 
 }  // namespace interop::kit::posix
