@@ -1,10 +1,14 @@
 // Task registry and dumps (interop/debug.hpp): what a snapshot shows of the tasks of
 // every runtime: ids, names, places, the scope tree, and what each task waits on.
 #include <atomic>
+#include <csignal>
 #include <cstdint>
+#include <mutex>
 #include <optional>
+#include <ostream>
 #include <span>
 #include <sstream>
+#include <streambuf>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -58,6 +62,42 @@ task<debug::task_info> once_waiting(std::string name) {
 }
 
 task<void> park_on(event* e) { (void)co_await e->wait(); }
+
+// A stream buffer that one thread writes while another reads what it holds.
+class shared_text : public std::streambuf {
+public:
+    std::string str() {
+        std::lock_guard lock(mutex_);
+        return text_;
+    }
+
+protected:
+    int_type overflow(int_type c) override {
+        if (c != traits_type::eof()) {
+            std::lock_guard lock(mutex_);
+            text_ += traits_type::to_char_type(c);
+        }
+        return c;
+    }
+    std::streamsize xsputn(const char* s, std::streamsize n) override {
+        std::lock_guard lock(mutex_);
+        text_.append(s, static_cast<std::size_t>(n));
+        return n;
+    }
+
+private:
+    std::mutex mutex_;
+    std::string text_;
+};
+
+int occurrences(std::string_view text, std::string_view word) {
+    int n = 0;
+    for (std::size_t at = text.find(word); at != std::string_view::npos;
+         at = text.find(word, at + 1)) {
+        ++n;
+    }
+    return n;
+}
 
 }  // namespace
 
@@ -232,4 +272,50 @@ TEST_CASE("debug: dumps from another thread while tasks start, wait and finish")
     dumper.join();
     CHECK(dumps.load() > 0);
     CHECK(debug::snapshot().empty());
+}
+
+TEST_CASE("debug: dump_on_signal writes a dump each time the signal is raised, until cancelled") {
+    INTEROP_REQUIRE_CAPABILITY(cap_signals);
+    conf::run([]() -> task<void> {
+        shared_text buffer;
+        std::ostream out(&buffer);
+        join_handle<io_result<void>> dumps =
+            co_await spawn("dumps", debug::dump_on_signal(SIGUSR2, &out));
+        for (int raised = 1; raised <= 2; ++raised) {
+            for (int i = 0; i < 5000; ++i) {
+                const std::optional<debug::task_info> t = find_task("dumps");
+                if (t && starts_with(t->waiting_on, "signal")) break;
+                (void)co_await sleep_for(1ms);
+            }
+            // From another thread, as a signal from outside would arrive.
+            std::thread([] { std::raise(SIGUSR2); }).join();
+            for (int i = 0; i < 5000 && occurrences(buffer.str(), "runtime ") < raised; ++i) {
+                (void)co_await sleep_for(1ms);
+            }
+            CHECK(occurrences(buffer.str(), "runtime ") == raised);
+        }
+        // Each dump lists the dumping task itself, running.
+        CHECK(buffer.str().find("\"dumps\" dump_on_signal") != std::string::npos);
+        dumps.cancel();
+        const io_result<void> ended = co_await dumps;
+        CHECK(ended.is(std::errc::operation_canceled));
+    });
+}
+
+TEST_CASE("debug: a dump taken in a stop callback that request_stop runs returns") {
+    conf::run([]() -> task<void> {
+        const task_context* ctx = co_await current_context();
+        std::string seen;
+        auto dump_now = [&seen]() noexcept {
+            std::ostringstream text;
+            debug::dump(text);
+            seen = text.str();
+        };
+        const stop_callback<decltype(dump_now)> on_stop(ctx->stop_token, dump_now);
+        // From the runtime's own thread: the callback runs inside this call, while the
+        // core holds what a dump from elsewhere would wait for.
+        request_stop(ctx->runtime);
+        CHECK(seen.rfind("runtime ", 0) == 0);
+        CHECK(seen.find(" root ") != std::string::npos);
+    });
 }

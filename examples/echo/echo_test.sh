@@ -5,7 +5,8 @@ set -euo pipefail
 server=$1
 client=$2
 out=$(mktemp)
-trap 'kill "$pid" 2>/dev/null || true; rm -f "$out"' EXIT
+err=$(mktemp)
+trap 'kill "$pid" 2>/dev/null || true; rm -f "$out" "$err"' EXIT
 
 "$server" --port 0 --connections 3 >"$out" &
 pid=$!
@@ -29,15 +30,26 @@ fi
 wait "$pid"
 
 # Graceful shutdown: a server without a connection limit stops on SIGINT with status 0.
-"$server" --port 0 >"$out" &
+# Before that, SIGUSR1 prints a task dump on stderr: its own task among the rest.
+"$server" --port 0 >"$out" 2>"$err" &
 pid=$!
 for _ in $(seq 100); do
     grep -q '^listening on' "$out" && break
     sleep 0.05
 done
+kill -USR1 "$pid"
+for _ in $(seq 100); do
+    grep -q '"task dumps" dump_on_signal' "$err" && break
+    sleep 0.05
+done
+grep -q '^runtime ' "$err" || { echo "no task dump after SIGUSR1:"; cat "$err"; exit 1; }
+grep -q '"task dumps" dump_on_signal.*: running' "$err" ||
+    { echo "the dump does not show the dumping task:"; cat "$err"; exit 1; }
+grep -q 'task [0-9]* root .*waiting on' "$err" ||
+    { echo "the dump does not show the root task waiting:"; cat "$err"; exit 1; }
 kill -INT "$pid"
 status=0
 timeout 10 tail --pid="$pid" -f /dev/null || { echo "server ignored SIGINT"; exit 1; }
 wait "$pid" || status=$?
 [ "$status" -eq 0 ] || { echo "server exited with $status after SIGINT"; exit 1; }
-echo "echo example: ok on port $port, and stopped cleanly on SIGINT"
+echo "echo example: ok on port $port, dumped its tasks on SIGUSR1, stopped cleanly on SIGINT"

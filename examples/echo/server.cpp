@@ -40,6 +40,8 @@ int main(int argc, char** argv) {
             std::fprintf(stderr, "interop-echo-server: cannot listen for SIGINT and SIGTERM\n");
             co_return 1;
         }
+        // `kill -USR1 <pid>` prints what every task is doing to stderr (docs/debugging.md).
+        auto dumps = co_await interop::spawn("task dumps", interop::debug::dump_on_signal(SIGUSR1));
         auto listener = co_await interop::tcp_listener::bind(local);
         if (!listener) {
             std::fprintf(stderr, "interop-echo-server: cannot listen on %s: %s\n",

@@ -1,7 +1,9 @@
 // interop::debug::snapshot and its text and JSON forms (interop/debug.hpp): a walk of
 // the task lists of detail/task_record.hpp.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <iterator>
 #include <mutex>
 #include <ostream>
 #include <string>
@@ -98,39 +100,89 @@ std::string wait_text(const detail::wait_state::snapshot& w, const runtime_ref& 
     return text;
 }
 
-task_info describe_record(const task_record& r, const runtime_ref& rt, std::uint64_t now) {
+// What is copied of a record while its list is locked: plain values, so that the
+// lock is held for no formatting, clock or allocation beyond the list's own growth.
+struct raw_task {
+    std::uint64_t id = 0;
+    std::uint64_t parent = 0;
+    detail::task_kind kind = detail::task_kind::root;
+    char name[task_record::name_capacity + 1] = {};
+    detail::coroutine_site coroutine{};
+    detail::spawn_site site{};
+    std::uint64_t started_at = 0;
+    detail::wait_state::snapshot wait{};
+    int depth = 0;  // 0: in the runtime's list; n: a scope child n levels down
+};
+
+void copy_list(const detail::task_list& list, int depth, std::vector<raw_task>& out) {
+    list.for_each([&](const task_record& r) {
+        raw_task t;
+        t.id = r.id;
+        t.parent = r.parent;
+        t.kind = r.kind;
+        std::copy(std::begin(r.name), std::end(r.name), std::begin(t.name));
+        t.coroutine = r.coroutine;
+        t.site = r.site;
+        t.started_at = r.started_at;
+        t.wait = r.wait.read();
+        t.depth = depth;
+        out.push_back(t);
+        // Held while the children are read: none of them can end meanwhile.
+        copy_list(r.children, depth + 1, out);
+    });
+}
+
+task_info format_task(const raw_task& t, const runtime_ref& rt, std::uint64_t now) {
     task_info info;
-    info.id = r.id;
-    info.parent = r.parent;
-    info.kind = kind_name(r.kind);
-    info.name = r.name;
-    if (r.coroutine.function != nullptr) info.function = r.coroutine.function;
-    if (r.coroutine.file != nullptr) info.file = r.coroutine.file;
-    info.line = r.coroutine.line;
-    if (r.site.file != nullptr) info.spawned_file = r.site.file;
-    info.spawned_line = r.site.line;
-    info.age = to_time(now - r.started_at);
-    const detail::wait_state::snapshot w = r.wait.read();
-    if (w.kind == nullptr) {
+    info.id = t.id;
+    info.parent = t.parent;
+    info.kind = kind_name(t.kind);
+    info.name = t.name;
+    if (t.coroutine.function != nullptr) info.function = t.coroutine.function;
+    if (t.coroutine.file != nullptr) info.file = t.coroutine.file;
+    info.line = t.coroutine.line;
+    if (t.site.file != nullptr) info.spawned_file = t.site.file;
+    info.spawned_line = t.site.line;
+    // A task that started after `now` was read is as old as nothing.
+    info.age = to_time(now > t.started_at ? now - t.started_at : 0);
+    if (t.wait.kind == nullptr) {
         info.state = task_state::running;
-    } else if (w.kind->ready) {
+    } else if (t.wait.kind->ready) {
         info.state = task_state::ready;
     } else {
         info.state = task_state::waiting;
-        info.waiting_on = wait_text(w, rt);
+        info.waiting_on = wait_text(t.wait, rt);
     }
-    // Held while the children are read: none of them can end meanwhile.
-    r.children.for_each([&](const task_record& child) {
-        info.children.push_back(describe_record(child, rt, now));
-    });
     return info;
 }
 
-std::vector<task_info> describe_list(const detail::task_list& list, const runtime_ref& rt) {
+// The tree back from the copied list: each task's children follow it, one level down.
+std::vector<task_info> build_tree(const std::vector<raw_task>& raw, std::size_t& at, int depth,
+                                  const runtime_ref& rt, std::uint64_t now) {
     std::vector<task_info> tasks;
-    const std::uint64_t now = detail::task_clock_now();
-    list.for_each([&](const task_record& r) { tasks.push_back(describe_record(r, rt, now)); });
+    while (at < raw.size() && raw[at].depth == depth) {
+        task_info info = format_task(raw[at], rt, now);
+        const bool counts_children =
+            raw[at].wait.kind != nullptr && raw[at].wait.kind->value == detail::wait_value::count;
+        ++at;
+        info.children = build_tree(raw, at, depth + 1, rt, now);
+        if (counts_children) {
+            // A scope join waits for the children that are still there.
+            const std::string::size_type open = info.waiting_on.rfind(" (");
+            info.waiting_on = info.waiting_on.substr(0, open) + " (" +
+                              std::to_string(info.children.size()) + " running)";
+        }
+        tasks.push_back(std::move(info));
+    }
     return tasks;
+}
+
+std::vector<task_info> describe_list(const detail::task_list& list, const runtime_ref& rt) {
+    std::vector<raw_task> raw;
+    copy_list(list, 0, raw);
+    const std::uint64_t now = detail::task_clock_now();
+    std::size_t at = 0;
+    return build_tree(raw, at, 0, rt, now);
 }
 
 std::string where(const std::string& file, unsigned line) {
@@ -214,8 +266,10 @@ void write_json(std::ostream& out, const task_info& t) {
 std::vector<runtime_info> snapshot() {
     std::vector<runtime_info> runtimes;
     {
-        // Keeps every run_state alive while its tasks are read.
-        std::lock_guard lock(detail::run_slot_mutex());
+        // Keeps every run_state alive while its tasks are read. A stop callback run by
+        // request_stop holds it already on this thread.
+        std::unique_lock lock(detail::run_slot_mutex(), std::defer_lock);
+        if (!detail::this_thread_holds_run_slots()) lock.lock();
         for (const runtime_ref& rt : detail::driven_runtimes()) {
             detail::run_state* run = detail::run_state::of(rt);
             if (run == nullptr) continue;

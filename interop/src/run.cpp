@@ -43,6 +43,16 @@ std::mutex& run_slot_mutex() noexcept {
     return m;
 }
 
+namespace {
+
+// Set while request_stop cancels a run's tasks on this thread, holding run_slot_mutex: a
+// request_stop reached from a cancellation callback finds the request already taken.
+thread_local bool taking_over_stop = false;
+
+}  // namespace
+
+bool this_thread_holds_run_slots() noexcept { return taking_over_stop; }
+
 std::vector<runtime_ref>& driven_runtimes() noexcept {
     static std::vector<runtime_ref> driven;
     return driven;
@@ -89,10 +99,6 @@ core_slot_guard::~core_slot_guard() {
 }
 
 namespace {
-
-// Set while request_stop cancels a run's tasks on this thread: a request_stop reached
-// from a cancellation callback finds the request already taken.
-thread_local bool taking_over_stop = false;
 
 // While interop::run drives the runtime, the core takes the request over: it cancels
 // every task, and stops the runtime itself once the last has finished. False when

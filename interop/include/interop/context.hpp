@@ -29,7 +29,8 @@ struct task_context {
     interop::stop_token stop_token{};
     detail::run_state* run = nullptr;  ///< null outside interop::run (sync_wait)
     /// The core's record of the task that runs in this context (interop::debug reads
-    /// it); null in a context made by hand.
+    /// it); null in a context made by hand. A context copied from a task's own still
+    /// points at that task: set it to null before running anything else in the copy.
     detail::task_record* task = nullptr;
 };
 

@@ -18,6 +18,9 @@
 #include <string>
 #include <vector>
 
+#include "interop/io_result.hpp"
+#include "interop/task.hpp"
+
 namespace interop::debug {
 
 /// Running: on a thread now. Ready: its resumption is queued. Waiting: on what
@@ -62,5 +65,18 @@ void dump_json(std::ostream& out);
 
 /// The text of one state, as dump() shows it: "running", "ready", or "waiting on ...".
 std::string describe(const task_info& task);
+
+/// Writes a dump to `out` (null: standard error) each time `signal_number` is raised,
+/// until it is cancelled. Spawned once, it serves the whole run:
+///
+///     auto dumps = co_await interop::spawn(interop::debug::dump_on_signal(SIGUSR1));
+///     // kill -USR1 <pid>
+///
+/// It is a task of the runtime that runs it, so it answers while that runtime's loop
+/// turns: tasks waiting on each other leave the loop idle and it answers at once; a
+/// task that holds the loop's thread delays it until it lets go. Ends with
+/// operation_canceled when cancelled, or with the error of listening for the signal
+/// (operation_not_supported on a runtime without signals).
+task<io_result<void>> dump_on_signal(int signal_number, std::ostream* out = nullptr);
 
 }  // namespace interop::debug

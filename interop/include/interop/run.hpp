@@ -98,8 +98,8 @@ T run(runtime_ref rt, task<T> t) {
     auto on_root_done = [](void* s) noexcept {
         static_cast<detail::run_state*>(s)->begin_shutdown();
     };
-    const detail::task_origin origin{
-        detail::task_kind::root, {}, t.handle().promise().where(), {}, 0, &state.tasks()};
+    const detail::task_origin origin{detail::task_kind::root, {}, detail::where_of(t), {}, 0,
+                                     &state.tasks()};
     if (!detail::drive_into(std::move(t), &out, on_root_done, &state).start(&ctx, origin)) {
         detail::throw_runtime_not_accepting();
     }
@@ -151,7 +151,7 @@ T sync_wait(task<T> t) {
         flag->store(true, std::memory_order_release);
         flag->notify_one();
     };
-    const detail::task_origin origin{detail::task_kind::blocking, {}, t.handle().promise().where()};
+    const detail::task_origin origin{detail::task_kind::blocking, {}, detail::where_of(t)};
     detail::drive_into(std::move(t), &out, on_done, &finished).start(&ctx, origin);
     finished.wait(false, std::memory_order_acquire);
     return out.get();

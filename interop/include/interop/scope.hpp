@@ -122,7 +122,7 @@ private:
 
     template <typename T>
     void spawn_as(std::string_view name, detail::spawn_site site, task<T> t) {
-        const detail::coroutine_site coroutine = t.handle().promise().where();
+        const detail::coroutine_site coroutine = detail::where_of(t);
         if constexpr (std::is_void_v<T>) {
             spawn_void(std::move(t), name, site, coroutine);
         } else {

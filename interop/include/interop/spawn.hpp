@@ -7,6 +7,7 @@
 /// Destroying a join_handle detaches the task (it keeps running).
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <coroutine>
 #include <cstdint>
@@ -176,9 +177,19 @@ namespace detail {
 
 // What spawn knows of a task it starts, besides the task.
 struct spawn_facts {
-    std::string_view name;
-    spawn_site site;
-    std::uint64_t parent;  // the spawning task, when spawn is awaited
+    spawn_facts() noexcept = default;
+    spawn_facts(std::string_view name, spawn_site where) noexcept : site(where) {
+        // Copied now: an awaited spawn starts the task later, when a name given as a
+        // temporary string is gone.
+        name_size = std::min(name.size(), task_record::name_capacity);
+        std::copy_n(name.data(), name_size, name_text);
+    }
+    std::string_view name() const noexcept { return {name_text, name_size}; }
+
+    char name_text[task_record::name_capacity] = {};
+    std::size_t name_size = 0;
+    spawn_site site{};
+    std::uint64_t parent = 0;  // the spawning task, when spawn is awaited
 };
 
 template <typename T>
@@ -201,9 +212,8 @@ join_handle<T> spawn_on(runtime_ref rt, task<T> t, const spawn_facts& facts) {
         return handle;
     }
     st->shutdown_link.emplace(run->shutdown_token(), stop_requester{&st->source});
-    const task_origin origin{task_kind::spawned, facts.name,   t.handle().promise().where(),
-                             facts.site,         facts.parent, &run->tasks(),
-                             st->task_id};
+    const task_origin origin{task_kind::spawned, facts.name(),  where_of(t), facts.site,
+                             facts.parent,       &run->tasks(), st->task_id};
     if (!drive_into(std::move(t), &st->result, &finish_spawned<T>, st)
              .start(&st->context, origin)) {
         st->shutdown_link.reset();
@@ -222,12 +232,12 @@ join_handle<T> spawn_on(runtime_ref rt, task<T> t, const spawn_facts& facts) {
 template <typename T>
 join_handle<T> spawn(runtime_ref rt, task<T> t,
                      detail::spawn_site site = detail::spawn_site::here()) {
-    return detail::spawn_on(rt, std::move(t), {{}, site, 0});
+    return detail::spawn_on(rt, std::move(t), {{}, site});
 }
 /// Same, with a name for task dumps (interop/debug.hpp).
 template <typename T>
 join_handle<T> spawn(runtime_ref rt, const task_name& name, task<T> t) {
-    return detail::spawn_on(rt, std::move(t), {name.text(), name.site(), 0});
+    return detail::spawn_on(rt, std::move(t), {name.text(), name.site()});
 }
 
 /// Same, calling `fn(args...)` inside the task's own frame so captures and
@@ -236,7 +246,7 @@ template <typename F, typename... Args>
     requires std::invocable<F, Args...>
 auto spawn(runtime_ref rt, F&& fn, Args&&... args) {
     return detail::spawn_on(
-        rt, detail::invoke_task(std::forward<F>(fn), std::forward<Args>(args)...), {{}, {}, 0});
+        rt, detail::invoke_task(std::forward<F>(fn), std::forward<Args>(args)...), {});
 }
 /// Same, with a name for task dumps.
 template <typename F, typename... Args>
@@ -244,7 +254,7 @@ template <typename F, typename... Args>
 auto spawn(runtime_ref rt, const task_name& name, F&& fn, Args&&... args) {
     return detail::spawn_on(rt,
                             detail::invoke_task(std::forward<F>(fn), std::forward<Args>(args)...),
-                            {name.text(), name.site(), 0});
+                            {name.text(), name.site()});
 }
 
 namespace detail {
@@ -270,12 +280,12 @@ struct spawn_awaitable {
 /// `auto handle = co_await interop::spawn(work());` on the current task's runtime.
 template <typename T>
 detail::spawn_awaitable<T> spawn(task<T> t, detail::spawn_site site = detail::spawn_site::here()) {
-    return {std::move(t), {{}, site, 0}, std::nullopt};
+    return {std::move(t), {{}, site}, std::nullopt};
 }
 /// Same, with a name for task dumps.
 template <typename T>
 detail::spawn_awaitable<T> spawn(const task_name& name, task<T> t) {
-    return {std::move(t), {name.text(), name.site(), 0}, std::nullopt};
+    return {std::move(t), {name.text(), name.site()}, std::nullopt};
 }
 
 /// Same, calling `fn(args...)` inside the task's own frame so captures and
@@ -284,9 +294,7 @@ template <typename F, typename... Args>
     requires std::invocable<F, Args...>
 auto spawn(F&& fn, Args&&... args) {
     return detail::spawn_awaitable<typename std::invoke_result_t<F&&, Args&&...>::value_type>{
-        detail::invoke_task(std::forward<F>(fn), std::forward<Args>(args)...),
-        {{}, {}, 0},
-        std::nullopt};
+        detail::invoke_task(std::forward<F>(fn), std::forward<Args>(args)...), {}, std::nullopt};
 }
 /// Same, with a name for task dumps.
 template <typename F, typename... Args>
@@ -294,7 +302,7 @@ template <typename F, typename... Args>
 auto spawn(const task_name& name, F&& fn, Args&&... args) {
     return detail::spawn_awaitable<typename std::invoke_result_t<F&&, Args&&...>::value_type>{
         detail::invoke_task(std::forward<F>(fn), std::forward<Args>(args)...),
-        {name.text(), name.site(), 0},
+        {name.text(), name.site()},
         std::nullopt};
 }
 

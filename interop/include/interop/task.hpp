@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <cassert>
+#include <concepts>
 #include <coroutine>
 #include <exception>
 #include <type_traits>
@@ -82,11 +83,14 @@ struct promise_base {
 
 template <typename T>
 struct task_promise : promise_base {
-    explicit task_promise(coroutine_site where = coroutine_site::here()) noexcept
-        : promise_base(where) {}
+    // A coroutine's parameters are offered to the promise's constructor first: these
+    // take none but their own types, so every other coroutine gets the first one with
+    // its default argument, evaluated in the coroutine.
+    template <std::same_as<coroutine_site> Site = coroutine_site>
+    explicit task_promise(Site where = coroutine_site::here()) noexcept : promise_base(where) {}
     // invoke_task's frame: its coroutine is the callable's, noted once it runs.
-    template <typename... Args>
-    explicit task_promise(invoke_tag, Args&&...) noexcept {}
+    template <std::same_as<invoke_tag> Tag, typename... Args>
+    explicit task_promise(Tag, Args&&...) noexcept {}
     task<T> get_return_object() noexcept;
 
     template <typename U>
@@ -107,11 +111,14 @@ struct task_promise : promise_base {
 
 template <>
 struct task_promise<void> : promise_base {
-    explicit task_promise(coroutine_site where = coroutine_site::here()) noexcept
-        : promise_base(where) {}
+    // A coroutine's parameters are offered to the promise's constructor first: these
+    // take none but their own types, so every other coroutine gets the first one with
+    // its default argument, evaluated in the coroutine.
+    template <std::same_as<coroutine_site> Site = coroutine_site>
+    explicit task_promise(Site where = coroutine_site::here()) noexcept : promise_base(where) {}
     // invoke_task's frame: its coroutine is the callable's, noted once it runs.
-    template <typename... Args>
-    explicit task_promise(invoke_tag, Args&&...) noexcept {}
+    template <std::same_as<invoke_tag> Tag, typename... Args>
+    explicit task_promise(Tag, Args&&...) noexcept {}
     task<void> get_return_object() noexcept;
     void return_void() noexcept {}
     void unhandled_exception() noexcept { exception = std::current_exception(); }
@@ -179,6 +186,12 @@ task<T> task_promise<T>::get_return_object() noexcept {
 }
 inline task<void> task_promise<void>::get_return_object() noexcept {
     return task<void>{std::coroutine_handle<task_promise<void>>::from_promise(*this)};
+}
+
+// The coroutine of a task, for task dumps; nothing for an empty task.
+template <typename T>
+coroutine_site where_of(const task<T>& t) noexcept {
+    return t.valid() ? t.handle().promise().where() : coroutine_site{};
 }
 }  // namespace detail
 

@@ -21,7 +21,7 @@ auto invoke_task_frame(invoke_tag, F fn, Args... args) -> std::invoke_result_t<F
     auto inner = std::invoke(std::move(fn), std::move(args)...);
     task_context* ctx = co_await current_context();
     if (ctx != nullptr && ctx->task != nullptr) {
-        note_coroutine(*ctx->task, inner.handle().promise().where());
+        note_coroutine(*ctx->task, where_of(inner));
     }
     co_return co_await std::move(inner);
 }

@@ -88,6 +88,10 @@ std::mutex& run_slot_mutex() noexcept;
 // calling thread runs it; a task dump walks their tasks.
 std::vector<runtime_ref>& driven_runtimes() noexcept;
 
+// True while this thread holds run_slot_mutex to cancel a run's tasks (request_stop):
+// code reached from a stop callback then must not take it again.
+bool this_thread_holds_run_slots() noexcept;
+
 // Requests stop on a stop_source; used to link a child's source to a parent token.
 struct stop_requester {
     stop_source* target;

@@ -83,14 +83,9 @@ public:
         value_.store(value, std::memory_order_relaxed);
         seq_.store(s + 2, std::memory_order_release);
     }
-    // Running again.
-    void clear() noexcept {
-        const std::uint32_t s = seq_.load(std::memory_order_relaxed);
-        seq_.store(s + 1, std::memory_order_relaxed);
-        std::atomic_thread_fence(std::memory_order_release);
-        kind_.store(nullptr, std::memory_order_relaxed);
-        seq_.store(s + 2, std::memory_order_release);
-    }
+    // Running again. One store: a reader that sees no kind ignores the other words, and
+    // one that read them before this still saw the words of the state before.
+    void clear() noexcept { kind_.store(nullptr, std::memory_order_release); }
 
     struct snapshot {
         const wait_kind* kind = nullptr;

@@ -38,8 +38,10 @@ struct waiter_node {
     void* payload = nullptr;      // per primitive: where an item goes, what a send offers
     task_record* task = nullptr;  // the parked task, for task dumps (task_record.hpp)
 
-    // Posts the resumption; after this the node may be gone at any moment.
+    // Posts the resumption; after this the node may be gone at any moment. Its task is
+    // ready from here: the outcome is decided, so nothing else writes its state.
     void resume_posted() noexcept {
+        if (task != nullptr) task->wait.set(&wait_ready, nullptr, 0);
         runtime_ref rt = wake.runtime;
         if (rt) {
             wake.op.coroutine = wake.handle;
@@ -95,7 +97,6 @@ private:
 inline waiter_node* settle(waiter_list& list, waiter_node* n, wait_outcome outcome) noexcept {
     list.remove(n);
     n->outcome = outcome;
-    if (n->task != nullptr) n->task->wait.set(&wait_ready, nullptr, 0);  // its resume is queued
     return n;
 }
 
@@ -182,7 +183,10 @@ private:
     bool yield_if_over_budget() noexcept {
         if (!coop_spend() || !node.wake.runtime) return false;
         node.wake.op.coroutine = node.wake.handle;
-        return node.wake.runtime.vtable->post(node.wake.runtime.self, &node.wake.op);
+        if (node.task != nullptr) node.task->wait.set(&wait_ready, nullptr, 0);
+        if (node.wake.runtime.vtable->post(node.wake.runtime.self, &node.wake.op)) return true;
+        if (node.task != nullptr) node.task->wait.clear();
+        return false;
     }
 
     struct canceller {

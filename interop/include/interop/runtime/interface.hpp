@@ -372,6 +372,8 @@ struct runtime_vtable {
     bool (*in_runtime_thread)(void* self) noexcept;
 
     // --- time ---------------------------------------------------------------
+    /// Thread-safe: the core reads it from any thread (a task dump shows deadlines
+    /// from now on this clock).
     runtime_clock::time_point (*now)(void* self) noexcept;
     /// Completes with ({}, 0) no earlier than op->deadline on this clock, always
     /// from the loop and never inside timer_start, so a deadline that has already

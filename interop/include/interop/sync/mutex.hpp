@@ -95,9 +95,22 @@ private:
                 // Ownership passes straight to the next waiter; locked_ stays true.
                 next = detail::settle(waiters_, waiters_.front(), detail::wait_outcome::granted);
                 owner_ = next->task != nullptr ? next->task->id : 0;
+                note_owner_locked();
             }
         }
         if (next != nullptr) next->resume_posted();
+    }
+
+    // The tasks still waiting now wait for the new holder, as task dumps say. They are
+    // parked, and their outcome is decided only under state_mutex_: nobody else writes
+    // their state meanwhile.
+    void note_owner_locked() noexcept {
+        for (detail::waiter_node* n = waiters_.front(); n != nullptr; n = n->next) {
+            if (n->task != nullptr) {
+                n->task->wait.set(lock_awaitable::waits_on, &state_mutex_,
+                                  static_cast<std::int64_t>(owner_));
+            }
+        }
     }
 
     std::mutex state_mutex_;

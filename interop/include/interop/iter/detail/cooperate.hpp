@@ -30,6 +30,8 @@ struct cooperate_awaiter {
             task_context* ctx = self.promise().context();
             if (ctx != nullptr && ctx->runtime) {
                 op.coroutine = self;
+                task = ctx->task;
+                if (task != nullptr) task->wait.set(&interop::detail::wait_ready, nullptr, 0);
                 // A runtime that no longer accepts posts is shutting down: go on.
                 return ctx->runtime.vtable->post(ctx->runtime.self, &op);
             }
@@ -37,9 +39,12 @@ struct cooperate_awaiter {
         return false;
     }
 
-    void await_resume() const noexcept {}
+    void await_resume() const noexcept {
+        if (task != nullptr) task->wait.clear();
+    }
 
     interop::detail::resume_operation op;
+    interop::detail::task_record* task = nullptr;
 };
 
 // Trivially destructible, so it may be built inside a co_await operand.
