@@ -17,6 +17,7 @@
 #include <coroutine>
 #include <optional>
 #include <system_error>
+#include <type_traits>
 
 #include "interop/context.hpp"
 #include "interop/detail/coop_budget.hpp"
@@ -148,7 +149,9 @@ private:
         } else {
             note = note_of(static_cast<const Op&>(*this));
         }
-        task_->wait.set(note.kind, note.object, note.value);
+        // The operations on a socket (read, write, send, receive) show no number.
+        constexpr bool with_value = !std::is_base_of_v<io_operation, Op>;
+        task_->wait.set_from_running<with_value>(note.kind, note.object, note.value);
     }
 
     struct canceller {
@@ -170,7 +173,9 @@ private:
 
     runtime_ref runtime_{};
     std::coroutine_handle<> awaiter_{};
-    task_record* task_ = nullptr;  // the awaiting task, while it waits
+    // The awaiting task, written before any path that reads it (a wait, a yield): left
+    // uninitialised otherwise, as every operation is built per call.
+    task_record* task_;
     std::atomic<int> state_{starting};
     std::error_code error_{};
     std::size_t transferred_ = 0;

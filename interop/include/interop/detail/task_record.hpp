@@ -12,8 +12,8 @@
 //
 // What a task waits on is a few words written by whoever moves it between states (the
 // task before it suspends, the thread that completes or wakes it): never two at once,
-// since each step happens after the one before. A sequence number lets a reader on
-// another thread see the words of one state, not a mix of two. Nothing is formatted on
+// since each step happens after the one before. The kind, stored last, lets a reader on
+// another thread tell the words of one state from a mix (wait_state). Nothing is formatted on
 // these paths: the words are a pointer to a static description, an address and a number.
 #pragma once
 
@@ -71,20 +71,29 @@ inline constexpr wait_kind wait_ready{"ready", wait_value::none, true};
 
 // The state of a task: running (kind null), ready, or waiting on `object` (an address
 // that is shown, never dereferenced by a reader) with a number whose meaning the kind
-// gives.
+// gives. A writer first marks the state as changing (no kind) and sets the kind last;
+// a reader that finds the same kind before and after reading the words has the words
+// of one state, or of two states of the same kind (only the number may then be the
+// older one's): good enough for a dump, and four stores for the task that waits.
 class wait_state {
 public:
     void set(const wait_kind* kind, const void* object, std::int64_t value) noexcept {
-        const std::uint32_t s = seq_.load(std::memory_order_relaxed);
-        seq_.store(s + 1, std::memory_order_relaxed);
+        kind_.store(nullptr, std::memory_order_relaxed);
         std::atomic_thread_fence(std::memory_order_release);
-        kind_.store(kind, std::memory_order_relaxed);
         object_.store(object, std::memory_order_relaxed);
         value_.store(value, std::memory_order_relaxed);
-        seq_.store(s + 2, std::memory_order_release);
+        kind_.store(kind, std::memory_order_release);
     }
-    // Running again. One store: a reader that sees no kind ignores the other words, and
-    // one that read them before this still saw the words of the state before.
+    // The same, from a running task's own thread: its kind is null already (whatever
+    // woke it cleared it), so the first store is not needed. `value` is stored only
+    // when `with_value`.
+    template <bool with_value>
+    void set_from_running(const wait_kind* kind, const void* object, std::int64_t value) noexcept {
+        object_.store(object, std::memory_order_relaxed);
+        if constexpr (with_value) value_.store(value, std::memory_order_relaxed);
+        kind_.store(kind, std::memory_order_release);
+    }
+    // Running again.
     void clear() noexcept { kind_.store(nullptr, std::memory_order_release); }
 
     struct snapshot {
@@ -92,24 +101,21 @@ public:
         const void* object = nullptr;
         std::int64_t value = 0;
     };
-    // From any thread: the words of one state. Each word is valid on its own (the kind
-    // is null or a static object), so after many failed tries a mix is returned rather
-    // than waiting on: a dump must not hang on a task it describes.
+    // From any thread. Gives up after many changes seen (a task that waits and wakes
+    // without pause) rather than hold a dump up.
     snapshot read() const noexcept {
-        snapshot s;
         for (int tries = 0; tries < 1000; ++tries) {
-            const std::uint32_t before = seq_.load(std::memory_order_acquire);
-            s = {kind_.load(std::memory_order_relaxed), object_.load(std::memory_order_relaxed),
-                 value_.load(std::memory_order_relaxed)};
+            const wait_kind* kind = kind_.load(std::memory_order_acquire);
+            if (kind == nullptr) return {};
+            const snapshot s{kind, object_.load(std::memory_order_relaxed),
+                             value_.load(std::memory_order_relaxed)};
             std::atomic_thread_fence(std::memory_order_acquire);
-            if ((before & 1U) == 0 && seq_.load(std::memory_order_relaxed) == before) break;
-            std::this_thread::yield();
+            if (kind_.load(std::memory_order_relaxed) == kind) return s;
         }
-        return s;
+        return {};
     }
 
 private:
-    std::atomic<std::uint32_t> seq_{0};
     std::atomic<const wait_kind*> kind_{nullptr};
     std::atomic<const void*> object_{nullptr};
     std::atomic<std::int64_t> value_{0};
