@@ -1,6 +1,7 @@
 #include "tcp_socket.hpp"
 
 #include <cerrno>
+#include <new>
 
 #if __has_include(<fcntl.h>)
 #include <fcntl.h>
@@ -163,7 +164,10 @@ tcp_socket::attempt tcp_socket::try_accept(accept_operation* op) {
         if (!ec) peer.non_blocking(true, ec);
         if (!ec) {
             not_inherited(peer.native_handle());
-            auto* accepted = new tcp_socket(rt_, std::move(peer), unix_);
+            // Without memory for it, the connection is closed (peer's destructor) and the
+            // accept fails with not_enough_memory; the listener goes on.
+            auto* accepted = new (std::nothrow) tcp_socket(rt_, std::move(peer), unix_);
+            if (accepted == nullptr) return {false, out_of_memory(), 0};
             rt_.handle_given(accepted);
             op->accepted = accepted;
             return {};
