@@ -90,9 +90,7 @@ std::string wait_text(const detail::wait_state::snapshot& w, const runtime_ref& 
         case detail::wait_value::signal:
             if (w.value != 0) text += " " + std::to_string(w.value);
             break;
-        case detail::wait_value::count:
-            text += " (" + std::to_string(w.value) + " running)";
-            break;
+        case detail::wait_value::count:  // the children, counted by build_tree
         case detail::wait_value::task:
         case detail::wait_value::none:
             break;
@@ -168,9 +166,7 @@ std::vector<task_info> build_tree(const std::vector<raw_task>& raw, std::size_t&
         info.children = build_tree(raw, at, depth + 1, rt, now);
         if (counts_children) {
             // A scope join waits for the children that are still there.
-            const std::string::size_type open = info.waiting_on.rfind(" (");
-            info.waiting_on = info.waiting_on.substr(0, open) + " (" +
-                              std::to_string(info.children.size()) + " running)";
+            info.waiting_on += " (" + std::to_string(info.children.size()) + " running)";
         }
         tasks.push_back(std::move(info));
     }
@@ -282,14 +278,7 @@ std::vector<runtime_info> snapshot() {
 }
 
 std::string describe(const task_info& task) {
-    switch (task.state) {
-        case task_state::running:
-            return "running";
-        case task_state::ready:
-            return "ready";
-        case task_state::waiting:
-            break;
-    }
+    if (task.state != task_state::waiting) return state_name(task.state);
     return "waiting on " + task.waiting_on;
 }
 

@@ -168,10 +168,8 @@ private:
         bool await_suspend(std::coroutine_handle<> joiner) noexcept {
             s->joiner_ = joiner;
             detail::task_record* task = s->context_.task;
-            if (task != nullptr) {
-                const auto children = s->active_.load(std::memory_order_relaxed) - 1;
-                task->wait.set(&detail::wait_scope, s, static_cast<std::int64_t>(children));
-            }
+            // A dump counts the children still there itself (task_record::children).
+            if (task != nullptr) task->wait.set(&detail::wait_scope, s, 0);
             // Drop the body's own count; the last child to finish resumes us.
             if (s->active_.fetch_sub(1, std::memory_order_acq_rel) != 1) return true;
             if (task != nullptr) task->wait.clear();

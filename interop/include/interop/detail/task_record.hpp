@@ -25,6 +25,7 @@
 #include <thread>
 
 #include "interop/context.hpp"
+#include "interop/detail/intrusive_list.hpp"
 
 namespace interop::detail {
 
@@ -143,7 +144,7 @@ public:
             const task_list* list;
             ~unlocker() { list->unlock(); }
         } guard{this};
-        for (task_record* r = first_; r != nullptr; r = next_of(r)) f(*r);
+        for (task_record* r = records_.front(); r != nullptr; r = next_of(r)) f(*r);
     }
 
     // Runs f() holding the lock: for a change to a record in this list.
@@ -164,8 +165,7 @@ private:
     void unlock() const noexcept { locked_.store(false, std::memory_order_release); }
 
     mutable std::atomic<bool> locked_{false};
-    task_record* first_ = nullptr;
-    task_record* last_ = nullptr;
+    intrusive_list<task_record> records_;
 };
 
 // Where a new task comes from, given by whoever starts it.
@@ -204,32 +204,14 @@ struct task_record {
 inline task_record* task_list::next_of(const task_record* r) noexcept { return r->next; }
 
 inline void task_list::link(task_record* r) noexcept {
-    lock();
-    r->list = this;
-    r->prev = last_;
-    r->next = nullptr;
-    if (last_ != nullptr) {
-        last_->next = r;
-    } else {
-        first_ = r;
-    }
-    last_ = r;
-    unlock();
+    update([&] {
+        r->list = this;
+        records_.push_back(r);
+    });
 }
 
 inline void task_list::unlink(task_record* r) noexcept {
-    lock();
-    if (r->prev != nullptr) {
-        r->prev->next = r->next;
-    } else {
-        first_ = r->next;
-    }
-    if (r->next != nullptr) {
-        r->next->prev = r->prev;
-    } else {
-        last_ = r->prev;
-    }
-    unlock();
+    update([&] { records_.remove(r); });
 }
 
 // A task started from a callable learns its coroutine only once it runs the callable

@@ -20,6 +20,7 @@
 
 #include "interop/context.hpp"
 #include "interop/detail/coop_budget.hpp"
+#include "interop/detail/intrusive_list.hpp"
 #include "interop/detail/resume_on.hpp"
 #include "interop/detail/task_record.hpp"
 #include "interop/detail/wait_kinds.hpp"
@@ -51,45 +52,28 @@ struct waiter_node {
     }
 };
 
+// The waiters of one primitive, in arrival order; `linked` says whether a node is in.
 class waiter_list {
 public:
-    bool empty() const noexcept { return head_ == nullptr; }
-    waiter_node* front() const noexcept { return head_; }
+    bool empty() const noexcept { return nodes_.empty(); }
+    waiter_node* front() const noexcept { return nodes_.front(); }
 
     void push_back(waiter_node* n) noexcept {
-        n->prev = tail_;
-        n->next = nullptr;
-        if (tail_ != nullptr) {
-            tail_->next = n;
-        } else {
-            head_ = n;
-        }
-        tail_ = n;
+        nodes_.push_back(n);
         n->linked = true;
     }
     void remove(waiter_node* n) noexcept {
-        if (n->prev != nullptr) {
-            n->prev->next = n->next;
-        } else {
-            head_ = n->next;
-        }
-        if (n->next != nullptr) {
-            n->next->prev = n->prev;
-        } else {
-            tail_ = n->prev;
-        }
-        n->prev = n->next = nullptr;
+        nodes_.remove(n);
         n->linked = false;
     }
     waiter_node* pop_front() noexcept {
-        waiter_node* n = head_;
+        waiter_node* n = nodes_.front();
         if (n != nullptr) remove(n);
         return n;
     }
 
 private:
-    waiter_node* head_ = nullptr;
-    waiter_node* tail_ = nullptr;
+    intrusive_list<waiter_node> nodes_;
 };
 
 // Decides a parked waiter's outcome (under the primitive's mutex) and unlinks it;
