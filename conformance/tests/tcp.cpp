@@ -383,3 +383,50 @@ TEST_CASE("tcp: closing a stream completes its pending read with operation_cance
         });
     });
 }
+
+TEST_CASE(
+    "tcp: a listener closed by one task while another accepts again and again ends the "
+    "accepts with bad_file_descriptor or operation_canceled") {
+    // On a multi-threaded runtime the close and the start of the next accept run on
+    // two threads at once; the accept must see the listener open or closed, never
+    // half-closed.
+    conf::run([]() -> task<void> {
+        for (int round = 0; round < 20; ++round) {
+            auto listener = co_await tcp_listener::bind(conf::loopback_v4());
+            REQUIRE(listener.has_value());
+            const endpoint at = listener->local_endpoint().value();
+            int accepted = 0;
+            int connected = 0;
+            std::error_code ended = std::make_error_code(std::errc::io_error);
+            co_await with_scope([&](scope& s) -> task<void> {
+                s.spawn([&]() -> task<void> {
+                    for (;;) {
+                        auto conn = co_await listener->accept();
+                        if (conn) {
+                            ++accepted;
+                            continue;
+                        }
+                        // Out of descriptors and the like (chaos makes some) leave
+                        // the listener usable: accept again, as serve() does.
+                        if (conn.is(std::errc::bad_file_descriptor) ||
+                            conn.is(std::errc::operation_canceled)) {
+                            ended = conn.error();
+                            co_return;
+                        }
+                    }
+                });
+                for (int i = 0; i < 10; ++i) {
+                    auto client = co_await tcp_stream::connect(at);
+                    REQUIRE(client.has_value());
+                    ++connected;
+                }
+                (void)co_await listener->close();
+            });
+            INFO("ended: " << ended.message());
+            CHECK((ended == std::errc::bad_file_descriptor ||
+                   ended == std::errc::operation_canceled));
+            CHECK(accepted <= connected);
+            CHECK(!listener->is_open());
+        }
+    });
+}

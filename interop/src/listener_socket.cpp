@@ -23,12 +23,25 @@ task<io_result<stream_socket>> accept_after(duration delay, listener_socket* lis
     // A close() as the wait timed out found nobody waiting, but left the event set.
     if (listener->closed_.is_set()) co_return std::errc::operation_canceled;
     // The listener is looked at afresh: its runtime may be gone.
-    accept_op accept{listener->rt_, listener->usable() ? listener->socket_ : nullptr};
+    accept_op accept{listener};
     co_return co_await accept;
 }
 
 accept_awaitable::accept_awaitable(listener_socket* listener) noexcept
-    : listener_(listener), op_(listener->rt_, listener->usable() ? listener->socket_ : nullptr) {}
+    : listener_(listener), op_(listener) {}
+
+void accept_op::start(runtime_ref rt) noexcept {
+    listener_->lock_.lock();
+    const socket_handle s =
+        listener_->usable() ? listener_->socket_.load(std::memory_order_relaxed) : nullptr;
+    if (s != nullptr) {
+        op().listener = s;
+        rt.vtable->tcp_accept(rt.self, &op());
+    }
+    listener_->lock_.unlock();
+    // Closed since await_ready, on another thread: as if the adapter refused it.
+    if (s == nullptr) op().complete(std::make_error_code(std::errc::bad_file_descriptor), 0);
+}
 
 duration accept_awaitable::backoff_left() const noexcept {
     const duration::rep retry_at = listener_->retry_at_.load(std::memory_order_relaxed);
@@ -77,9 +90,13 @@ ready_result<void> listener_socket::close() noexcept {
 }
 
 void listener_socket::release() noexcept {
-    if (socket_ == nullptr) return;
-    if (lifetime_.alive()) rt_.vtable->close(rt_.self, socket_);
-    socket_ = nullptr;
+    // Taken under the lock, closed after it: an accept starting on another thread has
+    // either started (and this close cancels it) or finds the listener closed.
+    lock_.lock();
+    const socket_handle s = socket_.exchange(nullptr, std::memory_order_acq_rel);
+    lock_.unlock();
+    if (s == nullptr) return;
+    if (lifetime_.alive()) rt_.vtable->close(rt_.self, s);
     closed_.set();
 }
 

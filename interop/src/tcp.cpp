@@ -68,9 +68,11 @@ io_result<tcp_listener> tcp_listener::bind(runtime_ref rt, const endpoint& local
 }
 
 io_result<endpoint> tcp_listener::local_endpoint() const noexcept {
-    if (!usable()) return std::errc::bad_file_descriptor;
     endpoint ep;
-    if (auto ec = runtime().vtable->local_endpoint(runtime().self, handle(), &ep)) return ec;
+    const std::error_code ec = with_socket([&ep](runtime_ref rt, socket_handle s) {
+        return rt.vtable->local_endpoint(rt.self, s, &ep);
+    });
+    if (ec) return ec;
     return ep;
 }
 

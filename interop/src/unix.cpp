@@ -105,11 +105,11 @@ io_result<unix_listener> unix_listener::bind(runtime_ref rt, const unix_address&
 }
 
 io_result<unix_address> unix_listener::local_address() const noexcept {
-    if (!usable()) return std::errc::bad_file_descriptor;
     unix_address address;
-    if (auto ec = runtime().vtable->unix_address_of(runtime().self, handle(), false, &address)) {
-        return ec;
-    }
+    const std::error_code ec = with_socket([&address](runtime_ref rt, socket_handle s) {
+        return rt.vtable->unix_address_of(rt.self, s, false, &address);
+    });
+    if (ec) return ec;
     return address;
 }
 

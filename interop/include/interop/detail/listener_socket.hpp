@@ -10,6 +10,7 @@
 
 #include "interop/detail/leaf_operation.hpp"
 #include "interop/detail/ready_result.hpp"
+#include "interop/detail/spin_lock.hpp"
 #include "interop/detail/stream_socket.hpp"
 #include "interop/sync/event.hpp"
 #include "interop/task.hpp"
@@ -19,30 +20,32 @@ namespace interop::detail {
 
 class listener_socket;
 
-// One accept primitive on the listener's runtime.
+// One accept primitive on a listener. The listener's socket is looked at when the
+// accept starts, under the listener's lock: a close() on another thread comes wholly
+// before (the accept fails with bad_file_descriptor) or wholly after (it cancels the
+// pending accept), never in the middle of the adapter's start.
 class accept_op : public leaf_operation<accept_operation, accept_op> {
 public:
     static constexpr const char* operation_name = "interop accept (tcp_listener, unix_listener)";
 
-    accept_op(runtime_ref rt, socket_handle s) noexcept : rt_(rt), listener_(s) {}
+    explicit accept_op(listener_socket* from) noexcept;
     accept_op(accept_op&&) noexcept = default;
 
-    bool await_ready() const noexcept { return listener_ == nullptr; }
+    // A listener closed before the accept is refused without needing a runtime.
+    bool await_ready() noexcept;
     runtime_ref select_runtime(runtime_ref) const noexcept { return rt_; }
-    void start(runtime_ref rt) noexcept {
-        op().listener = listener_;
-        rt.vtable->tcp_accept(rt.self, &op());
-    }
+    void start(runtime_ref rt) noexcept;
     io_result<stream_socket> await_resume() noexcept {
-        if (listener_ == nullptr) return std::errc::bad_file_descriptor;
+        if (refused_) return std::errc::bad_file_descriptor;
         finish();
         if (error()) return error();
         return stream_socket{rt_, op().accepted};
     }
 
 private:
+    listener_socket* listener_;
     runtime_ref rt_;
-    socket_handle listener_;
+    bool refused_ = false;  // closed when awaited: nothing started
 };
 
 // Whether the listener backs off after this accept error: every error that leaves it
@@ -67,7 +70,7 @@ public:
     accept_awaitable& operator=(const accept_awaitable&) = delete;
     accept_awaitable& operator=(accept_awaitable&&) = delete;
 
-    bool await_ready() const noexcept { return op_.await_ready(); }
+    bool await_ready() noexcept { return op_.await_ready(); }
     template <context_promise Promise>
     bool await_suspend(std::coroutine_handle<Promise> awaiter) {
         const duration wait = backoff_left();
@@ -108,7 +111,7 @@ public:
           lifetime_(s ? rt.vtable->core(rt.self)->lifetime() : runtime_lifetime{}) {}
     listener_socket(listener_socket&& other) noexcept
         : rt_(other.rt_),
-          socket_(std::exchange(other.socket_, nullptr)),
+          socket_(other.socket_.exchange(nullptr, std::memory_order_relaxed)),
           lifetime_(other.lifetime_),
           retry_at_(other.retry_at_.load(std::memory_order_relaxed)),
           backoff_(other.backoff_.load(std::memory_order_relaxed)) {}
@@ -116,7 +119,8 @@ public:
         if (this != &other) {
             release();
             rt_ = other.rt_;
-            socket_ = std::exchange(other.socket_, nullptr);
+            socket_.store(other.socket_.exchange(nullptr, std::memory_order_relaxed),
+                          std::memory_order_relaxed);
             lifetime_ = other.lifetime_;
             retry_at_.store(other.retry_at_.load(std::memory_order_relaxed),
                             std::memory_order_relaxed);
@@ -134,11 +138,25 @@ public:
     bool is_open() const noexcept { return usable(); }
 
 protected:
-    bool usable() const noexcept { return socket_ != nullptr && lifetime_.alive(); }
+    bool usable() const noexcept {
+        return socket_.load(std::memory_order_acquire) != nullptr && lifetime_.alive();
+    }
     runtime_ref runtime() const noexcept { return rt_; }
-    socket_handle handle() const noexcept { return socket_; }
+
+    // Runs f(runtime, socket) with the socket kept open, even against a close() on
+    // another thread; bad_file_descriptor when it is closed.
+    template <typename F>
+    std::error_code with_socket(F&& f) const noexcept {
+        lock_.lock();
+        const socket_handle s = usable() ? socket_.load(std::memory_order_relaxed) : nullptr;
+        const std::error_code ec =
+            s != nullptr ? f(rt_, s) : std::make_error_code(std::errc::bad_file_descriptor);
+        lock_.unlock();
+        return ec;
+    }
 
 private:
+    friend class accept_op;
     friend class accept_awaitable;
     friend task<io_result<stream_socket>> accept_after(duration, listener_socket*);
 
@@ -150,7 +168,11 @@ private:
     void accept_succeeded() noexcept;
 
     runtime_ref rt_{};
-    socket_handle socket_ = nullptr;
+    // Written under lock_, which an accept holds while it starts (see accept_op): a
+    // task may close the listener while another accepts on another thread, which is
+    // how serve() is stopped.
+    std::atomic<socket_handle> socket_{nullptr};
+    mutable spin_lock lock_;
     runtime_lifetime lifetime_;  // whether rt_ still exists
     std::atomic<duration::rep> retry_at_{0};
     std::atomic<duration::rep> backoff_{0};
@@ -158,5 +180,12 @@ private:
     // listener starts with its own, unset: nothing waits on a listener being moved.
     event closed_;
 };
+
+inline accept_op::accept_op(listener_socket* from) noexcept : listener_(from), rt_(from->rt_) {}
+
+inline bool accept_op::await_ready() noexcept {
+    refused_ = !listener_->usable();
+    return refused_;
+}
 
 }  // namespace interop::detail

@@ -22,10 +22,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
-#include <thread>
 
 #include "interop/context.hpp"
 #include "interop/detail/intrusive_list.hpp"
+#include "interop/detail/spin_lock.hpp"
 
 namespace interop::detail {
 
@@ -157,14 +157,10 @@ public:
 
 private:
     static task_record* next_of(const task_record* r) noexcept;
-    void lock() const noexcept {
-        while (locked_.exchange(true, std::memory_order_acquire)) {
-            while (locked_.load(std::memory_order_relaxed)) std::this_thread::yield();
-        }
-    }
-    void unlock() const noexcept { locked_.store(false, std::memory_order_release); }
+    void lock() const noexcept { lock_.lock(); }
+    void unlock() const noexcept { lock_.unlock(); }
 
-    mutable std::atomic<bool> locked_{false};
+    mutable spin_lock lock_;
     intrusive_list<task_record> records_;
 };
 
