@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "debug_support.hpp"
 #include "interop/channels.hpp"
 #include "interop/conformance/loopback.hpp"
 #include "interop/conformance/suite.hpp"
@@ -22,46 +23,9 @@
 using namespace interop;
 using namespace std::chrono_literals;
 namespace conf = interop::conformance;
+using namespace interop::debug_support;
 
 namespace {
-
-const debug::task_info* find_in(const std::vector<debug::task_info>& tasks, std::string_view name,
-                                std::uint64_t id) {
-    for (const debug::task_info& t : tasks) {
-        if (id != 0 ? t.id == id : t.name == name) return &t;
-        if (const debug::task_info* c = find_in(t.children, name, id)) return c;
-    }
-    return nullptr;
-}
-
-// The task named `name` (or with `id`) in a new snapshot, if it is there.
-std::optional<debug::task_info> find_task(std::string_view name, std::uint64_t id = 0) {
-    for (const debug::runtime_info& rt : debug::snapshot()) {
-        if (const debug::task_info* t = find_in(rt.tasks, name, id)) return *t;
-    }
-    return std::nullopt;
-}
-
-bool ends_with(std::string_view text, std::string_view end) {
-    return text.size() >= end.size() && text.substr(text.size() - end.size()) == end;
-}
-bool starts_with(std::string_view text, std::string_view start) {
-    return text.substr(0, start.size()) == start;
-}
-
-// Waits (on the runtime's clock, a millisecond at a time) until the task named `name`
-// waits on something, and returns what a snapshot then says of it.
-task<debug::task_info> once_waiting(std::string name) {
-    for (int i = 0; i < 5000; ++i) {
-        std::optional<debug::task_info> t = find_task(name);
-        if (t && t->state == debug::task_state::waiting) co_return *t;
-        (void)co_await sleep_for(1ms);
-    }
-    FAIL("the task '" << name << "' never waited");
-    co_return debug::task_info{};
-}
-
-task<void> park_on(event* e) { (void)co_await e->wait(); }
 
 // A stream buffer that one thread writes while another reads what it holds.
 class shared_text : public std::streambuf {
@@ -118,7 +82,7 @@ TEST_CASE(
             CHECK(named.kind == "child");
             CHECK(named.parent == root);
             CHECK(named.function.find("park_on") != std::string::npos);
-            CHECK(ends_with(named.file, "debug.cpp"));
+            CHECK(ends_with(named.file, "debug_support.hpp"));  // park_on
             CHECK(ends_with(named.spawned_file, "debug.cpp"));
             CHECK(named.spawned_line == spawned_on);
             CHECK(named.waiting_on.find("event wait") == 0);

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "debug_text.hpp"
 #include "interop/debug.hpp"
 #include "interop/detail/run_state.hpp"
 #include "interop/detail/task_record.hpp"
@@ -61,11 +62,7 @@ std::string address(const void* p) {
     return text;
 }
 
-std::string seconds(std::chrono::nanoseconds d) {
-    char text[32];
-    std::snprintf(text, sizeof text, "%.3f s", std::chrono::duration<double>(d).count());
-    return text;
-}
+using text::seconds;
 
 // What a task waits on, in words: the kind, the object's address (which tells two
 // mutexes or channels apart), and the number the kind gives. A deadline is shown from
@@ -108,7 +105,9 @@ struct raw_task {
     detail::coroutine_site coroutine{};
     detail::spawn_site site{};
     std::uint64_t started_at = 0;
+    const void* scope = nullptr;
     detail::wait_state::snapshot wait{};
+    detail::wait_state::timing timing{};
     int depth = 0;  // 0: in the runtime's list; n: a scope child n levels down
 };
 
@@ -122,7 +121,9 @@ void copy_list(const detail::task_list& list, int depth, std::vector<raw_task>& 
         t.coroutine = r.coroutine;
         t.site = r.site;
         t.started_at = r.started_at;
+        t.scope = r.scope;
         t.wait = r.wait.read();
+        t.timing = r.wait.read_timing();
         t.depth = depth;
         out.push_back(t);
         // Held while the children are read: none of them can end meanwhile.
@@ -143,13 +144,30 @@ task_info format_task(const raw_task& t, const runtime_ref& rt, std::uint64_t no
     info.spawned_line = t.site.line;
     // A task that started after `now` was read is as old as nothing.
     info.age = to_time(now > t.started_at ? now - t.started_at : 0);
+    info.resumptions = t.timing.resumptions;
+    info.busy = to_time(t.timing.busy);
     if (t.wait.kind == nullptr) {
         info.state = task_state::running;
-    } else if (t.wait.kind->ready) {
+        // Timed only while timing is on: else the time of the run may be stale.
+        const std::uint64_t since = t.timing.running_since;
+        if (since != 0 && now > since && detail::timing_users.load(std::memory_order_relaxed)) {
+            info.waited = to_time(now - since);
+            info.busy += info.waited;
+        }
+        return info;
+    }
+    info.waited = to_time(now > t.wait.since ? now - t.wait.since : 0);
+    if (t.wait.kind->ready) {
         info.state = task_state::ready;
-    } else {
-        info.state = task_state::waiting;
-        info.waiting_on = wait_text(t.wait, rt);
+        return info;
+    }
+    info.state = task_state::waiting;
+    info.waiting_on = wait_text(t.wait, rt);
+    const auto value = static_cast<std::uint64_t>(t.wait.value);
+    const detail::wait_value meaning = t.wait.kind->value;
+    if ((meaning == detail::wait_value::owner || meaning == detail::wait_value::task) &&
+        value != 0) {
+        info.waits_for.push_back(value);
     }
     return info;
 }
@@ -160,14 +178,19 @@ std::vector<task_info> build_tree(const std::vector<raw_task>& raw, std::size_t&
     std::vector<task_info> tasks;
     while (at < raw.size() && raw[at].depth == depth) {
         task_info info = format_task(raw[at], rt, now);
-        const bool counts_children =
-            raw[at].wait.kind != nullptr && raw[at].wait.kind->value == detail::wait_value::count;
+        if (info.state == task_state::waiting &&
+            raw[at].wait.kind->value == detail::wait_value::count) {
+            // A scope join waits for the children of that scope still there (the
+            // task may run other scopes around it).
+            for (std::size_t k = at + 1; k < raw.size() && raw[k].depth > depth; ++k) {
+                if (raw[k].depth == depth + 1 && raw[k].scope == raw[at].wait.object) {
+                    info.waits_for.push_back(raw[k].id);
+                }
+            }
+            info.waiting_on += " (" + std::to_string(info.waits_for.size()) + " running)";
+        }
         ++at;
         info.children = build_tree(raw, at, depth + 1, rt, now);
-        if (counts_children) {
-            // A scope join waits for the children that are still there.
-            info.waiting_on += " (" + std::to_string(info.children.size()) + " running)";
-        }
         tasks.push_back(std::move(info));
     }
     return tasks;
@@ -186,14 +209,7 @@ std::string where(const std::string& file, unsigned line) {
 }
 
 void write_text(std::ostream& out, const task_info& t, int depth) {
-    out << std::string(static_cast<std::size_t>(depth) * 2, ' ') << "task " << t.id << ' '
-        << t.kind;
-    if (!t.name.empty()) out << " \"" << t.name << '"';
-    if (!t.function.empty()) out << ' ' << t.function;
-    if (!t.file.empty()) out << " (" << where(t.file, t.line) << ')';
-    if (!t.spawned_file.empty()) out << ", spawned at " << where(t.spawned_file, t.spawned_line);
-    if (t.parent != 0) out << " by task " << t.parent;
-    out << ": " << describe(t) << ", age " << seconds(t.age) << '\n';
+    text::write_task_line(out, t, depth * 2);
     for (const task_info& child : t.children) write_text(out, child, depth + 1);
 }
 
@@ -254,10 +270,44 @@ void write_json(std::ostream& out, const task_info& t) {
         if (i != 0) out << ',';
         write_json(out, t.children[i]);
     }
+    out << "],\"waited_ns\":" << t.waited.count() << ",\"resumptions\":" << t.resumptions
+        << ",\"busy_ns\":" << t.busy.count() << ",\"waits_for\":[";
+    for (std::size_t i = 0; i < t.waits_for.size(); ++i) {
+        if (i != 0) out << ',';
+        out << t.waits_for[i];
+    }
     out << "]}";
 }
 
 }  // namespace
+
+namespace text {
+
+std::string seconds(std::chrono::nanoseconds d) {
+    char buffer[32];
+    std::snprintf(buffer, sizeof buffer, "%.3f s", std::chrono::duration<double>(d).count());
+    return buffer;
+}
+
+void write_task_line(std::ostream& out, const task_info& t, int indent) {
+    out << std::string(static_cast<std::size_t>(indent), ' ') << "task " << t.id << ' ' << t.kind;
+    if (!t.name.empty()) out << " \"" << t.name << '"';
+    if (!t.function.empty()) out << ' ' << t.function;
+    if (!t.file.empty()) out << " (" << where(t.file, t.line) << ')';
+    if (!t.spawned_file.empty()) out << ", spawned at " << where(t.spawned_file, t.spawned_line);
+    if (t.parent != 0) out << " by task " << t.parent;
+    out << ": " << describe(t);
+    if (t.state != task_state::running || t.waited.count() != 0) {
+        out << " for " << seconds(t.waited);
+    }
+    out << ", age " << seconds(t.age);
+    if (t.resumptions != 0) {
+        out << ", " << t.resumptions << " resumptions, busy " << seconds(t.busy);
+    }
+    out << '\n';
+}
+
+}  // namespace text
 
 std::vector<runtime_info> snapshot() {
     std::vector<runtime_info> runtimes;
@@ -289,6 +339,7 @@ void dump(std::ostream& out) {
         out << "runtime " << rt.name << '\n';
         for (const task_info& t : rt.tasks) write_text(out, t, 1);
     }
+    text::write_deadlocks(out, find_deadlocks(runtimes));
     out.flush();
 }
 

@@ -44,6 +44,7 @@ void begin_task(task_record& r, const task_context& ctx, const task_origin& orig
     r.coroutine = origin.coroutine;
     r.site = origin.site;
     r.kind = origin.kind;
+    r.scope = origin.scope;
     const std::size_t length = std::min(origin.name.size(), task_record::name_capacity);
     std::copy_n(origin.name.data(), length, r.name);
     r.name[length] = '\0';

@@ -14,7 +14,9 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <iosfwd>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -41,7 +43,17 @@ struct task_info {
     task_state state = task_state::running;
     std::string
         waiting_on;  ///< "sleep until +1.250 s", "mutex lock (0x...)", ...; empty unless waiting
-    std::chrono::nanoseconds age{};   ///< since it was started
+    std::chrono::nanoseconds age{};  ///< since it was started
+    /// In its present state: waiting or ready; running too while timing is on (else
+    /// zero when running).
+    std::chrono::nanoseconds waited{};
+    /// Counted while timing is on (debug::timing): how often it was resumed, and how
+    /// long it ran, its present run included.
+    std::uint64_t resumptions = 0;
+    std::chrono::nanoseconds busy{};
+    /// The tasks that must go on before it can: the holder of the mutex it locks, the
+    /// task it joins, the children of the scope it joins. Empty for other waits.
+    std::vector<std::uint64_t> waits_for;
     std::vector<task_info> children;  ///< the children of the scopes it runs
 };
 
@@ -65,6 +77,81 @@ void dump_json(std::ostream& out);
 
 /// The text of one state, as dump() shows it: "running", "ready", or "waiting on ...".
 std::string describe(const task_info& task);
+
+/// Tasks that wait on one another in a cycle: each waits for the next, the last for
+/// the first, through a mutex the next one holds, a task it joins, or a scope whose
+/// children it joins. Nothing outside the cycle (I/O, a timer, another thread) ends
+/// such a wait; only cancelling one of them does.
+struct deadlock {
+    std::vector<task_info> tasks;  ///< in the order of the cycle, without their children
+};
+
+/// The deadlocks among the tasks of a snapshot, one cycle for each group of tasks
+/// stuck together.
+std::vector<deadlock> find_deadlocks(const std::vector<runtime_info>& tasks);
+/// The same for a new snapshot.
+std::vector<deadlock> find_deadlocks();
+
+/// The tasks of a snapshot that have been waiting, or ready without running, for at
+/// least `threshold`, the longest first, without their children.
+std::vector<task_info> stalled(std::chrono::nanoseconds threshold,
+                               const std::vector<runtime_info>& tasks);
+/// The same for a new snapshot.
+std::vector<task_info> stalled(std::chrono::nanoseconds threshold);
+
+/// "Why is it blocked": the deadlocks, then the tasks stalled for at least
+/// `threshold`, as text, each task with its name, where it was spawned and what it
+/// waits on. dump() ends with the deadlocks too.
+void report_blocked(std::ostream& out,
+                    std::chrono::nanoseconds threshold = std::chrono::seconds(1));
+
+/// While one of these lives, each task's resumptions and running time are counted
+/// (task_info::resumptions, busy, and how long a running task has run). Off, a
+/// resumption pays a load and a branch for it; on, two reads of the time-stamp
+/// counter and a few stores. A run that began before timing was on is not counted.
+class timing {
+public:
+    timing() noexcept;
+    ~timing();
+    timing(const timing&) = delete;
+    timing& operator=(const timing&) = delete;
+};
+
+/// A task seen holding its runtime's thread since its last resumption for at least
+/// the threshold: its task_info (state running; `waited` is how long it had run when
+/// seen).
+using slow_poll_report = std::function<void(const task_info&)>;
+
+/// Watches for slow polls (a blocking call inside async code, a long computation
+/// without a yield) until destroyed or stopped.
+class slow_poll_watch {
+public:
+    slow_poll_watch() noexcept;
+    slow_poll_watch(slow_poll_watch&&) noexcept;
+    slow_poll_watch& operator=(slow_poll_watch&&) noexcept;
+    ~slow_poll_watch();
+    /// Stops watching; returns once no report runs any more.
+    void stop() noexcept;
+
+private:
+    friend slow_poll_watch watch_slow_polls(std::chrono::nanoseconds, slow_poll_report);
+    struct state;
+    explicit slow_poll_watch(std::unique_ptr<state> s) noexcept;
+    std::unique_ptr<state> state_;
+};
+
+/// Starts a thread that looks at every task each `threshold / 2` and reports, once
+/// per resumption, a task that has run for `threshold` or longer without suspending
+/// (so a poll of 1.5 × threshold or more is always seen). Turns timing on while it
+/// watches. `report` runs on that thread; by default it writes a line to standard
+/// error:
+///
+///     auto watch = interop::debug::watch_slow_polls(10ms);
+///     // slow poll: task 7 spawned "parser" parse (parser.cpp:40), spawned at ...: running for
+///     0.012 s, ...
+[[nodiscard]] slow_poll_watch watch_slow_polls(
+    std::chrono::nanoseconds threshold = std::chrono::milliseconds(10),
+    slow_poll_report report = {});
 
 /// Writes a dump to `out` (null: standard error) each time `signal_number` is raised,
 /// until it is cancelled. Spawned once, it serves the whole run:

@@ -139,7 +139,9 @@ private:
             coroutine,
             site,
             owner ? owner->id : 0,
-            owner ? &owner->children : (context_.run ? &context_.run->tasks() : nullptr)};
+            owner ? &owner->children : (context_.run ? &context_.run->tasks() : nullptr),
+            0,
+            this};
         active_.fetch_add(1, std::memory_order_relaxed);
         if (!detail::drive_scope_child(std::move(t), this).start(&context_, origin)) {
             // The runtime accepts no more work: the child is cancelled before it runs,

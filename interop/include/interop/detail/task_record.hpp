@@ -56,6 +56,20 @@ struct coroutine_site {
     }
 };
 
+// A clock for ages, cheap enough to read at every task's start: the time-stamp counter
+// where there is one (converted to time only when a dump reads it), steady_clock else.
+inline std::uint64_t task_clock_now() noexcept {
+#if defined(__x86_64__)
+    return __builtin_ia32_rdtsc();
+#else
+    return static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+#endif
+}
+
+// How many want running time counted (debug::timing, debug::watch_slow_polls). While
+// none does, a resumption pays one load and a branch for it.
+inline std::atomic<int> timing_users{0};
+
 enum class task_kind : std::uint8_t { root, spawned, child, blocking };
 
 // What the number of a wait means, for the text of a dump.
@@ -74,15 +88,27 @@ inline constexpr wait_kind wait_ready{"ready", wait_value::none, true};
 // that is shown, never dereferenced by a reader) with a number whose meaning the kind
 // gives. A writer first marks the state as changing (no kind) and sets the kind last;
 // a reader that finds the same kind before and after reading the words has the words
-// of one state, or of two states of the same kind (only the number may then be the
-// older one's): good enough for a dump, and four stores for the task that waits.
+// of one state, or of two states of the same kind (only the number and the time may
+// then be the older one's): good enough for a dump, and five stores and a read of the
+// time-stamp counter for the task that waits. The time is how long it has waited, for
+// debug::stalled().
+//
+// With timing on (timing_users), a resumption also notes when it began and counts
+// itself, and the next change of state from running adds the run to the busy time.
+// Only the task's own thread, or the one resuming it, writes these: in turn.
 class wait_state {
 public:
     void set(const wait_kind* kind, const void* object, std::int64_t value) noexcept {
+        const std::uint64_t now = task_clock_now();
+        if (timing_users.load(std::memory_order_relaxed) != 0 &&
+            kind_.load(std::memory_order_relaxed) == nullptr) [[unlikely]] {
+            end_run(now);  // the task itself stops running (a waker finds a kind)
+        }
         kind_.store(nullptr, std::memory_order_relaxed);
         std::atomic_thread_fence(std::memory_order_release);
         object_.store(object, std::memory_order_relaxed);
         value_.store(value, std::memory_order_relaxed);
+        since_.store(now, std::memory_order_relaxed);
         kind_.store(kind, std::memory_order_release);
     }
     // The same, from a running task's own thread: its kind is null already (whatever
@@ -90,17 +116,40 @@ public:
     // when `with_value`.
     template <bool with_value>
     void set_from_running(const wait_kind* kind, const void* object, std::int64_t value) noexcept {
+        const std::uint64_t now = task_clock_now();
+        if (timing_users.load(std::memory_order_relaxed) != 0) [[unlikely]]
+            end_run(now);
         object_.store(object, std::memory_order_relaxed);
         if constexpr (with_value) value_.store(value, std::memory_order_relaxed);
+        since_.store(now, std::memory_order_relaxed);
         kind_.store(kind, std::memory_order_release);
     }
+    // A new number for the same wait (a mutex's new holder): when it began stays.
+    void set_value(std::int64_t value) noexcept { value_.store(value, std::memory_order_relaxed); }
     // Running again.
-    void clear() noexcept { kind_.store(nullptr, std::memory_order_release); }
+    void clear() noexcept {
+        if (timing_users.load(std::memory_order_relaxed) != 0) [[unlikely]]
+            begin_run();
+        kind_.store(nullptr, std::memory_order_release);
+    }
+
+    // What timing counted (zero while it was off), and since when the task runs (0:
+    // not running, or not timed). Relaxed: a dump's figures.
+    struct timing {
+        std::uint64_t resumptions = 0;
+        std::uint64_t busy = 0;  // ticks of task_clock_now()
+        std::uint64_t running_since = 0;
+    };
+    timing read_timing() const noexcept {
+        return {resumptions_.load(std::memory_order_relaxed), busy_.load(std::memory_order_relaxed),
+                resumed_at_.load(std::memory_order_relaxed)};
+    }
 
     struct snapshot {
         const wait_kind* kind = nullptr;
         const void* object = nullptr;
         std::int64_t value = 0;
+        std::uint64_t since = 0;  // task_clock_now() when the state was set
     };
     // From any thread. Gives up after many changes seen (a task that waits and wakes
     // without pause) rather than hold a dump up.
@@ -109,7 +158,8 @@ public:
             const wait_kind* kind = kind_.load(std::memory_order_acquire);
             if (kind == nullptr) return {};
             const snapshot s{kind, object_.load(std::memory_order_relaxed),
-                             value_.load(std::memory_order_relaxed)};
+                             value_.load(std::memory_order_relaxed),
+                             since_.load(std::memory_order_relaxed)};
             std::atomic_thread_fence(std::memory_order_acquire);
             if (kind_.load(std::memory_order_relaxed) == kind) return s;
         }
@@ -117,9 +167,26 @@ public:
     }
 
 private:
+    void begin_run() noexcept {
+        resumed_at_.store(task_clock_now(), std::memory_order_relaxed);
+        resumptions_.store(resumptions_.load(std::memory_order_relaxed) + 1,
+                           std::memory_order_relaxed);
+    }
+    void end_run(std::uint64_t now) noexcept {
+        const std::uint64_t from = resumed_at_.load(std::memory_order_relaxed);
+        if (from == 0) return;  // resumed before timing was on
+        busy_.store(busy_.load(std::memory_order_relaxed) + (now - from),
+                    std::memory_order_relaxed);
+        resumed_at_.store(0, std::memory_order_relaxed);
+    }
+
     std::atomic<const wait_kind*> kind_{nullptr};
     std::atomic<const void*> object_{nullptr};
     std::atomic<std::int64_t> value_{0};
+    std::atomic<std::uint64_t> since_{0};
+    std::atomic<std::uint64_t> resumed_at_{0};
+    std::atomic<std::uint64_t> busy_{0};
+    std::atomic<std::uint64_t> resumptions_{0};
 };
 
 struct task_record;
@@ -170,9 +237,10 @@ struct task_origin {
     std::string_view name{};     // copied (at most task_record::name_capacity bytes)
     coroutine_site coroutine{};  // the task's coroutine, as the compiler names it
     spawn_site site{};
-    std::uint64_t parent = 0;   // the spawning task's id; 0: none or not known
-    task_list* list = nullptr;  // where it is linked; null: the list of tasks outside a run
-    std::uint64_t id = 0;       // given in advance (a join handle shows it); 0: a new one
+    std::uint64_t parent = 0;     // the spawning task's id; 0: none or not known
+    task_list* list = nullptr;    // where it is linked; null: the list of tasks outside a run
+    std::uint64_t id = 0;         // given in advance (a join handle shows it); 0: a new one
+    const void* scope = nullptr;  // the scope that runs it, for a scope's child
 };
 
 struct task_record {
@@ -185,6 +253,7 @@ struct task_record {
     coroutine_site coroutine{};
     spawn_site site{};
     task_kind kind = task_kind::root;
+    const void* scope = nullptr;  // a child's scope: the one whose join waits for it
     char name[name_capacity + 1] = {};
     std::uint64_t started_at = 0;  // task_clock_now()
 
@@ -223,16 +292,6 @@ std::uint64_t next_task_id() noexcept;
 
 // The list of tasks that no run owns (sync_wait's).
 task_list& tasks_outside_runs() noexcept;
-
-// A clock for ages, cheap enough to read at every task's start: the time-stamp counter
-// where there is one (converted to time only when a dump reads it), steady_clock else.
-inline std::uint64_t task_clock_now() noexcept {
-#if defined(__x86_64__)
-    return __builtin_ia32_rdtsc();
-#else
-    return static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
-#endif
-}
 
 // Fills in `r` for a task about to start in (a copy of) `ctx`, and links it. Its state
 // is "ready": its start is queued.

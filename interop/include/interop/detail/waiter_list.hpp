@@ -94,6 +94,8 @@ inline waiter_node* settle(waiter_list& list, waiter_node* n, wait_outcome outco
 //   void on_cancel_locked();         // optional: undo what parking counted
 //   static constexpr const wait_kind* waits_on;   // what a task dump calls the wait
 //   std::int64_t wait_value_locked() const;       // optional: the number it shows
+//   const void* waited_object() const;            // optional: the address it shows (the
+//                                                 // primitive; default: its mutex())
 // and reads node.outcome in its await_resume after calling finish().
 template <typename Derived>
 class parking_awaitable {
@@ -142,8 +144,11 @@ public:
         }
         if (self.try_now()) return yield_if_over_budget();
         if constexpr (requires { self.on_park_locked(); }) self.on_park_locked();
-        if (task != nullptr)
-            task->wait.set(Derived::waits_on, &self.mutex(), self.wait_value_locked());
+        if (task != nullptr) {
+            const void* object = &self.mutex();
+            if constexpr (requires { self.waited_object(); }) object = self.waited_object();
+            task->wait.set(Derived::waits_on, object, self.wait_value_locked());
+        }
         self.list().push_back(&node);
         coop_refill();
         return true;

@@ -27,6 +27,7 @@ public:
             &interop::detail::wait_barrier;
         explicit arrive_awaitable(barrier* b) noexcept : b_(b) {}
         std::mutex& mutex() noexcept { return b_->mutex_; }
+        const void* waited_object() const noexcept { return b_; }
         detail::waiter_list& list() noexcept { return b_->waiters_; }
         bool try_now() noexcept {
             if (b_->arrived_ + 1 < b_->parties_) return false;  // parks: on_park_locked counts it

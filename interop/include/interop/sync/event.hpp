@@ -24,6 +24,7 @@ public:
         static constexpr const interop::detail::wait_kind* waits_on = &interop::detail::wait_event;
         explicit wait_awaitable(event* e) noexcept : e_(e) {}
         std::mutex& mutex() noexcept { return e_->mutex_; }
+        const void* waited_object() const noexcept { return e_; }
         detail::waiter_list& list() noexcept { return e_->waiters_; }
         bool try_now() noexcept {
             if (!e_->set_) return false;

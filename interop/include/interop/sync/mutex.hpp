@@ -63,6 +63,7 @@ public:
         std::int64_t wait_value_locked() const noexcept {
             return static_cast<std::int64_t>(m_->owner_);
         }
+        const void* waited_object() const noexcept { return m_; }  // what a dump names
         io_result<guard> await_resume() noexcept {
             finish();
             if (node.outcome != detail::wait_outcome::granted) return std::errc::operation_canceled;
@@ -106,10 +107,7 @@ private:
     // their state meanwhile.
     void note_owner_locked() noexcept {
         for (detail::waiter_node* n = waiters_.front(); n != nullptr; n = n->next) {
-            if (n->task != nullptr) {
-                n->task->wait.set(lock_awaitable::waits_on, &state_mutex_,
-                                  static_cast<std::int64_t>(owner_));
-            }
+            if (n->task != nullptr) n->task->wait.set_value(static_cast<std::int64_t>(owner_));
         }
     }
 

@@ -57,6 +57,7 @@ public:
             &interop::detail::wait_semaphore;
         explicit acquire_awaitable(semaphore* s) noexcept : sem_(s) {}
         std::mutex& mutex() noexcept { return sem_->mutex_; }
+        const void* waited_object() const noexcept { return sem_; }
         detail::waiter_list& list() noexcept { return sem_->waiters_; }
         bool try_now() noexcept {
             if (sem_->waiters_.empty() && sem_->available_ > 0) {

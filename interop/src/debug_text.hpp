@@ -1,0 +1,23 @@
+// What the text forms of interop/debug.hpp share: a task on one line, durations.
+#pragma once
+
+#include <chrono>
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "interop/debug.hpp"
+
+namespace interop::debug::text {
+
+// "1.250 s"
+std::string seconds(std::chrono::nanoseconds d);
+
+// One line: `indent` spaces, then the task's id, kind, name, coroutine, spawn site,
+// parent and state.
+void write_task_line(std::ostream& out, const task_info& t, int indent);
+
+// Each deadlock as a heading and its tasks, each waiting for the next.
+void write_deadlocks(std::ostream& out, const std::vector<deadlock>& found);
+
+}  // namespace interop::debug::text
