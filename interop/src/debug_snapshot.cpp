@@ -162,6 +162,7 @@ task_info format_task(const raw_task& t, const runtime_ref& rt, std::uint64_t no
         return info;
     }
     info.state = task_state::waiting;
+    info.wait_kind = t.wait.kind->text;
     info.waiting_on = wait_text(t.wait, rt);
     const auto value = static_cast<std::uint64_t>(t.wait.value);
     const detail::wait_value meaning = t.wait.kind->value;

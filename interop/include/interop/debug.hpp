@@ -18,6 +18,7 @@
 #include <iosfwd>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "interop/io_result.hpp"
@@ -43,6 +44,7 @@ struct task_info {
     task_state state = task_state::running;
     std::string
         waiting_on;  ///< "sleep until +1.250 s", "mutex lock (0x...)", ...; empty unless waiting
+    std::string wait_kind;           ///< "sleep", "mutex lock", "read", ...; empty unless waiting
     std::chrono::nanoseconds age{};  ///< since it was started
     /// In its present state: waiting or ready; running too while timing is on (else
     /// zero when running).
@@ -104,6 +106,32 @@ std::vector<task_info> stalled(std::chrono::nanoseconds threshold);
 /// waits on. dump() ends with the deadlocks too.
 void report_blocked(std::ostream& out,
                     std::chrono::nanoseconds threshold = std::chrono::seconds(1));
+
+/// One runtime's tasks counted, as a snapshot saw them: gauges, for a server to
+/// serve (write_prometheus) or a program to log.
+struct runtime_metrics {
+    std::string name;         ///< as runtime_info::name
+    std::uint64_t tasks = 0;  ///< live: running, ready or waiting
+    std::uint64_t running = 0;
+    std::uint64_t ready = 0;  ///< the ready queue's depth, as the core sees it
+    std::uint64_t waiting = 0;
+    std::uint64_t pending_timers = 0;  ///< tasks waiting on a sleep or a deadline
+    /// Waiting tasks by what they wait on ("read", "accept", "mutex lock", ...), the
+    /// most common first: the operations in flight.
+    std::vector<std::pair<std::string, std::uint64_t>> waits;
+    std::uint64_t resumptions = 0;    ///< of the live tasks, while timing is on
+    std::chrono::nanoseconds busy{};  ///< of the live tasks, while timing is on
+};
+
+/// The metrics of each runtime of a snapshot, or of a new one.
+std::vector<runtime_metrics> metrics(const std::vector<runtime_info>& tasks);
+std::vector<runtime_metrics> metrics();
+
+/// The metrics of a new snapshot in the Prometheus text exposition format (version
+/// 0.0.4): interop_tasks{runtime,state}, interop_waits{runtime,kind},
+/// interop_pending_timers{runtime}, interop_task_resumptions{runtime} and
+/// interop_task_busy_seconds{runtime}, all gauges.
+void write_prometheus(std::ostream& out);
 
 /// While one of these lives, each task's resumptions and running time are counted
 /// (task_info::resumptions, busy, and how long a running task has run). Off, a

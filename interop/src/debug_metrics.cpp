@@ -1,0 +1,124 @@
+// Metrics (interop/debug.hpp): each runtime's tasks counted from a snapshot, and the
+// Prometheus text exposition format of them.
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "interop/debug.hpp"
+
+namespace interop::debug {
+
+namespace {
+
+void count(const task_info& t, runtime_metrics& m) {
+    ++m.tasks;
+    m.resumptions += t.resumptions;
+    m.busy += t.busy;
+    switch (t.state) {
+        case task_state::running:
+            ++m.running;
+            break;
+        case task_state::ready:
+            ++m.ready;
+            break;
+        case task_state::waiting: {
+            ++m.waiting;
+            if (t.wait_kind == "sleep") ++m.pending_timers;
+            auto at = std::find_if(m.waits.begin(), m.waits.end(),
+                                   [&t](const auto& w) { return w.first == t.wait_kind; });
+            if (at == m.waits.end()) {
+                m.waits.emplace_back(t.wait_kind, 1);
+            } else {
+                ++at->second;
+            }
+            break;
+        }
+    }
+    for (const task_info& child : t.children) count(child, m);
+}
+
+// A label value as the format wants it: backslash, double quote and line feed escaped.
+std::string label(std::string_view value) {
+    std::string out;
+    for (const char c : value) {
+        if (c == '\\' || c == '"') {
+            out += '\\';
+            out += c;
+        } else if (c == '\n') {
+            out += "\\n";
+        } else {
+            out += c;
+        }
+    }
+    return out;
+}
+
+void header(std::ostream& out, const char* name, const char* help) {
+    out << "# HELP " << name << ' ' << help << "\n# TYPE " << name << " gauge\n";
+}
+
+}  // namespace
+
+std::vector<runtime_metrics> metrics(const std::vector<runtime_info>& tasks) {
+    std::vector<runtime_metrics> all;
+    for (const runtime_info& rt : tasks) {
+        runtime_metrics m;
+        m.name = rt.name;
+        // Two runtimes of one kind are told apart by their place: every series of the
+        // format must be unique.
+        const auto same = std::count_if(all.begin(), all.end(), [&rt](const runtime_metrics& o) {
+            return o.name == rt.name || o.name.rfind(rt.name + "#", 0) == 0;
+        });
+        if (same != 0) m.name += "#" + std::to_string(same + 1);
+        for (const task_info& t : rt.tasks) count(t, m);
+        std::stable_sort(m.waits.begin(), m.waits.end(),
+                         [](const auto& a, const auto& b) { return a.second > b.second; });
+        all.push_back(std::move(m));
+    }
+    return all;
+}
+
+std::vector<runtime_metrics> metrics() { return metrics(snapshot()); }
+
+void write_prometheus(std::ostream& out) {
+    const std::vector<runtime_metrics> all = metrics();
+    header(out, "interop_tasks", "Live tasks of a runtime by state.");
+    for (const runtime_metrics& m : all) {
+        const std::string rt = "runtime=\"" + label(m.name) + "\"";
+        out << "interop_tasks{" << rt << ",state=\"running\"} " << m.running << '\n';
+        out << "interop_tasks{" << rt << ",state=\"ready\"} " << m.ready << '\n';
+        out << "interop_tasks{" << rt << ",state=\"waiting\"} " << m.waiting << '\n';
+    }
+    header(out, "interop_waits", "Waiting tasks of a runtime by what they wait on.");
+    for (const runtime_metrics& m : all) {
+        for (const auto& [kind, n] : m.waits) {
+            out << "interop_waits{runtime=\"" << label(m.name) << "\",kind=\"" << label(kind)
+                << "\"} " << n << '\n';
+        }
+    }
+    header(out, "interop_pending_timers", "Tasks of a runtime waiting on a sleep or deadline.");
+    for (const runtime_metrics& m : all) {
+        out << "interop_pending_timers{runtime=\"" << label(m.name) << "\"} " << m.pending_timers
+            << '\n';
+    }
+    header(out, "interop_task_resumptions",
+           "Resumptions of a runtime's live tasks while timing is on.");
+    for (const runtime_metrics& m : all) {
+        out << "interop_task_resumptions{runtime=\"" << label(m.name) << "\"} " << m.resumptions
+            << '\n';
+    }
+    header(out, "interop_task_busy_seconds",
+           "Running time of a runtime's live tasks while timing is on.");
+    for (const runtime_metrics& m : all) {
+        out << "interop_task_busy_seconds{runtime=\"" << label(m.name) << "\"} "
+            << std::chrono::duration<double>(m.busy).count() << '\n';
+    }
+    out.flush();
+}
+
+}  // namespace interop::debug
