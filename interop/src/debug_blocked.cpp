@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "debug_text.hpp"
+#include "debug_walk.hpp"
 #include "interop/debug.hpp"
 
 namespace interop::debug {
@@ -16,18 +17,14 @@ namespace interop::debug {
 namespace {
 
 // Every task of a snapshot, children included, each without its children.
-void flatten(const std::vector<task_info>& tasks, std::vector<task_info>& out) {
-    for (const task_info& t : tasks) {
+std::vector<task_info> flatten(const std::vector<runtime_info>& runtimes) {
+    std::vector<task_info> out;
+    auto add = [&out](const task_info& t) {
         task_info alone = t;
         alone.children.clear();
         out.push_back(std::move(alone));
-        flatten(t.children, out);
-    }
-}
-
-std::vector<task_info> flatten(const std::vector<runtime_info>& runtimes) {
-    std::vector<task_info> out;
-    for (const runtime_info& rt : runtimes) flatten(rt.tasks, out);
+    };
+    for (const runtime_info& rt : runtimes) walk::each_task(rt.tasks, add);
     return out;
 }
 

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "debug_walk.hpp"
 #include "interop/debug.hpp"
 
 namespace interop::debug {
@@ -39,7 +40,6 @@ void count(const task_info& t, runtime_metrics& m) {
             break;
         }
     }
-    for (const task_info& child : t.children) count(child, m);
 }
 
 // A label value as the format wants it: backslash, double quote and line feed escaped.
@@ -75,7 +75,8 @@ std::vector<runtime_metrics> metrics(const std::vector<runtime_info>& tasks) {
             return o.name == rt.name || o.name.rfind(rt.name + "#", 0) == 0;
         });
         if (same != 0) m.name += "#" + std::to_string(same + 1);
-        for (const task_info& t : rt.tasks) count(t, m);
+        auto add = [&m](const task_info& t) { count(t, m); };
+        walk::each_task(rt.tasks, add);
         std::stable_sort(m.waits.begin(), m.waits.end(),
                          [](const auto& a, const auto& b) { return a.second > b.second; });
         all.push_back(std::move(m));

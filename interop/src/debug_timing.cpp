@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "debug_text.hpp"
+#include "debug_walk.hpp"
 #include "interop/debug.hpp"
 #include "interop/detail/task_record.hpp"
 
@@ -20,13 +21,6 @@ timing::timing() noexcept { detail::timing_users.fetch_add(1, std::memory_order_
 timing::~timing() { detail::timing_users.fetch_sub(1, std::memory_order_relaxed); }
 
 namespace {
-
-void running_tasks(const std::vector<task_info>& tasks, std::vector<const task_info*>& out) {
-    for (const task_info& t : tasks) {
-        if (t.state == task_state::running) out.push_back(&t);
-        running_tasks(t.children, out);
-    }
-}
 
 void write_to_standard_error(const task_info& t) {
     std::ostringstream line;
@@ -51,7 +45,10 @@ struct slow_poll_watch::state {
     void look(std::vector<std::pair<std::uint64_t, std::uint64_t>>& reported) {
         const std::vector<runtime_info> runtimes = snapshot();
         std::vector<const task_info*> running;
-        for (const runtime_info& rt : runtimes) running_tasks(rt.tasks, running);
+        auto if_running = [&running](const task_info& t) {
+            if (t.state == task_state::running) running.push_back(&t);
+        };
+        for (const runtime_info& rt : runtimes) walk::each_task(rt.tasks, if_running);
         std::vector<std::pair<std::uint64_t, std::uint64_t>> still;
         for (const task_info* t : running) {
             if (t->waited < threshold) continue;

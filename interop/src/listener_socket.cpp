@@ -30,17 +30,16 @@ task<io_result<stream_socket>> accept_after(duration delay, listener_socket* lis
 accept_awaitable::accept_awaitable(listener_socket* listener) noexcept
     : listener_(listener), op_(listener) {}
 
-void accept_op::start(runtime_ref rt) noexcept {
-    listener_->lock_.lock();
-    const socket_handle s =
-        listener_->usable() ? listener_->socket_.load(std::memory_order_relaxed) : nullptr;
-    if (s != nullptr) {
-        op().listener = s;
-        rt.vtable->tcp_accept(rt.self, &op());
-    }
-    listener_->lock_.unlock();
-    // Closed since await_ready, on another thread: as if the adapter refused it.
-    if (s == nullptr) op().complete(std::make_error_code(std::errc::bad_file_descriptor), 0);
+void accept_op::start(runtime_ref) noexcept {
+    // Under the listener's lock: a close() on another thread comes wholly before or
+    // after the adapter's start. Closed since await_ready: as if the adapter refused.
+    const std::error_code closed =
+        listener_->with_socket([this](runtime_ref rt, socket_handle s) noexcept {
+            op().listener = s;
+            rt.vtable->tcp_accept(rt.self, &op());
+            return std::error_code{};
+        });
+    if (closed) op().complete(closed, 0);
 }
 
 duration accept_awaitable::backoff_left() const noexcept {
