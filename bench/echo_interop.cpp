@@ -2,6 +2,7 @@
 // run on the runtime chosen on the command line.
 //
 //   interop-bench-echo --runtime libuv --port 0 [--count-allocations] [--read-timeout-ms N]
+//                      [--trace]
 //
 // The server code is what an application would write: an accept loop in a scope,
 // one task per connection that reads into a buffer of its own and writes the bytes
@@ -22,6 +23,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdio>
+#include <optional>
 #include <span>
 #include <string>
 #include <utility>
@@ -112,6 +114,10 @@ int main(int argc, char** argv) {
                    "await every read under interop::timeout of this many ms (0: no timeout)")
         ->capture_default_str()
         ->check(CLI::NonNegativeNumber);
+    bool trace = false;
+    app.add_flag("--trace", trace,
+                 "record a trace (interop::debug::trace, its default ring) while serving, "
+                 "never flushed: what recording costs");
     app.add_flag("--list-runtimes", list, "print the runtimes this binary was built with and exit");
     CLI11_PARSE(app, argc, argv);
 
@@ -121,6 +127,8 @@ int main(int argc, char** argv) {
     }
     if (count_allocations && !bench::enable_allocation_counting()) return 2;
     const std::chrono::milliseconds read_timeout(read_timeout_ms);
+    std::optional<interop::debug::trace> recording;
+    if (trace) recording.emplace();
 
     if (runtime == "inline") {
         interop::inline_runtime rt;

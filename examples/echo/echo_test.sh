@@ -6,9 +6,11 @@ server=$1
 client=$2
 out=$(mktemp)
 err=$(mktemp)
-trap 'kill "$pid" 2>/dev/null || true; rm -f "$out" "$err"' EXIT
+trace=$(mktemp)
+trap 'kill "$pid" 2>/dev/null || true; rm -f "$out" "$err" "$trace"' EXIT
 
-"$server" --port 0 --connections 3 >"$out" &
+# With a trace recorded, written when the server exits.
+"$server" --port 0 --connections 3 --trace "$trace" >"$out" &
 pid=$!
 for _ in $(seq 100); do
     grep -q '^listening on' "$out" && break
@@ -28,6 +30,23 @@ else
     "$client" --port "$port" >/dev/null
 fi
 wait "$pid"
+
+# The trace: JSON whose every event is on a named task's track, with the accepts and
+# the reads that waited.
+if command -v python3 >/dev/null; then
+    python3 - "$trace" <<'CHECK' || { echo "bad trace:"; head -c 2000 "$trace"; exit 1; }
+import json, sys
+events = json.load(open(sys.argv[1]))["traceEvents"]
+names = {e["tid"]: e["args"]["name"] for e in events
+         if e["ph"] == "M" and e["name"] == "thread_name"}
+assert any('"task dumps"' in n for n in names.values()), names
+assert all(e["tid"] in names for e in events if e["ph"] != "M" and "tid" in e)
+spans = [e["name"] for e in events if e["ph"] == "X"]
+assert "accept" in spans and "read" in spans and "run" in spans, sorted(set(spans))
+CHECK
+else
+    grep -q '"name":"read"' "$trace" || { echo "no read in the trace"; exit 1; }
+fi
 
 # Graceful shutdown: a server without a connection limit stops on SIGINT with status 0.
 # Before that, SIGUSR1 prints a task dump on stderr: its own task among the rest.
@@ -52,4 +71,4 @@ status=0
 timeout 10 tail --pid="$pid" -f /dev/null || { echo "server ignored SIGINT"; exit 1; }
 wait "$pid" || status=$?
 [ "$status" -eq 0 ] || { echo "server exited with $status after SIGINT"; exit 1; }
-echo "echo example: ok on port $port, dumped its tasks on SIGUSR1, stopped cleanly on SIGINT"
+echo "echo example: ok on port $port, wrote a trace, dumped its tasks on SIGUSR1, stopped cleanly on SIGINT"

@@ -2,15 +2,47 @@
 //
 //   interop-echo-server --port 7000            # then: nc 127.0.0.1 7000
 //   interop-echo-server --address ::1 --port 0 --connections 1
+//   interop-echo-server --trace echo.trace.json   # a timeline, for ui.perfetto.dev
 #include <CLI/CLI.hpp>
 #include <csignal>
 #include <cstdio>
+#include <fstream>
+#include <optional>
 #include <string>
 
 #include "echo_service.hpp"
 
 namespace {
 interop::task<void> next_of(interop::signal_listener* signal) { (void)co_await signal->recv(); }
+
+interop::task<int> serve_until_stopped(interop::endpoint local, std::uint64_t limit) {
+    // Listening first: a SIGINT or SIGTERM from here on stops the server, however
+    // early it arrives.
+    auto interrupt = co_await interop::signal_listener::listen(SIGINT);
+    auto terminate = co_await interop::signal_listener::listen(SIGTERM);
+    if (!interrupt || !terminate) {
+        std::fprintf(stderr, "interop-echo-server: cannot listen for SIGINT and SIGTERM\n");
+        co_return 1;
+    }
+    // `kill -USR1 <pid>` prints what every task is doing to stderr (docs/debugging.md).
+    auto dumps = co_await interop::spawn("task dumps", interop::debug::dump_on_signal(SIGUSR1));
+    auto listener = co_await interop::tcp_listener::bind(local);
+    if (!listener) {
+        std::fprintf(stderr, "interop-echo-server: cannot listen on %s: %s\n",
+                     local.to_string().c_str(), listener.error().message().c_str());
+        co_return 1;
+    }
+    std::printf("listening on %s\n", listener->local_endpoint()->to_string().c_str());
+    std::fflush(stdout);
+    // Serve until the connection limit is reached or SIGINT/SIGTERM arrives;
+    // whichever comes first cancels the other, and open connections are
+    // cancelled and joined before the program exits.
+    auto serving = echo::serve(*listener, limit);
+    auto stop_signal = interop::race(next_of(&*interrupt), next_of(&*terminate));
+    co_await interop::when_any(std::move(serving), std::move(stop_signal));
+    co_return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -24,6 +56,10 @@ int main(int argc, char** argv) {
     app.add_option("-n,--connections", connections,
                    "exit after serving this many connections (0: never)")
         ->capture_default_str();
+    std::string trace_file;
+    app.add_option("--trace", trace_file,
+                   "record what the tasks do and write it to this file on exit (Chrome "
+                   "trace-event JSON: ui.perfetto.dev, chrome://tracing)");
     CLI11_PARSE(app, argc, argv);
 
     auto ip = interop::ip_address::parse(address);
@@ -31,31 +67,17 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "interop-echo-server: '%s' is not an IP address\n", address.c_str());
         return 2;
     }
-    return interop::run([](interop::endpoint local, std::uint64_t limit) -> interop::task<int> {
-        // Listening first: a SIGINT or SIGTERM from here on stops the server, however
-        // early it arrives.
-        auto interrupt = co_await interop::signal_listener::listen(SIGINT);
-        auto terminate = co_await interop::signal_listener::listen(SIGTERM);
-        if (!interrupt || !terminate) {
-            std::fprintf(stderr, "interop-echo-server: cannot listen for SIGINT and SIGTERM\n");
-            co_return 1;
+    std::optional<interop::debug::trace> recording;
+    if (!trace_file.empty()) recording.emplace();
+    const int status = interop::run(serve_until_stopped(interop::endpoint{*ip, port}, connections));
+    if (recording) {
+        std::ofstream out(trace_file);
+        recording->flush(out);
+        if (!out) {
+            std::fprintf(stderr, "interop-echo-server: cannot write the trace to %s\n",
+                         trace_file.c_str());
+            return 1;
         }
-        // `kill -USR1 <pid>` prints what every task is doing to stderr (docs/debugging.md).
-        auto dumps = co_await interop::spawn("task dumps", interop::debug::dump_on_signal(SIGUSR1));
-        auto listener = co_await interop::tcp_listener::bind(local);
-        if (!listener) {
-            std::fprintf(stderr, "interop-echo-server: cannot listen on %s: %s\n",
-                         local.to_string().c_str(), listener.error().message().c_str());
-            co_return 1;
-        }
-        std::printf("listening on %s\n", listener->local_endpoint()->to_string().c_str());
-        std::fflush(stdout);
-        // Serve until the connection limit is reached or SIGINT/SIGTERM arrives;
-        // whichever comes first cancels the other, and open connections are
-        // cancelled and joined before the program exits.
-        auto serving = echo::serve(*listener, limit);
-        auto stop_signal = interop::race(next_of(&*interrupt), next_of(&*terminate));
-        co_await interop::when_any(std::move(serving), std::move(stop_signal));
-        co_return 0;
-    }(interop::endpoint{*ip, port}, connections));
+    }
+    return status;
 }

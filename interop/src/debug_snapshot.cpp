@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "debug_clock.hpp"
 #include "debug_text.hpp"
 #include "interop/debug.hpp"
 #include "interop/detail/run_state.hpp"
@@ -19,28 +20,6 @@ namespace interop::debug {
 namespace {
 
 using detail::task_record;
-
-// Converts task_clock_now() differences to time: the clock is compared with
-// steady_clock over the time since the first conversion's baseline.
-struct tick_base {
-    std::uint64_t ticks = detail::task_clock_now();
-    std::chrono::steady_clock::time_point time = std::chrono::steady_clock::now();
-};
-const tick_base baseline;
-
-std::chrono::nanoseconds to_time(std::uint64_t ticks) {
-#if defined(__x86_64__)
-    const std::uint64_t ticks_now = detail::task_clock_now();
-    const auto time_now = std::chrono::steady_clock::now();
-    const auto elapsed = std::chrono::duration<double, std::nano>(time_now - baseline.time);
-    const auto elapsed_ticks = static_cast<double>(ticks_now - baseline.ticks);
-    if (elapsed_ticks <= 0) return std::chrono::nanoseconds(0);
-    return std::chrono::nanoseconds(
-        static_cast<std::int64_t>(static_cast<double>(ticks) * elapsed.count() / elapsed_ticks));
-#else
-    return std::chrono::nanoseconds(static_cast<std::int64_t>(ticks));
-#endif
-}
 
 const char* kind_name(detail::task_kind kind) {
     switch (kind) {
@@ -63,6 +42,8 @@ std::string address(const void* p) {
 }
 
 using text::seconds;
+using text::write_json_string;
+using tick_clock::to_time;
 
 // What a task waits on, in words: the kind, the object's address (which tells two
 // mutexes or channels apart), and the number the kind gives. A deadline is shown from
@@ -214,32 +195,6 @@ void write_text(std::ostream& out, const task_info& t, int depth) {
     for (const task_info& child : t.children) write_text(out, child, depth + 1);
 }
 
-void write_json_string(std::ostream& out, const std::string& s) {
-    out << '"';
-    for (const char c : s) {
-        switch (c) {
-            case '"':
-                out << "\\\"";
-                break;
-            case '\\':
-                out << "\\\\";
-                break;
-            case '\n':
-                out << "\\n";
-                break;
-            default:
-                if (static_cast<unsigned char>(c) < 0x20) {
-                    char escaped[8];
-                    std::snprintf(escaped, sizeof escaped, "\\u%04x", static_cast<unsigned>(c));
-                    out << escaped;
-                } else {
-                    out << c;
-                }
-        }
-    }
-    out << '"';
-}
-
 const char* state_name(task_state s) {
     switch (s) {
         case task_state::running:
@@ -283,6 +238,32 @@ void write_json(std::ostream& out, const task_info& t) {
 }  // namespace
 
 namespace text {
+
+void write_json_string(std::ostream& out, const std::string& s) {
+    out << '"';
+    for (const char c : s) {
+        switch (c) {
+            case '"':
+                out << "\\\"";
+                break;
+            case '\\':
+                out << "\\\\";
+                break;
+            case '\n':
+                out << "\\n";
+                break;
+            default:
+                if (static_cast<unsigned char>(c) < 0x20) {
+                    char escaped[8];
+                    std::snprintf(escaped, sizeof escaped, "\\u%04x", static_cast<unsigned>(c));
+                    out << escaped;
+                } else {
+                    out << c;
+                }
+        }
+    }
+    out << '"';
+}
 
 std::string seconds(std::chrono::nanoseconds d) {
     char buffer[32];

@@ -1,4 +1,5 @@
-// What the text forms of interop/debug.hpp share: a task on one line, durations.
+// What the text forms of interop/debug.hpp share: a task on one line, durations,
+// JSON strings.
 #pragma once
 
 #include <chrono>
@@ -9,6 +10,9 @@
 #include "interop/debug.hpp"
 
 namespace interop::debug::text {
+
+// `s` as a JSON string, quoted and escaped.
+void write_json_string(std::ostream& out, const std::string& s);
 
 // "1.250 s"
 std::string seconds(std::chrono::nanoseconds d);

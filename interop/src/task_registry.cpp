@@ -51,6 +51,8 @@ void begin_task(task_record& r, const task_context& ctx, const task_origin& orig
     r.started_at = task_clock_now();
     r.wait.set(&wait_ready, nullptr, 0);
     (origin.list != nullptr ? origin.list : &tasks_outside_runs())->link(&r);
+    if (tracing.load(std::memory_order_relaxed)) [[unlikely]]
+        trace_task_begin(r);
 }
 
 }  // namespace interop::detail

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <iosfwd>
@@ -180,6 +181,53 @@ private:
 [[nodiscard]] slow_poll_watch watch_slow_polls(
     std::chrono::nanoseconds threshold = std::chrono::milliseconds(10),
     slow_poll_report report = {});
+
+/// Records a timeline of the tasks while it lives, to be written as Chrome
+/// trace-event JSON (open it in ui.perfetto.dev or chrome://tracing):
+///
+///     interop::debug::trace recording;      // before or while the runtimes run
+///     ...
+///     std::ofstream file("interop.trace.json");
+///     recording.flush(file);
+///
+/// Each runtime is a process and each task a thread of the timeline, named after the
+/// task. A task's track shows each of its runs ("run", with the thread it ran on), each
+/// wait ("read", "sleep", "accept", "mutex lock", ... with what it waited on) and each
+/// time it was ready but not yet running ("ready"), and an arrow from a spawner to
+/// each task it spawned. An operation that completes without waiting is part of the
+/// run that started it. Events go to a ring of fixed size that keeps the newest; a
+/// task's state that began before the trace is cut at its start.
+///
+/// It turns timing on (debug::timing). Recording costs each change of a task's state
+/// a short lock and the event's copy (docs/performance.md has the figures). One trace
+/// records at a time.
+class trace {
+public:
+    /// Starts recording into a ring that keeps the newest `capacity` events (rounded up
+    /// to a power of two, at least 64). Throws std::logic_error while another trace
+    /// records.
+    explicit trace(std::size_t capacity = std::size_t{1} << 16);
+    /// Stops recording; what was not flushed is dropped.
+    ~trace();
+    trace(const trace&) = delete;
+    trace& operator=(const trace&) = delete;
+
+    /// Writes the events the ring holds (those recorded since the last flush, or the
+    /// newest of them) as a JSON document, and empties the ring; recording goes on.
+    /// Callable from any thread, a task's own included.
+    void flush(std::ostream& out);
+
+    /// Events recorded since the trace began, and how many of them the ring dropped
+    /// (overwritten before a flush).
+    struct counts {
+        std::uint64_t recorded = 0;
+        std::uint64_t dropped = 0;
+    };
+    counts counted() const noexcept;
+
+private:
+    timing on_;
+};
 
 /// Writes a dump to `out` (null: standard error) each time `signal_number` is raised,
 /// until it is cancelled. Spawned once, it serves the whole run:

@@ -66,9 +66,21 @@ inline std::uint64_t task_clock_now() noexcept {
 #endif
 }
 
-// How many want running time counted (debug::timing, debug::watch_slow_polls). While
-// none does, a resumption pays one load and a branch for it.
+// How many want running time counted (debug::timing, debug::watch_slow_polls,
+// debug::trace). While none does, a resumption pays one load and a branch for it.
 inline std::atomic<int> timing_users{0};
+
+// Whether a trace records (debug::trace): looked at only while timing is on.
+inline std::atomic<bool> tracing{false};
+
+class wait_state;
+struct wait_kind;
+
+// A trace's records of a state that ended (interop/src/debug_trace.cpp): a run of the
+// task from `from` to `to`, or a wait on `kind`. `w` is the record's own wait_state.
+void trace_run(const wait_state& w, std::uint64_t from, std::uint64_t to) noexcept;
+void trace_wait(const wait_state& w, const wait_kind* kind, const void* object, std::int64_t value,
+                std::uint64_t from, std::uint64_t to) noexcept;
 
 enum class task_kind : std::uint8_t { root, spawned, child, blocking };
 
@@ -100,10 +112,8 @@ class wait_state {
 public:
     void set(const wait_kind* kind, const void* object, std::int64_t value) noexcept {
         const std::uint64_t now = task_clock_now();
-        if (timing_users.load(std::memory_order_relaxed) != 0 &&
-            kind_.load(std::memory_order_relaxed) == nullptr) [[unlikely]] {
-            end_run(now);  // the task itself stops running (a waker finds a kind)
-        }
+        if (timing_users.load(std::memory_order_relaxed) != 0) [[unlikely]]
+            end_state(now);
         kind_.store(nullptr, std::memory_order_relaxed);
         std::atomic_thread_fence(std::memory_order_release);
         object_.store(object, std::memory_order_relaxed);
@@ -132,6 +142,8 @@ public:
             begin_run();
         kind_.store(nullptr, std::memory_order_release);
     }
+    // The task has finished: its last run ends (for a trace).
+    void finish() noexcept { end_run(task_clock_now()); }
 
     // What timing counted (zero while it was off), and since when the task runs (0:
     // not running, or not timed). Relaxed: a dump's figures.
@@ -167,8 +179,23 @@ public:
     }
 
 private:
+    // The slow paths, with timing on. Whoever changes the state ends the one before:
+    // a run (the task itself suspends) or a wait (a waker makes it ready).
+    void end_state(std::uint64_t now) noexcept {
+        const wait_kind* before = kind_.load(std::memory_order_relaxed);
+        if (before == nullptr) {
+            end_run(now);
+        } else if (tracing.load(std::memory_order_relaxed)) {
+            end_wait(before, now);
+        }
+    }
     void begin_run() noexcept {
-        resumed_at_.store(task_clock_now(), std::memory_order_relaxed);
+        const std::uint64_t now = task_clock_now();
+        if (tracing.load(std::memory_order_relaxed)) {
+            const wait_kind* before = kind_.load(std::memory_order_relaxed);
+            if (before != nullptr) end_wait(before, now);
+        }
+        resumed_at_.store(now, std::memory_order_relaxed);
         resumptions_.store(resumptions_.load(std::memory_order_relaxed) + 1,
                            std::memory_order_relaxed);
     }
@@ -178,6 +205,12 @@ private:
         busy_.store(busy_.load(std::memory_order_relaxed) + (now - from),
                     std::memory_order_relaxed);
         resumed_at_.store(0, std::memory_order_relaxed);
+        if (tracing.load(std::memory_order_relaxed)) trace_run(*this, from, now);
+    }
+    void end_wait(const wait_kind* kind, std::uint64_t now) const noexcept {
+        trace_wait(*this, kind, object_.load(std::memory_order_relaxed),
+                   value_.load(std::memory_order_relaxed), since_.load(std::memory_order_relaxed),
+                   now);
     }
 
     std::atomic<const wait_kind*> kind_{nullptr};
@@ -297,9 +330,16 @@ task_list& tasks_outside_runs() noexcept;
 // is "ready": its start is queued.
 void begin_task(task_record& r, const task_context& ctx, const task_origin& origin) noexcept;
 
+// A trace's records of a task's start (the flow from its spawner) and end (who it
+// was: a trace outlives the record).
+void trace_task_begin(const task_record& r) noexcept;
+void trace_task_end(task_record& r) noexcept;
+
 // The task has finished (or was never started): it leaves its list. Called before its
 // owner hears that it has finished, after which the list may be gone.
 inline void end_task(task_record& r) noexcept {
+    if (tracing.load(std::memory_order_relaxed)) [[unlikely]]
+        trace_task_end(r);
     if (r.list != nullptr) r.list->unlink(&r);
 }
 
