@@ -1,5 +1,7 @@
 // Metrics (interop/debug.hpp): a runtime's tasks counted by state and by what they wait
-// on, as values and in the Prometheus text format.
+// on, tasks started and finished, open sockets, as values and in the Prometheus text
+// format.
+#include <cstddef>
 #include <cstdint>
 #include <sstream>
 #include <string>
@@ -7,6 +9,7 @@
 #include <vector>
 
 #include "debug_support.hpp"
+#include "interop/conformance/loopback.hpp"
 #include "interop/conformance/suite.hpp"
 #include "interop/debug.hpp"
 
@@ -91,5 +94,60 @@ TEST_CASE(
             s.cancel();
             release.set();
         });
+    });
+}
+
+TEST_CASE(
+    "debug: metrics count the tasks started and finished on a runtime and the sockets open "
+    "on it") {
+    conf::run([]() -> task<void> {
+        const std::uint64_t root = co_await current_task_id();
+        // This run's runtime, in a new snapshot: the one the root task is listed under.
+        auto ours = [root]() -> debug::runtime_metrics {
+            const std::vector<debug::runtime_info> runtimes = debug::snapshot();
+            const std::vector<debug::runtime_metrics> all = debug::metrics(runtimes);
+            for (std::size_t i = 0; i < runtimes.size(); ++i) {
+                if (find_in(runtimes[i].tasks, {}, root) != nullptr) return all[i];
+            }
+            FAIL("the root task is in no runtime of the snapshot");
+            return {};
+        };
+        const debug::runtime_metrics before = ours();
+        CHECK(before.tasks_started >= 1);  // the root, at least
+        CHECK(before.tasks_started == before.tasks_finished + before.tasks);
+
+        co_await with_scope([&](scope& s) -> task<void> {
+            for (int i = 0; i < 5; ++i) s.spawn([]() -> task<void> { co_return; });
+            co_return;
+        });
+        const debug::runtime_metrics after_tasks = ours();
+        CHECK(after_tasks.tasks_started == before.tasks_started + 5);
+        CHECK(after_tasks.tasks_finished == before.tasks_finished + 5);
+
+        std::int64_t with_pair = 0;
+        {
+            conf::loopback_pair pair = co_await conf::connect_loopback();
+            with_pair = ours().open_sockets;
+            CHECK(with_pair == before.open_sockets + 3);  // the listener and both ends
+            (void)co_await pair.client.close();
+            CHECK(ours().open_sockets == before.open_sockets + 2);
+            (void)co_await pair.client.close();  // a second close closes nothing more
+            CHECK(ours().open_sockets == before.open_sockets + 2);
+
+            std::ostringstream text;
+            debug::write_prometheus(text);
+            const std::string exposed = text.str();
+            INFO(exposed);
+            const std::string rt = "{runtime=\"" + after_tasks.name + "\"}";
+            CHECK(exposed.find("# TYPE interop_tasks_started_total counter\n") !=
+                  std::string::npos);
+            CHECK(series(exposed, "interop_tasks_started_total" + rt) >=
+                  static_cast<double>(after_tasks.tasks_started));
+            CHECK(series(exposed, "interop_tasks_finished_total" + rt) >=
+                  static_cast<double>(after_tasks.tasks_finished));
+            CHECK(series(exposed, "interop_open_sockets" + rt) ==
+                  static_cast<double>(before.open_sockets + 2));
+        }
+        CHECK(ours().open_sockets == before.open_sockets);  // closed by their destructors
     });
 }

@@ -58,8 +58,17 @@ std::string label(std::string_view value) {
     return out;
 }
 
-void header(std::ostream& out, const char* name, const char* help) {
-    out << "# HELP " << name << ' ' << help << "\n# TYPE " << name << " gauge\n";
+void header(std::ostream& out, const char* name, const char* help, const char* type = "gauge") {
+    out << "# HELP " << name << ' ' << help << "\n# TYPE " << name << ' ' << type << '\n';
+}
+
+// One series per runtime.
+template <typename Value>
+void per_runtime(std::ostream& out, const std::vector<runtime_metrics>& all, const char* name,
+                 Value value) {
+    for (const runtime_metrics& m : all) {
+        out << name << "{runtime=\"" << label(m.name) << "\"} " << value(m) << '\n';
+    }
 }
 
 }  // namespace
@@ -69,6 +78,9 @@ std::vector<runtime_metrics> metrics(const std::vector<runtime_info>& tasks) {
     for (const runtime_info& rt : tasks) {
         runtime_metrics m;
         m.name = rt.name;
+        m.tasks_started = rt.tasks_started;
+        m.tasks_finished = rt.tasks_finished;
+        m.open_sockets = rt.open_sockets;
         // Two runtimes of one kind are told apart by their place: every series of the
         // format must be unique.
         const auto same = std::count_if(all.begin(), all.end(), [&rt](const runtime_metrics& o) {
@@ -88,6 +100,14 @@ std::vector<runtime_metrics> metrics() { return metrics(snapshot()); }
 
 void write_prometheus(std::ostream& out) {
     const std::vector<runtime_metrics> all = metrics();
+    header(out, "interop_tasks_started_total", "Tasks started on a runtime since its run began.",
+           "counter");
+    per_runtime(out, all, "interop_tasks_started_total",
+                [](const runtime_metrics& m) { return m.tasks_started; });
+    header(out, "interop_tasks_finished_total", "Tasks finished on a runtime since its run began.",
+           "counter");
+    per_runtime(out, all, "interop_tasks_finished_total",
+                [](const runtime_metrics& m) { return m.tasks_finished; });
     header(out, "interop_tasks", "Live tasks of a runtime by state.");
     for (const runtime_metrics& m : all) {
         const std::string rt = "runtime=\"" + label(m.name) + "\"";
@@ -103,22 +123,20 @@ void write_prometheus(std::ostream& out) {
         }
     }
     header(out, "interop_pending_timers", "Tasks of a runtime waiting on a sleep or deadline.");
-    for (const runtime_metrics& m : all) {
-        out << "interop_pending_timers{runtime=\"" << label(m.name) << "\"} " << m.pending_timers
-            << '\n';
-    }
+    per_runtime(out, all, "interop_pending_timers",
+                [](const runtime_metrics& m) { return m.pending_timers; });
+    header(out, "interop_open_sockets", "Sockets and pipes open on a runtime.");
+    per_runtime(out, all, "interop_open_sockets",
+                [](const runtime_metrics& m) { return m.open_sockets; });
     header(out, "interop_task_resumptions",
            "Resumptions of a runtime's live tasks while timing is on.");
-    for (const runtime_metrics& m : all) {
-        out << "interop_task_resumptions{runtime=\"" << label(m.name) << "\"} " << m.resumptions
-            << '\n';
-    }
+    per_runtime(out, all, "interop_task_resumptions",
+                [](const runtime_metrics& m) { return m.resumptions; });
     header(out, "interop_task_busy_seconds",
            "Running time of a runtime's live tasks while timing is on.");
-    for (const runtime_metrics& m : all) {
-        out << "interop_task_busy_seconds{runtime=\"" << label(m.name) << "\"} "
-            << std::chrono::duration<double>(m.busy).count() << '\n';
-    }
+    per_runtime(out, all, "interop_task_busy_seconds", [](const runtime_metrics& m) {
+        return std::chrono::duration<double>(m.busy).count();
+    });
     out.flush();
 }
 

@@ -301,7 +301,16 @@ std::vector<runtime_info> snapshot() {
         for (const runtime_ref& rt : detail::driven_runtimes()) {
             detail::run_state* run = detail::run_state::of(rt);
             if (run == nullptr) continue;
-            runtimes.push_back({rt.vtable->name, describe_list(run->tasks(), rt)});
+            // The counters are read before the tasks: a task counted as started is
+            // listed, unless it finished meanwhile (and then it is counted finished).
+            runtime_info info;
+            info.name = rt.vtable->name;
+            info.tasks_started = run->counters().started.load(std::memory_order_relaxed);
+            info.open_sockets =
+                rt.vtable->core(rt.self)->open_sockets.load(std::memory_order_relaxed);
+            info.tasks = describe_list(run->tasks(), rt);
+            info.tasks_finished = run->counters().finished.load(std::memory_order_relaxed);
+            runtimes.push_back(std::move(info));
         }
     }
     std::vector<task_info> outside = describe_list(detail::tasks_outside_runs(), runtime_ref{});

@@ -1,5 +1,6 @@
-// Timing and the slow-poll watch (interop/debug.hpp): counting each task's runs, and a
-// thread that reports a task holding its runtime's thread too long.
+// Timing and the slow-poll watch (interop/debug.hpp): counting each task's runs (the
+// slow paths of detail::wait_state), and a thread that reports a task holding its
+// runtime's thread too long.
 #include <algorithm>
 #include <condition_variable>
 #include <cstdint>
@@ -14,6 +15,44 @@
 #include "debug_walk.hpp"
 #include "interop/debug.hpp"
 #include "interop/detail/task_record.hpp"
+
+namespace interop::detail {
+
+void wait_state::end_state(std::uint64_t now) noexcept {
+    const wait_kind* before = kind_.load(std::memory_order_relaxed);
+    if (before == nullptr) {
+        end_run(now);
+    } else if (tracing.load(std::memory_order_relaxed)) {
+        end_wait(before, now);
+    }
+}
+
+void wait_state::begin_run() noexcept {
+    const std::uint64_t now = task_clock_now();
+    if (tracing.load(std::memory_order_relaxed)) {
+        const wait_kind* before = kind_.load(std::memory_order_relaxed);
+        if (before != nullptr) end_wait(before, now);
+    }
+    resumed_at_.store(now, std::memory_order_relaxed);
+    resumptions_.store(resumptions_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+}
+
+void wait_state::end_run(std::uint64_t now) noexcept {
+    const std::uint64_t from = resumed_at_.load(std::memory_order_relaxed);
+    if (from == 0) return;  // resumed before timing was on
+    busy_.store(busy_.load(std::memory_order_relaxed) + (now - from), std::memory_order_relaxed);
+    resumed_at_.store(0, std::memory_order_relaxed);
+    if (tracing.load(std::memory_order_relaxed)) trace_run(*this, from, now);
+}
+
+void wait_state::end_wait(const wait_kind* kind, std::uint64_t now) const noexcept {
+    trace_wait(*this, kind, object_.load(std::memory_order_relaxed),
+               value_.load(std::memory_order_relaxed), since_.load(std::memory_order_relaxed), now);
+}
+
+void wait_state::finish() noexcept { end_run(task_clock_now()); }
+
+}  // namespace interop::detail
 
 namespace interop::debug {
 

@@ -95,7 +95,7 @@ void listener_socket::release() noexcept {
     const socket_handle s = socket_.exchange(nullptr, std::memory_order_acq_rel);
     lock_.unlock();
     if (s == nullptr) return;
-    if (lifetime_.alive()) rt_.vtable->close(rt_.self, s);
+    if (lifetime_.alive()) close_socket(rt_, s);
     closed_.set();
 }
 

@@ -16,7 +16,7 @@ ready_result<void> stream_socket::close() noexcept {
 // After the runtime is gone its socket is closed already, and the runtime must not be
 // called: forgetting the handle is all there is to do.
 void stream_socket::release() noexcept {
-    if (socket_ != nullptr && lifetime_.alive()) rt_.vtable->close(rt_.self, socket_);
+    if (socket_ != nullptr && lifetime_.alive()) close_socket(rt_, socket_);
     socket_ = nullptr;
 }
 

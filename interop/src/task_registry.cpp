@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cstdint>
 
+#include "interop/detail/run_state.hpp"
 #include "interop/detail/task_record.hpp"
 
 namespace interop::detail {
@@ -49,6 +50,10 @@ void begin_task(task_record& r, const task_context& ctx, const task_origin& orig
     std::copy_n(origin.name.data(), length, r.name);
     r.name[length] = '\0';
     r.started_at = task_clock_now();
+    if (ctx.run != nullptr) {
+        r.counters = &ctx.run->counters();
+        r.counters->started.fetch_add(1, std::memory_order_relaxed);
+    }
     r.wait.set(&wait_ready, nullptr, 0);
     (origin.list != nullptr ? origin.list : &tasks_outside_runs())->link(&r);
     if (tracing.load(std::memory_order_relaxed)) [[unlikely]]

@@ -109,7 +109,7 @@ detail::ready_result<void> udp_socket::close() noexcept {
 }
 
 void udp_socket::release() noexcept {
-    if (socket_ != nullptr && lifetime_.alive()) rt_.vtable->close(rt_.self, socket_);
+    if (socket_ != nullptr && lifetime_.alive()) detail::close_socket(rt_, socket_);
     socket_ = nullptr;
 }
 

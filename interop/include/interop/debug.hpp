@@ -66,6 +66,12 @@ struct runtime_info {
     std::string name;  ///< the runtime's name ("inline", "libuv", ...); "sync_wait" for tasks
                        ///< outside runtimes
     std::vector<task_info> tasks;
+    /// Counted since interop::run began driving it (zero for "sync_wait"): every task
+    /// started and finished, scope children included, and the sockets and pipes the
+    /// program holds open on it (listeners and UDP sockets included).
+    std::uint64_t tasks_started = 0;
+    std::uint64_t tasks_finished = 0;
+    std::int64_t open_sockets = 0;
 };
 
 /// Every task now recorded, grouped by runtime. Callable from any thread, including
@@ -122,6 +128,9 @@ struct runtime_metrics {
     std::vector<std::pair<std::string, std::uint64_t>> waits;
     std::uint64_t resumptions = 0;    ///< of the live tasks, while timing is on
     std::chrono::nanoseconds busy{};  ///< of the live tasks, while timing is on
+    std::uint64_t tasks_started = 0;  ///< counters since the run began: runtime_info's
+    std::uint64_t tasks_finished = 0;
+    std::int64_t open_sockets = 0;  ///< a gauge: sockets and pipes open on the runtime
 };
 
 /// The metrics of each runtime of a snapshot, or of a new one.
@@ -129,9 +138,11 @@ std::vector<runtime_metrics> metrics(const std::vector<runtime_info>& tasks);
 std::vector<runtime_metrics> metrics();
 
 /// The metrics of a new snapshot in the Prometheus text exposition format (version
-/// 0.0.4): interop_tasks{runtime,state}, interop_waits{runtime,kind},
-/// interop_pending_timers{runtime}, interop_task_resumptions{runtime} and
-/// interop_task_busy_seconds{runtime}, all gauges.
+/// 0.0.4): the counters interop_tasks_started_total{runtime} and
+/// interop_tasks_finished_total{runtime}, and the gauges interop_tasks{runtime,state},
+/// interop_waits{runtime,kind}, interop_pending_timers{runtime},
+/// interop_open_sockets{runtime}, interop_task_resumptions{runtime} and
+/// interop_task_busy_seconds{runtime}.
 void write_prometheus(std::ostream& out);
 
 /// While one of these lives, each task's resumptions and running time are counted

@@ -8,6 +8,7 @@
 #include <coroutine>
 #include <utility>
 
+#include "interop/detail/held_socket.hpp"
 #include "interop/detail/leaf_operation.hpp"
 #include "interop/detail/ready_result.hpp"
 #include "interop/detail/spin_lock.hpp"
@@ -106,9 +107,7 @@ class listener_socket {
 public:
     listener_socket() noexcept = default;
     listener_socket(runtime_ref rt, socket_handle s) noexcept
-        : rt_(rt),
-          socket_(s),
-          lifetime_(s ? rt.vtable->core(rt.self)->lifetime() : runtime_lifetime{}) {}
+        : rt_(rt), socket_(s), lifetime_(adopt_socket(rt, s)) {}
     listener_socket(listener_socket&& other) noexcept
         : rt_(other.rt_),
           socket_(other.socket_.exchange(nullptr, std::memory_order_relaxed)),

@@ -56,6 +56,8 @@ public:
 
     // The root and the spawned tasks of this run, while they run (task_record.hpp).
     task_list& tasks() noexcept { return tasks_; }
+    // Every task of this run started and finished so far, scope children included.
+    task_counters& counters() noexcept { return counters_; }
 
     // The run_state of a runtime currently driven by interop::run, or null.
     static run_state* of(runtime_ref rt) noexcept {
@@ -76,6 +78,7 @@ private:
     stop_source shutdown_;
     stop_source root_cancel_;
     task_list tasks_;
+    task_counters counters_;
 };
 
 // Guards the core slots of all runtimes against a foreign thread's spawn(rt, ...)

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <utility>
 
+#include "interop/detail/held_socket.hpp"
 #include "interop/detail/ready_result.hpp"
 #include "interop/detail/stream_io.hpp"
 #include "interop/detail/stream_write_all.hpp"
@@ -21,9 +22,7 @@ public:
     stream_socket() noexcept = default;
     /// Takes over a stream socket of `rt` (what accept and connect do).
     stream_socket(runtime_ref rt, socket_handle s) noexcept
-        : rt_(rt),
-          socket_(s),
-          lifetime_(s ? rt.vtable->core(rt.self)->lifetime() : runtime_lifetime{}) {}
+        : rt_(rt), socket_(s), lifetime_(adopt_socket(rt, s)) {}
     stream_socket(stream_socket&& other) noexcept
         : rt_(other.rt_),
           socket_(std::exchange(other.socket_, nullptr)),

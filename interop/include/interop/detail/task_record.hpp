@@ -143,7 +143,7 @@ public:
         kind_.store(nullptr, std::memory_order_release);
     }
     // The task has finished: its last run ends (for a trace).
-    void finish() noexcept { end_run(task_clock_now()); }
+    void finish() noexcept;
 
     // What timing counted (zero while it was off), and since when the task runs (0:
     // not running, or not timed). Relaxed: a dump's figures.
@@ -179,39 +179,13 @@ public:
     }
 
 private:
-    // The slow paths, with timing on. Whoever changes the state ends the one before:
-    // a run (the task itself suspends) or a wait (a waker makes it ready).
-    void end_state(std::uint64_t now) noexcept {
-        const wait_kind* before = kind_.load(std::memory_order_relaxed);
-        if (before == nullptr) {
-            end_run(now);
-        } else if (tracing.load(std::memory_order_relaxed)) {
-            end_wait(before, now);
-        }
-    }
-    void begin_run() noexcept {
-        const std::uint64_t now = task_clock_now();
-        if (tracing.load(std::memory_order_relaxed)) {
-            const wait_kind* before = kind_.load(std::memory_order_relaxed);
-            if (before != nullptr) end_wait(before, now);
-        }
-        resumed_at_.store(now, std::memory_order_relaxed);
-        resumptions_.store(resumptions_.load(std::memory_order_relaxed) + 1,
-                           std::memory_order_relaxed);
-    }
-    void end_run(std::uint64_t now) noexcept {
-        const std::uint64_t from = resumed_at_.load(std::memory_order_relaxed);
-        if (from == 0) return;  // resumed before timing was on
-        busy_.store(busy_.load(std::memory_order_relaxed) + (now - from),
-                    std::memory_order_relaxed);
-        resumed_at_.store(0, std::memory_order_relaxed);
-        if (tracing.load(std::memory_order_relaxed)) trace_run(*this, from, now);
-    }
-    void end_wait(const wait_kind* kind, std::uint64_t now) const noexcept {
-        trace_wait(*this, kind, object_.load(std::memory_order_relaxed),
-                   value_.load(std::memory_order_relaxed), since_.load(std::memory_order_relaxed),
-                   now);
-    }
+    // The slow paths, with timing on, out of line (debug_timing.cpp) so that the
+    // paths above stay small enough to inline. Whoever changes the state ends the one
+    // before: a run (the task itself suspends) or a wait (a waker makes it ready).
+    void end_state(std::uint64_t now) noexcept;
+    void begin_run() noexcept;
+    void end_run(std::uint64_t now) noexcept;
+    void end_wait(const wait_kind* kind, std::uint64_t now) const noexcept;
 
     std::atomic<const wait_kind*> kind_{nullptr};
     std::atomic<const void*> object_{nullptr};
@@ -223,6 +197,13 @@ private:
 };
 
 struct task_record;
+
+// The tasks started and finished in one run (run_state keeps them): counters for
+// debug::metrics, added to by each task's start and end.
+struct task_counters {
+    std::atomic<std::uint64_t> started{0};
+    std::atomic<std::uint64_t> finished{0};
+};
 
 // An intrusive list of records with a one-byte spin lock: held only to link, unlink
 // or read the records in it.
@@ -288,7 +269,8 @@ struct task_record {
     task_kind kind = task_kind::root;
     const void* scope = nullptr;  // a child's scope: the one whose join waits for it
     char name[name_capacity + 1] = {};
-    std::uint64_t started_at = 0;  // task_clock_now()
+    std::uint64_t started_at = 0;       // task_clock_now()
+    task_counters* counters = nullptr;  // its run's; null outside interop::run
 
     // Owned by the list it is in.
     task_list* list = nullptr;
@@ -338,6 +320,7 @@ void trace_task_end(task_record& r) noexcept;
 // The task has finished (or was never started): it leaves its list. Called before its
 // owner hears that it has finished, after which the list may be gone.
 inline void end_task(task_record& r) noexcept {
+    if (r.counters != nullptr) r.counters->finished.fetch_add(1, std::memory_order_relaxed);
     if (tracing.load(std::memory_order_relaxed)) [[unlikely]]
         trace_task_end(r);
     if (r.list != nullptr) r.list->unlink(&r);

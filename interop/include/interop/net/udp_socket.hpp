@@ -34,6 +34,7 @@
 #include <utility>
 
 #include "interop/context.hpp"
+#include "interop/detail/held_socket.hpp"
 #include "interop/detail/leaf_operation.hpp"
 #include "interop/detail/ready_result.hpp"
 #include "interop/endpoint.hpp"
@@ -115,10 +116,7 @@ public:
     udp_socket() noexcept = default;
     /// Takes over a UDP socket of `rt` bound to an address of `family`.
     udp_socket(runtime_ref rt, socket_handle s, ip_address::family family) noexcept
-        : rt_(rt),
-          socket_(s),
-          lifetime_(s ? rt.vtable->core(rt.self)->lifetime() : runtime_lifetime{}),
-          family_(family) {}
+        : rt_(rt), socket_(s), lifetime_(detail::adopt_socket(rt, s)), family_(family) {}
     udp_socket(udp_socket&& other) noexcept
         : rt_(other.rt_),
           socket_(std::exchange(other.socket_, nullptr)),

@@ -352,6 +352,9 @@ public:
     runtime_lifetime lifetime() const noexcept { return {generation_, expected_}; }
 
     void* run_state = nullptr;  ///< the core's, while interop::run drives the runtime
+    /// The core's count of the sockets and pipes it holds open on this runtime
+    /// (interop::debug::metrics).
+    std::atomic<std::int64_t> open_sockets{0};
 
 private:
     std::atomic<std::uint32_t>* generation_;
