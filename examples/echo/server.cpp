@@ -3,6 +3,7 @@
 //   interop-echo-server --port 7000            # then: nc 127.0.0.1 7000
 //   interop-echo-server --address ::1 --port 0 --connections 1
 //   interop-echo-server --trace echo.trace.json   # a timeline, for ui.perfetto.dev
+//   interop-echo-server --console /tmp/echo.sock  # then: interop-console -s /tmp/echo.sock
 #include <CLI/CLI.hpp>
 #include <csignal>
 #include <cstdio>
@@ -15,7 +16,8 @@
 namespace {
 interop::task<void> next_of(interop::signal_listener* signal) { (void)co_await signal->recv(); }
 
-interop::task<int> serve_until_stopped(interop::endpoint local, std::uint64_t limit) {
+interop::task<int> serve_until_stopped(interop::endpoint local, std::uint64_t limit,
+                                       std::string console) {
     // Listening first: a SIGINT or SIGTERM from here on stops the server, however
     // early it arrives.
     auto interrupt = co_await interop::signal_listener::listen(SIGINT);
@@ -26,6 +28,12 @@ interop::task<int> serve_until_stopped(interop::endpoint local, std::uint64_t li
     }
     // `kill -USR1 <pid>` prints what every task is doing to stderr (docs/debugging.md).
     auto dumps = co_await interop::spawn("task dumps", interop::debug::dump_on_signal(SIGUSR1));
+    // A live view for interop-console, when asked for.
+    std::optional<interop::join_handle<interop::io_result<void>>> live_view;
+    if (!console.empty()) {
+        interop::task<interop::io_result<void>> serving = interop::debug::serve_console(console);
+        live_view = co_await interop::spawn("console", std::move(serving));
+    }
     auto listener = co_await interop::tcp_listener::bind(local);
     if (!listener) {
         std::fprintf(stderr, "interop-echo-server: cannot listen on %s: %s\n",
@@ -56,6 +64,9 @@ int main(int argc, char** argv) {
     app.add_option("-n,--connections", connections,
                    "exit after serving this many connections (0: never)")
         ->capture_default_str();
+    std::string console;
+    app.add_option("--console", console,
+                   "serve a live view of the tasks for interop-console on this Unix socket path");
     std::string trace_file;
     app.add_option("--trace", trace_file,
                    "record what the tasks do and write it to this file on exit (Chrome "
@@ -69,7 +80,8 @@ int main(int argc, char** argv) {
     }
     std::optional<interop::debug::trace> recording;
     if (!trace_file.empty()) recording.emplace();
-    const int status = interop::run(serve_until_stopped(interop::endpoint{*ip, port}, connections));
+    const int status =
+        interop::run(serve_until_stopped(interop::endpoint{*ip, port}, connections, console));
     if (recording) {
         std::ofstream out(trace_file);
         recording->flush(out);

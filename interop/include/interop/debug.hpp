@@ -19,6 +19,7 @@
 #include <iosfwd>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -239,6 +240,26 @@ public:
 private:
     timing on_;
 };
+
+/// Serves the program's side of interop-console (a live view of the tasks, like
+/// tokio-console) on a Unix domain socket at `path`, until cancelled:
+///
+///     auto console = co_await interop::spawn(interop::debug::serve_console("/tmp/app.sock"));
+///     // interop-console --socket /tmp/app.sock
+///
+/// Each connection sends one line, "view", "json" or "metrics", and gets
+/// console_answer() of it; then the connection is closed (`socat - UNIX:/tmp/app.sock`
+/// works too). The socket file must not exist, and is removed when serving ends. Ends
+/// with operation_canceled when cancelled, or with the error of binding the socket
+/// (operation_not_supported on a runtime without Unix sockets). It is a task of the
+/// runtime that runs it: like dump_on_signal, it answers while that runtime's loop
+/// turns.
+task<io_result<void>> serve_console(std::string path);
+
+/// What serve_console answers to a request: "view" (each runtime's metrics on a line,
+/// then its tasks as dump() shows them), "json" (dump_json) or "metrics"
+/// (write_prometheus); an error line for anything else.
+std::string console_answer(std::string_view request);
 
 /// Writes a dump to `out` (null: standard error) each time `signal_number` is raised,
 /// until it is cancelled. Spawned once, it serves the whole run:
