@@ -65,6 +65,9 @@ TEST_CASE(
         join_handle<void> parked = co_await spawn("parked", park_on(&release));
         (void)co_await once_waiting("console");  // on its accept: the socket is there
         CHECK(std::filesystem::exists(path));
+        using std::filesystem::perms;
+        const perms others = perms::group_all | perms::others_all;
+        CHECK((std::filesystem::status(path).permissions() & others) == perms::none);
 
         const std::string view = co_await ask(path, "view");
         CHECK(starts_with(view, "runtime "));
@@ -72,7 +75,9 @@ TEST_CASE(
         CHECK(view.find("open sockets") != std::string::npos);
         CHECK(view.find("task " + std::to_string(parked.id()) +
                         " spawned \"parked\": waiting on event wait") != std::string::npos);
-        CHECK(view.find("\"console\": waiting on accept") != std::string::npos);
+        // On a runtime with several threads the accept loop may not wait yet while the
+        // answer is made: its state is not checked.
+        CHECK(view.find("spawned \"console\": ") != std::string::npos);
 
         const std::string json = co_await ask(path, "json");
         json_reader::parser parser(json);

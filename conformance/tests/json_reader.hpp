@@ -172,9 +172,12 @@ private:
                 case 'u': {
                     if (at_ + 4 > text_.size()) return failed("short \\u escape");
                     const std::string hex(text_.substr(at_, 4));
-                    char* end = nullptr;
-                    const long code = std::strtol(hex.c_str(), &end, 16);
-                    if (end != hex.c_str() + 4) return failed("bad \\u escape");
+                    for (const char h : hex) {
+                        const bool digit = (h >= '0' && h <= '9') || (h >= 'a' && h <= 'f') ||
+                                           (h >= 'A' && h <= 'F');
+                        if (!digit) return failed("bad \\u escape");
+                    }
+                    const long code = std::strtol(hex.c_str(), nullptr, 16);
                     at_ += 4;
                     out += code < 0x80 ? static_cast<char>(code) : '?';
                     break;

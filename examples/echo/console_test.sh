@@ -13,9 +13,11 @@ runtime=$3
 work=$(mktemp -d)
 socket="$work/console.sock"
 session="interop-console-$$"
+# A tmux server of its own, without the user's configuration.
+tmux_() { tmux -L "$session" -f /dev/null "$@"; }
 pids=()
 cleanup() {
-    tmux kill-session -t "$session" 2>/dev/null || true
+    tmux_ kill-server 2>/dev/null || true
     for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
     rm -rf "$work"
 }
@@ -61,29 +63,30 @@ metrics=$("$console" --socket "$socket" --once --request metrics)
 check "^interop_open_sockets\\{runtime=\"$runtime\"\\} [1-9]" "$metrics"
 check "^interop_tasks_started_total\\{runtime=\"$runtime\"\\} [1-9]" "$metrics"
 # Anything else is answered with an error line, and the server goes on.
-unknown=$(printf 'nonsense\n' | python3 -c '
+unknown=$(python3 -c '
 import socket, sys
 s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(b"nonsense\n")
 print(s.makefile().read())' "$socket")
 check '^error: unknown request' "$unknown"
 
 if command -v tmux >/dev/null; then
-    tmux new-session -d -s "$session" -x 160 -y 40 "$console --socket $socket --interval 100"
+    tmux_ new-session -d -s "$session" -x 160 -y 40 \
+        "$(printf '%q --socket %q --interval 100' "$console" "$socket")"
     screen=""
     for _ in $(seq 100); do
-        screen=$(tmux capture-pane -p -t "$session" 2>/dev/null || true)
+        screen=$(tmux_ capture-pane -p -t "$session" 2>/dev/null || true)
         grep -q 'waiting on read' <<<"$screen" && break
         sleep 0.05
     done
     check "^interop-console  $socket  [0-9:]+  \\(q: quit\\)" "$screen"
     check "^runtime $runtime: " "$screen"
     check 'waiting on accept' "$screen"
-    tmux send-keys -t "$session" q
+    tmux_ send-keys -t "$session" q
     for _ in $(seq 100); do
-        tmux has-session -t "$session" 2>/dev/null || break
+        tmux_ has-session -t "$session" 2>/dev/null || break
         sleep 0.05
     done
-    ! tmux has-session -t "$session" 2>/dev/null || { echo "interop-console did not quit on q"; exit 1; }
+    ! tmux_ has-session -t "$session" 2>/dev/null || { echo "interop-console did not quit on q"; exit 1; }
     in_terminal="; in tmux it redrew and quit on q"
 else
     in_terminal="; tmux not installed, the terminal view was not run"
@@ -91,7 +94,9 @@ fi
 
 # The program gone, the console says so instead of failing.
 kill -INT "$server_pid"
+timeout 10 tail --pid="$server_pid" -f /dev/null || { echo "the server ignored SIGINT"; exit 1; }
 wait "$server_pid" || true
+pids=("${pids[@]:1}")  # reaped: not to be killed again
 [ ! -e "$socket" ] || { echo "the socket file is left behind"; exit 1; }
 if "$console" --socket "$socket" --once 2>"$work/gone"; then
     echo "--once succeeded with no program"; exit 1

@@ -4,10 +4,12 @@
 #include <array>
 #include <chrono>
 #include <cstddef>
+#include <filesystem>
 #include <span>
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <utility>
 #include <vector>
 
@@ -22,9 +24,11 @@ namespace interop::debug {
 
 namespace {
 
-// A request is one short line; a client that sends none within this time is dropped.
+// A request is one short line; a client that sends none, or does not take the answer,
+// within this time is dropped. A few clients at once are enough for a console.
 constexpr std::size_t request_limit = 64;
-constexpr std::chrono::seconds request_time{5};
+constexpr std::chrono::seconds client_time{5};
+constexpr std::size_t clients_at_once = 8;
 
 void write_summary(std::ostream& out, const runtime_metrics& m) {
     out << "runtime " << m.name << ": " << m.tasks << " tasks (" << m.running << " running, "
@@ -91,7 +95,7 @@ task<void> answer_one(unix_stream conn) {
     std::size_t have = 0;
     while (have < line.size()) {
         const io_result<std::size_t> n =
-            co_await timeout(request_time, conn.read(std::span(line).subspan(have)));
+            co_await timeout(client_time, conn.read(std::span(line).subspan(have)));
         if (!n || *n == 0) co_return;
         have += *n;
         if (std::string_view(line.data(), have).find('\n') != std::string_view::npos) break;
@@ -100,7 +104,8 @@ task<void> answer_one(unix_stream conn) {
     request = request.substr(0, request.find('\n'));
     if (!request.empty() && request.back() == '\r') request.remove_suffix(1);
     const std::string reply = console_answer(request);
-    (void)co_await conn.write_all(std::as_bytes(std::span(reply.data(), reply.size())));
+    (void)co_await timeout(client_time,
+                           conn.write_all(std::as_bytes(std::span(reply.data(), reply.size()))));
 }
 
 }  // namespace
@@ -108,7 +113,15 @@ task<void> answer_one(unix_stream conn) {
 task<io_result<void>> serve_console(std::string path) {
     io_result<unix_listener> listener = co_await unix_listener::bind(path);
     if (!listener) co_return listener.error();
-    co_return co_await serve(*listener, &answer_one);
+    // What the tasks do is the program's own business: only its user may ask.
+    if (!path.empty() && path.front() != '\0') {
+        std::error_code ignored;
+        std::filesystem::permissions(
+            path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
+            std::filesystem::perm_options::replace, ignored);
+    }
+    co_return co_await serve(*listener, &answer_one,
+                             serve_options{.max_connections = clients_at_once});
 }
 
 }  // namespace interop::debug

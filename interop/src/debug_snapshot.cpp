@@ -301,8 +301,8 @@ std::vector<runtime_info> snapshot() {
         for (const runtime_ref& rt : detail::driven_runtimes()) {
             detail::run_state* run = detail::run_state::of(rt);
             if (run == nullptr) continue;
-            // The counters are read before the tasks: a task counted as started is
-            // listed, unless it finished meanwhile (and then it is counted finished).
+            // Started is read before the tasks and finished after them: the live tasks
+            // are started - finished, give or take those that start or end meanwhile.
             runtime_info info;
             info.name = rt.vtable->name;
             info.tasks_started = run->counters().started.load(std::memory_order_relaxed);

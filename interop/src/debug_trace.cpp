@@ -9,9 +9,11 @@
 // function and file names, the wait kinds).
 #include <algorithm>
 #include <atomic>
+#include <charconv>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <limits>
 #include <map>
 #include <ostream>
 #include <stdexcept>
@@ -50,7 +52,7 @@ struct task_fields {
     const char* spawned_file;
     unsigned line;
     unsigned spawned_line;
-    char runtime[16];
+    char runtime[32];
     char name[task_record::name_capacity + 1];
 };
 
@@ -65,6 +67,9 @@ struct event {
         task_fields who;      // end
     };
 };
+
+static_assert(sizeof(void*) != 8 || sizeof(event) == 128,
+              "docs/debugging.md gives the size of an event");
 
 struct trace_ring {
     spin_lock lock;
@@ -137,7 +142,10 @@ void trace_wait(const wait_state& w, const wait_kind* kind, const void* object, 
 
 void trace_task_begin(const task_record& r) noexcept {
     if (r.parent == 0) return;
-    record(r.parent, r.started_at, event_type::spawn, [&](event& e) { e.child = r.id; });
+    // At the start of its first state (ready), which the arrow's head must fall in.
+    const std::uint64_t at = r.wait.read().since;
+    record(r.parent, at != 0 ? at : r.started_at, event_type::spawn,
+           [&](event& e) { e.child = r.id; });
 }
 
 void trace_task_end(task_record& r) noexcept {
@@ -165,7 +173,7 @@ using detail::event_type;
 
 std::size_t ring_size(std::size_t capacity) {
     std::size_t size = 64;
-    while (size < capacity && size < (std::size_t{1} << 40)) size *= 2;
+    while (size < capacity && size <= std::numeric_limits<std::size_t>::max() / 2) size *= 2;
     return size;
 }
 
@@ -208,6 +216,12 @@ public:
             const auto parent = tracks.find(e.task);
             tracks[e.child] = {parent != tracks.end() ? parent->second.runtime : "unknown",
                                label_of(e.child, {}, nullptr)};
+        }
+        // Any other task (one without a spawner, or whose spawn the ring dropped, that
+        // started after the snapshot): a track of its own all the same.
+        for (const event& e : events) {
+            if (tracks.count(e.task) == 0)
+                tracks[e.task] = {"unknown", label_of(e.task, {}, nullptr)};
         }
         out_ << "{\"displayTimeUnit\":\"ns\",\"traceEvents\":[";
         for (const auto& [id, t] : tracks) name_track(id, t);
@@ -253,12 +267,22 @@ private:
         first_ = false;
     }
 
+    // Microseconds with three decimals, whatever the C locale's decimal point.
+    void microseconds(const char* key, std::uint64_t ticks) {
+        char text[32];
+        const auto [end, error] = std::to_chars(text, text + sizeof text,
+                                                static_cast<double>(ticks) * ns_per_tick_ / 1000.0,
+                                                std::chars_format::fixed, 3);
+        out_ << '"' << key << "\":";
+        if (error == std::errc{}) {
+            out_.write(text, end - text);
+        } else {
+            out_ << '0';
+        }
+    }
+
     void time(const char* key, std::uint64_t ticks) {
-        const std::uint64_t since = ticks > began_ ? ticks - began_ : 0;
-        char text[48];
-        std::snprintf(text, sizeof text, "\"%s\":%.3f", key,
-                      static_cast<double>(since) * ns_per_tick_ / 1000.0);
-        out_ << text;
+        microseconds(key, ticks > began_ ? ticks - began_ : 0);
     }
 
     void write_event(const event& e, const std::map<std::uint64_t, track>& tracks) {
@@ -316,11 +340,8 @@ private:
         const std::uint64_t from = std::max(e.at, began_);
         time("ts", from);
         out_ << ',';
-        char dur[48];
-        std::snprintf(
-            dur, sizeof dur, "\"dur\":%.3f",
-            static_cast<double>(e.span.to > from ? e.span.to - from : 0) * ns_per_tick_ / 1000.0);
-        out_ << dur << ",\"args\":{";
+        microseconds("dur", e.span.to > from ? e.span.to - from : 0);
+        out_ << ",\"args\":{";
         bool any = false;
         auto key = [&](const char* name) {
             out_ << (any ? ",\"" : "\"") << name << "\":";

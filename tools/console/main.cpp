@@ -12,6 +12,7 @@
 #include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <termios.h>
 #include <unistd.h>
@@ -34,6 +35,10 @@ namespace {
 volatile std::sig_atomic_t interrupted = 0;
 void on_interrupt(int) { interrupted = 1; }
 
+// How long a request may take: a program whose loop is held answers late or never,
+// and the console must still redraw and quit.
+constexpr int answer_seconds = 2;
+
 // One request: connect, send the line, read to the end. The answer, or the error.
 std::optional<std::string> ask(const std::string& path, const std::string& request,
                                std::string& error) {
@@ -53,6 +58,9 @@ std::optional<std::string> ask(const std::string& path, const std::string& reque
         int fd;
         ~closer() { ::close(fd); }
     } closing{fd};
+    const timeval limit{answer_seconds, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit);
     if (::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
         error = "cannot connect to " + path + ": " + std::strerror(errno);
         return std::nullopt;
@@ -66,7 +74,12 @@ std::optional<std::string> ask(const std::string& path, const std::string& reque
     char buffer[4096];
     for (;;) {
         const ssize_t n = ::read(fd, buffer, sizeof buffer);
-        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && errno == EINTR && interrupted == 0) continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            error = "no answer within " + std::to_string(answer_seconds) +
+                    " s (a task may be holding the program's loop)";
+            return std::nullopt;
+        }
         if (n < 0) {
             error = std::string("cannot read the answer: ") + std::strerror(errno);
             return std::nullopt;
@@ -180,8 +193,12 @@ int main(int argc, char** argv) {
         return 0;
     }
 
-    std::signal(SIGINT, on_interrupt);
-    std::signal(SIGTERM, on_interrupt);
+    // Without SA_RESTART: Ctrl-C interrupts a request that waits for an answer.
+    struct sigaction action {};
+    action.sa_handler = on_interrupt;
+    ::sigemptyset(&action.sa_mask);
+    ::sigaction(SIGINT, &action, nullptr);
+    ::sigaction(SIGTERM, &action, nullptr);
     const raw_keys keys;
     std::fputs("\x1b[?25l", stdout);  // no cursor while redrawing
     while (interrupted == 0) {

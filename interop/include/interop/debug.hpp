@@ -244,12 +244,15 @@ private:
 /// Serves the program's side of interop-console (a live view of the tasks, like
 /// tokio-console) on a Unix domain socket at `path`, until cancelled:
 ///
-///     auto console = co_await interop::spawn(interop::debug::serve_console("/tmp/app.sock"));
+///     auto serving = interop::debug::serve_console("/tmp/app.sock");
+///     auto console = co_await interop::spawn("console", std::move(serving));
 ///     // interop-console --socket /tmp/app.sock
 ///
 /// Each connection sends one line, "view", "json" or "metrics", and gets
 /// console_answer() of it; then the connection is closed (`socat - UNIX:/tmp/app.sock`
-/// works too). The socket file must not exist, and is removed when serving ends. Ends
+/// works too). The socket file must not exist; it is made readable and writable by
+/// the program's user only, and removed when serving ends. A client has 5 s to ask and
+/// to take the answer, and eight are served at once. Ends
 /// with operation_canceled when cancelled, or with the error of binding the socket
 /// (operation_not_supported on a runtime without Unix sockets). It is a task of the
 /// runtime that runs it: like dump_on_signal, it answers while that runtime's loop

@@ -320,10 +320,12 @@ void trace_task_end(task_record& r) noexcept;
 // The task has finished (or was never started): it leaves its list. Called before its
 // owner hears that it has finished, after which the list may be gone.
 inline void end_task(task_record& r) noexcept {
-    if (r.counters != nullptr) r.counters->finished.fetch_add(1, std::memory_order_relaxed);
     if (tracing.load(std::memory_order_relaxed)) [[unlikely]]
         trace_task_end(r);
     if (r.list != nullptr) r.list->unlink(&r);
+    // After the unlink, so that a snapshot never finds it listed and counted finished;
+    // the counters are its run's, which outlives it.
+    if (r.counters != nullptr) r.counters->finished.fetch_add(1, std::memory_order_relaxed);
 }
 
 }  // namespace interop::detail
