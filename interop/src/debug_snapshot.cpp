@@ -35,12 +35,7 @@ const char* kind_name(detail::task_kind kind) {
     return "sync_wait";
 }
 
-std::string address(const void* p) {
-    char text[32];
-    std::snprintf(text, sizeof text, "%p", p);
-    return text;
-}
-
+using text::address;
 using text::seconds;
 using text::write_json_string;
 using tick_clock::to_time;
@@ -238,6 +233,12 @@ void write_json(std::ostream& out, const task_info& t) {
 }  // namespace
 
 namespace text {
+
+std::string address(const void* p) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%p", p);
+    return text;
+}
 
 void write_json_string(std::ostream& out, const std::string& s) {
     out << '"';

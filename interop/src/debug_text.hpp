@@ -14,6 +14,9 @@ namespace interop::debug::text {
 // `s` as a JSON string, quoted and escaped.
 void write_json_string(std::ostream& out, const std::string& s);
 
+// An address as "0x..." (what tells two mutexes or sockets apart in a dump).
+std::string address(const void* p);
+
 // "1.250 s"
 std::string seconds(std::chrono::nanoseconds d);
 

@@ -12,7 +12,6 @@
 #include <charconv>
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
 #include <limits>
 #include <map>
 #include <ostream>
@@ -190,12 +189,6 @@ std::string label_of(std::uint64_t id, const std::string& name, const char* func
     return label;
 }
 
-std::string address(const void* p) {
-    char text[32];
-    std::snprintf(text, sizeof text, "%p", p);
-    return text;
-}
-
 // Writes the events as one JSON document. Times are microseconds since the trace
 // began; a state that began before is cut there.
 class writer {
@@ -225,7 +218,6 @@ public:
         }
         out_ << "{\"displayTimeUnit\":\"ns\",\"traceEvents\":[";
         for (const auto& [id, t] : tracks) name_track(id, t);
-        for (const event& e : events) pid_of(e.task, tracks);  // names the processes first
         for (const event& e : events) write_event(e, tracks);
         out_ << "\n]}\n";
         out_.flush();
@@ -365,7 +357,7 @@ private:
                          Key& key) {
         if (object != nullptr) {
             key("object");
-            text::write_json_string(out_, address(object));
+            text::write_json_string(out_, text::address(object));
         }
         const char* meaning = nullptr;
         switch (kind.value) {
@@ -415,8 +407,8 @@ std::map<std::uint64_t, track> live_tracks() {
 
 }  // namespace
 
-trace::trace(std::size_t capacity) {
-    std::vector<event> slots(ring_size(capacity));
+trace::trace(std::size_t capacity) : size_(ring_size(capacity)) {
+    std::vector<event> slots(size_);
     detail::trace_ring& r = detail::the_ring();
     r.lock.lock();
     const bool busy = !r.slots.empty();
@@ -443,37 +435,21 @@ void trace::flush(std::ostream& out) {
     // Who the live tasks are is read first: a task that ends meanwhile has its end in
     // the events taken below.
     const std::map<std::uint64_t, track> tracks = live_tracks();
-    std::vector<event> taken(0);
-    std::vector<event> fresh;
-    {
-        detail::trace_ring& r = detail::the_ring();
-        // The fresh ring is allocated before the lock is taken, with the size it had.
-        r.lock.lock();
-        const std::size_t size = r.slots.size();
-        r.lock.unlock();
-        fresh.resize(size);
-        r.lock.lock();
-        std::uint64_t written = 0;
-        std::uint64_t began = 0;
-        if (r.slots.size() == fresh.size()) {
-            taken.swap(r.slots);
-            r.slots.swap(fresh);
-            written = r.written;
-            began = r.began;
-            r.written = 0;
-        }
-        r.lock.unlock();
-        // Oldest first.
-        std::vector<event> ordered;
-        if (!taken.empty()) {
-            const std::uint64_t kept = std::min<std::uint64_t>(written, taken.size());
-            ordered.reserve(kept);
-            for (std::uint64_t i = written - kept; i < written; ++i) {
-                ordered.push_back(taken[i & (taken.size() - 1)]);
-            }
-        }
-        writer(out, began).write(ordered, tracks);
+    std::vector<event> events(size_);  // the empty ring swapped in; allocated unlocked
+    detail::trace_ring& r = detail::the_ring();
+    r.lock.lock();
+    events.swap(r.slots);
+    const std::uint64_t written = std::exchange(r.written, 0);
+    const std::uint64_t began = r.began;
+    r.lock.unlock();
+    // Oldest first: a ring that went round begins at its next slot.
+    if (written > events.size()) {
+        const auto next = static_cast<std::ptrdiff_t>(written & (events.size() - 1));
+        std::rotate(events.begin(), events.begin() + next, events.end());
+    } else {
+        events.resize(written);
     }
+    writer(out, began).write(events, tracks);
 }
 
 trace::counts trace::counted() const noexcept {

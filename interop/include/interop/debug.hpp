@@ -239,6 +239,7 @@ public:
 
 private:
     timing on_;
+    std::size_t size_;  // the ring's, in events
 };
 
 /// Serves the program's side of interop-console (a live view of the tasks, like
