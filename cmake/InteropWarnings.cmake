@@ -39,8 +39,10 @@ else()
         # GCC-only. (Not -Wlogical-op: it flags the portable `e == EAGAIN || e == EWOULDBLOCK`
         # where both are the same number.)
         $<$<CXX_COMPILER_ID:GNU>:-Wduplicated-cond>
-        # Clang-only: GCC's -Wshadow already covers constructor parameters.
+        # Clang-only: GCC's -Wshadow already covers constructor parameters; GCC has no
+        # warning for names reserved to the implementation (_Upper, __x).
         $<$<CXX_COMPILER_ID:Clang,AppleClang>:-Wshadow-field-in-constructor>
+        $<$<CXX_COMPILER_ID:Clang,AppleClang>:-Wreserved-identifier>
         $<$<BOOL:${INTEROP_WARNINGS_AS_ERRORS}>:-Werror>)
 endif()
 

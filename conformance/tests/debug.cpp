@@ -149,12 +149,16 @@ TEST_CASE(
         auto held = co_await mutex.lock();
         REQUIRE(held.has_value());
         auto channel = mpsc::bounded<int>(1);
+        auto full = mpsc::bounded<int>(1);
+        const auto first = co_await full.tx.send(1);
+        REQUIRE(first.has_value());
         event release;
         conf::loopback_pair pair = co_await conf::connect_loopback();
         co_await with_scope([&](scope& s) -> task<void> {
             s.spawn("sleeper", [&]() -> task<void> { (void)co_await sleep_for(10s); });
             s.spawn("locker", [&]() -> task<void> { (void)co_await mutex.lock(); });
             s.spawn("receiver", [&]() -> task<void> { (void)co_await channel.rx.recv(); });
+            s.spawn("sender", [&]() -> task<void> { (void)co_await full.tx.send(2); });
             s.spawn("reader", [&]() -> task<void> {
                 char byte = 0;
                 (void)co_await pair.client.read(std::span(&byte, 1));
@@ -168,7 +172,11 @@ TEST_CASE(
             CHECK(starts_with(locker.waiting_on, "mutex lock 0x"));
             CHECK(ends_with(locker.waiting_on, "(held by task " + std::to_string(root) + ")"));
             const debug::task_info receiver = co_await once_waiting("receiver");
-            CHECK(starts_with(receiver.waiting_on, "mpsc receive"));
+            CHECK(starts_with(receiver.waiting_on, "mpsc receive (channel 0x"));
+            CHECK(ends_with(receiver.waiting_on, ", 0 items, 1 sender)"));
+            const debug::task_info sender = co_await once_waiting("sender");
+            CHECK(starts_with(sender.waiting_on, "mpsc send (channel 0x"));
+            CHECK(ends_with(sender.waiting_on, ", 1 item, full)"));
             const debug::task_info reader = co_await once_waiting("reader");
             CHECK(starts_with(reader.waiting_on, "read"));
             const debug::task_info joiner = co_await once_waiting("joiner");
@@ -180,6 +188,33 @@ TEST_CASE(
             CHECK(text.str().find(locker.waiting_on) != std::string::npos);
             s.cancel();
             release.set();
+        });
+    });
+}
+
+TEST_CASE(
+    "debug: a wait on a socket names it by its addresses: a read by its own and its "
+    "peer's, an accept by the listener's") {
+    conf::run([]() -> task<void> {
+        conf::loopback_pair pair = co_await conf::connect_loopback();
+        const std::string local = pair.client.local_endpoint().value().to_string();
+        const std::string peer = pair.client.peer_endpoint().value().to_string();
+        const std::string listening = pair.listener.local_endpoint().value().to_string();
+        co_await with_scope([&](scope& s) -> task<void> {
+            s.spawn("reader", [&]() -> task<void> {
+                char byte = 0;
+                (void)co_await pair.client.read(std::span(&byte, 1));
+            });
+            s.spawn("acceptor", [&]() -> task<void> { (void)co_await pair.listener.accept(); });
+            const debug::task_info reader = co_await once_waiting("reader");
+            CHECK(reader.wait_kind == "read");
+            CHECK(reader.waiting_on == "read on " + local + " \u2190 " + peer);
+            const debug::task_info acceptor = co_await once_waiting("acceptor");
+            CHECK(acceptor.waiting_on == "accept on " + listening);
+            std::ostringstream text;
+            debug::dump(text);
+            CHECK(text.str().find(reader.waiting_on) != std::string::npos);
+            s.cancel();
         });
     });
 }

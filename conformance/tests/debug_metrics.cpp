@@ -3,6 +3,8 @@
 // format.
 #include <cstddef>
 #include <cstdint>
+#include <locale>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -12,6 +14,7 @@
 #include "interop/conformance/loopback.hpp"
 #include "interop/conformance/suite.hpp"
 #include "interop/debug.hpp"
+#include "json_reader.hpp"
 
 using namespace interop;
 using namespace std::chrono_literals;
@@ -39,7 +42,64 @@ double series(const std::string& text, const std::string& name_and_labels) {
     return -1;
 }
 
+// A locale that groups every digit: 12 is written "1,2".
+struct every_digit_grouped : std::numpunct<char> {
+    std::string do_grouping() const override { return "\1"; }
+    char do_thousands_sep() const override { return ','; }
+};
+
+// The text after the last space of the first line that starts with `prefix`.
+std::string value_of_line(const std::string& text, const std::string& prefix) {
+    std::istringstream lines(text);
+    std::string line;
+    while (std::getline(lines, line)) {
+        if (line.rfind(prefix, 0) == 0) return line.substr(line.rfind(' ') + 1);
+    }
+    return {};
+}
+
 }  // namespace
+
+TEST_CASE(
+    "debug: JSON, Prometheus text and dumps write plain numbers to a stream whose locale "
+    "groups digits") {
+    conf::run([]() -> task<void> {
+        co_await with_scope([](scope& s) -> task<void> {
+            for (int i = 0; i < 12; ++i) {
+                s.spawn("sleeper", []() -> task<void> { (void)co_await sleep_for(10s); });
+            }
+            (void)co_await once_waiting("sleeper");
+            const std::locale grouped(std::locale::classic(), new every_digit_grouped);
+            std::ostringstream probe;
+            probe.imbue(grouped);
+            probe << 12;
+            REQUIRE(probe.str() == "1,2");
+
+            std::ostringstream json;
+            json.imbue(grouped);
+            debug::dump_json(json);
+            const std::string document = json.str();
+            json_reader::parser parser(document);
+            CHECK(parser.parse().has_value());
+
+            std::ostringstream prometheus;
+            prometheus.imbue(grouped);
+            debug::write_prometheus(prometheus);
+            const std::string started =
+                value_of_line(prometheus.str(), "interop_tasks_started_total{");
+            REQUIRE(!started.empty());
+            CHECK(started.find(',') == std::string::npos);
+            CHECK(std::stoi(started) >= 13);
+
+            std::ostringstream text;
+            text.imbue(grouped);
+            debug::dump(text);
+            const std::uint64_t root = co_await current_task_id();
+            CHECK(text.str().find("task " + std::to_string(root) + " root") != std::string::npos);
+            s.cancel();
+        });
+    });
+}
 
 TEST_CASE(
     "debug: metrics count a runtime's tasks by state and by what they wait on, as values "

@@ -125,4 +125,6 @@ std::error_code runtime::set_no_delay(socket_handle h, bool enabled) noexcept {
     return posix::set_tcp_no_delay(fd_of(h), enabled);
 }
 
+int runtime::native_handle(socket_handle h) noexcept { return fd_of(h); }
+
 }  // namespace tiny

@@ -16,6 +16,15 @@
 namespace {
 interop::task<void> next_of(interop::signal_listener* signal) { (void)co_await signal->recv(); }
 
+// The live view, saying so when it cannot serve (a path that cannot be bound).
+interop::task<void> serve_console(std::string path) {
+    const interop::io_result<void> served = co_await interop::debug::serve_console(path);
+    if (!served && served.error() != std::errc::operation_canceled) {
+        std::fprintf(stderr, "interop-echo-server: no console on %s: %s\n", path.c_str(),
+                     served.error().message().c_str());
+    }
+}
+
 interop::task<int> serve_until_stopped(interop::endpoint local, std::uint64_t limit,
                                        std::string console) {
     // Listening first: a SIGINT or SIGTERM from here on stops the server, however
@@ -29,9 +38,9 @@ interop::task<int> serve_until_stopped(interop::endpoint local, std::uint64_t li
     // `kill -USR1 <pid>` prints what every task is doing to stderr (docs/debugging.md).
     auto dumps = co_await interop::spawn("task dumps", interop::debug::dump_on_signal(SIGUSR1));
     // A live view for interop-console, when asked for.
-    std::optional<interop::join_handle<interop::io_result<void>>> live_view;
+    std::optional<interop::join_handle<void>> live_view;
     if (!console.empty()) {
-        interop::task<interop::io_result<void>> serving = interop::debug::serve_console(console);
+        interop::task<void> serving = serve_console(console);
         live_view = co_await interop::spawn("console", std::move(serving));
     }
     auto listener = co_await interop::tcp_listener::bind(local);

@@ -118,28 +118,29 @@ std::vector<task_info> stalled(std::chrono::nanoseconds threshold) {
     return stalled(threshold, snapshot());
 }
 
-void report_blocked(std::ostream& out, std::chrono::nanoseconds threshold) {
-    const std::vector<runtime_info> tasks = snapshot();
-    const std::vector<deadlock> deadlocks = find_deadlocks(tasks);
-    text::write_deadlocks(out, deadlocks);
-    // The deadlocked tasks have been named once already.
-    std::vector<task_info> slow = stalled(threshold, tasks);
-    for (const deadlock& d : deadlocks) {
-        for (const task_info& stuck : d.tasks) {
-            std::erase_if(slow, [&stuck](const task_info& t) { return t.id == stuck.id; });
+void report_blocked(std::ostream& to, std::chrono::nanoseconds threshold) {
+    text::write_classic(to, [threshold](std::ostream& out) {
+        const std::vector<runtime_info> tasks = snapshot();
+        const std::vector<deadlock> deadlocks = find_deadlocks(tasks);
+        text::write_deadlocks(out, deadlocks);
+        // The deadlocked tasks have been named once already.
+        std::vector<task_info> slow = stalled(threshold, tasks);
+        for (const deadlock& d : deadlocks) {
+            for (const task_info& stuck : d.tasks) {
+                std::erase_if(slow, [&stuck](const task_info& t) { return t.id == stuck.id; });
+            }
         }
-    }
-    if (deadlocks.empty()) out << "no deadlock\n";
-    if (slow.empty()) {
-        out << (deadlocks.empty() ? "" : "besides, ") << "no task has waited "
-            << text::seconds(threshold) << " or more\n";
-    } else {
-        out << (deadlocks.empty() ? "" : "besides, ") << "stalled: " << slow.size()
-            << (slow.size() == 1 ? " task has" : " tasks have") << " waited "
-            << text::seconds(threshold) << " or more\n";
-        for (const task_info& t : slow) text::write_task_line(out, t, 2);
-    }
-    out.flush();
+        if (deadlocks.empty()) out << "no deadlock\n";
+        if (slow.empty()) {
+            out << (deadlocks.empty() ? "" : "besides, ") << "no task has waited "
+                << text::seconds(threshold) << " or more\n";
+        } else {
+            out << (deadlocks.empty() ? "" : "besides, ") << "stalled: " << slow.size()
+                << (slow.size() == 1 ? " task has" : " tasks have") << " waited "
+                << text::seconds(threshold) << " or more\n";
+            for (const task_info& t : slow) text::write_task_line(out, t, 2);
+        }
+    });
 }
 
 namespace text {

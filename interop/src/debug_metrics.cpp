@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "debug_text.hpp"
 #include "debug_walk.hpp"
 #include "interop/debug.hpp"
 
@@ -98,46 +99,47 @@ std::vector<runtime_metrics> metrics(const std::vector<runtime_info>& tasks) {
 
 std::vector<runtime_metrics> metrics() { return metrics(snapshot()); }
 
-void write_prometheus(std::ostream& out) {
-    const std::vector<runtime_metrics> all = metrics();
-    header(out, "interop_tasks_started_total", "Tasks started on a runtime since its run began.",
-           "counter");
-    per_runtime(out, all, "interop_tasks_started_total",
-                [](const runtime_metrics& m) { return m.tasks_started; });
-    header(out, "interop_tasks_finished_total", "Tasks finished on a runtime since its run began.",
-           "counter");
-    per_runtime(out, all, "interop_tasks_finished_total",
-                [](const runtime_metrics& m) { return m.tasks_finished; });
-    header(out, "interop_tasks", "Live tasks of a runtime by state.");
-    for (const runtime_metrics& m : all) {
-        const std::string rt = "runtime=\"" + label(m.name) + "\"";
-        out << "interop_tasks{" << rt << ",state=\"running\"} " << m.running << '\n';
-        out << "interop_tasks{" << rt << ",state=\"ready\"} " << m.ready << '\n';
-        out << "interop_tasks{" << rt << ",state=\"waiting\"} " << m.waiting << '\n';
-    }
-    header(out, "interop_waits", "Waiting tasks of a runtime by what they wait on.");
-    for (const runtime_metrics& m : all) {
-        for (const auto& [kind, n] : m.waits) {
-            out << "interop_waits{runtime=\"" << label(m.name) << "\",kind=\"" << label(kind)
-                << "\"} " << n << '\n';
+void write_prometheus(std::ostream& to) {
+    text::write_classic(to, [](std::ostream& out) {
+        const std::vector<runtime_metrics> all = metrics();
+        header(out, "interop_tasks_started_total",
+               "Tasks started on a runtime since its run began.", "counter");
+        per_runtime(out, all, "interop_tasks_started_total",
+                    [](const runtime_metrics& m) { return m.tasks_started; });
+        header(out, "interop_tasks_finished_total",
+               "Tasks finished on a runtime since its run began.", "counter");
+        per_runtime(out, all, "interop_tasks_finished_total",
+                    [](const runtime_metrics& m) { return m.tasks_finished; });
+        header(out, "interop_tasks", "Live tasks of a runtime by state.");
+        for (const runtime_metrics& m : all) {
+            const std::string rt = "runtime=\"" + label(m.name) + "\"";
+            out << "interop_tasks{" << rt << ",state=\"running\"} " << m.running << '\n';
+            out << "interop_tasks{" << rt << ",state=\"ready\"} " << m.ready << '\n';
+            out << "interop_tasks{" << rt << ",state=\"waiting\"} " << m.waiting << '\n';
         }
-    }
-    header(out, "interop_pending_timers", "Tasks of a runtime waiting on a sleep or deadline.");
-    per_runtime(out, all, "interop_pending_timers",
-                [](const runtime_metrics& m) { return m.pending_timers; });
-    header(out, "interop_open_sockets", "Sockets and pipes open on a runtime.");
-    per_runtime(out, all, "interop_open_sockets",
-                [](const runtime_metrics& m) { return m.open_sockets; });
-    header(out, "interop_task_resumptions",
-           "Resumptions of a runtime's live tasks while timing is on.");
-    per_runtime(out, all, "interop_task_resumptions",
-                [](const runtime_metrics& m) { return m.resumptions; });
-    header(out, "interop_task_busy_seconds",
-           "Running time of a runtime's live tasks while timing is on.");
-    per_runtime(out, all, "interop_task_busy_seconds", [](const runtime_metrics& m) {
-        return std::chrono::duration<double>(m.busy).count();
+        header(out, "interop_waits", "Waiting tasks of a runtime by what they wait on.");
+        for (const runtime_metrics& m : all) {
+            for (const auto& [kind, n] : m.waits) {
+                out << "interop_waits{runtime=\"" << label(m.name) << "\",kind=\"" << label(kind)
+                    << "\"} " << n << '\n';
+            }
+        }
+        header(out, "interop_pending_timers", "Tasks of a runtime waiting on a sleep or deadline.");
+        per_runtime(out, all, "interop_pending_timers",
+                    [](const runtime_metrics& m) { return m.pending_timers; });
+        header(out, "interop_open_sockets", "Sockets and pipes open on a runtime.");
+        per_runtime(out, all, "interop_open_sockets",
+                    [](const runtime_metrics& m) { return m.open_sockets; });
+        header(out, "interop_task_resumptions",
+               "Resumptions of a runtime's live tasks while timing is on.");
+        per_runtime(out, all, "interop_task_resumptions",
+                    [](const runtime_metrics& m) { return m.resumptions; });
+        header(out, "interop_task_busy_seconds",
+               "Running time of a runtime's live tasks while timing is on.");
+        per_runtime(out, all, "interop_task_busy_seconds", [](const runtime_metrics& m) {
+            return std::chrono::duration<double>(m.busy).count();
+        });
     });
-    out.flush();
 }
 
 }  // namespace interop::debug

@@ -14,6 +14,7 @@
 #include "interop/debug.hpp"
 #include "interop/detail/run_state.hpp"
 #include "interop/detail/task_record.hpp"
+#include "socket_table.hpp"
 
 namespace interop::debug {
 
@@ -40,12 +41,44 @@ using text::seconds;
 using text::write_json_string;
 using tick_clock::to_time;
 
-// What a task waits on, in words: the kind, the object's address (which tells two
-// mutexes or channels apart), and the number the kind gives. A deadline is shown from
-// now on the runtime's clock.
+// A wait on a socket of `rt`, by the socket's addresses: "read on 127.0.0.1:40312 <-
+// 127.0.0.1:7000", "accept on [::]:8080". False when the socket is not one of `rt`'s
+// that the core holds (a socket of another runtime, or closed since), or has no
+// addresses (a pipe).
+bool socket_wait_text(const detail::wait_state::snapshot& w, const runtime_ref& rt,
+                      std::string& text) {
+    if (w.kind->side == detail::socket_side::none || w.object == nullptr || !rt) return false;
+    const core_slot* core = rt.vtable->core(rt.self);
+    detail::socket_table::names names;
+    // The handle is only looked up, never dereferenced.
+    if (core->sockets == nullptr || !core->sockets->names_of(const_cast<void*>(w.object), names)) {
+        return false;
+    }
+    text += " on " + names.local;
+    if (!names.peer.empty()) {
+        text += w.kind->side == detail::socket_side::in ? " \u2190 " : " \u2192 ";
+        text += names.peer;
+    }
+    return true;
+}
+
+// What a task waits on, in words: the kind, the object (a socket by its addresses,
+// else by its address, which tells two mutexes or channels apart), and the number the
+// kind gives. A deadline is shown from now on the runtime's clock.
 std::string wait_text(const detail::wait_state::snapshot& w, const runtime_ref& rt) {
     std::string text = w.kind->text;
+    if (socket_wait_text(w, rt, text)) return text;
     if (w.kind->value == detail::wait_value::task) return text + " task " + std::to_string(w.value);
+    // A channel's wait: "mpsc receive (channel 0x..., 0 items, 3 senders)". A receive
+    // waits only while the channel is empty; the senders are those at the wait's start.
+    if (w.kind->value == detail::wait_value::senders) {
+        return text + " (channel " + address(w.object) + ", 0 items, " + std::to_string(w.value) +
+               (w.value == 1 ? " sender)" : " senders)");
+    }
+    if (w.kind->value == detail::wait_value::items) {
+        return text + " (channel " + address(w.object) + ", " + std::to_string(w.value) +
+               (w.value == 1 ? " item, full)" : " items, full)");
+    }
     if (w.object != nullptr) text += " " + address(w.object);
     switch (w.kind->value) {
         case detail::wait_value::deadline:
@@ -65,6 +98,8 @@ std::string wait_text(const detail::wait_state::snapshot& w, const runtime_ref& 
             break;
         case detail::wait_value::count:  // the children, counted by build_tree
         case detail::wait_value::task:
+        case detail::wait_value::senders:
+        case detail::wait_value::items:
         case detail::wait_value::none:
             break;
     }
@@ -324,33 +359,35 @@ std::string describe(const task_info& task) {
     return "waiting on " + task.waiting_on;
 }
 
-void dump(std::ostream& out) {
-    const std::vector<runtime_info> runtimes = snapshot();
-    if (runtimes.empty()) out << "no tasks\n";
-    for (const runtime_info& rt : runtimes) {
-        out << "runtime " << rt.name << '\n';
-        for (const task_info& t : rt.tasks) write_text(out, t, 1);
-    }
-    text::write_deadlocks(out, find_deadlocks(runtimes));
-    out.flush();
+void dump(std::ostream& to) {
+    text::write_classic(to, [](std::ostream& out) {
+        const std::vector<runtime_info> runtimes = snapshot();
+        if (runtimes.empty()) out << "no tasks\n";
+        for (const runtime_info& rt : runtimes) {
+            out << "runtime " << rt.name << '\n';
+            for (const task_info& t : rt.tasks) write_text(out, t, 1);
+        }
+        text::write_deadlocks(out, find_deadlocks(runtimes));
+    });
 }
 
-void dump_json(std::ostream& out) {
-    const std::vector<runtime_info> runtimes = snapshot();
-    out << "{\"runtimes\":[";
-    for (std::size_t i = 0; i < runtimes.size(); ++i) {
-        if (i != 0) out << ',';
-        out << "{\"name\":";
-        write_json_string(out, runtimes[i].name);
-        out << ",\"tasks\":[";
-        for (std::size_t j = 0; j < runtimes[i].tasks.size(); ++j) {
-            if (j != 0) out << ',';
-            write_json(out, runtimes[i].tasks[j]);
+void dump_json(std::ostream& to) {
+    text::write_classic(to, [](std::ostream& out) {
+        const std::vector<runtime_info> runtimes = snapshot();
+        out << "{\"runtimes\":[";
+        for (std::size_t i = 0; i < runtimes.size(); ++i) {
+            if (i != 0) out << ',';
+            out << "{\"name\":";
+            write_json_string(out, runtimes[i].name);
+            out << ",\"tasks\":[";
+            for (std::size_t j = 0; j < runtimes[i].tasks.size(); ++j) {
+                if (j != 0) out << ',';
+                write_json(out, runtimes[i].tasks[j]);
+            }
+            out << "]}";
         }
-        out << "]}";
-    }
-    out << "]}\n";
-    out.flush();
+        out << "]}\n";
+    });
 }
 
 }  // namespace interop::debug

@@ -3,13 +3,27 @@
 #pragma once
 
 #include <chrono>
-#include <iosfwd>
+#include <locale>
+#include <ostream>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "interop/debug.hpp"
 
 namespace interop::debug::text {
+
+// What `write` writes to the stream it is given, written to `out` with numbers as the
+// classic locale writes them: a stream imbued with a locale that groups digits
+// ("1,234") would break JSON and the Prometheus format, and dumps would differ by locale.
+template <typename Write>
+void write_classic(std::ostream& out, Write&& write) {
+    std::ostringstream text;
+    text.imbue(std::locale::classic());
+    write(static_cast<std::ostream&>(text));
+    out << text.str();
+    out.flush();
+}
 
 // `s` as a JSON string, quoted and escaped.
 void write_json_string(std::ostream& out, const std::string& s);

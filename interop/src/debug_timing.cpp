@@ -37,6 +37,22 @@ void wait_state::begin_run() noexcept {
     resumptions_.store(resumptions_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
 }
 
+void wait_state::clear_timed_and_resume(std::coroutine_handle<> task) noexcept {
+    begin_run();
+    kind_.store(nullptr, std::memory_order_release);
+    task.resume();
+}
+
+void wait_state::set_timed(const wait_kind* kind, const void* object, std::int64_t value,
+                           bool with_value) noexcept {
+    const std::uint64_t now = task_clock_now();
+    end_run(now);
+    object_.store(object, std::memory_order_relaxed);
+    if (with_value) value_.store(value, std::memory_order_relaxed);
+    since_.store(now, std::memory_order_relaxed);
+    kind_.store(kind, std::memory_order_release);
+}
+
 void wait_state::end_run(std::uint64_t now) noexcept {
     const std::uint64_t from = resumed_at_.load(std::memory_order_relaxed);
     if (from == 0) return;  // resumed before timing was on

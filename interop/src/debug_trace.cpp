@@ -93,6 +93,7 @@ std::uint32_t this_thread_number() noexcept {
 
 template <typename Fill>
 void record(std::uint64_t task, std::uint64_t at, event_type type, Fill&& fill) noexcept {
+    if (task == 0) return;  // detail::unrecorded_task's: no task's
     const std::uint32_t thread = this_thread_number();
     trace_ring& r = the_ring();
     r.lock.lock();
@@ -375,6 +376,12 @@ private:
                 break;
             case detail::wait_value::signal:
                 meaning = "signal";
+                break;
+            case detail::wait_value::senders:
+                meaning = "senders";
+                break;
+            case detail::wait_value::items:
+                meaning = "items";
                 break;
             case detail::wait_value::count:
             case detail::wait_value::none:

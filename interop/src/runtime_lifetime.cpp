@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "interop/runtime/interface.hpp"
+#include "socket_table.hpp"
 
 namespace interop {
 namespace {
@@ -60,9 +61,17 @@ std::uint32_t take_slot() {
 core_slot::core_slot() : slot_(take_slot()) {
     generation_ = &generation_of(slot_);
     expected_ = generation_->load(std::memory_order_relaxed);
+    try {
+        sockets = new detail::socket_table;
+    } catch (...) {
+        std::lock_guard lock(slots_mutex);
+        free_slots.push_back(slot_);
+        throw;
+    }
 }
 
 core_slot::~core_slot() {
+    delete sockets;
     generation_->fetch_add(1, std::memory_order_release);
     std::lock_guard lock(slots_mutex);
     free_slots.push_back(slot_);  // never allocates: take_slot made room

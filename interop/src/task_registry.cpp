@@ -32,6 +32,10 @@ std::uint64_t next_task_id() noexcept {
     return ids.next++;
 }
 
+// Constant-initialized, so that a context made during another translation unit's
+// static initialization may point at it.
+constinit task_record unrecorded_task{};
+
 task_list& tasks_outside_runs() noexcept {
     static task_list list;
     return list;

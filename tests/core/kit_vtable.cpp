@@ -46,6 +46,7 @@ struct recording_adapter {
     std::error_code set_no_delay(socket_handle, bool) noexcept {
         return note("set_no_delay"), std::error_code{};
     }
+    int native_handle(socket_handle) noexcept { return note("native_handle"), 7; }
     core_slot* core() noexcept { return &slot; }
     void run() { note("run"); }
     void stop() noexcept { note("stop"); }
@@ -112,13 +113,15 @@ TEST_CASE("kit: a generated vtable calls the adapter's member of the same name, 
     CHECK(!rt.vtable->local_endpoint(rt.self, nullptr, &out));
     CHECK(!rt.vtable->remote_endpoint(rt.self, nullptr, &out));
     CHECK(!rt.vtable->set_no_delay(rt.self, nullptr, true));
+    CHECK(rt.vtable->native_handle(rt.self, nullptr) == 7);
     CHECK(rt.vtable->core(rt.self) == &a.slot);
     rt.vtable->run(rt.self);
     rt.vtable->stop(rt.self);
     CHECK(a.calls == std::vector<std::string>{"post", "timer_start", "cancel", "tcp_listen 16",
                                               "tcp_accept", "tcp_connect", "read", "write",
                                               "shutdown_write", "close", "local_endpoint",
-                                              "remote_endpoint", "set_no_delay", "run", "stop"});
+                                              "remote_endpoint", "set_no_delay", "native_handle",
+                                              "run", "stop"});
 }
 
 TEST_CASE("kit: services a class does not define report operation_not_supported, at once") {

@@ -87,6 +87,11 @@ constexpr runtime_vtable forwarding = {
             auto r = inner_of(s);
             return r.vtable->set_no_delay(r.self, h, on);
         },
+    .native_handle =
+        [](void* s, socket_handle h) noexcept {
+            auto r = inner_of(s);
+            return r.vtable->native_handle(r.self, h);
+        },
     .udp_bind =
         [](void* s, const endpoint& local, socket_handle* out) noexcept {
             auto r = inner_of(s);

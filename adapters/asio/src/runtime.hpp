@@ -85,6 +85,7 @@ public:
     std::error_code local_endpoint(socket_handle s, endpoint* out) noexcept;
     std::error_code remote_endpoint(socket_handle s, endpoint* out) noexcept;
     std::error_code set_no_delay(socket_handle s, bool enabled) noexcept;
+    int native_handle(socket_handle s) noexcept;
 
     // --- UDP (udp.cpp) ---
     std::error_code udp_bind(const endpoint& local, socket_handle* out) noexcept;

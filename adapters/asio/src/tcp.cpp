@@ -99,6 +99,10 @@ std::error_code runtime::remote_endpoint(socket_handle s, endpoint* out) noexcep
     return s ? tcp_socket::from(s)->remote_endpoint(out) : bad_handle();
 }
 
+int runtime::native_handle(socket_handle s) noexcept {
+    return s ? tcp_socket::from(s)->descriptor() : -1;
+}
+
 std::error_code runtime::set_no_delay(socket_handle s, bool enabled) noexcept {
     return s ? tcp_socket::from(s)->set_no_delay(enabled) : bad_handle();
 }

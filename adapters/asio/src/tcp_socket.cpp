@@ -127,6 +127,13 @@ std::error_code tcp_socket::shutdown_write() noexcept {
     return to_interop_error(ec);
 }
 
+int tcp_socket::descriptor() noexcept {
+    if (pipe_end_) return pipe_.native_handle();
+    if (listening_) return acceptor_.native_handle();
+    if (udp_.is_open()) return udp_.native_handle();
+    return socket_.native_handle();
+}
+
 std::error_code tcp_socket::set_no_delay(bool enabled) noexcept {
     if (unix_ || pipe_end_) return std::make_error_code(std::errc::operation_not_supported);
     const auto lock = lock_native();

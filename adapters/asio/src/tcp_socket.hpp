@@ -110,6 +110,8 @@ public:
     std::error_code remote_endpoint(endpoint* out) const noexcept;
     std::error_code shutdown_write() noexcept;
     std::error_code set_no_delay(bool enabled) noexcept;
+    // The descriptor of whichever of the four is open; -1 once closed.
+    int descriptor() noexcept;
 
     // UDP (udp_socket.cpp). bind_datagrams, before the handle is published, makes this
     // a UDP socket; the others work on one.

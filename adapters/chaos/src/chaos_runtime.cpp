@@ -471,6 +471,13 @@ constexpr runtime_vtable make_vtable(std::uint32_t capabilities) {
             [](void* self, socket_handle s, bool enabled) noexcept {
                 return in(self).vtable->set_no_delay(in(self).self, s, enabled);
             },
+        .native_handle =
+            [](void* self, socket_handle s) noexcept {
+                const runtime_ref inner = in(self);
+                return inner.vtable->native_handle != nullptr
+                           ? inner.vtable->native_handle(inner.self, s)
+                           : -1;
+            },
         // Datagrams are delayed like everything else, never shortened: a datagram is
         // whole or not at all.
         .udp_bind =

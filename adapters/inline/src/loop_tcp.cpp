@@ -108,6 +108,11 @@ std::error_code loop::set_no_delay(socket_handle s, bool enabled) noexcept {
     return socket ? posix::set_tcp_no_delay(socket->fd, enabled) : bad_handle();
 }
 
+int loop::native_handle(socket_handle s) noexcept {
+    const socket_slot* socket = sockets_.find(s);
+    return socket ? socket->fd : -1;
+}
+
 // --- readiness -----------------------------------------------------------------------
 
 void loop::add_sockets_to_poll_set() {

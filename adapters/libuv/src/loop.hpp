@@ -105,6 +105,7 @@ public:
     std::error_code local_endpoint(socket_handle s, endpoint* out) noexcept;
     std::error_code remote_endpoint(socket_handle s, endpoint* out) noexcept;
     std::error_code set_no_delay(socket_handle s, bool enabled) noexcept;
+    int native_handle(socket_handle s) noexcept;
 
     // --- Unix domain sockets (loop_unix.cpp; accept and the stream calls above serve
     // them too) ---

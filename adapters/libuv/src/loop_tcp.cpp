@@ -334,6 +334,15 @@ std::error_code loop::remote_endpoint(socket_handle s, endpoint* out) noexcept {
     return bad_handle();
 }
 
+int loop::native_handle(socket_handle s) noexcept {
+    if (const stream_socket* socket = find_socket(s)) return socket->descriptor();
+    if (const udp_socket* socket = find_udp(s)) {
+        uv_os_fd_t fd = -1;
+        return uv_fileno(reinterpret_cast<const uv_handle_t*>(&socket->udp), &fd) == 0 ? fd : -1;
+    }
+    return -1;
+}
+
 std::error_code loop::set_no_delay(socket_handle s, bool enabled) noexcept {
     stream_socket* socket = find_socket(s);
     if (!socket) return bad_handle();

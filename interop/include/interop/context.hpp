@@ -20,6 +20,9 @@ namespace interop {
 namespace detail {
 class run_state;
 struct task_record;
+/// The record of contexts made by hand: no list holds it and no dump shows it, and
+/// what is noted in it is never read. It spares every wait a test for a record.
+extern task_record unrecorded_task;
 }  // namespace detail
 
 /// The context a task runs in: the runtime that drives it, its stop token, and the
@@ -29,9 +32,10 @@ struct task_context {
     interop::stop_token stop_token{};
     detail::run_state* run = nullptr;  ///< null outside interop::run (sync_wait)
     /// The core's record of the task that runs in this context (interop::debug reads
-    /// it); null in a context made by hand. A context copied from a task's own still
-    /// points at that task: set it to null before running anything else in the copy.
-    detail::task_record* task = nullptr;
+    /// it); detail::unrecorded_task in a context made by hand, never null. A context
+    /// copied from a task's own still points at that task: point it elsewhere before
+    /// running anything else in the copy.
+    detail::task_record* task = &detail::unrecorded_task;
 };
 
 /// Thrown when an operation that needs a runtime is awaited by a task that no

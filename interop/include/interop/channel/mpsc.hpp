@@ -100,6 +100,10 @@ public:
         static constexpr const interop::detail::wait_kind* waits_on =
             &interop::detail::wait_mpsc_send;
         send_awaitable(detail::state<T>* st, T value) : st_(st), value_(std::move(value)) {}
+        // For a task dump: what the full channel holds.
+        std::int64_t wait_value_locked() const noexcept {
+            return st_ != nullptr ? static_cast<std::int64_t>(st_->items.size()) : 0;
+        }
         send_awaitable(send_awaitable&& other) noexcept
             : st_(other.st_), value_(std::move(other.value_)) {}
         // A reset sender has no channel; its send completes at once as closed, under
@@ -241,6 +245,10 @@ public:
         static constexpr const interop::detail::wait_kind* waits_on =
             &interop::detail::wait_mpsc_receive;
         explicit recv_awaitable(detail::state<T>* st) noexcept : st_(st) {}
+        // For a task dump: who could still send.
+        std::int64_t wait_value_locked() const noexcept {
+            return static_cast<std::int64_t>(st_->senders);
+        }
         recv_awaitable(recv_awaitable&& other) noexcept : st_(other.st_) {}
         std::mutex& mutex() noexcept { return st_->mutex; }
         interop::detail::waiter_list& list() noexcept { return st_->receivers; }

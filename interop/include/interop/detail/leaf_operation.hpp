@@ -99,10 +99,12 @@ protected:
         if (ctx->stop_token.stop_possible()) on_stop_.emplace(ctx->stop_token, canceller{this});
         awaiter_ = resume;
         // Written before the handshake: after it the completion may already clear it.
-        task_ = ctx->task;
-        if (task_ != nullptr) note_wait();
+        if constexpr (wait_notes) {
+            wait_ = &ctx->task->wait;
+            note_wait();
+        }
         if (state_.exchange(suspended, std::memory_order_acq_rel) == done) {
-            if (task_ != nullptr) task_->wait.clear();
+            if constexpr (wait_notes) wait_->clear();
             return false;
         }
         coop_refill();
@@ -124,10 +126,10 @@ protected:
         operation& base = op();
         base.kind = op_kind::post;
         base.on_complete = &leaf_operation::on_yield_turn;
-        task_ = ctx->task;
-        if (task_ != nullptr) task_->wait.set(&wait_ready, nullptr, 0);
+        wait_ = &ctx->task->wait;
+        wait_->set(&wait_ready, nullptr, 0);
         if (ctx->runtime.vtable->post(ctx->runtime.self, &base)) return true;
-        if (task_ != nullptr) task_->wait.clear();
+        wait_->clear();
         return false;
     }
 
@@ -136,7 +138,7 @@ private:
 
     static void on_yield_turn(operation* base, std::error_code, std::size_t) noexcept {
         auto* self = static_cast<leaf_operation*>(static_cast<Op*>(base));
-        if (self->task_ != nullptr) self->task_->wait.clear();
+        self->wait_->clear();
         self->awaiter_.resume();
     }
 
@@ -151,7 +153,7 @@ private:
         }
         // The operations on a socket (read, write, send, receive) show no number.
         constexpr bool with_value = !std::is_base_of_v<io_operation, Op>;
-        task_->wait.set_from_running<with_value>(note.kind, note.object, note.value);
+        wait_->set_from_running<with_value>(note.kind, note.object, note.value);
     }
 
     struct canceller {
@@ -166,16 +168,19 @@ private:
         self->error_ = ec;
         self->transferred_ = n;
         if (self->state_.exchange(done, std::memory_order_acq_rel) == suspended) {
-            if (self->task_ != nullptr) self->task_->wait.clear();
-            self->awaiter_.resume();
+            if constexpr (wait_notes) {
+                self->wait_->clear_and_resume(self->awaiter_);
+            } else {
+                self->awaiter_.resume();
+            }
         }
     }
 
     runtime_ref runtime_{};
     std::coroutine_handle<> awaiter_{};
-    // The awaiting task, written before any path that reads it (a wait, a yield): left
-    // uninitialised otherwise, as every operation is built per call.
-    task_record* task_;
+    // The awaiting task's state, written before any path that reads it (a wait, a
+    // yield): left uninitialised otherwise, as every operation is built per call.
+    wait_state* wait_;
     std::atomic<int> state_{starting};
     std::error_code error_{};
     std::size_t transferred_ = 0;

@@ -38,20 +38,20 @@ public:
     }
     ~stream_socket() { release(); }
 
-    [[nodiscard]] stream_io read(std::span<std::byte> buffer) noexcept {
-        return io(op_kind::read, buffer.data(), buffer.size(), true);
+    [[nodiscard]] stream_read read(std::span<std::byte> buffer) noexcept {
+        return io<op_kind::read>(buffer.data(), buffer.size());
     }
-    [[nodiscard]] stream_io read(std::span<char> buffer) noexcept {
+    [[nodiscard]] stream_read read(std::span<char> buffer) noexcept {
         return read(std::as_writable_bytes(buffer));
     }
-    [[nodiscard]] stream_io write(std::span<const std::byte> buffer) noexcept {
+    [[nodiscard]] stream_write write(std::span<const std::byte> buffer) noexcept {
         // The adapter only reads through the pointer of a write.
-        return io(op_kind::write, const_cast<std::byte*>(buffer.data()), buffer.size(), false);
+        return io<op_kind::write>(const_cast<std::byte*>(buffer.data()), buffer.size());
     }
-    [[nodiscard]] stream_io write(std::span<const char> buffer) noexcept {
+    [[nodiscard]] stream_write write(std::span<const char> buffer) noexcept {
         return write(std::as_bytes(buffer));
     }
-    [[nodiscard]] stream_io write(std::string_view text) noexcept {
+    [[nodiscard]] stream_write write(std::string_view text) noexcept {
         return write(std::span<const char>(text.data(), text.size()));
     }
 
@@ -77,14 +77,15 @@ protected:
     socket_handle handle() const noexcept { return socket_; }
 
 private:
-    stream_io io(op_kind kind, std::byte* data, std::size_t size, bool is_read) noexcept {
+    template <op_kind Direction>
+    stream_io<Direction> io(std::byte* data, std::size_t size) noexcept {
         std::errc precheck{};
         if (!usable()) {
             precheck = std::errc::bad_file_descriptor;
-        } else if (is_read && size == 0) {
+        } else if (Direction == op_kind::read && size == 0) {
             precheck = std::errc::invalid_argument;  // 0 is reserved for end of stream
         }
-        return stream_io{kind, rt_, socket_, data, size, precheck};
+        return stream_io<Direction>{rt_, socket_, data, size, precheck};
     }
     void release() noexcept;
 

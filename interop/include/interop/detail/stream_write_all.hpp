@@ -133,12 +133,9 @@ private:
             const std::size_t from = self->written_;
             // A named awaitable: GCC 12 mishandles owning temporaries in a co_await
             // operand (docs/compilers.md).
-            stream_io write{op_kind::write,
-                            self->rt_,
-                            self->socket_,
-                            const_cast<std::byte*>(self->data_.data() + from),
-                            self->data_.size() - from,
-                            std::errc{}};
+            stream_write write{self->rt_, self->socket_,
+                               const_cast<std::byte*>(self->data_.data() + from),
+                               self->data_.size() - from, std::errc{}};
             auto n = co_await write;
             if (!n) {
                 self->failed_ = n.error();

@@ -19,6 +19,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <coroutine>
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -66,6 +67,15 @@ inline std::uint64_t task_clock_now() noexcept {
 #endif
 }
 
+// INTEROP_NO_WAIT_NOTES, defined for a whole build, compiles out the notes that a
+// waiting operation makes, so that a benchmark can measure what they cost
+// (docs/performance.md). A dump then shows every waiting stream operation as running.
+#if defined(INTEROP_NO_WAIT_NOTES)
+inline constexpr bool wait_notes = false;
+#else
+inline constexpr bool wait_notes = true;
+#endif
+
 // How many want running time counted (debug::timing, debug::watch_slow_polls,
 // debug::trace). While none does, a resumption pays one load and a branch for it.
 inline std::atomic<int> timing_users{0};
@@ -85,13 +95,28 @@ void trace_wait(const wait_state& w, const wait_kind* kind, const void* object, 
 enum class task_kind : std::uint8_t { root, spawned, child, blocking };
 
 // What the number of a wait means, for the text of a dump.
-enum class wait_value : std::uint8_t { none, deadline, task, owner, pid, signal, count };
+enum class wait_value : std::uint8_t {
+    none,
+    deadline,
+    task,
+    owner,
+    pid,
+    signal,
+    count,
+    senders,  // a channel's senders, when a receive waits (with no item)
+    items,    // the items a full channel holds, when a send waits
+};
+
+// Whether a wait's object is a socket handle, and which way its data goes: a dump
+// then names the socket by its addresses ("read on 127.0.0.1:40312 <- 127.0.0.1:7000").
+enum class socket_side : std::uint8_t { none, in, out };
 
 // A kind of wait: one static object per kind, so a reader may always dereference it.
 struct wait_kind {
     const char* text;  // "read", "sleep", "mutex lock", ...
     wait_value value;
     bool ready;  // not waiting on anything: runnable, its resumption is queued
+    socket_side side = socket_side::none;
 };
 
 inline constexpr wait_kind wait_ready{"ready", wait_value::none, true};
@@ -126,21 +151,31 @@ public:
     // when `with_value`.
     template <bool with_value>
     void set_from_running(const wait_kind* kind, const void* object, std::int64_t value) noexcept {
-        const std::uint64_t now = task_clock_now();
+        // The timed path whole and out of line, so that this one holds nothing across
+        // a call.
         if (timing_users.load(std::memory_order_relaxed) != 0) [[unlikely]]
-            end_run(now);
+            return set_timed(kind, object, value, with_value);
         object_.store(object, std::memory_order_relaxed);
         if constexpr (with_value) value_.store(value, std::memory_order_relaxed);
-        since_.store(now, std::memory_order_relaxed);
+        since_.store(task_clock_now(), std::memory_order_relaxed);
         kind_.store(kind, std::memory_order_release);
     }
     // A new number for the same wait (a mutex's new holder): when it began stays.
     void set_value(std::int64_t value) noexcept { value_.store(value, std::memory_order_relaxed); }
-    // Running again.
-    void clear() noexcept {
+    // Running again. Always inlined: a completion that resumes its task calls it for
+    // every wait, and a call costs more than the load, test and store it is.
+    [[gnu::always_inline]] void clear() noexcept {
         if (timing_users.load(std::memory_order_relaxed) != 0) [[unlikely]]
             begin_run();
         kind_.store(nullptr, std::memory_order_release);
+    }
+    // Running again, and resumes `task`: what a completion does last. Every path ends
+    // in a call, so the caller needs no frame of its own for the rare timed one.
+    [[gnu::always_inline]] void clear_and_resume(std::coroutine_handle<> task) noexcept {
+        if (timing_users.load(std::memory_order_relaxed) != 0) [[unlikely]]
+            return clear_timed_and_resume(task);
+        kind_.store(nullptr, std::memory_order_release);
+        task.resume();
     }
     // The task has finished: its last run ends (for a trace).
     void finish() noexcept;
@@ -184,6 +219,9 @@ private:
     // before: a run (the task itself suspends) or a wait (a waker makes it ready).
     void end_state(std::uint64_t now) noexcept;
     void begin_run() noexcept;
+    void clear_timed_and_resume(std::coroutine_handle<> task) noexcept;
+    void set_timed(const wait_kind* kind, const void* object, std::int64_t value,
+                   bool with_value) noexcept;
     void end_run(std::uint64_t now) noexcept;
     void end_wait(const wait_kind* kind, std::uint64_t now) const noexcept;
 
@@ -260,8 +298,9 @@ struct task_origin {
 struct task_record {
     static constexpr std::size_t name_capacity = 31;
 
-    task_context ctx{};  // the task's own context; ctx.task points here
+    // First, so that a wait reaches it at the record's own address.
     wait_state wait;
+    task_context ctx{};  // the task's own context; ctx.task points here
     std::uint64_t id = 0;
     std::uint64_t parent = 0;
     coroutine_site coroutine{};

@@ -10,11 +10,11 @@
 
 namespace interop::detail {
 
-inline constexpr wait_kind wait_read{"read", wait_value::none, false};
-inline constexpr wait_kind wait_write{"write", wait_value::none, false};
-inline constexpr wait_kind wait_send{"send", wait_value::none, false};
-inline constexpr wait_kind wait_receive{"receive", wait_value::none, false};
-inline constexpr wait_kind wait_accept{"accept", wait_value::none, false};
+inline constexpr wait_kind wait_read{"read", wait_value::none, false, socket_side::in};
+inline constexpr wait_kind wait_write{"write", wait_value::none, false, socket_side::out};
+inline constexpr wait_kind wait_send{"send", wait_value::none, false, socket_side::out};
+inline constexpr wait_kind wait_receive{"receive", wait_value::none, false, socket_side::in};
+inline constexpr wait_kind wait_accept{"accept", wait_value::none, false, socket_side::in};
 inline constexpr wait_kind wait_connect{"connect", wait_value::none, false};
 inline constexpr wait_kind wait_sleep{"sleep", wait_value::deadline, false};
 inline constexpr wait_kind wait_signal{"signal", wait_value::signal, false};
@@ -25,8 +25,8 @@ inline constexpr wait_kind wait_file{"file", wait_value::none, false};
 inline constexpr wait_kind wait_join{"join", wait_value::task, false};
 inline constexpr wait_kind wait_scope{"scope join", wait_value::count, false};
 inline constexpr wait_kind wait_watch_changed{"watch changed", wait_value::none, false};
-inline constexpr wait_kind wait_mpsc_send{"mpsc send", wait_value::none, false};
-inline constexpr wait_kind wait_mpsc_receive{"mpsc receive", wait_value::none, false};
+inline constexpr wait_kind wait_mpsc_send{"mpsc send", wait_value::items, false};
+inline constexpr wait_kind wait_mpsc_receive{"mpsc receive", wait_value::senders, false};
 inline constexpr wait_kind wait_broadcast_receive{"broadcast receive", wait_value::none, false};
 inline constexpr wait_kind wait_oneshot_receive{"oneshot receive", wait_value::none, false};
 inline constexpr wait_kind wait_handoff_put{"iterator hand-off (producer)", wait_value::none,

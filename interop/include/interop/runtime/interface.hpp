@@ -27,6 +27,10 @@
 
 namespace interop {
 
+namespace detail {
+class socket_table;
+}
+
 /// The runtime's monotonic clock. Adapters report time as nanoseconds since an
 /// arbitrary epoch of their choosing (virtual-time runtimes start wherever they like).
 struct runtime_clock {
@@ -355,6 +359,9 @@ public:
     /// The core's count of the sockets and pipes it holds open on this runtime
     /// (interop::debug::metrics).
     std::atomic<std::int64_t> open_sockets{0};
+    /// The core's table of the descriptors of those sockets (task dumps name a socket
+    /// by its addresses).
+    detail::socket_table* sockets = nullptr;
 
 private:
     std::atomic<std::uint32_t>* generation_;
@@ -409,6 +416,11 @@ struct runtime_vtable {
     std::error_code (*local_endpoint)(void* self, socket_handle s, endpoint* out) noexcept;
     std::error_code (*remote_endpoint)(void* self, socket_handle s, endpoint* out) noexcept;
     std::error_code (*set_no_delay)(void* self, socket_handle s, bool enabled) noexcept;
+    /// The system's descriptor of any socket or pipe handle (-1 when it has none). The
+    /// core asks once, on a runtime thread, when it takes a handle over, and uses it
+    /// only to name a socket by its addresses in a task dump (getsockname and
+    /// getpeername, from the dump's thread). A null entry counts as -1.
+    int (*native_handle)(void* self, socket_handle s) noexcept;
 
     // --- UDP (cap_udp) --------------------------------------------------------
     /// Opens a UDP socket bound to `local` (port 0: any). The socket's handle then

@@ -50,6 +50,7 @@ concept adapter_class = requires(A& a, operation* op, timer_operation* timer,
     { a.local_endpoint(s, out) } -> std::same_as<std::error_code>;
     { a.remote_endpoint(s, out) } -> std::same_as<std::error_code>;
     { a.set_no_delay(s, true) } -> std::same_as<std::error_code>;
+    { a.native_handle(s) } -> std::same_as<int>;
     { a.core() } -> std::same_as<core_slot*>;
     a.run();
     a.stop();
@@ -189,6 +190,8 @@ constexpr runtime_vtable make_vtable(const char* name) noexcept {
             },
         .set_no_delay = [](void* self, socket_handle s,
                            bool enabled) noexcept { return of<A>(self).set_no_delay(s, enabled); },
+        .native_handle = [](void* self,
+                            socket_handle s) noexcept { return of<A>(self).native_handle(s); },
         .udp_bind = [](void*, const endpoint&,
                        socket_handle*) noexcept { return detail::not_supported(); },
         .udp_connect = [](void*, socket_handle,
