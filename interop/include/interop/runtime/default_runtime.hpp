@@ -1,9 +1,10 @@
 /// \file
 /// The hook through which interop::run(task) gets the runtime chosen at build time.
 ///
-/// The interop::runtime target defines make_default_runtime() with the adapter that
-/// INTEROP_RUNTIME names (`adapters/<name>/src/default_runtime.cpp`). Like the rest of
-/// the primitive interface, this header is all an adapter needs to see.
+/// Each interop::runtime_<name> target defines make_default_runtime() with its adapter
+/// (`adapters/<name>/src/default_runtime.cpp`); interop::runtime links the one that
+/// INTEROP_RUNTIME names. Like the rest of the primitive interface, this header is all
+/// an adapter needs to see.
 #pragma once
 
 #include "interop/runtime/interface.hpp"
