@@ -27,8 +27,12 @@ inline void count_one() noexcept {
 
 }  // namespace
 
-// glibc's allocator under its internal names, always there on glibc.
-// NOLINTBEGIN(bugprone-reserved-identifier): glibc's names, declared to be called
+// glibc's allocator under its internal names, always there on glibc. The names are
+// reserved to the implementation, which glibc is: declared here to be called.
+#if defined(__clang__)
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Wreserved-identifier"
+#endif
 extern "C" {
 void* __libc_malloc(std::size_t size);
 void* __libc_calloc(std::size_t count, std::size_t size);
@@ -36,7 +40,9 @@ void* __libc_realloc(void* p, std::size_t size);
 void* __libc_memalign(std::size_t alignment, std::size_t size);
 void __libc_free(void* p);
 }
-// NOLINTEND(bugprone-reserved-identifier)
+#if defined(__clang__)
+#pragma clang diagnostic pop
+#endif
 
 extern "C" {
 

@@ -219,6 +219,24 @@ TEST_CASE(
     });
 }
 
+TEST_CASE("debug: a receive on a datagram socket names the socket by its address") {
+    INTEROP_REQUIRE_CAPABILITY(cap_udp);
+    conf::run([]() -> task<void> {
+        auto socket = co_await udp_socket::bind(conf::loopback_v4());
+        REQUIRE(socket.has_value());
+        const std::string local = socket->local_endpoint().value().to_string();
+        co_await with_scope([&](scope& s) -> task<void> {
+            s.spawn("receiver", [&]() -> task<void> {
+                char buffer[16];
+                (void)co_await socket->receive_from(std::span(buffer));
+            });
+            const debug::task_info receiver = co_await once_waiting("receiver");
+            CHECK(receiver.waiting_on == "receive on " + local);
+            s.cancel();
+        });
+    });
+}
+
 TEST_CASE("debug: a finished task has left the registry before its scope or handle reports it") {
     conf::run([]() -> task<void> {
         std::uint64_t child = 0;

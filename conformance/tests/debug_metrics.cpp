@@ -61,8 +61,9 @@ std::string value_of_line(const std::string& text, const std::string& prefix) {
 }  // namespace
 
 TEST_CASE(
-    "debug: JSON, Prometheus text and dumps write plain numbers to a stream whose locale "
-    "groups digits") {
+    "debug: JSON, Prometheus text, dumps and traces write plain numbers to a stream whose "
+    "locale groups digits") {
+    debug::trace recording;
     conf::run([]() -> task<void> {
         co_await with_scope([](scope& s) -> task<void> {
             for (int i = 0; i < 12; ++i) {
@@ -99,6 +100,14 @@ TEST_CASE(
             s.cancel();
         });
     });
+    const std::locale grouped(std::locale::classic(), new every_digit_grouped);
+    std::ostringstream trace;
+    trace.imbue(grouped);
+    recording.flush(trace);
+    const std::string events = trace.str();
+    json_reader::parser parser(events);
+    CHECK(parser.parse().has_value());
+    CHECK(trace.getloc() == grouped);  // the stream's own locale is put back
 }
 
 TEST_CASE(

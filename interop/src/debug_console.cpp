@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstddef>
 #include <filesystem>
+#include <locale>
 #include <span>
 #include <sstream>
 #include <string>
@@ -68,6 +69,7 @@ void write_tree(std::ostream& out, const task_info& t, int depth) {
 
 std::string console_answer(std::string_view request) {
     std::ostringstream out;
+    out.imbue(std::locale::classic());  // not the global locale: "task 1,234" is no id
     if (request == "view") {
         const std::vector<runtime_info> runtimes = snapshot();
         const std::vector<runtime_metrics> all = metrics(runtimes);

@@ -1,6 +1,7 @@
 // interop::debug::snapshot and its text and JSON forms (interop/debug.hpp): a walk of
 // the task lists of detail/task_record.hpp.
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <iterator>
@@ -41,19 +42,25 @@ using text::seconds;
 using text::write_json_string;
 using tick_clock::to_time;
 
-// A wait on a socket of `rt`, by the socket's addresses: "read on 127.0.0.1:40312 <-
-// 127.0.0.1:7000", "accept on [::]:8080". False when the socket is not one of `rt`'s
-// that the core holds (a socket of another runtime, or closed since), or has no
-// addresses (a pipe).
-bool socket_wait_text(const detail::wait_state::snapshot& w, const runtime_ref& rt,
-                      std::string& text) {
-    if (w.kind->side == detail::socket_side::none || w.object == nullptr || !rt) return false;
-    const core_slot* core = rt.vtable->core(rt.self);
-    detail::socket_table::names names;
+// A wait on a socket, by the socket's addresses: "read on 127.0.0.1:40312 <-
+// 127.0.0.1:7000", "accept on [::]:8080". A socket may belong to another runtime than
+// the task's, and two runtimes may give the same handle to different sockets: the
+// handle is looked up in every driven runtime's table, and named only when exactly
+// one knows it. False also for a socket closed since, or one without addresses (a
+// pipe). Called with the runs' lock held, so that every runtime listed lives.
+bool socket_wait_text(const detail::wait_state::snapshot& w, std::string& text) {
+    if (w.kind->side == detail::socket_side::none || w.object == nullptr) return false;
     // The handle is only looked up, never dereferenced.
-    if (core->sockets == nullptr || !core->sockets->names_of(const_cast<void*>(w.object), names)) {
-        return false;
+    auto* const handle = const_cast<void*>(w.object);
+    const detail::socket_table* owner = nullptr;
+    for (const runtime_ref& rt : detail::driven_runtimes()) {
+        const detail::socket_table* table = rt.vtable->core(rt.self)->sockets;
+        if (table == nullptr || !table->contains(handle)) continue;
+        if (owner != nullptr) return false;
+        owner = table;
     }
+    detail::socket_table::names names;
+    if (owner == nullptr || !owner->names_of(handle, names)) return false;
     text += " on " + names.local;
     if (!names.peer.empty()) {
         text += w.kind->side == detail::socket_side::in ? " \u2190 " : " \u2192 ";
@@ -67,7 +74,7 @@ bool socket_wait_text(const detail::wait_state::snapshot& w, const runtime_ref& 
 // kind gives. A deadline is shown from now on the runtime's clock.
 std::string wait_text(const detail::wait_state::snapshot& w, const runtime_ref& rt) {
     std::string text = w.kind->text;
-    if (socket_wait_text(w, rt, text)) return text;
+    if (rt && socket_wait_text(w, text)) return text;
     if (w.kind->value == detail::wait_value::task) return text + " task " + std::to_string(w.value);
     // A channel's wait: "mpsc receive (channel 0x..., 0 items, 3 senders)". A receive
     // waits only while the channel is empty; the senders are those at the wait's start.
@@ -302,9 +309,13 @@ void write_json_string(std::ostream& out, const std::string& s) {
 }
 
 std::string seconds(std::chrono::nanoseconds d) {
+    // to_chars, not printf: the decimal point is a point whatever the C locale says.
     char buffer[32];
-    std::snprintf(buffer, sizeof buffer, "%.3f s", std::chrono::duration<double>(d).count());
-    return buffer;
+    const auto [end, error] =
+        std::to_chars(buffer, buffer + sizeof buffer - 2, std::chrono::duration<double>(d).count(),
+                      std::chars_format::fixed, 3);
+    if (error != std::errc{}) return "? s";
+    return std::string(buffer, end) + " s";
 }
 
 void write_task_line(std::ostream& out, const task_info& t, int indent) {

@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <locale>
 #include <map>
 #include <ostream>
 #include <stdexcept>
@@ -456,6 +457,13 @@ void trace::flush(std::ostream& out) {
     } else {
         events.resize(written);
     }
+    // Numbers as the classic locale writes them, whatever the stream's (a locale that
+    // groups digits would break the JSON); the stream's own is put back after.
+    struct classic_numbers {
+        std::ostream& stream;
+        std::locale before = stream.imbue(std::locale::classic());
+        ~classic_numbers() { stream.imbue(before); }
+    } numbers{out};
     writer(out, began).write(events, tracks);
 }
 

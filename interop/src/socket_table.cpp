@@ -24,12 +24,21 @@ struct side {
     unix_address path{};
 };
 
-side ask(int fd, bool peer) noexcept {
+// One side's address: an IP endpoint, else (or when `is_unix` is known already) a Unix
+// socket's address.
+side ask(int fd, bool peer, bool is_unix = false) noexcept {
     side s;
-    const auto getter = peer ? &::getpeername : &::getsockname;
-    if (!kit::posix::detail::socket_name(getter, fd, &s.ip)) {
-        s.named = true;
-    } else if (!kit::posix::unix_name(fd, peer, &s.path)) {
+    if (!is_unix) {
+        const auto getter = peer ? &::getpeername : &::getsockname;
+        const std::error_code error = kit::posix::detail::socket_name(getter, fd, &s.ip);
+        if (!error) {
+            s.named = true;
+            return s;
+        }
+        // Only a socket of another family is asked again.
+        if (error != std::errc::address_family_not_supported) return s;
+    }
+    if (!kit::posix::unix_name(fd, peer, &s.path)) {
         s.named = true;
         s.is_unix = true;
     }
@@ -45,9 +54,10 @@ std::string text_of(const side& s) {
 }  // namespace
 
 std::size_t socket_table::home(socket_handle s) const noexcept {
-    // Handles are addresses: drop the low bits every allocation shares, then mix.
-    const auto bits = reinterpret_cast<std::uintptr_t>(s) >> 4;
-    return static_cast<std::size_t>(bits * 0x9E3779B97F4A7C15ULL) & (slots_.size() - 1);
+    // Multiplicative hashing keeps the high bits of the product, which depend on every
+    // bit of the handle (an address, or an index and a generation).
+    const auto bits = static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(s));
+    return static_cast<std::size_t>((bits * 0x9E3779B97F4A7C15ULL) >> shift_);
 }
 
 std::size_t socket_table::find(socket_handle s) const noexcept {
@@ -66,6 +76,8 @@ bool socket_table::grow() noexcept {
         return false;
     }
     old.swap(slots_);
+    shift_ = 64;
+    for (std::size_t n = slots_.size(); n > 1; n /= 2) --shift_;
     for (const entry& e : old) {
         if (e.socket == nullptr) continue;
         std::size_t i = home(e.socket);
@@ -76,25 +88,22 @@ bool socket_table::grow() noexcept {
 }
 
 void socket_table::remember(socket_handle s, int fd) noexcept {
-    if (s == nullptr || fd < 0) return;
-    lock_.lock();
+    if (s == nullptr) return;
+    if (fd < 0) return forget(s);
+    const std::lock_guard lock(lock_);
     std::size_t i = find(s);
     if (i == slots_.size()) {
         // At most half full, so that probes stay short and a free slot always ends one.
-        if ((used_ + 1) * 2 > slots_.size() && !grow()) {
-            lock_.unlock();
-            return;
-        }
+        if ((used_ + 1) * 2 > slots_.size() && !grow()) return;
         i = home(s);
         while (slots_[i].socket != nullptr) i = (i + 1) & (slots_.size() - 1);
         ++used_;
     }
     slots_[i] = {s, fd};
-    lock_.unlock();
 }
 
 void socket_table::forget(socket_handle s) noexcept {
-    lock_.lock();
+    const std::lock_guard lock(lock_);
     std::size_t i = find(s);
     if (i < slots_.size()) {
         // Backward shift: move up every later entry of the run that the freed slot
@@ -114,7 +123,6 @@ void socket_table::forget(socket_handle s) noexcept {
         slots_[i] = entry{};
         --used_;
     }
-    lock_.unlock();
 }
 
 void remember_socket(core_slot& core, runtime_ref rt, socket_handle s) noexcept {
@@ -126,16 +134,22 @@ void forget_socket(core_slot& core, socket_handle s) noexcept {
     if (core.sockets != nullptr) core.sockets->forget(s);
 }
 
+bool socket_table::contains(socket_handle s) const {
+    const std::lock_guard lock(lock_);
+    return find(s) < slots_.size();
+}
+
 bool socket_table::names_of(socket_handle s, names& out) const {
     side local;
     side peer;
-    lock_.lock();
-    const std::size_t i = find(s);
-    if (i < slots_.size()) {
-        local = ask(slots_[i].fd, false);
-        if (local.named) peer = ask(slots_[i].fd, true);
+    {
+        const std::lock_guard lock(lock_);
+        const std::size_t i = find(s);
+        if (i < slots_.size()) {
+            local = ask(slots_[i].fd, false);
+            if (local.named) peer = ask(slots_[i].fd, true, local.is_unix);
+        }
     }
-    lock_.unlock();
     if (!local.named) return false;
     out.local = text_of(local);
     out.peer = peer.named ? text_of(peer) : std::string();

@@ -12,10 +12,10 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <vector>
 
-#include "interop/detail/spin_lock.hpp"
 #include "interop/runtime/interface.hpp"
 
 namespace interop::detail {
@@ -23,7 +23,7 @@ namespace interop::detail {
 class socket_table {
 public:
     // Never throw: a table that cannot grow leaves the socket out (a dump then shows
-    // its handle).
+    // its handle). A descriptor of -1 forgets the handle.
     void remember(socket_handle s, int fd) noexcept;
     void forget(socket_handle s) noexcept;
 
@@ -31,6 +31,7 @@ public:
         std::string local;
         std::string peer;  // empty: not connected (a listener, an unconnected datagram socket)
     };
+    bool contains(socket_handle s) const;
     // The addresses of `s`, or false when the table does not know it or it is not a
     // socket with addresses (a pipe).
     bool names_of(socket_handle s, names& out) const;
@@ -44,8 +45,10 @@ private:
     std::size_t home(socket_handle s) const noexcept;
     bool grow() noexcept;
 
-    mutable spin_lock lock_;
+    // A mutex, not a spin lock: a dump holds it across system calls.
+    mutable std::mutex lock_;
     std::vector<entry> slots_;  // open addressing, linear probing; a power of two in size
+    unsigned shift_ = 64;       // 64 - log2(slots_.size())
     std::size_t used_ = 0;
 };
 

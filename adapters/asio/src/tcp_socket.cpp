@@ -128,9 +128,11 @@ std::error_code tcp_socket::shutdown_write() noexcept {
 }
 
 int tcp_socket::descriptor() noexcept {
+    if (udp_fd_ >= 0) return udp_fd_;
+    const auto lock = lock_native();
+    if (native_closed_) return -1;
     if (pipe_end_) return pipe_.native_handle();
     if (listening_) return acceptor_.native_handle();
-    if (udp_.is_open()) return udp_.native_handle();
     return socket_.native_handle();
 }
 

@@ -114,7 +114,8 @@ private:
     // The body runs in context_, as part of the task that runs with_scope.
     explicit scope(task_context* parent)
         : context_{parent ? parent->runtime : runtime_ref{}, source_.get_token(),
-                   parent ? parent->run : nullptr, parent ? parent->task : nullptr} {
+                   parent ? parent->run : nullptr,
+                   parent ? parent->task : &detail::unrecorded_task} {
         if (parent != nullptr && parent->stop_token.stop_possible()) {
             parent_link_.emplace(parent->stop_token, detail::stop_requester{&source_});
         }
@@ -132,7 +133,10 @@ private:
 
     void spawn_void(task<void> t, std::string_view name, detail::spawn_site site,
                     detail::coroutine_site coroutine) {
-        detail::task_record* owner = context_.task;
+        // A context made by hand has no record of its own (detail::unrecorded_task):
+        // its scopes' children are listed with the run's tasks instead.
+        detail::task_record* owner =
+            context_.task != &detail::unrecorded_task ? context_.task : nullptr;
         const detail::task_origin origin{
             detail::task_kind::child,
             name,
