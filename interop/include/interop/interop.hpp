@@ -23,6 +23,7 @@
 #include "interop/run.hpp"
 #include "interop/scope.hpp"
 #include "interop/serve.hpp"
+#include "interop/service.hpp"
 #include "interop/signal.hpp"
 #include "interop/spawn.hpp"
 #include "interop/stdio.hpp"
