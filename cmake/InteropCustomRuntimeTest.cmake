@@ -19,6 +19,7 @@ set(prefix "${WORK_DIR}/prefix")
 set(build "${WORK_DIR}/build")
 file(REMOVE_RECURSE "${prefix}")
 file(MAKE_DIRECTORY "${WORK_DIR}")
+include("${CMAKE_CURRENT_LIST_DIR}/InteropFoundInPrefix.cmake")
 
 function(step title)
     message(STATUS "custom runtime: ${title}")
@@ -53,15 +54,7 @@ if(MAKE_PROGRAM)
 endif()
 step("configure examples/custom_runtime against the prefix" "${CMAKE_COMMAND}" ${configure_args})
 
-# It must have used the package just installed, not one found elsewhere.
-file(STRINGS "${build}/CMakeCache.txt" found_dir REGEX "^interop_DIR:")
-string(REGEX REPLACE "^interop_DIR:[A-Z]+=" "" found_dir "${found_dir}")
-file(REAL_PATH "${found_dir}" found_real)
-file(REAL_PATH "${prefix}" prefix_real)
-cmake_path(IS_PREFIX prefix_real "${found_real}" NORMALIZE found_in_prefix)
-if(NOT found_in_prefix)
-    message(FATAL_ERROR "custom runtime: it found interop in '${found_dir}', not under ${prefix}")
-endif()
+interop_require_found_in_prefix("${build}" "${prefix}" "custom runtime")
 
 step("build it" "${CMAKE_COMMAND}" --build "${build}" --parallel 2)
 

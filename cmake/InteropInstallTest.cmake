@@ -21,6 +21,7 @@ set(build "${WORK_DIR}/consumer-build")
 set(bad_build "${WORK_DIR}/consumer-unknown-runtime")
 file(REMOVE_RECURSE "${prefix}" "${build}" "${bad_build}")
 file(MAKE_DIRECTORY "${WORK_DIR}")
+include("${CMAKE_CURRENT_LIST_DIR}/InteropFoundInPrefix.cmake")
 string(REPLACE "," ";" runtimes "${RUNTIMES}")
 string(REPLACE "," ";" known_runtimes "${KNOWN_RUNTIMES}")
 
@@ -85,16 +86,7 @@ foreach(runtime IN LISTS runtimes)
     endif()
     step("configure the consumer ${how}" "${CMAKE_COMMAND}" ${configure_args})
 
-    # The consumer must have used the package just installed, not one found elsewhere.
-    file(STRINGS "${build}/CMakeCache.txt" found_dir REGEX "^interop_DIR:")
-    string(REGEX REPLACE "^interop_DIR:[A-Z]+=" "" found_dir "${found_dir}")
-    file(REAL_PATH "${found_dir}" found_real)
-    file(REAL_PATH "${prefix}" prefix_real)
-    cmake_path(IS_PREFIX prefix_real "${found_real}" NORMALIZE found_in_prefix)
-    if(NOT found_in_prefix)
-        message(FATAL_ERROR
-            "install test: the consumer found interop in '${found_dir}', not under ${prefix}")
-    endif()
+    interop_require_found_in_prefix("${build}" "${prefix}" "install test: the consumer")
 
     step("build the consumer (${runtime})" "${CMAKE_COMMAND}" --build "${build}" ${config_args})
 

@@ -178,6 +178,30 @@ std::size_t ring_size(std::size_t capacity) {
     return size;
 }
 
+// The JSON key of a wait's number, or null when it has none to show.
+const char* meaning_of(detail::wait_value value) noexcept {
+    switch (value) {
+        case detail::wait_value::deadline:
+            return "deadline_ns";  // on the runtime's clock
+        case detail::wait_value::task:
+            return "task";
+        case detail::wait_value::owner:
+            return "held_by";
+        case detail::wait_value::pid:
+            return "pid";
+        case detail::wait_value::signal:
+            return "signal";
+        case detail::wait_value::senders:
+            return "senders";
+        case detail::wait_value::items:
+            return "items";
+        case detail::wait_value::count:
+        case detail::wait_value::none:
+            break;
+    }
+    return nullptr;
+}
+
 // Who a track is: from the end of the task, or from a snapshot while it lives.
 struct track {
     std::string runtime;
@@ -361,33 +385,7 @@ private:
             key("object");
             text::write_json_string(out_, text::address(object));
         }
-        const char* meaning = nullptr;
-        switch (kind.value) {
-            case detail::wait_value::deadline:
-                meaning = "deadline_ns";  // on the runtime's clock
-                break;
-            case detail::wait_value::task:
-                meaning = "task";
-                break;
-            case detail::wait_value::owner:
-                meaning = "held_by";
-                break;
-            case detail::wait_value::pid:
-                meaning = "pid";
-                break;
-            case detail::wait_value::signal:
-                meaning = "signal";
-                break;
-            case detail::wait_value::senders:
-                meaning = "senders";
-                break;
-            case detail::wait_value::items:
-                meaning = "items";
-                break;
-            case detail::wait_value::count:
-            case detail::wait_value::none:
-                break;
-        }
+        const char* meaning = meaning_of(kind.value);
         if (meaning != nullptr) {
             key(meaning);
             out_ << value;
