@@ -1,0 +1,117 @@
+// interop-http-serve: an HTTP/1.1 server on the http library of this directory.
+//
+//   interop-http-serve --port 8080                  # then: curl http://127.0.0.1:8080/hello
+//   interop-http-serve --port 8080 --root ./public  # files under ./public too
+//
+// Routes: GET /hello (a greeting), POST or PUT /echo (the body back), GET /stream?n=N (N
+// lines sent as chunks), GET /slow?ms=N (an answer after N ms), and with --root, GET and
+// HEAD of the files under it. SIGINT or
+// SIGTERM shuts down gracefully (requests under way are answered); a second one stops
+// at once.
+#include <CLI/CLI.hpp>
+#include <csignal>
+#include <cstdio>
+#include <string>
+
+#include "http/server.hpp"
+#include "interop/interop.hpp"
+#include "routes.hpp"
+
+namespace {
+
+interop::task<void> next_of(interop::signal_listener* signal) { (void)co_await signal->recv(); }
+
+// The first SIGINT or SIGTERM starts a graceful shutdown; the second returns, which
+// cancels the server.
+interop::task<void> stop_on_signals(interop::signal_listener* interrupt,
+                                    interop::signal_listener* terminate, interop::event* stopping) {
+    auto first = interop::race(next_of(interrupt), next_of(terminate));
+    co_await std::move(first);
+    stopping->set();
+    auto second = interop::race(next_of(interrupt), next_of(terminate));
+    co_await std::move(second);
+}
+
+struct settings {
+    interop::endpoint local;
+    std::string root;
+    http::server_options server;
+    interop::duration handler_timeout;
+};
+
+interop::task<int> serve_until_stopped(settings s) {
+    auto interrupt = co_await interop::signal_listener::listen(SIGINT);
+    auto terminate = co_await interop::signal_listener::listen(SIGTERM);
+    if (!interrupt || !terminate) {
+        std::fprintf(stderr, "interop-http-serve: cannot listen for SIGINT and SIGTERM\n");
+        co_return 1;
+    }
+    auto listener = co_await interop::tcp_listener::bind(s.local);
+    if (!listener) {
+        std::fprintf(stderr, "interop-http-serve: cannot listen on %s: %s\n",
+                     s.local.to_string().c_str(), listener.error().message().c_str());
+        co_return 1;
+    }
+    std::printf("listening on %s\n", listener->local_endpoint()->to_string().c_str());
+    std::fflush(stdout);
+
+    auto service =
+        interop::stack(http_example::routes(s.root), interop::timeout_layer(s.handler_timeout));
+    interop::event stopping;
+    auto serving = http::serve(*listener, service, s.server, stopping);
+    auto stopper = stop_on_signals(&*interrupt, &*terminate, &stopping);
+    auto first = co_await interop::when_any(std::move(serving), std::move(stopper));
+    if (first.index() == 0) {
+        const interop::io_result<void>& served = std::get<0>(first);
+        if (!served) {
+            std::fprintf(stderr, "interop-http-serve: %s\n", served.error().message().c_str());
+            co_return 1;
+        }
+    }
+    co_return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{
+        "HTTP/1.1 server written against interop only; the runtime is chosen at build time."};
+    std::string address = "127.0.0.1";
+    std::uint16_t port = 8080;
+    settings s;
+    double idle_s = 60;
+    double request_s = 30;
+    double handler_s = 30;
+    app.add_option("-a,--address", address, "IPv4 or IPv6 address to listen on")
+        ->capture_default_str();
+    app.add_option("-p,--port", port, "TCP port (0 picks a free one)")->capture_default_str();
+    app.add_option("-r,--root", s.root, "serve the files under this directory too")
+        ->check(CLI::ExistingDirectory);
+    app.add_option("--max-connections", s.server.max_connections,
+                   "connections served at once (0: no limit)")
+        ->capture_default_str();
+    app.add_option("--max-body", s.server.message_limits.max_body, "largest request body, bytes")
+        ->capture_default_str();
+    app.add_option("--idle-timeout", idle_s, "seconds an idle connection is kept")
+        ->capture_default_str();
+    app.add_option("--request-timeout", request_s,
+                   "seconds a request may take to arrive (408 after that)")
+        ->capture_default_str();
+    app.add_option("--handler-timeout", handler_s, "seconds a handler may take (503 after that)")
+        ->capture_default_str();
+    CLI11_PARSE(app, argc, argv);
+
+    auto ip = interop::ip_address::parse(address);
+    if (!ip) {
+        std::fprintf(stderr, "interop-http-serve: '%s' is not an IP address\n", address.c_str());
+        return 2;
+    }
+    s.local = interop::endpoint{*ip, port};
+    const auto seconds = [](double v) {
+        return std::chrono::duration_cast<interop::duration>(std::chrono::duration<double>(v));
+    };
+    s.server.idle_timeout = seconds(idle_s);
+    s.server.request_timeout = seconds(request_s);
+    s.handler_timeout = seconds(handler_s);
+    return interop::run(serve_until_stopped(std::move(s)));
+}
