@@ -4,6 +4,7 @@
 #include <string_view>
 
 #include "http/chunked.hpp"
+#include "http/http_date.hpp"
 #include "http/serialize.hpp"
 
 namespace http {
@@ -16,9 +17,9 @@ void append_number(std::string& out, std::uint64_t n) {
     out.append(digits, end);
 }
 
-// The fields whose values only the server can get right.
+// The fields whose values only the server can get right (Date it always writes).
 bool framing_field(std::string_view name) {
-    return equals_ignore_case(name, "content-length") ||
+    return equals_ignore_case(name, "content-length") || equals_ignore_case(name, "date") ||
            equals_ignore_case(name, "transfer-encoding") || equals_ignore_case(name, "connection");
 }
 
@@ -46,6 +47,8 @@ std::optional<body_mode> write_response_head(std::string& out, const response& r
     append_number(out, static_cast<std::uint64_t>(r.status));
     out += ' ';
     out += reason_phrase(r.status);
+    out += "\r\nDate: ";
+    out += http_date();
     out += "\r\n";
     for (const header_field& f : r.fields) {
         out += f.name;
@@ -76,6 +79,8 @@ void write_error_response(std::string& out, int status) {
     append_number(out, static_cast<std::uint64_t>(status));
     out += ' ';
     out += reason;
+    out += "\r\nDate: ";
+    out += http_date();
     out += "\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ";
     append_number(out, reason.size() + 1);
     out += "\r\nConnection: close\r\n\r\n";

@@ -52,7 +52,9 @@ check "GET /hello status" "200" "$("${c[@]}" -o /dev/null -w '%{http_code}' "$ba
 head_out=$("${c[@]}" -I "$base/hello" | tr -d '\r')
 grep -qx 'HTTP/1.1 200 OK' <<<"$head_out" || fail "HEAD status line: $head_out"
 grep -qix 'content-length: 14' <<<"$head_out" || fail "HEAD Content-Length: $head_out"
-echo "ok: HEAD /hello has the fields of a GET and no body"
+grep -qiE '^date: [A-Z][a-z]{2}, [0-9]{2} [A-Z][a-z]{2} [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} GMT$' <<<"$head_out" ||
+    fail "no Date field: $head_out"
+echo "ok: HEAD /hello has the fields of a GET (Date among them) and no body"
 
 check "POST /echo" "posted bytes" "$("${c[@]}" --data-binary 'posted bytes' "$base/echo")"
 check "POST /echo keeps the Content-Type" "text/x-test" \

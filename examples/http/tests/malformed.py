@@ -78,6 +78,8 @@ CASES = [
     ("binary garbage", bytes(range(256)) * 4 + b"\r\n\r\n", {400}),
     ("a valid request, then garbage on the same connection",
      req(b"GET /hello HTTP/1.1\nHost: x\n") + b"\x00\x01garbage\r\n\r\n", {200}),
+    ("an absolute-form target, which a server must accept",
+     req(b"GET http://x/hello HTTP/1.1\nHost: x\nConnection: close\n"), {200}),
     ("a body over the limit", req(b"POST /echo HTTP/1.1\nHost: x\nContent-Length: 2000000\n"), {413}),
     # Never finished: the request timeout answers 408.
     ("a head that never ends", [(0, b"GET /hello HTTP/1.1\r\nHost: x\r\n")], {408}),
@@ -147,6 +149,15 @@ def main():
                 failures.append(f"{name}: expected {sorted(expected)}, got {got[:120]!r}")
             else:
                 print(f"ok: {name}: {status if status else 'closed'} ({took:.2f} s)")
+        # Pipelined requests are answered in order, in full.
+        three = b"".join(req(b"GET /stream?n=%d HTTP/1.1\nHost: x\n" % n) for n in (1, 2))
+        three += req(b"POST /echo HTTP/1.1\nHost: x\nContent-Length: 4\nConnection: close\n", b"last")
+        got, closed = exchange(port, three)
+        bodies = re.findall(rb"HTTP/1\.1 200 OK\r\n", got)
+        if len(bodies) != 3 or not closed or b"line 1\n\r\n" not in got or not got.endswith(b"last"):
+            failures.append(f"three pipelined requests: got {got!r}")
+        else:
+            print("ok: three pipelined requests answered in order")
         # The server lives on and serves.
         got, _ = exchange(port, b"GET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         if status_of(got) != 200 or not got.endswith(b"Hello, world!\n"):
