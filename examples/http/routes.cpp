@@ -107,7 +107,8 @@ interop::task<interop::io_result<http::response>> route(const std::string* root,
     const bool get = method == "GET" || method == "HEAD";
     if (path == "/hello") {
         if (!get) co_return method_not_allowed("GET, HEAD");
-        co_return http::response::text(200, std::string(greeting));
+        // "text/plain" fits a std::string without an allocation; the greeting is ASCII.
+        co_return http::response::text(200, std::string(greeting), "text/plain");
     }
     if (path == "/echo") {
         if (method != "POST" && method != "PUT") co_return method_not_allowed("POST, PUT");

@@ -9,6 +9,7 @@ namespace {
 // The target without the scheme and authority of its absolute form
 // ("http://host/p?q" is "/p?q"), which a server must accept (RFC 9112 section 3.2.2).
 std::string_view origin_form(std::string_view t) noexcept {
+    if (!t.empty() && t[0] == '/') return t;  // the usual form, at once
     for (const std::string_view scheme : {"http://", "https://"}) {
         if (t.size() > scheme.size() && equals_ignore_case(t.substr(0, scheme.size()), scheme)) {
             const std::size_t slash = t.find_first_of("/?", scheme.size());

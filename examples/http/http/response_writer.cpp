@@ -17,10 +17,21 @@ void append_number(std::string& out, std::uint64_t n) {
     out.append(digits, end);
 }
 
-// The fields whose values only the server can get right (Date it always writes).
+// The fields whose values only the server can get right (Date it always writes). The
+// length is compared first: most fields have none of these four lengths.
 bool framing_field(std::string_view name) {
-    return equals_ignore_case(name, "content-length") || equals_ignore_case(name, "date") ||
-           equals_ignore_case(name, "transfer-encoding") || equals_ignore_case(name, "connection");
+    switch (name.size()) {
+        case 4:
+            return equals_ignore_case(name, "date");
+        case 10:
+            return equals_ignore_case(name, "connection");
+        case 14:
+            return equals_ignore_case(name, "content-length");
+        case 17:
+            return equals_ignore_case(name, "transfer-encoding");
+        default:
+            return false;
+    }
 }
 
 // 1xx, 204 and 304 never have a body (RFC 9112 section 6.3).

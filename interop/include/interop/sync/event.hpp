@@ -4,6 +4,7 @@
 /// runtimes; a cancelled wait completes with operation_canceled.
 #pragma once
 
+#include <atomic>
 #include <mutex>
 
 #include "interop/detail/waiter_list.hpp"
@@ -27,7 +28,7 @@ public:
         const void* waited_object() const noexcept { return e_; }
         detail::waiter_list& list() noexcept { return e_->waiters_; }
         bool try_now() noexcept {
-            if (!e_->set_) return false;
+            if (!e_->set_.load(std::memory_order_relaxed)) return false;  // under mutex()
             node.outcome = detail::wait_outcome::granted;
             return true;
         }
@@ -47,7 +48,7 @@ public:
         detail::waiter_list woken;
         {
             std::lock_guard lock(mutex_);
-            set_ = true;
+            set_.store(true, std::memory_order_release);
             while (!waiters_.empty()) {
                 woken.push_back(
                     detail::settle(waiters_, waiters_.front(), detail::wait_outcome::granted));
@@ -57,16 +58,17 @@ public:
     }
     void reset() noexcept {
         std::lock_guard lock(mutex_);
-        set_ = false;
+        set_.store(false, std::memory_order_release);
     }
-    bool is_set() const noexcept {
-        std::lock_guard lock(mutex_);
-        return set_;
-    }
+    /// Whether the event is set now; a read without the lock, so cheap enough to ask
+    /// on every request of a server.
+    bool is_set() const noexcept { return set_.load(std::memory_order_acquire); }
 
 private:
-    mutable std::mutex mutex_;
-    bool set_;
+    // Written under mutex_ (a waiter tests it there before it parks); read without it
+    // by is_set().
+    std::mutex mutex_;
+    std::atomic<bool> set_;
     detail::waiter_list waiters_;
 };
 
