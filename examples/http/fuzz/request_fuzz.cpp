@@ -20,6 +20,14 @@ void check(bool holds) {
 
 bool is_error_status(int status) { return status >= 400 && status <= 505; }
 
+// The lookups the framing relies on answer what a scan of the fields finds.
+void check_lookups(const http::headers& fields) {
+    for (std::string_view name :
+         {"Content-Length", "transfer-encoding", "CONNECTION", "Expect", "Host"}) {
+        check(fields.contains(name) == (fields.find(name) != nullptr));
+    }
+}
+
 // A complete head must be one a server can act on without checking it again.
 void check_request_head(const http::request_head& head) {
     check(http::is_token(head.method));
@@ -33,6 +41,7 @@ void check_request_head(const http::request_head& head) {
         check(http::is_token(field.name));
         check(http::is_field_value(field.value));
     }
+    check_lookups(head.fields);
 }
 
 struct decoded {
@@ -138,6 +147,7 @@ void receive(std::string_view input) {
     if (parsed.state != http::parse_state::complete) return;
     check(parsed.head.status >= 100 && parsed.head.status <= 599);
     check(parsed.head.version == 10 || parsed.head.version == 11);
+    check_lookups(parsed.head.fields);
     const http::framing_result framing = http::response_framing(parsed.head, "GET");
     if (!framing.ok()) check(is_error_status(framing.status));
     (void)http::keep_alive(parsed.head);

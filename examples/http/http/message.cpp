@@ -8,13 +8,6 @@ namespace http {
 
 namespace {
 
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool is_tchar(char c) {
-    if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) return true;
-    return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-}
-
 std::string_view trim(std::string_view text) {
     while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
     while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
@@ -23,22 +16,8 @@ std::string_view trim(std::string_view text) {
 
 }  // namespace
 
-bool equals_ignore_case(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
-                                              [](char x, char y) { return lower(x) == lower(y); });
-}
-
-bool is_token(std::string_view text) {
-    return !text.empty() && std::all_of(text.begin(), text.end(), is_tchar);
-}
-
-bool is_field_value(std::string_view text) {
-    return std::all_of(text.begin(), text.end(), [](char c) {
-        const auto byte = static_cast<unsigned char>(c);
-        // HT, SP, VCHAR (0x21-0x7e) and obs-text (0x80-0xff); DEL and the C0 controls
-        // are out (RFC 9110 §5.5).
-        return byte == '\t' || (byte >= 0x20 && byte != 0x7f);
-    });
+headers::headers(std::vector<header_field> fields) : fields_(std::move(fields)) {
+    for (const header_field& field : fields_) framing_fields_ |= framing_bit(field.name);
 }
 
 const std::string* headers::find(std::string_view name) const {
@@ -63,10 +42,12 @@ std::vector<std::string_view> headers::all(std::string_view name) const {
 }
 
 void headers::add(std::string name, std::string value) {
+    framing_fields_ |= framing_bit(name);
     fields_.push_back(header_field{std::move(name), std::move(value)});
 }
 
 void headers::set(std::string_view name, std::string value) {
+    framing_fields_ |= framing_bit(name);
     auto first = std::find_if(fields_.begin(), fields_.end(), [name](const header_field& field) {
         return equals_ignore_case(field.name, name);
     });
@@ -83,6 +64,7 @@ void headers::set(std::string_view name, std::string value) {
 }
 
 std::size_t headers::erase(std::string_view name) {
+    framing_fields_ &= static_cast<std::uint8_t>(~framing_bit(name));
     const std::size_t before = fields_.size();
     std::erase_if(fields_, [name](const header_field& field) {
         return equals_ignore_case(field.name, name);
@@ -91,7 +73,9 @@ std::size_t headers::erase(std::string_view name) {
 }
 
 bool has_token(const headers& fields, std::string_view name, std::string_view token) {
-    for (std::string_view list : fields.all(name)) {
+    for (const header_field& field : fields) {
+        if (!equals_ignore_case(field.name, name)) continue;
+        std::string_view list = field.value;
         while (!list.empty()) {
             const std::size_t comma = list.find(',');
             if (equals_ignore_case(trim(list.substr(0, comma)), token)) return true;

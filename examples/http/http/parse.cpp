@@ -17,14 +17,21 @@ namespace {
 // more is not a client being sloppy.
 constexpr int max_leading_empty_lines = 4;
 
+// The fields a head is expected to have at most, for the one allocation that holds them:
+// a browser sends a dozen or so. A head may have more (up to limits::max_headers); the
+// vector then grows.
+constexpr std::size_t expected_fields = 16;
+
 bool is_whitespace(char c) { return c == ' ' || c == '\t'; }
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
 std::string_view trim(std::string_view text) {
-    while (!text.empty() && is_whitespace(text.front())) text.remove_prefix(1);
-    while (!text.empty() && is_whitespace(text.back())) text.remove_suffix(1);
-    return text;
+    const char* begin = text.data();
+    const char* end = begin + text.size();
+    while (begin != end && is_whitespace(*begin)) ++begin;
+    while (end != begin && is_whitespace(end[-1])) --end;
+    return {begin, end};
 }
 
 // ---- Lines ---------------------------------------------------------------------------
@@ -46,6 +53,11 @@ line line_at(std::string_view buffer, std::size_t from) {
     }
     if (lf == from || buffer[lf - 1] != '\r') return {{}, lf + 1, line_end::bare_lf};
     return {buffer.substr(from, lf - 1 - from), lf + 1, line_end::crlf};
+}
+
+// Whether an empty line (the one ending a head) starts at `from`.
+bool empty_line_at(std::string_view buffer, std::size_t from) {
+    return buffer.size() - from >= 2 && buffer[from] == '\r' && buffer[from + 1] == '\n';
 }
 
 // Whether the unfinished tail of a buffer already holds a CR that a LF does not follow
@@ -77,11 +89,11 @@ std::optional<int> parse_version(std::string_view text, fault& error) {
     return text[7] == '0' ? 10 : 11;
 }
 
-// request-target: here any run of visible ASCII characters; the server judges its form.
+// request-target: here any run of visible ASCII characters (no SP, no control
+// character, no non-ASCII byte); the server judges its form.
 bool is_request_target(std::string_view text) {
-    return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
-        return c > ' ' && c < '\x7f';  // no SP, no control character, no non-ASCII byte
-    });
+    const char* end = text.data() + text.size();
+    return !text.empty() && detail::target_end(text.data(), end) == end;
 }
 
 // request-line = method SP request-target SP HTTP-version (RFC 9112 §3), with exactly
@@ -136,32 +148,29 @@ bool is_host(std::string_view value) {
     const auto is_hex = [](char c) {
         return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
     };
-    const auto is_name_char = [](char c) {  // unreserved / sub-delims
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) ||
-               std::string_view("-._~!$&'()*+,;=").find(c) != std::string_view::npos;
-    };
     std::size_t at = 0;
     if (!value.empty() && value.front() == '[') {
         const std::size_t close = value.find(']');
         if (close == std::string_view::npos || close == 1) return false;
         const std::string_view literal = value.substr(1, close - 1);
-        if (!std::all_of(literal.begin(), literal.end(),
-                         [&](char c) { return is_name_char(c) || c == ':'; })) {
+        if (!std::all_of(literal.begin(), literal.end(), [](char c) {
+                return detail::in_class(c, detail::host_byte) || c == ':';
+            })) {
             return false;
         }
         at = close + 1;
     } else {
-        while (at < value.size() && value[at] != ':') {
-            if (value[at] == '%') {
-                if (at + 2 >= value.size() || !is_hex(value[at + 1]) || !is_hex(value[at + 2])) {
-                    return false;
-                }
-                at += 3;
-            } else if (is_name_char(value[at])) {
-                ++at;
-            } else {
+        // reg-name: unreserved and sub-delims characters, and percent-encoded octets.
+        for (;;) {
+            at = static_cast<std::size_t>(detail::class_run(value.data() + at,
+                                                            value.data() + value.size(),
+                                                            detail::host_byte) -
+                                          value.data());
+            if (at == value.size() || value[at] != '%') break;
+            if (at + 2 >= value.size() || !is_hex(value[at + 1]) || !is_hex(value[at + 2])) {
                 return false;
             }
+            at += 3;
         }
     }
     if (at == value.size()) return true;
@@ -172,71 +181,161 @@ bool is_host(std::string_view value) {
 
 // RFC 9112 §3.2: a request must name its host exactly once.
 fault check_head(const request_head& head) {
-    const std::size_t hosts = head.fields.count("Host");
-    if (hosts > 1) return {400, "more than one Host field"};
-    if (hosts == 0) {
+    const std::string* host = nullptr;
+    for (const header_field& field : head.fields) {
+        if (!equals_ignore_case(field.name, "Host")) continue;
+        if (host != nullptr) return {400, "more than one Host field"};
+        host = &field.value;
+    }
+    if (host == nullptr) {
         if (head.version >= 11) return {400, "HTTP/1.1 request without Host"};
         return {};
     }
-    if (!is_host(*head.fields.find("Host"))) return {400, "invalid Host"};
+    if (!is_host(*host)) return {400, "invalid Host"};
     return {};
 }
 
 fault check_head(const response_head&) { return {}; }
 
-template <class Head>
-head_result<Head> failure(fault error) {
-    head_result<Head> result;
-    result.state = parse_state::failed;
-    result.status = error.status;
-    result.why = error.why;
-    return result;
+// ---- The common case -----------------------------------------------------------------
+//
+// Nearly every head is made of lines of one form each: a request line of single spaces
+// and "HTTP/1.x", field lines "name: value" of valid bytes, CRLF line ends. A line of
+// that form is read in one pass, a table lookup per byte, where the scan of its last
+// part finds its CR; the general path would look for the line's end first and then
+// read it again. Any other line, an incomplete one included, goes to the general path,
+// which finds what is wrong with it: the common path accepts only lines the general
+// one accepts, and reads them the same.
+
+// Copies `text` into `out`, which is empty (appending to an empty string is assigning,
+// with fewer checks).
+void copy_into(std::string& out, std::string_view text) { out.append(text); }
+
+struct common_request {
+    std::string_view method;
+    std::string_view target;
+    int version = 0;
+    const char* next = nullptr;  // where the line after it starts; null when not of this form
+};
+
+// method SP request-target SP "HTTP/1." DIGIT CRLF, in the bytes from `begin` to `end`.
+common_request common_request_line(const char* begin, const char* end) {
+    const char* method_end = detail::class_run(begin, end, detail::tchar);
+    if (method_end == begin || method_end == end || *method_end != ' ') return {};
+    const char* target = method_end + 1;
+    const char* target_end = detail::target_end(target, end);
+    constexpr std::string_view version_prefix = " HTTP/1.";
+    if (target_end == target || end - target_end < 11 ||
+        std::string_view(target_end, version_prefix.size()) != version_prefix ||
+        !is_digit(target_end[8]) || target_end[9] != '\r' || target_end[10] != '\n') {
+        return {};
+    }
+    return {
+        {begin, method_end}, {target, target_end}, target_end[8] == '0' ? 10 : 11, target_end + 11};
 }
 
-// The steps shared by requests and responses: leading empty lines (requests only), the
-// start line, the field lines up to the empty line, and the limits on each.
+// Reads the request line at `from` into `head` when it is of the common form and within
+// the limits. Returns where the next line starts, or 0 to leave the line to the general
+// path.
+std::size_t read_common_start_line(std::string_view buffer, std::size_t from, const limits& lim,
+                                   request_head& head) {
+    const common_request common =
+        common_request_line(buffer.data() + from, buffer.data() + buffer.size());
+    if (common.next == nullptr) return 0;
+    const auto next = static_cast<std::size_t>(common.next - buffer.data());
+    if (next - 2 - from > lim.max_request_line || next > lim.max_head_bytes) return 0;
+    copy_into(head.method, common.method);
+    copy_into(head.target, common.target);
+    head.version = common.version;
+    return next;
+}
+
+// The status line always takes the general path: the common path is for the server.
+std::size_t read_common_start_line(std::string_view, std::size_t, const limits&, response_head&) {
+    return 0;
+}
+
+struct common_field {
+    std::string_view name;
+    std::string_view value;      // trimmed
+    const char* next = nullptr;  // where the line after it starts; null when not of this form
+};
+
+// token ":" OWS field-value OWS CRLF, in the bytes from `begin` to `end`.
+common_field common_field_line(const char* begin, const char* end) {
+    const char* colon = detail::class_run(begin, end, detail::tchar);
+    if (colon == begin || colon == end || *colon != ':') return {};
+    const char* value = colon + 1;
+    const char* value_end = detail::field_value_end(value, end);
+    if (end - value_end < 2 || value_end[0] != '\r' || value_end[1] != '\n') return {};
+    return {{begin, colon}, trim({value, value_end}), value_end + 2};
+}
+
+// ---- Heads, line by line -------------------------------------------------------------
+
+// Reads the head at the start of `buffered` into `result`: leading empty lines
+// (requests only), the start line, the field lines up to the empty line, and the limits
+// on each. Marks `result` complete when it is; returns the fault that fails it, or no
+// fault (status 0) with `result` incomplete when the head goes on past the buffer.
 template <class Head>
-head_result<Head> parse_head(std::string_view buffered, const limits& lim) {
+fault read_head(std::string_view buffered, const limits& lim, head_result<Head>& result) {
     constexpr bool request = std::is_same_v<Head, request_head>;
     // A start line too long to buffer: for a request, in practice a long target.
     constexpr int long_start_line_status = request ? 414 : 431;
 
     std::size_t pos = 0;
     if constexpr (request) {
-        for (int skipped = 0;
-             skipped < max_leading_empty_lines && buffered.substr(pos).starts_with("\r\n");
+        for (int skipped = 0; skipped < max_leading_empty_lines && empty_line_at(buffered, pos);
              ++skipped) {
             pos += 2;
         }
     }
 
-    const line start = line_at(buffered, pos);
-    if (start.end == line_end::bare_lf) return failure<Head>({400, "line ended by a bare LF"});
-    if (start.text.size() > lim.max_request_line) {
-        return failure<Head>({long_start_line_status, "start line too long"});
-    }
-    if (start.next > lim.max_head_bytes) return failure<Head>({431, "head too large"});
-    if (start.end == line_end::missing) {
-        if (has_lone_cr(start.text)) return failure<Head>({400, "CR without LF"});
-        return {};
-    }
-
-    head_result<Head> result;
-    if (const fault error = parse_start_line(start.text, result.head); error.status != 0) {
-        return failure<Head>(error);
+    std::size_t next = read_common_start_line(buffered, pos, lim, result.head);
+    if (next == 0) {
+        const line start = line_at(buffered, pos);
+        if (start.end == line_end::bare_lf) return {400, "line ended by a bare LF"};
+        if (start.text.size() > lim.max_request_line) {
+            return {long_start_line_status, "start line too long"};
+        }
+        if (start.next > lim.max_head_bytes) return {431, "head too large"};
+        if (start.end == line_end::missing) {
+            if (has_lone_cr(start.text)) return {400, "CR without LF"};
+            return {};
+        }
+        if (const fault error = parse_start_line(start.text, result.head); error.status != 0) {
+            return error;
+        }
+        next = start.next;
     }
 
     // Collected here rather than in the headers, so that a folded line can still be
     // joined to the field before it.
     std::vector<header_field> fields;
-    for (pos = start.next;;) {
-        const line field_line = line_at(buffered, pos);
-        if (field_line.end == line_end::bare_lf) {
-            return failure<Head>({400, "line ended by a bare LF"});
+    fields.reserve(std::min(expected_fields, lim.max_headers));
+    const char* buffer_end = buffered.data() + buffered.size();
+    for (pos = next;;) {
+        if (empty_line_at(buffered, pos) && pos + 2 <= lim.max_head_bytes) {
+            pos += 2;
+            break;
         }
-        if (field_line.next > lim.max_head_bytes) return failure<Head>({431, "head too large"});
+        if (const common_field common = common_field_line(buffered.data() + pos, buffer_end);
+            common.next != nullptr &&
+            static_cast<std::size_t>(common.next - buffered.data()) <= lim.max_head_bytes &&
+            fields.size() < lim.max_headers) {
+            header_field& field = fields.emplace_back();
+            copy_into(field.name, common.name);
+            copy_into(field.value, common.value);
+            pos = static_cast<std::size_t>(common.next - buffered.data());
+            continue;
+        }
+
+        // The general path, for any other line.
+        const line field_line = line_at(buffered, pos);
+        if (field_line.end == line_end::bare_lf) return {400, "line ended by a bare LF"};
+        if (field_line.next > lim.max_head_bytes) return {431, "head too large"};
         if (field_line.end == line_end::missing) {
-            if (has_lone_cr(field_line.text)) return failure<Head>({400, "CR without LF"});
+            if (has_lone_cr(field_line.text)) return {400, "CR without LF"};
             return {};
         }
         pos = field_line.next;
@@ -245,32 +344,42 @@ head_result<Head> parse_head(std::string_view buffered, const limits& lim) {
         if (is_whitespace(field_line.text.front())) {
             // obs-fold (RFC 9112 §5.2): a request with one is refused; a client replaces
             // it with a space. Before any field, it folds nothing and is refused too.
-            if (request || fields.empty()) return failure<Head>({400, "obsolete line folding"});
+            if (request || fields.empty()) return {400, "obsolete line folding"};
             const std::string_view more = trim(field_line.text);
-            if (!is_field_value(more)) {
-                return failure<Head>({400, "control character in a field value"});
-            }
+            if (!is_field_value(more)) return {400, "control character in a field value"};
             if (!more.empty()) fields.back().value.append(" ").append(more);
             continue;
         }
 
-        if (fields.size() == lim.max_headers) return failure<Head>({431, "too many fields"});
+        if (fields.size() == lim.max_headers) return {431, "too many fields"};
         header_field field;
         if (const std::string_view why = detail::parse_field_line(field_line.text, field);
             !why.empty()) {
-            return failure<Head>({400, why});
+            return {400, why};
         }
         fields.push_back(std::move(field));
     }
 
-    for (header_field& field : fields) {
-        result.head.fields.add(std::move(field.name), std::move(field.value));
-    }
-    if (const fault error = check_head(result.head); error.status != 0) {
-        return failure<Head>(error);
-    }
+    result.head.fields = headers(std::move(fields));
+    if (const fault error = check_head(result.head); error.status != 0) return error;
     result.state = parse_state::complete;
     result.consumed = pos;
+    return {};
+}
+
+template <class Head>
+head_result<Head> parse_head(std::string_view buffered, const limits& lim) {
+    head_result<Head> result;
+    const fault error = read_head(buffered, lim, result);
+    if (result.state != parse_state::complete) {
+        // Neither a failed nor an incomplete parse leaves a partial head behind.
+        result.head = Head{};
+        if (error.status != 0) {
+            result.state = parse_state::failed;
+            result.status = error.status;
+            result.why = error.why;
+        }
+    }
     return result;
 }
 
@@ -304,25 +413,43 @@ bool parse_decimal(std::string_view text, std::uint64_t& value) {
 
 enum class length_status { absent, valid, invalid };
 
+// What the fields of a head say about the framing of its body, read in one pass.
+struct body_fields {
+    bool transfer_encoding = false;  // at least one Transfer-Encoding field
+    length_status length = length_status::absent;
+    std::uint64_t content_length = 0;  // when `length` is valid
+};
+
 // Content-Length (RFC 9110 §8.6): every field, and every element of a comma-separated
 // list in one, must be the same decimal number; anything else makes the length unknown.
-length_status content_length(const headers& fields, std::uint64_t& length) {
-    const std::vector<std::string_view> values = fields.all("Content-Length");
-    if (values.empty()) return length_status::absent;
-    std::optional<std::uint64_t> agreed;
-    for (std::string_view list : values) {
-        for (;;) {
-            const std::size_t comma = list.find(',');
-            std::uint64_t value = 0;
-            if (!parse_decimal(trim(list.substr(0, comma)), value)) return length_status::invalid;
-            if (agreed && *agreed != value) return length_status::invalid;
-            agreed = value;
-            if (comma == std::string_view::npos) break;
-            list.remove_prefix(comma + 1);
+// Adds one field's value to what the ones before it said.
+void add_content_length(std::string_view list, body_fields& body) {
+    if (body.length == length_status::invalid) return;
+    for (;;) {
+        const std::size_t comma = list.find(',');
+        std::uint64_t value = 0;
+        if (!parse_decimal(trim(list.substr(0, comma)), value) ||
+            (body.length == length_status::valid && body.content_length != value)) {
+            body.length = length_status::invalid;
+            return;
+        }
+        body.length = length_status::valid;
+        body.content_length = value;
+        if (comma == std::string_view::npos) return;
+        list.remove_prefix(comma + 1);
+    }
+}
+
+body_fields read_body_fields(const headers& fields) {
+    body_fields body;
+    for (const header_field& field : fields) {
+        if (equals_ignore_case(field.name, "Content-Length")) {
+            add_content_length(field.value, body);
+        } else if (equals_ignore_case(field.name, "Transfer-Encoding")) {
+            body.transfer_encoding = true;
         }
     }
-    length = *agreed;
-    return length_status::valid;
+    return body;
 }
 
 // What a Transfer-Encoding list says about framing.
@@ -337,7 +464,9 @@ struct transfer_codings {
 // elements are skipped (RFC 9110 §5.6.1).
 transfer_codings read_transfer_codings(const headers& fields) {
     transfer_codings codings;
-    for (std::string_view list : fields.all("Transfer-Encoding")) {
+    for (const header_field& field : fields) {
+        if (!equals_ignore_case(field.name, "Transfer-Encoding")) continue;
+        std::string_view list = field.value;
         for (;;) {
             const std::size_t comma = list.find(',');
             const std::string_view element = trim(list.substr(0, comma));
@@ -362,6 +491,7 @@ transfer_codings read_transfer_codings(const headers& fields) {
 }
 
 bool persistent(int version, const headers& fields) {
+    if (!fields.contains("Connection")) return version >= 11;
     if (has_token(fields, "Connection", "close")) return false;
     return version >= 11 || has_token(fields, "Connection", "keep-alive");
 }
@@ -398,13 +528,13 @@ head_result<response_head> parse_response_head(std::string_view buffered, const 
 }
 
 framing_result request_framing(const request_head& head, const limits& lim) {
-    const bool has_transfer_encoding = head.fields.find("Transfer-Encoding") != nullptr;
-    std::uint64_t length = 0;
-    const length_status has_length = content_length(head.fields, length);
-
-    if (has_transfer_encoding) {
+    if (!head.fields.contains("Content-Length") && !head.fields.contains("Transfer-Encoding")) {
+        return framed_as(body_framing::kind_t::none);
+    }
+    const body_fields body = read_body_fields(head.fields);
+    if (body.transfer_encoding) {
         // RFC 9112 §6.1 and §6.3: each of these leaves the end of the body in doubt.
-        if (has_length != length_status::absent) {
+        if (body.length != length_status::absent) {
             return framing_failure(400, "both Transfer-Encoding and Content-Length");
         }
         if (head.version < 11) return framing_failure(400, "Transfer-Encoding in HTTP/1.0");
@@ -415,7 +545,7 @@ framing_result request_framing(const request_head& head, const limits& lim) {
         if (codings.count > 1) return framing_failure(501, "unsupported transfer coding");
         return framed_as(body_framing::kind_t::chunked);
     }
-    switch (has_length) {
+    switch (body.length) {
         case length_status::absent:
             return framed_as(body_framing::kind_t::none);
         case length_status::invalid:
@@ -423,8 +553,8 @@ framing_result request_framing(const request_head& head, const limits& lim) {
         case length_status::valid:
             break;
     }
-    if (length > lim.max_body) return framing_failure(413, "body too large");
-    return framed_as(body_framing::kind_t::length, length);
+    if (body.content_length > lim.max_body) return framing_failure(413, "body too large");
+    return framed_as(body_framing::kind_t::length, body.content_length);
 }
 
 framing_result response_framing(const response_head& head, std::string_view request_method) {
@@ -436,13 +566,11 @@ framing_result response_framing(const response_head& head, std::string_view requ
     if (request_method == "CONNECT" && status / 100 == 2)
         return framed_as(body_framing::kind_t::none);
 
-    const bool has_transfer_encoding = head.fields.find("Transfer-Encoding") != nullptr;
-    std::uint64_t length = 0;
-    const length_status has_length = content_length(head.fields, length);
-    if (has_transfer_encoding) {
+    const body_fields body = read_body_fields(head.fields);
+    if (body.transfer_encoding) {
         // Treated as an error rather than letting one header win: a response carrying
         // both may be an attempt at response splitting (RFC 9112 §6.3).
-        if (has_length != length_status::absent) {
+        if (body.length != length_status::absent) {
             return framing_failure(400, "both Transfer-Encoding and Content-Length");
         }
         if (head.version < 11) return framing_failure(400, "Transfer-Encoding in HTTP/1.0");
@@ -452,7 +580,7 @@ framing_result response_framing(const response_head& head, std::string_view requ
         if (codings.chunked_last) return framed_as(body_framing::kind_t::chunked);
         return framed_as(body_framing::kind_t::until_close);
     }
-    switch (has_length) {
+    switch (body.length) {
         case length_status::absent:
             return framed_as(body_framing::kind_t::until_close);
         case length_status::invalid:
@@ -460,7 +588,7 @@ framing_result response_framing(const response_head& head, std::string_view requ
         case length_status::valid:
             break;
     }
-    return framed_as(body_framing::kind_t::length, length);
+    return framed_as(body_framing::kind_t::length, body.content_length);
 }
 
 bool keep_alive(const request_head& head) { return persistent(head.version, head.fields); }
@@ -468,9 +596,15 @@ bool keep_alive(const request_head& head) { return persistent(head.version, head
 bool keep_alive(const response_head& head) { return persistent(head.version, head.fields); }
 
 expect_result expectation(const request_head& head) {
-    const std::vector<std::string_view> values = head.fields.all("Expect");
-    if (values.empty()) return expect_result::none;
-    if (values.size() == 1 && equals_ignore_case(trim(values.front()), "100-continue")) {
+    if (!head.fields.contains("Expect")) return expect_result::none;
+    const std::string* expect = nullptr;
+    for (const header_field& field : head.fields) {
+        if (!equals_ignore_case(field.name, "Expect")) continue;
+        if (expect != nullptr) return expect_result::unsupported;  // one Expect only
+        expect = &field.value;
+    }
+    if (expect == nullptr) return expect_result::none;
+    if (equals_ignore_case(trim(*expect), "100-continue")) {
         // RFC 9110 §10.1.1: an HTTP/1.0 client cannot wait for 100 Continue.
         return head.version >= 11 ? expect_result::continue_100 : expect_result::none;
     }

@@ -1,6 +1,5 @@
 #include "http/serialize.hpp"
 
-#include <algorithm>
 #include <array>
 #include <charconv>
 
@@ -24,8 +23,7 @@ bool valid_field(std::string_view name, std::string_view value) {
 }
 
 bool valid_request_line(std::string_view method, std::string_view target) {
-    return is_token(method) && !target.empty() &&
-           std::all_of(target.begin(), target.end(), [](char c) { return c > ' ' && c < '\x7f'; });
+    return is_token(method) && !target.empty() && detail::all_in_class(target, detail::target_byte);
 }
 
 void write_head(std::string& out, const response_head& head) {

@@ -122,6 +122,72 @@ TEST_CASE("has_token finds an element of a comma list in any field of the name, 
     CHECK_FALSE(http::has_token(fields, "Connection", "keep"));
 }
 
+TEST_CASE("headers: contains follows every add, set, erase, copy and move") {
+    http::headers fields;
+    for (std::string_view name :
+         {"Content-Length", "Transfer-Encoding", "Connection", "Expect", "Host", "X-Other"}) {
+        CAPTURE(name);
+        CHECK_FALSE(fields.contains(name));
+    }
+    fields.add("content-LENGTH", "1");
+    fields.set("Connection", "close");
+    fields.add("Host", "h");
+    CHECK(fields.contains("Content-Length"));
+    CHECK(fields.contains("CONNECTION"));
+    CHECK(fields.contains("host"));
+    CHECK_FALSE(fields.contains("Transfer-Encoding"));
+    CHECK_FALSE(fields.contains("Expect"));
+
+    fields.add("Content-Length", "1");
+    CHECK(fields.erase("Content-Length") == 2);
+    CHECK_FALSE(fields.contains("content-length"));
+    CHECK(fields.erase("Expect") == 0);
+    CHECK(fields.contains("Connection"));
+
+    const http::headers copy = fields;
+    CHECK(copy.contains("Connection"));
+    http::headers moved = std::move(fields);
+    CHECK(moved.contains("Connection"));
+    CHECK(moved.contains("Host"));
+    // What is moved from is empty, and says so.
+    // NOLINTBEGIN(bugprone-use-after-move): the moved-from state is what is checked
+    CHECK(fields.empty());
+    CHECK_FALSE(fields.contains("Connection"));
+    fields = std::move(moved);
+    CHECK(fields.contains("Connection"));
+    CHECK_FALSE(moved.contains("Connection"));
+    // NOLINTEND(bugprone-use-after-move)
+
+    // Built whole, as the parser builds them.
+    const http::headers whole(std::vector<http::header_field>{{"Expect", "100-continue"},
+                                                              {"transfer-encoding", "chunked"}});
+    CHECK(whole.contains("Expect"));
+    CHECK(whole.contains("Transfer-Encoding"));
+    CHECK_FALSE(whole.contains("Content-Length"));
+    CHECK(whole.size() == 2);
+    CHECK(whole.begin()->name == "Expect");
+}
+
+TEST_CASE("framing reads fields changed after parsing, not what the parser saw") {
+    http::request_head head = parsed_head("POST / HTTP/1.1\r\nHost: h\r\n\r\n");
+    CHECK(http::request_framing(head, {}).framing.kind == http::body_framing::kind_t::none);
+    CHECK(http::keep_alive(head));
+    CHECK(http::expectation(head) == http::expect_result::none);
+
+    head.fields.add("Content-Length", "3");
+    head.fields.add("Connection", "close");
+    head.fields.add("Expect", "100-continue");
+    CHECK(http::request_framing(head, {}).framing.length == 3);
+    CHECK_FALSE(http::keep_alive(head));
+    CHECK(http::expectation(head) == http::expect_result::continue_100);
+
+    head.fields.erase("content-length");
+    head.fields.set("Transfer-Encoding", "chunked");
+    head.fields.erase("CONNECTION");
+    CHECK(http::request_framing(head, {}).framing.kind == http::body_framing::kind_t::chunked);
+    CHECK(http::keep_alive(head));
+}
+
 TEST_CASE("reason_phrase knows the common status codes") {
     CHECK(http::reason_phrase(100) == "Continue");
     CHECK(http::reason_phrase(101) == "Switching Protocols");
@@ -294,6 +360,103 @@ TEST_CASE("request head: NUL, DEL or another control character in a field value 
     // HT inside a value and obs-text are allowed.
     const auto head = parsed_head("GET / HTTP/1.1\r\nHost: h\r\nX-A: a\tb \xe9\r\n\r\n");
     CHECK(*head.fields.find("X-A") == "a\tb \xe9");
+}
+
+// The parser and the checks read several bytes at a time: a byte must be found wherever
+// it falls in a word, and at every length of what is checked.
+TEST_CASE("request head: a control byte in a field value fails wherever it is, an HT does not") {
+    using namespace std::string_literals;
+    for (std::size_t size = 1; size <= 40; ++size) {
+        for (std::size_t at = 0; at < size; ++at) {
+            for (const char bad : {'\0', '\x01', '\x0b', '\r', '\n', '\x1f', '\x7f'}) {
+                std::string value(size, 'v');
+                value[at] = bad;
+                CAPTURE(size);
+                CAPTURE(at);
+                CAPTURE(static_cast<int>(bad));
+                CHECK_FALSE(http::is_field_value(value));
+                CHECK_FALSE(http::valid_field("X", value));
+                CHECK(failure_status("GET / HTTP/1.1\r\nHost: h\r\nX: " + value + "\r\n\r\n") ==
+                      400);
+            }
+            std::string value(size, 'v');
+            value[at] = '\t';
+            value[size - 1 - at] = '\xe9';  // obs-text
+            CHECK(http::is_field_value(value));
+            CHECK(http::valid_field("X", value));
+            const std::string trimmed =
+                value.substr(value.find_first_not_of('\t'),
+                             value.find_last_not_of('\t') + 1 - value.find_first_not_of('\t'));
+            CHECK(*parsed_head("GET / HTTP/1.1\r\nHost: h\r\nX: " + value + "\r\n\r\n")
+                       .fields.find("X") == trimmed);
+        }
+    }
+}
+
+TEST_CASE("request head: a byte outside a token fails a method or field name wherever it is") {
+    for (std::size_t size = 1; size <= 20; ++size) {
+        for (std::size_t at = 0; at < size; ++at) {
+            for (const char bad :
+                 {'"', '(', ',', '/', ':', '@', '[', ']', '{', '}', ' ', '\x7f', '\x80', '\0'}) {
+                std::string name(size, 'n');
+                name[at] = bad;
+                CAPTURE(size);
+                CAPTURE(at);
+                CAPTURE(static_cast<int>(bad));
+                CHECK_FALSE(http::is_token(name));
+                CHECK_FALSE(http::valid_field(name, "v"));
+                CHECK(failure_status(name + " / HTTP/1.1\r\nHost: h\r\n\r\n") == 400);
+                // (A colon in a field line ends the name there.)
+                if (bad != ':') {
+                    CHECK(failure_status("GET / HTTP/1.1\r\nHost: h\r\n" + name + "x: v\r\n\r\n") ==
+                          400);
+                }
+            }
+        }
+        const std::string name(size, '~');
+        CHECK(http::is_token(name));
+        const std::string request = std::string(name)
+                                        .append(" / HTTP/1.1\r\nHost: h\r\n")
+                                        .append(name)
+                                        .append(": v\r\n\r\n");
+        CHECK(parsed_head(request).method == name);
+    }
+}
+
+TEST_CASE("request head: a byte outside visible ASCII fails a target wherever it is") {
+    for (std::size_t size = 1; size <= 40; ++size) {
+        for (std::size_t at = 0; at < size; ++at) {
+            for (const char bad : {'\0', '\t', '\x7f', '\x80', '\xff'}) {
+                std::string target(size, '/');
+                target[at] = bad;
+                CAPTURE(size);
+                CAPTURE(at);
+                CAPTURE(static_cast<int>(bad));
+                CHECK_FALSE(http::valid_request_line("GET", target));
+                CHECK(failure_status("GET " + target + " HTTP/1.1\r\nHost: h\r\n\r\n") == 400);
+            }
+        }
+        const std::string target = "/" + std::string(size - 1, '~');
+        CHECK(http::valid_request_line("GET", target));
+        CHECK(parsed_head("GET " + target + " HTTP/1.1\r\nHost: h\r\n\r\n").target == target);
+    }
+}
+
+TEST_CASE("request head: what follows a head in the buffer does not change how it reads") {
+    const std::string head =
+        "GET /a HTTP/1.1\r\nHost: h\r\nX-A: one\r\nX-B:\ttwo \r\nX-C: \r\n\r\n";
+    const auto alone = parse(head);
+    REQUIRE(alone.state == parse_state::complete);
+    for (std::string_view after :
+         {"", "\r\n", "\0\0\0\0\0\0\0\0", "GET /b HTTP/1.1\r\n", "\x7f\x80\xff garbage \n\r"}) {
+        CAPTURE(after);
+        const auto followed = parse(head + std::string(after));
+        REQUIRE(followed.state == parse_state::complete);
+        CHECK(followed.consumed == alone.consumed);
+        CHECK(*followed.head.fields.find("X-A") == "one");
+        CHECK(*followed.head.fields.find("X-B") == "two");
+        CHECK(*followed.head.fields.find("X-C") == "");
+    }
 }
 
 TEST_CASE("request head: a field line without a colon or with an invalid name fails with 400") {
