@@ -22,13 +22,13 @@ void append_number(std::string& out, std::uint64_t n) {
 bool framing_field(std::string_view name) {
     switch (name.size()) {
         case 4:
-            return equals_ignore_case(name, "date");
+            return equals_ignore_case(name, "Date");
         case 10:
-            return equals_ignore_case(name, "connection");
+            return equals_ignore_case(name, "Connection");
         case 14:
-            return equals_ignore_case(name, "content-length");
+            return equals_ignore_case(name, "Content-Length");
         case 17:
-            return equals_ignore_case(name, "transfer-encoding");
+            return equals_ignore_case(name, "Transfer-Encoding");
         default:
             return false;
     }
