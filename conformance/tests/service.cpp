@@ -184,6 +184,18 @@ TEST_CASE("service: load_shed_layer refuses at once what the inner service would
     });
 }
 
+namespace {
+
+// A service that answers its request, noting when it was called (since `start`).
+auto recording(std::vector<duration>* at, time_point start) {
+    return service_fn<int>([at, start](int x) -> task<io_result<int>> {
+        at->push_back(co_await now() - start);
+        co_return x;
+    });
+}
+
+}  // namespace
+
 TEST_CASE(
     "service: rate_limit_layer lets n calls go at once, then one every period / n (virtual "
     "time)") {
@@ -191,11 +203,7 @@ TEST_CASE(
     conf::run_virtual([]() -> task<void> {
         const time_point start = co_await now();
         std::vector<duration> at;
-        auto svc = stack(service_fn<int>([&at, start](int x) -> task<io_result<int>> {
-                             at.push_back(co_await now() - start);
-                             co_return x;
-                         }),
-                         rate_limit_layer(2, 100ms));
+        auto svc = stack(recording(&at, start), rate_limit_layer(2, 100ms));
         CHECK(svc.ready_now());
         for (int i = 0; i < 4; ++i) {
             auto call = svc.call(i);
@@ -232,11 +240,7 @@ TEST_CASE(
     conf::run_virtual([]() -> task<void> {
         const time_point start = co_await now();
         std::vector<duration> at;
-        auto svc = stack(service_fn<int>([&at, start](int x) -> task<io_result<int>> {
-                             at.push_back(co_await now() - start);
-                             co_return x;
-                         }),
-                         rate_limit_layer(1, 10ms));
+        auto svc = stack(recording(&at, start), rate_limit_layer(1, 10ms));
         auto copy = svc;
         co_await with_scope([&](scope& s) -> task<void> {
             for (int i = 0; i < 4; ++i) {

@@ -154,14 +154,14 @@ interop::task<int> fetch_all(options opt) {
             std::fprintf(stderr, "* reusing the connection to %s\n", u->authority.c_str());
         }
         http::outgoing req;
-        req.method = !opt.method.empty()            ? opt.method
-                     : opt.head                     ? "HEAD"
-                     : !body.empty() || opt.chunked ? "POST"
-                                                    : "GET";
-        req.target = u->target;
-        req.version = opt.http10 ? 10 : 11;
-        req.fields.add("Host", u->authority);
-        req.fields.add("User-Agent", "interop-http-get");
+        req.head.method = !opt.method.empty()            ? opt.method
+                          : opt.head                     ? "HEAD"
+                          : !body.empty() || opt.chunked ? "POST"
+                                                         : "GET";
+        req.head.target = u->target;
+        req.head.version = opt.http10 ? 10 : 11;
+        req.head.fields.add("Host", u->authority);
+        req.head.fields.add("User-Agent", "interop-http-get");
         for (const std::string& h : opt.headers) {
             const std::size_t colon = h.find(':');
             if (colon == std::string::npos) {
@@ -170,9 +170,9 @@ interop::task<int> fetch_all(options opt) {
             }
             std::string value = h.substr(colon + 1);
             value.erase(0, value.find_first_not_of(" \t"));
-            req.fields.add(h.substr(0, colon), std::move(value));
+            req.head.fields.add(h.substr(0, colon), std::move(value));
         }
-        if (opt.http10 && !opt.chunked) req.fields.add("Connection", "keep-alive");
+        if (opt.http10 && !opt.chunked) req.head.fields.add("Connection", "keep-alive");
         req.body = body;
         req.chunked = opt.chunked;
         auto call = conn->call(std::move(req));

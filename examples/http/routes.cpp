@@ -1,6 +1,8 @@
 #include "routes.hpp"
 
 #include <charconv>
+#include <limits>
+#include <optional>
 #include <string_view>
 #include <utility>
 
@@ -33,6 +35,16 @@ std::string_view query_value(std::string_view query, std::string_view name) {
         query.remove_prefix(amp + 1);
     }
     return {};
+}
+
+// The number `text` spells, if it is all digits and within [0, most].
+std::optional<int> number_in(std::string_view text, int most) {
+    int n = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+    if (ec != std::errc{} || end != text.data() + text.size() || n < 0 || n > most) {
+        return std::nullopt;
+    }
+    return n;
 }
 
 int hex_digit(char c) {
@@ -121,16 +133,12 @@ interop::task<interop::io_result<http::response>> route(const std::string* root,
     if (path == "/stream") {
         if (!get) co_return method_not_allowed("GET, HEAD");
         const std::string_view n_text = query_value(req.query(), "n");
-        int n = 10;
-        if (!n_text.empty()) {
-            const auto [end, ec] = std::from_chars(n_text.data(), n_text.data() + n_text.size(), n);
-            if (ec != std::errc{} || end != n_text.data() + n_text.size() || n < 0 || n > 1000000) {
-                co_return http::response::text(400, "n must be a number from 0 to 1000000\n");
-            }
-        }
+        const std::optional<int> n =
+            n_text.empty() ? std::optional<int>(10) : number_in(n_text, 1000000);
+        if (!n) co_return http::response::text(400, "n must be a number from 0 to 1000000\n");
         http::response r;
         r.fields.add("Content-Type", "text/plain; charset=utf-8");
-        r.stream.emplace(numbered_lines(n));
+        r.stream.emplace(numbered_lines(*n));
         co_return r;
     }
     if (path == "/slow") {
@@ -138,12 +146,9 @@ interop::task<interop::io_result<http::response>> route(const std::string* root,
         // graceful shutdown or a handler timeout.
         if (!get) co_return method_not_allowed("GET, HEAD");
         const std::string_view ms_text = query_value(req.query(), "ms");
-        int ms = 0;
-        const auto [end, ec] = std::from_chars(ms_text.data(), ms_text.data() + ms_text.size(), ms);
-        if (ec != std::errc{} || end != ms_text.data() + ms_text.size() || ms < 0) {
-            co_return http::response::text(400, "ms must be a number of milliseconds\n");
-        }
-        auto slept = co_await interop::sleep_for(std::chrono::milliseconds(ms));
+        const std::optional<int> ms = number_in(ms_text, std::numeric_limits<int>::max());
+        if (!ms) co_return http::response::text(400, "ms must be a number of milliseconds\n");
+        auto slept = co_await interop::sleep_for(std::chrono::milliseconds(*ms));
         if (!slept) co_return slept.error();
         co_return http::response::text(200, "slept " + std::string(ms_text) + " ms\n");
     }

@@ -22,10 +22,7 @@ namespace http {
 /// A request to send. The client adds Content-Length (or, with `chunked`,
 /// Transfer-Encoding: chunked) for a body; Host and anything else are the caller's.
 struct outgoing {
-    std::string method = "GET";
-    std::string target = "/";
-    int version = 11;  // 11 or 10
-    headers fields;
+    request_head head{"GET", "/", 11, {}};  // version 11 or 10
     std::string body;
     bool chunked = false;  // send the body as chunks (HTTP/1.1 only)
 };
@@ -81,12 +78,12 @@ public:
                 break;
             }
         }
-        const framing_result framing = response_framing(answer.head, req.method);
+        const framing_result framing = response_framing(answer.head, req.head.method);
         if (!framing.ok()) co_return make_error_code(client_errc::malformed_response);
         auto body = read_body(framing.framing, answer.body);
         if (auto got = co_await std::move(body); !got) co_return got.error();
         // An HTTP/1.0 exchange stays open only when the server says keep-alive.
-        const bool kept = req.version >= 11
+        const bool kept = req.head.version >= 11
                               ? keep_alive(answer.head)
                               : has_token(answer.head.fields, "Connection", "keep-alive");
         reusable_ = framing.framing.kind != body_framing::kind_t::until_close && kept;
@@ -97,43 +94,35 @@ public:
 
 private:
     static bool valid_request(const outgoing& req) {
-        if (!is_token(req.method) || req.target.empty() ||
-            (req.version != 10 && req.version != 11)) {
+        const request_head& h = req.head;
+        if (!valid_request_line(h.method, h.target) || (h.version != 10 && h.version != 11)) {
             return false;
         }
-        if (req.chunked && req.version < 11) return false;
-        for (const header_field& f : req.fields) {
+        if (req.chunked && h.version < 11) return false;
+        for (const header_field& f : h.fields) {
             if (!valid_field(f.name, f.value)) return false;
         }
-        return req.target.find_first_of(" \r\n") == std::string::npos;
+        return true;
     }
 
-    static void write_request(std::string& out, const outgoing& req) {
-        out += req.method;
-        out += ' ';
-        out += req.target;
-        out += req.version >= 11 ? " HTTP/1.1\r\n" : " HTTP/1.0\r\n";
-        for (const header_field& f : req.fields) {
-            out += f.name;
-            out += ": ";
-            out += f.value;
-            out += "\r\n";
-        }
+    // The head with its framing field, then the body.
+    static void write_request(std::string& out, outgoing& req) {
         if (req.chunked) {
-            out += "Transfer-Encoding: chunked\r\n\r\n";
-            // In pieces of at most 64 KiB, as a body streamed from elsewhere would go.
-            constexpr std::size_t piece = 64 * 1024;
-            for (std::size_t at = 0; at < req.body.size(); at += piece) {
-                write_chunk(out, std::string_view(req.body).substr(at, piece));
-            }
-            write_last_chunk(out);
-        } else {
-            if (!req.body.empty() || req.method == "POST" || req.method == "PUT") {
-                out += "Content-Length: " + std::to_string(req.body.size()) + "\r\n";
-            }
-            out += "\r\n";
-            out += req.body;
+            req.head.fields.add("Transfer-Encoding", "chunked");
+        } else if (!req.body.empty() || req.head.method == "POST" || req.head.method == "PUT") {
+            req.head.fields.add("Content-Length", std::to_string(req.body.size()));
         }
+        write_head(out, req.head);
+        if (!req.chunked) {
+            out += req.body;
+            return;
+        }
+        // In pieces of at most 64 KiB, as a body streamed from elsewhere would go.
+        constexpr std::size_t piece = 64 * 1024;
+        for (std::size_t at = 0; at < req.body.size(); at += piece) {
+            write_chunk(out, std::string_view(req.body).substr(at, piece));
+        }
+        write_last_chunk(out);
     }
 
     // Reads more bytes: an error, or the server's end as client_errc::closed.

@@ -177,9 +177,9 @@ interop::task<ending> exchange_loop(Stream& stream, Service& service, const serv
 
         // The service's answer.
         state.clock.enter(phase::busy, interop::now(rt));
-        const reply_shape shape{.version = req.head.version,
-                                .head_only = req.method() == "HEAD",
-                                .close = !keep_alive(req.head)};
+        reply_shape shape{.version = req.head.version,
+                          .head_only = req.method() == "HEAD",
+                          .close = !keep_alive(req.head)};
         std::optional<interop::io_result<response>> answer;
         try {
             auto call = service.call(std::move(req));
@@ -193,9 +193,8 @@ interop::task<ending> exchange_loop(Stream& stream, Service& service, const serv
             co_return co_await flush(stream, out) ? ending::answered : ending::peer_done;
         }
         response& r = **answer;
-        reply_shape final_shape = shape;
-        final_shape.close = shape.close || stopping.is_set();
-        const std::optional<body_mode> mode = write_response_head(out, r, final_shape);
+        shape.close = shape.close || stopping.is_set();  // a shutdown began meanwhile
+        const std::optional<body_mode> mode = write_response_head(out, r, shape);
         if (!mode) {
             write_error_response(out, 500);
             co_return co_await flush(stream, out) ? ending::answered : ending::peer_done;
@@ -208,7 +207,7 @@ interop::task<ending> exchange_loop(Stream& stream, Service& service, const serv
             }
             if (*mode == body_mode::until_close) co_return ending::answered;
         }
-        if (final_shape.close) {
+        if (shape.close) {
             co_return co_await flush(stream, out) ? ending::answered : ending::peer_done;
         }
         state.clock.enter(in.empty() ? phase::idle : phase::receiving, interop::now(rt));

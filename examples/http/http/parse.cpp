@@ -527,20 +527,36 @@ head_result<response_head> parse_response_head(std::string_view buffered, const 
     return parse_head<response_head>(buffered, lim);
 }
 
+namespace {
+
+// What requests and responses with Transfer-Encoding both refuse (RFC 9112 §6.1, §6.3):
+// Content-Length beside it (the end of the body in doubt, or an attempt at splitting
+// a message), HTTP/1.0, a malformed list, chunked twice. Fills `codings` otherwise.
+std::optional<framing_result> transfer_encoding_failure(int version, const body_fields& body,
+                                                        const headers& fields,
+                                                        transfer_codings& codings) {
+    if (body.length != length_status::absent) {
+        return framing_failure(400, "both Transfer-Encoding and Content-Length");
+    }
+    if (version < 11) return framing_failure(400, "Transfer-Encoding in HTTP/1.0");
+    codings = read_transfer_codings(fields);
+    if (codings.malformed) return framing_failure(400, "malformed Transfer-Encoding");
+    if (codings.chunked > 1) return framing_failure(400, "chunked applied more than once");
+    return std::nullopt;
+}
+
+}  // namespace
+
 framing_result request_framing(const request_head& head, const limits& lim) {
     if (!head.fields.contains("Content-Length") && !head.fields.contains("Transfer-Encoding")) {
         return framed_as(body_framing::kind_t::none);
     }
     const body_fields body = read_body_fields(head.fields);
     if (body.transfer_encoding) {
-        // RFC 9112 §6.1 and §6.3: each of these leaves the end of the body in doubt.
-        if (body.length != length_status::absent) {
-            return framing_failure(400, "both Transfer-Encoding and Content-Length");
+        transfer_codings codings;
+        if (auto failed = transfer_encoding_failure(head.version, body, head.fields, codings)) {
+            return *failed;
         }
-        if (head.version < 11) return framing_failure(400, "Transfer-Encoding in HTTP/1.0");
-        const transfer_codings codings = read_transfer_codings(head.fields);
-        if (codings.malformed) return framing_failure(400, "malformed Transfer-Encoding");
-        if (codings.chunked > 1) return framing_failure(400, "chunked applied more than once");
         if (!codings.chunked_last) return framing_failure(400, "final coding is not chunked");
         if (codings.count > 1) return framing_failure(501, "unsupported transfer coding");
         return framed_as(body_framing::kind_t::chunked);
@@ -568,15 +584,10 @@ framing_result response_framing(const response_head& head, std::string_view requ
 
     const body_fields body = read_body_fields(head.fields);
     if (body.transfer_encoding) {
-        // Treated as an error rather than letting one header win: a response carrying
-        // both may be an attempt at response splitting (RFC 9112 §6.3).
-        if (body.length != length_status::absent) {
-            return framing_failure(400, "both Transfer-Encoding and Content-Length");
+        transfer_codings codings;
+        if (auto failed = transfer_encoding_failure(head.version, body, head.fields, codings)) {
+            return *failed;
         }
-        if (head.version < 11) return framing_failure(400, "Transfer-Encoding in HTTP/1.0");
-        const transfer_codings codings = read_transfer_codings(head.fields);
-        if (codings.malformed) return framing_failure(400, "malformed Transfer-Encoding");
-        if (codings.chunked > 1) return framing_failure(400, "chunked applied more than once");
         if (codings.chunked_last) return framed_as(body_framing::kind_t::chunked);
         return framed_as(body_framing::kind_t::until_close);
     }

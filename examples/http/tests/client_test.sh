@@ -4,33 +4,13 @@
 #
 #   client_test.sh <interop-http-serve binary> <interop-http-get binary>
 set -euo pipefail
+# shellcheck disable=SC2034  # used by common.sh
 server=$1
 get=$2
-work=$(mktemp -d)
-pid=""
-trap 'if [ -n "$pid" ]; then kill -9 "$pid" 2>/dev/null || true; fi; rm -rf "$work"' EXIT
+# shellcheck source=SCRIPTDIR/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-fail() {
-    echo "FAIL: $*" >&2
-    exit 1
-}
-check() {
-    if [ "$2" != "$3" ]; then
-        printf 'FAIL: %s\n  expected: %q\n  got:      %q\n' "$1" "$2" "$3" >&2
-        exit 1
-    fi
-    echo "ok: $1"
-}
-
-"$server" --port 0 >"$work/out" 2>"$work/err" &
-pid=$!
-for _ in $(seq 200); do
-    grep -q '^listening on' "$work/out" && break
-    sleep 0.05
-done
-port=$(sed -nE 's/^listening on .*:([0-9]+)$/\1/p' "$work/out")
-[ -n "$port" ] || fail "the server did not report its port"
-base="http://127.0.0.1:$port"
+start_server
 g=(timeout 20 "$get")
 
 check "GET" "Hello, world!" "$("${g[@]}" "$base/hello")"

@@ -5,36 +5,10 @@
 #
 #   curl_test.sh <interop-http-serve binary>
 set -euo pipefail
+# shellcheck disable=SC2034  # used by common.sh
 server=$1
-work=$(mktemp -d)
-pid=""
-trap 'if [ -n "$pid" ]; then kill -9 "$pid" 2>/dev/null || true; fi; rm -rf "$work"' EXIT
-
-fail() {
-    echo "FAIL: $*" >&2
-    exit 1
-}
-
-# check <what> <expected> <actual>
-check() {
-    if [ "$2" != "$3" ]; then
-        printf 'FAIL: %s\n  expected: %q\n  got:      %q\n' "$1" "$2" "$3" >&2
-        exit 1
-    fi
-    echo "ok: $1"
-}
-
-start_server() {
-    "$server" --port 0 --root "$work/root" --max-body 1048576 "$@" >"$work/out" 2>"$work/err" &
-    pid=$!
-    for _ in $(seq 200); do
-        grep -q '^listening on' "$work/out" && break
-        sleep 0.05
-    done
-    port=$(sed -nE 's/^listening on .*:([0-9]+)$/\1/p' "$work/out")
-    [ -n "$port" ] || fail "the server did not report its port: $(cat "$work/out" "$work/err")"
-    base="http://127.0.0.1:$port"
-}
+# shellcheck source=SCRIPTDIR/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 mkdir -p "$work/root/sub"
 printf 'a file\n' >"$work/root/file.txt"
@@ -44,7 +18,7 @@ printf 'outside\n' >"$work/secret.txt"
 
 c=(curl --silent --show-error --max-time 20)
 
-start_server
+start_server --root "$work/root" --max-body 1048576
 
 check "GET /hello" "Hello, world!" "$("${c[@]}" "$base/hello")"
 check "GET /hello status" "200" "$("${c[@]}" -o /dev/null -w '%{http_code}' "$base/hello")"
@@ -120,7 +94,7 @@ echo "ok: graceful shutdown answered the request under way, then stopped"
 
 # A handler slower than --handler-timeout gets 503 (the timeouts of connections are
 # checked by malformed.py, with raw sockets).
-start_server --handler-timeout 0.2
+start_server --root "$work/root" --max-body 1048576 --handler-timeout 0.2
 check "a handler over its timeout" "503" "$("${c[@]}" -o /dev/null -w '%{http_code}' "$base/slow?ms=3000")"
 kill -TERM "$pid"
 wait "$pid" || true

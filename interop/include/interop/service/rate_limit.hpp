@@ -96,10 +96,8 @@ public:
         : inner_(std::move(inner)), schedule_(detail::make_rate_schedule(n, period)) {}
 
     task<io_result<void>> ready() {
-        const task_context* ctx = co_await current_context();
-        if (ctx != nullptr) schedule_->remember(ctx->runtime);
         const time_point t = co_await now();
-        const time_point go = schedule_->next_free(t);
+        const time_point go = turn(co_await current_context(), t, false);
         if (go > t) {
             auto waited = co_await sleep_until(go);
             if (!waited) co_return waited.error();
@@ -112,10 +110,8 @@ public:
 
     template <typename Request>
     task<io_result<response>> call(Request request) {
-        const task_context* ctx = co_await current_context();
-        if (ctx != nullptr) schedule_->remember(ctx->runtime);
         const time_point t = co_await now();
-        const time_point go = schedule_->reserve(t);
+        const time_point go = turn(co_await current_context(), t, true);
         if (go > t) {
             auto waited = co_await sleep_until(go);
             if (!waited) co_return waited.error();
@@ -125,6 +121,12 @@ public:
     }
 
 private:
+    // When a call that starts at `t` may go: the next free turn, taken when `take`.
+    time_point turn(const task_context* ctx, time_point t, bool take) {
+        if (ctx != nullptr) schedule_->remember(ctx->runtime);
+        return take ? schedule_->reserve(t) : schedule_->next_free(t);
+    }
+
     S inner_;
     std::shared_ptr<detail::rate_schedule> schedule_;
 };
