@@ -9,7 +9,8 @@
 #     pinned to a catalogue item or listed under "Beyond the catalogue").
 #
 # Inputs (-D): DOC, BINARY (a conformance binary: --interop-list gives the suite's test
-# cases), MUTANTS_DIR, CATALOGUE_SIZE.
+# cases), MUTANTS_DIR, CATALOGUE_SIZE, and ABSENT_PREFIXES: the prefixes ("tls: ") of
+# the behaviours of optional parts this build left out, which the page may name.
 #
 # The page's format, from its "## The catalogue" heading to the end:
 #   **<n>. <behaviour>**                       a catalogue item
@@ -116,7 +117,17 @@ foreach(line IN LISTS lines)
     if(item STREQUAL "")
         _problem("'${test}' is listed before any catalogue item")
     elseif(NOT test IN_LIST suite_tests)
-        _problem("item ${item} names '${test}', which is not a test case of the suite")
+        # A behaviour of an optional part that this build left out (ABSENT_PREFIXES).
+        set(absent FALSE)
+        foreach(prefix IN LISTS ABSENT_PREFIXES)
+            string(FIND "${test}" "${prefix}" at)
+            if(at EQUAL 0)
+                set(absent TRUE)
+            endif()
+        endforeach()
+        if(NOT absent)
+            _problem("item ${item} names '${test}', which is not a test case of the suite")
+        endif()
     elseif(NOT item STREQUAL "beyond")
         math(EXPR tests_of_${item} "${tests_of_${item}} + 1")
     endif()
