@@ -5,6 +5,8 @@
 //   interop-http-get -i -d 'some data' http://127.0.0.1:8080/echo
 //   interop-http-get --chunked --data-file big.bin http://127.0.0.1:8080/echo
 //   interop-http-get -v http://127.0.0.1:8080/hello http://127.0.0.1:8080/hello  # one connection
+//   interop-http-get --cacert ca.pem https://localhost:8443/hello   # TLS, when interop::tls is
+//   built
 //
 // Several URLs of one server share a connection while the server keeps it open.
 // Exit status: 0; 22 with --fail when a status is 400 or more; 1 on any other error.
@@ -12,15 +14,22 @@
 #include <charconv>
 #include <cstdio>
 #include <optional>
+#include <span>
 #include <string>
+#include <system_error>
+#include <variant>
 #include <vector>
 
 #include "http/client.hpp"
 #include "interop/interop.hpp"
+#ifdef INTEROP_HTTP_TLS
+#include "interop/tls.hpp"
+#endif
 
 namespace {
 
 struct url {
+    bool tls = false;  // https://
     std::string host;  // without brackets
     std::uint16_t port = 80;
     std::string target = "/";
@@ -28,17 +37,22 @@ struct url {
 };
 
 std::optional<url> parse_url(std::string_view text, std::string& why) {
-    constexpr std::string_view scheme = "http://";
-    if (text.substr(0, 8) == "https://") {
-        why = "https is not supported here (no TLS)";
-        return std::nullopt;
-    }
-    if (text.substr(0, scheme.size()) != scheme) {
-        why = "only http:// URLs are supported";
-        return std::nullopt;
-    }
-    text.remove_prefix(scheme.size());
     url u;
+    if (text.substr(0, 8) == "https://") {
+#ifdef INTEROP_HTTP_TLS
+        u.tls = true;
+        u.port = 443;
+        text.remove_prefix(8);
+#else
+        why = "https is not supported by this build (interop::tls was not built)";
+        return std::nullopt;
+#endif
+    } else if (text.substr(0, 7) == "http://") {
+        text.remove_prefix(7);
+    } else {
+        why = "only http:// and https:// URLs are supported";
+        return std::nullopt;
+    }
     const std::size_t slash = text.find_first_of("/?");
     std::string_view authority = text.substr(0, slash);
     if (slash != std::string_view::npos) {
@@ -94,11 +108,47 @@ struct options {
     bool http10 = false;
     bool fail = false;
     bool verbose = false;
+    std::string cacert;     // https: also trust the authorities in this PEM file
+    bool insecure = false;  // https: do not verify the server
 };
 
-using connection = http::client_connection<interop::tcp_stream>;
+#ifdef INTEROP_HTTP_TLS
+using tls_stream = interop::tls::stream<interop::tcp_stream>;
+using any_stream = std::variant<interop::tcp_stream, tls_stream>;
+#else
+using any_stream = std::variant<interop::tcp_stream>;
+#endif
 
-interop::task<interop::io_result<interop::tcp_stream>> connect_to(const url& u) {
+// The connection's stream: TCP, or TLS over it for an https:// URL.
+class url_stream {
+public:
+    explicit url_stream(any_stream s) : s_(std::move(s)) {}
+
+    interop::task<interop::io_result<std::size_t>> read(std::span<std::byte> out) {
+        auto reading = std::visit([out](auto& s) { return as_task(s.read(out)); }, s_);
+        co_return co_await std::move(reading);
+    }
+    interop::task<interop::io_result<std::size_t>> write(std::span<const std::byte> in) {
+        auto writing = std::visit([in](auto& s) { return as_task(s.write(in)); }, s_);
+        co_return co_await std::move(writing);
+    }
+    interop::task<interop::io_result<void>> close() {
+        auto closing = std::visit([](auto& s) { return as_task(s.close()); }, s_);
+        co_return co_await std::move(closing);
+    }
+
+private:
+    template <typename Awaitable>
+    static auto as_task(Awaitable op) -> interop::task<interop::detail::await_result_t<Awaitable>> {
+        co_return co_await std::move(op);
+    }
+
+    any_stream s_;
+};
+
+using connection = http::client_connection<url_stream>;
+
+interop::task<interop::io_result<interop::tcp_stream>> connect_tcp(const url& u) {
     auto found = co_await interop::resolve(u.host, u.port);
     if (!found) co_return found.error();
     std::error_code last = std::make_error_code(std::errc::host_unreachable);
@@ -108,6 +158,28 @@ interop::task<interop::io_result<interop::tcp_stream>> connect_to(const url& u) 
         last = stream.error();
     }
     co_return last;
+}
+
+// Connects to the URL's server, with a TLS handshake for https:// that verifies the
+// server's certificate against the host of the URL.
+interop::task<interop::io_result<url_stream>> connect_to(const url& u, const options& opt) {
+    auto tcp = co_await connect_tcp(u);
+    if (!tcp) co_return tcp.error();
+#ifdef INTEROP_HTTP_TLS
+    if (u.tls) {
+        auto ctx = interop::tls::context::client();
+        if (!opt.cacert.empty()) ctx.trust_file(opt.cacert);
+        if (opt.insecure) ctx.verify_peer(false);
+        ctx.alpn({"http/1.1"});
+        auto shaking = interop::tls::connect(ctx, std::move(*tcp), u.host);
+        auto secured = co_await std::move(shaking);
+        if (!secured) co_return secured.error();
+        co_return url_stream(any_stream(std::move(*secured)));
+    }
+#else
+    (void)opt;
+#endif
+    co_return url_stream(any_stream(std::move(*tcp)));
 }
 
 void print_head(std::FILE* to, const http::response_head& head) {
@@ -141,7 +213,13 @@ interop::task<int> fetch_all(options opt) {
             co_return 1;
         }
         if (!conn || !conn->reusable() || conn_authority != u->authority) {
-            auto stream = co_await connect_to(*u);
+            interop::io_result<url_stream> stream = std::make_error_code(std::errc::io_error);
+            try {
+                stream = co_await connect_to(*u, opt);
+            } catch (const std::system_error& e) {  // a --cacert OpenSSL cannot use
+                std::fprintf(stderr, "interop-http-get: %s\n", e.what());
+                co_return 1;
+            }
             if (!stream) {
                 std::fprintf(stderr, "interop-http-get: cannot connect to %s: %s\n",
                              u->authority.c_str(), stream.error().message().c_str());
@@ -193,9 +271,9 @@ interop::task<int> fetch_all(options opt) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    CLI::App app{"Fetches http:// URLs over HTTP/1.1 (a small curl), on interop."};
+    CLI::App app{"Fetches http:// and https:// URLs over HTTP/1.1 (a small curl), on interop."};
     options opt;
-    app.add_option("urls", opt.urls, "http:// URLs, fetched in order")->required();
+    app.add_option("urls", opt.urls, "http:// or https:// URLs, fetched in order")->required();
     app.add_option("-X,--request", opt.method, "the method (default GET, or POST with data)");
     app.add_option("-d,--data", opt.data, "a request body");
     app.add_option("--data-file", opt.data_file, "a request body from a file")
@@ -207,6 +285,9 @@ int main(int argc, char** argv) {
     app.add_flag("--http1.0", opt.http10, "speak HTTP/1.0");
     app.add_flag("-f,--fail", opt.fail, "exit with 22 when a status is 400 or more");
     app.add_flag("-v,--verbose", opt.verbose, "say on stderr when a connection is made or reused");
+    app.add_option("--cacert", opt.cacert, "https: trust the authorities in this PEM file too")
+        ->check(CLI::ExistingFile);
+    app.add_flag("-k,--insecure", opt.insecure, "https: do not verify the server's certificate");
     CLI11_PARSE(app, argc, argv);
     if (opt.chunked && opt.http10) {
         std::fprintf(stderr, "interop-http-get: HTTP/1.0 has no chunked bodies\n");

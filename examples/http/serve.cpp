@@ -2,6 +2,7 @@
 //
 //   interop-http-serve --port 8080                  # then: curl http://127.0.0.1:8080/hello
 //   interop-http-serve --port 8080 --root ./public  # files under ./public too
+//   interop-http-serve --port 8443 --tls-cert cert.pem --tls-key key.pem  # HTTPS
 //
 // Routes: GET /hello (a greeting), POST or PUT /echo (the body back), GET /stream?n=N (N
 // lines sent as chunks), GET /slow?ms=N (an answer after N ms), and with --root, GET and
@@ -11,11 +12,16 @@
 #include <CLI/CLI.hpp>
 #include <csignal>
 #include <cstdio>
+#include <optional>
 #include <string>
+#include <system_error>
 
 #include "http/server.hpp"
 #include "interop/interop.hpp"
 #include "routes.hpp"
+#ifdef INTEROP_HTTP_TLS
+#include "interop/tls.hpp"
+#endif
 
 namespace {
 
@@ -33,13 +39,11 @@ interop::task<void> stop_on_signals(interop::signal_listener* interrupt,
 }
 
 // Serves until a graceful shutdown ends, or a second signal cuts it short.
-template <typename Service>
-interop::task<interop::io_result<void>> until_stopped(interop::tcp_listener& listener,
-                                                      Service& service,
-                                                      const http::server_options& options,
-                                                      interop::event& stopping,
-                                                      interop::task<void> stopper) {
-    auto serving = http::serve(listener, service, options, stopping);
+template <typename Service, typename Upgrade>
+interop::task<interop::io_result<void>> until_stopped(
+    interop::tcp_listener& listener, Service& service, const http::server_options& options,
+    interop::event& stopping, interop::task<void> stopper, const Upgrade& upgrade) {
+    auto serving = http::serve(listener, service, options, stopping, upgrade);
     auto first = co_await interop::when_any(std::move(serving), std::move(stopper));
     if (first.index() == 0) co_return std::get<0>(first);
     co_return interop::io_result<void>{};
@@ -50,7 +54,46 @@ struct settings {
     std::string root;
     http::server_options server;
     interop::duration handler_timeout;
+    std::string tls_certificate;  // PEM files; both empty for plain HTTP
+    std::string tls_key;
 };
+
+#ifdef INTEROP_HTTP_TLS
+// Each connection's TLS handshake, in its own task.
+struct tls_handshake {
+    interop::tls::context context;
+    auto operator()(interop::tcp_stream stream) const {
+        return interop::tls::accept(context, std::move(stream));
+    }
+};
+#endif
+
+// Serves plain HTTP, or HTTPS when the settings name a certificate.
+template <typename Service>
+interop::task<interop::io_result<void>> serve_with(interop::tcp_listener& listener,
+                                                   Service& service, const settings& s,
+                                                   interop::event& stopping,
+                                                   interop::task<void> stopper) {
+#ifdef INTEROP_HTTP_TLS
+    if (!s.tls_certificate.empty()) {
+        std::optional<tls_handshake> upgrade;
+        try {
+            upgrade.emplace(
+                tls_handshake{interop::tls::context::server(s.tls_certificate, s.tls_key)});
+            upgrade->context.alpn({"http/1.1"});
+        } catch (const std::system_error& e) {
+            std::fprintf(stderr, "interop-http-serve: %s\n", e.what());
+            co_return e.code();
+        }
+        auto serving =
+            until_stopped(listener, service, s.server, stopping, std::move(stopper), *upgrade);
+        co_return co_await std::move(serving);
+    }
+#endif
+    const http::plain_connections plain;
+    auto serving = until_stopped(listener, service, s.server, stopping, std::move(stopper), plain);
+    co_return co_await std::move(serving);
+}
 
 interop::task<int> serve_until_stopped(settings s) {
     auto interrupt = co_await interop::signal_listener::listen(SIGINT);
@@ -76,11 +119,11 @@ interop::task<int> serve_until_stopped(settings s) {
     if (s.handler_timeout > interop::duration::zero()) {
         auto service =
             interop::stack(http_example::routes(s.root), interop::timeout_layer(s.handler_timeout));
-        auto serving = until_stopped(*listener, service, s.server, stopping, std::move(stopper));
+        auto serving = serve_with(*listener, service, s, stopping, std::move(stopper));
         served = co_await std::move(serving);
     } else {
         auto service = http_example::routes(s.root);
-        auto serving = until_stopped(*listener, service, s.server, stopping, std::move(stopper));
+        auto serving = serve_with(*listener, service, s, stopping, std::move(stopper));
         served = co_await std::move(serving);
     }
     if (!served) {
@@ -119,6 +162,15 @@ int main(int argc, char** argv) {
     app.add_option("--handler-timeout", handler_s,
                    "seconds a handler may take (503 after that; 0: no limit)")
         ->capture_default_str();
+#ifdef INTEROP_HTTP_TLS
+    auto* cert = app.add_option("--tls-cert", s.tls_certificate,
+                                "serve HTTPS with this certificate chain (PEM)")
+                     ->check(CLI::ExistingFile);
+    auto* key = app.add_option("--tls-key", s.tls_key, "the certificate's private key (PEM)")
+                    ->check(CLI::ExistingFile);
+    cert->needs(key);
+    key->needs(cert);
+#endif
     CLI11_PARSE(app, argc, argv);
 
     auto ip = interop::ip_address::parse(address);

@@ -302,7 +302,10 @@ template <typename Stream, typename Service>
             auto rest = detail::drain(stream, in);
             (void)co_await interop::timeout(opt.linger, std::move(rest));
         }
-        (void)co_await stream.close();
+        // Closing a TLS stream sends close_notify, which waits while the client reads
+        // nothing: bounded like the rest of the goodbye.
+        auto closing = stream.close();
+        (void)co_await interop::timeout(opt.linger, std::move(closing));
     }
 
 }  // namespace http

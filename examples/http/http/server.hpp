@@ -3,6 +3,7 @@
 
 #include <optional>
 #include <system_error>
+#include <type_traits>
 #include <utility>
 
 #include "http/connection.hpp"
@@ -14,17 +15,38 @@
 #include "interop/sync/event.hpp"
 #include "interop/sync/semaphore.hpp"
 #include "interop/task.hpp"
+#include "interop/timeout.hpp"
 
 namespace http {
 
+/// What serve() does to an accepted connection before HTTP runs on it: nothing.
+struct plain_connections {
+    template <typename Stream>
+    Stream operator()(Stream stream) const {
+        return stream;
+    }
+};
+
 namespace detail {
 
-template <typename Stream, typename Service>
+template <typename Stream, typename Service, typename Upgrade>
 interop::task<void> serve_counted(Stream stream, Service& service, const server_options& opt,
                                   interop::event& stopping,
-                                  std::optional<interop::semaphore::permit> slot) {
-    auto served = serve_connection(std::move(stream), service, opt, stopping);
-    co_await std::move(served);
+                                  std::optional<interop::semaphore::permit> slot,
+                                  const Upgrade& upgrade) {
+    if constexpr (std::is_same_v<Upgrade, plain_connections>) {
+        auto served = serve_connection(std::move(stream), service, opt, stopping);
+        co_await std::move(served);
+    } else {
+        // A handshake, say: within the time a request may take to arrive, so that a
+        // client that connects and says nothing holds no connection for long.
+        auto upgrading = interop::timeout(opt.request_timeout, upgrade(std::move(stream)));
+        auto upgraded = co_await std::move(upgrading);
+        if (upgraded) {
+            auto served = serve_connection(std::move(*upgraded), service, opt, stopping);
+            co_await std::move(served);
+        }
+    }
     slot.reset();  // the next connection may be accepted
 }
 
@@ -41,9 +63,16 @@ interop::task<void> serve_counted(Stream stream, Service& service, const server_
 /// An accept error that leaves the listener usable (out of descriptors, say) never
 /// ends it: the listener backs off while it lasts. `service` and `opt` must outlive
 /// the call; the service is shared by every connection.
-template <typename Listener, typename Service>
+///
+/// `upgrade`, when given, turns each accepted stream into the stream HTTP runs on, in
+/// the connection's own task: `[&ctx](interop::tcp_stream s) { return
+/// interop::tls::accept(ctx, std::move(s)); }` serves HTTPS. It returns an awaitable of
+/// io_result<stream>; a connection whose upgrade fails, or takes longer than
+/// request_timeout, is closed. It must outlive the call.
+template <typename Listener, typename Service, typename Upgrade = plain_connections>
     requires interop::service<Service, request> interop::task<interop::io_result<void>> serve(
-        Listener& listener, Service& service, const server_options& opt, interop::event& stopping) {
+        Listener& listener, Service& service, const server_options& opt, interop::event& stopping,
+        const Upgrade& upgrade = {}) {
         interop::io_result<void> ended{};
         std::optional<interop::semaphore> slots;
         if (opt.max_connections > 0) slots.emplace(opt.max_connections);
@@ -73,7 +102,7 @@ template <typename Listener, typename Service>
                         continue;  // transient: the listener backs off by itself
                     }
                     connections.spawn(detail::serve_counted(std::move(*accepted), service, opt,
-                                                            stopping, std::move(slot)));
+                                                            stopping, std::move(slot), upgrade));
                 }
                 accepting.cancel();  // the task that waits for `stopping`
             });
