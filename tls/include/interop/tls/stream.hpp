@@ -113,7 +113,8 @@ public:
 
     task<io_result<std::size_t>> read(std::span<std::byte> out) {
         shared_state& st = *state_;
-        if (st.closed) co_return std::make_error_code(std::errc::bad_file_descriptor);
+        if (st.closed.load(std::memory_order_acquire))
+            co_return std::make_error_code(std::errc::bad_file_descriptor);
         if (out.empty()) co_return std::size_t{0};
         if (!st.handshaken.load(std::memory_order_acquire)) {
             io_result<void> shaken = co_await handshake();
@@ -154,7 +155,8 @@ public:
 
     task<io_result<std::size_t>> write(std::span<const std::byte> data) {
         shared_state& st = *state_;
-        if (st.closed) co_return std::make_error_code(std::errc::bad_file_descriptor);
+        if (st.closed.load(std::memory_order_acquire))
+            co_return std::make_error_code(std::errc::bad_file_descriptor);
         if (data.empty()) co_return std::size_t{0};
         if (!st.handshaken.load(std::memory_order_acquire)) {
             io_result<void> shaken = co_await handshake();
@@ -188,7 +190,8 @@ public:
     /// one. Reading goes on. A second call does nothing.
     task<io_result<void>> shutdown_write() {
         shared_state& st = *state_;
-        if (st.closed) co_return std::make_error_code(std::errc::bad_file_descriptor);
+        if (st.closed.load(std::memory_order_acquire))
+            co_return std::make_error_code(std::errc::bad_file_descriptor);
         if (!st.handshaken.load(std::memory_order_acquire)) {
             io_result<void> shaken = co_await handshake();
             if (!shaken) co_return shaken;
@@ -207,10 +210,9 @@ public:
     /// error is reported first).
     task<io_result<void>> close() {
         shared_state& st = *state_;
-        if (st.closed) co_return io_result<void>{};
+        if (st.closed.exchange(true, std::memory_order_acq_rel)) co_return io_result<void>{};
         io_result<void> notified{};
         if (st.handshaken.load(std::memory_order_acquire)) notified = co_await send_close_notify();
-        st.closed = true;
         if constexpr (AsyncClose<inner_type>) {
             io_result<void> closed = co_await inner().close();
             if (!notified) co_return notified;
@@ -246,8 +248,8 @@ private:
         std::vector<std::byte> sending;  // records being written to S (under write_lock)
         std::size_t sent = 0;
         std::atomic<bool> handshaken{false};
-        bool write_shut = false;  // close_notify queued (under write_lock)
-        bool closed = false;
+        bool write_shut = false;          // close_notify queued (under write_lock)
+        std::atomic<bool> closed{false};  // read by a read or write on another thread
     };
 
     // Reads ciphertext from S into the engine's input buffer.
