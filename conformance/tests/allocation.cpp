@@ -15,45 +15,25 @@
 #include <span>
 #include <string_view>
 
+#include "allocation_rounds.hpp"
 #include "interop/conformance/heap.hpp"
 #include "interop/conformance/suite.hpp"
 
 using namespace interop;
 using namespace std::chrono_literals;
 namespace conf = interop::conformance;
+using conf::testing::allocations_of;
+using conf::testing::allowed_allocations;
+using conf::testing::counted_rounds;
+using conf::testing::warm_up_rounds;
 
 namespace {
-
-constexpr int warm_up_rounds = 5000;
-constexpr int counted_rounds = 2000;
 
 task<int> value(int v) { co_return v; }
 
 task<int> after_yield(int v) {
     (void)co_await yield_now();
     co_return v;
-}
-
-// What the counted rounds may allocate on this backend; see the top of this file.
-// The chaos backend holds completions back for a random number of turns, so how much
-// is in flight at once has a long tail: now and then a runtime's queue reaches a size
-// it never had before and grows, once. A handful is allowed there; an allocation per
-// round would be thousands.
-std::uint64_t allowed_allocations() {
-    const bool multi_threaded = (conf::current_backend().capabilities & cap_multi_threaded) != 0;
-    if (multi_threaded) return counted_rounds / 20;
-    if (std::string_view(conf::current_backend().name) == "chaos") return 5;
-    return 0;
-}
-
-// Runs `round()` warm_up_rounds times, then counted_rounds times under the counter,
-// and returns the allocations of the counted rounds.
-template <typename Round>
-task<std::uint64_t> allocations_of(Round round) {
-    for (int i = 0; i < warm_up_rounds; ++i) co_await round();
-    conf::heap_count heap;
-    for (int i = 0; i < counted_rounds; ++i) co_await round();
-    co_return heap.allocations();
 }
 
 }  // namespace
