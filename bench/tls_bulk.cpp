@@ -15,11 +15,12 @@
 //
 // The client connects to 127.0.0.1:P, checks the server's certificate against the CA
 // for the name "localhost", then writes --bytes bytes of plaintext with write_all, a
-// --chunk at a time, and closes the stream (close_notify, then the socket). The
+// --chunk at a time, sends close_notify and reads until the server's close_notify,
+// which the server sends once it has read everything, then closes the socket. The
 // plaintext comes from one buffer filled once, or with --input from FILE, read a chunk
 // at a time with plain blocking read() calls as `openssl s_client` reads its standard
 // input, so that both clients do the same work. It prints the bytes, the seconds from
-// the end of the handshake to the end of close() and the MB/s (10^6 bytes per second).
+// the end of the handshake to the server's close_notify and the MB/s (10^6 bytes per second).
 //
 // --cipher pins the cipher: a TLS 1.3 suite (TLS_AES_128_GCM_SHA256, ...) with
 // SSL_CTX_set_ciphersuites and TLS 1.3 only, any other name as a TLS 1.2 cipher list
@@ -228,6 +229,25 @@ interop::task<int> send(client_options options) {
             co_return 1;
         }
         sent += chunk.size();
+    }
+    // close_notify, then what the server still sends until its own close_notify: its
+    // TLS 1.3 session tickets at least. Closing the socket with them unread would make
+    // the kernel reset the connection, and the server lose what it had not read yet.
+    auto shut = co_await tls.shutdown_write();
+    if (!shut) {
+        std::fprintf(stderr, "interop-bench-tls-bulk: shutdown_write failed: %s\n",
+                     shut.error().message().c_str());
+        co_return 1;
+    }
+    for (;;) {
+        auto n = co_await tls.read(std::span(plaintext.buffer));
+        if (!n) {
+            std::fprintf(stderr,
+                         "interop-bench-tls-bulk: the server did not end with close_notify: %s\n",
+                         n.error().message().c_str());
+            co_return 1;
+        }
+        if (*n == 0) break;
     }
     auto closed = co_await tls.close();
     const double seconds = seconds_since(start);
