@@ -90,6 +90,16 @@ task<handshake_result<tcp_stream>> over_tcp(const tls::context& client_ctx,
     co_return co_await std::move(shaking);
 }
 
+task<handshake_result<one_byte_stream>> over_one_byte_tcp(const tls::context& client_ctx,
+                                                          const tls::context& server_ctx,
+                                                          std::string host) {
+    auto ends = co_await tcp_pair();
+    auto shaking = shake_hands(one_byte_stream{std::move(ends.client)},
+                               one_byte_stream{std::move(ends.server)}, client_ctx, server_ctx,
+                               std::move(host));
+    co_return co_await std::move(shaking);
+}
+
 // A server with a certificate for localhost and 127.0.0.1 from `ca`, and a client that
 // trusts `ca`.
 struct contexts {
@@ -112,6 +122,28 @@ task<io_result<std::size_t>> send(S& s, std::span<const std::byte> data) {
 template <typename S>
 task<io_result<std::size_t>> receive(S& s, std::span<std::byte> into) {
     co_return co_await read_exact(s, into);
+}
+
+// `size` bytes from the client to the server and `size` others back, at the same time,
+// each checked byte for byte.
+template <typename S>
+task<void> cross_both_ways(tls::stream<S>& client, tls::stream<S>& server, std::size_t size) {
+    const auto up = pattern(size, 1);
+    const auto down = pattern(size, 2);
+    std::vector<std::byte> got_up(size);
+    std::vector<std::byte> got_down(size);
+    auto a = send(client, up);
+    auto b = send(server, down);
+    auto c = receive(server, std::span(got_up));
+    auto d = receive(client, std::span(got_down));
+    auto [sent_up, sent_down, read_up, read_down] =
+        co_await when_all(std::move(a), std::move(b), std::move(c), std::move(d));
+    CHECK(sent_up.value() == size);
+    CHECK(sent_down.value() == size);
+    CHECK(read_up.value() == size);
+    CHECK(read_down.value() == size);
+    CHECK(got_up == up);
+    CHECK(got_down == down);
 }
 
 // Reads until the end of stream or an error; the bytes, and how it ended.
@@ -163,23 +195,8 @@ TEST_CASE(
         auto h = co_await over_tcp(ctx.client, ctx.server, "127.0.0.1");
         REQUIRE(h.client.has_value());
         REQUIRE(h.server.has_value());
-        constexpr std::size_t size = 16 * 1024 * 1024;
-        const auto up = pattern(size, 1);
-        const auto down = pattern(size, 2);
-        std::vector<std::byte> got_up(size);
-        std::vector<std::byte> got_down(size);
-        auto a = send(*h.client, up);
-        auto b = send(*h.server, down);
-        auto c = receive(*h.server, std::span(got_up));
-        auto d = receive(*h.client, std::span(got_down));
-        auto [sent_up, sent_down, read_up, read_down] =
-            co_await when_all(std::move(a), std::move(b), std::move(c), std::move(d));
-        CHECK(sent_up.value() == size);
-        CHECK(sent_down.value() == size);
-        CHECK(read_up.value() == size);
-        CHECK(read_down.value() == size);
-        CHECK(got_up == up);
-        CHECK(got_down == down);
+        auto crossing = cross_both_ways(*h.client, *h.server, 16 * 1024 * 1024);
+        co_await std::move(crossing);
     });
 }
 
@@ -294,28 +311,11 @@ TEST_CASE("tls: one-byte reads and writes underneath carry the handshake and 64 
     conf::run([]() -> task<void> {
         authority ca("interop test CA");
         auto ctx = trusting(ca);
-        auto ends = co_await tcp_pair();
-        auto shaking = shake_hands(one_byte_stream{std::move(ends.client)},
-                                   one_byte_stream{std::move(ends.server)}, ctx.client, ctx.server,
-                                   "localhost");
-        auto h = co_await std::move(shaking);
+        auto h = co_await over_one_byte_tcp(ctx.client, ctx.server, "localhost");
         REQUIRE(h.client.has_value());
         REQUIRE(h.server.has_value());
-        constexpr std::size_t size = 64 * 1024;
-        const auto up = pattern(size, 3);
-        const auto down = pattern(size, 4);
-        std::vector<std::byte> got_up(size);
-        std::vector<std::byte> got_down(size);
-        auto a = send(*h.client, up);
-        auto b = send(*h.server, down);
-        auto c = receive(*h.server, std::span(got_up));
-        auto d = receive(*h.client, std::span(got_down));
-        auto [sent_up, sent_down, read_up, read_down] =
-            co_await when_all(std::move(a), std::move(b), std::move(c), std::move(d));
-        CHECK(read_up.value() == size);
-        CHECK(read_down.value() == size);
-        CHECK(got_up == up);
-        CHECK(got_down == down);
+        auto crossing = cross_both_ways(*h.client, *h.server, 64 * 1024);
+        co_await std::move(crossing);
         CHECK((co_await h.server->close()).has_value());
         char byte = 0;
         CHECK((co_await h.client->read(std::span(&byte, 1))).value() == 0);
@@ -344,11 +344,7 @@ TEST_CASE("tls: reads cancelled part-way through records lose no plaintext") {
     conf::run([]() -> task<void> {
         authority ca("interop test CA");
         auto ctx = trusting(ca);
-        auto ends = co_await tcp_pair();
-        auto shaking = shake_hands(one_byte_stream{std::move(ends.client)},
-                                   one_byte_stream{std::move(ends.server)}, ctx.client, ctx.server,
-                                   "localhost");
-        auto h = co_await std::move(shaking);
+        auto h = co_await over_one_byte_tcp(ctx.client, ctx.server, "localhost");
         REQUIRE(h.client.has_value());
         REQUIRE(h.server.has_value());
         const auto sent = pattern(48 * 1024, 5);
@@ -387,11 +383,7 @@ TEST_CASE("tls: writes cancelled while their records are sent keep the record st
     conf::run([]() -> task<void> {
         authority ca("interop test CA");
         auto ctx = trusting(ca);
-        auto ends = co_await tcp_pair();
-        auto shaking = shake_hands(one_byte_stream{std::move(ends.client)},
-                                   one_byte_stream{std::move(ends.server)}, ctx.client, ctx.server,
-                                   "localhost");
-        auto h = co_await std::move(shaking);
+        auto h = co_await over_one_byte_tcp(ctx.client, ctx.server, "localhost");
         REQUIRE(h.client.has_value());
         REQUIRE(h.server.has_value());
         // Blocks of 256 bytes, each "[k]" and then one letter: a write takes a whole
