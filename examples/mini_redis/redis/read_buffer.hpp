@@ -16,7 +16,7 @@ namespace redis {
 class read_buffer {
 public:
     explicit read_buffer(std::size_t capacity = 4096)
-        : bytes_(std::make_unique<char[]>(capacity)), capacity_(capacity) {}
+        : bytes_(std::make_unique_for_overwrite<char[]>(capacity)), capacity_(capacity) {}
 
     std::string_view data() const noexcept { return {bytes_.get() + begin_, end_ - begin_}; }
     std::size_t size() const noexcept { return end_ - begin_; }
@@ -37,7 +37,7 @@ public:
             } else {
                 std::size_t grown = capacity_ * 2;
                 while (grown - held < at_least) grown *= 2;
-                auto bigger = std::make_unique<char[]>(grown);
+                auto bigger = std::make_unique_for_overwrite<char[]>(grown);
                 std::memcpy(bigger.get(), bytes_.get() + begin_, held);
                 bytes_ = std::move(bigger);
                 capacity_ = grown;

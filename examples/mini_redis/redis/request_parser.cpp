@@ -23,6 +23,29 @@ std::size_t find_cr(std::string_view buffer, std::size_t from) noexcept {
     return static_cast<std::size_t>(cr - buffer.data());
 }
 
+// The common case of a count or length line, read in one pass: digits without a
+// leading zero (or "0" alone), then CR and one more byte. Anything else (a sign, a
+// NUL, too many digits, an error) returns false, and the exact path below decides.
+struct fast_line {
+    long long value;
+    std::size_t cr;
+};
+bool scan_fast(std::string_view buffer, std::size_t from, fast_line& line) noexcept {
+    std::size_t i = from + 1;  // after '*' or '$'
+    const std::size_t end = std::min(buffer.size(), from + 1 + 18);
+    long long value = 0;
+    for (; i < end; ++i) {
+        const char c = buffer[i];
+        if (c < '0' || c > '9') break;
+        value = value * 10 + (c - '0');
+    }
+    const std::size_t digits = i - from - 1;
+    if (digits == 0 || i + 1 >= buffer.size() || buffer[i] != '\r') return false;
+    if (buffer[from + 1] == '0' && digits > 1) return false;
+    line = {value, i};
+    return true;
+}
+
 bool is_blank(char c) noexcept {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
 }
@@ -60,6 +83,14 @@ parse_status request_parser::parse(std::string_view buffer) {
 
 parse_status request_parser::parse_multibulk(std::string_view buffer) {
     if (arguments_left_ < 0) {
+        fast_line line{};
+        if (scan_fast(buffer, 0, line) && line.value > 0 && line.value <= INT_MAX) {
+            position_ = line.cr + 2;
+            arguments_left_ = line.value;
+            spans_.reserve(static_cast<std::size_t>(std::min<long long>(line.value, 1024)));
+        }
+    }
+    if (arguments_left_ < 0) {
         const std::size_t cr = find_cr(buffer, 0);
         if (cr == std::string_view::npos) {
             if (buffer.size() > limits_.max_inline) {
@@ -77,6 +108,13 @@ parse_status request_parser::parse_multibulk(std::string_view buffer) {
         spans_.reserve(static_cast<std::size_t>(std::min<long long>(*count, 1024)));
     }
     while (arguments_left_ > 0) {
+        fast_line line{};
+        if (bulk_length_ < 0 && buffer.size() > position_ && buffer[position_] == '$' &&
+            scan_fast(buffer, position_, line) &&
+            static_cast<unsigned long long>(line.value) <= limits_.max_bulk) {
+            position_ = line.cr + 2;
+            bulk_length_ = line.value;
+        }
         if (bulk_length_ < 0) {
             const std::size_t cr = find_cr(buffer, position_);
             if (cr == std::string_view::npos) {

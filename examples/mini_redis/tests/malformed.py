@@ -96,6 +96,7 @@ class Server:
             while time.time() < deadline:
                 try:
                     socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                    time.sleep(0.2)  # until the probe no longer counts as a client
                     break
                 except OSError:
                     time.sleep(0.05)

@@ -122,6 +122,10 @@ TEST_CASE("malformed multibulk requests fail with Redis's error texts") {
     CHECK(feed("*\r\n").error == "Protocol error: invalid multibulk length");
     CHECK(feed("*+1\r\n").error == "Protocol error: invalid multibulk length");
     CHECK(feed("*2147483648\r\n").error == "Protocol error: invalid multibulk length");
+    CHECK(feed("*999999999999999999\r\n").error == "Protocol error: invalid multibulk length");
+    CHECK(feed("*01\r\n").error == "Protocol error: invalid multibulk length");
+    CHECK(feed("*1\r\n$01\r\n").error == "Protocol error: invalid bulk length");
+    CHECK(feed("*1\r\n$9999999999999999999\r\n").error == "Protocol error: invalid bulk length");
     CHECK(feed("*1\r\n$-1\r\n").error == "Protocol error: invalid bulk length");
     CHECK(feed("*1\r\n$abc\r\n").error == "Protocol error: invalid bulk length");
     CHECK(feed("*1\r\n$536870913\r\n").error == "Protocol error: invalid bulk length");
