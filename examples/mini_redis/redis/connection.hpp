@@ -73,6 +73,9 @@ interop::task<ending> exchange_loop(Stream& stream, engine& db, const server_opt
     std::string out;
     const bool track_idle = opt.idle_timeout > interop::duration::zero();
     for (;;) {
+        // Messages published before these requests are executed go out before their
+        // replies, as in Redis.
+        if (s.subscribed()) box.drain_into(out);
         // Every request that is all there, each reply after the previous one.
         ending end = ending::closed;
         bool stop = false;
@@ -97,7 +100,6 @@ interop::task<ending> exchange_loop(Stream& stream, engine& db, const server_opt
                 break;
             }
         }
-        if (s.subscribed() || !stop) box.drain_into(out);
         if (!out.empty()) {
             auto written = co_await interop::write_all(stream, std::string_view(out));
             out.clear();

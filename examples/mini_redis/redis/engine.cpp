@@ -545,27 +545,34 @@ void engine::unsubscribe(session& s, argv_t argv, std::string& out) {
 void engine::command_docs(session&, argv_t, std::string& out) { reply::array(out, 0); }
 
 void engine::command_count(session&, argv_t, std::string& out) {
-    reply::integer(out, 24);  // the commands of the table in execute()
+    reply::integer(out, 25);  // the commands of the table in execute(), and QUIT
 }
 
 void engine::command_list(session&, argv_t, std::string& out) { reply::array(out, 0); }
 
 void engine::config_get(session&, argv_t argv, std::string& out) {
-    std::vector<const std::pair<std::string, std::string>*> found;
-    for (const auto& entry : config_) {
-        for (std::size_t i = 2; i < argv.size(); ++i) {
-            std::string pattern(argv[i]);
-            for (char& c : pattern) c = lower(c);
-            if (glob_match(pattern, entry.first)) {
-                found.push_back(&entry);
-                break;
-            }
+    // Each parameter once, named as the request named it when it was no pattern
+    // (Redis looks such a name up without case), and as it is named otherwise.
+    std::vector<std::pair<std::string_view, std::string_view>> found;
+    std::vector<const std::string*> seen;
+    const auto add = [&](std::string_view name, const std::string& value) {
+        if (std::find(seen.begin(), seen.end(), &value) != seen.end()) return;
+        seen.push_back(&value);
+        found.emplace_back(name, value);
+    };
+    for (std::size_t i = 2; i < argv.size(); ++i) {
+        std::string pattern(argv[i]);
+        for (char& c : pattern) c = lower(c);
+        const bool is_pattern = pattern.find_first_of("[*?") != std::string::npos;
+        for (const auto& [name, value] : config_) {
+            if (!is_pattern && pattern == name) add(argv[i], value);
+            if (is_pattern && glob_match(pattern, name)) add(name, value);
         }
     }
     reply::array(out, found.size() * 2);
-    for (const auto* entry : found) {
-        reply::bulk(out, entry->first);
-        reply::bulk(out, entry->second);
+    for (const auto& [name, value] : found) {
+        reply::bulk(out, name);
+        reply::bulk(out, value);
     }
 }
 

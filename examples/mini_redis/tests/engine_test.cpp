@@ -56,6 +56,9 @@ TEST_CASE("strings, counters and their errors") {
     CHECK(run(db, s, "foo a b") ==
           "-ERR unknown command 'foo', with args beginning with: 'a' 'b' \r\n");
     CHECK(run(db, s, "COMMAND DOCS") == "*0\r\n");
+    CHECK(run(db, s, "CONFIG GET APPENDONLY") == "*2\r\n$10\r\nAPPENDONLY\r\n$2\r\nno\r\n");
+    CHECK(run(db, s, "CONFIG GET append* save appendonly") ==
+          "*4\r\n$10\r\nappendonly\r\n$2\r\nno\r\n$4\r\nsave\r\n$0\r\n\r\n");
     CHECK(run(db, s, "COMMAND nope") == "-ERR unknown subcommand 'nope'. Try COMMAND HELP.\r\n");
     CHECK(run(db, s, "QUIT") == "+OK\r\n");
     CHECK(s.close_after_reply);
