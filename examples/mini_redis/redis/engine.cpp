@@ -101,6 +101,7 @@ void engine::execute(session& s, argv_t argv, std::string& out) {
         {"publish", "publish", 3, &engine::publish},
         {"subscribe", "subscribe", -2, &engine::subscribe, true},
         {"unsubscribe", "unsubscribe", -1, &engine::unsubscribe, true},
+        {"reset", "reset", 1, &engine::reset, true},
         {"command", "command", -1, &engine::command_list, false, command_subcommands},
         {"config", "config", -2, nullptr, false, config_subcommands},
     };
@@ -542,10 +543,16 @@ void engine::unsubscribe(session& s, argv_t argv, std::string& out) {
     }
 }
 
+void engine::reset(session& s, argv_t, std::string& out) {
+    // What RESET undoes here: the subscriptions (no transactions, names or databases).
+    disconnect(s);
+    out += "+RESET\r\n";
+}
+
 void engine::command_docs(session&, argv_t, std::string& out) { reply::array(out, 0); }
 
 void engine::command_count(session&, argv_t, std::string& out) {
-    reply::integer(out, 25);  // the commands of the table in execute(), and QUIT
+    reply::integer(out, 26);  // the commands of the table in execute(), and QUIT
 }
 
 void engine::command_list(session&, argv_t, std::string& out) { reply::array(out, 0); }

@@ -68,6 +68,7 @@ private:
     void publish(session&, argv_t, std::string&);
     void subscribe(session&, argv_t, std::string&);
     void unsubscribe(session&, argv_t, std::string&);
+    void reset(session&, argv_t, std::string&);
     void command_docs(session&, argv_t, std::string&);
     void command_count(session&, argv_t, std::string&);
     void command_list(session&, argv_t, std::string&);

@@ -122,5 +122,8 @@ TEST_CASE("publish and subscribe") {
     CHECK(box.got == "*3\r\n$7\r\nmessage\r\n$4\r\nnews\r\n$2\r\nhi\r\n");
     CHECK(run(db, listener, "UNSUBSCRIBE") == "*3\r\n$11\r\nunsubscribe\r\n$4\r\nnews\r\n:0\r\n");
     CHECK(run(db, listener, "UNSUBSCRIBE") == "*3\r\n$11\r\nunsubscribe\r\n$-1\r\n:0\r\n");
+    CHECK(run(db, listener, "SUBSCRIBE news") == "*3\r\n$9\r\nsubscribe\r\n$4\r\nnews\r\n:1\r\n");
+    CHECK(run(db, listener, "RESET") == "+RESET\r\n");
+    CHECK(run(db, listener, "GET k") == "$-1\r\n");
     CHECK(run(db, other, "PUBLISH news again") == ":0\r\n");
 }
