@@ -214,3 +214,47 @@ TEST_CASE("glob patterns match as KEYS matches them") {
     // Many stars against a long text that does not match end quickly.
     CHECK_FALSE(glob_match(std::string(50, '*') + "b", std::string(10000, 'a')));
 }
+
+TEST_CASE("mutated requests parse the same whole and in pieces, and never overrun") {
+    // A fixed seed: the same inputs on every run.
+    std::uint64_t state = 0x9e3779b97f4a7c15ULL;
+    const auto next = [&state] {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        return state;
+    };
+    const std::string seeds[] = {
+        "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$5\r\nhello\r\n",
+        "*2\r\n$3\r\nGET\r\n$1\r\nk\r\nPING\r\n",
+        "SET \"a\\x41\" 'b c'\r\n*1\r\n$4\r\nPING\r\n",
+        "*0\r\n*-1\r\n\r\n*1\r\n$0\r\n\r\n",
+    };
+    static constexpr char bytes[] = "*$\r\n0123456789-+ \"'\\xab\0";
+    const std::string alphabet(bytes, sizeof bytes - 1);  // with the NUL
+    for (int round = 0; round < 3000; ++round) {
+        std::string input = seeds[next() % 4];
+        const int edits = 1 + static_cast<int>(next() % 4);
+        for (int e = 0; e < edits; ++e) {
+            const std::size_t at = next() % (input.size() + 1);
+            const char c = alphabet[next() % alphabet.size()];
+            switch (next() % 3) {
+                case 0:
+                    input.insert(input.begin() + static_cast<std::ptrdiff_t>(at), c);
+                    break;
+                case 1:
+                    if (at < input.size()) input[at] = c;
+                    break;
+                default:
+                    if (at < input.size()) input.erase(at, 1);
+                    break;
+            }
+        }
+        CAPTURE(input);
+        const parsed whole = feed(input);
+        const parsed bytewise = feed(input, 1);
+        CHECK(whole.status == bytewise.status);
+        CHECK(whole.requests == bytewise.requests);
+        CHECK(whole.error == bytewise.error);
+    }
+}
