@@ -60,7 +60,6 @@ enum class ending { closed, reply_then_close, linger_then_close };
 struct activity {
     interop::time_point last;
     bool subscribed = false;
-    bool timed_out = false;
 };
 
 // Reads, executes and answers until the connection ends.
@@ -143,7 +142,6 @@ inline interop::task<void> idle_watchdog(activity& act, const server_options& op
             continue;
         }
         if (interop::now(rt) >= act.last + opt.idle_timeout) {
-            act.timed_out = true;
             connection.cancel();
             co_return;
         }
