@@ -169,6 +169,7 @@ interop::task<void> serve_client(Stream stream, engine& db, const server_options
     detail::mailbox box;
     session s;
     s.sink = &box;
+    db.connect(s);
     detail::activity act;
     act.last = interop::now(rt);
     detail::ending end = detail::ending::closed;

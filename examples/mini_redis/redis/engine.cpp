@@ -102,6 +102,7 @@ void engine::execute(session& s, argv_t argv, std::string& out) {
         {"subscribe", "subscribe", -2, &engine::subscribe, true},
         {"unsubscribe", "unsubscribe", -1, &engine::unsubscribe, true},
         {"reset", "reset", 1, &engine::reset, true},
+        {"hello", "hello", -1, &engine::hello},
         {"command", "command", -1, &engine::command_list, false, command_subcommands},
         {"config", "config", -2, nullptr, false, config_subcommands},
     };
@@ -549,10 +550,68 @@ void engine::reset(session& s, argv_t, std::string& out) {
     out += "+RESET\r\n";
 }
 
+void engine::hello(session& s, argv_t argv, std::string& out) {
+    std::size_t next = 1;
+    if (argv.size() >= 2) {
+        const auto version = parse_integer(argv[next++]);
+        if (!version) {
+            reply::error(out, "ERR Protocol version is not an integer or out of range");
+            return;
+        }
+        // RESP3 is not spoken here: clients fall back to RESP2 on this error.
+        if (*version != 2) {
+            reply::error(out, "NOPROTO unsupported protocol version");
+            return;
+        }
+    }
+    for (std::size_t j = next; j < argv.size(); ++j) {
+        const std::size_t more = argv.size() - 1 - j;
+        if (equals_lowercase(argv[j], "auth") && more >= 2) {
+            // The default user has no password, as in a Redis without requirepass.
+            if (argv[j + 1] != "default") {
+                reply::error(out, "WRONGPASS invalid username-password pair or user is disabled.");
+                return;
+            }
+            j += 2;
+        } else if (equals_lowercase(argv[j], "setname") && more >= 1) {
+            for (const char c : argv[j + 1]) {
+                if (c < '!' || c > '~') {
+                    reply::error(out,
+                                 "ERR Client names cannot contain spaces, newlines or special "
+                                 "characters.");
+                    return;
+                }
+            }
+            ++j;  // names are not kept: no CLIENT LIST shows them
+        } else {
+            std::string message = "ERR Syntax error in HELLO option '";
+            message += as_c_string(argv[j]);
+            message += '\'';
+            reply::error_from_input(out, message);
+            return;
+        }
+    }
+    reply::array(out, 14);
+    reply::bulk(out, "server");
+    reply::bulk(out, "redis");
+    reply::bulk(out, "version");
+    reply::bulk(out, "7.0.15");  // the Redis whose behaviour this server follows
+    reply::bulk(out, "proto");
+    reply::integer(out, 2);
+    reply::bulk(out, "id");
+    reply::integer(out, s.id);
+    reply::bulk(out, "mode");
+    reply::bulk(out, "standalone");
+    reply::bulk(out, "role");
+    reply::bulk(out, "master");
+    reply::bulk(out, "modules");
+    reply::array(out, 0);
+}
+
 void engine::command_docs(session&, argv_t, std::string& out) { reply::array(out, 0); }
 
 void engine::command_count(session&, argv_t, std::string& out) {
-    reply::integer(out, 26);  // the commands of the table in execute(), and QUIT
+    reply::integer(out, 27);  // the commands of the table in execute(), and QUIT
 }
 
 void engine::command_list(session&, argv_t, std::string& out) { reply::array(out, 0); }

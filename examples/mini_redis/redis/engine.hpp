@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <span>
 #include <string>
 #include <string_view>
@@ -15,6 +16,8 @@ namespace redis {
 
 /// What the command layer keeps for one connection.
 struct session {
+    /// The connection's number, as HELLO reports it (engine::connect gives it).
+    std::int64_t id = 0;
     /// Where PUBLISH sends this connection's messages once it subscribes.
     subscriber* sink = nullptr;
     /// The channels it listens to, in the order it subscribed.
@@ -34,6 +37,8 @@ public:
 
     /// Runs the request `argv` (not empty) of `s`, appending its reply to `out`.
     void execute(session& s, std::span<const std::string_view> argv, std::string& out);
+    /// A connection begins: it gets its number.
+    void connect(session& s) noexcept { s.id = ++last_id_; }
     /// A connection ends: it stops listening to its channels.
     void disconnect(session& s);
 
@@ -69,6 +74,7 @@ private:
     void subscribe(session&, argv_t, std::string&);
     void unsubscribe(session&, argv_t, std::string&);
     void reset(session&, argv_t, std::string&);
+    void hello(session&, argv_t, std::string&);
     void command_docs(session&, argv_t, std::string&);
     void command_count(session&, argv_t, std::string&);
     void command_list(session&, argv_t, std::string&);
@@ -80,6 +86,7 @@ private:
 
     keyspace keys_;
     pubsub channels_;
+    std::int64_t last_id_ = 0;
     std::vector<std::pair<std::string, std::string>> config_{{"appendonly", "no"}, {"save", ""}};
 };
 

@@ -60,6 +60,12 @@ TEST_CASE("strings, counters and their errors") {
     CHECK(run(db, s, "CONFIG GET append* save appendonly") ==
           "*4\r\n$10\r\nappendonly\r\n$2\r\nno\r\n$4\r\nsave\r\n$0\r\n\r\n");
     CHECK(run(db, s, "COMMAND nope") == "-ERR unknown subcommand 'nope'. Try COMMAND HELP.\r\n");
+    db.connect(s);
+    CHECK(run(db, s, "HELLO 3") == "-NOPROTO unsupported protocol version\r\n");
+    CHECK(run(db, s, "HELLO x") == "-ERR Protocol version is not an integer or out of range\r\n");
+    CHECK(run(db, s, "HELLO 2 FOO") == "-ERR Syntax error in HELLO option 'FOO'\r\n");
+    CHECK(run(db, s, "HELLO 2 SETNAME app")
+              .starts_with("*14\r\n$6\r\nserver\r\n$5\r\nredis\r\n$7\r\nversion\r\n"));
     CHECK(run(db, s, "QUIT") == "+OK\r\n");
     CHECK(s.close_after_reply);
 }
