@@ -1,0 +1,59 @@
+// The bytes a connection has read and not yet used.
+#pragma once
+
+#include <cstddef>
+#include <cstring>
+#include <memory>
+#include <span>
+#include <string_view>
+
+namespace redis {
+
+/// A contiguous buffer of received bytes: data() is what has not been consumed,
+/// space() is where the next read goes. Consumed bytes are dropped by moving the rest
+/// to the front when room is needed, so a connection's requests, pipelined or not,
+/// reuse one allocation.
+class read_buffer {
+public:
+    explicit read_buffer(std::size_t capacity = 4096)
+        : bytes_(std::make_unique_for_overwrite<char[]>(capacity)), capacity_(capacity) {}
+
+    std::string_view data() const noexcept { return {bytes_.get() + begin_, end_ - begin_}; }
+    std::size_t size() const noexcept { return end_ - begin_; }
+    bool empty() const noexcept { return begin_ == end_; }
+
+    void consume(std::size_t n) noexcept {
+        begin_ += n;
+        if (begin_ == end_) begin_ = end_ = 0;
+    }
+
+    /// Room for at least `at_least` more bytes after data(), moving or growing the
+    /// buffer when needed; give it back with commit(n).
+    std::span<std::byte> space(std::size_t at_least) {
+        if (capacity_ - end_ < at_least) {
+            const std::size_t held = size();
+            if (capacity_ - held >= at_least && begin_ > 0) {
+                std::memmove(bytes_.get(), bytes_.get() + begin_, held);
+            } else {
+                std::size_t grown = capacity_ * 2;
+                while (grown - held < at_least) grown *= 2;
+                auto bigger = std::make_unique_for_overwrite<char[]>(grown);
+                std::memcpy(bigger.get(), bytes_.get() + begin_, held);
+                bytes_ = std::move(bigger);
+                capacity_ = grown;
+            }
+            begin_ = 0;
+            end_ = held;
+        }
+        return std::as_writable_bytes(std::span(bytes_.get() + end_, capacity_ - end_));
+    }
+    void commit(std::size_t n) noexcept { end_ += n; }
+
+private:
+    std::unique_ptr<char[]> bytes_;
+    std::size_t capacity_;
+    std::size_t begin_ = 0;
+    std::size_t end_ = 0;
+};
+
+}  // namespace redis
