@@ -114,8 +114,9 @@ interop::task<int> run_subscribe(options opt) {
         auto next = sub->next();
         auto m = co_await std::move(next);
         if (!m) break;
-        print(redis::value(redis::value::array{redis::value(std::string("message")),
-                                               redis::value(m->channel), redis::value(m->payload)}));
+        print(
+            redis::value(redis::value::array{redis::value(std::string("message")),
+                                             redis::value(m->channel), redis::value(m->payload)}));
     }
     if (sub->error()) co_return fail("the subscription ended", sub->error());
     co_return 0;

@@ -19,7 +19,8 @@ interop::task<interop::io_result<interop::tcp_stream>> connect_tcp(client_option
     if (!found) co_return found.error();
     std::error_code last = std::make_error_code(std::errc::host_unreachable);
     for (const interop::endpoint& e : *found) {
-        auto connecting = interop::timeout(options.connect_timeout, interop::tcp_stream::connect(e));
+        auto connecting =
+            interop::timeout(options.connect_timeout, interop::tcp_stream::connect(e));
         auto stream = co_await std::move(connecting);
         if (stream) co_return std::move(*stream);
         last = stream.error();
@@ -157,7 +158,8 @@ interop::task<result<std::string>> client::echo(std::string message) {
 interop::task<result<std::optional<std::string>>> client::get(std::string key) {
     auto calling = call(command("GET", key));
     co_return convert<std::optional<std::string>>(
-        co_await std::move(calling), [](const value& v) -> std::optional<std::optional<std::string>> {
+        co_await std::move(calling),
+        [](const value& v) -> std::optional<std::optional<std::string>> {
             if (v.is_nil()) return std::optional<std::string>();
             if (v.is_bulk()) return std::optional<std::string>(std::string(v.text()));
             return std::nullopt;

@@ -29,8 +29,7 @@ public:
     command& arg(const char* a) { return arg(std::string_view(a)); }
     command& arg(const std::string& a) { return arg(std::string_view(a)); }
     template <typename I>
-        requires std::is_integral_v<I>
-    command& arg(I i) {
+    requires std::is_integral_v<I> command& arg(I i) {
         args_.push_back(std::to_string(i));
         return *this;
     }

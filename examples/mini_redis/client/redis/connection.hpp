@@ -42,11 +42,11 @@ struct connection_state {
 
     Stream stream;
     std::mutex mutex;
-    std::string out;                                    // encoded, not yet written
-    std::deque<std::shared_ptr<reply_slot>> awaiting;   // sent or about to be, in order
-    std::error_code broken;                             // set once: no more calls
-    interop::event output;                              // the writer has work (or must stop)
-    reply_parser parser;                                // the reader's alone
+    std::string out;                                   // encoded, not yet written
+    std::deque<std::shared_ptr<reply_slot>> awaiting;  // sent or about to be, in order
+    std::error_code broken;                            // set once: no more calls
+    interop::event output;                             // the writer has work (or must stop)
+    reply_parser parser;                               // the reader's alone
 
     // Ends the connection: every call waiting for a reply gets `ec`.
     void fail(std::error_code ec) {

@@ -61,10 +61,10 @@ private:
     bool on_value(value v);  // true: a whole reply is done
 
     parser_limits limits_;
-    std::string line_;                // a line so far, without its "\r\n"
+    std::string line_;                 // a line so far, without its "\r\n"
     std::optional<std::size_t> bulk_;  // the bulk string being read: its length
-    std::string bulk_data_;           // ... and what arrived of it (with the "\r\n")
-    std::vector<frame> stack_;        // arrays still filling, innermost last
+    std::string bulk_data_;            // ... and what arrived of it (with the "\r\n")
+    std::vector<frame> stack_;         // arrays still filling, innermost last
     std::optional<value> done_;
     bool failed_ = false;
 };

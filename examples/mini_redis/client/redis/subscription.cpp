@@ -40,7 +40,8 @@ interop::task<interop::io_result<subscription>> subscription::open(
         if (kind_of(*push) != "subscribe" || push->elements().size() != 3) {
             co_return make_error_code(errc::unexpected_reply);
         }
-        sub.state_->subscribed = static_cast<std::size_t>(push->elements()[2].integer().value_or(0));
+        sub.state_->subscribed =
+            static_cast<std::size_t>(push->elements()[2].integer().value_or(0));
     }
     co_return std::move(sub);
 }

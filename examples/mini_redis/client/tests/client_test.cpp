@@ -9,7 +9,9 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 #include <set>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -248,6 +250,55 @@ interop::task<void> pipelining_from_many_tasks() {
     CHECK(conn->in_flight() == 0);
 }
 
+// A tcp_stream that counts its writes, to see commands go out together.
+class counting_stream {
+public:
+    counting_stream(interop::tcp_stream s, std::shared_ptr<int> writes)
+        : stream_(std::move(s)), writes_(std::move(writes)) {}
+    template <typename Buffer>
+    auto read(Buffer buffer) {
+        return stream_.read(buffer);
+    }
+    auto write(std::span<const std::byte> data) {
+        ++*writes_;
+        return stream_.write(data);
+    }
+
+private:
+    interop::tcp_stream stream_;
+    std::shared_ptr<int> writes_;
+};
+
+interop::task<void> commands_in_flight_together_go_out_in_one_write() {
+    std::puts("batched writes");
+    auto connecting = redis::connect_tcp(options_for(port));
+    auto stream = co_await std::move(connecting);
+    CHECK(stream.has_value());
+    if (!stream) co_return;
+    auto writes = std::make_shared<int>(0);
+    auto opening =
+        redis::connection<counting_stream>::open(counting_stream(std::move(*stream), writes));
+    redis::connection<counting_stream> conn = co_await std::move(opening);
+    std::vector<interop::task<interop::io_result<redis::value>>> calls;
+    for (int i = 0; i < 100; ++i) calls.push_back(conn.call(redis::command("INCR", "batched")));
+    auto calling = interop::when_all(std::move(calls));
+    auto replies = co_await std::move(calling);
+    std::int64_t expected = 1;
+    bool in_order = true;
+    for (const auto& r : replies) in_order = in_order && r && r->integer() == expected++;
+    CHECK(in_order);
+    // 100 commands queued while the writer had not run yet: a handful of writes at
+    // most, not one per command.
+    std::printf("  100 calls: %d write(s)\n", *writes);
+    CHECK(*writes >= 1 && *writes <= 5);
+    const int before = *writes;
+    std::vector<redis::command> batch(50, redis::command("INCR", "batched"));
+    auto sending = conn.pipeline(std::move(batch));
+    auto batched = co_await std::move(sending);
+    CHECK(batched && batched->size() == 50 && batched->back().integer() == 150);
+    CHECK(*writes - before == 1);
+}
+
 interop::task<void> pipeline_batch() {
     std::puts("pipeline batch");
     redis::client c(options_for(port));
@@ -412,6 +463,8 @@ interop::task<int> all() {
     co_await std::move(t2);
     auto t3 = pipelining_from_many_tasks();
     co_await std::move(t3);
+    auto t3b = commands_in_flight_together_go_out_in_one_write();
+    co_await std::move(t3b);
     auto t4 = pipeline_batch();
     co_await std::move(t4);
     auto t5 = publish_and_subscribe();

@@ -82,7 +82,8 @@ value bulk(std::string s) { return value(std::move(s)); }
 }  // namespace
 
 TEST_CASE("RESP2 parser reads a simple string, an error and integers, split at every byte") {
-    const auto replies = parse_every_way("+OK\r\n-ERR unknown command 'FOO'\r\n:0\r\n:-42\r\n:9223372036854775807\r\n");
+    const auto replies = parse_every_way(
+        "+OK\r\n-ERR unknown command 'FOO'\r\n:0\r\n:-42\r\n:9223372036854775807\r\n");
     REQUIRE(replies.size() == 5);
     CHECK(replies[0] == value(redis::simple_string{"OK"}));
     CHECK(replies[1].is_error());
@@ -107,9 +108,9 @@ TEST_CASE("RESP2 parser reads arrays: empty, null, nested, with nulls inside") {
     CHECK(replies[0] == arr({}));
     CHECK(replies[0].is_array());
     CHECK(replies[1].is_nil());
-    CHECK(replies[2] == arr({value(std::int64_t{1}),
-                             arr({bulk("x"), arr({value(redis::simple_string{"deep"})})}),
-                             value(nil{})}));
+    CHECK(replies[2] ==
+          arr({value(std::int64_t{1}), arr({bulk("x"), arr({value(redis::simple_string{"deep"})})}),
+               value(nil{})}));
     CHECK(replies[3] == arr({arr({}), value(nil{})}));
 }
 
@@ -124,7 +125,8 @@ TEST_CASE("RESP2 parser reads an error reply inside an array (EXEC's answers)") 
 TEST_CASE("RESP2 parser reads a large bulk string in pieces of any size") {
     std::string payload(1 << 20, '\0');
     for (std::size_t i = 0; i < payload.size(); ++i) payload[i] = static_cast<char>(i * 7 % 251);
-    const std::string bytes = "$" + std::to_string(payload.size()) + "\r\n" + payload + "\r\n:5\r\n";
+    const std::string bytes =
+        "$" + std::to_string(payload.size()) + "\r\n" + payload + "\r\n:5\r\n";
     for (std::size_t piece : {0U, 1U, 1000U, 65536U, 65537U}) {
         const parsed got = parse_in_pieces(bytes, piece);
         REQUIRE_FALSE(got.failed);
@@ -136,8 +138,8 @@ TEST_CASE("RESP2 parser reads a large bulk string in pieces of any size") {
 
 TEST_CASE("RESP2 parser reports a stream that is not RESP2, and stays failed") {
     for (std::string_view bad :
-         {"?what\r\n"sv, "+OK\n"sv, ":12a\r\n"sv, ":\r\n"sv, ":-\r\n"sv, "$-2\r\n"sv, "$3\r\nabcde"sv,
-          "*-5\r\n"sv, "$x\r\n"sv, "\r\n"sv, ":99999999999999999999\r\n"sv}) {
+         {"?what\r\n"sv, "+OK\n"sv, ":12a\r\n"sv, ":\r\n"sv, ":-\r\n"sv, "$-2\r\n"sv,
+          "$3\r\nabcde"sv, "*-5\r\n"sv, "$x\r\n"sv, "\r\n"sv, ":99999999999999999999\r\n"sv}) {
         INFO("input: " << bad);
         CHECK(parse_in_pieces(bad, 0).failed);
         CHECK(parse_in_pieces(bad, 1).failed);
