@@ -20,29 +20,55 @@ free_port() {
     python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-# Another process may take the port between free_port and the server's bind: retry.
-for attempt in 1 2 3 4 5; do
-    port=$(free_port)
+# Starts redis-server on $port; true once it answers.
+start_server() {
     "$server" --port "$port" --bind 127.0.0.1 --save "" --appendonly no \
         --dir "$dir" --logfile "$dir/server.log" &
     pid=$!
-    up=
     for _ in $(seq 1 100); do
-        if "$cli" -p "$port" ping 2>/dev/null | grep -q PONG; then up=1; break; fi
-        kill -0 "$pid" 2>/dev/null || break
+        if "$cli" -p "$port" ping 2>/dev/null | grep -q PONG; then return 0; fi
+        running || break
         sleep 0.1
     done
-    [ -n "$up" ] && break
     kill "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
     pid=
+    return 1
+}
+# Whether the server process is still there (a zombie is not).
+running() {
+    state=$(ps -o stat= -p "$pid" 2>/dev/null || true)
+    [ -n "$state" ] && [ "${state#Z}" = "$state" ]
+}
+
+# Another process may take the port between free_port and the server's bind: retry.
+for attempt in 1 2 3 4 5; do
+    port=$(free_port)
+    start_server && break
 done
 if [ -z "$pid" ]; then
     echo "FAIL: redis-server did not start"; cat "$dir/server.log" 2>/dev/null; exit 1
 fi
 echo "redis-server on port $port"
 
-"$client_test" "$port"
+fail() { echo "FAIL: $*"; exit 1; }
+
+# The library's tests. The last one shuts the server down: start it again on the same
+# port, as an administrator restarting it would, while the client retries.
+"$client_test" "$port" --restart &
+test_pid=$!
+restarted=
+while kill -0 "$test_pid" 2>/dev/null; do
+    if [ -z "$restarted" ] && ! running; then
+        wait "$pid" 2>/dev/null || true
+        sleep 0.3  # a moment of refused connections for the retry layer
+        start_server || fail "redis-server did not start again on port $port"
+        restarted=1
+    fi
+    sleep 0.05
+done
+wait "$test_pid" || fail "the client library's tests failed"
+[ -n "$restarted" ] || fail "the test did not shut the server down"
 
 fail() { echo "FAIL: $*"; exit 1; }
 
