@@ -27,6 +27,7 @@ struct options {
     std::string host = "127.0.0.1";
     std::uint16_t port = 6379;
     long timeout_ms = 30000;
+    std::size_t connect_attempts = 4;
     std::vector<std::string> subscribe;
     long count = -1;
     std::vector<std::string> words;
@@ -50,6 +51,17 @@ std::string raw(const redis::value& v) {
     return std::string(v.text());
 }
 
+// The client's middleware from the command line: the timeout layer's limit and the
+// retry layer's attempts at connecting.
+redis::client_options client_options(const options& opt) {
+    redis::client_options o;
+    o.host = opt.host;
+    o.port = opt.port;
+    o.command_timeout = std::chrono::milliseconds(opt.timeout_ms);
+    o.connect_retry.max_attempts = opt.connect_attempts;
+    return o;
+}
+
 redis::command command_of(const std::vector<std::string>& words) {
     redis::command cmd(words[0]);
     for (std::size_t i = 1; i < words.size(); ++i) cmd.arg(words[i]);
@@ -68,10 +80,7 @@ int fail(const char* what, const std::error_code& ec) {
 }
 
 interop::task<int> run_commands(options opt) {
-    redis::client client({.host = opt.host,
-                          .port = opt.port,
-                          .connect_timeout = std::chrono::milliseconds(5000),
-                          .command_timeout = std::chrono::milliseconds(opt.timeout_ms)});
+    redis::client client(client_options(opt));
     if (!opt.words.empty()) {
         auto calling = client.call(command_of(opt.words));
         auto reply = co_await std::move(calling);
@@ -98,10 +107,7 @@ interop::task<int> run_commands(options opt) {
 // Prints what redis-cli prints for a subscription: each confirmation and message as
 // its array, until `count` messages arrived (or for ever).
 interop::task<int> run_subscribe(options opt) {
-    redis::client client({.host = opt.host,
-                          .port = opt.port,
-                          .connect_timeout = std::chrono::milliseconds(5000),
-                          .command_timeout = std::chrono::milliseconds(opt.timeout_ms)});
+    redis::client client(client_options(opt));
     auto subscribing = client.subscribe(opt.subscribe);
     auto sub = co_await std::move(subscribing);
     if (!sub) co_return fail("cannot subscribe", sub.error());
@@ -131,6 +137,9 @@ int main(int argc, char** argv) {
     app.add_option("-h,--host", opt.host, "the server's host (default 127.0.0.1)");
     app.add_option("-p,--port", opt.port, "the server's port (default 6379)");
     app.add_option("--timeout", opt.timeout_ms, "a limit for each command, in ms (default 30000)")
+        ->check(CLI::PositiveNumber);
+    app.add_option("--connect-attempts", opt.connect_attempts,
+                   "attempts to connect, with back-off, while refused (default 4)")
         ->check(CLI::PositiveNumber);
     app.add_option("--subscribe", opt.subscribe, "subscribe to a channel (repeatable)");
     app.add_option("--count", opt.count, "with --subscribe: stop after this many messages");

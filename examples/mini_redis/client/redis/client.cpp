@@ -8,6 +8,10 @@
 
 namespace redis {
 
+static_assert(interop::service<connection<interop::tcp_stream>, command>);
+static_assert(interop::service<reconnecting_service, command>);
+static_assert(interop::service<client, command>);
+
 bool connect_error(std::error_code ec) noexcept {
     using std::errc;
     return ec == errc::connection_refused || ec == errc::network_unreachable ||
