@@ -25,8 +25,14 @@ struct message {
 /// A connection in subscribed mode, where RESP2 allows no other command: an async
 /// iterator of the messages of its channels, in the order the server sent them.
 ///
-///     auto sub = co_await client.subscribe({"news"});
-///     while (auto m = co_await sub->next()) use(m->channel, m->payload);
+///     auto subscribing = client.subscribe({"news"});
+///     auto sub = co_await std::move(subscribing);
+///     for (;;) {
+///         auto next = sub->next();
+///         auto m = co_await std::move(next);
+///         if (!m) break;
+///         use(m->channel, m->payload);
+///     }
 ///
 /// next() ends (std::nullopt) when the server closes the connection, on an error,
 /// when a next() is cancelled, and after unsubscribe() once the server confirmed it;
