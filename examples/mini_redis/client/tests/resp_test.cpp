@@ -3,6 +3,7 @@
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
+#include <random>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -198,4 +199,82 @@ TEST_CASE("command encoder writes an array of bulk strings, binary-safe") {
     }();
     REQUIRE(parser.feed(one).status == parse_status::complete);
     CHECK(parser.take() == arr({bulk("ECHO"), bulk("x\0y"s)}));
+}
+
+namespace {
+
+// A random reply of every type, nested up to `depth`, and its RESP2 bytes.
+value random_value(std::mt19937& rng, int depth, std::string& bytes) {
+    std::uniform_int_distribution<int> kind(0, depth > 0 ? 6 : 5);
+    std::uniform_int_distribution<int> byte(0, 255);
+    std::uniform_int_distribution<std::size_t> length(0, 40);
+    auto printable = [&] {
+        std::string t(length(rng), ' ');
+        for (char& c : t) c = static_cast<char>('a' + byte(rng) % 26);
+        return t;
+    };
+    switch (kind(rng)) {
+        case 0: {
+            std::string t = printable();
+            bytes += "+" + t + "\r\n";
+            return value(redis::simple_string{t});
+        }
+        case 1: {
+            std::string t = "ERR " + printable();
+            bytes += "-" + t + "\r\n";
+            return value(redis::error_reply{t});
+        }
+        case 2: {
+            const auto i = static_cast<std::int64_t>(rng()) - static_cast<std::int64_t>(rng());
+            bytes += ":" + std::to_string(i) + "\r\n";
+            return value(i);
+        }
+        case 3: {
+            std::string b(length(rng) * 3, '\0');
+            for (char& c : b) c = static_cast<char>(byte(rng));
+            bytes += "$" + std::to_string(b.size()) + "\r\n" + b + "\r\n";
+            return value(b);
+        }
+        case 4:
+            bytes += "$-1\r\n";
+            return value(nil{});
+        case 5:
+            bytes += "*-1\r\n";
+            return value(nil{});
+        default: {
+            const std::size_t n = length(rng) % 6;
+            bytes += "*" + std::to_string(n) + "\r\n";
+            value::array elements;
+            for (std::size_t i = 0; i < n; ++i)
+                elements.push_back(random_value(rng, depth - 1, bytes));
+            return value(std::move(elements));
+        }
+    }
+}
+
+}  // namespace
+
+TEST_CASE("RESP2 parser reads random replies fed in random pieces") {
+    std::mt19937 rng(20261207);
+    for (int round = 0; round < 200; ++round) {
+        std::string bytes;
+        std::vector<value> expected;
+        for (int i = 0; i < 5; ++i) expected.push_back(random_value(rng, 4, bytes));
+        reply_parser parser;
+        std::vector<value> got;
+        std::uniform_int_distribution<std::size_t> piece(1, 64);
+        for (std::size_t at = 0; at < bytes.size();) {
+            std::string_view data = std::string_view(bytes).substr(at, piece(rng));
+            at += data.size();
+            while (!data.empty()) {
+                const reply_parser::result r = parser.feed(data);
+                data.remove_prefix(r.consumed);
+                REQUIRE(r.status != parse_status::failed);
+                if (r.status == parse_status::incomplete) break;
+                got.push_back(parser.take());
+            }
+        }
+        CHECK(parser.idle());
+        REQUIRE(got == expected);
+    }
 }
