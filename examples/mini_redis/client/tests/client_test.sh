@@ -9,9 +9,10 @@
 set -eu
 server=$1 cli=$2 client_test=$3 client=$4
 dir=$(mktemp -d)
-pid=
+pid= test_pid= sub=
 cleanup() {
-    [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+    for p in $test_pid $sub $pid; do kill "$p" 2>/dev/null || true; done
+    [ -n "$pid" ] && wait "$pid" 2>/dev/null
     rm -rf "$dir"
 }
 trap cleanup EXIT INT TERM
