@@ -2,6 +2,8 @@
 // and any RESP2 client.
 //
 //   interop-mini-redis --port 6379          # then: redis-cli -p 6379 set k v
+//   interop-mini-redis --port 6380 --tls-cert-file cert.pem --tls-key-file key.pem
+//                                           # then: redis-cli --tls --cacert ca.pem -p 6380
 //
 // Strings with expiry, counters, KEYS, and PUBLISH/SUBSCRIBE; README.md lists the
 // commands. The first line on stdout is "listening on ADDRESS:PORT". SIGINT or
@@ -9,11 +11,16 @@
 #include <CLI/CLI.hpp>
 #include <csignal>
 #include <cstdio>
+#include <optional>
 #include <string>
+#include <system_error>
 
 #include "interop/interop.hpp"
 #include "redis/engine.hpp"
 #include "redis/server.hpp"
+#ifdef INTEROP_REDIS_TLS
+#include "interop/tls.hpp"
+#endif
 
 namespace {
 
@@ -22,7 +29,40 @@ interop::task<void> next_of(interop::signal_listener* signal) { (void)co_await s
 struct settings {
     interop::endpoint local;
     redis::server_options server;
+    std::string tls_certificate;  // PEM files; both empty for plain RESP
+    std::string tls_key;
 };
+
+#ifdef INTEROP_REDIS_TLS
+// Each connection's TLS handshake, in its own task.
+struct tls_handshake {
+    interop::tls::context context;
+    auto operator()(interop::tcp_stream stream) const {
+        return interop::tls::accept(context, std::move(stream));
+    }
+};
+#endif
+
+// Serves plain RESP, or RESP over TLS when the settings name a certificate.
+interop::task<interop::io_result<void>> serve_with(interop::tcp_listener& listener,
+                                                   redis::engine& db, const settings& s) {
+#ifdef INTEROP_REDIS_TLS
+    if (!s.tls_certificate.empty()) {
+        std::optional<tls_handshake> upgrade;
+        try {
+            upgrade.emplace(
+                tls_handshake{interop::tls::context::server(s.tls_certificate, s.tls_key)});
+        } catch (const std::system_error& e) {
+            std::fprintf(stderr, "interop-mini-redis: %s\n", e.what());
+            co_return e.code();
+        }
+        auto serving = redis::serve(listener, db, s.server, *upgrade);
+        co_return co_await std::move(serving);
+    }
+#endif
+    auto serving = redis::serve(listener, db, s.server);
+    co_return co_await std::move(serving);
+}
 
 interop::task<int> serve_until_signalled(settings s) {
     auto interrupt = co_await interop::signal_listener::listen(SIGINT);
@@ -47,7 +87,7 @@ interop::task<int> serve_until_signalled(settings s) {
         std::to_string(
             std::chrono::duration_cast<std::chrono::seconds>(s.server.idle_timeout).count()));
     db.set_config("proto-max-bulk-len", std::to_string(s.server.limits.max_bulk));
-    auto serving = redis::serve(*listener, db, s.server);
+    auto serving = serve_with(*listener, db, s);
     auto signalled = interop::race(next_of(&*interrupt), next_of(&*terminate));
     auto either = interop::when_any(std::move(serving), std::move(signalled));
     auto first = co_await std::move(either);
@@ -85,6 +125,15 @@ int main(int argc, char** argv) {
     app.add_option("--client-query-buffer-limit", s.server.max_query_buffer,
                    "most bytes a client may have buffered for one request")
         ->capture_default_str();
+#ifdef INTEROP_REDIS_TLS
+    auto* cert = app.add_option("--tls-cert-file", s.tls_certificate,
+                                "serve over TLS with this certificate chain (PEM)")
+                     ->check(CLI::ExistingFile);
+    auto* key = app.add_option("--tls-key-file", s.tls_key, "the certificate's private key (PEM)")
+                    ->check(CLI::ExistingFile);
+    cert->needs(key);
+    key->needs(cert);
+#endif
     CLI11_PARSE(app, argc, argv);
 
     auto ip = interop::ip_address::parse(address);

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <string_view>
 #include <system_error>
+#include <type_traits>
 #include <utility>
 
 #include "interop/io/write_all.hpp"
@@ -11,19 +12,38 @@
 #include "interop/scope.hpp"
 #include "interop/task.hpp"
 #include "interop/time.hpp"
+#include "interop/timeout.hpp"
 #include "redis/connection.hpp"
 #include "redis/engine.hpp"
 #include "redis/server_options.hpp"
 
 namespace redis {
 
+/// What serve() does to an accepted connection before RESP runs on it: nothing.
+struct plain_connections {
+    template <typename Stream>
+    Stream operator()(Stream stream) const {
+        return stream;
+    }
+};
+
 namespace detail {
 
-template <typename Stream>
+template <typename Stream, typename Upgrade>
 interop::task<void> serve_counted(Stream stream, engine& db, const server_options& opt,
-                                  std::size_t& clients) {
-    auto served = serve_client(std::move(stream), db, opt);
-    co_await std::move(served);
+                                  std::size_t& clients, const Upgrade& upgrade) {
+    if constexpr (std::is_same_v<Upgrade, plain_connections>) {
+        auto served = serve_client(std::move(stream), db, opt);
+        co_await std::move(served);
+    } else {
+        // A TLS handshake, say, within its own time limit.
+        auto upgrading = interop::timeout(opt.handshake_timeout, upgrade(std::move(stream)));
+        auto upgraded = co_await std::move(upgrading);
+        if (upgraded) {
+            auto served = serve_client(std::move(*upgraded), db, opt);
+            co_await std::move(served);
+        }
+    }
     --clients;
 }
 
@@ -52,9 +72,16 @@ inline interop::task<void> active_expiry(engine& db, interop::duration period) {
 /// Accepts clients on `listener` and serves each with `db` until cancelled, which
 /// closes every connection. Returns operation_canceled when cancelled, and the
 /// listener's error if it failed for good. `db` and `opt` must outlive the call.
-template <typename Listener>
+///
+/// `upgrade`, when given, turns each accepted stream into the one RESP runs on, in the
+/// connection's own task: `[&ctx](interop::tcp_stream s) { return
+/// interop::tls::accept(ctx, std::move(s)); }` serves over TLS. A connection whose
+/// upgrade fails or takes longer than handshake_timeout is closed. It must outlive the
+/// call.
+template <typename Listener, typename Upgrade = plain_connections>
 interop::task<interop::io_result<void>> serve(Listener& listener, engine& db,
-                                              const server_options& opt) {
+                                              const server_options& opt,
+                                              const Upgrade& upgrade = {}) {
     interop::io_result<void> ended{};
     std::size_t clients = 0;
     co_await interop::with_scope([&](interop::scope& connections) -> interop::task<void> {
@@ -77,7 +104,8 @@ interop::task<interop::io_result<void>> serve(Listener& listener, engine& db,
                 continue;
             }
             ++clients;
-            connections.spawn(detail::serve_counted(std::move(*accepted), db, opt, clients));
+            connections.spawn(
+                detail::serve_counted(std::move(*accepted), db, opt, clients, upgrade));
         }
         connections.cancel();
     });

@@ -26,6 +26,8 @@ struct server_options {
     /// still sends before it closes, so that the client reads the error rather than a
     /// reset.
     interop::duration linger = std::chrono::seconds(1);
+    /// How long serve()'s upgrade of a new connection (a TLS handshake) may take.
+    interop::duration handshake_timeout = std::chrono::seconds(10);
 };
 
 }  // namespace redis
