@@ -213,6 +213,7 @@ interop::task<void> pipelining_from_many_tasks() {
     auto d = c.del({"shared-counter"});
     CHECK(co_await std::move(d));
     std::vector<interop::task<std::vector<std::int64_t>>> tasks;
+    tasks.reserve(10);
     for (int t = 0; t < 10; ++t) tasks.push_back(incr_many(c, 100));
     auto all = interop::when_all(std::move(tasks));
     std::vector<std::vector<std::int64_t>> results = co_await std::move(all);
@@ -240,6 +241,7 @@ interop::task<void> pipelining_from_many_tasks() {
     CHECK(conn.has_value());
     if (!conn) co_return;
     std::vector<interop::task<interop::io_result<redis::value>>> echoes;
+    echoes.reserve(200);
     for (int i = 0; i < 200; ++i) echoes.push_back(conn->call(redis::command("ECHO", i)));
     auto echoing = interop::when_all(std::move(echoes));
     auto replies = co_await std::move(echoing);
@@ -284,6 +286,7 @@ interop::task<void> commands_in_flight_together_go_out_in_one_write() {
         redis::connection<counting_stream>::open(counting_stream(std::move(*stream), writes));
     redis::connection<counting_stream> conn = co_await std::move(opening);
     std::vector<interop::task<interop::io_result<redis::value>>> calls;
+    calls.reserve(100);
     for (int i = 0; i < 100; ++i) calls.push_back(conn.call(redis::command("INCR", "batched")));
     auto calling = interop::when_all(std::move(calls));
     auto replies = co_await std::move(calling);

@@ -259,6 +259,7 @@ TEST_CASE("RESP2 parser reads random replies fed in random pieces") {
     for (int round = 0; round < 200; ++round) {
         std::string bytes;
         std::vector<value> expected;
+        expected.reserve(5);
         for (int i = 0; i < 5; ++i) expected.push_back(random_value(rng, 4, bytes));
         reply_parser parser;
         std::vector<value> got;

@@ -88,6 +88,7 @@ interop::task<int> run_all(std::uint16_t port, std::string ca_file) {
 
     std::set<std::int64_t> seen;
     std::vector<interop::task<void>> callers;
+    callers.reserve(8);
     for (int t = 0; t < 8; ++t) callers.push_back(incr_from(&svc, 50, &seen));
     auto all = interop::when_all(std::move(callers));
     co_await std::move(all);
