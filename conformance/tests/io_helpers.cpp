@@ -531,3 +531,46 @@ TEST_CASE("io: copy_bidirectional cancelled stops both directions") {
         CHECK((co_await b.write(std::string_view("still open"))).value() == 10);
     });
 }
+
+TEST_CASE("io: a read_buffer keeps the unread bytes in order while it moves them and grows") {
+    conf::run([]() -> task<void> {
+        auto [a, b] = duplex(64);
+        read_buffer in(8);
+        std::string sent;
+        std::string used;
+        for (int round = 0; round < 50; ++round) {
+            const std::string piece = "piece " + std::to_string(round) + ";";
+            sent += piece;
+            CHECK((co_await conf::write_text(a, piece)).has_value());
+            // Asks for more room than is left: moves the unread bytes or grows.
+            auto space = in.space(static_cast<std::size_t>(round % 7) + 1);
+            CHECK(space.size() >= static_cast<std::size_t>(round % 7) + 1);
+            auto n = co_await b.read(space);
+            REQUIRE(n.has_value());
+            in.commit(*n);
+            // Uses all but the last three unread bytes: some stay for the next round.
+            const std::size_t take = in.size() > 3 ? in.size() - 3 : 0;
+            used += in.data().substr(0, take);
+            in.consume(take);
+        }
+        // What the small reads left in the duplex.
+        while (used.size() + in.size() < sent.size()) {
+            auto n = co_await b.read(in.space(64));
+            REQUIRE(n.has_value());
+            REQUIRE(*n > 0);
+            in.commit(*n);
+        }
+        used += in.data();
+        in.consume(in.size());
+        CHECK(in.empty());
+        CHECK(used == sent);
+        // Room bigger than the capacity grows it, keeping what is unread.
+        read_buffer small(1);
+        auto room = small.space(1);
+        room[0] = std::byte{'x'};
+        small.commit(1);
+        CHECK(small.space(10000).size() >= 10000);
+        CHECK(small.data() == "x");
+        CHECK(small.capacity() >= 10001);
+    });
+}

@@ -58,16 +58,6 @@ struct settings {
     std::string tls_key;
 };
 
-#ifdef INTEROP_HTTP_TLS
-// Each connection's TLS handshake, in its own task.
-struct tls_handshake {
-    interop::tls::context context;
-    auto operator()(interop::tcp_stream stream) const {
-        return interop::tls::accept(context, std::move(stream));
-    }
-};
-#endif
-
 // Serves plain HTTP, or HTTPS when the settings name a certificate.
 template <typename Service>
 interop::task<interop::io_result<void>> serve_with(interop::tcp_listener& listener,
@@ -76,11 +66,11 @@ interop::task<interop::io_result<void>> serve_with(interop::tcp_listener& listen
                                                    interop::task<void> stopper) {
 #ifdef INTEROP_HTTP_TLS
     if (!s.tls_certificate.empty()) {
-        std::optional<tls_handshake> upgrade;
+        std::optional<interop::tls::acceptor> upgrade;
         try {
-            upgrade.emplace(
-                tls_handshake{interop::tls::context::server(s.tls_certificate, s.tls_key)});
-            upgrade->context.alpn({"http/1.1"});
+            auto ctx = interop::tls::context::server(s.tls_certificate, s.tls_key);
+            ctx.alpn({"http/1.1"});
+            upgrade.emplace(std::move(ctx));
         } catch (const std::system_error& e) {
             std::fprintf(stderr, "interop-http-serve: %s\n", e.what());
             co_return e.code();

@@ -33,25 +33,14 @@ struct settings {
     std::string tls_key;
 };
 
-#ifdef INTEROP_REDIS_TLS
-// Each connection's TLS handshake, in its own task.
-struct tls_handshake {
-    interop::tls::context context;
-    auto operator()(interop::tcp_stream stream) const {
-        return interop::tls::accept(context, std::move(stream));
-    }
-};
-#endif
-
 // Serves plain RESP, or RESP over TLS when the settings name a certificate.
 interop::task<interop::io_result<void>> serve_with(interop::tcp_listener& listener,
                                                    redis::engine& db, const settings& s) {
 #ifdef INTEROP_REDIS_TLS
     if (!s.tls_certificate.empty()) {
-        std::optional<tls_handshake> upgrade;
+        std::optional<interop::tls::acceptor> upgrade;
         try {
-            upgrade.emplace(
-                tls_handshake{interop::tls::context::server(s.tls_certificate, s.tls_key)});
+            upgrade.emplace(interop::tls::context::server(s.tls_certificate, s.tls_key));
         } catch (const std::system_error& e) {
             std::fprintf(stderr, "interop-mini-redis: %s\n", e.what());
             co_return e.code();

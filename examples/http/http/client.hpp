@@ -11,8 +11,8 @@
 #include "http/client_errors.hpp"
 #include "http/message.hpp"
 #include "http/parse.hpp"
-#include "http/read_buffer.hpp"
 #include "http/serialize.hpp"
+#include "interop/io/read_buffer.hpp"
 #include "interop/io/write_all.hpp"
 #include "interop/io_result.hpp"
 #include "interop/task.hpp"
@@ -187,7 +187,7 @@ private:
 
     Stream stream_;
     limits limits_;
-    read_buffer in_;
+    interop::read_buffer in_;
     bool reusable_ = true;
 };
 

@@ -15,10 +15,10 @@
 #include "http/connection_state.hpp"
 #include "http/exchange.hpp"
 #include "http/parse.hpp"
-#include "http/read_buffer.hpp"
 #include "http/response_writer.hpp"
 #include "http/server_options.hpp"
 #include "interop/combinators.hpp"
+#include "interop/io/read_buffer.hpp"
 #include "interop/io/shutdown.hpp"
 #include "interop/io/write_all.hpp"
 #include "interop/scope.hpp"
@@ -52,7 +52,7 @@ interop::task<bool> flush(Stream& stream, std::string& out) {
 // Reads more bytes into `in`: false at the end of the stream, on an error or when
 // cancelled.
 template <typename Stream>
-interop::task<bool> read_more(Stream& stream, read_buffer& in) {
+interop::task<bool> read_more(Stream& stream, interop::read_buffer& in) {
     auto got = co_await stream.read(in.space(read_size));
     if (!got || *got == 0) co_return false;
     in.commit(*got);
@@ -62,7 +62,7 @@ interop::task<bool> read_more(Stream& stream, read_buffer& in) {
 // The body the framing announces, into `body`: 0 when it arrived, otherwise the
 // status to answer (or -1 when the connection ended first).
 template <typename Stream>
-interop::task<int> read_body(Stream& stream, read_buffer& in, const body_framing& framing,
+interop::task<int> read_body(Stream& stream, interop::read_buffer& in, const body_framing& framing,
                              const limits& lim, std::string& body) {
     if (framing.kind == body_framing::kind_t::length) {
         const auto wanted = static_cast<std::size_t>(framing.length);
@@ -120,7 +120,8 @@ inline int status_for(std::error_code ec) {
 template <typename Stream, typename Service>
 interop::task<ending> exchange_loop(Stream& stream, Service& service, const server_options& opt,
                                     connection_state& state, interop::event& stopping,
-                                    interop::runtime_ref rt, read_buffer& in, std::string& out) {
+                                    interop::runtime_ref rt, interop::read_buffer& in,
+                                    std::string& out) {
     const limits& lim = opt.message_limits;
     for (;;) {
         // A request head: what is buffered, or read until there is one.
@@ -256,7 +257,7 @@ inline interop::task<void> watchdog(connection_state& state, const server_option
 
 // Reads and drops what the client still sends, until it closes or `linger` has passed.
 template <typename Stream>
-interop::task<interop::io_result<void>> drain(Stream& stream, read_buffer& in) {
+interop::task<interop::io_result<void>> drain(Stream& stream, interop::read_buffer& in) {
     for (;;) {
         auto got = co_await stream.read(in.space(read_size));
         if (!got) co_return got.error();
@@ -278,7 +279,7 @@ template <typename Stream, typename Service>
         const interop::runtime_ref rt = ctx->runtime;
         detail::connection_state state;
         state.clock.enter(detail::phase::idle, interop::now(rt));
-        read_buffer in;
+        interop::read_buffer in;
         std::string out;
         detail::ending end = detail::ending::peer_done;
         co_await interop::with_scope([&](interop::scope& s) -> interop::task<void> {

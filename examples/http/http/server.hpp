@@ -65,10 +65,9 @@ interop::task<void> serve_counted(Stream stream, Service& service, const server_
 /// the call; the service is shared by every connection.
 ///
 /// `upgrade`, when given, turns each accepted stream into the stream HTTP runs on, in
-/// the connection's own task: `[&ctx](interop::tcp_stream s) { return
-/// interop::tls::accept(ctx, std::move(s)); }` serves HTTPS. It returns an awaitable of
-/// io_result<stream>; a connection whose upgrade fails, or takes longer than
-/// request_timeout, is closed. It must outlive the call.
+/// the connection's own task: `interop::tls::acceptor(ctx)` serves HTTPS. It returns an awaitable
+/// of io_result<stream>; a connection whose upgrade fails, or takes longer than request_timeout, is
+/// closed. It must outlive the call.
 template <typename Listener, typename Service, typename Upgrade = plain_connections>
     requires interop::service<Service, request> interop::task<interop::io_result<void>> serve(
         Listener& listener, Service& service, const server_options& opt, interop::event& stopping,

@@ -12,6 +12,7 @@
 
 #include "interop/channel/mpsc.hpp"
 #include "interop/combinators.hpp"
+#include "interop/io/read_buffer.hpp"
 #include "interop/io/shutdown.hpp"
 #include "interop/io/write_all.hpp"
 #include "interop/scope.hpp"
@@ -20,7 +21,6 @@
 #include "interop/time.hpp"
 #include "interop/timeout.hpp"
 #include "redis/engine.hpp"
-#include "redis/read_buffer.hpp"
 #include "redis/reply.hpp"
 #include "redis/request_parser.hpp"
 #include "redis/server_options.hpp"
@@ -67,7 +67,7 @@ template <typename Stream>
 interop::task<ending> exchange_loop(Stream& stream, engine& db, const server_options& opt,
                                     session& s, mailbox& box, activity& act,
                                     interop::runtime_ref rt) {
-    read_buffer in(read_size);
+    interop::read_buffer in(read_size);
     request_parser parser(opt.limits);
     std::string out;
     const bool track_idle = opt.idle_timeout > interop::duration::zero();
@@ -151,7 +151,7 @@ inline interop::task<void> idle_watchdog(activity& act, const server_options& op
 // Reads and drops what the client still sends, until it closes.
 template <typename Stream>
 interop::task<void> drain(Stream& stream) {
-    read_buffer scratch(4096);
+    interop::read_buffer scratch(4096);
     for (;;) {
         auto got = co_await stream.read(scratch.space(4096));
         if (!got || *got == 0) co_return;

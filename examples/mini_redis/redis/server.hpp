@@ -74,8 +74,7 @@ inline interop::task<void> active_expiry(engine& db, interop::duration period) {
 /// listener's error if it failed for good. `db` and `opt` must outlive the call.
 ///
 /// `upgrade`, when given, turns each accepted stream into the one RESP runs on, in the
-/// connection's own task: `[&ctx](interop::tcp_stream s) { return
-/// interop::tls::accept(ctx, std::move(s)); }` serves over TLS. A connection whose
+/// connection's own task: `interop::tls::acceptor(ctx)` serves over TLS. A connection whose
 /// upgrade fails or takes longer than handshake_timeout is closed. It must outlive the
 /// call.
 template <typename Listener, typename Upgrade = plain_connections>

@@ -17,15 +17,9 @@ check() {
     echo "ok: $1"
 }
 
-# An authority and a certificate it issues for localhost and 127.0.0.1 (EC P-256).
-ossl() { openssl "$@" 2>>"$work/openssl.log"; }
-ossl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$work/ca.key" \
-    -out "$work/ca.pem" -days 2 -subj "/CN=interop test CA"
-ossl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$work/server.key" \
-    -out "$work/server.csr" -subj "/CN=localhost"
-printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' >"$work/server.ext"
-ossl x509 -req -in "$work/server.csr" -CA "$work/ca.pem" -CAkey "$work/ca.key" \
-    -CAcreateserial -days 2 -extfile "$work/server.ext" -out "$work/server.pem"
+# shellcheck source=SCRIPTDIR/certificates.sh
+source "$(dirname "${BASH_SOURCE[0]}")/certificates.sh"
+make_certificates "$work"
 
 start_server --tls-cert-file "$work/server.pem" --tls-key-file "$work/server.key"
 cli=(timeout 20 redis-cli --tls --cacert "$work/ca.pem" -h 127.0.0.1 -p "$port")

@@ -15,6 +15,7 @@
 #include "interop/io/framed.hpp"
 #include "interop/io/length_prefix_codec.hpp"
 #include "interop/io/line_codec.hpp"
+#include "interop/io/read_buffer.hpp"
 #include "interop/io/read_exact.hpp"
 #include "interop/io/read_to_end.hpp"
 #include "interop/io/read_until.hpp"

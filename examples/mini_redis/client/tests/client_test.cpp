@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "checks.hpp"
 #include "interop/interop.hpp"
 #include "redis/client.hpp"
 
@@ -25,14 +26,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-int failures = 0;
-
-void check(bool ok, const char* what, int line) {
-    if (ok) return;
-    ++failures;
-    std::fprintf(stderr, "client_test.cpp:%d: FAILED: %s\n", line, what);
-}
-#define CHECK(...) check(static_cast<bool>(__VA_ARGS__), #__VA_ARGS__, __LINE__)
+using redis_test::failures;
 
 std::uint16_t port = 0;
 bool restart = false;  // --restart: the script restarts a server that this test stops

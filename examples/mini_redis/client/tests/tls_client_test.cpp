@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "checks.hpp"
 #include "interop/interop.hpp"
 #include "interop/tls.hpp"
 #include "redis/connection.hpp"
@@ -21,14 +22,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-int failures = 0;
-
-void check(bool ok, const char* what, int line) {
-    if (ok) return;
-    ++failures;
-    std::fprintf(stderr, "tls_client_test.cpp:%d: FAILED: %s\n", line, what);
-}
-#define CHECK(...) check(static_cast<bool>(__VA_ARGS__), #__VA_ARGS__, __LINE__)
+using redis_test::failures;
 
 using tls_connection = redis::connection<interop::tls::stream<interop::tcp_stream>>;
 

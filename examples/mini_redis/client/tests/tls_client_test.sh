@@ -17,14 +17,9 @@ free_port() {
     python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-ossl() { openssl "$@" 2>>"$dir/openssl.log"; }
-ossl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$dir/ca.key" \
-    -out "$dir/ca.pem" -days 2 -subj "/CN=interop test CA"
-ossl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$dir/server.key" \
-    -out "$dir/server.csr" -subj "/CN=localhost"
-printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' >"$dir/server.ext"
-ossl x509 -req -in "$dir/server.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" \
-    -CAcreateserial -days 2 -extfile "$dir/server.ext" -out "$dir/server.pem"
+# shellcheck source=SCRIPTDIR/../../tests/certificates.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../../tests/certificates.sh"
+make_certificates "$dir"
 
 # redis-server with TLS only (port 0 turns plain TCP off); another process may take
 # the port between free_port and the bind: try again.

@@ -339,4 +339,21 @@ task<io_result<stream<S>>> accept(context ctx, S inner) {
     co_return std::move(s);
 }
 
+/// The server handshake as a callable: acceptor(ctx)(std::move(s)) is
+/// accept(ctx, std::move(s)). What a server's accept loop takes to run each accepted
+/// connection over TLS, in that connection's own task (the HTTP and Redis examples'
+/// serve(..., upgrade)).
+class acceptor {
+public:
+    explicit acceptor(context ctx) noexcept : ctx_(std::move(ctx)) {}
+    template <typename S>
+        requires(!std::is_reference_v<S>)
+    task<io_result<stream<S>>>
+    operator()(S inner) const { return accept(ctx_, std::move(inner)); }
+    const context& settings() const noexcept { return ctx_; }
+
+private:
+    context ctx_;
+};
+
 }  // namespace interop::tls
