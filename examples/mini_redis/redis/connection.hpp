@@ -7,6 +7,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <utility>
 #include <variant>
 
@@ -113,16 +114,34 @@ interop::task<ending> exchange_loop(Stream& stream, engine& db, const server_opt
         if (!s.subscribed()) {
             got = co_await stream.read(space);
         } else {
-            // A message may come before the next request: wait for both.
-            auto either = interop::when_any(stream.read(space), box.inbox().recv());
-            auto first = co_await std::move(either);
-            if (first.index() == 1) {
-                auto& message = std::get<1>(first);
-                if (!message || !*message) co_return ending::closed;
-                out += **message;
-                continue;
+            // A message may come before the next request: wait for both. Not with
+            // when_any, which would drop the bytes of a read that completed as the
+            // message won: each result is kept, and both are used.
+            got = std::make_error_code(std::errc::operation_canceled);
+            std::optional<std::string> message;
+            bool inbox_closed = false;
+            co_await interop::with_scope([&](interop::scope& both) -> interop::task<void> {
+                both.spawn([&]() -> interop::task<void> {
+                    got = co_await stream.read(space);
+                    both.cancel();
+                });
+                both.spawn([&]() -> interop::task<void> {
+                    auto received = co_await box.inbox().recv();
+                    if (received && *received) {
+                        message = std::move(**received);
+                    } else if (!received.is(std::errc::operation_canceled)) {
+                        inbox_closed = true;
+                    }
+                    both.cancel();
+                });
+                co_return;
+            });
+            if (inbox_closed) co_return ending::closed;
+            if (message) out += *message;
+            if (got.is(std::errc::operation_canceled)) {
+                if (message) continue;     // the message came first
+                co_return ending::closed;  // the connection itself was cancelled
             }
-            got = std::move(std::get<0>(first));
         }
         if (!got || *got == 0) co_return ending::closed;
         in.commit(*got);
@@ -191,7 +210,10 @@ interop::task<void> serve_client(Stream stream, engine& db, const server_options
         auto rest = detail::drain(stream);
         (void)co_await interop::timeout(opt.linger, std::move(rest));
     }
-    (void)co_await stream.close();
+    // Closing a TLS stream sends close_notify, which waits while the client reads
+    // nothing: bounded like the goodbye above.
+    auto closing = stream.close();
+    (void)co_await interop::timeout(opt.linger, std::move(closing));
 }
 
 }  // namespace redis
