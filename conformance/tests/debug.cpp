@@ -205,7 +205,10 @@ TEST_CASE(
                 char byte = 0;
                 (void)co_await pair.client.read(std::span(&byte, 1));
             });
-            s.spawn("acceptor", [&]() -> task<void> { (void)co_await pair.listener.accept(); });
+            // Through conf::accept, which retries: the chaos backend fails an accept
+            // now and then before it waits, and this task must be seen waiting.
+            s.spawn("acceptor",
+                    [&]() -> task<void> { (void)co_await conf::accept(pair.listener); });
             const debug::task_info reader = co_await once_waiting("reader");
             CHECK(reader.wait_kind == "read");
             CHECK(reader.waiting_on == "read on " + local + " \u2190 " + peer);

@@ -46,7 +46,7 @@ public:
     io_result<result_type> await_resume() {
         this->finish();
         if (failure_) std::rethrow_exception(failure_);
-        if (this->error()) return this->error();
+        if (this->failed()) return this->error();
         if constexpr (std::is_void_v<result_type>) {
             return {};
         } else {

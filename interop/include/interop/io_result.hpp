@@ -36,11 +36,16 @@ public:
     std::error_code error() const noexcept {
         return has_value() ? std::error_code{} : std::get<1>(state_);
     }
-    /// True when the operation failed with exactly this condition.
-    bool is(std::errc e) const noexcept { return error() == std::make_error_code(e); }
+    /// True when the operation failed with exactly this condition (answered without
+    /// building a std::error_code for a value).
+    bool is(std::errc e) const noexcept {
+        return !has_value() && std::get<1>(state_) == std::make_error_code(e);
+    }
     template <typename E>
         requires std::is_error_code_enum_v<E>
-    bool is(E e) const noexcept { return error() == make_error_code(e); }
+    bool is(E e) const noexcept {
+        return !has_value() && std::get<1>(state_) == make_error_code(e);
+    }
 
     T& value() & {
         check();

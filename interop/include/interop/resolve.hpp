@@ -42,7 +42,7 @@ public:
     io_result<std::vector<endpoint>> await_resume() noexcept {
         if (invalid_) return std::errc::invalid_argument;
         finish();
-        if (error()) return error();
+        if (failed()) return error();
         return std::move(op().results);
     }
 

@@ -57,7 +57,9 @@ driver drive_into(task<T> t, outcome<T>* out, void (*done)(void*) noexcept, void
             out->state.template emplace<2>(std::current_exception());
         }
     }
-    end_task(*(co_await current_context())->task);
+    task_record* record = (co_await current_context())->task;
+    co_await driver::release_deadline{record->deadline};
+    end_task(*record);
     done(done_arg);
 }
 

@@ -209,7 +209,9 @@ inline driver drive_scope_child(task<void> t, scope* s) {
             s->fail(std::current_exception());
         }
     }
-    end_task(*(co_await current_context())->task);
+    task_record* record = (co_await current_context())->task;
+    co_await driver::release_deadline{record->deadline};
+    end_task(*record);
     s->child_done();
 }
 }  // namespace detail

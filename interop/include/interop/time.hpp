@@ -7,7 +7,10 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <limits>
+#include <ratio>
+#include <type_traits>
 
 #include "interop/detail/leaf_operation.hpp"
 #include "interop/io_result.hpp"
@@ -24,6 +27,16 @@ namespace detail {
 // ceil() to nanoseconds, saturating at the largest representable duration.
 template <typename Rep, typename Period>
 constexpr duration to_runtime_duration(std::chrono::duration<Rep, Period> d) noexcept {
+    using per_ns = std::ratio_divide<Period, std::nano>;
+    if constexpr (std::is_integral_v<Rep> && per_ns::den == 1) {
+        // Whole nanoseconds or coarser (every chrono duration but finer ones and
+        // floating point): exact in integers, which a timeout per read can afford.
+        constexpr auto max = std::numeric_limits<duration::rep>::max();
+        if (d.count() <= 0) return duration{0};
+        if (static_cast<std::uintmax_t>(d.count()) > static_cast<std::uintmax_t>(max / per_ns::num))
+            return duration{max};
+        return duration{static_cast<duration::rep>(d.count()) * per_ns::num};
+    }
     using wide = std::chrono::duration<long double, std::nano>;
     const long double ns = std::chrono::duration_cast<wide>(d).count();
     constexpr auto max = std::numeric_limits<duration::rep>::max();

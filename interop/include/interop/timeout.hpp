@@ -15,6 +15,8 @@
 #include <utility>
 
 #include "interop/detail/await_result.hpp"
+#include "interop/detail/stream_io.hpp"
+#include "interop/detail/timed_operation.hpp"
 #include "interop/io_result.hpp"
 #include "interop/scope.hpp"
 #include "interop/task.hpp"
@@ -52,24 +54,20 @@ bool is_canceled(const R& r) {
     }
 }
 
-}  // namespace detail
-
-/// `op`'s result if it is ready by the deadline, otherwise errc::timed_out. `op` is
-/// cancelled when the deadline passes and awaited before timeout returns.
-template <typename Rep, typename Period, typename Awaitable>
-auto timeout(std::chrono::duration<Rep, Period> d, Awaitable op)
-    -> task<flat_io_result_t<detail::await_result_t<Awaitable>>> {
-    using R = detail::await_result_t<Awaitable>;
+// timeout()'s general way: `op` and a sleep race in a scope of their own.
+template <typename Awaitable>
+auto timeout_in_task(duration limit, Awaitable op)
+    -> task<flat_io_result_t<await_result_t<Awaitable>>> {
+    using R = await_result_t<Awaitable>;
     using stored = std::conditional_t<std::is_void_v<R>, std::monostate, R>;
     std::optional<stored> value;
     bool fired = false;
-    const duration limit = detail::to_runtime_duration(d);
     co_await with_scope([&](scope& s) -> task<void> {
-        s.spawn(detail::await_into<Awaitable, stored>(&op, &value, &s));
-        s.spawn(detail::deadline_timer(limit, &fired, &s));
+        s.spawn(await_into<Awaitable, stored>(&op, &value, &s));
+        s.spawn(deadline_timer(limit, &fired, &s));
         co_return;
     });
-    if (value && !(fired && detail::is_canceled(*value))) {
+    if (value && !(fired && is_canceled(*value))) {
         if constexpr (std::is_void_v<R>) {
             co_return io_result<void>{};
         } else {
@@ -77,6 +75,25 @@ auto timeout(std::chrono::duration<Rep, Period> d, Awaitable op)
         }
     }
     co_return std::errc::timed_out;
+}
+
+}  // namespace detail
+
+/// `op`'s result if it is ready by the deadline, otherwise errc::timed_out. `op` is
+/// cancelled when the deadline passes and awaited before timeout returns.
+///
+/// Over a stream's read or write, the result is an awaitable of its own rather than a
+/// task: the operation waits under its task's deadline timer, which costs about a clock
+/// read per operation (docs/time.md). Await it, or hand it to anything that takes an
+/// awaitable.
+template <typename Rep, typename Period, typename Awaitable>
+[[gnu::always_inline]] inline auto timeout(std::chrono::duration<Rep, Period> d, Awaitable op) {
+    const duration limit = detail::to_runtime_duration(d);
+    if constexpr (detail::deadline_capable<Awaitable>) {
+        return detail::timed_operation<Awaitable>(std::move(op), limit);
+    } else {
+        return detail::timeout_in_task(limit, std::move(op));
+    }
 }
 
 }  // namespace interop

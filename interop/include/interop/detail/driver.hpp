@@ -7,6 +7,7 @@
 #include <coroutine>
 #include <exception>
 
+#include "interop/detail/deadline_slot.hpp"
 #include "interop/detail/task_record.hpp"
 #include "interop/runtime/interface.hpp"
 #include "interop/task.hpp"
@@ -47,6 +48,7 @@ public:
 
         start_operation start_op;
         task_record record;
+        deadline_slot deadline;
     };
     using handle_type = std::coroutine_handle<promise_type>;
 
@@ -64,6 +66,7 @@ public:
         handle_type h = std::exchange(handle_, {});
         promise_type& p = h.promise();
         begin_task(p.record, *ctx, origin);
+        p.record.deadline = &p.deadline;
         p.set_context(&p.record.ctx);
         p.start_op.coroutine = h;
         p.start_op.record = &p.record;
@@ -76,6 +79,16 @@ public:
         h.destroy();
         return false;
     }
+
+    // What a driver awaits once its task has finished, before it ends the task: an
+    // armed deadline timer is cancelled and its completion waited for, since it lives
+    // in the driver's frame.
+    struct release_deadline {
+        deadline_slot* slot;
+        bool await_ready() const noexcept { return slot == nullptr; }
+        bool await_suspend(std::coroutine_handle<> self) noexcept { return slot->release(self); }
+        void await_resume() const noexcept {}
+    };
 
 private:
     explicit driver(handle_type h) noexcept : handle_(h) {}

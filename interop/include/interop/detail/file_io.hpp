@@ -88,7 +88,7 @@ public:
         finish();
         if (claimed_) busy_->store(false, std::memory_order_release);
         claimed_ = false;
-        if (error()) return error();
+        if (failed()) return error();
         return transferred();
     }
 

@@ -8,9 +8,13 @@
 // going without suspending) or the completion resumes the awaiter.
 //
 // Cancellation: when the awaiting task's stop token is stopped, a stop_callback
-// asks the adapter to cancel the operation. The callback is destroyed before the
-// awaiter continues, and stop_callback's destructor waits for a callback that is
-// running on another thread, so the adapter never sees a dangling operation.
+// asks the adapter to cancel the operation; a deadline (timeout() over a stream's read
+// or write, deadline.hpp) may ask too. Whoever asks first claims the operation, so the
+// adapter hears at most one cancel. A claimed operation does not resume its awaiter
+// until the adapter's cancel() has returned as well as its completion: the one of the
+// two that comes last resumes. So the adapter never sees a dangling operation, and the
+// stop callback, destroyed before the awaiter continues, never waits for more than a
+// claim that failed.
 #pragma once
 
 #include <atomic>
@@ -27,6 +31,9 @@
 #include "interop/stop_token.hpp"
 
 namespace interop::detail {
+
+template <typename Leaf>
+class timed_operation;
 
 // Op: one of the operation structs of runtime/interface.hpp.
 // Derived: provides `void start(runtime_ref)` that fills in and starts the op.
@@ -59,6 +66,9 @@ public:
     }
 
 protected:
+    template <typename Leaf>
+    friend class timed_operation;
+
     // An operation on an object bound to a runtime (a socket) runs there; others
     // run on the awaiting task's runtime.
     runtime_ref select_runtime(runtime_ref from_context) const noexcept { return from_context; }
@@ -81,7 +91,7 @@ protected:
     began begin(std::coroutine_handle<> awaiter, task_context* ctx) noexcept {
         runtime_ = static_cast<Derived*>(this)->select_runtime(ctx->runtime);
         if (ctx->stop_token.stop_requested()) {
-            error_ = std::make_error_code(std::errc::operation_canceled);
+            set_error(std::make_error_code(std::errc::operation_canceled));
             return began::refused;
         }
         awaiter_ = awaiter;
@@ -96,14 +106,14 @@ protected:
     // Until the handshake, the completion does not look at the handle, so it may
     // differ from the one begin() was given.
     bool wait_for_completion(std::coroutine_handle<> resume, task_context* ctx) {
-        if (ctx->stop_token.stop_possible()) on_stop_.emplace(ctx->stop_token, canceller{this});
         awaiter_ = resume;
         // Written before the handshake: after it the completion may already clear it.
-        if constexpr (wait_notes) {
-            wait_ = &ctx->task->wait;
-            note_wait();
-        }
-        if (state_.exchange(suspended, std::memory_order_acq_rel) == done) {
+        // Also before the stop callback, whose cancel may be the last party to finish.
+        wait_ = &ctx->task->wait;
+        if constexpr (wait_notes) note_wait();
+        post_to_ = ctx->runtime;
+        if (ctx->stop_token.stop_possible()) on_stop_.emplace(ctx->stop_token, canceller{this});
+        if (finished_all(state_.fetch_or(suspended, std::memory_order_acq_rel))) {
             if constexpr (wait_notes) wait_->clear();
             return false;
         }
@@ -111,15 +121,41 @@ protected:
         return true;
     }
 
+    // For a canceller other than the stop token (a deadline): claims the right to
+    // cancel, which fails once the operation has completed or another canceller has
+    // claimed it. A successful claim keeps the operation, and its awaiter, alive until
+    // cancel_claimed() has returned.
+    bool claim_cancel() noexcept {
+        int s = state_.load(std::memory_order_acquire);
+        do {
+            if ((s & (done | claimed)) != 0) return false;
+        } while (!state_.compare_exchange_weak(s, s | claimed, std::memory_order_acq_rel,
+                                               std::memory_order_acquire));
+        return true;
+    }
+    // After a successful claim: asks the adapter to cancel. Resumes the awaiter (by a
+    // post to its runtime: this may run on any thread) if the operation completed
+    // while the adapter was being asked.
+    void cancel_claimed() noexcept {
+        runtime_.vtable->cancel(runtime_.self, static_cast<operation*>(this));
+        const int before = state_.fetch_or(cancel_returned, std::memory_order_acq_rel);
+        if ((before & (done | suspended)) == (done | suspended)) resume_later();
+    }
+
     // For the derived await_resume: called first, so the stop callback is gone.
     void finish() noexcept { on_stop_.reset(); }
-    std::error_code error() const noexcept { return error_; }
+    // The error as two words, not a std::error_code member: its default constructor
+    // calls system_category() out of line, for every operation built.
+    bool failed() const noexcept { return error_value_ != 0; }
+    std::error_code error() const noexcept {
+        return failed() ? std::error_code(error_value_, *error_category_) : std::error_code{};
+    }
     std::size_t transferred() const noexcept { return transferred_; }
     Op& op() noexcept { return *this; }
 
     // The operation completed inline; see coop_budget.hpp. The finished operation
     // itself is posted to resume the awaiter (as a post: the adapter is done with it,
-    // and the result is already kept in error_ and transferred_), so the awaiter
+    // and the result is already kept in error_value_ and transferred_), so the awaiter
     // carries no second operation for the rare yield.
     bool yield_if_over_budget(task_context* ctx) noexcept {
         if (!coop_spend()) return false;
@@ -134,7 +170,32 @@ protected:
     }
 
 private:
-    enum : int { starting = 0, done = 1, suspended = 2 };
+    // Bits of state_: the completion came (done), the awaiter has suspended or gone on
+    // without suspending (suspended), a canceller claimed the operation (claimed), and
+    // its call of the adapter's cancel() returned (cancel_returned).
+    enum : int { starting = 0, done = 1, suspended = 2, claimed = 4, cancel_returned = 8 };
+
+    // Whether the parties other than the one that just arrived (which `before` does
+    // not show) are done: the completion, and a claimed cancel's call.
+    static bool others_done(int before, int arriving) noexcept {
+        const int after = before | arriving;
+        const int needed =
+            (after & claimed) != 0 ? done | suspended | cancel_returned : done | suspended;
+        return (after & needed) == needed;
+    }
+    static bool finished_all(int before) noexcept { return others_done(before, suspended); }
+
+    // The last party was a canceller, which may run on any thread (the one that
+    // requested stop): the awaiter resumes on its runtime instead, as the completion
+    // of the finished operation reused as a post, like a yield.
+    void resume_later() noexcept {
+        operation& base = op();
+        base.kind = op_kind::post;
+        base.on_complete = &leaf_operation::on_yield_turn;
+        if (post_to_.vtable->post(post_to_.self, &base)) return;
+        // The runtime no longer runs anything: resume here rather than never.
+        on_yield_turn(&base, {}, 0);
+    }
 
     static void on_yield_turn(operation* base, std::error_code, std::size_t) noexcept {
         auto* self = static_cast<leaf_operation*>(static_cast<Op*>(base));
@@ -159,15 +220,21 @@ private:
     struct canceller {
         leaf_operation* self;
         void operator()() const noexcept {
-            self->runtime_.vtable->cancel(self->runtime_.self, static_cast<operation*>(self));
+            if (self->claim_cancel()) self->cancel_claimed();
         }
     };
 
+    void set_error(const std::error_code& ec) noexcept {
+        error_value_ = ec.value();
+        error_category_ = &ec.category();
+    }
+
     static void on_complete(operation* base, std::error_code ec, std::size_t n) noexcept {
         auto* self = static_cast<leaf_operation*>(static_cast<Op*>(base));
-        self->error_ = ec;
+        self->set_error(ec);
         self->transferred_ = n;
-        if (self->state_.exchange(done, std::memory_order_acq_rel) == suspended) {
+        const int before = self->state_.fetch_or(done, std::memory_order_acq_rel);
+        if ((before & suspended) != 0 && others_done(before, done)) {
             if constexpr (wait_notes) {
                 self->wait_->clear_and_resume(self->awaiter_);
             } else {
@@ -177,12 +244,14 @@ private:
     }
 
     runtime_ref runtime_{};
+    runtime_ref post_to_{};  // the awaiting task's runtime, where a late resumption goes
     std::coroutine_handle<> awaiter_{};
     // The awaiting task's state, written before any path that reads it (a wait, a
     // yield): left uninitialised otherwise, as every operation is built per call.
     wait_state* wait_;
     std::atomic<int> state_{starting};
-    std::error_code error_{};
+    int error_value_ = 0;
+    const std::error_category* error_category_ = nullptr;
     std::size_t transferred_ = 0;
     std::optional<stop_callback<canceller>> on_stop_;
 };

@@ -39,7 +39,7 @@ public:
     io_result<stream_socket> await_resume() noexcept {
         if (refused_) return std::errc::bad_file_descriptor;
         finish();
-        if (error()) return error();
+        if (failed()) return error();
         return stream_socket{rt_, op().accepted};
     }
 

@@ -14,15 +14,22 @@ public:
     spin_lock(const spin_lock&) = delete;
     spin_lock& operator=(const spin_lock&) = delete;
 
+    // The uncontended case inline; the wait out of line.
     void lock() noexcept {
-        while (locked_.exchange(true, std::memory_order_acquire)) {
-            // Wait reading, not writing, so the holder's line is not pulled away.
-            while (locked_.load(std::memory_order_relaxed)) std::this_thread::yield();
-        }
+        if (!locked_.exchange(true, std::memory_order_acquire)) [[likely]]
+            return;
+        contended();
     }
     void unlock() noexcept { locked_.store(false, std::memory_order_release); }
 
 private:
+    [[gnu::noinline]] void contended() noexcept {
+        do {
+            // Wait reading, not writing, so the holder's line is not pulled away.
+            while (locked_.load(std::memory_order_relaxed)) std::this_thread::yield();
+        } while (locked_.exchange(true, std::memory_order_acquire));
+    }
+
     std::atomic<bool> locked_{false};
 };
 

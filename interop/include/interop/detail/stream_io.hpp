@@ -52,7 +52,7 @@ public:
         if (precheck_ != std::errc{}) return precheck_;
         if (this->size == 0) return std::size_t{0};
         this->finish();
-        if (this->error()) return this->error();
+        if (this->failed()) return this->error();
         return this->transferred();
     }
 

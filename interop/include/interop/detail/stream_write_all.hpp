@@ -119,7 +119,7 @@ private:
     // Records the first write's outcome; true when nothing is left to write.
     bool take_first_result() noexcept {
         finish();
-        if (error()) {
+        if (failed()) {
             failed_ = error();
             return true;
         }

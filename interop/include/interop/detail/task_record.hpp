@@ -85,6 +85,7 @@ inline std::atomic<bool> tracing{false};
 
 class wait_state;
 struct wait_kind;
+class deadline_slot;
 
 // A trace's records of a state that ended (interop/src/debug_trace.cpp): a run of the
 // task from `from` to `to`, or a wait on `kind`. `w` is the record's own wait_state.
@@ -318,6 +319,10 @@ struct task_record {
 
     // The children of the scopes this task runs (with_scope), while they run.
     task_list children;
+
+    // The task's deadline timer (deadline_slot.hpp), in its driver's frame; null in a
+    // context made by hand, whose operations then take timeout()'s general way.
+    deadline_slot* deadline = nullptr;
 };
 
 inline task_record* task_list::next_of(const task_record* r) noexcept { return r->next; }
