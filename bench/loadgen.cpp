@@ -18,6 +18,17 @@
 // stop. Used to run a server under callgrind twice with different counts, so that
 // the difference is the cost of the messages alone. --duration is then a limit.
 //
+// Idle mode (--idle): every connection makes exactly one round trip, so that each
+// server connection has read, echoed and gone back to waiting in a read; then the
+// line "idle connections=N ..." is printed and the connections are held open, idle,
+// until SIGTERM or SIGINT ends the process or --duration seconds have passed. Used
+// to measure the server's memory per idle connection while they are held.
+//
+// Connections are opened one at a time with a blocking connect, which paces them:
+// when the server's accept queue is full, the kernel drops the handshake and the
+// connect waits for the retransmission instead of failing. Every connection needs a
+// descriptor here and another in the server: raise `ulimit -n` for many of them.
+//
 // The result is one line of key=value pairs on stdout. The client only ever
 // connects to 127.0.0.1 and always stops by itself.
 #include <arpa/inet.h>
@@ -145,7 +156,8 @@ struct options {
     double warmup = 1.0;
     int server_pid = 0;
     bool signal_server = false;
-    u64 messages = 0;  // counted mode when > 0
+    u64 messages = 0;   // counted mode when > 0
+    bool idle = false;  // idle mode: one round trip per connection, then hold them
 };
 
 struct connection {
@@ -174,6 +186,7 @@ public:
     }
 
     int run();
+    int run_idle();
 
 private:
     bool open_all();
@@ -349,7 +362,7 @@ void load_generator::on_readable(std::size_t i) {
             latency_.record(t - c.started_ns);
             ++completed_;
         }
-        if (!stopping_) start_round(i);
+        if (!stopping_ && !opt_.idle) start_round(i);
         return;
     }
 }
@@ -443,6 +456,58 @@ int load_generator::run() {
     return ok ? 0 : 1;
 }
 
+int load_generator::run_idle() {
+    const u64 t0 = now_ns();
+    if (!open_all()) return 1;
+    const u64 opened = now_ns();
+    const u64 stop_at = t0 + static_cast<u64>(opt_.duration * 1e9);
+
+    measuring_ = true;  // counts the round trips in completed_
+    for (std::size_t i = 0; i < conns_.size(); ++i) start_round(i);
+    std::array<epoll_event, 256> events{};
+    bool announced = false;
+    for (;;) {
+        const u64 t = now_ns();
+        if (!announced && (completed_ == conns_.size() || open_ == 0)) {
+            announced = true;
+            measuring_ = false;
+            std::printf("idle connections=%d message_size=%zu round_trips=%" PRIu64
+                        " open_seconds=%.3f ready_seconds=%.3f errors=%" PRIu64 "\n",
+                        opt_.connections, opt_.message_size, completed_,
+                        static_cast<double>(opened - t0) / 1e9, static_cast<double>(t - t0) / 1e9,
+                        errors_);
+            std::fflush(stdout);
+            if (errors_ != 0) return 1;
+        }
+        if (t >= stop_at) break;
+        const u64 wait_ns = std::min<u64>(stop_at - t, 100'000'000u);
+        const int timeout_ms = static_cast<int>((wait_ns + 999'999u) / 1'000'000u);
+        const int n =
+            epoll_wait(epoll_, events.data(), static_cast<int>(events.size()), timeout_ms);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            std::perror("interop-bench-loadgen: epoll_wait");
+            return 1;
+        }
+        // While the connections are held, any event is the server closing one or
+        // sending bytes nobody asked for: on_readable reports it as an error.
+        for (int k = 0; k < n; ++k) {
+            const auto i = static_cast<std::size_t>(events[static_cast<std::size_t>(k)].data.u64);
+            const std::uint32_t e = events[static_cast<std::size_t>(k)].events;
+            if (conns_[i].fd < 0) continue;
+            if (e & (EPOLLIN | EPOLLERR | EPOLLHUP)) on_readable(i);
+            if (conns_[i].fd >= 0 && (e & EPOLLOUT)) on_writable(i);
+        }
+    }
+    if (!announced) {
+        std::fprintf(stderr,
+                     "interop-bench-loadgen: only %" PRIu64 " of %d round trips within %.1f s\n",
+                     completed_, opt_.connections, opt_.duration);
+        return 1;
+    }
+    return errors_ == 0 ? 0 : 1;
+}
+
 void load_generator::print(u64 elapsed_ns) const {
     const double secs = static_cast<double>(elapsed_ns) / 1e9;
     const double msgs = static_cast<double>(window_messages_);
@@ -472,7 +537,7 @@ int main(int argc, char** argv) {
     app.add_option("-p,--port", opt.port, "server port on 127.0.0.1")->required();
     app.add_option("-c,--connections", opt.connections, "concurrent connections")
         ->capture_default_str()
-        ->check(CLI::Range(1, 10000));
+        ->check(CLI::Range(1, 1000000));
     app.add_option("-m,--message-size", opt.message_size, "bytes per message")
         ->capture_default_str()
         ->check(CLI::Range(1, 1 << 20));
@@ -492,6 +557,9 @@ int main(int argc, char** argv) {
                  "started with --count-allocations");
     app.add_option("-n,--messages", opt.messages,
                    "counted mode: exactly this many round trips in total, no warm-up, then stop");
+    app.add_flag("--idle", opt.idle,
+                 "idle mode: one round trip per connection, print an \"idle\" line, then hold "
+                 "the connections open until SIGTERM or --duration seconds (the limit)");
     CLI11_PARSE(app, argc, argv);
     if (opt.signal_server && opt.server_pid <= 0) {
         std::fprintf(stderr, "interop-bench-loadgen: --signal-server needs --server-pid\n");
@@ -502,6 +570,13 @@ int main(int argc, char** argv) {
         return 2;
     }
 
+    if (opt.idle && (opt.messages > 0 || opt.signal_server)) {
+        std::fprintf(stderr,
+                     "interop-bench-loadgen: --idle goes with neither --messages nor "
+                     "--signal-server\n");
+        return 2;
+    }
+
     load_generator lg(opt);
-    return lg.run();
+    return opt.idle ? lg.run_idle() : lg.run();
 }

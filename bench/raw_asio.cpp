@@ -93,6 +93,8 @@ private:
 class server {
 public:
     server(asio::io_context& io, std::uint16_t port)
+        // The acceptor listens with max_listen_connections: SOMAXCONN (4096), the
+        // backlog every server of the benchmark uses.
         : acceptor_(io, tcp::endpoint(asio::ip::make_address_v4("127.0.0.1"), port)),
           signals_(io, SIGTERM, SIGINT) {
         // Shutdown: close the listener and every connection; each pending operation

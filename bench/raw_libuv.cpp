@@ -26,6 +26,7 @@
 namespace {
 
 constexpr std::size_t buffer_size = 4096;  // the same per connection in every server
+constexpr int listen_backlog = 4096;       // SOMAXCONN, as in every server
 
 struct connection {
     uv_tcp_t handle;       // handle.data points back to the connection
@@ -124,7 +125,8 @@ int main(int argc, char** argv) {
     sockaddr_in addr{};
     uv_ip4_addr("127.0.0.1", port, &addr);
     int rc = uv_tcp_bind(&listener, reinterpret_cast<const sockaddr*>(&addr), 0);
-    if (rc == 0) rc = uv_listen(reinterpret_cast<uv_stream_t*>(&listener), 1024, on_connection);
+    if (rc == 0)
+        rc = uv_listen(reinterpret_cast<uv_stream_t*>(&listener), listen_backlog, on_connection);
     if (rc != 0) {
         std::fprintf(stderr, "interop-bench-raw-libuv: cannot listen on 127.0.0.1:%u: %s\n",
                      static_cast<unsigned>(port), uv_strerror(rc));
