@@ -517,6 +517,14 @@ std::string timers_name(long count) {
     return std::to_string(count) + "_timers";
 }
 
+// <operation>/<runtime>
+std::string benchmark_name(const std::string& operation, const std::string& runtime) {
+    std::string name = operation;
+    name += '/';
+    name += runtime;
+    return name;
+}
+
 // Takes --timer_count=N out of the arguments (Google Benchmark sees the rest).
 long take_timer_count(int* argc, char** argv) {
     long count = 1'000'000;
@@ -549,11 +557,10 @@ int main(int argc, char** argv) {
     // One runtime at a time per operation, so that neighbouring rows compare runtimes.
     for (const auto& b : micro_benchmarks) {
         for (const auto& rt : runtimes) {
-            const std::string name = std::string(b.name) + "/" + rt;
-            benchmark::RegisterBenchmark(name.c_str(), [rt,
-                                                        body = b.body](benchmark::State& state) {
-                run_batch(state, rt, body);
-            })->UseManualTime();
+            const body_fn body = b.body;
+            auto measure = [rt, body](benchmark::State& state) { run_batch(state, rt, body); };
+            benchmark::RegisterBenchmark(benchmark_name(b.name, rt).c_str(), measure)
+                ->UseManualTime();
         }
     }
 
@@ -561,7 +568,7 @@ int main(int argc, char** argv) {
     const std::string timers = timers_name(timer_count);
 #ifdef INTEROP_BENCH_HAVE_LIBUV
     benchmark::RegisterBenchmark(
-        (timers + "/raw_libuv").c_str(),
+        benchmark_name(timers, "raw_libuv").c_str(),
         [&delays](benchmark::State& state) { run_raw_libuv_timers(state, delays); })
         ->UseManualTime()
         ->Iterations(1)
@@ -569,7 +576,7 @@ int main(int argc, char** argv) {
 #endif
     for (const auto& rt : runtimes) {
         benchmark::RegisterBenchmark(
-            (timers + "/" + rt).c_str(),
+            benchmark_name(timers, rt).c_str(),
             [rt, &delays](benchmark::State& state) { run_many_timers(state, rt, delays); })
             ->UseManualTime()
             ->Iterations(1)
