@@ -539,6 +539,12 @@ long take_timer_count(int* argc, char** argv) {
                 std::exit(2);
             }
         } else {
+            if (std::strcmp(argv[i], "--help") == 0) {
+                std::printf(
+                    "interop-bench-micro [--timer_count=<n>] [Google Benchmark flags below]\n"
+                    "  --timer_count=<n>  timers armed and fired by the many-timers benchmarks "
+                    "(default 1000000)\n\n");
+            }
             argv[kept++] = argv[i];
         }
     }
