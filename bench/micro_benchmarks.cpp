@@ -1,21 +1,55 @@
-// interop-bench-micro: the cost of the core's building blocks, per operation.
+// interop-bench-micro: the cost of the core's building blocks, per operation, on every
+// built runtime, measured with Google Benchmark.
 //
-//   interop-bench-micro [--runtime inline|asio|libuv]... [--repeat 5] [--format text|markdown]
-//   [--scale 1]
+//   interop-bench-micro [--timer_count=1000000] [Google Benchmark flags]
+//   e.g. --benchmark_filter=spawn --benchmark_repetitions=5
+//        --benchmark_report_aggregates_only=true --benchmark_format=json
 //
-// Each benchmark runs a fixed number of operations inside one task on a fresh
-// runtime, five times; the table shows the median nanoseconds per operation, the
-// coroutine-frame heap allocations per operation (0 means the frame cache served
-// every frame) and every operator new per operation, counted by a global counter
-// (the run's own start-up included, which rounds away).
-#include <CLI/CLI.hpp>
+// Each benchmark is named <operation>/<runtime>. How a batch is timed: Google
+// Benchmark picks a number of iterations N; the benchmark then makes one runtime and
+// runs one interop::run on it, whose task first warms the per-thread frame cache with
+// a short run of the same body (as a long-running program would have), then performs
+// the N operations in a loop and times that loop alone with steady_clock. The time is
+// handed over as manual time (UseManualTime), so making the runtime, starting and
+// stopping interop::run and the warm-up stay out of the figure. Per operation, two
+// counters come with it: frames/op, the coroutine frames that had to come from the
+// heap (0: the frame cache served every frame), and allocs/op, every operator new of
+// the process during the loop (conformance/src/heap.cpp's global counter).
+//
+// Next to it, the counter cpu_ns/op is the process's CPU time for the same loop: on a
+// machine shared with other work, the wall-clock time also counts the turns the
+// scheduler gives to others, and the two then part.
+//
+// The timer benchmarks:
+// - timer_start_cancel: the runtime's timer primitive as a sleep uses it: read the
+//   clock, arm a timer an hour away, cancel it, and resume the task from the
+//   cancelled completion, which the runtime delivers from its loop (never inside the
+//   cancel): one pass through the loop per timer, as in yield_now_round_trip.
+// - timer_start_cancel_64_at_once: the same for 64 timers armed, then all cancelled,
+//   then one wait for the 64 completions: the timer's own cost, the loop pass shared.
+// - sleep_cancelled_by_scope: as task code writes it: a scope whose body sleeps an
+//   hour and whose one child cancels the scope (with_scope_one_child is the same
+//   scope and child without the sleep).
+// - 1M_timers: 1,000,000 scope children each sleep a random 0..10 ms and all fire;
+//   one iteration, timed from the first spawn to the end of the scope. In the same
+//   iteration, when libuv is built, raw libuv first arms and fires as many uv_timer_t
+//   with the same delays; vs_raw_libuv is raw libuv's time over interop's (1: as fast
+//   as raw libuv, 0.5: twice as slow; cpu_vs_raw_libuv the same in CPU time), and
+//   1M_timers/raw_libuv shows raw libuv alone. --timer_count=N changes the number (the
+//   smoke test's is small; then the 10 ms of the delays dominate).
+#include <benchmark/benchmark.h>
+#include <time.h>
 
 #include <algorithm>
 #include <chrono>
+#include <coroutine>
+#include <cstdint>
 #include <cstdio>
-#include <functional>
+#include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include <interop/channels.hpp>
@@ -26,12 +60,14 @@
 #include <interop/asio_runtime.hpp>
 #endif
 #ifdef INTEROP_BENCH_HAVE_LIBUV
+#include <uv.h>
 #include <interop/libuv_runtime.hpp>
 #endif
 
 namespace {
 
 using namespace interop;
+using namespace std::chrono_literals;
 
 struct runtime_box {
     virtual ~runtime_box() = default;
@@ -158,113 +194,402 @@ task<void> generator_items(long n) {
     if (count != n) std::abort();
 }
 
-struct benchmark {
-    const char* name;
-    long operations;
-    task<void> (*body)(long);
-};
+// A timer armed an hour away and cancelled at once, through the runtime's primitives
+// as sleep_for uses them (read the clock, timer_start; the stop callback's cancel).
+// The adapter delivers the cancelled completion from its loop, which resumes the task.
+class cancelled_timer : timer_operation {
+public:
+    explicit cancelled_timer(runtime_ref rt) noexcept
+        : timer_operation(&cancelled_timer::on_complete), runtime_(rt) {}
 
-const benchmark benchmarks[] = {
-    {"await a ready task", 1'000'000, &await_ready_tasks},
-    {"generator item", 1'000'000, &generator_items},
-    {"spawn + join", 200'000, &spawn_and_join},
-    {"with_scope + one child", 200'000, &scope_with_one_child},
-    {"timeout over a ready task", 200'000, &timeout_over_ready},
-    {"when_all of two ready tasks", 200'000, &when_all_of_two},
-    {"yield_now round trip", 500'000, &yield_round_trips},
-    {"mpsc send + recv, one task", 500'000, &channel_same_task},
-    {"mpsc(64) send -> recv, two tasks", 500'000, &channel_between_tasks},
-    {"mutex lock + unlock", 1'000'000, &mutex_uncontended},
-    {"semaphore acquire + release", 1'000'000, &semaphore_uncontended},
-};
-
-struct result {
-    double ns_per_op;
-    double frame_allocations_per_op;
-    double heap_allocations_per_op;
-};
-
-result measure(const std::string& runtime_name, const benchmark& b, int repeat, double scale) {
-    const long operations =
-        std::max(100L, static_cast<long>(static_cast<double>(b.operations) * scale));
-    std::vector<double> ns;
-    double frame_allocations = 0;
-    double heap_allocations = 0;
-    for (int r = 0; r < repeat; ++r) {
-        // A short warm-up fills this thread's frame cache, as a long-running program
-        // would. A runtime runs once (stopping is final), so each run gets its own.
-        interop::run(make(runtime_name)->ref(), b.body(operations / 100));
-        auto rt = make(runtime_name);
-        const auto frames_before = frame_stats().heap_allocations;
-        const interop::conformance::heap_count heap;
-        const auto start = std::chrono::steady_clock::now();
-        interop::run(rt->ref(), b.body(operations));
-        const auto elapsed = std::chrono::steady_clock::now() - start;
-        heap_allocations =
-            static_cast<double>(heap.allocations()) / static_cast<double>(operations);
-        frame_allocations = static_cast<double>(frame_stats().heap_allocations - frames_before) /
-                            static_cast<double>(operations);
-        ns.push_back(std::chrono::duration<double, std::nano>(elapsed).count() /
-                     static_cast<double>(operations));
+    bool await_ready() const noexcept { return false; }
+    void await_suspend(std::coroutine_handle<> awaiter) noexcept {
+        awaiter_ = awaiter;
+        deadline = runtime_.vtable->now(runtime_.self) + duration(1h);
+        runtime_.vtable->timer_start(runtime_.self, this);
+        runtime_.vtable->cancel(runtime_.self, this);
     }
-    std::sort(ns.begin(), ns.end());
-    return {ns[ns.size() / 2], frame_allocations, heap_allocations};
+    std::error_code await_resume() const noexcept { return error_; }
+
+private:
+    static void on_complete(operation* base, std::error_code ec, std::size_t) noexcept {
+        auto* self = static_cast<cancelled_timer*>(static_cast<timer_operation*>(base));
+        self->error_ = ec;
+        self->awaiter_.resume();
+    }
+
+    runtime_ref runtime_;
+    std::coroutine_handle<> awaiter_{};
+    std::error_code error_{};
+};
+
+task<void> timer_start_cancel(long n) {
+    const runtime_ref rt = (co_await current_context())->runtime;
+    for (long i = 0; i < n; ++i) {
+        const std::error_code ec = co_await cancelled_timer(rt);
+        if (ec != std::errc::operation_canceled) std::abort();
+    }
+}
+
+// The same for `count` timers at once: all armed and cancelled, then one suspension
+// until every cancelled completion has arrived. Set against timer_start_cancel, it
+// tells the timer heap's work from the loop turn that delivers a completion.
+class cancelled_timers {
+public:
+    static constexpr int count = 64;
+
+    explicit cancelled_timers(runtime_ref rt) noexcept : runtime_(rt) {
+        for (auto& t : timers_) t.group = this;
+    }
+
+    bool await_ready() const noexcept { return false; }
+    void await_suspend(std::coroutine_handle<> awaiter) noexcept {
+        awaiter_ = awaiter;
+        remaining_ = count;
+        const time_point deadline = runtime_.vtable->now(runtime_.self) + duration(1h);
+        for (auto& t : timers_) {
+            t.deadline = deadline;
+            runtime_.vtable->timer_start(runtime_.self, &t);
+        }
+        for (auto& t : timers_) runtime_.vtable->cancel(runtime_.self, &t);
+    }
+    int await_resume() const noexcept { return cancelled_; }
+
+private:
+    struct timer : timer_operation {
+        timer() noexcept : timer_operation(&cancelled_timers::on_complete) {}
+        cancelled_timers* group = nullptr;
+    };
+
+    static void on_complete(operation* base, std::error_code ec, std::size_t) noexcept {
+        cancelled_timers* self = static_cast<timer*>(static_cast<timer_operation*>(base))->group;
+        if (ec == std::errc::operation_canceled) ++self->cancelled_;
+        if (--self->remaining_ == 0) self->awaiter_.resume();
+    }
+
+    runtime_ref runtime_;
+    timer timers_[count];
+    std::coroutine_handle<> awaiter_{};
+    int remaining_ = 0;
+    int cancelled_ = 0;
+};
+
+// n timers in groups of 64 (n rounded up to a whole group).
+task<void> timer_start_cancel_64_at_once(long n) {
+    const runtime_ref rt = (co_await current_context())->runtime;
+    for (long i = 0; i < n; i += cancelled_timers::count) {
+        const int cancelled = co_await cancelled_timers(rt);
+        if (cancelled != cancelled_timers::count) std::abort();
+    }
+}
+
+task<void> cancel_scope(scope* s) {
+    s->cancel();
+    co_return;
+}
+
+task<void> sleep_cancelled_by_scope(long n) {
+    long cancelled = 0;
+    for (long i = 0; i < n; ++i) {
+        co_await with_scope([&](scope& s) -> task<void> {
+            s.spawn(cancel_scope(&s));
+            auto slept = co_await sleep_for(1h);
+            if (slept.is(std::errc::operation_canceled)) ++cancelled;
+        });
+    }
+    if (cancelled != n) std::abort();
+}
+
+// ---- timing a batch ---------------------------------------------------------------------
+
+// The CPU time of the whole process (every thread of a runtime), in seconds: on a
+// machine shared with other work, the wall-clock time also counts the turns the
+// scheduler gives to others.
+double process_cpu_seconds() noexcept {
+    timespec ts{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+struct measurement {
+    std::chrono::steady_clock::duration elapsed{};
+    double cpu_seconds = 0;
+    std::uint64_t frame_allocations = 0;
+    std::uint64_t heap_allocations = 0;
+};
+
+using body_fn = task<void> (*)(long);
+
+task<void> measured(body_fn body, long n, measurement* out) {
+    auto warm_up = body(std::min(n, 1000L));
+    co_await std::move(warm_up);
+
+    const auto frames_before = frame_stats().heap_allocations;
+    const conformance::heap_count heap;
+    const double cpu_start = process_cpu_seconds();
+    const auto start = std::chrono::steady_clock::now();
+    auto work = body(n);
+    co_await std::move(work);
+    out->elapsed = std::chrono::steady_clock::now() - start;
+    out->cpu_seconds = process_cpu_seconds() - cpu_start;
+    out->heap_allocations = heap.allocations();
+    out->frame_allocations = frame_stats().heap_allocations - frames_before;
+}
+
+double seconds(std::chrono::steady_clock::duration d) {
+    return std::chrono::duration<double>(d).count();
+}
+
+void run_batch(benchmark::State& state, const std::string& runtime_name, body_fn body) {
+    auto rt = make(runtime_name);
+    measurement m;
+    double cpu = 0;
+    std::uint64_t frames = 0;
+    std::uint64_t allocations = 0;
+    while (state.KeepRunningBatch(state.max_iterations)) {
+        interop::run(rt->ref(), measured(body, static_cast<long>(state.max_iterations), &m));
+        state.SetIterationTime(seconds(m.elapsed));
+        cpu += m.cpu_seconds;
+        frames += m.frame_allocations;
+        allocations += m.heap_allocations;
+    }
+    state.counters["cpu_ns/op"] = benchmark::Counter(cpu * 1e9, benchmark::Counter::kAvgIterations);
+    state.counters["frames/op"] =
+        benchmark::Counter(static_cast<double>(frames), benchmark::Counter::kAvgIterations);
+    state.counters["allocs/op"] =
+        benchmark::Counter(static_cast<double>(allocations), benchmark::Counter::kAvgIterations);
+}
+
+// ---- many timers --------------------------------------------------------------------------
+
+// The delays of the timers, in whole milliseconds (libuv's resolution): 0..10, from a
+// fixed pseudo-random sequence, the same for interop and raw libuv.
+std::vector<int> timer_delays(long count) {
+    std::vector<int> delays(static_cast<std::size_t>(count));
+    std::uint64_t x = 0x9e3779b97f4a7c15ULL;
+    for (auto& d : delays) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        d = static_cast<int>(x % 11);
+    }
+    return delays;
+}
+
+task<void> sleep_then_count(int delay_ms, long* fired) {
+    auto slept = co_await sleep_for(std::chrono::milliseconds(delay_ms));
+    if (!slept) std::abort();
+    ++*fired;
+}
+
+task<void> many_timers(const std::vector<int>* delays, measurement* out) {
+    long fired = 0;
+    const auto frames_before = frame_stats().heap_allocations;
+    const conformance::heap_count heap;
+    const double cpu_start = process_cpu_seconds();
+    const auto start = std::chrono::steady_clock::now();
+    co_await with_scope([&](scope& s) -> task<void> {
+        for (const int d : *delays) s.spawn(sleep_then_count(d, &fired));
+        co_return;
+    });
+    out->elapsed = std::chrono::steady_clock::now() - start;
+    out->cpu_seconds = process_cpu_seconds() - cpu_start;
+    out->heap_allocations = heap.allocations();
+    out->frame_allocations = frame_stats().heap_allocations - frames_before;
+    if (fired != static_cast<long>(delays->size())) std::abort();
+}
+
+#ifdef INTEROP_BENCH_HAVE_LIBUV
+// The baseline: one uv_timer_t per timer (their storage allocated beforehand, as a C
+// program would), started with the same delays; the loop runs until all have fired.
+measurement raw_libuv_timers(const std::vector<int>& delays) {
+    uv_loop_t loop;
+    if (uv_loop_init(&loop) != 0) std::abort();
+    std::vector<uv_timer_t> timers(delays.size());
+    long fired = 0;
+    loop.data = &fired;
+    measurement m;
+    const double cpu_start = process_cpu_seconds();
+    const auto start = std::chrono::steady_clock::now();
+    for (std::size_t i = 0; i < delays.size(); ++i) {
+        uv_timer_init(&loop, &timers[i]);
+        uv_timer_start(
+            &timers[i], [](uv_timer_t* t) { ++*static_cast<long*>(t->loop->data); },
+            static_cast<std::uint64_t>(delays[i]), 0);
+    }
+    uv_run(&loop, UV_RUN_DEFAULT);
+    m.elapsed = std::chrono::steady_clock::now() - start;
+    m.cpu_seconds = process_cpu_seconds() - cpu_start;
+    if (fired != static_cast<long>(delays.size())) std::abort();
+    for (auto& t : timers) uv_close(reinterpret_cast<uv_handle_t*>(&t), nullptr);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    if (uv_loop_close(&loop) != 0) std::abort();
+    return m;
+}
+#endif
+
+// Per timer: wall-clock and CPU nanoseconds, heap frames and allocations.
+void report_timers(benchmark::State& state, const measurement& total, const measurement& last,
+                   std::size_t count) {
+    const double per_timer =
+        1e9 / static_cast<double>(state.iterations()) / static_cast<double>(count);
+    state.counters["ns/timer"] = seconds(total.elapsed) * per_timer;
+    state.counters["cpu_ns/timer"] = total.cpu_seconds * per_timer;
+    state.counters["frames/timer"] =
+        static_cast<double>(last.frame_allocations) / static_cast<double>(count);
+    state.counters["allocs/timer"] =
+        static_cast<double>(last.heap_allocations) / static_cast<double>(count);
+}
+
+// Each iteration runs raw libuv's baseline first (outside the reported time), so that
+// the ratio compares runs made moments apart, under the same load.
+void run_many_timers(benchmark::State& state, const std::string& runtime_name,
+                     const std::vector<int>& delays) {
+    measurement m;
+    measurement total;
+    [[maybe_unused]] measurement raw_total;
+    for (auto _ : state) {
+#ifdef INTEROP_BENCH_HAVE_LIBUV
+        const measurement raw = raw_libuv_timers(delays);
+        raw_total.elapsed += raw.elapsed;
+        raw_total.cpu_seconds += raw.cpu_seconds;
+#endif
+        auto rt = make(runtime_name);
+        interop::run(rt->ref(), many_timers(&delays, &m));
+        state.SetIterationTime(seconds(m.elapsed));
+        total.elapsed += m.elapsed;
+        total.cpu_seconds += m.cpu_seconds;
+    }
+    report_timers(state, total, m, delays.size());
+#ifdef INTEROP_BENCH_HAVE_LIBUV
+    state.counters["vs_raw_libuv"] = seconds(raw_total.elapsed) / seconds(total.elapsed);
+    state.counters["cpu_vs_raw_libuv"] = raw_total.cpu_seconds / total.cpu_seconds;
+#endif
+}
+
+#ifdef INTEROP_BENCH_HAVE_LIBUV
+void run_raw_libuv_timers(benchmark::State& state, const std::vector<int>& delays) {
+    measurement total;
+    for (auto _ : state) {
+        const measurement m = raw_libuv_timers(delays);
+        state.SetIterationTime(seconds(m.elapsed));
+        total.elapsed += m.elapsed;
+        total.cpu_seconds += m.cpu_seconds;
+    }
+    report_timers(state, total, measurement{}, delays.size());
+}
+#endif
+
+// ---- registration -------------------------------------------------------------------------
+
+struct micro_benchmark {
+    const char* name;
+    body_fn body;
+};
+
+const micro_benchmark micro_benchmarks[] = {
+    {"await_ready_task", &await_ready_tasks},
+    {"generator_item", &generator_items},
+    {"spawn_and_join", &spawn_and_join},
+    {"with_scope_one_child", &scope_with_one_child},
+    {"timeout_over_ready_task", &timeout_over_ready},
+    {"when_all_two_ready_tasks", &when_all_of_two},
+    {"yield_now_round_trip", &yield_round_trips},
+    {"mpsc_send_recv_one_task", &channel_same_task},
+    {"mpsc64_send_recv_two_tasks", &channel_between_tasks},
+    {"mutex_lock_unlock", &mutex_uncontended},
+    {"semaphore_acquire_release", &semaphore_uncontended},
+    {"timer_start_cancel", &timer_start_cancel},
+    {"timer_start_cancel_64_at_once", &timer_start_cancel_64_at_once},
+    {"sleep_cancelled_by_scope", &sleep_cancelled_by_scope},
+};
+
+std::vector<std::string> built_runtimes() {
+    std::vector<std::string> names;
+    for (const char* name : {"inline", "asio", "libuv"}) {
+        if (make(name)) names.emplace_back(name);
+    }
+    return names;
+}
+
+std::string timers_name(long count) {
+    if (count % 1'000'000 == 0) return std::to_string(count / 1'000'000) + "M_timers";
+    return std::to_string(count) + "_timers";
+}
+
+// <operation>/<runtime>
+std::string benchmark_name(const std::string& operation, const std::string& runtime) {
+    std::string name = operation;
+    name += '/';
+    name += runtime;
+    return name;
+}
+
+// Takes --timer_count=N out of the arguments (Google Benchmark sees the rest).
+long take_timer_count(int* argc, char** argv) {
+    long count = 1'000'000;
+    constexpr const char flag[] = "--timer_count=";
+    int kept = 1;
+    for (int i = 1; i < *argc; ++i) {
+        if (std::strncmp(argv[i], flag, sizeof flag - 1) == 0) {
+            count = std::strtol(argv[i] + sizeof flag - 1, nullptr, 10);
+            if (count <= 0) {
+                std::fprintf(stderr,
+                             "interop-bench-micro: --timer_count wants a positive number\n");
+                std::exit(2);
+            }
+        } else {
+            if (std::strcmp(argv[i], "--help") == 0) {
+                std::printf(
+                    "interop-bench-micro [--timer_count=<n>] [Google Benchmark flags below]\n"
+                    "  --timer_count=<n>  timers armed and fired by the many-timers benchmarks "
+                    "(default 1000000)\n\n");
+            }
+            argv[kept++] = argv[i];
+        }
+    }
+    *argc = kept;
+    return count;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-    CLI::App app{"Micro-benchmarks of interop's core building blocks"};
-    std::vector<std::string> runtimes;
-    int repeat = 5;
-    std::string format = "text";
-    double scale = 1.0;
-    app.add_option("-r,--runtime", runtimes, "runtimes to measure (default: every built one)");
-    app.add_option("--repeat", repeat, "runs per benchmark; the median is reported")
-        ->capture_default_str()
-        ->check(CLI::PositiveNumber);
-    app.add_option("--format", format, "text or markdown")
-        ->capture_default_str()
-        ->check(CLI::IsMember({"text", "markdown"}));
-    app.add_option("--scale", scale, "multiply every operation count (e.g. 0.01 for a smoke run)")
-        ->capture_default_str()
-        ->check(CLI::PositiveNumber);
-    CLI11_PARSE(app, argc, argv);
+    const long timer_count = take_timer_count(&argc, argv);
+    benchmark::Initialize(&argc, argv);
+    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
 
-    if (runtimes.empty()) {
-        for (const char* name : {"inline", "asio", "libuv"}) {
-            if (make(name)) runtimes.emplace_back(name);
-        }
-    }
-    for (const auto& name : runtimes) {
-        if (!make(name)) {
-            std::fprintf(stderr, "interop-bench-micro: runtime '%s' is not built\n", name.c_str());
-            return 2;
+    const auto runtimes = built_runtimes();
+    // One runtime at a time per operation, so that neighbouring rows compare runtimes.
+    for (const auto& b : micro_benchmarks) {
+        for (const auto& rt : runtimes) {
+            const body_fn body = b.body;
+            auto measure = [rt, body](benchmark::State& state) { run_batch(state, rt, body); };
+            benchmark::RegisterBenchmark(benchmark_name(b.name, rt).c_str(), measure)
+                ->UseManualTime();
         }
     }
 
-    const bool md = format == "markdown";
-    if (md) {
-        std::printf(
-            "| benchmark | runtime | ns/op | frame allocations/op | heap allocations/op |\n"
-            "|---|---|---:|---:|---:|\n");
-    } else {
-        std::printf("%-34s %-8s %10s %16s %16s\n", "benchmark", "runtime", "ns/op",
-                    "frame allocs/op", "heap allocs/op");
+    const std::vector<int> delays = timer_delays(timer_count);
+    const std::string timers = timers_name(timer_count);
+#ifdef INTEROP_BENCH_HAVE_LIBUV
+    benchmark::RegisterBenchmark(
+        benchmark_name(timers, "raw_libuv").c_str(),
+        [&delays](benchmark::State& state) { run_raw_libuv_timers(state, delays); })
+        ->UseManualTime()
+        ->Iterations(1)
+        ->Unit(benchmark::kMillisecond);
+#endif
+    for (const auto& rt : runtimes) {
+        benchmark::RegisterBenchmark(
+            benchmark_name(timers, rt).c_str(),
+            [rt, &delays](benchmark::State& state) { run_many_timers(state, rt, delays); })
+            ->UseManualTime()
+            ->Iterations(1)
+            ->Unit(benchmark::kMillisecond);
     }
-    for (const auto& b : benchmarks) {
-        // Runtimes are not interleaved with each other's heaps: one runtime at a time.
-        for (const auto& name : runtimes) {
-            const result r = measure(name, b, repeat, scale);
-            if (md) {
-                std::printf("| %s | %s | %.1f | %.3f | %.3f |\n", b.name, name.c_str(), r.ns_per_op,
-                            r.frame_allocations_per_op, r.heap_allocations_per_op);
-            } else {
-                std::printf("%-34s %-8s %10.1f %16.3f %16.3f\n", b.name, name.c_str(), r.ns_per_op,
-                            r.frame_allocations_per_op, r.heap_allocations_per_op);
-            }
-            std::fflush(stdout);
-        }
-    }
+
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
     return 0;
 }
