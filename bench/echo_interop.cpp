@@ -47,18 +47,36 @@ constexpr std::size_t buffer_size = 4096;  // the same per connection in every s
 // burst of connects (the idle-memory run opens 10,000) waits in the accept queue.
 constexpr int listen_backlog = 4096;
 
-interop::task<void> serve_connection(interop::tcp_stream conn,
-                                     std::chrono::milliseconds read_timeout) {
+// Two coroutines, not one with a branch per read: each connection's frame then holds
+// only the awaiter its variant uses, as a server written for one or the other would.
+interop::task<void> serve_plain(interop::tcp_stream conn) {
+    (void)conn.set_no_delay(true);
+    std::array<std::byte, buffer_size> buffer;
+    for (;;) {
+        interop::io_result<std::size_t> n = co_await conn.read(buffer);
+        if (!n || *n == 0) break;  // error, cancellation or end of stream
+        auto written = co_await interop::write_all(conn, std::span(buffer).first(*n));
+        if (!written) break;
+    }
+}
+
+interop::task<void> serve_with_timeout(interop::tcp_stream conn,
+                                       std::chrono::milliseconds read_timeout) {
     (void)conn.set_no_delay(true);
     std::array<std::byte, buffer_size> buffer;
     for (;;) {
         interop::io_result<std::size_t> n =
-            read_timeout.count() > 0 ? co_await interop::timeout(read_timeout, conn.read(buffer))
-                                     : co_await conn.read(buffer);
+            co_await interop::timeout(read_timeout, conn.read(buffer));
         if (!n || *n == 0) break;  // error, timeout, cancellation or end of stream
         auto written = co_await interop::write_all(conn, std::span(buffer).first(*n));
         if (!written) break;
     }
+}
+
+interop::task<void> serve_connection(interop::tcp_stream conn,
+                                     std::chrono::milliseconds read_timeout) {
+    if (read_timeout.count() > 0) return serve_with_timeout(std::move(conn), read_timeout);
+    return serve_plain(std::move(conn));
 }
 
 interop::task<int> serve(std::uint16_t port, const char* runtime_name,

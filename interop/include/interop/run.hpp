@@ -58,7 +58,7 @@ driver drive_into(task<T> t, outcome<T>* out, void (*done)(void*) noexcept, void
         }
     }
     task_record* record = (co_await current_context())->task;
-    co_await driver::release_deadline{record->deadline};
+    co_await driver::release_deadline{record};
     end_task(*record);
     done(done_arg);
 }

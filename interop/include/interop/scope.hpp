@@ -210,7 +210,7 @@ inline driver drive_scope_child(task<void> t, scope* s) {
         }
     }
     task_record* record = (co_await current_context())->task;
-    co_await driver::release_deadline{record->deadline};
+    co_await driver::release_deadline{record};
     end_task(*record);
     s->child_done();
 }

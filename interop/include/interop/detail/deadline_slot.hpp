@@ -13,7 +13,8 @@
 //
 // The timer may thus outlive the operation that armed it, never the task: when the
 // task ends, its driver cancels an armed timer and waits for its completion (release)
-// before the frame that holds the slot goes.
+// before it frees the slot. The slot is made when the task's first operation waits
+// under a deadline, so a task that never does pays nothing for it.
 //
 // Threads: the task's thread watches and unwatches; the timer's completion may run on
 // another thread of a multi-threaded runtime. A spin lock guards the slot; the
@@ -25,8 +26,10 @@
 
 #include <atomic>
 #include <coroutine>
+#include <new>
 #include <system_error>
 
+#include "interop/detail/frame_allocator.hpp"
 #include "interop/detail/spin_lock.hpp"
 #include "interop/runtime/interface.hpp"
 
@@ -45,6 +48,16 @@ public:
     deadline_slot() noexcept = default;
     deadline_slot(const deadline_slot&) = delete;
     deadline_slot& operator=(const deadline_slot&) = delete;
+    ~deadline_slot() = default;
+
+    // From the frame allocator: in steady state a slot is a recycled block, no heap.
+    static deadline_slot* make() {
+        return new (allocate_frame(sizeof(deadline_slot))) deadline_slot;
+    }
+    static void destroy(deadline_slot* slot) noexcept {
+        slot->~deadline_slot();
+        deallocate_frame(slot, sizeof(deadline_slot));
+    }
 
     // Whether an operation on `rt` may be watched: the timer is idle or armed there.
     // Only the task arms it, so what this says stays true until the task watches.

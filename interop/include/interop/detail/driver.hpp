@@ -6,6 +6,7 @@
 
 #include <coroutine>
 #include <exception>
+#include <utility>
 
 #include "interop/detail/deadline_slot.hpp"
 #include "interop/detail/task_record.hpp"
@@ -48,7 +49,6 @@ public:
 
         start_operation start_op;
         task_record record;
-        deadline_slot deadline;
     };
     using handle_type = std::coroutine_handle<promise_type>;
 
@@ -66,7 +66,7 @@ public:
         handle_type h = std::exchange(handle_, {});
         promise_type& p = h.promise();
         begin_task(p.record, *ctx, origin);
-        p.record.deadline = &p.deadline;
+        p.record.driven = true;
         p.set_context(&p.record.ctx);
         p.start_op.coroutine = h;
         p.start_op.record = &p.record;
@@ -80,14 +80,19 @@ public:
         return false;
     }
 
-    // What a driver awaits once its task has finished, before it ends the task: an
-    // armed deadline timer is cancelled and its completion waited for, since it lives
-    // in the driver's frame.
+    // What a driver awaits once its task has finished, before it ends the task: the
+    // task's deadline timer, if it has one, is cancelled if armed, its completion
+    // waited for, and the slot freed.
     struct release_deadline {
-        deadline_slot* slot;
-        bool await_ready() const noexcept { return slot == nullptr; }
-        bool await_suspend(std::coroutine_handle<> self) noexcept { return slot->release(self); }
-        void await_resume() const noexcept {}
+        task_record* record;
+        bool await_ready() const noexcept { return record->deadline == nullptr; }
+        bool await_suspend(std::coroutine_handle<> self) noexcept {
+            return record->deadline->release(self);
+        }
+        void await_resume() const noexcept {
+            if (record->deadline != nullptr)
+                deadline_slot::destroy(std::exchange(record->deadline, nullptr));
+        }
     };
 
 private:

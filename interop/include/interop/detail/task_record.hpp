@@ -320,9 +320,12 @@ struct task_record {
     // The children of the scopes this task runs (with_scope), while they run.
     task_list children;
 
-    // The task's deadline timer (deadline_slot.hpp), in its driver's frame; null in a
-    // context made by hand, whose operations then take timeout()'s general way.
+    // The task's deadline timer (deadline_slot.hpp), made when an operation of the task
+    // first waits under timeout() and kept until the task ends. Only a driven task may
+    // have one: a context made by hand shares its record, and its operations take
+    // timeout()'s general way.
     deadline_slot* deadline = nullptr;
+    bool driven = false;
 };
 
 inline task_record* task_list::next_of(const task_record* r) noexcept { return r->next; }

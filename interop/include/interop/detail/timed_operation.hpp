@@ -3,7 +3,7 @@
 // no child tasks, no timer of its own: a read that completes in time costs a clock
 // read and a few stores more than a plain one.
 //
-// A context made by hand has no deadline timer, and a task whose timer is armed on
+// A context made by hand has no deadline timer of its own, and a task whose timer is armed on
 // another runtime cannot use it for this one: the operation then runs under
 // timeout()'s general way (timeout_in_task), in a task started here.
 #pragma once
@@ -66,8 +66,11 @@ public:
     template <context_promise Promise>
     bool await_suspend(std::coroutine_handle<Promise> awaiter) {
         task_context* ctx = leaf().context_for(awaiter);
-        deadline_slot* slot = ctx->task->deadline;
-        if (slot == nullptr || !slot->accepts(ctx->runtime)) return start_in_task(awaiter, ctx);
+        task_record* record = ctx->task;
+        if (!record->driven) return start_in_task(awaiter, ctx);
+        if (record->deadline == nullptr) record->deadline = deadline_slot::make();
+        deadline_slot* slot = record->deadline;
+        if (!slot->accepts(ctx->runtime)) return start_in_task(awaiter, ctx);
         switch (leaf().begin(awaiter, ctx)) {
             case leaf_base::began::refused:
                 return false;
