@@ -187,6 +187,7 @@ public:
 
     int run();
     int run_idle();
+    bool serve_events(std::array<epoll_event, 256>& events, std::uint64_t wait_ns);
 
 private:
     bool open_all();
@@ -434,26 +435,32 @@ int load_generator::run() {
         // Wake up for the next phase change at the latest, and at least every 100 ms.
         const u64 next = (!measuring_ && !counted) ? measure_at : stop_at;
         const u64 wait_ns = next > t ? std::min<u64>(next - t, 100'000'000u) : 0;
-        const int timeout_ms = static_cast<int>((wait_ns + 999'999u) / 1'000'000u);
-        const int n =
-            epoll_wait(epoll_, events.data(), static_cast<int>(events.size()), timeout_ms);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            std::perror("interop-bench-loadgen: epoll_wait");
-            return 1;
-        }
-        for (int k = 0; k < n; ++k) {
-            const auto i = static_cast<std::size_t>(events[static_cast<std::size_t>(k)].data.u64);
-            const std::uint32_t e = events[static_cast<std::size_t>(k)].events;
-            if (conns_[i].fd < 0) continue;
-            if (e & (EPOLLIN | EPOLLERR | EPOLLHUP)) on_readable(i);
-            if (conns_[i].fd >= 0 && (e & EPOLLOUT)) on_writable(i);
-        }
+        if (!serve_events(events, wait_ns)) return 1;
     }
     stopping_ = true;
     print(window_end_ns_ - window_start_ns_);
     const bool ok = errors_ == 0 && window_messages_ > 0 && (complete_ || !counted);
     return ok ? 0 : 1;
+}
+
+// Waits up to `wait_ns` for events and serves them. False when epoll_wait fails (an
+// interruption by a signal is no failure: nothing is served then).
+bool load_generator::serve_events(std::array<epoll_event, 256>& events, u64 wait_ns) {
+    const int timeout_ms = static_cast<int>((wait_ns + 999'999u) / 1'000'000u);
+    const int n = epoll_wait(epoll_, events.data(), static_cast<int>(events.size()), timeout_ms);
+    if (n < 0) {
+        if (errno == EINTR) return true;
+        std::perror("interop-bench-loadgen: epoll_wait");
+        return false;
+    }
+    for (int k = 0; k < n; ++k) {
+        const auto i = static_cast<std::size_t>(events[static_cast<std::size_t>(k)].data.u64);
+        const std::uint32_t e = events[static_cast<std::size_t>(k)].events;
+        if (conns_[i].fd < 0) continue;
+        if (e & (EPOLLIN | EPOLLERR | EPOLLHUP)) on_readable(i);
+        if (conns_[i].fd >= 0 && (e & EPOLLOUT)) on_writable(i);
+    }
+    return true;
 }
 
 int load_generator::run_idle() {
@@ -480,24 +487,9 @@ int load_generator::run_idle() {
             if (errors_ != 0) return 1;
         }
         if (t >= stop_at) break;
-        const u64 wait_ns = std::min<u64>(stop_at - t, 100'000'000u);
-        const int timeout_ms = static_cast<int>((wait_ns + 999'999u) / 1'000'000u);
-        const int n =
-            epoll_wait(epoll_, events.data(), static_cast<int>(events.size()), timeout_ms);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            std::perror("interop-bench-loadgen: epoll_wait");
-            return 1;
-        }
         // While the connections are held, any event is the server closing one or
         // sending bytes nobody asked for: on_readable reports it as an error.
-        for (int k = 0; k < n; ++k) {
-            const auto i = static_cast<std::size_t>(events[static_cast<std::size_t>(k)].data.u64);
-            const std::uint32_t e = events[static_cast<std::size_t>(k)].events;
-            if (conns_[i].fd < 0) continue;
-            if (e & (EPOLLIN | EPOLLERR | EPOLLHUP)) on_readable(i);
-            if (conns_[i].fd >= 0 && (e & EPOLLOUT)) on_writable(i);
-        }
+        if (!serve_events(events, std::min<u64>(stop_at - t, 100'000'000u))) return 1;
     }
     if (!announced) {
         std::fprintf(stderr,
