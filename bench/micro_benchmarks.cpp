@@ -194,49 +194,16 @@ task<void> generator_items(long n) {
     if (count != n) std::abort();
 }
 
-// A timer armed an hour away and cancelled at once, through the runtime's primitives
-// as sleep_for uses them (read the clock, timer_start; the stop callback's cancel).
-// The adapter delivers the cancelled completion from its loop, which resumes the task.
-class cancelled_timer : timer_operation {
-public:
-    explicit cancelled_timer(runtime_ref rt) noexcept
-        : timer_operation(&cancelled_timer::on_complete), runtime_(rt) {}
-
-    bool await_ready() const noexcept { return false; }
-    void await_suspend(std::coroutine_handle<> awaiter) noexcept {
-        awaiter_ = awaiter;
-        deadline = runtime_.vtable->now(runtime_.self) + duration(1h);
-        runtime_.vtable->timer_start(runtime_.self, this);
-        runtime_.vtable->cancel(runtime_.self, this);
-    }
-    std::error_code await_resume() const noexcept { return error_; }
-
-private:
-    static void on_complete(operation* base, std::error_code ec, std::size_t) noexcept {
-        auto* self = static_cast<cancelled_timer*>(static_cast<timer_operation*>(base));
-        self->error_ = ec;
-        self->awaiter_.resume();
-    }
-
-    runtime_ref runtime_;
-    std::coroutine_handle<> awaiter_{};
-    std::error_code error_{};
-};
-
-task<void> timer_start_cancel(long n) {
-    const runtime_ref rt = (co_await current_context())->runtime;
-    for (long i = 0; i < n; ++i) {
-        const std::error_code ec = co_await cancelled_timer(rt);
-        if (ec != std::errc::operation_canceled) std::abort();
-    }
-}
-
-// The same for `count` timers at once: all armed and cancelled, then one suspension
-// until every cancelled completion has arrived. Set against timer_start_cancel, it
-// tells the timer heap's work from the loop turn that delivers a completion.
+// `Count` timers armed an hour away and cancelled at once, through the runtime's
+// primitives as sleep_for uses them (read the clock, timer_start; the stop callback's
+// cancel), then one suspension until every cancelled completion has arrived: the
+// adapter delivers them from its loop. One timer at a time measures a timer and the
+// loop turn that delivers its completion; 64 at once tell the timer heap's work from
+// that turn.
+template <int Count>
 class cancelled_timers {
 public:
-    static constexpr int count = 64;
+    static constexpr int count = Count;
 
     explicit cancelled_timers(runtime_ref rt) noexcept : runtime_(rt) {
         for (auto& t : timers_) t.group = this;
@@ -268,18 +235,19 @@ private:
     }
 
     runtime_ref runtime_;
-    timer timers_[count];
+    timer timers_[static_cast<std::size_t>(count)];
     std::coroutine_handle<> awaiter_{};
     int remaining_ = 0;
     int cancelled_ = 0;
 };
 
-// n timers in groups of 64 (n rounded up to a whole group).
-task<void> timer_start_cancel_64_at_once(long n) {
+// n timers in groups of Count (n rounded up to a whole group).
+template <int Count>
+task<void> timers_started_and_cancelled(long n) {
     const runtime_ref rt = (co_await current_context())->runtime;
-    for (long i = 0; i < n; i += cancelled_timers::count) {
-        const int cancelled = co_await cancelled_timers(rt);
-        if (cancelled != cancelled_timers::count) std::abort();
+    for (long i = 0; i < n; i += Count) {
+        const int cancelled = co_await cancelled_timers<Count>(rt);
+        if (cancelled != Count) std::abort();
     }
 }
 
@@ -499,8 +467,8 @@ const micro_benchmark micro_benchmarks[] = {
     {"mpsc64_send_recv_two_tasks", &channel_between_tasks},
     {"mutex_lock_unlock", &mutex_uncontended},
     {"semaphore_acquire_release", &semaphore_uncontended},
-    {"timer_start_cancel", &timer_start_cancel},
-    {"timer_start_cancel_64_at_once", &timer_start_cancel_64_at_once},
+    {"timer_start_cancel", &timers_started_and_cancelled<1>},
+    {"timer_start_cancel_64_at_once", &timers_started_and_cancelled<64>},
     {"sleep_cancelled_by_scope", &sleep_cancelled_by_scope},
 };
 

@@ -84,8 +84,8 @@ auto timeout_in_task(duration limit, Awaitable op)
 ///
 /// Over a stream's read or write, the result is an awaitable of its own rather than a
 /// task: the operation waits under its task's deadline timer, which costs about a clock
-/// read per operation (docs/time.md). Await it, or hand it to anything that takes an
-/// awaitable.
+/// read per operation (docs/internals.md, "A deadline"). Await it, or hand it to anything that
+/// takes an awaitable.
 template <typename Rep, typename Period, typename Awaitable>
 [[gnu::always_inline]] inline auto timeout(std::chrono::duration<Rep, Period> d, Awaitable op) {
     const duration limit = detail::to_runtime_duration(d);

@@ -60,7 +60,8 @@ public:
     }
 
     // Whether an operation on `rt` may be watched: the timer is idle or armed there.
-    // Only the task arms it, so what this says stays true until the task watches.
+    // Only the task arms it, or the timer re-arms itself on the runtime it is on while
+    // an operation is watched: what this says stays true until the task watches.
     bool accepts(runtime_ref rt) const noexcept {
         const void* on = armed_on_.load(std::memory_order_relaxed);
         return on == nullptr || on == rt.self;
@@ -70,7 +71,7 @@ public:
     void watch(deadline_watch* w, runtime_ref rt) noexcept {
         lock_.lock();
         watched_ = w;
-        if (!armed_) {
+        if (!armed()) {
             rt_ = rt;
             arm(w->at);
         } else if (w->at < timer_.deadline && !rearming_) {
@@ -95,7 +96,7 @@ public:
     // its completion resumes `ender`.
     bool release(std::coroutine_handle<> ender) noexcept {
         lock_.lock();
-        if (!armed_) {
+        if (!armed()) {
             lock_.unlock();
             return false;
         }
@@ -122,7 +123,6 @@ private:
     // inside timer_start(): that completion, on this thread with the lock held, only
     // notes the refusal (arming_).
     void arm(runtime_clock::time_point at) noexcept {
-        armed_ = true;
         armed_on_.store(rt_.self, std::memory_order_relaxed);
         rearming_ = false;
         timer_.deadline = at;
@@ -139,8 +139,8 @@ private:
         lock_.lock();
         disarmed();
         if (ender_) {
-            // Nothing of the slot is touched after the lock is released: the task's
-            // frame, which holds it, goes as soon as the task goes on.
+            // Nothing of the slot is touched after the lock is released: the driver
+            // frees it as soon as it goes on.
             const std::coroutine_handle<> ender = ender_;
             lock_.unlock();
             ender.resume();
@@ -168,18 +168,18 @@ private:
         if (claimed) w->cancel_claimed(w);
     }
 
-    void disarmed() noexcept {
-        armed_ = false;
-        armed_on_.store(nullptr, std::memory_order_relaxed);
-    }
+    // Under the lock, or (accepts()) from the task's own thread.
+    bool armed() const noexcept { return armed_on_.load(std::memory_order_relaxed) != nullptr; }
+    void disarmed() noexcept { armed_on_.store(nullptr, std::memory_order_relaxed); }
 
     static inline thread_local const deadline_slot* arming_ = nullptr;
 
     spin_lock lock_;
-    bool armed_ = false;
     bool rearming_ = false;  // a cancel() of the armed timer is on its way
     runtime_ref rt_{};
-    std::atomic<const void*> armed_on_{nullptr};  // rt_.self while armed, for accepts()
+    // rt_.self while the timer is armed, null while idle. Atomic for accepts(), which
+    // reads it without the lock.
+    std::atomic<const void*> armed_on_{nullptr};
     deadline_watch* watched_ = nullptr;
     std::coroutine_handle<> ender_{};
     timer timer_{this};

@@ -9,7 +9,7 @@
 //
 // Cancellation: when the awaiting task's stop token is stopped, a stop_callback
 // asks the adapter to cancel the operation; a deadline (timeout() over a stream's read
-// or write, deadline.hpp) may ask too. Whoever asks first claims the operation, so the
+// or write, deadline_slot.hpp) may ask too. Whoever asks first claims the operation, so the
 // adapter hears at most one cancel. A claimed operation does not resume its awaiter
 // until the adapter's cancel() has returned as well as its completion: the one of the
 // two that comes last resumes. So the adapter never sees a dangling operation, and the
