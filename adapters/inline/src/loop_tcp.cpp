@@ -133,14 +133,19 @@ void loop::park_connect(operation* op, socket_handle handle) {
 }
 
 void loop::socket_ready(socket_handle handle, bool readable, bool writable, bool hung_up) {
+    // Serving never closes this socket (only a failed connect, its only operation,
+    // does), and slots never move: the pointer holds throughout.
+    socket_slot* socket = sockets_.find(handle);
+    if (socket == nullptr) return;
     if (readable) {
-        if (socket_slot* socket = sockets_.find(handle)) {
-            socket->drained = false;
-            if (hung_up) socket->hung_up = true;
-        }
-        serve_readers(handle);
+        // Whatever the report is about, the socket is no longer known to be empty.
+        socket->drained = false;
+        if (hung_up) socket->hung_up = true;
+        if (!socket->readers.empty()) serve_readers(handle);
     }
-    if (writable) serve_writers(handle);
+    // An edge-triggered report says "writable" along with most others, mostly with no
+    // write waiting.
+    if (writable && !socket->writers.empty()) serve_writers(handle);
 }
 
 attempt loop::receive(socket_slot& socket, io_operation* op) {
