@@ -2,6 +2,7 @@
 #include "loop.hpp"
 
 #include <stdexcept>
+#include <system_error>
 
 #include "signal_hub.hpp"
 
@@ -18,7 +19,14 @@ std::error_code canceled() noexcept { return std::make_error_code(std::errc::ope
 
 loop::loop(bool virtual_time)
     : virtual_time_(virtual_time),
-      workers_([this](std::unique_ptr<background_job> job) { job_finished(std::move(job)); }) {}
+      workers_([this](std::unique_ptr<background_job> job) { job_finished(std::move(job)); }) {
+#if defined(__linux__)
+    if (const std::error_code error =
+            epoll_.add(wakeup_.fd(), epoll_set::readable_level, &wakeup_target_)) {
+        throw std::system_error(error, "epoll_ctl");
+    }
+#endif
+}
 
 loop::~loop() {
     queue_.stop();
@@ -80,44 +88,15 @@ void loop::run() {
 }
 
 void loop::wait_for_events(int timeout_ms) {
-    poll_set_.clear();
-    poll_sockets_.clear();
-    poll_set_.push_back({wakeup_.fd(), POLLIN, 0});
-    poll_sockets_.push_back(nullptr);
     const bool watching_signals = !signal_waiters_.empty();
-    if (watching_signals) {
-        poll_set_.push_back({signal_hub::readable_fd(), POLLIN, 0});
-        poll_sockets_.push_back(nullptr);
-    }
-    add_sockets_to_poll_set();
-    add_processes_to_poll_set();
-    const auto poll_for = [this](int ms) {
-        return ::poll(poll_set_.data(), static_cast<nfds_t>(poll_set_.size()), ms);
-    };
+    prepare_wait(watching_signals);
     // Blocking work often finishes within microseconds (a file call served from the
     // page cache). With nothing else ready, wait for it a moment awake: being woken
-    // from poll() costs more than that.
+    // from the wait costs more than that.
     const bool may_spin = timeout_ms != 0 && background_outstanding_ > 0 && several_cpus();
-    int ready_count = poll_for(may_spin ? 0 : timeout_ms);
-    if (may_spin && ready_count == 0) ready_count = poll_for(wakeup_is_near() ? 0 : timeout_ms);
-    // ready_count < 0 is EINTR (a signal arrived) or a transient error: nothing to
-    // dispatch this lap, and the next lap polls again.
-    if (ready_count > 0) {
-        for (std::size_t i = 0; i < poll_set_.size(); ++i) {
-            const short revents = poll_set_[i].revents;
-            if (revents == 0) continue;
-            if (i >= poll_processes_from_) {
-                process_ended(poll_processes_[i - poll_processes_from_]);
-            } else if (poll_sockets_[i] != nullptr) {
-                socket_ready(poll_sockets_[i], revents);
-            } else if (i == 0) {
-                wakeup_.clear();
-            } else {
-                signal_hub::acknowledge(&wakeup_);
-            }
-        }
+    if (!wait_once(may_spin ? 0 : timeout_ms) && may_spin) {
+        (void)wait_once(wakeup_is_near() ? 0 : timeout_ms);
     }
-
     take_inbox();
     if (watching_signals || !signal_waiters_.empty()) deliver_signals();
 }

@@ -3,8 +3,12 @@
 // One thread runs the loop. Each lap it
 //   1. runs every completion that is ready (the batch taken at the start of the lap,
 //      so every ready item runs once before any runs twice),
-//   2. polls the sockets, the wake-up descriptor and the signal pipe, with a timeout
-//      of zero if more work is ready, else until the earliest timer,
+//   2. waits for readiness of the sockets, the children's pidfds, the wake-up
+//      descriptor and the signal pipe, with a timeout of zero if more work is ready,
+//      else until the earliest timer: one epoll_wait on Linux, where each descriptor
+//      joins the loop's epoll set once (edge-triggered, so an operation that waits
+//      costs no epoll_ctl); poll() elsewhere, over a set rebuilt each lap of just the
+//      descriptors something waits on,
 //   3. collects what other threads left in the inbox (posts, cancel requests,
 //      finished background jobs) and delivers raised signals, and
 //   4. fires the timers that are due.
@@ -23,14 +27,16 @@
 //   loop.cpp              run, stop, post, cancel: the executor and the registry
 //   loop_time.cpp         the clock, timers and virtual time
 //   loop_tcp.cpp          sockets and readiness
+//   loop_epoll.cpp        waiting for readiness on Linux (with epoll_set)
+//   loop_poll.cpp         waiting for readiness elsewhere, with poll()
 //   loop_udp.cpp          UDP sockets (waiting like TCP ones, in loop_tcp.cpp)
 //   loop_unix.cpp         Unix domain sockets and pipes (streams like TCP ones, in
 //                         loop_tcp.cpp)
 //   loop_background.cpp   resolve and spawn_blocking on the worker pool
 //   loop_signals.cpp      signal_wait
-//   loop_process.cpp      child processes: spawn, wait (their pidfds are polled), kill
-// and the pieces it is built from, one per file: socket_table, worker_pool (with
-// resolver) and signal_hub. The rest comes from the adapter kit: the run queue, the
+//   loop_process.cpp      child processes: spawn, wait (their pidfds are watched), kill
+// and the pieces it is built from, one per file: socket_table, epoll_set, worker_pool
+// (with resolver) and signal_hub. The rest comes from the adapter kit: the run queue, the
 // cross-thread cancel requests, the timer heap, the wait lists and their rules
 // (socket_waits), the POSIX socket calls and the wake-up (op_data.hpp, and below).
 //
@@ -49,8 +55,11 @@
 #include <system_error>
 #include <vector>
 
+#if !defined(__linux__)
 #include <poll.h>
+#endif
 
+#include "epoll_set.hpp"
 #include "interop/runtime/cancel_requests.hpp"
 #include "interop/runtime/interface.hpp"
 #include "interop/runtime/posix_socket.hpp"
@@ -148,6 +157,25 @@ private:
 
     // One lap of the loop (loop.cpp).
     void wait_for_events(int timeout_ms);
+    // Waiting for readiness: an epoll set on Linux (loop_epoll.cpp), poll() elsewhere
+    // (loop_poll.cpp). prepare_wait() readies what wait_once() waits on; wait_once()
+    // waits up to timeout_ms and dispatches what is ready, returning whether anything was.
+    void prepare_wait(bool watching_signals);
+    bool wait_once(int timeout_ms);
+    // Before an operation parks on the socket: the socket joins the epoll set (once).
+    std::error_code watch(socket_slot& socket) noexcept;
+    // Parks `op`, which waits in one of the socket's queues, or, when the socket cannot
+    // be watched, takes it out again and completes it with the error.
+    void park_on(socket_slot& socket, operation* op);
+    // Parks a connect in progress on its new socket, or closes the socket and completes
+    // it with the error.
+    void park_connect(operation* op, socket_handle handle);
+    // Closes a socket, out of the epoll set first. Its wait lists must be empty.
+    void forget_socket(socket_handle handle) noexcept;
+#if !defined(__linux__)
+    void add_sockets_to_poll_set();
+    void add_processes_to_poll_set();
+#endif
     // Spins up to spin_before_poll for a notification; true when one came.
     bool wakeup_is_near() const noexcept;
     static constexpr std::chrono::microseconds spin_before_poll{50};
@@ -157,9 +185,9 @@ private:
     int poll_timeout() const noexcept;
     void fire_due_timers();
 
-    // Sockets (loop_tcp.cpp).
-    void add_sockets_to_poll_set();
-    void socket_ready(socket_handle handle, short revents);
+    // Sockets (loop_tcp.cpp). Readiness for reading includes errors and hang-ups;
+    // hung_up says the peer has closed (or an error is pending).
+    void socket_ready(socket_handle handle, bool readable, bool writable, bool hung_up);
     void serve_readers(socket_handle handle);
     void serve_writers(socket_handle handle);
     attempt read_once(socket_slot& socket, operation* op);  // a read, or an accept on a listener
@@ -175,8 +203,9 @@ private:
     void background_done(std::unique_ptr<background_job> job);
     bool cancel_background(operation* op) noexcept;
 
-    // Child processes (loop_process.cpp).
-    void add_processes_to_poll_set();
+    // Child processes (loop_process.cpp; watched in loop_epoll.cpp or loop_poll.cpp).
+    std::error_code watch(process_record* record) noexcept;
+    void unwatch(process_record* record) noexcept;
     void process_ended(process_record* record);
     void forget_process(process_record* record) noexcept;
     void cancel_process_wait(operation* op) noexcept;
@@ -199,10 +228,17 @@ private:
     std::map<int, std::uint32_t> signals_delivered_;  // signal number -> raised_count delivered
     bool signal_listener_ = false;
     std::size_t background_outstanding_ = 0;  // jobs whose operation still waits for them
+#if defined(__linux__)
+    epoll_set epoll_;
+    event_target wakeup_target_{event_source::wakeup};
+    event_target signals_target_{event_source::signals};
+    bool signals_watched_ = false;  // the signal pipe is in epoll_ (while anyone waits)
+#else
     std::vector<pollfd> poll_set_;
     std::vector<socket_handle> poll_sockets_;  // parallel to poll_set_; nullptr for non-sockets
     std::size_t poll_processes_from_ = 0;      // poll_set_ from here on: pidfds, in this order
     std::vector<process_record*> poll_processes_;
+#endif
     std::vector<process_record*> processes_;  // not reaped, or not released; owned
     registry pending_;                        // parked operations
     std::vector<std::unique_ptr<background_job>> jobs_taken_;

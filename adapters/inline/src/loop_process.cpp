@@ -1,9 +1,9 @@
 // Child processes: started by the adapter kit (posix_process.hpp), each with a pidfd
-// that the loop polls until the child has ended and is reaped, wait or no wait. The
+// that the loop watches until the child has ended and is reaped, wait or no wait. The
 // piped ends are pipe ends of the socket table, as pipe_open's are.
 //
 // A record lives from spawn until it is both released by the core and reaped. One
-// released before its child ended stays in the poll set, so the child (killed on drop,
+// released before its child ended stays watched, so the child (killed on drop,
 // or left to run) is reaped as soon as it ends; when the loop is destroyed first, a
 // killed child is waited for (it is about to end) and any other left to run.
 #include <algorithm>
@@ -11,6 +11,7 @@
 
 #include "interop/runtime/posix_process.hpp"
 #include "loop.hpp"
+#include "process_record.hpp"
 
 namespace interop::inline_detail {
 namespace {
@@ -18,12 +19,6 @@ namespace {
 namespace posix = kit::posix;
 
 std::error_code canceled() noexcept { return std::make_error_code(std::errc::operation_canceled); }
-
-}  // namespace
-
-struct loop::process_record : posix::child_state {};
-
-namespace {
 
 loop::process_record* record_of(process_handle p) noexcept {
     return static_cast<loop::process_record*>(p);
@@ -42,6 +37,16 @@ std::error_code loop::process_spawn(const process_spec& spec, process_spawned* o
         return error;
     }
     record->take(made);
+    if (const std::error_code error = watch(record.get())) {
+        // Never watched, the child could not be reaped: undo the spawn.
+        for (socket_handle& pipe : out->pipes) {
+            if (pipe != nullptr) close(pipe);
+            pipe = nullptr;
+        }
+        (void)record->kill(SIGKILL);
+        record->abandon(true);
+        return error;
+    }
     out->pid = made.pid;
     out->process = record.get();
     processes_.push_back(record.release());  // reserved: cannot throw
@@ -69,16 +74,6 @@ void loop::process_release(process_handle p) noexcept {
     if (record->try_reap()) forget_process(record);
 }
 
-void loop::add_processes_to_poll_set() {
-    poll_processes_from_ = poll_set_.size();
-    poll_processes_.clear();
-    for (process_record* record : processes_) {
-        if (record->reaped) continue;
-        poll_set_.push_back({record->pidfd, POLLIN, 0});
-        poll_processes_.push_back(record);
-    }
-}
-
 // Its pidfd is readable: the child has ended.
 void loop::process_ended(process_record* record) {
     process_wait_operation* done = nullptr;
@@ -90,6 +85,7 @@ void loop::process_ended(process_record* record) {
 void loop::forget_process(process_record* record) noexcept {
     const auto it = std::find(processes_.begin(), processes_.end(), record);
     if (it != processes_.end()) processes_.erase(it);
+    unwatch(record);
     record->abandon(true);  // reaped: only closes the pidfd
     delete record;
 }

@@ -4,8 +4,9 @@
 // succeeds or fails for good (the fast path: a read that finds bytes waiting costs one
 // recv and no trip through the loop); a read skips the try when the socket's last
 // recv drained it (see socket_slot::drained). Only "would block" parks it on the socket's
-// wait list; when poll() says the socket is ready the loop retries the operations at
-// the head of the list, in the order they started. A parked read calls recv() only
+// wait list (and puts the socket in the loop's epoll set, the first time); when the
+// socket is reported ready the loop retries the operations at the head of the list,
+// in the order they started. A parked read calls recv() only
 // when it is served, never when it is cancelled, so a cancelled read consumes nothing.
 // A stream has at most one read and one write pending (the contract); a second one is
 // refused with device_or_resource_busy. Accepts on a listener queue up. Those rules
@@ -40,19 +41,15 @@ void loop::tcp_accept(accept_operation* op) noexcept {
     if (!listener) return op->complete(bad_handle(), 0);
     socket_slot::start(
         listener->readers, op, [&](operation*) { return read_once(*listener, op); },
-        [this](operation* o) { park(o); });
+        [&](operation* o) { park_on(*listener, o); });
 }
 
 void loop::tcp_connect(connect_operation* op) noexcept {
     if (refuse_if_stopped(op)) return;
-    // In progress, the socket has a slot already (so poll() can watch it and cancel()
+    // In progress, the socket has a slot already (so the loop can watch it and cancel()
     // can close it), but the core sees its handle only once the connection is made.
     const auto add = [this](int fd) { return sockets_.add(fd); };
-    posix::connect(op, add, [&](socket_handle handle) {
-        connecting_on::set(op, handle);
-        sockets_.find(handle)->writers.push_back(op);
-        park(op);
-    });
+    posix::connect(op, add, [&](socket_handle handle) { park_connect(op, handle); });
 }
 
 void loop::read(io_operation* op) noexcept {
@@ -66,7 +63,7 @@ void loop::read(io_operation* op) noexcept {
         [&](operation*) {
             return socket->drained ? attempt{true, {}, 0} : receive(*socket, op);
         },
-        [this](operation* o) { park(o); });
+        [&](operation* o) { park_on(*socket, o); });
 }
 
 void loop::write(io_operation* op) noexcept {
@@ -76,7 +73,7 @@ void loop::write(io_operation* op) noexcept {
     if (op->size == 0) return op->complete({}, 0);
     socket_slot::start(
         socket->writers, op, [&](operation*) { return send(*socket, op); },
-        [this](operation* o) { park(o); });
+        [&](operation* o) { park_on(*socket, o); });
 }
 
 std::error_code loop::shutdown_write(socket_handle s) noexcept {
@@ -90,7 +87,7 @@ void loop::close(socket_handle s) noexcept {
     // The descriptor goes now; the operations still waiting on it learn about it from
     // the run queue, never from inside close().
     socket->release_all([this](operation* op) { finish(op, canceled(), 0); });
-    sockets_.remove(s);
+    forget_socket(s);
 }
 
 std::error_code loop::local_endpoint(socket_handle s, endpoint* out) noexcept {
@@ -115,27 +112,46 @@ int loop::native_handle(socket_handle s) noexcept {
 
 // --- readiness -----------------------------------------------------------------------
 
-void loop::add_sockets_to_poll_set() {
-    sockets_.for_each_waiting([this](socket_handle handle, const socket_slot& socket) {
-        const int events =
-            (socket.readers.empty() ? 0 : POLLIN) | (socket.writers.empty() ? 0 : POLLOUT);
-        poll_set_.push_back({socket.fd, static_cast<short>(events), 0});
-        poll_sockets_.push_back(handle);
-    });
+void loop::park_on(socket_slot& socket, operation* op) {
+    if (const std::error_code error = watch(socket)) {
+        socket.remove(op);
+        return op->complete(error, 0);
+    }
+    park(op);
 }
 
-void loop::socket_ready(socket_handle handle, short revents) {
-    // Errors and hang-ups are reported whatever was asked for; let the waiting
-    // operations retry their call, which then returns the error or end of stream.
-    const int failure = POLLERR | POLLHUP | POLLNVAL;
-    if (revents & (POLLIN | failure)) serve_readers(handle);
-    if (revents & (POLLOUT | failure)) serve_writers(handle);
+// A connect in progress waits for its socket to become writable.
+void loop::park_connect(operation* op, socket_handle handle) {
+    socket_slot* socket = sockets_.find(handle);
+    if (const std::error_code error = watch(*socket)) {
+        forget_socket(handle);
+        return op->complete(error, 0);
+    }
+    connecting_on::set(op, handle);
+    socket->writers.push_back(op);
+    park(op);
+}
+
+void loop::socket_ready(socket_handle handle, bool readable, bool writable, bool hung_up) {
+    // Serving never closes this socket (only a failed connect, its only operation,
+    // does), and slots never move: the pointer holds throughout.
+    socket_slot* socket = sockets_.find(handle);
+    if (socket == nullptr) return;
+    if (readable) {
+        // Whatever the report is about, the socket is no longer known to be empty.
+        socket->drained = false;
+        if (hung_up) socket->hung_up = true;
+        if (!socket->readers.empty()) serve_readers(handle);
+    }
+    // An edge-triggered report says "writable" along with most others, mostly with no
+    // write waiting.
+    if (writable && !socket->writers.empty()) serve_writers(handle);
 }
 
 attempt loop::receive(socket_slot& socket, io_operation* op) {
     const attempt result = socket.pipe ? posix::read_once(socket.fd, op->data, op->size)
                                        : posix::receive_once(socket.fd, op->data, op->size);
-    socket.drained = result.bytes > 0 && result.bytes < op->size;
+    socket.drained = !socket.hung_up && result.bytes > 0 && result.bytes < op->size;
     return result;
 }
 
@@ -184,7 +200,7 @@ void loop::serve_writers(socket_handle handle) {
         [&](operation* op, const attempt& result) {
             if (op->kind == op_kind::connect) {
                 if (result.error) {
-                    sockets_.remove(handle);
+                    forget_socket(handle);
                 } else {
                     static_cast<connect_operation*>(op)->connected = handle;
                 }
@@ -198,7 +214,7 @@ void loop::cancel_socket_wait(operation* op) noexcept {
         // The half-made connection belongs to nobody else: close it.
         const socket_handle handle = connecting_on::get(op);
         sockets_.find(handle)->remove(op);
-        sockets_.remove(handle);
+        forget_socket(handle);
         return;
     }
     sockets_.find(kit::socket_of(op))->remove(op);

@@ -26,16 +26,16 @@ int loop::poll_timeout() const noexcept {
     // Work on the worker threads will finish in real time, though, and may start
     // timers of its own, so while any is outstanding wait for it instead of jumping.
     if (virtual_time_) return background_outstanding_ == 0 ? 0 : -1;
-    return kit::milliseconds_until(earliest, current);  // poll() sleeps whole milliseconds
+    return kit::milliseconds_until(earliest, current);  // the wait takes whole milliseconds
 }
 
 // Virtual time. The clock starts at 0 and moves only by jumps: when a lap ends with
-// nothing ready (the run queue is empty after a zero-timeout poll) and no resolve or
+// nothing ready (the run queue is empty after a zero-timeout wait) and no resolve or
 // blocking job is outstanding, the clock jumps to the earliest deadline and the
 // timers due then fire, in deadline order and, for equal deadlines, in start order.
 // Pending socket I/O does not hold the clock back (a peer might never answer), and
 // neither do posts from other threads, which the loop cannot foresee. With no timers
-// at all the loop blocks in poll() until I/O or a wake-up, like real time does.
+// at all the loop blocks in its wait until I/O or a wake-up, like real time does.
 void loop::fire_due_timers() {
     if (timers_.empty()) return;
     if (virtual_time_ && queue_.empty() && background_outstanding_ == 0) {

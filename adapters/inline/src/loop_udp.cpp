@@ -33,7 +33,7 @@ void loop::send_to(datagram_operation* op) noexcept {
     if (!socket) return op->complete(bad_handle(), 0);
     socket_slot::start(
         socket->writers, op, [&](operation*) { return posix::send_datagram_once(socket->fd, op); },
-        [this](operation* o) { park(o); });
+        [&](operation* o) { park_on(*socket, o); });
 }
 
 void loop::receive_from(datagram_operation* op) noexcept {
@@ -43,7 +43,7 @@ void loop::receive_from(datagram_operation* op) noexcept {
     socket_slot::start(
         socket->readers, op,
         [&](operation*) { return posix::receive_datagram_once(socket->fd, op); },
-        [this](operation* o) { park(o); });
+        [&](operation* o) { park_on(*socket, o); });
 }
 
 std::error_code loop::udp_set_option(socket_handle s, udp_option option, int value) noexcept {

@@ -4,7 +4,6 @@
 #include "interop/runtime/posix_pipe.hpp"
 #include "interop/runtime/posix_unix.hpp"
 #include "loop.hpp"
-#include "op_data.hpp"
 
 namespace interop::inline_detail {
 namespace {
@@ -25,18 +24,14 @@ std::error_code loop::unix_listen(const unix_address& local, int backlog,
 void loop::unix_connect(unix_connect_operation* op) noexcept {
     if (refuse_if_stopped(op)) return;
     const auto add = [this](int fd) { return sockets_.add(fd); };
-    posix::unix_connect(op, add, [&](socket_handle handle) {
-        connecting_on::set(op, handle);
-        sockets_.find(handle)->writers.push_back(op);
-        park(op);
-    });
+    posix::unix_connect(op, add, [&](socket_handle handle) { park_connect(op, handle); });
 }
 
 std::error_code loop::unix_pair(socket_handle* first, socket_handle* second) noexcept {
     if (queue_.stopped()) return canceled();
     return posix::unix_pair(
         first, second, [this](int fd) { return sockets_.add(fd); },
-        [this](socket_handle s) { sockets_.remove(s); });
+        [this](socket_handle s) { forget_socket(s); });
 }
 
 std::error_code loop::unix_address_of(socket_handle s, bool peer, unix_address* out) noexcept {
@@ -52,7 +47,7 @@ std::error_code loop::pipe_open(socket_handle* reader, socket_handle* writer) no
         sockets_.find(handle)->pipe = true;
         return handle;
     };
-    return posix::pipe_open(reader, writer, add, [this](socket_handle s) { sockets_.remove(s); });
+    return posix::pipe_open(reader, writer, add, [this](socket_handle s) { forget_socket(s); });
 }
 
 // A descriptor of the program's (a standard stream's duplicate), served as a pipe's end.

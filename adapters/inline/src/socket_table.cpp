@@ -39,7 +39,10 @@ socket_handle socket_table::add(int fd) {
     slot.fd = fd;
     slot.pipe = false;
     slot.drained = false;
-    return make_handle(index, slot.generation);
+    slot.hung_up = false;
+    slot.watched = false;
+    slot.handle = make_handle(index, slot.generation);
+    return slot.handle;
 }
 
 socket_slot* socket_table::find(socket_handle handle) noexcept {

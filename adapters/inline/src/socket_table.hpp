@@ -18,17 +18,33 @@
 
 namespace interop::inline_detail {
 
+// What a descriptor the loop waits on is (loop_epoll.cpp): the epoll set gives back a
+// pointer to one of these with each event.
+enum class event_source : std::uint8_t { socket, process, wakeup, signals };
+struct event_target {
+    event_source source;
+};
+
 // The operations waiting on it are in readers and writers (kit::socket_waits).
-struct socket_slot : kit::socket_waits<wait_list> {
+struct socket_slot : kit::socket_waits<wait_list>, event_target {
+    socket_slot() noexcept : event_target{event_source::socket} {}
+
     int fd = -1;  // -1 while the slot is free
     std::uint32_t generation = 1;
+    socket_handle handle = nullptr;  // this slot's handle while it is open
     // The last recv returned less than it was offered: the socket is most likely empty,
-    // so the next read waits for poll() instead of trying a recv that finds nothing
-    // (a request/response peer has not answered yet). poll() is level-triggered, so
-    // bytes that did arrive meanwhile are reported at the next turn.
+    // so the next read waits for readiness instead of trying a recv that finds nothing
+    // (a request/response peer has not answered yet). Any readiness reported for the
+    // socket clears it, so bytes that arrived meanwhile are read at the next try.
     bool drained = false;
+    // The peer has closed (or an error is pending): never drained from then on. The end
+    // of the stream or the error may come in the same readiness report as the last
+    // bytes, and an edge-triggered report (loop_epoll.cpp) does not come again.
+    bool hung_up = false;
     // An end of a pipe: read() and write() instead of recv() and send().
     bool pipe = false;
+    // In the loop's epoll set (from the first operation that waits on it until close).
+    bool watched = false;
 };
 
 class socket_table {
@@ -45,7 +61,8 @@ public:
     void reserve_one();
     // nullptr when the handle is not (or no longer) an open socket.
     socket_slot* find(socket_handle handle) noexcept;
-    // Closes the socket. Its wait lists must be empty.
+    // Closes the socket. Its wait lists must be empty, and the loop must have taken it
+    // out of its epoll set (socket_slot::watched).
     void remove(socket_handle handle) noexcept;
 
     std::size_t open_count() const noexcept { return slots_.size() - free_.size(); }
