@@ -13,7 +13,7 @@ void back_off(int& spins) noexcept {
 
 }  // namespace
 
-bool stop_source::lock(bool unless_stopped) const noexcept {
+bool stop_source::lock_contended(bool unless_stopped) const noexcept {
     // Acquire loads throughout: a caller told "stop was requested" runs its callback
     // at once, and must see what the requesting thread wrote before the request.
     std::uint8_t old = state_.load(std::memory_order_acquire);
@@ -29,10 +29,6 @@ bool stop_source::lock(bool unless_stopped) const noexcept {
             return true;
         }
     }
-}
-
-void stop_source::unlock() const noexcept {
-    state_.fetch_and(static_cast<std::uint8_t>(~locked_bit), std::memory_order_release);
 }
 
 stop_source::~stop_source() {
@@ -86,27 +82,7 @@ bool stop_source::request_stop() noexcept {
     return true;
 }
 
-bool stop_source::add(detail::stop_callback_base* cb) noexcept {
-    if (!lock(true)) return false;  // stop was requested: the caller runs the callback
-    cb->source_ = this;
-    cb->next_ = callbacks_;
-    cb->prev_ = &callbacks_;
-    if (callbacks_ != nullptr) callbacks_->prev_ = &cb->next_;
-    callbacks_ = cb;
-    unlock();
-    return true;
-}
-
-void stop_source::remove(detail::stop_callback_base* cb) noexcept {
-    lock(false);
-    if (cb->prev_ != nullptr) {  // still waiting: unlink it, and it will never run
-        *cb->prev_ = cb->next_;
-        if (cb->next_ != nullptr) cb->next_->prev_ = cb->prev_;
-        cb->prev_ = nullptr;
-        cb->next_ = nullptr;
-        unlock();
-        return;
-    }
+void stop_source::remove_taken(detail::stop_callback_base* cb) noexcept {
     // request_stop took it out of the list: it has run, or is running now.
     const bool on_requesting_thread = requesting_thread_ == std::this_thread::get_id();
     unlock();
@@ -123,19 +99,6 @@ void stop_source::remove(detail::stop_callback_base* cb) noexcept {
 }
 
 namespace detail {
-
-void stop_callback_base::attach(const stop_token& token) noexcept {
-    auto* source = const_cast<stop_source*>(token.source_);
-    if (source == nullptr) return;
-    if (!source->add(this)) run_(this);
-}
-
-// A callback that has run is out of its source's list for good: neither call looks at
-// the source then, which may be gone by now.
-void stop_callback_base::detach() noexcept {
-    if (source_ == nullptr || finished_running_.load(std::memory_order_acquire)) return;
-    source_->remove(this);
-}
 
 bool stop_callback_base::attached() const noexcept {
     stop_source* source = source_;

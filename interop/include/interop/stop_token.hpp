@@ -95,11 +95,28 @@ private:
     static constexpr std::uint8_t locked_bit = 2;
 
     // Takes the list's spin lock. With `unless_stopped`, returns false (not locked)
-    // once stop has been requested.
-    bool lock(bool unless_stopped) const noexcept;
-    void unlock() const noexcept;
+    // once stop has been requested. The uncontended case is one compare-exchange,
+    // inline: every operation that waits adds and removes a callback.
+    bool lock(bool unless_stopped) const noexcept {
+        std::uint8_t unlocked = 0;
+        if (state_.compare_exchange_strong(unlocked, locked_bit, std::memory_order_acquire,
+                                           std::memory_order_acquire)) {
+            return true;
+        }
+        return lock_contended(unless_stopped);
+    }
+    bool lock_contended(bool unless_stopped) const noexcept;
+    // Nobody else writes the state while the lock is held (request_stop sets its flag
+    // only by taking the lock), so a plain store releases it.
+    void unlock() const noexcept {
+        state_.store(
+            static_cast<std::uint8_t>(state_.load(std::memory_order_relaxed) & ~locked_bit),
+            std::memory_order_release);
+    }
     bool add(detail::stop_callback_base* cb) noexcept;
     void remove(detail::stop_callback_base* cb) noexcept;
+    // remove() of a callback that request_stop took out of the list, with the lock held.
+    void remove_taken(detail::stop_callback_base* cb) noexcept;
 
     mutable std::atomic<std::uint8_t> state_{0};
     detail::stop_callback_base* callbacks_ = nullptr;
@@ -125,6 +142,45 @@ private:
 };
 
 inline stop_token stop_source::get_token() const noexcept { return stop_token{this}; }
+
+inline bool stop_source::add(detail::stop_callback_base* cb) noexcept {
+    if (!lock(true)) return false;  // stop was requested: the caller runs the callback
+    cb->source_ = this;
+    cb->next_ = callbacks_;
+    cb->prev_ = &callbacks_;
+    if (callbacks_ != nullptr) callbacks_->prev_ = &cb->next_;
+    callbacks_ = cb;
+    unlock();
+    return true;
+}
+
+inline void stop_source::remove(detail::stop_callback_base* cb) noexcept {
+    lock(false);
+    if (cb->prev_ == nullptr) return remove_taken(cb);
+    // Still waiting: unlink it, and it will never run.
+    *cb->prev_ = cb->next_;
+    if (cb->next_ != nullptr) cb->next_->prev_ = cb->prev_;
+    cb->prev_ = nullptr;
+    cb->next_ = nullptr;
+    unlock();
+}
+
+namespace detail {
+
+inline void stop_callback_base::attach(const stop_token& token) noexcept {
+    auto* source = const_cast<stop_source*>(token.source_);
+    if (source == nullptr) return;
+    if (!source->add(this)) run_(this);
+}
+
+// A callback that has run is out of its source's list for good: neither call looks at
+// the source then, which may be gone by now.
+inline void stop_callback_base::detach() noexcept {
+    if (source_ == nullptr || finished_running_.load(std::memory_order_acquire)) return;
+    source_->remove(this);
+}
+
+}  // namespace detail
 
 /// Runs `f()` once when stop is requested on the token's source (at once if it has
 /// been already), unless destroyed first.
