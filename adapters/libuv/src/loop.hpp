@@ -172,7 +172,7 @@ private:
     stream_socket* stream_for(io_operation* op, io_operation* stream_socket::*pending) noexcept;
 
     // --- time (loop_time.cpp) ---
-    void arm_timer() noexcept;
+    void arm_timer(runtime_clock::time_point current) noexcept;
     static void on_timer(uv_timer_t* timer);
 
     // --- sockets (loop_tcp.cpp) ---
@@ -268,7 +268,7 @@ private:
     uv_idle_t keep_polling_{};  // active while the run queue is not empty
     uv_timer_t timer_{};        // armed for the earliest deadline in timers_
     bool timer_armed_ = false;
-    std::uint64_t timer_due_ms_ = 0;  // in libuv loop time, while timer_armed_
+    runtime_clock::time_point armed_for_{};  // the deadline it is armed for, while timer_armed_
 
     // --- loop thread only ---
     registry pending_;  // parked operations

@@ -1,6 +1,6 @@
 // The clock and timers.
 //
-// The runtime's clock is uv_hrtime(): nanoseconds of CLOCK_MONOTONIC on Linux. Pending
+// The runtime's clock is steady_clock (CLOCK_MONOTONIC on Linux, as uv_hrtime()). Pending
 // timers sit in one heap, and one uv_timer_t is armed for the earliest deadline: libuv
 // keeps one timer however many sleeps are pending.
 //
@@ -16,36 +16,38 @@
 // what is not due yet. A sleep never completes early.
 #include <cstdint>
 
+#include "interop/runtime/timer_heap.hpp"
 #include "loop.hpp"
 
 namespace interop::libuv_detail {
 
-runtime_clock::time_point loop::now() const noexcept {
-    return runtime_clock::time_point(
-        runtime_clock::duration(static_cast<runtime_clock::rep>(uv_hrtime())));
-}
+// uv_hrtime() reads CLOCK_MONOTONIC on Linux, as steady_clock does, through a wrapper that
+// costs as much as the read itself; nothing here mixes this clock with libuv's (arm_timer
+// gives libuv only a relative timeout).
+runtime_clock::time_point loop::now() const noexcept { return kit::steady_now(); }
 
 void loop::timer_start(timer_operation* op) noexcept {
     mark_unparked(op);
     if (refuse_if_stopped(op)) return;
     // Already due: complete on the next batch, never inline, so sleep_for(0) yields.
-    if (!kit::park_timer(timers_, pending_, op, now())) return queue_completion(op, {}, 0);
-    arm_timer();
+    const runtime_clock::time_point current = now();
+    if (!kit::park_timer(timers_, pending_, op, current)) return queue_completion(op, {}, 0);
+    arm_timer(current);
 }
 
-// Arms the libuv timer for the earliest deadline, unless it is armed for that moment
-// or earlier already. A cancelled earliest timer leaves it armed: it then fires for
-// nothing and is re-armed, which is cheaper than re-arming on every cancel.
-void loop::arm_timer() noexcept {
+// Arms the libuv timer for the earliest deadline, unless it is armed for that deadline
+// or an earlier one already (then it costs no clock read). A cancelled earliest timer
+// leaves it armed: it then fires for nothing and is re-armed, which is cheaper than
+// re-arming on every cancel.
+void loop::arm_timer(runtime_clock::time_point current) noexcept {
     if (timers_.empty()) return;
+    const runtime_clock::time_point earliest = timers_.earliest();
+    if (timer_armed_ && armed_for_ <= earliest) return;
     uv_update_time(&uv_);  // count from now, not from the start of this loop iteration
-    const auto timeout =
-        static_cast<std::uint64_t>(kit::milliseconds_until(timers_.earliest(), now()));
-    const std::uint64_t due = uv_now(&uv_) + timeout;  // libuv clamps what is too far to matter
-    if (timer_armed_ && timer_due_ms_ <= due) return;
+    const auto timeout = static_cast<std::uint64_t>(kit::milliseconds_until(earliest, current));
     uv_timer_start(&timer_, &loop::on_timer, timeout, 0);
     timer_armed_ = true;
-    timer_due_ms_ = due;
+    armed_for_ = earliest;
 }
 
 void loop::on_timer(uv_timer_t* timer) {
@@ -53,7 +55,7 @@ void loop::on_timer(uv_timer_t* timer) {
     self->timer_armed_ = false;
     const runtime_clock::time_point current = self->now();
     while (timer_operation* op = self->timers_.pop_due(current)) self->finish(op, {}, 0);
-    self->arm_timer();
+    self->arm_timer(current);
 }
 
 }  // namespace interop::libuv_detail

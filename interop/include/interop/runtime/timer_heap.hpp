@@ -23,6 +23,10 @@
 #include <limits>
 #include <vector>
 
+#if defined(__linux__)
+#include <time.h>
+#endif
+
 #include "interop/runtime/interface.hpp"
 #include "interop/runtime/op_word.hpp"
 
@@ -144,9 +148,19 @@ inline int milliseconds_until(runtime_clock::time_point deadline,
 /// now() for a runtime without a clock of its own: std::chrono::steady_clock, in the
 /// runtime clock's nanoseconds. Monotonic, so a deadline never moves back.
 inline runtime_clock::time_point steady_now() noexcept {
+#if defined(__linux__)
+    // The clock steady_clock reads on Linux, without the library call around it (a
+    // deadline reads the clock once per operation).
+    timespec ts{};
+    ::clock_gettime(CLOCK_MONOTONIC, &ts);
+    return runtime_clock::time_point(
+        runtime_clock::duration(static_cast<runtime_clock::rep>(ts.tv_sec) * 1'000'000'000 +
+                                static_cast<runtime_clock::rep>(ts.tv_nsec)));
+#else
     const auto since_epoch = std::chrono::steady_clock::now().time_since_epoch();
     return runtime_clock::time_point(
         std::chrono::duration_cast<runtime_clock::duration>(since_epoch));
+#endif
 }
 
 }  // namespace interop::kit
