@@ -35,12 +35,21 @@
 
 namespace interop::detail {
 
-// What a slot sees of an operation under a deadline.
+struct deadline_watch;
+
+// How a slot cancels a watched operation (leaf_operation's claim_cancel and
+// cancel_claimed), one static table per kind of operation.
+struct deadline_cancel {
+    bool (*claim)(deadline_watch*) noexcept;
+    void (*cancel_claimed)(deadline_watch*) noexcept;
+};
+
+// What a slot sees of an operation under a deadline. `at` and `cancel` are filled in
+// by the operation before watch().
 struct deadline_watch {
     runtime_clock::time_point at{};
+    const deadline_cancel* cancel = nullptr;
     bool expired = false;  // the deadline cancelled the operation (set under the slot's lock)
-    bool (*claim)(deadline_watch*) noexcept = nullptr;
-    void (*cancel_claimed)(deadline_watch*) noexcept = nullptr;
 };
 
 class deadline_slot {
@@ -67,7 +76,8 @@ public:
         return on == nullptr || on == rt.self;
     }
 
-    // Watches `w` (its `at` filled in) with the timer on `rt`, which accepts() allowed.
+    // Watches `w` (its `at` and `cancel` filled in) with the timer on `rt`, which accepts()
+    // allowed.
     void watch(deadline_watch* w, runtime_ref rt) noexcept {
         lock_.lock();
         watched_ = w;
@@ -161,11 +171,12 @@ private:
         }
         rearming_ = false;
         watched_ = nullptr;
-        const bool claimed = w->claim(w);
+        const deadline_cancel* cancel = w->cancel;
+        const bool claimed = cancel->claim(w);
         if (claimed) w->expired = true;
         lock_.unlock();
         // The claim keeps the operation alive until this returns.
-        if (claimed) w->cancel_claimed(w);
+        if (claimed) cancel->cancel_claimed(w);
     }
 
     // Under the lock, or (accepts()) from the task's own thread.

@@ -48,14 +48,10 @@ class timed_operation : private deadline_watch {
     using result_type = flat_io_result_t<await_result_t<Leaf>>;
 
 public:
-    timed_operation(Leaf op, duration limit) noexcept : op_(std::move(op)), limit_(limit) {
-        bind();
-    }
+    timed_operation(Leaf op, duration limit) noexcept : op_(std::move(op)), limit_(limit) {}
     // Movable before it starts, as the operation is.
     timed_operation(timed_operation&& other) noexcept
-        : deadline_watch(), op_(std::move(other.op_)), limit_(other.limit_) {
-        bind();
-    }
+        : deadline_watch(), op_(std::move(other.op_)), limit_(other.limit_) {}
     timed_operation(const timed_operation&) = delete;
     timed_operation& operator=(const timed_operation&) = delete;
     timed_operation& operator=(timed_operation&&) = delete;
@@ -82,6 +78,7 @@ public:
         // Watched before the handshake: once past it, the operation may complete and
         // its task resume and unwatch on another thread.
         at = saturating_add(ctx->runtime.vtable->now(ctx->runtime.self), limit_);
+        cancel = &cancel_table;
         slot->watch(this, ctx->runtime);
         slot_ = slot;
         if (!leaf().wait_for_completion(awaiter, ctx)) return leaf().yield_if_over_budget(ctx);
@@ -101,14 +98,13 @@ private:
 
     leaf_base& leaf() noexcept { return leaf_part_of(op_); }
 
-    void bind() noexcept {
-        claim = [](deadline_watch* w) noexcept {
-            return static_cast<timed_operation*>(w)->leaf().claim_cancel();
-        };
-        cancel_claimed = [](deadline_watch* w) noexcept {
-            static_cast<timed_operation*>(w)->leaf().cancel_claimed();
-        };
+    static bool claim(deadline_watch* w) noexcept {
+        return static_cast<timed_operation*>(w)->leaf().claim_cancel();
     }
+    static void cancel_claimed(deadline_watch* w) noexcept {
+        static_cast<timed_operation*>(w)->leaf().cancel_claimed();
+    }
+    static constexpr deadline_cancel cancel_table{&claim, &cancel_claimed};
 
     bool start_in_task(std::coroutine_handle<> awaiter, task_context* ctx) {
         in_task_ = timeout_in_task(limit_, std::move(op_));
