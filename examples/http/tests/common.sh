@@ -22,6 +22,11 @@ check() {
 # start_server [option...]: starts $server on a free port with those options; sets
 # pid, port and base (http://127.0.0.1:PORT).
 start_server() {
+    # Emptied here, not only by the server's redirection, which the child process does
+    # after the fork: the loop below could otherwise read the port of a server started
+    # earlier.
+    : >"$work/out"
+    : >"$work/err"
     "$server" --port 0 "$@" >"$work/out" 2>"$work/err" &
     pid=$!
     for _ in $(seq 200); do

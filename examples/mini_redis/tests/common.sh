@@ -13,6 +13,11 @@ fail() {
 # start_server [option...]: starts $server on a free port with those options; sets
 # pid and port.
 start_server() {
+    # Emptied here, not only by the server's redirection, which the child process does
+    # after the fork: the loop below could otherwise read the port of a server started
+    # earlier.
+    : >"$work/out"
+    : >"$work/err"
     "$server" --port 0 "$@" >"$work/out" 2>"$work/err" &
     pid=$!
     for _ in $(seq 200); do
