@@ -50,6 +50,10 @@ fi
 
 # Graceful shutdown: a server without a connection limit stops on SIGINT with status 0.
 # Before that, SIGUSR1 prints a task dump on stderr: its own task among the rest.
+# "$out" still holds the first server's lines until the new server's redirection, done
+# after the fork, empties it: empty it first, or the wait below could end at once and
+# the signal arrive before the server handles it.
+: >"$out"
 "$server" --port 0 >"$out" 2>"$err" &
 pid=$!
 for _ in $(seq 100); do
