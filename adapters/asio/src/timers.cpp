@@ -15,6 +15,7 @@
 #include <asio/error.hpp>
 
 #include "completion.hpp"
+#include "interop/runtime/timer_heap.hpp"
 #include "runtime.hpp"
 
 namespace interop::asio_detail {
@@ -27,13 +28,10 @@ std::chrono::steady_clock::time_point to_steady(runtime_clock::time_point t) noe
 
 }  // namespace
 
-// The runtime clock is steady_clock, the clock asio::steady_timer waits on, so an
-// expiry of the steady_timer is never before the deadline it was armed for.
-runtime_clock::time_point runtime::now() noexcept {
-    const auto since_epoch = std::chrono::steady_clock::now().time_since_epoch();
-    return runtime_clock::time_point(
-        std::chrono::duration_cast<runtime_clock::duration>(since_epoch));
-}
+// The runtime clock is steady_clock, the clock asio::steady_timer waits on (read by
+// kit::steady_now without the library call around it), so an expiry of the
+// steady_timer is never before the deadline it was armed for.
+runtime_clock::time_point runtime::now() noexcept { return kit::steady_now(); }
 
 void runtime::timer_start(timer_operation* op) noexcept {
     if (refuse_if_stopped(op)) return;
