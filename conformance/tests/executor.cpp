@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "interop/channels.hpp"
+#include "interop/conformance/loopback.hpp"
 #include "interop/conformance/suite.hpp"
 
 using namespace interop;
@@ -112,6 +113,38 @@ TEST_CASE("executor: a yielding task lets every other ready task run before it r
         std::sort(slice.begin(), slice.end());
         CHECK(slice == std::vector<int>{0, 1, 2});
     }
+}
+
+TEST_CASE("executor: tasks that keep yielding hold up neither a timer nor a read") {
+    // The queue is never empty while they yield: the runtime must still look for
+    // timers and I/O now and then, not only when it runs out of work.
+    std::atomic<bool> stop{false};
+    std::atomic<long> yields{0};
+    std::string got;
+    conf::run([&]() -> task<void> {
+        auto pair = co_await conf::connect_loopback();
+        co_await with_scope([&](scope& s) -> task<void> {
+            for (int i = 0; i < 2; ++i) {
+                s.spawn(
+                    [](std::atomic<bool>* until, std::atomic<long>* count) -> task<void> {
+                        while (!until->load()) {
+                            (void)co_await yield_now();
+                            count->fetch_add(1);
+                        }
+                    },
+                    &stop, &yields);
+            }
+            const long before_sleep = yields.load();
+            co_await sleep_for(5ms);
+            CHECK(yields.load() > before_sleep);  // they kept the runtime busy meanwhile
+            auto sent = co_await conf::write_text(pair.client, "ping");
+            CHECK(sent.has_value());
+            auto text = co_await conf::read_text(pair.server, 4);
+            if (text) got = *text;
+            stop = true;
+        });
+    });
+    CHECK(got == "ping");
 }
 
 TEST_CASE(

@@ -69,7 +69,7 @@ void runtime::run() {
     const runtime* const outer = running;  // another runtime's loop may run us
     running = this;
     while (!queue_.stopped()) {
-        queue_.run_batch();
+        queue_.run_until_poll();
         if (queue_.stopped()) break;
         epoll_event events[64];
         const int n = ::epoll_wait(epoll_fd_, events, 64, epoll_timeout());

@@ -8,9 +8,11 @@
 // reports name resolution, blocking offload, signals and virtual time as n/a.
 //
 // One thread runs its loop; each lap it
-//   1. completes every operation that was ready when the lap began (a batch, so a
-//      task that keeps yielding cannot starve the others),
-//   2. waits in epoll for I/O, a wake-up or the earliest timer,
+//   1. completes the operations that are ready, in batches (each batch is what was
+//      ready when it began, so a task that keeps yielding cannot starve the others),
+//      until none is left or a few dozen have run,
+//   2. waits in epoll for I/O, a wake-up or the earliest timer (only looks, if work
+//      is left),
 //   3. takes what other threads left (posts, cancel requests), and
 //   4. completes the timers that are due.
 // Only step 1 calls into interop's core.

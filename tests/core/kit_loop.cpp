@@ -99,6 +99,74 @@ TEST_CASE("kit: a run_queue runs a batch in order, and what it queues waits for 
     completed_order = nullptr;
 }
 
+// A completion that queues itself again until it has run `limit` times (a task that
+// keeps yielding), or queues `others` once (a task waking others).
+struct requeuing_op : operation {
+    kit::run_queue* queue = nullptr;
+    int runs = 0;
+    int limit = 0;
+    std::vector<requeuing_op*> others;
+    requeuing_op() : operation(op_kind::post, &on_complete) {}
+    static void on_complete(operation* op, std::error_code, std::size_t) noexcept {
+        auto* self = static_cast<requeuing_op*>(op);
+        ++self->runs;
+        if (self->runs < self->limit) self->queue->push(self);
+        for (requeuing_op* o : self->others) self->queue->push(o);
+        self->others.clear();
+    }
+};
+
+TEST_CASE("kit: run_until_poll runs batches until the queue is empty or enough ran") {
+    constexpr int per_poll = static_cast<int>(kit::run_queue::completions_per_poll);
+    kit::run_queue q;
+
+    // Fewer yields than the mark: all of them in one call, and the queue is empty.
+    requeuing_op few;
+    few.queue = &q;
+    few.limit = per_poll - 1;
+    q.push(&few);
+    q.run_until_poll();
+    CHECK(few.runs == per_poll - 1);
+    CHECK(q.empty());
+
+    // A task that never stops yielding: the call returns after the mark, work left.
+    requeuing_op forever;
+    forever.queue = &q;
+    forever.limit = INT_MAX;
+    q.push(&forever);
+    q.run_until_poll();
+    CHECK(forever.runs == per_poll);
+    CHECK_FALSE(q.empty());
+    q.run_until_poll();
+    CHECK(forever.runs == 2 * per_poll);
+
+    // The batch that crosses the mark runs to its end: every ready task runs once
+    // before any runs twice, however many there are.
+    kit::run_queue wide;
+    std::vector<requeuing_op> many(static_cast<std::size_t>(per_poll) + 10);
+    for (requeuing_op& op : many) {
+        op.queue = &wide;
+        op.limit = 2;
+        wide.push(&op);
+    }
+    wide.run_until_poll();
+    for (const requeuing_op& op : many) CHECK(op.runs == 1);
+    CHECK_FALSE(wide.empty());
+    wide.run_until_poll();
+    for (const requeuing_op& op : many) CHECK(op.runs == 2);
+    CHECK(wide.empty());
+
+    // Stopped: nothing more runs, and the call returns.
+    requeuing_op after_stop;
+    after_stop.queue = &q;
+    after_stop.limit = 1;
+    q.push(&after_stop);
+    q.stop();
+    q.run_until_poll();
+    CHECK(after_stop.runs == 0);
+    CHECK(forever.runs == 2 * per_poll);
+}
+
 TEST_CASE("kit: a run_queue takes posts from other threads, and refuses them after stop") {
     kit::run_queue q;
     posted_op a, b;

@@ -79,7 +79,7 @@ void loop::run() {
     // operations taken off a queue uncompleted (docs/semantics.md).
     [this]() noexcept {
         while (!queue_.stopped()) {
-            queue_.run_batch();
+            queue_.run_until_poll();
             if (queue_.stopped()) break;
             wait_for_events(poll_timeout());
             fire_due_timers();

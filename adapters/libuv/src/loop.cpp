@@ -137,7 +137,7 @@ void loop::on_check(uv_check_t* check) { static_cast<loop*>(check->data)->run_re
 
 void loop::run_ready_batch() noexcept {
     if (queue_.empty()) return;
-    queue_.run_batch();
+    queue_.run_until_poll();
     if (queue_.empty()) uv_idle_stop(&keep_polling_);
 }
 
