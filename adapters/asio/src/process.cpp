@@ -131,7 +131,7 @@ void runtime::cancel_process_wait(process_wait_operation* op) noexcept {
     process_record* record = record_of(op->process);
     std::lock_guard lock(processes_mutex_);
     if (record == nullptr || !record->drop_waiter(op)) return;  // completed already
-    complete_later(context_, multi_threaded(), op, canceled());
+    complete_later(op, canceled());
 }
 
 std::error_code runtime::process_kill(process_handle p, int signal) noexcept {
@@ -146,7 +146,7 @@ void runtime::process_release(process_handle p) noexcept {
     if (record == nullptr) return;
     std::lock_guard lock(processes_mutex_);
     if (process_wait_operation* op = record->release()) {
-        complete_later(context_, multi_threaded(), op, canceled());
+        complete_later(op, canceled());
     }
     if (!record->try_reap()) return;  // reaped by the handler once it ends
     if (record->watching) {

@@ -10,6 +10,11 @@
 // blocking-work pool. A handler completes it later, on a thread that runs the
 // io_context.
 //
+// With one thread, what that thread posts (a yield, a task's start, a wake-up) and the
+// completions it defers go to a run queue of the runtime's own, not one Asio handler
+// each: one handler runs them in batches, and only after a few dozen, or when none is
+// left, does Asio look at its own queue and reactor again (executor.cpp).
+//
 // Every parked operation but a signal wait is in the registry of pending operations
 // (kit::pending_registry, keyed by a word of the operation; see op_data.hpp). Each
 // handler that may complete one carries its key, and completes it only if claim()
@@ -47,6 +52,7 @@
 #include <asio/thread_pool.hpp>
 
 #include "interop/runtime/interface.hpp"
+#include "interop/runtime/run_queue.hpp"
 #include "op_data.hpp"
 #include "signal_waits.hpp"
 
@@ -123,6 +129,8 @@ public:
 
     // --- for the parts ---
     bool multi_threaded() const noexcept { return threads_ > 1; }
+    // Queues the completion of `op`: never runs it inside the call (executor.cpp).
+    void complete_later(operation* op, std::error_code error = {}, std::size_t bytes = 0);
     asio::io_context& context() noexcept { return context_; }
     // Parks `op`, which waits on `socket` (or on nothing the runtime owns: a lookup,
     // blocking work), and returns its key. Call it before anything can complete it.
@@ -147,6 +155,10 @@ public:
 private:
     // After stop(), every operation completes at once with operation_canceled.
     bool refuse_if_stopped(operation* op) noexcept;
+    // With one thread, what the loop's own thread queues (executor.cpp).
+    bool queues_locally() const noexcept { return !multi_threaded() && in_runtime_thread(); }
+    void queue_locally(operation* op, std::error_code error, std::size_t bytes);
+    void run_local_batches() noexcept;
     tcp_socket* new_socket() noexcept;
     // Two connected descriptors as two handles (unix_pair, pipe_open; unix_socket.cpp):
     // `open` makes them, `adopt` gives each to a new socket. On an error neither is
@@ -175,6 +187,12 @@ private:
     // post(), cancel() and stop() calls in progress on threads that do not run the
     // runtime; the destructor waits for them (see executor.cpp).
     std::atomic<int> foreign_calls_{0};
+    // With one thread, the posts and deferred completions of the loop's own thread:
+    // run in batches by one Asio handler at a time (local_batches_posted_), which
+    // looks at Asio's queue and reactor again after run_queue::completions_per_poll
+    // completions or when they run out (executor.cpp). Loop thread only.
+    kit::run_queue local_;
+    bool local_batches_posted_ = false;
     std::mutex parked_mutex_;  // guards pending_, timers_ and the timer's state
     registry pending_;
     timer_heap timers_;

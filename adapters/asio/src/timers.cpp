@@ -40,7 +40,7 @@ void runtime::timer_start(timer_operation* op) noexcept {
     // Already due: complete at the next turn of the loop (a post), never here, so that
     // sleep_for(0) is a yield point. Comparing first keeps deadlines far in the past
     // out of any arithmetic.
-    if (op->deadline <= now()) return complete_later(context_, multi_threaded(), op);
+    if (op->deadline <= now()) return complete_later(op);
 
     std::lock_guard lock(parked_mutex_);
     pending_.park(op);
@@ -70,7 +70,7 @@ void runtime::on_timer(const std::error_code& ec) {
     // Queued in deadline order, so they also complete in that order.
     while (timer_operation* op = timers_.pop_due(current)) {
         pending_.unpark(op);
-        complete_later(context_, multi_threaded(), op);
+        complete_later(op);
     }
     // A cancelled earliest timer leaves the steady_timer armed for it; it then finds
     // nothing due here and re-arms for the next one. Cheaper than re-arming at cancel.
