@@ -23,8 +23,8 @@
 // The timer benchmarks:
 // - timer_start_cancel: the runtime's timer primitive as a sleep uses it: read the
 //   clock, arm a timer an hour away, cancel it, and resume the task from the
-//   cancelled completion, which the runtime delivers from its loop (never inside the
-//   cancel): one pass through the loop per timer, as in yield_now_round_trip.
+//   cancelled completion, which the runtime delivers from its run queue (never inside
+//   the cancel), as it does a yield_now.
 // - timer_start_cancel_64_at_once: the same for 64 timers armed, then all cancelled,
 //   then one wait for the 64 completions: the timer's own cost, the loop pass shared.
 // - sleep_cancelled_by_scope: as task code writes it: a scope whose body sleeps an

@@ -204,6 +204,9 @@ private:
     asio::steady_timer timer_;
     bool timer_armed_ = false;  // an expiry handler is outstanding, for timer_armed_for_
     runtime_clock::time_point timer_armed_for_{};
+    // The clock as on_timer last read it: a lower bound of now() for timer_start that
+    // costs no read. Atomic: with several threads, any of them may start a timer.
+    std::atomic<runtime_clock::rep> clock_seen_{0};
     signal_waits signals_;
     std::mutex pool_mutex_;
     std::unique_ptr<asio::thread_pool> pool_;  // created by the first spawn_blocking

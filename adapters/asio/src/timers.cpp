@@ -37,10 +37,15 @@ void runtime::timer_start(timer_operation* op) noexcept {
     if (refuse_if_stopped(op)) return;
     // A cancel of a timer that never parks must not find the key of its previous wait.
     registry::clear_key(op);
-    // Already due: complete at the next turn of the loop (a post), never here, so that
-    // sleep_for(0) is a yield point. Comparing first keeps deadlines far in the past
-    // out of any arithmetic.
-    if (op->deadline <= now()) return complete_later(op);
+    // Already due by what the loop last read of the clock: complete at the next turn of
+    // the loop (a post), never here, so that sleep_for(0) is a yield point. Comparing
+    // first keeps deadlines far in the past out of any arithmetic. One due since is
+    // parked, and the steady_timer armed for it fires at once (kit::park_timer): the
+    // core has just read the clock to compute the deadline, and a second read would
+    // cost as much as the rest of this call.
+    const runtime_clock::time_point seen{
+        runtime_clock::duration(clock_seen_.load(std::memory_order_relaxed))};
+    if (op->deadline <= seen) return complete_later(op);
 
     std::lock_guard lock(parked_mutex_);
     pending_.park(op);
@@ -67,6 +72,7 @@ void runtime::on_timer(const std::error_code& ec) {
     std::lock_guard lock(parked_mutex_);
     timer_armed_ = false;
     const runtime_clock::time_point current = now();
+    clock_seen_.store(current.time_since_epoch().count(), std::memory_order_relaxed);
     // Queued in deadline order, so they also complete in that order.
     while (timer_operation* op = timers_.pop_due(current)) {
         pending_.unpark(op);

@@ -223,6 +223,9 @@ private:
 
     // --- loop thread only ---
     timer_heap timers_;
+    // The clock as fire_due_timers last read it: a lower bound of now() that costs no
+    // read, for timer_start (loop_time.cpp).
+    runtime_clock::time_point clock_seen_{};
     socket_table sockets_;
     std::vector<signal_operation*> signal_waiters_;
     std::map<int, std::uint32_t> signals_delivered_;  // signal number -> raised_count delivered

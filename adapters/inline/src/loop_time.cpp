@@ -12,8 +12,11 @@ runtime_clock::time_point loop::now() const noexcept {
 
 void loop::timer_start(timer_operation* op) noexcept {
     if (refuse_if_stopped(op)) return;
-    // Already due: complete on the next lap (never inline, so sleep_for(0) yields).
-    if (!kit::park_timer(timers_, pending_, op, now())) queue_completion(op, {}, 0);
+    // Already due by what the loop last read of the clock: complete on the next lap
+    // (never inline, so sleep_for(0) yields). One due since is parked and completes
+    // when the lap looks at its timers (kit::park_timer). Virtual time is exact.
+    const runtime_clock::time_point seen = virtual_time_ ? now() : clock_seen_;
+    if (!kit::park_timer(timers_, pending_, op, seen)) queue_completion(op, {}, 0);
 }
 
 int loop::poll_timeout() const noexcept {
@@ -43,6 +46,7 @@ void loop::fire_due_timers() {
         if (earliest > virtual_now_.load()) virtual_now_.store(earliest);
     }
     const runtime_clock::time_point current = now();
+    clock_seen_ = current;
     while (timer_operation* op = timers_.pop_due(current)) finish(op, {}, 0);
 }
 

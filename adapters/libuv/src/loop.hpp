@@ -172,7 +172,7 @@ private:
     stream_socket* stream_for(io_operation* op, io_operation* stream_socket::*pending) noexcept;
 
     // --- time (loop_time.cpp) ---
-    void arm_timer(runtime_clock::time_point current) noexcept;
+    void arm_timer() noexcept;
     static void on_timer(uv_timer_t* timer);
 
     // --- sockets (loop_tcp.cpp) ---

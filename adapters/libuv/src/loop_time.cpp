@@ -29,22 +29,25 @@ runtime_clock::time_point loop::now() const noexcept { return kit::steady_now();
 void loop::timer_start(timer_operation* op) noexcept {
     mark_unparked(op);
     if (refuse_if_stopped(op)) return;
-    // Already due: complete on the next batch, never inline, so sleep_for(0) yields.
-    const runtime_clock::time_point current = now();
-    if (!kit::park_timer(timers_, pending_, op, current)) return queue_completion(op, {}, 0);
-    arm_timer(current);
+    // Already due by libuv's loop time (this clock truncated to milliseconds when the
+    // iteration began, never ahead of now()): complete on the next batch, never
+    // inline, so sleep_for(0) yields. One due since is parked, and the timer armed
+    // for it fires at once (kit::park_timer). No clock read.
+    const runtime_clock::time_point seen{std::chrono::milliseconds(uv_now(&uv_))};
+    if (!kit::park_timer(timers_, pending_, op, seen)) return queue_completion(op, {}, 0);
+    arm_timer();
 }
 
 // Arms the libuv timer for the earliest deadline, unless it is armed for that deadline
 // or an earlier one already (then it costs no clock read). A cancelled earliest timer
 // leaves it armed: it then fires for nothing and is re-armed, which is cheaper than
 // re-arming on every cancel.
-void loop::arm_timer(runtime_clock::time_point current) noexcept {
+void loop::arm_timer() noexcept {
     if (timers_.empty()) return;
     const runtime_clock::time_point earliest = timers_.earliest();
     if (timer_armed_ && armed_for_ <= earliest) return;
     uv_update_time(&uv_);  // count from now, not from the start of this loop iteration
-    const auto timeout = static_cast<std::uint64_t>(kit::milliseconds_until(earliest, current));
+    const auto timeout = static_cast<std::uint64_t>(kit::milliseconds_until(earliest, now()));
     uv_timer_start(&timer_, &loop::on_timer, timeout, 0);
     timer_armed_ = true;
     armed_for_ = earliest;
@@ -55,7 +58,7 @@ void loop::on_timer(uv_timer_t* timer) {
     self->timer_armed_ = false;
     const runtime_clock::time_point current = self->now();
     while (timer_operation* op = self->timers_.pop_due(current)) self->finish(op, {}, 0);
-    self->arm_timer(current);
+    self->arm_timer();
 }
 
 }  // namespace interop::libuv_detail

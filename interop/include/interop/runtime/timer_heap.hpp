@@ -121,6 +121,10 @@ private:
 // caller queues the completion for the next lap, never inline, so that sleep_for(0)
 // yields; comparing first keeps a deadline far in the past out of any arithmetic.
 // Otherwise the timer is pushed and parked (cancel() can find it), and true returned.
+// `now` may be an earlier reading of the loop's clock (the time a lap last saw, which
+// costs no read): a deadline that passed since then is parked, and completes when the
+// loop next looks at its timers, which it then does without waiting. The core has
+// just read the clock to compute the deadline; a second read here is rarely worth it.
 template <typename Heap, typename Registry>
 bool park_timer(Heap& timers, Registry& pending, timer_operation* op,
                 runtime_clock::time_point now) {
