@@ -156,7 +156,7 @@ tcp_socket::attempt tcp_socket::try_write(io_operation* op) noexcept {
         std::error_code ec;
         const std::size_t n = with_stream(
             [&](auto& stream) { return stream.write_some(asio::buffer(op->data, op->size), ec); });
-        if (!ec) return {false, {}, n};
+        if (!ec) return {false, no_error, n};
         if (ec == asio::error::interrupted) continue;
         if (would_block(ec)) return {true, {}, 0};
         return {false, to_interop_error(ec), 0};
@@ -352,7 +352,7 @@ namespace {
 // operation Asio aborted (cancelled, or its socket closed) maps to operation_canceled
 // like every other error, through to_interop_error.
 std::error_code stream_outcome(const std::error_code& ec) noexcept {
-    if (!ec || ec == asio::error::eof) return {};
+    if (!ec || ec == asio::error::eof) return no_error;
     return to_interop_error(ec);
 }
 

@@ -59,7 +59,7 @@ bool loop::wait_once(int timeout_ms) {
 }
 
 std::error_code loop::watch(socket_slot& socket) noexcept {
-    if (socket.watched) return {};
+    if (socket.watched) return no_error;
     if (const std::error_code error = epoll_.add(socket.fd, epoll_set::edges, &socket)) {
         return error;
     }

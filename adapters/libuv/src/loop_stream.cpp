@@ -76,7 +76,8 @@ stream_socket* loop::stream_for(io_operation* op, io_operation* stream_socket::*
 void loop::read(io_operation* op) noexcept {
     stream_socket* socket = stream_for(op, &stream_socket::read_op);
     if (socket == nullptr) return;
-    if (!socket->stash.empty()) return op->complete({}, socket->stash.take(op->data, op->size));
+    if (!socket->stash.empty())
+        return op->complete(no_error, socket->stash.take(op->data, op->size));
     if (socket->read_error != 0) return op->complete(error_from_uv(socket->read_error), 0);
     if (socket->at_eof) return op->complete({}, 0);
     if (!socket->reading) {
@@ -117,7 +118,7 @@ void loop::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
             // The task may read, write or close this socket from here: libuv allows
             // all of it inside a read callback, and reads no further once the buffer
             // was not filled or reading stopped.
-            self.finish_now(op, {}, n);
+            self.finish_now(op, no_error, n);
             return;
         }
         socket->stash.commit(n);
@@ -163,7 +164,7 @@ void loop::write(io_operation* op) noexcept {
 loop::write_attempt loop::start_write(stream_socket* socket, io_operation* op) noexcept {
     const uv_buf_t whole = buffer_of(op->data, op->size);
     const int written = uv_try_write(socket->stream(), &whole, 1);
-    if (written > 0) return {false, {}, static_cast<std::size_t>(written)};
+    if (written > 0) return {false, no_error, static_cast<std::size_t>(written)};
     if (written < 0 && written != UV_EAGAIN) return {false, error_from_uv(written), 0};
 
     // The send buffer is full: wait for room, with a copy of the first bytes.

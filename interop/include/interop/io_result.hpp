@@ -11,6 +11,8 @@
 #include <utility>
 #include <variant>
 
+#include "interop/no_error.hpp"
+
 namespace interop {
 
 /// Thrown by io_result::value() when it holds an error.
@@ -33,9 +35,7 @@ public:
     bool has_value() const noexcept { return state_.index() == 0; }
     explicit operator bool() const noexcept { return has_value(); }
 
-    std::error_code error() const noexcept {
-        return has_value() ? std::error_code{} : std::get<1>(state_);
-    }
+    std::error_code error() const noexcept { return has_value() ? no_error : std::get<1>(state_); }
     /// True when the operation failed with exactly this condition (answered without
     /// building a std::error_code for a value).
     bool is(std::errc e) const noexcept {

@@ -148,7 +148,7 @@ protected:
     // calls system_category() out of line, for every operation built.
     bool failed() const noexcept { return error_value_ != 0; }
     std::error_code error() const noexcept {
-        return failed() ? std::error_code(error_value_, *error_category_) : std::error_code{};
+        return failed() ? std::error_code(error_value_, *error_category_) : no_error;
     }
     std::size_t transferred() const noexcept { return transferred_; }
     Op& op() noexcept { return *this; }

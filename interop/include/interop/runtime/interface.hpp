@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "interop/endpoint.hpp"
+#include "interop/no_error.hpp"
 #include "interop/unix_address.hpp"
 
 namespace interop {

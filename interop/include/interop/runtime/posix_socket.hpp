@@ -67,7 +67,7 @@ template <typename Call>
 attempt count_once(Call call) noexcept {
     for (;;) {
         const auto n = call();
-        if (n >= 0) return {false, {}, static_cast<std::size_t>(n)};
+        if (n >= 0) return {false, no_error, static_cast<std::size_t>(n)};
         if (errno == EINTR) continue;
         if (posix::would_block(errno)) return {true, {}, 0};
         return {false, last_error(), 0};
