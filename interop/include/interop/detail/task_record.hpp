@@ -325,6 +325,9 @@ struct task_record {
     // have one: a context made by hand shares its record, and its operations take
     // timeout()'s general way.
     deadline_slot* deadline = nullptr;
+    // The stop callback of the task's own context (context_stop.hpp), registered when
+    // an operation of the task first waits and released by its driver when it ends.
+    context_stop stop;
     bool driven = false;
 };
 
