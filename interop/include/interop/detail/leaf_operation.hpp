@@ -19,7 +19,8 @@
 
 #include <atomic>
 #include <coroutine>
-#include <optional>
+#include <cstdint>
+#include <new>
 #include <system_error>
 #include <type_traits>
 
@@ -48,9 +49,11 @@ public:
     leaf_operation(const leaf_operation&) = delete;
     leaf_operation& operator=(const leaf_operation&) = delete;
     leaf_operation& operator=(leaf_operation&&) = delete;
-    // An operation abandoned while it waits (its frame destroyed) leaves its slot.
-    ~leaf_operation() {
-        if (watched_by_ != nullptr) watched_by_->unwatch(this);
+    // An operation abandoned while it waits (its frame destroyed) leaves its slot, or
+    // removes its own callback. Inline: every operation ends here, for one test.
+    [[gnu::always_inline]] ~leaf_operation() {
+        if (stop_watch_ != not_watched) [[unlikely]]
+            stop_watching();
     }
 
     bool await_ready() const noexcept { return false; }
@@ -150,11 +153,11 @@ protected:
     // For the derived await_resume: called first, so no stop callback sees the
     // operation any more.
     void finish() noexcept {
-        if (watched_by_ != nullptr) {
-            watched_by_->unwatch(this);
-            watched_by_ = nullptr;
-        } else {
-            on_stop_.reset();
+        if (stop_watch_ > own_callback_watches) {
+            watching_slot()->unwatch(this);
+            stop_watch_ = not_watched;
+        } else if (stop_watch_ == own_callback_watches) [[unlikely]] {
+            stop_watching();
         }
     }
     // The error as two words, not a std::error_code member: its default constructor
@@ -235,21 +238,37 @@ private:
     // before it, the callback finds the operation watched, or watch() sees the flag.
     void watch_stop(task_context* ctx) noexcept {
         context_stop* slot = ctx->stop_slot.get();
-        if (slot != nullptr && slot->usable(ctx->stop_token)) {
+        if (slot != nullptr && slot->usable(ctx->stop_token)) [[likely]] {
             if (!slot->registered()) slot->register_on(ctx->stop_token);
             switch (slot->watch(this, &stop_table)) {
                 case context_stop::watch_result::watching:
-                    watched_by_ = slot;
+                    stop_watch_ = reinterpret_cast<std::uintptr_t>(slot);
                     return;
                 case context_stop::watch_result::stopped:
-                    watched_by_ = slot;
+                    stop_watch_ = reinterpret_cast<std::uintptr_t>(slot);
                     if (claim_cancel()) cancel_claimed();
                     return;
                 case context_stop::watch_result::busy:
                     break;  // two operations wait in one context: see context_stop.hpp
             }
         }
-        on_stop_.emplace(ctx->stop_token, canceller{this});
+        new (own_stop_storage_) own_callback(ctx->stop_token, canceller{this});
+        stop_watch_ = own_callback_watches;
+    }
+
+    context_stop* watching_slot() const noexcept {
+        return reinterpret_cast<context_stop*>(stop_watch_);
+    }
+
+    // Out of line: rare, and out of the way of the destructor.
+    [[gnu::noinline]] void stop_watching() noexcept {
+        if (stop_watch_ == own_callback_watches) {
+            std::launder(static_cast<own_callback*>(static_cast<void*>(own_stop_storage_)))
+                ->~own_callback();
+        } else if (stop_watch_ != not_watched) {
+            watching_slot()->unwatch(this);
+        }
+        stop_watch_ = not_watched;
     }
 
     static bool claim_for_stop(void* self) noexcept {
@@ -296,8 +315,15 @@ private:
     int error_value_ = 0;
     const std::error_category* error_category_ = nullptr;
     std::size_t transferred_ = 0;
-    context_stop* watched_by_ = nullptr;               // the context's slot, while it watches this
-    std::optional<stop_callback<canceller>> on_stop_;  // otherwise, while it waits
+    // What watches the operation for a stop while it waits, in one word that the
+    // destructor tests: nothing, a stop callback of its own (built in own_stop_storage_,
+    // uninitialised until then: a std::optional's destructor would inline the
+    // callback's removal everywhere), or else its context's slot, by address.
+    static constexpr std::uintptr_t not_watched = 0;
+    static constexpr std::uintptr_t own_callback_watches = 1;
+    std::uintptr_t stop_watch_ = not_watched;
+    using own_callback = stop_callback<canceller>;
+    alignas(own_callback) unsigned char own_stop_storage_[sizeof(own_callback)];
 };
 
 }  // namespace interop::detail
