@@ -10,11 +10,12 @@
 // Cancellation: when the awaiting task's stop token is stopped, the stop callback of
 // its context (context_stop.hpp), or one of the operation's own where the context has
 // none to share, asks the adapter to cancel the operation; a deadline (timeout() over
-// a stream's read or write, deadline_slot.hpp) may ask too. Whoever asks first claims the
-// operation, so the adapter hears at most one cancel. A claimed operation does not resume its
-// awaiter until the adapter's cancel() has returned as well as its completion: the one of the two
-// that comes last resumes. So the adapter never sees a dangling operation, and the stop callback,
-// left (or destroyed) before the awaiter continues, never waits for more than a claim that failed.
+// a stream's read or write, deadline_slot.hpp) may ask too. Whoever asks first claims
+// the operation, so the adapter hears at most one cancel. A claimed operation does not
+// resume its awaiter until the adapter's cancel() has returned as well as its
+// completion: the one of the two that comes last resumes. So the adapter never sees a
+// dangling operation, and the stop callback, left (or destroyed) before the awaiter
+// continues, never waits for more than a claim that failed.
 #pragma once
 
 #include <atomic>
