@@ -5,9 +5,9 @@
 // a scope or a spawn). So a context's stop callback is registered once, on the first
 // wait that can be cancelled, and stays until the context ends; each operation that
 // waits only names itself in the slot (watch) and leaves it when it resumes
-// (unwatch). That costs a few uncontended stores on a line the task owns, where a
+// (unwatch). That costs a few uncontended stores in the task's own record, where a
 // callback per operation links and unlinks a node in the stop source's list, which
-// is shared by every task under the same scope or spawn.
+// is shared by every task under the same scope.
 //
 // The slots live where the library's own contexts live: in a driven task's record and
 // in a scope. A task_context points at its slot; a copy of a context does not carry
