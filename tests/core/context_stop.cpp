@@ -15,23 +15,24 @@ using interop::stop_source;
 using interop::stop_token;
 using interop::detail::context_stop;
 using interop::detail::stop_cancel;
+using interop::detail::stop_watcher;
 using watch_result = interop::detail::context_stop::watch_result;
 
 namespace {
 
 // Stands for a leaf operation: claimed at most once, and not once it has completed.
-struct fake_operation {
+struct fake_operation : stop_watcher {
     std::atomic<bool> claimed{false};
     bool completed = false;
     std::atomic<int> cancels{0};
     std::function<void()> while_cancelling{};
 
-    static bool claim(void* self) noexcept {
+    static bool claim(stop_watcher* self) noexcept {
         auto* op = static_cast<fake_operation*>(self);
         if (op->completed) return false;
         return !op->claimed.exchange(true);
     }
-    static void cancel_claimed(void* self) noexcept {
+    static void cancel_claimed(stop_watcher* self) noexcept {
         auto* op = static_cast<fake_operation*>(self);
         if (op->while_cancelling) op->while_cancelling();
         op->cancels.fetch_add(1);
@@ -81,6 +82,19 @@ TEST_CASE("context_stop: a stop before registration is seen by the first watch")
     CHECK(slot.watch(&op, &fake_operation::table) == watch_result::stopped);
     CHECK(op.cancels.load() == 0);  // the operation cancels itself, not the slot
     slot.unwatch(&op);
+}
+
+TEST_CASE("context_stop: once the callback has run, every later watch sees the stop") {
+    stop_source source;
+    context_stop slot;
+    slot.register_on(source.get_token());
+    source.request_stop();
+    for (int i = 0; i < 3; ++i) {
+        fake_operation op;
+        CHECK(slot.watch(&op, &fake_operation::table) == watch_result::stopped);
+        slot.unwatch(&op);
+        CHECK(op.cancels.load() == 0);
+    }
 }
 
 TEST_CASE("context_stop: a stop while nothing waits is seen by the next watch") {

@@ -41,7 +41,7 @@ class timed_operation;
 // Op: one of the operation structs of runtime/interface.hpp.
 // Derived: provides `void start(runtime_ref)` that fills in and starts the op.
 template <typename Op, typename Derived>
-class leaf_operation : protected Op {
+class leaf_operation : protected Op, private stop_watcher {
 public:
     leaf_operation() noexcept : Op(&leaf_operation::on_complete) {}
     // Moving is allowed only before the operation starts (so an operation can be
@@ -253,7 +253,7 @@ private:
                     break;  // two operations wait in one context: see context_stop.hpp
             }
         }
-        new (own_stop_storage_) own_callback(ctx->stop_token, canceller{this});
+        new (own_callback_storage) own_callback(ctx->stop_token, canceller{this});
         stop_watch_ = own_callback_watches;
     }
 
@@ -264,7 +264,7 @@ private:
     // Out of line: rare, and out of the way of the destructor.
     [[gnu::noinline]] void stop_watching() noexcept {
         if (stop_watch_ == own_callback_watches) {
-            std::launder(static_cast<own_callback*>(static_cast<void*>(own_stop_storage_)))
+            std::launder(static_cast<own_callback*>(static_cast<void*>(own_callback_storage)))
                 ->~own_callback();
         } else if (stop_watch_ != not_watched) {
             watching_slot()->unwatch(this);
@@ -272,10 +272,10 @@ private:
         stop_watch_ = not_watched;
     }
 
-    static bool claim_for_stop(void* self) noexcept {
+    static bool claim_for_stop(stop_watcher* self) noexcept {
         return static_cast<leaf_operation*>(self)->claim_cancel();
     }
-    static void cancel_for_stop(void* self) noexcept {
+    static void cancel_for_stop(stop_watcher* self) noexcept {
         static_cast<leaf_operation*>(self)->cancel_claimed();
     }
     static constexpr stop_cancel stop_table{&claim_for_stop, &cancel_for_stop};
@@ -317,14 +317,15 @@ private:
     const std::error_category* error_category_ = nullptr;
     std::size_t transferred_ = 0;
     // What watches the operation for a stop while it waits, in one word that the
-    // destructor tests: nothing, a stop callback of its own (built in own_stop_storage_,
-    // uninitialised until then: a std::optional's destructor would inline the
-    // callback's removal everywhere), or else its context's slot, by address.
+    // destructor tests: nothing, a stop callback of its own (built in the stop_watcher
+    // base's storage, uninitialised until then: a std::optional's destructor would
+    // inline the callback's removal everywhere), or else its context's slot, by address.
     static constexpr std::uintptr_t not_watched = 0;
     static constexpr std::uintptr_t own_callback_watches = 1;
     std::uintptr_t stop_watch_ = not_watched;
     using own_callback = stop_callback<canceller>;
-    alignas(own_callback) unsigned char own_stop_storage_[sizeof(own_callback)];
+    static_assert(sizeof(own_callback) <= sizeof(own_callback_storage) &&
+                  alignof(own_callback) <= alignof(own_callback_type));
 };
 
 }  // namespace interop::detail
