@@ -22,11 +22,14 @@
 //   sets `stopped` even when nothing is watched, also when register_on() finds the
 //   source stopped already and runs it at once.
 // - watch() takes the lock, names the operation, and reads `stopped`, not the stop
-//   source (whose line every task of a scope shares): a wait reads nothing outside the
-//   task's own record. No stop is lost: a stop requested after register_on() began
-//   runs the callback, which takes the lock; either it comes after watch() and finds
-//   the operation, or watch() comes after it and sees `stopped` (the operation then
-//   cancels itself). A stop requested before begin()'s check refuses the operation.
+//   source (whose line every task of a scope shares): the watch reads nothing outside
+//   the task's own record. No stop is lost. One requested before begin()'s check refuses
+//   the operation. Any later one runs the callback once the slot is registered: during
+//   register_on() if the source is stopped by then (stop_callback's contract), else
+//   from request_stop(). The callback takes the lock that watch() holds while it names
+//   the operation and reads `stopped`: either it comes after watch() and finds the
+//   operation, or watch() comes after it and sees `stopped` (the operation then
+//   cancels itself). `stopped` is never cleared, so every later watch sees it too.
 // - The callback cancels the operation it claimed after the lock is released: the
 //   claim keeps the operation and its awaiter alive until the cancel has returned
 //   (leaf_operation.hpp). The cancel may end the task inline, which may release and
