@@ -173,7 +173,8 @@ public:
 constexpr std::size_t context_stop::hot_bytes() noexcept {
     return offsetof(context_stop, storage_);
 }
-static_assert(context_stop::hot_bytes() == 24, "a wait touches three words of the slot");
+static_assert(context_stop::hot_bytes() == 3 * sizeof(void*),
+              "a wait touches three words of the slot");
 
 // What a task_context holds of its slot: a pointer that a copy does not carry, so a
 // context copied by hand never shares the slot of the one it was copied from.

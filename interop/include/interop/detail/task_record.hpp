@@ -303,10 +303,11 @@ struct task_origin {
 struct task_record {
     static constexpr std::size_t name_capacity = 31;
 
-    // What a wait touches of the record comes first, in one span of 104 bytes (see
-    // the static_asserts below): the wait state (32), the task's own context (48), and
-    // the hot words of its stop slot (24). The wait state is first, so that a wait
-    // reaches it at the record's own address and its timed paths reach the record.
+    // What a wait touches of the record comes first, in one span of 104 bytes on a
+    // 64-bit target (see the static_asserts below): the wait state (32), the task's
+    // own context (48), and the hot words of its stop slot (24). The wait state is
+    // first, so that a wait reaches it at the record's own address and its timed
+    // paths reach the record.
     wait_state wait;
     task_context ctx{};  // the task's own context; ctx.task points here
     // The stop callback of the task's own context (context_stop.hpp), registered when
@@ -341,10 +342,11 @@ struct task_record {
 };
 
 static_assert(std::is_standard_layout_v<task_record>, "record_of() needs it");
-static_assert(offsetof(task_record, wait) == 0 && sizeof(wait_state) == 32);
-static_assert(offsetof(task_record, stop) == sizeof(wait_state) + sizeof(task_context));
-static_assert(offsetof(task_record, stop) + context_stop::hot_bytes() == 104,
-              "a wait touches the record's first 104 bytes");
+static_assert(offsetof(task_record, wait) == 0, "record_of() needs it");
+static_assert(offsetof(task_record, stop) == sizeof(wait_state) + sizeof(task_context),
+              "what a wait touches is one span");
+static_assert(sizeof(void*) != 8 || offsetof(task_record, stop) + context_stop::hot_bytes() == 104,
+              "a wait touches the record's first 104 bytes (on a 64-bit target)");
 
 // The record of a wait state, which is always a record's first member.
 inline task_record& record_of(wait_state& w) noexcept { return reinterpret_cast<task_record&>(w); }
