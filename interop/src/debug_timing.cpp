@@ -33,8 +33,10 @@ void wait_state::begin_run() noexcept {
         const wait_kind* before = kind_.load(std::memory_order_relaxed);
         if (before != nullptr) end_wait(before, now);
     }
-    resumed_at_.store(now, std::memory_order_relaxed);
-    resumptions_.store(resumptions_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    wait_timing& t = record_of(*this).timing;
+    t.resumed_at.store(now, std::memory_order_relaxed);
+    t.resumptions.store(t.resumptions.load(std::memory_order_relaxed) + 1,
+                        std::memory_order_relaxed);
 }
 
 void wait_state::clear_timed_and_resume(std::coroutine_handle<> task) noexcept {
@@ -54,10 +56,11 @@ void wait_state::set_timed(const wait_kind* kind, const void* object, std::int64
 }
 
 void wait_state::end_run(std::uint64_t now) noexcept {
-    const std::uint64_t from = resumed_at_.load(std::memory_order_relaxed);
+    wait_timing& t = record_of(*this).timing;
+    const std::uint64_t from = t.resumed_at.load(std::memory_order_relaxed);
     if (from == 0) return;  // resumed before timing was on
-    busy_.store(busy_.load(std::memory_order_relaxed) + (now - from), std::memory_order_relaxed);
-    resumed_at_.store(0, std::memory_order_relaxed);
+    t.busy.store(t.busy.load(std::memory_order_relaxed) + (now - from), std::memory_order_relaxed);
+    t.resumed_at.store(0, std::memory_order_relaxed);
     if (tracing.load(std::memory_order_relaxed)) trace_run(*this, from, now);
 }
 
@@ -67,6 +70,12 @@ void wait_state::end_wait(const wait_kind* kind, std::uint64_t now) const noexce
 }
 
 void wait_state::finish() noexcept { end_run(task_clock_now()); }
+
+wait_state::timing wait_state::read_timing() const noexcept {
+    const wait_timing& t = record_of(*this).timing;
+    return {t.resumptions.load(std::memory_order_relaxed), t.busy.load(std::memory_order_relaxed),
+            t.resumed_at.load(std::memory_order_relaxed)};
+}
 
 }  // namespace interop::detail
 

@@ -112,13 +112,6 @@ void record(std::uint64_t task, std::uint64_t at, event_type type, Fill&& fill) 
     r.lock.unlock();
 }
 
-static_assert(std::is_standard_layout_v<task_record>);
-
-const task_record& record_of(const wait_state& w) noexcept {
-    return *reinterpret_cast<const task_record*>(reinterpret_cast<const char*>(&w) -
-                                                 offsetof(task_record, wait));
-}
-
 template <std::size_t N>
 void copy_text(char (&to)[N], const char* from) noexcept {
     std::size_t n = 0;

@@ -12,6 +12,7 @@
 #include <concepts>
 #include <coroutine>
 #include <stdexcept>
+#include "interop/detail/context_stop.hpp"
 #include "interop/runtime/interface.hpp"
 #include "interop/stop_token.hpp"
 
@@ -36,6 +37,11 @@ struct task_context {
     /// copied from a task's own still points at that task: point it elsewhere before
     /// running anything else in the copy.
     detail::task_record* task = &detail::unrecorded_task;
+    /// The context's stop callback, shared by the operations that wait in it
+    /// (detail/context_stop.hpp); set by the core for a task's own context and a
+    /// scope's. A copy leaves it null, as does assigning to a context: operations in a
+    /// context made or copied by hand register a stop callback each.
+    detail::context_stop_ref stop_slot{};
 };
 
 /// Thrown when an operation that needs a runtime is awaited by a task that no

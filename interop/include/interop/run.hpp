@@ -58,6 +58,7 @@ driver drive_into(task<T> t, outcome<T>* out, void (*done)(void*) noexcept, void
         }
     }
     task_record* record = (co_await current_context())->task;
+    driver::release_stop(record);
     co_await driver::release_deadline{record};
     end_task(*record);
     done(done_arg);

@@ -74,6 +74,8 @@ class scope {
 public:
     scope(const scope&) = delete;
     scope& operator=(const scope&) = delete;
+    // Before source_ dies, on every path out of with_scope.
+    ~scope() { stop_.release(); }
 
     /// Starts `t` as a child of this scope (its value, if any, is discarded).
     template <typename T>
@@ -116,6 +118,7 @@ private:
         : context_{parent ? parent->runtime : runtime_ref{}, source_.get_token(),
                    parent ? parent->run : nullptr,
                    parent ? parent->task : &detail::unrecorded_task} {
+        context_.stop_slot.set(&stop_);
         if (parent != nullptr && parent->stop_token.stop_possible()) {
             parent_link_.emplace(parent->stop_token, detail::stop_requester{&source_});
         }
@@ -188,6 +191,7 @@ private:
     join_awaiter join() noexcept { return {this}; }
 
     stop_source source_;
+    detail::context_stop stop_;  // the body's stop callback, registered on source_
     task_context context_;
     std::optional<stop_callback<detail::stop_requester>> parent_link_;
     std::atomic<std::size_t> active_{1};  // the body, plus one per running child
@@ -210,6 +214,7 @@ inline driver drive_scope_child(task<void> t, scope* s) {
         }
     }
     task_record* record = (co_await current_context())->task;
+    driver::release_stop(record);
     co_await driver::release_deadline{record};
     end_task(*record);
     s->child_done();

@@ -67,6 +67,7 @@ public:
         promise_type& p = h.promise();
         begin_task(p.record, *ctx, origin);
         p.record.driven = true;
+        p.record.ctx.stop_slot.set(&p.record.stop);
         p.set_context(&p.record.ctx);
         p.start_op.coroutine = h;
         p.start_op.record = &p.record;
@@ -80,9 +81,9 @@ public:
         return false;
     }
 
-    // What a driver awaits once its task has finished, before it ends the task: the
-    // task's deadline timer, if it has one, is cancelled if armed, its completion
-    // waited for, and the slot freed.
+    // What a driver awaits once its task has finished, after release_stop and before
+    // it ends the task: the task's deadline timer, if it has one, is cancelled if
+    // armed, its completion waited for, and the slot freed.
     struct release_deadline {
         task_record* record;
         bool await_ready() const noexcept { return record->deadline == nullptr; }
@@ -94,6 +95,10 @@ public:
                 deadline_slot::destroy(std::exchange(record->deadline, nullptr));
         }
     };
+
+    // Once its task has finished, before anyone hears of it (its stop source may go
+    // then): the stop callback of the task's context is removed.
+    static void release_stop(task_record* record) noexcept { record->stop.release(); }
 
 private:
     explicit driver(handle_type h) noexcept : handle_(h) {}

@@ -7,23 +7,26 @@
 // decides whether await_suspend returns false (the result is already there, keep
 // going without suspending) or the completion resumes the awaiter.
 //
-// Cancellation: when the awaiting task's stop token is stopped, a stop_callback
-// asks the adapter to cancel the operation; a deadline (timeout() over a stream's read
-// or write, deadline_slot.hpp) may ask too. Whoever asks first claims the operation, so the
-// adapter hears at most one cancel. A claimed operation does not resume its awaiter
-// until the adapter's cancel() has returned as well as its completion: the one of the
-// two that comes last resumes. So the adapter never sees a dangling operation, and the
-// stop callback, destroyed before the awaiter continues, never waits for more than a
-// claim that failed.
+// Cancellation: when the awaiting task's stop token is stopped, the stop callback of
+// its context (context_stop.hpp), or one of the operation's own where the context has
+// none to share, asks the adapter to cancel the operation; a deadline (timeout() over
+// a stream's read or write, deadline_slot.hpp) may ask too. Whoever asks first claims
+// the operation, so the adapter hears at most one cancel. A claimed operation does not
+// resume its awaiter until the adapter's cancel() has returned as well as its
+// completion: the one of the two that comes last resumes. So the adapter never sees a
+// dangling operation, and the stop callback, left (or destroyed) before the awaiter
+// continues, never waits for more than a claim that failed.
 #pragma once
 
 #include <atomic>
 #include <coroutine>
-#include <optional>
+#include <cstdint>
+#include <new>
 #include <system_error>
 #include <type_traits>
 
 #include "interop/context.hpp"
+#include "interop/detail/context_stop.hpp"
 #include "interop/detail/coop_budget.hpp"
 #include "interop/detail/driver.hpp"
 #include "interop/detail/wait_kinds.hpp"
@@ -38,7 +41,7 @@ class timed_operation;
 // Op: one of the operation structs of runtime/interface.hpp.
 // Derived: provides `void start(runtime_ref)` that fills in and starts the op.
 template <typename Op, typename Derived>
-class leaf_operation : protected Op {
+class leaf_operation : protected Op, private stop_watcher {
 public:
     leaf_operation() noexcept : Op(&leaf_operation::on_complete) {}
     // Moving is allowed only before the operation starts (so an operation can be
@@ -47,6 +50,12 @@ public:
     leaf_operation(const leaf_operation&) = delete;
     leaf_operation& operator=(const leaf_operation&) = delete;
     leaf_operation& operator=(leaf_operation&&) = delete;
+    // An operation abandoned while it waits (its frame destroyed) leaves its slot, or
+    // removes its own callback. Inline: every operation ends here, for one test.
+    [[gnu::always_inline]] ~leaf_operation() {
+        if (stop_watch_ != not_watched) [[unlikely]]
+            stop_watching();
+    }
 
     bool await_ready() const noexcept { return false; }
 
@@ -112,7 +121,7 @@ protected:
         wait_ = &ctx->task->wait;
         if constexpr (wait_notes) note_wait();
         post_to_ = ctx->runtime;
-        if (ctx->stop_token.stop_possible()) on_stop_.emplace(ctx->stop_token, canceller{this});
+        if (ctx->stop_token.stop_possible()) watch_stop(ctx);
         if (finished_all(state_.fetch_or(suspended, std::memory_order_acq_rel))) {
             if constexpr (wait_notes) wait_->clear();
             return false;
@@ -142,8 +151,16 @@ protected:
         if ((before & (done | suspended)) == (done | suspended)) resume_later();
     }
 
-    // For the derived await_resume: called first, so the stop callback is gone.
-    void finish() noexcept { on_stop_.reset(); }
+    // For the derived await_resume: called first, so no stop callback sees the
+    // operation any more.
+    void finish() noexcept {
+        if (stop_watch_ > own_callback_watches) {
+            watching_slot()->unwatch(this);
+            stop_watch_ = not_watched;
+        } else if (stop_watch_ == own_callback_watches) [[unlikely]] {
+            stop_watching();
+        }
+    }
     // The error as two words, not a std::error_code member: its default constructor
     // calls system_category() out of line, for every operation built.
     bool failed() const noexcept { return error_value_ != 0; }
@@ -217,6 +234,52 @@ private:
         wait_->set_from_running<with_value>(note.kind, note.object, note.value);
     }
 
+    // Before the handshake, as the operation's cancel may be the last party to finish.
+    // A stop requested meanwhile is caught either way: begin() refused the operation
+    // before it, the callback finds the operation watched, or watch() sees the flag.
+    void watch_stop(task_context* ctx) noexcept {
+        context_stop* slot = ctx->stop_slot.get();
+        if (slot != nullptr && slot->usable(ctx->stop_token)) [[likely]] {
+            if (!slot->registered()) slot->register_on(ctx->stop_token);
+            switch (slot->watch(this, &stop_table)) {
+                case context_stop::watch_result::watching:
+                    stop_watch_ = reinterpret_cast<std::uintptr_t>(slot);
+                    return;
+                case context_stop::watch_result::stopped:
+                    stop_watch_ = reinterpret_cast<std::uintptr_t>(slot);
+                    if (claim_cancel()) cancel_claimed();
+                    return;
+                case context_stop::watch_result::busy:
+                    break;  // two operations wait in one context: see context_stop.hpp
+            }
+        }
+        new (own_callback_storage) own_callback(ctx->stop_token, canceller{this});
+        stop_watch_ = own_callback_watches;
+    }
+
+    context_stop* watching_slot() const noexcept {
+        return reinterpret_cast<context_stop*>(stop_watch_);
+    }
+
+    // Out of line: rare, and out of the way of the destructor.
+    [[gnu::noinline]] void stop_watching() noexcept {
+        if (stop_watch_ == own_callback_watches) {
+            std::launder(static_cast<own_callback*>(static_cast<void*>(own_callback_storage)))
+                ->~own_callback();
+        } else if (stop_watch_ != not_watched) {
+            watching_slot()->unwatch(this);
+        }
+        stop_watch_ = not_watched;
+    }
+
+    static bool claim_for_stop(stop_watcher* self) noexcept {
+        return static_cast<leaf_operation*>(self)->claim_cancel();
+    }
+    static void cancel_for_stop(stop_watcher* self) noexcept {
+        static_cast<leaf_operation*>(self)->cancel_claimed();
+    }
+    static constexpr stop_cancel stop_table{&claim_for_stop, &cancel_for_stop};
+
     struct canceller {
         leaf_operation* self;
         void operator()() const noexcept {
@@ -253,7 +316,16 @@ private:
     int error_value_ = 0;
     const std::error_category* error_category_ = nullptr;
     std::size_t transferred_ = 0;
-    std::optional<stop_callback<canceller>> on_stop_;
+    // What watches the operation for a stop while it waits, in one word that the
+    // destructor tests: nothing, a stop callback of its own (built in the stop_watcher
+    // base's storage, uninitialised until then: a std::optional's destructor would
+    // inline the callback's removal everywhere), or else its context's slot, by address.
+    static constexpr std::uintptr_t not_watched = 0;
+    static constexpr std::uintptr_t own_callback_watches = 1;
+    std::uintptr_t stop_watch_ = not_watched;
+    using own_callback = stop_callback<canceller>;
+    static_assert(sizeof(own_callback) <= sizeof(own_callback_storage) &&
+                  alignof(own_callback) <= alignof(own_callback_type));
 };
 
 }  // namespace interop::detail

@@ -23,6 +23,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
+#include <type_traits>
 
 #include "interop/context.hpp"
 #include "interop/detail/intrusive_list.hpp"
@@ -133,7 +134,9 @@ inline constexpr wait_kind wait_ready{"ready", wait_value::none, true};
 //
 // With timing on (timing_users), a resumption also notes when it began and counts
 // itself, and the next change of state from running adds the run to the busy time.
-// Only the task's own thread, or the one resuming it, writes these: in turn.
+// Only the task's own thread, or the one resuming it, writes these: in turn. They are
+// the record's (wait_timing), away from the words every wait writes: a wait_state is
+// always a task_record's, which its timed paths reach through record_of().
 class wait_state {
 public:
     void set(const wait_kind* kind, const void* object, std::int64_t value) noexcept {
@@ -188,10 +191,7 @@ public:
         std::uint64_t busy = 0;  // ticks of task_clock_now()
         std::uint64_t running_since = 0;
     };
-    timing read_timing() const noexcept {
-        return {resumptions_.load(std::memory_order_relaxed), busy_.load(std::memory_order_relaxed),
-                resumed_at_.load(std::memory_order_relaxed)};
-    }
+    timing read_timing() const noexcept;
 
     struct snapshot {
         const wait_kind* kind = nullptr;
@@ -230,9 +230,13 @@ private:
     std::atomic<const void*> object_{nullptr};
     std::atomic<std::int64_t> value_{0};
     std::atomic<std::uint64_t> since_{0};
-    std::atomic<std::uint64_t> resumed_at_{0};
-    std::atomic<std::uint64_t> busy_{0};
-    std::atomic<std::uint64_t> resumptions_{0};
+};
+
+// What timing counts of a task's runs (wait_state), written only while timing is on.
+struct wait_timing {
+    std::atomic<std::uint64_t> resumed_at{0};
+    std::atomic<std::uint64_t> busy{0};
+    std::atomic<std::uint64_t> resumptions{0};
 };
 
 struct task_record;
@@ -299,9 +303,18 @@ struct task_origin {
 struct task_record {
     static constexpr std::size_t name_capacity = 31;
 
-    // First, so that a wait reaches it at the record's own address.
+    // What a wait touches of the record comes first, in one span of 104 bytes on a
+    // 64-bit target (see the static_asserts below): the wait state (32), the task's
+    // own context (48), and the hot words of its stop slot (24). The wait state is
+    // first, so that a wait reaches it at the record's own address and its timed
+    // paths reach the record.
     wait_state wait;
     task_context ctx{};  // the task's own context; ctx.task points here
+    // The stop callback of the task's own context (context_stop.hpp), registered when
+    // an operation of the task first waits and released by its driver when it ends.
+    // Its first words are what a wait touches; its callback's storage follows, cold.
+    context_stop stop;
+    wait_timing timing;  // only with timing on
     std::uint64_t id = 0;
     std::uint64_t parent = 0;
     coroutine_site coroutine{};
@@ -327,6 +340,19 @@ struct task_record {
     deadline_slot* deadline = nullptr;
     bool driven = false;
 };
+
+static_assert(std::is_standard_layout_v<task_record>, "record_of() needs it");
+static_assert(offsetof(task_record, wait) == 0, "record_of() needs it");
+static_assert(offsetof(task_record, stop) == sizeof(wait_state) + sizeof(task_context),
+              "what a wait touches is one span");
+static_assert(sizeof(void*) != 8 || offsetof(task_record, stop) + context_stop::hot_bytes() == 104,
+              "a wait touches the record's first 104 bytes (on a 64-bit target)");
+
+// The record of a wait state, which is always a record's first member.
+inline task_record& record_of(wait_state& w) noexcept { return reinterpret_cast<task_record&>(w); }
+inline const task_record& record_of(const wait_state& w) noexcept {
+    return reinterpret_cast<const task_record&>(w);
+}
 
 inline task_record* task_list::next_of(const task_record* r) noexcept { return r->next; }
 
