@@ -202,7 +202,7 @@ void loop::cancel_parked(operation* op) noexcept {
         case op_kind::accept: {
             // The listener is open: closing it would have completed this accept already.
             stream_socket* listener = find_socket(static_cast<accept_operation*>(op)->listener);
-            listener->accepts.remove(op);
+            listener->watch->accepts.remove(op);
             watch_listener(listener);
             break;
         }

@@ -183,6 +183,7 @@ private:
     stream_socket* adopt(int& fd, stream_socket::role role, stream_socket::family family,
                          std::error_code* error) noexcept;
     std::error_code listen_on(int fd, stream_socket::family family, socket_handle* out) noexcept;
+    readiness_watch* open_watch(stream_socket* socket, int fd, std::error_code* error) noexcept;
     std::error_code adopt_pair(int fds[2], stream_socket::family family, socket_handle* first,
                                socket_handle* second) noexcept;
     void close_socket(stream_socket* socket) noexcept;

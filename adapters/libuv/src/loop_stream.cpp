@@ -15,10 +15,12 @@
 // Writing. A write first tries uv_try_write and, when the kernel took anything,
 // completes at once with that count (a short count is a valid answer; the core loops
 // for "write all"). Only when the send buffer is full does it wait: it copies up to
-// write_copy_capacity bytes into the socket's own buffer and hands *that* to uv_write,
-// whose callback comes once the socket had room. The callback then also offers the
-// rest straight from the caller's buffer with uv_try_write, and completes the write
-// with what went out.
+// write_spill::capacity bytes into the socket's own buffer and hands *that* to uv_write,
+// whose callback comes once the socket had room. That buffer and the uv_write_t come
+// with the first write that has to wait (a connection whose send buffer never fills
+// never has them) and stay with the socket. The callback then also offers the rest
+// straight from the caller's buffer with uv_try_write, and completes the write with
+// what went out.
 //   libuv cannot take back a queued uv_write, and it would read its buffer until the
 // callback. Because that buffer is the socket's copy, cancelling a waiting write is
 // simple and safe: the write completes at once, reporting the copied bytes as
@@ -168,17 +170,17 @@ loop::write_attempt loop::start_write(stream_socket* socket, io_operation* op) n
     if (written < 0 && written != UV_EAGAIN) return {false, error_from_uv(written), 0};
 
     // The send buffer is full: wait for room, with a copy of the first bytes.
-    if (!socket->write_copy)
-        socket->write_copy.reset(new (std::nothrow) std::byte[stream_socket::write_copy_capacity]);
-    if (!socket->write_copy) return {false, out_of_memory(), 0};
-    const std::size_t n = std::min(op->size, stream_socket::write_copy_capacity);
-    std::memcpy(socket->write_copy.get(), op->data, n);
-    const uv_buf_t copy = buffer_of(socket->write_copy.get(), n);
+    if (!socket->spill) socket->spill.reset(new (std::nothrow) write_spill);
+    write_spill* spill = socket->spill.get();
+    if (!spill) return {false, out_of_memory(), 0};
+    const std::size_t n = std::min(op->size, write_spill::capacity);
+    std::memcpy(spill->copy, op->data, n);
+    const uv_buf_t copy = buffer_of(spill->copy, n);
     // libuv calls on_written from the loop, never from inside uv_write.
-    const int status = uv_write(&socket->write_req, socket->stream(), &copy, 1, &loop::on_written);
+    const int status = uv_write(&spill->request, socket->stream(), &copy, 1, &loop::on_written);
     if (status < 0) return {false, error_from_uv(status), 0};
     socket->write_in_flight = true;
-    socket->write_copied = n;
+    spill->copied = n;
     socket->write_op = op;
     socket->write_started = true;
     set_waits_on(op, socket);
@@ -201,7 +203,7 @@ void loop::on_written(uv_write_t* request, int status) {
     }
     socket->write_op = nullptr;
     if (status < 0) return self.finish(op, error_from_uv(status), 0);  // nothing was written
-    std::size_t sent = socket->write_copied;
+    std::size_t sent = socket->spill->copied;
     if (op->size > sent) {
         // The socket has just had room: offer the rest from the caller's buffer. If
         // that fails, the next write reports why; this one reports what went out.
@@ -217,7 +219,7 @@ void loop::cancel_write(io_operation* op) noexcept {
     socket->write_op = nullptr;
     if (socket->write_started) {
         // Its first bytes are with libuv, in the socket's copy, and will be sent.
-        finish(op, {}, socket->write_copied);
+        finish(op, {}, socket->spill->copied);
     } else {
         finish(op, canceled(), 0);  // it never started: nothing was written
     }
@@ -234,9 +236,11 @@ std::error_code loop::shutdown_write(socket_handle s) noexcept {
     if (socket->domain == stream_socket::family::pipe)
         return std::make_error_code(std::errc::not_a_socket);
     if (socket->shut_down) return {};  // a second shutdown is harmless
+    if (!socket->shutdown_req) socket->shutdown_req.reset(new (std::nothrow) uv_shutdown_t{});
+    if (!socket->shutdown_req) return out_of_memory();
     // libuv sends the FIN once the writes queued before it have gone. Its result has
     // nowhere to go (this call has returned by then): a failure shows in the next read.
-    const int status = uv_shutdown(&socket->shutdown_req, socket->stream(), nullptr);
+    const int status = uv_shutdown(socket->shutdown_req.get(), socket->stream(), nullptr);
     // UV_ENOTCONN: shut down already, or the connection failed; either way nothing
     // more will be sent, which is all that was asked for.
     if (status < 0 && status != UV_ENOTCONN) return error_from_uv(status);

@@ -118,15 +118,16 @@ void loop::close_socket(stream_socket* socket) noexcept {
     if (io_operation* op = std::exchange(socket->write_op, nullptr)) finish(op, canceled(), 0);
     if (connect_operation* op = std::exchange(socket->connect_op, nullptr))
         finish(op, canceled(), 0);
-    while (operation* op = socket->accepts.pop_front()) finish(op, canceled(), 0);
+    if (readiness_watch* watch = socket->watch.get())
+        while (operation* op = watch->accepts.pop_front()) finish(op, canceled(), 0);
     close_handles(socket);
 }
 
 // The readiness watcher first: closing the stream handle closes the descriptor it watches.
 void loop::close_handles(stream_socket* socket) noexcept {
-    if (socket->readiness_open) {
-        socket->readiness_open = false;
-        uv_close(reinterpret_cast<uv_handle_t*>(&socket->readiness), &loop::on_socket_closed);
+    if (readiness_watch* watch = socket->watch.get(); watch && watch->readiness_open) {
+        watch->readiness_open = false;
+        uv_close(reinterpret_cast<uv_handle_t*>(&watch->readiness), &loop::on_socket_closed);
     }
     uv_close(socket->handle(), &loop::on_socket_closed);
 }
@@ -139,7 +140,7 @@ void loop::abandon_socket(stream_socket* socket) noexcept {
     socket->read_op = nullptr;
     socket->write_op = nullptr;
     socket->connect_op = nullptr;
-    socket->accepts = op_list{};
+    if (socket->watch) socket->watch->accepts = op_list{};
     close_handles(socket);
 }
 
@@ -152,6 +153,25 @@ void loop::close(socket_handle s) noexcept {
     // Closing twice: nothing.
     if (stream_socket* socket = find_socket(s)) return close_socket(socket);
     if (udp_socket* socket = find_udp(s)) close_udp(socket);
+}
+
+// The socket's readiness watcher on `fd`, initialised (not started): closing the socket
+// closes it too. Null, with *error set, when that fails; the caller closes the socket.
+readiness_watch* loop::open_watch(stream_socket* socket, int fd, std::error_code* error) noexcept {
+    socket->watch.reset(new (std::nothrow) readiness_watch);
+    readiness_watch* watch = socket->watch.get();
+    if (!watch) {
+        *error = out_of_memory();
+        return nullptr;
+    }
+    if (const int status = uv_poll_init_socket(&uv_, &watch->readiness, fd); status < 0) {
+        *error = error_from_uv(status);
+        return nullptr;
+    }
+    watch->readiness.data = socket;
+    watch->readiness_open = true;
+    ++socket->open_handles;
+    return watch;
 }
 
 // --- listening and accepting ------------------------------------------------------------
@@ -179,14 +199,12 @@ std::error_code loop::listen_on(int fd, stream_socket::family family, socket_han
     std::error_code error;
     stream_socket* listener = adopt(fd, stream_socket::role::listener, family, &error);
     if (!listener) return error;
-    if (const int status = uv_poll_init_socket(&uv_, &listener->readiness, fd); status < 0) {
+    readiness_watch* watch = open_watch(listener, fd, &error);
+    if (!watch) {
         close_socket(listener);
-        return error_from_uv(status);
+        return error;
     }
-    listener->readiness.data = listener;
-    listener->readiness_open = true;
-    ++listener->open_handles;
-    listener->listening_fd = fd;
+    watch->listening_fd = fd;
     *out = listener->key;
     return {};
 }
@@ -202,21 +220,21 @@ void loop::tcp_accept(accept_operation* op) noexcept {
     if (!listener) return op->complete(bad_handle(), 0);
     if (listener->kind != stream_socket::role::listener)
         return op->complete(std::make_error_code(std::errc::invalid_argument), 0);
-    if (listener->accepts.empty()) {
+    if (listener->watch->accepts.empty()) {
         const accept_outcome outcome = accept_one(listener);
         if (!outcome.would_block) {
             op->accepted = outcome.handle;
             return op->complete(outcome.error, 0);
         }
     }
-    listener->accepts.push_back(op);
+    listener->watch->accepts.push_back(op);
     park(op);
     watch_listener(listener);
 }
 
 loop::accept_outcome loop::accept_one(stream_socket* listener) noexcept {
     int fd = -1;
-    const posix::attempt connection = posix::accept_once(listener->listening_fd, &fd);
+    const posix::attempt connection = posix::accept_once(listener->watch->listening_fd, &fd);
     if (connection.would_block) return {true, {}, nullptr};
     // Out of descriptors or memory: reported as it is, the connections stay in the
     // backlog (the core backs off before it asks again).
@@ -228,10 +246,11 @@ loop::accept_outcome loop::accept_one(stream_socket* listener) noexcept {
 }
 
 void loop::serve_accepts(stream_socket* listener) noexcept {
-    while (!listener->accepts.empty()) {
+    op_list& accepts = listener->watch->accepts;
+    while (!accepts.empty()) {
         const accept_outcome outcome = accept_one(listener);
         if (outcome.would_block) break;
-        auto* op = static_cast<accept_operation*>(listener->accepts.pop_front());
+        auto* op = static_cast<accept_operation*>(accepts.pop_front());
         op->accepted = outcome.handle;
         finish(op, outcome.error, 0);
     }
@@ -241,22 +260,23 @@ void loop::serve_accepts(stream_socket* listener) noexcept {
 // Readiness is watched only while accepts wait: a listener nobody accepts on (or one
 // whose accepts back off) must not wake the loop again and again.
 void loop::watch_listener(stream_socket* listener) noexcept {
-    const bool wanted = !listener->accepts.empty();
-    if (wanted == listener->polling) return;
+    readiness_watch& watch = *listener->watch;
+    const bool wanted = !watch.accepts.empty();
+    if (wanted == watch.polling) return;
     if (!wanted) {
-        uv_poll_stop(&listener->readiness);
-        listener->polling = false;
+        uv_poll_stop(&watch.readiness);
+        watch.polling = false;
         return;
     }
-    const int status = uv_poll_start(&listener->readiness, UV_READABLE, &loop::on_listener_ready);
+    const int status = uv_poll_start(&watch.readiness, UV_READABLE, &loop::on_listener_ready);
     if (status < 0) return fail_accepts(listener, error_from_uv(status));
-    listener->polling = true;
+    watch.polling = true;
 }
 
 // The descriptor cannot be watched: every waiting accept hears why, rather than
 // waiting for a readiness that will not come. The next accept tries again.
 void loop::fail_accepts(stream_socket* listener, std::error_code error) noexcept {
-    while (operation* op = listener->accepts.pop_front()) finish(op, error, 0);
+    while (operation* op = listener->watch->accepts.pop_front()) finish(op, error, 0);
 }
 
 void loop::on_listener_ready(uv_poll_t* readiness, int status, int) {
@@ -265,7 +285,7 @@ void loop::on_listener_ready(uv_poll_t* readiness, int status, int) {
     if (status < 0) {
         // libuv has stopped the watcher when it reports an error.
         uv_poll_stop(readiness);
-        listener->polling = false;
+        listener->watch->polling = false;
         return self.fail_accepts(listener, error_from_uv(status));
     }
     self.serve_accepts(listener);
@@ -281,7 +301,12 @@ void loop::tcp_connect(connect_operation* op) noexcept {
     stream_socket* socket =
         open_socket(stream_socket::role::connecting, stream_socket::family::tcp);
     if (!socket) return op->complete(out_of_memory(), 0);
-    const int status = uv_tcp_connect(&socket->connect_req, &socket->native.tcp,
+    socket->connect_req.reset(new (std::nothrow) uv_connect_t{});
+    if (!socket->connect_req) {
+        close_socket(socket);
+        return op->complete(out_of_memory(), 0);
+    }
+    const int status = uv_tcp_connect(socket->connect_req.get(), &socket->native.tcp,
                                       posix::to_sockaddr(op->peer).get(), &loop::on_connected);
     if (status < 0) {
         close_socket(socket);

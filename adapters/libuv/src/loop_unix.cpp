@@ -54,16 +54,15 @@ void loop::unix_connect(unix_connect_operation* op) noexcept {
         op->connected = socket->key;
         return op->complete({}, 0);
     }
-    int status = uv_poll_init_socket(&uv_, &socket->readiness, fd);
-    if (status == 0) {
-        socket->readiness.data = socket;
-        socket->readiness_open = true;
-        ++socket->open_handles;
-        status = uv_poll_start(&socket->readiness, UV_WRITABLE, &loop::on_unix_connectable);
+    readiness_watch* watch = open_watch(socket, fd, &error);
+    if (watch) {
+        const int status =
+            uv_poll_start(&watch->readiness, UV_WRITABLE, &loop::on_unix_connectable);
+        if (status < 0) error = error_from_uv(status);
     }
-    if (status < 0) {
+    if (!watch || error) {
         close_socket(socket);
-        return op->complete(error_from_uv(status), 0);
+        return op->complete(error, 0);
     }
     socket->connect_op = op;
     set_waits_on(op, socket);
@@ -76,7 +75,7 @@ void loop::on_unix_connectable(uv_poll_t* readiness, int status, int) {
     // The watcher has done its part: from here the pipe's own watcher has the
     // descriptor. (Closing the socket closes it too, and stops it first, so an
     // operation is attached whenever this runs.)
-    socket->readiness_open = false;
+    socket->watch->readiness_open = false;
     uv_close(reinterpret_cast<uv_handle_t*>(readiness), &loop::on_socket_closed);
     connect_operation* op = std::exchange(socket->connect_op, nullptr);
     if (!op) return;

@@ -1,13 +1,22 @@
 // One stream socket of the runtime, TCP or Unix domain: a listener, a connected stream,
 // or a connection that is still being made; or one end of an anonymous pipe, kept and
 // used as a connected stream (loop_pipe.cpp). It owns its libuv handle and the requests
-// it issues, all embedded (one write, one shutdown and one connect can be in flight per
-// socket). The handle is a uv_tcp_t for TCP and a uv_pipe_t over the descriptor for a
-// Unix socket or a pipe's end; reading, writing, shutting down, accepting and closing
-// see only the uv_stream_t both begin with, so the families share all of that code. A
-// listener, and a Unix connect that has to wait for writability, also own a uv_poll_t
-// on the descriptor (see loop_tcp.cpp, loop_unix.cpp): libuv's own listening and
-// connecting are never started on it.
+// it issues (one write, one shutdown and one connect can be in flight per socket). The
+// handle is a uv_tcp_t for TCP and a uv_pipe_t over the descriptor for a Unix socket or
+// a pipe's end; reading, writing, shutting down, accepting and closing see only the
+// uv_stream_t both begin with, so the families share all of that code. A listener, and
+// a Unix connect that has to wait for writability, also own a uv_poll_t on the
+// descriptor (see loop_tcp.cpp, loop_unix.cpp): libuv's own listening and connecting
+// are never started on it.
+//
+// Memory. Only the handle and what every connected stream uses are embedded: a server
+// holds many idle connections, and each would pay for the rest. The parts a socket
+// needs only sometimes are allocated when first needed and kept until the socket is
+// deleted: the write request with its copy (a write that found the send buffer full),
+// the shutdown request, the connect request, and the readiness watch. So each lives
+// exactly as long as it would embedded, which is what libuv needs: a request until its
+// callback ran (closing the socket calls it, with UV_ECANCELED), the uv_poll_t until its
+// close callback ran.
 //
 // Lifetime: created by tcp_listen, unix_listen, tcp_accept, tcp_connect, unix_connect,
 // unix_pair or pipe_open; released by loop::close_socket, which takes it out of the
@@ -30,6 +39,26 @@
 
 namespace interop::libuv_detail {
 
+// What a write needs only when the send buffer is full (loop_stream.cpp): the request
+// handed to uv_write and the copy of the bytes it carries.
+struct write_spill {
+    static constexpr std::size_t capacity = 16 * 1024;  // bytes a write copies for libuv
+
+    uv_write_t request{};
+    std::size_t copied = 0;  // bytes of the socket's write_op that request carries
+    std::byte copy[capacity];
+};
+
+// A uv_poll_t on the descriptor, with a listener's accept queue beside it: a listener's
+// watch, or the one with which a Unix connect waits for writability.
+struct readiness_watch {
+    uv_poll_t readiness{};        // readiness.data points back to the socket
+    bool readiness_open = false;  // readiness was initialised and is not closing yet
+    bool polling = false;         // readiness is started (while accepts wait)
+    int listening_fd = -1;        // owned by the socket's `native` (uv_*_open), which closes it
+    op_list accepts;              // pending accepts, in the order they started
+};
+
 struct stream_socket : socket_base {
     enum class role : std::uint8_t { connecting, stream, listener };
     // Named so because `unix` is a macro in GNU C++.
@@ -37,9 +66,6 @@ struct stream_socket : socket_base {
     // refuses it (shutdown() would fail, after libuv had already said yes).
     enum class family : std::uint8_t { tcp, unix_domain, pipe };
     static constexpr protocol tag = protocol::stream;
-
-    // Bytes a write copies for libuv when the send buffer is full (see loop_stream.cpp).
-    static constexpr std::size_t write_copy_capacity = 16 * 1024;
 
     stream_socket(loop& owner_loop, role r, family f) noexcept
         : socket_base(owner_loop, tag), kind(r), domain(f) {}
@@ -70,7 +96,7 @@ struct stream_socket : socket_base {
     } native{};          // its data points back here
     role kind;
     family domain;
-    int open_handles = 1;  // native, and readiness while open: deleted when all closed
+    int open_handles = 1;  // native, and watch->readiness while open: deleted when all closed
 
     // --- reading (streams) ---
     io_operation* read_op = nullptr;  // the one pending read; its buffer gets the bytes
@@ -80,25 +106,19 @@ struct stream_socket : socket_base {
     read_stash stash;
 
     // --- writing (streams) ---
-    io_operation* write_op = nullptr;  // the one pending write
-    bool write_started = false;        // false: it waits behind the copy of a cancelled write
-    bool write_in_flight = false;      // write_req is with libuv
-    bool shut_down = false;            // shutdown_write was called
-    std::size_t write_copied = 0;      // bytes of write_op that write_req carries
-    std::unique_ptr<std::byte[]> write_copy;
-    uv_write_t write_req{};
-    uv_shutdown_t shutdown_req{};
+    io_operation* write_op = nullptr;    // the one pending write
+    bool write_started = false;          // false: it waits behind the copy of a cancelled write
+    bool write_in_flight = false;        // spill->request is with libuv
+    bool shut_down = false;              // shutdown_write was called
+    std::unique_ptr<write_spill> spill;  // from the first write that had to wait
+    std::unique_ptr<uv_shutdown_t> shutdown_req;  // from the first shutdown_write
 
     // --- connecting ---
     connect_operation* connect_op = nullptr;
-    uv_connect_t connect_req{};
+    std::unique_ptr<uv_connect_t> connect_req;  // a TCP connect's
 
     // --- listening (and a Unix connect that waits) ---
-    op_list accepts;              // pending accepts, in the order they started
-    uv_poll_t readiness{};        // on the descriptor; readiness.data points back here
-    bool readiness_open = false;  // readiness was initialised and is not closing yet
-    bool polling = false;         // readiness is started (while accepts wait)
-    int listening_fd = -1;        // owned by `native` (uv_*_open), which closes it
+    std::unique_ptr<readiness_watch> watch;  // from listen_on, or a Unix connect that waits
 };
 
 }  // namespace interop::libuv_detail
