@@ -10,6 +10,7 @@
 #include <system_error>
 #include <thread>
 
+#include "interop/conformance/loopback.hpp"
 #include "interop/conformance/suite.hpp"
 
 using namespace interop;
@@ -77,18 +78,15 @@ TEST_CASE(
     "cancellation: a stop from another thread cancels one of a task's reads in a row, losing no "
     "byte") {
     conf::run([]() -> task<void> {
-        auto listener = co_await tcp_listener::bind(conf::loopback_v4());
-        REQUIRE(listener.has_value());
-        auto client = co_await tcp_stream::connect(listener->local_endpoint().value());
-        REQUIRE(client.has_value());
-        auto server = co_await conf::accept(*listener);
-        REQUIRE(server.has_value());
+        auto pair = co_await conf::connect_loopback();
+        tcp_stream& client = pair.client;
+        tcp_stream& server = pair.server;
 
         sequence written;
         sequence read;
         for (int round = 0; round < 50; ++round) {
             std::error_code failure;
-            auto reader = co_await spawn(read_until_failure, &*server, &read, &failure);
+            auto reader = co_await spawn(read_until_failure, &server, &read, &failure);
             // The stop comes from a thread of its own, after a while that differs from
             // round to round: while a read waits, or between two reads.
             std::thread canceller([&reader, round] {
@@ -99,7 +97,7 @@ TEST_CASE(
             bool writes_succeeded = true;
             while (!reader.done() && writes_succeeded) {
                 const std::string bytes = written.make(chunk);
-                auto wrote = co_await conf::write_text(*client, bytes);
+                auto wrote = co_await conf::write_text(client, bytes);
                 writes_succeeded = wrote.has_value();
                 chunk = chunk % 7 + 1;
                 (void)co_await yield_now();
@@ -111,7 +109,7 @@ TEST_CASE(
         }
         // What the cancelled reads left is all still there, in order.
         REQUIRE(written.count >= read.count);
-        auto rest_read = conf::read_text(*server, written.count - read.count);
+        auto rest_read = conf::read_text(server, written.count - read.count);
         auto rest = co_await timeout(10s, std::move(rest_read));
         REQUIRE(rest.has_value());
         CHECK(read.take(*rest));
@@ -121,12 +119,9 @@ TEST_CASE(
 
 TEST_CASE("cancellation: a read in a scope's body is cancelled when a child cancels the scope") {
     conf::run([]() -> task<void> {
-        auto listener = co_await tcp_listener::bind(conf::loopback_v4());
-        REQUIRE(listener.has_value());
-        auto client = co_await tcp_stream::connect(listener->local_endpoint().value());
-        REQUIRE(client.has_value());
-        auto server = co_await conf::accept(*listener);
-        REQUIRE(server.has_value());
+        auto pair = co_await conf::connect_loopback();
+        tcp_stream& client = pair.client;
+        tcp_stream& server = pair.server;
 
         std::optional<io_result<std::size_t>> body_read;
         co_await with_scope([&](scope& s) -> task<void> {
@@ -137,13 +132,13 @@ TEST_CASE("cancellation: a read in a scope's body is cancelled when a child canc
                 },
                 &s);
             char buf[16];
-            body_read = co_await server->read(buf);
+            body_read = co_await server.read(buf);
         });
         REQUIRE(body_read.has_value());
         CHECK(body_read->is(std::errc::operation_canceled));
         // The stop was the scope's: its owner reads on, and no byte was lost.
-        CHECK((co_await conf::write_text(*client, "after")).has_value());
-        CHECK((co_await conf::read_text(*server, 5)).value() == "after");
+        CHECK((co_await conf::write_text(client, "after")).has_value());
+        CHECK((co_await conf::read_text(server, 5)).value() == "after");
     });
 }
 
