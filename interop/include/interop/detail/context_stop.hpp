@@ -182,8 +182,8 @@ class context_stop_ref {
 public:
     constexpr context_stop_ref() noexcept = default;
     constexpr context_stop_ref(const context_stop_ref&) noexcept {}
-    constexpr context_stop_ref& operator=(const context_stop_ref&) noexcept {
-        slot_ = nullptr;
+    constexpr context_stop_ref& operator=(const context_stop_ref& other) noexcept {
+        if (this != &other) slot_ = nullptr;  // assigned to itself, a context keeps its slot
         return *this;
     }
     ~context_stop_ref() = default;

@@ -35,6 +35,13 @@
 
 namespace interop::detail {
 
+// Whether a T can be built in storage laid out for a Storage.
+template <typename T, typename Storage>
+constexpr bool fits_in() noexcept {
+    // NOLINTNEXTLINE(misc-redundant-expression): the types may well be the same size
+    return sizeof(T) <= sizeof(Storage) && alignof(T) <= alignof(Storage);
+}
+
 template <typename Leaf>
 class timed_operation;
 
@@ -324,8 +331,8 @@ private:
     static constexpr std::uintptr_t own_callback_watches = 1;
     std::uintptr_t stop_watch_ = not_watched;
     using own_callback = stop_callback<canceller>;
-    static_assert(sizeof(own_callback) <= sizeof(own_callback_storage) &&
-                  alignof(own_callback) <= alignof(own_callback_type));
+    static_assert(fits_in<own_callback, own_callback_type>(),
+                  "the callback is built in the storage stop_watcher keeps for it");
 };
 
 }  // namespace interop::detail
