@@ -121,6 +121,10 @@ void runtime::queue_locally(operation* op, std::error_code error, std::size_t by
     local_.push(op, error, bytes);
     if (local_batches_posted_) return;
     local_batches_posted_ = true;
+    post_local_batches();
+}
+
+void runtime::post_local_batches() {
     asio::post(context_, recycled(false, [this] { run_local_batches(); }));
 }
 
@@ -130,7 +134,7 @@ void runtime::run_local_batches() noexcept {
         local_batches_posted_ = false;
         return;
     }
-    asio::post(context_, recycled(false, [this] { run_local_batches(); }));
+    post_local_batches();
 }
 
 void runtime::run() {

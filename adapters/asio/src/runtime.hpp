@@ -158,6 +158,7 @@ private:
     // With one thread, what the loop's own thread queues (executor.cpp).
     bool queues_locally() const noexcept { return !multi_threaded() && in_runtime_thread(); }
     void queue_locally(operation* op, std::error_code error, std::size_t bytes);
+    void post_local_batches();  // the handler that runs local_, behind Asio's queue
     void run_local_batches() noexcept;
     tcp_socket* new_socket() noexcept;
     // Two connected descriptors as two handles (unix_pair, pipe_open; unix_socket.cpp):

@@ -74,8 +74,6 @@ class scope {
 public:
     scope(const scope&) = delete;
     scope& operator=(const scope&) = delete;
-    // Before source_ dies, on every path out of with_scope.
-    ~scope() { stop_.release(); }
 
     /// Starts `t` as a child of this scope (its value, if any, is discarded).
     template <typename T>
@@ -191,7 +189,9 @@ private:
     join_awaiter join() noexcept { return {this}; }
 
     stop_source source_;
-    detail::context_stop stop_;  // the body's stop callback, registered on source_
+    // The body's stop callback, registered on source_. Declared after it, so that it is
+    // destroyed, which removes the callback, before source_ is.
+    detail::context_stop stop_;
     task_context context_;
     std::optional<stop_callback<detail::stop_requester>> parent_link_;
     std::atomic<std::size_t> active_{1};  // the body, plus one per running child

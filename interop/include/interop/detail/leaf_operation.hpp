@@ -248,16 +248,13 @@ private:
         context_stop* slot = ctx->stop_slot.get();
         if (slot != nullptr && slot->usable(ctx->stop_token)) [[likely]] {
             if (!slot->registered()) slot->register_on(ctx->stop_token);
-            switch (slot->watch(this, &stop_table)) {
-                case context_stop::watch_result::watching:
-                    stop_watch_ = reinterpret_cast<std::uintptr_t>(slot);
-                    return;
-                case context_stop::watch_result::stopped:
-                    stop_watch_ = reinterpret_cast<std::uintptr_t>(slot);
-                    if (claim_cancel()) cancel_claimed();
-                    return;
-                case context_stop::watch_result::busy:
-                    break;  // two operations wait in one context: see context_stop.hpp
+            const context_stop::watch_result watched = slot->watch(this, &stop_table);
+            // Busy: two operations wait in one context (see context_stop.hpp).
+            if (watched != context_stop::watch_result::busy) [[likely]] {
+                stop_watch_ = reinterpret_cast<std::uintptr_t>(slot);
+                if (watched == context_stop::watch_result::stopped && claim_cancel())
+                    cancel_claimed();
+                return;
             }
         }
         new (own_callback_storage) own_callback(ctx->stop_token, canceller{this});
