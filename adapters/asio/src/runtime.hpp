@@ -53,6 +53,7 @@
 
 #include "interop/runtime/interface.hpp"
 #include "interop/runtime/run_queue.hpp"
+#include "interop/runtime/timer_heap.hpp"
 #include "op_data.hpp"
 #include "signal_waits.hpp"
 
@@ -77,7 +78,11 @@ public:
     interop::core_slot* core() noexcept { return &core_; }
 
     // --- time (timers.cpp) ---
-    static runtime_clock::time_point now() noexcept;
+    // The runtime clock is steady_clock, the clock asio::steady_timer waits on (read by
+    // kit::steady_now without the library call around it), so an expiry of the
+    // steady_timer is never before the deadline it was armed for. Inline, so that the
+    // vtable's entry is the clock read and nothing more.
+    static runtime_clock::time_point now() noexcept { return kit::steady_now(); }
     void timer_start(timer_operation* op) noexcept;
 
     // --- TCP (tcp.cpp) ---

@@ -28,11 +28,6 @@ std::chrono::steady_clock::time_point to_steady(runtime_clock::time_point t) noe
 
 }  // namespace
 
-// The runtime clock is steady_clock, the clock asio::steady_timer waits on (read by
-// kit::steady_now without the library call around it), so an expiry of the
-// steady_timer is never before the deadline it was armed for.
-runtime_clock::time_point runtime::now() noexcept { return kit::steady_now(); }
-
 void runtime::timer_start(timer_operation* op) noexcept {
     if (refuse_if_stopped(op)) return;
     // A cancel of a timer that never parks must not find the key of its previous wait.

@@ -65,6 +65,7 @@
 #include "interop/runtime/posix_socket.hpp"
 #include "interop/runtime/posix_wakeup.hpp"
 #include "interop/runtime/run_queue.hpp"
+#include "interop/runtime/timer_heap.hpp"
 #include "op_data.hpp"
 #include "socket_table.hpp"
 #include "worker_pool.hpp"
@@ -90,7 +91,13 @@ public:
     interop::core_slot* core() noexcept { return &core_; }
 
     // --- time (loop_time.cpp) ---
-    runtime_clock::time_point now() const noexcept;
+    // Inline, so that the vtable's entry is the clock read and nothing more: a deadline
+    // reads it once per operation.
+    runtime_clock::time_point now() const noexcept {
+        if (virtual_time_) [[unlikely]]
+            return runtime_clock::time_point(runtime_clock::duration(virtual_now_.load()));
+        return kit::steady_now();
+    }
     void timer_start(timer_operation* op) noexcept;
 
     // --- TCP (loop_tcp.cpp) ---

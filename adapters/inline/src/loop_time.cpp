@@ -4,12 +4,6 @@
 
 namespace interop::inline_detail {
 
-runtime_clock::time_point loop::now() const noexcept {
-    if (virtual_time_)
-        return runtime_clock::time_point(runtime_clock::duration(virtual_now_.load()));
-    return kit::steady_now();
-}
-
 void loop::timer_start(timer_operation* op) noexcept {
     if (refuse_if_stopped(op)) return;
     // Already due by what the loop last read of the clock: complete on the next lap

@@ -54,6 +54,7 @@
 #include "interop/runtime/interface.hpp"
 #include "interop/runtime/pending_registry.hpp"
 #include "interop/runtime/run_queue.hpp"
+#include "interop/runtime/timer_heap.hpp"
 #include "op_data.hpp"
 #include "socket_table.hpp"
 #include "stream_socket.hpp"
@@ -91,7 +92,11 @@ public:
     interop::core_slot* core() noexcept { return &core_; }
 
     // --- time (loop_time.cpp) ---
-    runtime_clock::time_point now() const noexcept;
+    // uv_hrtime() reads CLOCK_MONOTONIC on Linux, as steady_clock does, through a wrapper
+    // that costs as much as the read itself; nothing here mixes this clock with libuv's
+    // (arm_timer gives libuv only a relative timeout). Inline, so that the vtable's entry
+    // is the clock read and nothing more: a deadline reads it once per operation.
+    runtime_clock::time_point now() const noexcept { return kit::steady_now(); }
     void timer_start(timer_operation* op) noexcept;
 
     // --- TCP (loop_tcp.cpp, loop_stream.cpp) ---

@@ -21,11 +21,6 @@
 
 namespace interop::libuv_detail {
 
-// uv_hrtime() reads CLOCK_MONOTONIC on Linux, as steady_clock does, through a wrapper that
-// costs as much as the read itself; nothing here mixes this clock with libuv's (arm_timer
-// gives libuv only a relative timeout).
-runtime_clock::time_point loop::now() const noexcept { return kit::steady_now(); }
-
 void loop::timer_start(timer_operation* op) noexcept {
     mark_unparked(op);
     if (refuse_if_stopped(op)) return;

@@ -62,11 +62,12 @@ public:
     template <context_promise Promise>
     bool await_suspend(std::coroutine_handle<Promise> awaiter) {
         task_context* ctx = leaf().context_for(awaiter);
-        task_record* record = ctx->task;
-        if (!record->driven) return start_in_task(awaiter, ctx);
-        if (record->deadline == nullptr) record->deadline = deadline_slot::make();
-        deadline_slot* slot = record->deadline;
-        if (!slot->accepts(ctx->runtime)) return start_in_task(awaiter, ctx);
+        // Only a driven task has a slot, so one test covers the usual case.
+        deadline_slot* slot = ctx->task->deadline;
+        if (slot == nullptr || !slot->accepts(ctx->runtime)) [[unlikely]] {
+            slot = first_slot(ctx);
+            if (slot == nullptr) return start_in_task(awaiter, ctx);
+        }
         switch (leaf().begin(awaiter, ctx)) {
             case leaf_base::began::refused:
                 return false;
@@ -88,9 +89,11 @@ public:
     result_type await_resume() {
         if (in_task_.valid()) return in_task_.handle().promise().take_result();
         const bool timed_out = slot_ != nullptr && slot_->unwatch(this);
-        result_type r = op_.await_resume();
-        if (timed_out && r.is(std::errc::operation_canceled)) return std::errc::timed_out;
-        return r;
+        // The result goes straight to the caller, not through a local and a copy,
+        // unless the deadline expired.
+        if (!timed_out) [[likely]]
+            return op_.await_resume();
+        return expired_result();
     }
 
 private:
@@ -106,7 +109,26 @@ private:
     }
     static constexpr deadline_cancel cancel_table{&claim, &cancel_claimed};
 
-    bool start_in_task(std::coroutine_handle<> awaiter, task_context* ctx) {
+    // Out of line: a second inlined await_resume() of the operation would make the
+    // compiler call both out of line.
+    [[gnu::noinline]] result_type expired_result() {
+        result_type r = op_.await_resume();
+        if (r.is(std::errc::operation_canceled)) return std::errc::timed_out;
+        return r;
+    }
+
+    // The task's slot, made on its first deadline, or null when the operation must run
+    // in a task of its own (the context was made by hand, or the timer is armed on
+    // another runtime).
+    static deadline_slot* first_slot(task_context* ctx) {
+        task_record* record = ctx->task;
+        if (!record->driven) return nullptr;
+        if (record->deadline == nullptr) record->deadline = deadline_slot::make();
+        return record->deadline->accepts(ctx->runtime) ? record->deadline : nullptr;
+    }
+
+    // Out of line: rare, and its frame would otherwise widen every await_suspend's.
+    [[gnu::noinline]] bool start_in_task(std::coroutine_handle<> awaiter, task_context* ctx) {
         in_task_ = timeout_in_task(limit_, std::move(op_));
         auto& promise = in_task_.handle().promise();
         promise.set_context(ctx);

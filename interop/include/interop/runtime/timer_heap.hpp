@@ -154,8 +154,9 @@ inline int milliseconds_until(runtime_clock::time_point deadline,
 inline runtime_clock::time_point steady_now() noexcept {
 #if defined(__linux__)
     // The clock steady_clock reads on Linux, without the library call around it (a
-    // deadline reads the clock once per operation).
-    timespec ts{};
+    // deadline reads the clock once per operation). CLOCK_MONOTONIC always exists, so
+    // the call fills `ts` in; it is not zeroed first.
+    timespec ts;
     ::clock_gettime(CLOCK_MONOTONIC, &ts);
     return runtime_clock::time_point(
         runtime_clock::duration(static_cast<runtime_clock::rep>(ts.tv_sec) * 1'000'000'000 +
