@@ -89,6 +89,13 @@ protected:
     // run on the awaiting task's runtime.
     runtime_ref select_runtime(runtime_ref from_context) const noexcept { return from_context; }
 
+    // The runtime the operation runs on, for a task on `from_context`: worked out again
+    // where it is needed rather than kept, as it is the object's (a socket's) or the
+    // task's, both at hand.
+    runtime_ref runtime_for(runtime_ref from_context) const noexcept {
+        return static_cast<const Derived*>(this)->select_runtime(from_context);
+    }
+
     // The steps of await_suspend, for an awaitable that does more than wait for one
     // operation (write_all on a stream continues in a coroutine of its own only when
     // the first write does not finish at once).
@@ -105,13 +112,15 @@ protected:
     // result is operation_canceled and nothing started; finished: it completed inside
     // the start call; pending: it waits, and wait_for_completion must follow.
     began begin(std::coroutine_handle<> awaiter, task_context* ctx) noexcept {
-        runtime_ = static_cast<Derived*>(this)->select_runtime(ctx->runtime);
         if (ctx->stop_token.stop_requested()) {
             set_error(std::make_error_code(std::errc::operation_canceled));
             return began::refused;
         }
+        // Before the start: a deadline may cancel the operation (on runtime_for(post_to_))
+        // as soon as it waits, before wait_for_completion.
+        post_to_ = ctx->runtime;
         awaiter_ = awaiter;
-        static_cast<Derived*>(this)->start(runtime_);
+        static_cast<Derived*>(this)->start(runtime_for(ctx->runtime));
         if (state_.load(std::memory_order_acquire) == done) return began::finished;
         return began::pending;
     }
@@ -127,7 +136,6 @@ protected:
         // Also before the stop callback, whose cancel may be the last party to finish.
         wait_ = &ctx->task->wait;
         if constexpr (wait_notes) note_wait();
-        post_to_ = ctx->runtime;
         if (ctx->stop_token.stop_possible()) watch_stop(ctx);
         if (finished_all(state_.fetch_or(suspended, std::memory_order_acq_rel))) {
             if constexpr (wait_notes) wait_->clear();
@@ -153,7 +161,8 @@ protected:
     // post to its runtime: this may run on any thread) if the operation completed
     // while the adapter was being asked.
     void cancel_claimed() noexcept {
-        runtime_.vtable->cancel(runtime_.self, static_cast<operation*>(this));
+        const runtime_ref on = runtime_for(post_to_);
+        on.vtable->cancel(on.self, static_cast<operation*>(this));
         const int before = state_.fetch_or(cancel_returned, std::memory_order_acq_rel);
         if ((before & (done | suspended)) == (done | suspended)) resume_later();
     }
@@ -310,8 +319,9 @@ private:
         }
     }
 
-    runtime_ref runtime_{};
-    runtime_ref post_to_{};  // the awaiting task's runtime, where a late resumption goes
+    // The awaiting task's runtime, where a late resumption goes; the operation runs on
+    // runtime_for(post_to_).
+    runtime_ref post_to_{};
     std::coroutine_handle<> awaiter_{};
     // The awaiting task's state, written before any path that reads it (a wait, a
     // yield): left uninitialised otherwise, as every operation is built per call.
