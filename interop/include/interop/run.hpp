@@ -42,21 +42,20 @@ struct outcome {
 
 template <typename T>
 driver drive_into(task<T> t, outcome<T>* out, void (*done)(void*) noexcept, void* done_arg) {
-    {
-        // The task's frame is freed at the end of this block, before `done` reports
-        // the outcome: whoever waits for it finds everything the task owned released.
-        task<T> running = std::move(t);
-        try {
-            if constexpr (std::is_void_v<T>) {
-                co_await std::move(running);
-                out->state.template emplace<1>();
-            } else {
-                out->state.template emplace<1>(co_await std::move(running));
-            }
-        } catch (...) {
-            out->state.template emplace<2>(std::current_exception());
+    try {
+        if constexpr (std::is_void_v<T>) {
+            co_await std::move(t);
+            out->state.template emplace<1>();
+        } else {
+            out->state.template emplace<1>(co_await std::move(t));
         }
+    } catch (...) {
+        out->state.template emplace<2>(std::current_exception());
     }
+    // The task's frame is freed here, before `done` reports the outcome: whoever waits
+    // for it finds everything the task owned released. (Reset in place: a local to move
+    // it into would take a word of this frame; see drive_scope_child.)
+    t = task<T>{};
     task_record* record = (co_await current_context())->task;
     driver::release_stop(record);
     co_await driver::release_deadline{record};

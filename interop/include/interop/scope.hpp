@@ -202,17 +202,17 @@ private:
 
 namespace detail {
 inline driver drive_scope_child(task<void> t, scope* s) {
-    {
-        // The child's frame (with the arguments and captures it owns) is freed at the
-        // end of this block, before the scope hears that the child is done: once
-        // with_scope returns, nothing a child owned is still alive.
-        task<void> child = std::move(t);
-        try {
-            co_await std::move(child);
-        } catch (...) {
-            s->fail(std::current_exception());
-        }
+    try {
+        co_await std::move(t);
+    } catch (...) {
+        s->fail(std::current_exception());
     }
+    // The child's frame (with the arguments and captures it owns) is freed here, before
+    // the scope hears that the child is done: once with_scope returns, nothing a child
+    // owned is still alive. Reset in place rather than moved into a local of a block:
+    // a local would take a word of this frame, which holds every spawned task's record,
+    // and push it into the next size class of the frame allocator.
+    t = task<void>{};
     task_record* record = (co_await current_context())->task;
     driver::release_stop(record);
     co_await driver::release_deadline{record};

@@ -320,6 +320,10 @@ struct task_record {
     coroutine_site coroutine{};
     spawn_site site{};
     task_kind kind = task_kind::root;
+    // Started by a driver (driver.hpp), whose frame holds this record: only such a task
+    // may have a deadline timer (below). Beside `kind`, in the padding before the next
+    // pointer: at the end, it would cost every record a word.
+    bool driven = false;
     const void* scope = nullptr;  // a child's scope: the one whose join waits for it
     char name[name_capacity + 1] = {};
     std::uint64_t started_at = 0;       // task_clock_now()
@@ -338,7 +342,6 @@ struct task_record {
     // have one: a context made by hand shares its record, and its operations take
     // timeout()'s general way.
     deadline_slot* deadline = nullptr;
-    bool driven = false;
 };
 
 static_assert(std::is_standard_layout_v<task_record>, "record_of() needs it");
