@@ -198,6 +198,13 @@ void give_block(thread_cache* t, void* block) noexcept {
                                                      std::memory_order_relaxed));
 }
 
+// A frame too large for every class (a connection's task with its buffer, say) goes to
+// the heap as it is, without a header: the size that comes back with it says where it
+// came from, so the header would only cost each such frame 16 bytes.
+bool beyond_classes(std::size_t size) noexcept {
+    return size + header_size > class_count * granule;
+}
+
 }  // namespace
 
 frame_statistics frame_stats() noexcept {
@@ -218,7 +225,13 @@ namespace detail {
 void* allocate_frame(std::size_t size) {
     thread_cache* t = cache_of_this_thread();
     bool from_heap = false;
-    void* frame = take_block(t, size, from_heap);
+    void* frame = nullptr;
+    if (beyond_classes(size)) {
+        from_heap = true;
+        frame = ::operator new(size);
+    } else {
+        frame = take_block(t, size, from_heap);
+    }
     if (t == nullptr) {
         count_after_exit(1, 1);
     } else {
@@ -228,13 +241,14 @@ void* allocate_frame(std::size_t size) {
     return frame;
 }
 
-void deallocate_frame(void* frame, std::size_t) noexcept {
+void deallocate_frame(void* frame, std::size_t size) noexcept {
     thread_cache* t = cache_of_this_thread();
     if (t == nullptr) {
         count_after_exit(-1, 0);
     } else {
         bump(t->live, std::int64_t{-1});
     }
+    if (beyond_classes(size)) return ::operator delete(frame);
     give_block(t, frame);
 }
 

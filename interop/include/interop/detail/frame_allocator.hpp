@@ -24,6 +24,8 @@ frame_statistics frame_stats() noexcept;
 namespace detail {
 
 void* allocate_frame(std::size_t size);
+// `size` must be the one the frame was allocated with (as a coroutine's sized operator
+// delete is given): a frame beyond the size classes has no header to say where it goes.
 void deallocate_frame(void* frame, std::size_t size) noexcept;
 
 }  // namespace detail
