@@ -38,14 +38,17 @@ public:
 
     stream_write_all(runtime_ref rt, socket_handle s, std::span<const std::byte> bytes,
                      std::errc precheck) noexcept
-        : rt_(rt), socket_(s), data_(bytes), precheck_(precheck) {}
+        : rt_(rt), data_(bytes), precheck_(precheck) {
+        op().socket = s;
+    }
     // Like every leaf operation: movable before it starts only.
     stream_write_all(stream_write_all&& other) noexcept
         : leaf_operation(std::move(other)),
           rt_(other.rt_),
-          socket_(other.socket_),
           data_(other.data_),
-          precheck_(other.precheck_) {}
+          precheck_(other.precheck_) {
+        op().socket = other.op().socket;
+    }
 
     bool await_ready() const noexcept { return precheck_ != std::errc{} || data_.empty(); }
 
@@ -110,7 +113,6 @@ private:
 
     void fill(std::size_t from) noexcept {
         op().kind = op_kind::write;
-        op().socket = socket_;
         // The adapter only reads through the pointer of a write.
         op().data = const_cast<std::byte*>(data_.data() + from);
         op().size = data_.size() - from;
@@ -133,7 +135,7 @@ private:
             const std::size_t from = self->written_;
             // A named awaitable: GCC 12 mishandles owning temporaries in a co_await
             // operand (docs/compilers.md).
-            stream_write write{self->rt_, self->socket_,
+            stream_write write{self->rt_, self->op().socket,
                                const_cast<std::byte*>(self->data_.data() + from),
                                self->data_.size() - from, std::errc{}};
             auto n = co_await write;
@@ -145,13 +147,13 @@ private:
         }
     }
 
+    // The socket is the operation's (op().socket), kept there once.
     runtime_ref rt_;
-    socket_handle socket_;
     std::span<const std::byte> data_;
     std::errc precheck_;
+    bool first_alone_ = false;  // beside precheck_, in what would be padding
     std::size_t written_ = 0;
     std::error_code failed_{};
-    bool first_alone_ = false;
     task<void> rest_{};
 };
 
