@@ -1,7 +1,9 @@
 // Frames (and the blocks of recycled_memory.hpp) come from per-thread caches of size
 // classes, and every block goes back to the cache of the thread that allocated it.
 //
-// A block starts with a small header naming its owner cache and size class. Freed on
+// A frame larger than every class goes to the heap and back as it is, without a header
+// (the size given back with it says so). A block of a class starts with a small header
+// naming its owner cache and size class. Freed on
 // the owner's thread, it joins the owner's list for its class (up to a limit; beyond
 // that it goes back to the heap). Freed on another thread, it is pushed onto the
 // owner's lock-free "remote" stack for that class, which the owner takes whole when
