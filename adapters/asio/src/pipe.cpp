@@ -39,17 +39,20 @@ std::error_code runtime::pipe_adopt(int fd, socket_handle* out) noexcept {
 
 // Before the handle is published.
 std::error_code tcp_socket::adopt_pipe_end(int fd) noexcept {
+    if (!become<asio::posix::stream_descriptor>(rt_.context())) {
+        ::close(fd);
+        return out_of_memory();
+    }
     // Asio watches the descriptor from now on, and closes it.
     std::error_code ec;
-    pipe_.assign(fd, ec);
+    pipe_end().assign(fd, ec);
     if (ec) {
         ::close(fd);
         return to_interop_error(ec);
     }
-    pipe_end_ = true;
     // The descriptor is non-blocking already; this tells Asio, whose write_some()
     // would otherwise wait in poll() for room instead of reporting "would block".
-    pipe_.non_blocking(true, ec);
+    pipe_end().non_blocking(true, ec);
     return to_interop_error(ec);
 }
 

@@ -29,6 +29,12 @@ std::error_code not_an_ip_socket() noexcept {
     return std::make_error_code(std::errc::address_family_not_supported);
 }
 
+// A stream call on a listener or a UDP socket, or an accept on a stream: the object
+// of that kind is not there, and Asio reports bad_descriptor for one never opened.
+std::error_code wrong_kind() noexcept {
+    return std::make_error_code(std::errc::bad_file_descriptor);
+}
+
 bool would_block(const std::error_code& ec) noexcept {
     return ec == asio::error::would_block || ec == asio::error::try_again;
 }
@@ -51,20 +57,14 @@ tcp_socket::tcp_socket(runtime& rt)
     : rt_(rt),
       strand_(asio::make_strand(rt.context())),
       multi_threaded_(rt.multi_threaded()),
-      socket_(rt.context()),
-      acceptor_(rt.context()),
-      udp_(rt.context()),
-      pipe_(rt.context()) {}
+      native_(std::in_place_type<asio::ip::tcp::socket>, rt.context()) {}
 
 tcp_socket::tcp_socket(runtime& rt, asio::ip::tcp::socket&& connected, bool unix_domain)
     : rt_(rt),
       strand_(asio::make_strand(rt.context())),
       unix_(unix_domain),
       multi_threaded_(rt.multi_threaded()),
-      socket_(std::move(connected)),
-      acceptor_(rt.context()),
-      udp_(rt.context()),
-      pipe_(rt.context()) {}
+      native_(std::in_place_type<asio::ip::tcp::socket>, std::move(connected)) {}
 
 bool tcp_socket::serialized_here() const noexcept {
     return strand_.running_in_this_thread() || rt_.serialized_here();
@@ -75,41 +75,43 @@ bool tcp_socket::serialized_here() const noexcept {
 // Before the handle is published, so no other thread can see the socket yet.
 std::error_code tcp_socket::listen(const endpoint& local, int backlog) noexcept {
     const asio::ip::tcp::endpoint at = to_asio(local);
+    if (!become<asio::ip::tcp::acceptor>(rt_.context())) return out_of_memory();
+    asio::ip::tcp::acceptor& listener = acceptor();
     std::error_code ec;
-    acceptor_.open(at.protocol(), ec);
-    if (!ec) not_inherited(acceptor_.native_handle());
+    listener.open(at.protocol(), ec);
+    if (!ec) not_inherited(listener.native_handle());
     // Restarting a server must not fail while old connections sit in TIME_WAIT.
-    if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) listener.set_option(asio::socket_base::reuse_address(true), ec);
     // An IPv6 listener serves IPv6 only, as on every backend; listen on both
     // families to serve both.
-    if (!ec && at.address().is_v6()) acceptor_.set_option(asio::ip::v6_only(true), ec);
-    if (!ec) acceptor_.bind(at, ec);
-    if (!ec) acceptor_.listen(backlog, ec);
+    if (!ec && at.address().is_v6()) listener.set_option(asio::ip::v6_only(true), ec);
+    if (!ec) listener.bind(at, ec);
+    if (!ec) listener.listen(backlog, ec);
     // Without this option Asio's accept() retries a connection that was aborted in the
     // backlog by blocking in poll() for the next one; with it, try_accept() moves on.
-    if (!ec) acceptor_.set_option(asio::socket_base::enable_connection_aborted(true), ec);
-    if (!ec) acceptor_.non_blocking(true, ec);
-    listening_ = true;
+    if (!ec) listener.set_option(asio::socket_base::enable_connection_aborted(true), ec);
+    if (!ec) listener.non_blocking(true, ec);
     return to_interop_error(ec);
 }
 
 std::error_code tcp_socket::local_endpoint(endpoint* out) const noexcept {
     if (udp_fd_ >= 0) return local_datagram_endpoint(out);
-    if (unix_ || pipe_end_) return not_an_ip_socket();
+    if (unix_ || is_pipe_end()) return not_an_ip_socket();
     const auto lock = lock_native();
     std::error_code ec;
     const asio::ip::tcp::endpoint at =
-        listening_ ? acceptor_.local_endpoint(ec) : socket_.local_endpoint(ec);
+        listening() ? acceptor().local_endpoint(ec) : connection().local_endpoint(ec);
     if (!ec) *out = from_asio(at);
     return to_interop_error(ec);
 }
 
 std::error_code tcp_socket::remote_endpoint(endpoint* out) const noexcept {
     if (udp_fd_ >= 0) return remote_datagram_endpoint(out);
-    if (unix_ || pipe_end_) return not_an_ip_socket();
+    if (unix_ || is_pipe_end()) return not_an_ip_socket();
+    if (listening()) return wrong_kind();
     const auto lock = lock_native();
     std::error_code ec;
-    const asio::ip::tcp::endpoint at = socket_.remote_endpoint(ec);
+    const asio::ip::tcp::endpoint at = connection().remote_endpoint(ec);
     if (!ec) *out = from_asio(at);
     return to_interop_error(ec);
 }
@@ -117,10 +119,11 @@ std::error_code tcp_socket::remote_endpoint(endpoint* out) const noexcept {
 std::error_code tcp_socket::shutdown_write() noexcept {
     // A pipe's writer has no half to shut: closing it is what ends the stream. The
     // answer is shutdown(2)'s on a pipe, as the other adapters give.
-    if (pipe_end_) return std::make_error_code(std::errc::not_a_socket);
+    if (is_pipe_end()) return std::make_error_code(std::errc::not_a_socket);
+    if (!is_connection()) return wrong_kind();
     const auto lock = lock_native();
     std::error_code ec;
-    socket_.shutdown(asio::socket_base::shutdown_send, ec);
+    connection().shutdown(asio::socket_base::shutdown_send, ec);
     // Already shut down, or the peer is gone: either way nothing more will be sent,
     // which is all the caller asked for.
     if (ec == asio::error::not_connected) return {};
@@ -131,16 +134,15 @@ int tcp_socket::descriptor() noexcept {
     if (udp_fd_ >= 0) return udp_fd_;
     const auto lock = lock_native();
     if (native_closed_) return -1;
-    if (pipe_end_) return pipe_.native_handle();
-    if (listening_) return acceptor_.native_handle();
-    return socket_.native_handle();
+    return native_descriptor();
 }
 
 std::error_code tcp_socket::set_no_delay(bool enabled) noexcept {
-    if (unix_ || pipe_end_) return std::make_error_code(std::errc::operation_not_supported);
+    if (unix_ || is_pipe_end()) return std::make_error_code(std::errc::operation_not_supported);
+    if (!is_connection()) return wrong_kind();
     const auto lock = lock_native();
     std::error_code ec;
-    socket_.set_option(asio::ip::tcp::no_delay(enabled), ec);
+    connection().set_option(asio::ip::tcp::no_delay(enabled), ec);
     return to_interop_error(ec);
 }
 
@@ -152,6 +154,7 @@ std::error_code tcp_socket::set_no_delay(bool enabled) noexcept {
 tcp_socket::attempt tcp_socket::try_write(io_operation* op) noexcept {
     const auto lock = lock_native();
     if (native_closed_) return {false, canceled(), 0};
+    if (!is_stream()) return {false, wrong_kind(), 0};
     for (;;) {
         std::error_code ec;
         const std::size_t n = with_stream(
@@ -166,10 +169,11 @@ tcp_socket::attempt tcp_socket::try_write(io_operation* op) noexcept {
 tcp_socket::attempt tcp_socket::try_accept(accept_operation* op) {
     const auto lock = lock_native();
     if (native_closed_) return {false, canceled(), 0};
+    if (!listening()) return {false, wrong_kind(), 0};
     for (;;) {
         std::error_code ec;
         asio::ip::tcp::socket peer(rt_.context());
-        acceptor_.accept(peer, ec);
+        acceptor().accept(peer, ec);
         if (!ec) peer.non_blocking(true, ec);
         if (!ec) {
             not_inherited(peer.native_handle());
@@ -255,8 +259,8 @@ void tcp_socket::connect(connect_operation* op) {
     std::error_code ec;
     {
         const auto lock = lock_native();
-        socket_.open(peer.protocol(), ec);
-        if (!ec) not_inherited(socket_.native_handle());
+        connection().open(peer.protocol(), ec);
+        if (!ec) not_inherited(connection().native_handle());
     }
     if (ec) {
         op->complete(to_interop_error(ec), 0);
@@ -267,7 +271,7 @@ void tcp_socket::connect(connect_operation* op) {
     const auto lock = lock_native();
     // The handler runs on the strand, in order with a cancel_now() that closes the
     // socket to abort the attempt.
-    socket_.async_connect(
+    connection().async_connect(
         peer, asio::bind_executor(strand_, [self = socket_ref::adopt(this), op,
                                             key](const std::error_code& outcome) mutable {
             // Not claimed: the connect was cancelled, and the operation completed then.
@@ -275,7 +279,7 @@ void tcp_socket::connect(connect_operation* op) {
             std::error_code error = outcome;
             if (!error) {
                 const auto native = self->lock_native();
-                self->socket_.non_blocking(true, error);
+                self->connection().non_blocking(true, error);
             }
             if (error) return op->complete(to_interop_error(error), 0);  // `self` drops the socket
             self->rt_.handle_given(self.operator->());
@@ -307,11 +311,12 @@ void tcp_socket::close_native() noexcept {
     const auto lock = lock_native();
     if (native_closed_) return;
     native_closed_ = true;
-    std::error_code ignored;
-    socket_.close(ignored);
-    acceptor_.close(ignored);
-    udp_.close(ignored);
-    pipe_.close(ignored);
+    std::visit(
+        [](auto& native) {
+            std::error_code ignored;
+            native.close(ignored);
+        },
+        native_);
 }
 
 void tcp_socket::cancel_later(operation* op, registry::key key) {
@@ -371,9 +376,9 @@ void tcp_socket::start_stream_op(io_operation* op) {
     if (slot.op != nullptr) return complete_parked(op, busy());
     if (reading && at_eof_) return complete_parked(op, {});
     const auto lock = lock_native();
-    if (native_closed_) {
+    if (native_closed_ || !is_stream()) {
         if (!reading) end(write_busy_);
-        return complete_parked(op, canceled());
+        return complete_parked(op, native_closed_ ? canceled() : wrong_kind());
     }
     slot.op = op;
     slot.key = registry::key_of(op);  // parked, so its key is settled
@@ -431,7 +436,7 @@ void tcp_socket::arm() {
     // Closed on another thread: the strand is about to cancel what waits.
     if (native_closed_) return;
     accept_armed_ = true;
-    acceptor_.async_wait(
+    acceptor().async_wait(
         asio::socket_base::wait_read,
         asio::bind_executor(strand_, recycled(multi_threaded_,
                                               [self = socket_ref(this)](const std::error_code& ec) {

@@ -30,11 +30,11 @@
 // Its names come from the kit's unix_name on the descriptor.
 //
 // A pipe's end (pipe.cpp) is not a socket: Asio's socket calls (recv, send) fail on it
-// with ENOTSOCK. It lives in an asio::posix::stream_descriptor beside the socket, whose
-// reads and writes are read() and write() with the same reactor, the same speculative
-// reads and the same per-operation cancellation, and with_stream() hands the stream
-// machinery above whichever of the two the object has: the in-flight slots, the
-// inline first write, end of stream and close are those of a TCP stream. The kit
+// with ENOTSOCK. It lives in an asio::posix::stream_descriptor instead of the socket,
+// whose reads and writes are read() and write() with the same reactor, the same
+// speculative reads and the same per-operation cancellation, and with_stream() hands
+// the stream machinery above whichever of the two the object has: the in-flight slots,
+// the inline first write, end of stream and close are those of a TCP stream. The kit
 // opens the pipe (and ignores SIGPIPE), so a write once the reader is gone fails with
 // EPIPE, broken_pipe.
 //
@@ -65,8 +65,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <mutex>
+#include <new>
 #include <system_error>
 #include <utility>
+#include <variant>
 
 #include <asio/bind_cancellation_slot.hpp>
 #include <asio/bind_executor.hpp>
@@ -110,7 +112,7 @@ public:
     std::error_code remote_endpoint(endpoint* out) const noexcept;
     std::error_code shutdown_write() noexcept;
     std::error_code set_no_delay(bool enabled) noexcept;
-    // The descriptor of whichever of the four is open; -1 once closed.
+    // The native object's descriptor; -1 once closed.
     int descriptor() noexcept;
 
     // UDP (udp_socket.cpp). bind_datagrams, before the handle is published, makes this
@@ -243,13 +245,15 @@ private:
     std::error_code unix_connect_outcome() noexcept;
 
     // --- streams and pipes ---
+    // A connection (TCP or Unix) or a pipe's end: what reads and writes work on.
+    bool is_stream() const noexcept { return is_connection() || is_pipe_end(); }
     // Runs call(stream) on the pipe's descriptor if this is a pipe's end, on the socket
-    // otherwise: their reads and writes have the same names and signatures. Under the
-    // native lock.
+    // if it is a connection: their reads and writes have the same names and signatures.
+    // Only on a stream; under the native lock.
     template <typename Call>
     decltype(auto) with_stream(Call&& call) {
-        if (pipe_end_) return std::forward<Call>(call)(pipe_);
-        return std::forward<Call>(call)(socket_);
+        if (is_pipe_end()) return std::forward<Call>(call)(pipe_end());
+        return std::forward<Call>(call)(connection());
     }
 
     void cancel_now(operation* op, registry::key key, op_kind kind);
@@ -265,23 +269,64 @@ private:
         return std::unique_lock<std::mutex>(native_mutex_);
     }
 
+    // --- the native object (native_), by kind ---
+    // Which kind this is is settled before the handle is published, so these need no
+    // lock. The accessors are for code that knows the kind (std::get checks it).
+    bool is_connection() const noexcept {
+        return std::holds_alternative<asio::ip::tcp::socket>(native_);
+    }
+    bool listening() const noexcept {
+        return std::holds_alternative<asio::ip::tcp::acceptor>(native_);
+    }
+    bool is_pipe_end() const noexcept {
+        return std::holds_alternative<asio::posix::stream_descriptor>(native_);
+    }
+    asio::ip::tcp::socket& connection() { return std::get<asio::ip::tcp::socket>(native_); }
+    const asio::ip::tcp::socket& connection() const {
+        return std::get<asio::ip::tcp::socket>(native_);
+    }
+    asio::ip::tcp::acceptor& acceptor() { return std::get<asio::ip::tcp::acceptor>(native_); }
+    const asio::ip::tcp::acceptor& acceptor() const {
+        return std::get<asio::ip::tcp::acceptor>(native_);
+    }
+    asio::ip::udp::socket& datagram_socket() { return std::get<asio::ip::udp::socket>(native_); }
+    asio::posix::stream_descriptor& pipe_end() {
+        return std::get<asio::posix::stream_descriptor>(native_);
+    }
+    // Makes this (a connection until then) a listener, a UDP socket or a pipe's end,
+    // before the handle is published. False out of memory: the first object of a kind
+    // registers Asio's service for it.
+    template <typename Native>
+    bool become(asio::io_context& context) noexcept {
+        try {
+            native_.emplace<Native>(context);
+            return true;
+        } catch (const std::bad_alloc&) {
+            return false;
+        }
+    }
+    // The descriptor of the native object, whichever it is. Under the native lock.
+    int native_descriptor() noexcept {
+        return std::visit([](auto& native) { return native.native_handle(); }, native_);
+    }
+
     runtime& rt_;
     std::atomic<std::uint32_t> refs_{1};
     asio::strand<asio::io_context::executor_type> strand_;
-    bool listening_ = false;  // set before the handle is published
-    int udp_fd_ = -1;         // a UDP socket's descriptor (udp_ owns it); set before publishing
-    bool unix_ = false;       // an AF_UNIX stream or listener; set before publishing
-    bool pipe_end_ = false;   // a pipe's reader or writer (in pipe_); set before publishing
+    int udp_fd_ = -1;    // a UDP socket's descriptor (native_ owns it); set before publishing
+    bool unix_ = false;  // an AF_UNIX stream or listener; set before publishing
     const bool multi_threaded_;
     std::atomic<bool> write_busy_{false};  // see begin(); any thread
     std::atomic<bool> receive_busy_{false};
 
     // --- guarded by lock_native() ---
     mutable std::mutex native_mutex_;
-    asio::ip::tcp::socket socket_;         // a stream (connected, or connecting)
-    asio::ip::tcp::acceptor acceptor_;     // or a listener
-    asio::ip::udp::socket udp_;            // or a UDP socket
-    asio::posix::stream_descriptor pipe_;  // or a pipe's end: one of the four is ever opened
+    // A connection (connected, or connecting), a listener, a UDP socket or a pipe's
+    // end. Only the kind this object is takes room: a connection pays for its socket
+    // alone, some 256 bytes less than room for all four.
+    std::variant<asio::ip::tcp::socket, asio::ip::tcp::acceptor, asio::ip::udp::socket,
+                 asio::posix::stream_descriptor>
+        native_;
     bool native_closed_ = false;
 
     // --- strand only ---

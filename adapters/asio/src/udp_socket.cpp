@@ -37,9 +37,14 @@ std::error_code tcp_socket::on_datagram_socket(Call&& call) const noexcept {
 std::error_code tcp_socket::bind_datagrams(const endpoint& local) noexcept {
     int fd = -1;
     if (const std::error_code error = posix::open_udp_socket(local, &fd)) return error;
+    if (!become<asio::ip::udp::socket>(rt_.context())) {
+        ::close(fd);
+        return out_of_memory();
+    }
     // Asio watches the descriptor from now on, and closes it.
     std::error_code ec;
-    udp_.assign(local.address.is_v6() ? asio::ip::udp::v6() : asio::ip::udp::v4(), fd, ec);
+    datagram_socket().assign(local.address.is_v6() ? asio::ip::udp::v6() : asio::ip::udp::v4(), fd,
+                             ec);
     if (ec) {
         ::close(fd);
         return to_interop_error(ec);
@@ -138,7 +143,7 @@ void tcp_socket::wait_datagram(bool receiving) {
             start_native(
                 in_flight_of(receiving),
                 [&](auto&& h) {
-                    udp_.async_wait(
+                    datagram_socket().async_wait(
                         receiving ? asio::socket_base::wait_read : asio::socket_base::wait_write,
                         std::forward<decltype(h)>(h));
                 },

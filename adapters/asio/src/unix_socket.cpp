@@ -103,26 +103,29 @@ std::error_code runtime::unix_address_of(socket_handle s, bool peer, unix_addres
 std::error_code tcp_socket::listen_unix(const unix_address& local, int backlog) noexcept {
     int fd = -1;
     if (const std::error_code error = posix::open_unix_listener(local, backlog, &fd)) return error;
+    if (!become<asio::ip::tcp::acceptor>(rt_.context())) {
+        ::close(fd);
+        return out_of_memory();
+    }
     // Asio watches the descriptor from now on, and closes it.
     std::error_code ec;
-    acceptor_.assign(recorded_protocol(), fd, ec);
+    acceptor().assign(recorded_protocol(), fd, ec);
     if (ec) {
         ::close(fd);
         return to_interop_error(ec);
     }
-    listening_ = true;
     unix_ = true;
     // As for TCP (listen()): an aborted connection is skipped, and Asio's accept()
     // reports "would block" rather than waiting in poll().
-    acceptor_.set_option(asio::socket_base::enable_connection_aborted(true), ec);
-    if (!ec) acceptor_.non_blocking(true, ec);
+    acceptor().set_option(asio::socket_base::enable_connection_aborted(true), ec);
+    if (!ec) acceptor().non_blocking(true, ec);
     return to_interop_error(ec);
 }
 
 // Before the handle is published.
 std::error_code tcp_socket::adopt_unix_stream(int fd) noexcept {
     std::error_code ec;
-    socket_.assign(recorded_protocol(), fd, ec);
+    connection().assign(recorded_protocol(), fd, ec);
     if (ec) {
         ::close(fd);
         return to_interop_error(ec);
@@ -130,7 +133,7 @@ std::error_code tcp_socket::adopt_unix_stream(int fd) noexcept {
     unix_ = true;
     // The descriptor is non-blocking already; this tells Asio, whose write_some()
     // would otherwise wait in poll() for room instead of reporting "would block".
-    socket_.non_blocking(true, ec);
+    connection().non_blocking(true, ec);
     return to_interop_error(ec);
 }
 
@@ -138,8 +141,7 @@ std::error_code tcp_socket::unix_address_of(bool peer, unix_address* out) noexce
     const auto lock = lock_native();
     if (native_closed_) return bad_handle();
     if (!unix_) return std::make_error_code(std::errc::address_family_not_supported);
-    return posix::unix_name(listening_ ? acceptor_.native_handle() : socket_.native_handle(), peer,
-                            out);
+    return posix::unix_name(native_descriptor(), peer, out);
 }
 
 // --- connect -------------------------------------------------------------------------
@@ -178,13 +180,13 @@ void tcp_socket::connect_unix(unix_connect_operation* op) {
         op->complete({}, 0);
     };
     const auto lock = lock_native();
-    socket_.async_wait(asio::socket_base::wait_write,
-                       asio::bind_executor(strand_, std::move(on_writable)));
+    connection().async_wait(asio::socket_base::wait_write,
+                            asio::bind_executor(strand_, std::move(on_writable)));
 }
 
 std::error_code tcp_socket::unix_connect_outcome() noexcept {
     const auto lock = lock_native();
-    return native_closed_ ? canceled() : posix::connect_result(socket_.native_handle());
+    return native_closed_ ? canceled() : posix::connect_result(connection().native_handle());
 }
 
 }  // namespace interop::asio_detail
