@@ -55,23 +55,19 @@ void not_inherited(Native descriptor) noexcept {
 
 tcp_socket::tcp_socket(runtime& rt)
     : rt_(rt),
+      strand_(asio::make_strand(rt.context())),
       multi_threaded_(rt.multi_threaded()),
-      native_(std::in_place_type<asio::ip::tcp::socket>, rt.context()) {
-    if (multi_threaded_) strand_.emplace(asio::make_strand(rt.context()));
-}
+      native_(std::in_place_type<asio::ip::tcp::socket>, rt.context()) {}
 
 tcp_socket::tcp_socket(runtime& rt, asio::ip::tcp::socket&& connected, bool unix_domain)
     : rt_(rt),
+      strand_(asio::make_strand(rt.context())),
       unix_(unix_domain),
       multi_threaded_(rt.multi_threaded()),
-      native_(std::in_place_type<asio::ip::tcp::socket>, std::move(connected)) {
-    if (multi_threaded_) strand_.emplace(asio::make_strand(rt.context()));
-}
-
-asio::io_context& tcp_socket::context() noexcept { return rt_.context(); }
+      native_(std::in_place_type<asio::ip::tcp::socket>, std::move(connected)) {}
 
 bool tcp_socket::serialized_here() const noexcept {
-    return (strand_ && strand_->running_in_this_thread()) || rt_.serialized_here();
+    return strand_.running_in_this_thread() || rt_.serialized_here();
 }
 
 // --- setup and queries ---------------------------------------------------------------
@@ -214,11 +210,11 @@ void tcp_socket::read(io_operation* op) {
     if (serialized_here()) {
         auto start =
             recycled(multi_threaded_, [self = socket_ref(this), op] { self->start_stream_op(op); });
-        if (strand_) return asio::defer(*strand_, std::move(start));
+        if (multi_threaded_) return asio::defer(strand_, std::move(start));
         return asio::defer(rt_.context(), std::move(start));
     }
-    post_serialized(
-        recycled(multi_threaded_, [self = socket_ref(this), op] { self->start_stream_op(op); }));
+    asio::post(strand_, recycled(multi_threaded_,
+                                 [self = socket_ref(this), op] { self->start_stream_op(op); }));
 }
 
 bool tcp_socket::begin(std::atomic<bool>& busy) noexcept {
@@ -244,8 +240,8 @@ void tcp_socket::write(io_operation* op) {
     }
     rt_.park(op, this);
     if (serialized_here()) return start_stream_op(op);
-    post_serialized(
-        recycled(multi_threaded_, [self = socket_ref(this), op] { self->start_stream_op(op); }));
+    asio::post(strand_, recycled(multi_threaded_,
+                                 [self = socket_ref(this), op] { self->start_stream_op(op); }));
 }
 
 void tcp_socket::accept(accept_operation* op) {
@@ -275,11 +271,9 @@ void tcp_socket::connect(connect_operation* op) {
     const auto lock = lock_native();
     // The handler runs on the strand, in order with a cancel_now() that closes the
     // socket to abort the attempt.
-    start_serialized(
-        [&](auto&& handler) {
-            connection().async_connect(peer, std::forward<decltype(handler)>(handler));
-        },
-        [self = socket_ref::adopt(this), op, key](const std::error_code& outcome) mutable {
+    connection().async_connect(
+        peer, asio::bind_executor(strand_, [self = socket_ref::adopt(this), op,
+                                            key](const std::error_code& outcome) mutable {
             // Not claimed: the connect was cancelled, and the operation completed then.
             if (!self->rt_.claim(op, key)) return;
             std::error_code error = outcome;
@@ -291,7 +285,7 @@ void tcp_socket::connect(connect_operation* op) {
             self->rt_.handle_given(self.operator->());
             op->connected = self.release();  // the reference becomes the handle's
             op->complete({}, 0);
-        });
+        }));
 }
 
 void tcp_socket::close() noexcept {
@@ -305,7 +299,7 @@ void tcp_socket::close() noexcept {
     }
     // The strand cancels what still waits, in order with the handlers already queued
     // there. The handle's reference travels with the request.
-    post_serialized([self = socket_ref::adopt(this)] { self->cancel_queued(); });
+    asio::post(strand_, [self = socket_ref::adopt(this)] { self->cancel_queued(); });
 }
 
 void tcp_socket::abandon() noexcept {
@@ -327,9 +321,10 @@ void tcp_socket::close_native() noexcept {
 
 void tcp_socket::cancel_later(operation* op, registry::key key) {
     // The kind is read now, while the operation is known to be pending.
-    post_serialized(recycled(multi_threaded_, [self = socket_ref(this), op, key, kind = op->kind] {
-        self->cancel_now(op, key, kind);
-    }));
+    asio::post(strand_,
+               recycled(multi_threaded_, [self = socket_ref(this), op, key, kind = op->kind] {
+                   self->cancel_now(op, key, kind);
+               }));
 }
 
 void tcp_socket::cancel_now(operation* op, registry::key key, op_kind kind) {
@@ -424,8 +419,8 @@ void tcp_socket::park_accept(accept_operation* op) {
     rt_.park(op, this);
     if (serialized_here()) return enqueue(op);
     // Parked, so alive until a strand handler unparks it: the key need not travel.
-    post_serialized(
-        recycled(multi_threaded_, [self = socket_ref(this), op] { self->enqueue(op); }));
+    asio::post(strand_,
+               recycled(multi_threaded_, [self = socket_ref(this), op] { self->enqueue(op); }));
 }
 
 void tcp_socket::enqueue(operation* op) {
@@ -441,13 +436,12 @@ void tcp_socket::arm() {
     // Closed on another thread: the strand is about to cancel what waits.
     if (native_closed_) return;
     accept_armed_ = true;
-    start_serialized(
-        [&](auto&& handler) {
-            acceptor().async_wait(asio::socket_base::wait_read,
-                                  std::forward<decltype(handler)>(handler));
-        },
-        recycled(multi_threaded_,
-                 [self = socket_ref(this)](const std::error_code& ec) { self->on_ready(ec); }));
+    acceptor().async_wait(
+        asio::socket_base::wait_read,
+        asio::bind_executor(strand_, recycled(multi_threaded_,
+                                              [self = socket_ref(this)](const std::error_code& ec) {
+                                                  self->on_ready(ec);
+                                              })));
 }
 
 void tcp_socket::on_ready(const std::error_code& ec) {

@@ -66,7 +66,6 @@
 #include <cstdint>
 #include <mutex>
 #include <new>
-#include <optional>
 #include <system_error>
 #include <utility>
 #include <variant>
@@ -78,7 +77,6 @@
 #include <asio/ip/tcp.hpp>
 #include <asio/ip/udp.hpp>
 #include <asio/posix/stream_descriptor.hpp>
-#include <asio/post.hpp>
 #include <asio/strand.hpp>
 
 #include "errors.hpp"
@@ -206,20 +204,6 @@ private:
     // and, with several threads, the strand as its executor (defined below).
     template <typename Start, typename Handler>
     void start_native(in_flight& slot, Start&& start, Handler&& handler);
-    // Starts an Asio operation with `handler` and, with several threads, the strand as
-    // its executor.
-    template <typename Start, typename Handler>
-    void start_serialized(Start&& start, Handler&& handler) {
-        if (strand_) return start(asio::bind_executor(*strand_, std::forward<Handler>(handler)));
-        start(std::forward<Handler>(handler));
-    }
-    // Runs `handler` later, on the strand with several threads, on the loop with one.
-    template <typename Handler>
-    void post_serialized(Handler&& handler) {
-        if (strand_) return asio::post(*strand_, std::forward<Handler>(handler));
-        asio::post(context(), std::forward<Handler>(handler));
-    }
-    asio::io_context& context() noexcept;
     void finish_stream_op(bool reading, io_operation* op, const std::error_code& ec,
                           std::size_t bytes);
     in_flight& in_flight_of(bool reading) noexcept { return reading ? reading_ : writing_; }
@@ -328,10 +312,7 @@ private:
 
     runtime& rt_;
     std::atomic<std::uint32_t> refs_{1};
-    // With several threads, the strand that runs this socket's handlers one at a time.
-    // None with one: that thread runs them one at a time already, and a strand would
-    // cost an allocation of its own per socket.
-    std::optional<asio::strand<asio::io_context::executor_type>> strand_;
+    asio::strand<asio::io_context::executor_type> strand_;
     int udp_fd_ = -1;    // a UDP socket's descriptor (native_ owns it); set before publishing
     bool unix_ = false;  // an AF_UNIX stream or listener; set before publishing
     const bool multi_threaded_;
@@ -368,7 +349,7 @@ void tcp_socket::start_native(in_flight& slot, Start&& start, Handler&& handler)
     if (multi_threaded_) {
         start(asio::bind_cancellation_slot(
             slot.cancel.slot(),
-            asio::bind_executor(*strand_,
+            asio::bind_executor(strand_,
                                 recycled(multi_threaded_, std::forward<Handler>(handler)))));
     } else {
         start(asio::bind_cancellation_slot(

@@ -119,8 +119,8 @@ void tcp_socket::park_datagram(datagram_operation* op) {
     if (serialized_here()) return start_datagram_op(op);
     // Through the strand, so a cancel (which goes there too, and comes later) finds the
     // operation in its slot.
-    post_serialized(
-        recycled(multi_threaded_, [self = socket_ref(this), op] { self->start_datagram_op(op); }));
+    asio::post(strand_, recycled(multi_threaded_,
+                                 [self = socket_ref(this), op] { self->start_datagram_op(op); }));
 }
 
 // --- on the strand -------------------------------------------------------------------

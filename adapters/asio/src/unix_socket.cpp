@@ -180,12 +180,8 @@ void tcp_socket::connect_unix(unix_connect_operation* op) {
         op->complete({}, 0);
     };
     const auto lock = lock_native();
-    start_serialized(
-        [&](auto&& handler) {
-            connection().async_wait(asio::socket_base::wait_write,
-                                    std::forward<decltype(handler)>(handler));
-        },
-        std::move(on_writable));
+    connection().async_wait(asio::socket_base::wait_write,
+                            asio::bind_executor(strand_, std::move(on_writable)));
 }
 
 std::error_code tcp_socket::unix_connect_outcome() noexcept {
