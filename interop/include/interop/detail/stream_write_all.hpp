@@ -41,9 +41,10 @@ public:
         : rt_(rt), data_(bytes), precheck_(precheck) {
         op().socket = s;
     }
-    // Like every leaf operation: movable before it starts only.
+    // Like every leaf operation: movable before it starts only. The base takes nothing
+    // from `other` (a moved operation starts afresh), so the request is read from it.
     stream_write_all(stream_write_all&& other) noexcept
-        : leaf_operation(std::move(other)),
+        : leaf_operation(),
           rt_(other.rt_),
           data_(other.data_),
           precheck_(other.precheck_) {
