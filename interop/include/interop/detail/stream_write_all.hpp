@@ -44,10 +44,7 @@ public:
     // Like every leaf operation: movable before it starts only. The base takes nothing
     // from `other` (a moved operation starts afresh), so the request is read from it.
     stream_write_all(stream_write_all&& other) noexcept
-        : leaf_operation(),
-          rt_(other.rt_),
-          data_(other.data_),
-          precheck_(other.precheck_) {
+        : leaf_operation(), rt_(other.rt_), data_(other.data_), precheck_(other.precheck_) {
         op().socket = other.op().socket;
     }
 
