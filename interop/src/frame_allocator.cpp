@@ -151,17 +151,25 @@ void count_after_exit(std::int64_t live, std::uint64_t heap) noexcept {
 
 block_header* header_of(void* block) noexcept { return static_cast<block_header*>(block) - 1; }
 
+// Whether `size` bytes and a header fit no class. allocate_frame then gives the heap's
+// block as it is, without a header (a connection's task with its buffer, say): the
+// size that comes back with it says where it came from, so the header would only cost
+// each such frame 16 bytes.
+bool beyond_classes(std::size_t size) noexcept {
+    return size + header_size > class_count * granule;
+}
+
 // A block for `size` bytes from the cache `t` (null: from the heap, uncached).
 // Sets `from_heap` when it had to ask the heap.
 void* take_block(thread_cache* t, std::size_t size, bool& from_heap) {
-    const std::size_t c = (size + header_size + granule - 1) / granule - 1;
-    if (c >= class_count || t == nullptr) {
+    if (beyond_classes(size) || t == nullptr) {
         from_heap = true;
         auto* h = static_cast<block_header*>(::operator new(size + header_size));
         h->owner = nullptr;
         h->size_class = heap_only;
         return h + 1;
     }
+    const std::size_t c = (size + header_size + granule - 1) / granule - 1;
     free_node* n = t->heads[c];
     if (n == nullptr) [[unlikely]]
         n = take_remote(t, c);
@@ -198,13 +206,6 @@ void give_block(thread_cache* t, void* block) noexcept {
         n->next = head;
     } while (!owner->remote[c].compare_exchange_weak(head, n, std::memory_order_release,
                                                      std::memory_order_relaxed));
-}
-
-// A frame too large for every class (a connection's task with its buffer, say) goes to
-// the heap as it is, without a header: the size that comes back with it says where it
-// came from, so the header would only cost each such frame 16 bytes.
-bool beyond_classes(std::size_t size) noexcept {
-    return size + header_size > class_count * granule;
 }
 
 }  // namespace

@@ -22,7 +22,7 @@ inline std::error_code canceled() noexcept {
     return std::make_error_code(std::errc::operation_canceled);
 }
 
-// A null socket handle.
+// A null socket handle, or one of the wrong kind for the call.
 inline std::error_code bad_handle() noexcept {
     return std::make_error_code(std::errc::bad_file_descriptor);
 }

@@ -39,10 +39,9 @@ std::error_code runtime::pipe_adopt(int fd, socket_handle* out) noexcept {
 
 // Before the handle is published.
 std::error_code tcp_socket::adopt_pipe_end(int fd) noexcept {
-    if (!become<asio::posix::stream_descriptor>(rt_.context())) {
-        ::close(fd);
-        return out_of_memory();
-    }
+    if (const std::error_code error =
+            become_owner_of<asio::posix::stream_descriptor>(rt_.context(), fd))
+        return error;
     // Asio watches the descriptor from now on, and closes it.
     std::error_code ec;
     pipe_end().assign(fd, ec);

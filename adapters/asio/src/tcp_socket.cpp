@@ -29,12 +29,6 @@ std::error_code not_an_ip_socket() noexcept {
     return std::make_error_code(std::errc::address_family_not_supported);
 }
 
-// A stream call on a listener or a UDP socket, or an accept on a stream: the object
-// of that kind is not there, and Asio reports bad_descriptor for one never opened.
-std::error_code wrong_kind() noexcept {
-    return std::make_error_code(std::errc::bad_file_descriptor);
-}
-
 bool would_block(const std::error_code& ec) noexcept {
     return ec == asio::error::would_block || ec == asio::error::try_again;
 }
@@ -108,7 +102,7 @@ std::error_code tcp_socket::local_endpoint(endpoint* out) const noexcept {
 std::error_code tcp_socket::remote_endpoint(endpoint* out) const noexcept {
     if (udp_fd_ >= 0) return remote_datagram_endpoint(out);
     if (unix_ || is_pipe_end()) return not_an_ip_socket();
-    if (listening()) return wrong_kind();
+    if (listening()) return bad_handle();
     const auto lock = lock_native();
     std::error_code ec;
     const asio::ip::tcp::endpoint at = connection().remote_endpoint(ec);
@@ -120,7 +114,7 @@ std::error_code tcp_socket::shutdown_write() noexcept {
     // A pipe's writer has no half to shut: closing it is what ends the stream. The
     // answer is shutdown(2)'s on a pipe, as the other adapters give.
     if (is_pipe_end()) return std::make_error_code(std::errc::not_a_socket);
-    if (!is_connection()) return wrong_kind();
+    if (!is_connection()) return bad_handle();
     const auto lock = lock_native();
     std::error_code ec;
     connection().shutdown(asio::socket_base::shutdown_send, ec);
@@ -139,7 +133,7 @@ int tcp_socket::descriptor() noexcept {
 
 std::error_code tcp_socket::set_no_delay(bool enabled) noexcept {
     if (unix_ || is_pipe_end()) return std::make_error_code(std::errc::operation_not_supported);
-    if (!is_connection()) return wrong_kind();
+    if (!is_connection()) return bad_handle();
     const auto lock = lock_native();
     std::error_code ec;
     connection().set_option(asio::ip::tcp::no_delay(enabled), ec);
@@ -154,7 +148,7 @@ std::error_code tcp_socket::set_no_delay(bool enabled) noexcept {
 tcp_socket::attempt tcp_socket::try_write(io_operation* op) noexcept {
     const auto lock = lock_native();
     if (native_closed_) return {false, canceled(), 0};
-    if (!is_stream()) return {false, wrong_kind(), 0};
+    if (!is_stream()) return {false, bad_handle(), 0};
     for (;;) {
         std::error_code ec;
         const std::size_t n = with_stream(
@@ -169,7 +163,7 @@ tcp_socket::attempt tcp_socket::try_write(io_operation* op) noexcept {
 tcp_socket::attempt tcp_socket::try_accept(accept_operation* op) {
     const auto lock = lock_native();
     if (native_closed_) return {false, canceled(), 0};
-    if (!listening()) return {false, wrong_kind(), 0};
+    if (!listening()) return {false, bad_handle(), 0};
     for (;;) {
         std::error_code ec;
         asio::ip::tcp::socket peer(rt_.context());
@@ -378,7 +372,7 @@ void tcp_socket::start_stream_op(io_operation* op) {
     const auto lock = lock_native();
     if (native_closed_ || !is_stream()) {
         if (!reading) end(write_busy_);
-        return complete_parked(op, native_closed_ ? canceled() : wrong_kind());
+        return complete_parked(op, native_closed_ ? canceled() : bad_handle());
     }
     slot.op = op;
     slot.key = registry::key_of(op);  // parked, so its key is settled

@@ -70,6 +70,8 @@
 #include <utility>
 #include <variant>
 
+#include <unistd.h>
+
 #include <asio/bind_cancellation_slot.hpp>
 #include <asio/bind_executor.hpp>
 #include <asio/cancellation_signal.hpp>
@@ -271,7 +273,9 @@ private:
 
     // --- the native object (native_), by kind ---
     // Which kind this is is settled before the handle is published, so these need no
-    // lock. The accessors are for code that knows the kind (std::get checks it).
+    // lock. The accessors are for code that knows the kind (std::get checks it); a call
+    // meant for another kind (a read on a listener, an accept on a stream) answers
+    // bad_handle(), as Asio does for an object never opened.
     bool is_connection() const noexcept {
         return std::holds_alternative<asio::ip::tcp::socket>(native_);
     }
@@ -295,15 +299,25 @@ private:
     }
     // Makes this (a connection until then) a listener, a UDP socket or a pipe's end,
     // before the handle is published. False out of memory: the first object of a kind
-    // registers Asio's service for it.
+    // registers Asio's service for it. The object is built first and then moved in
+    // (Asio's moves do not throw), so a failure leaves this a connection, never an
+    // empty variant that close_native() could not visit.
     template <typename Native>
     bool become(asio::io_context& context) noexcept {
         try {
-            native_.emplace<Native>(context);
+            Native fresh(context);
+            native_.emplace<Native>(std::move(fresh));
             return true;
         } catch (const std::bad_alloc&) {
             return false;
         }
+    }
+    // become(), for an object that is to own `fd`: closes `fd` when it fails.
+    template <typename Native>
+    std::error_code become_owner_of(asio::io_context& context, int fd) noexcept {
+        if (become<Native>(context)) return {};
+        ::close(fd);
+        return out_of_memory();
     }
     // The descriptor of the native object, whichever it is. Under the native lock.
     int native_descriptor() noexcept {

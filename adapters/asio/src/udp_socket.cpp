@@ -37,10 +37,8 @@ std::error_code tcp_socket::on_datagram_socket(Call&& call) const noexcept {
 std::error_code tcp_socket::bind_datagrams(const endpoint& local) noexcept {
     int fd = -1;
     if (const std::error_code error = posix::open_udp_socket(local, &fd)) return error;
-    if (!become<asio::ip::udp::socket>(rt_.context())) {
-        ::close(fd);
-        return out_of_memory();
-    }
+    if (const std::error_code error = become_owner_of<asio::ip::udp::socket>(rt_.context(), fd))
+        return error;
     // Asio watches the descriptor from now on, and closes it.
     std::error_code ec;
     datagram_socket().assign(local.address.is_v6() ? asio::ip::udp::v6() : asio::ip::udp::v4(), fd,

@@ -103,10 +103,8 @@ std::error_code runtime::unix_address_of(socket_handle s, bool peer, unix_addres
 std::error_code tcp_socket::listen_unix(const unix_address& local, int backlog) noexcept {
     int fd = -1;
     if (const std::error_code error = posix::open_unix_listener(local, backlog, &fd)) return error;
-    if (!become<asio::ip::tcp::acceptor>(rt_.context())) {
-        ::close(fd);
-        return out_of_memory();
-    }
+    if (const std::error_code error = become_owner_of<asio::ip::tcp::acceptor>(rt_.context(), fd))
+        return error;
     // Asio watches the descriptor from now on, and closes it.
     std::error_code ec;
     acceptor().assign(recorded_protocol(), fd, ec);
