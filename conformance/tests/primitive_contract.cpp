@@ -271,6 +271,76 @@ TEST_CASE(
 }
 
 TEST_CASE(
+    "primitive: a call on a handle of the wrong kind fails at once with bad_file_descriptor, and "
+    "the handle still works") {
+    conf::run([]() -> task<void> {
+        const runtime_ref rt = (co_await current_context())->runtime;
+        auto pair = co_await raw_connect(rt);
+        socket_handle udp = nullptr;
+        REQUIRE_FALSE(rt.vtable->udp_bind(rt.self, conf::loopback_v4(), &udp));
+        const std::error_code wrong_kind = std::make_error_code(std::errc::bad_file_descriptor);
+        char buffer[8] = {};
+        // A stream's calls on a listener's handle and on a UDP socket's.
+        for (socket_handle s : {pair.listener, udp}) {
+            conf::manual_operation<io_operation> read;
+            start_read(rt, read, s, buffer, sizeof buffer);
+            REQUIRE(co_await conf::wait_for_completion(read));
+            CHECK(read.error() == wrong_kind);
+            CHECK(read.bytes() == 0);
+            conf::manual_operation<io_operation> write;
+            write.kind = op_kind::write;
+            write.socket = s;
+            write.data = reinterpret_cast<std::byte*>(buffer);
+            write.size = 1;
+            rt.vtable->write(rt.self, &write);
+            REQUIRE(co_await conf::wait_for_completion(write));
+            CHECK(write.error() == wrong_kind);
+            CHECK(write.bytes() == 0);
+            CHECK(rt.vtable->shutdown_write(rt.self, s) == wrong_kind);
+        }
+        // An accept on a connection's handle and on a UDP socket's.
+        for (socket_handle s : {pair.server, udp}) {
+            conf::manual_operation<accept_operation> accept;
+            accept.listener = s;
+            rt.vtable->tcp_accept(rt.self, &accept);
+            REQUIRE(co_await conf::wait_for_completion(accept));
+            CHECK(accept.error() == wrong_kind);
+            CHECK(accept.accepted == nullptr);
+        }
+        // A datagram's calls on a connection's handle and on a listener's.
+        for (socket_handle s : {pair.server, pair.listener}) {
+            conf::manual_operation<datagram_operation> send;
+            send.kind = op_kind::send_to;  // a receive_from unless told otherwise
+            send.socket = s;
+            send.data = reinterpret_cast<std::byte*>(buffer);
+            send.size = 1;
+            send.peer = conf::loopback_v4();
+            send.has_peer = true;
+            rt.vtable->send_to(rt.self, &send);
+            REQUIRE(co_await conf::wait_for_completion(send));
+            CHECK(send.error() == wrong_kind);
+            conf::manual_operation<datagram_operation> receive;
+            receive.socket = s;
+            receive.data = reinterpret_cast<std::byte*>(buffer);
+            receive.size = sizeof buffer;
+            rt.vtable->receive_from(rt.self, &receive);
+            REQUIRE(co_await conf::wait_for_completion(receive));
+            CHECK(receive.error() == wrong_kind);
+        }
+        // Nothing was taken from the handles: the connection still carries bytes.
+        // (One byte: the chaos backend may take part of a longer write.)
+        co_await raw_write(rt, pair.client, "k");
+        conf::manual_operation<io_operation> read;
+        start_read(rt, read, pair.server, buffer, sizeof buffer);
+        REQUIRE(co_await conf::wait_for_completion(read));
+        CHECK_FALSE(read.error());
+        CHECK(std::string_view(buffer, read.bytes()) == "k");
+        rt.vtable->close(rt.self, udp);
+        pair.close();
+    });
+}
+
+TEST_CASE(
     "timer: the runtime clock moves on within a turn of the loop, and a sleep started late in a "
     "long turn waits its whole duration") {
     conf::run([]() -> task<void> {

@@ -32,12 +32,13 @@ std::error_code canceled() noexcept { return std::make_error_code(std::errc::ope
 std::error_code loop::tcp_listen(const endpoint& local, int backlog, socket_handle* out) noexcept {
     *out = nullptr;
     if (queue_.stopped()) return canceled();
-    return posix::listen(local, backlog, out, [this](int fd) { return sockets_.add(fd); });
+    return posix::listen(local, backlog, out,
+                         [this](int fd) { return sockets_.add(fd, socket_kind::listener); });
 }
 
 void loop::tcp_accept(accept_operation* op) noexcept {
     if (refuse_if_stopped(op)) return;
-    socket_slot* listener = sockets_.find(op->listener);
+    socket_slot* listener = sockets_.find(op->listener, socket_kind::listener);
     if (!listener) return op->complete(bad_handle(), 0);
     socket_slot::start(
         listener->readers, op, [&](operation*) { return read_once(*listener, op); },
@@ -48,13 +49,13 @@ void loop::tcp_connect(connect_operation* op) noexcept {
     if (refuse_if_stopped(op)) return;
     // In progress, the socket has a slot already (so the loop can watch it and cancel()
     // can close it), but the core sees its handle only once the connection is made.
-    const auto add = [this](int fd) { return sockets_.add(fd); };
+    const auto add = [this](int fd) { return sockets_.add(fd, socket_kind::stream); };
     posix::connect(op, add, [&](socket_handle handle) { park_connect(op, handle); });
 }
 
 void loop::read(io_operation* op) noexcept {
     if (refuse_if_stopped(op)) return;
-    socket_slot* socket = sockets_.find(op->socket);
+    socket_slot* socket = sockets_.find_stream(op->socket);
     if (!socket) return op->complete(bad_handle(), 0);
     // recv() of zero bytes would report 0, which means end of stream; say 0 without asking.
     if (op->size == 0) return op->complete({}, 0);
@@ -68,7 +69,7 @@ void loop::read(io_operation* op) noexcept {
 
 void loop::write(io_operation* op) noexcept {
     if (refuse_if_stopped(op)) return;
-    socket_slot* socket = sockets_.find(op->socket);
+    socket_slot* socket = sockets_.find_stream(op->socket);
     if (!socket) return op->complete(bad_handle(), 0);
     if (op->size == 0) return op->complete({}, 0);
     socket_slot::start(
@@ -77,7 +78,7 @@ void loop::write(io_operation* op) noexcept {
 }
 
 std::error_code loop::shutdown_write(socket_handle s) noexcept {
-    const socket_slot* socket = sockets_.find(s);
+    const socket_slot* socket = sockets_.find_stream(s);
     return socket ? posix::shutdown_sending(socket->fd) : bad_handle();
 }
 
@@ -149,15 +150,16 @@ void loop::socket_ready(socket_handle handle, bool readable, bool writable, bool
 }
 
 attempt loop::receive(socket_slot& socket, io_operation* op) {
-    const attempt result = socket.pipe ? posix::read_once(socket.fd, op->data, op->size)
-                                       : posix::receive_once(socket.fd, op->data, op->size);
+    const attempt result = socket.kind == socket_kind::pipe
+                               ? posix::read_once(socket.fd, op->data, op->size)
+                               : posix::receive_once(socket.fd, op->data, op->size);
     socket.drained = !socket.hung_up && result.bytes > 0 && result.bytes < op->size;
     return result;
 }
 
 attempt loop::send(socket_slot& socket, io_operation* op) {
-    return socket.pipe ? posix::write_once(socket.fd, op->data, op->size)
-                       : posix::send_once(socket.fd, op->data, op->size);
+    return socket.kind == socket_kind::pipe ? posix::write_once(socket.fd, op->data, op->size)
+                                            : posix::send_once(socket.fd, op->data, op->size);
 }
 
 attempt loop::read_once(socket_slot& socket, operation* op) {
@@ -174,7 +176,8 @@ attempt loop::read_once(socket_slot& socket, operation* op) {
     }
     int accepted = -1;
     const attempt result = posix::accept_once(socket.fd, &accepted);
-    if (!result.would_block && !result.error) accept->accepted = sockets_.add(accepted);
+    if (!result.would_block && !result.error)
+        accept->accepted = sockets_.add(accepted, socket_kind::stream);
     return result;
 }
 

@@ -18,19 +18,20 @@ std::error_code loop::unix_listen(const unix_address& local, int backlog,
                                   socket_handle* out) noexcept {
     *out = nullptr;
     if (queue_.stopped()) return canceled();
-    return posix::unix_listen(local, backlog, out, [this](int fd) { return sockets_.add(fd); });
+    return posix::unix_listen(local, backlog, out,
+                              [this](int fd) { return sockets_.add(fd, socket_kind::listener); });
 }
 
 void loop::unix_connect(unix_connect_operation* op) noexcept {
     if (refuse_if_stopped(op)) return;
-    const auto add = [this](int fd) { return sockets_.add(fd); };
+    const auto add = [this](int fd) { return sockets_.add(fd, socket_kind::stream); };
     posix::unix_connect(op, add, [&](socket_handle handle) { park_connect(op, handle); });
 }
 
 std::error_code loop::unix_pair(socket_handle* first, socket_handle* second) noexcept {
     if (queue_.stopped()) return canceled();
     return posix::unix_pair(
-        first, second, [this](int fd) { return sockets_.add(fd); },
+        first, second, [this](int fd) { return sockets_.add(fd, socket_kind::stream); },
         [this](socket_handle s) { forget_socket(s); });
 }
 
@@ -42,11 +43,7 @@ std::error_code loop::unix_address_of(socket_handle s, bool peer, unix_address* 
 
 std::error_code loop::pipe_open(socket_handle* reader, socket_handle* writer) noexcept {
     if (queue_.stopped()) return canceled();
-    const auto add = [this](int fd) {
-        const socket_handle handle = sockets_.add(fd);
-        sockets_.find(handle)->pipe = true;
-        return handle;
-    };
+    const auto add = [this](int fd) { return sockets_.add(fd, socket_kind::pipe); };
     return posix::pipe_open(reader, writer, add, [this](socket_handle s) { forget_socket(s); });
 }
 
@@ -57,11 +54,8 @@ std::error_code loop::pipe_adopt(int fd, socket_handle* out) noexcept {
         ::close(fd);
         return canceled();
     }
-    return posix::adopt(fd, out, [this](int adopted) {
-        const socket_handle handle = sockets_.add(adopted);
-        sockets_.find(handle)->pipe = true;
-        return handle;
-    });
+    return posix::adopt(fd, out,
+                        [this](int adopted) { return sockets_.add(adopted, socket_kind::pipe); });
 }
 
 }  // namespace interop::inline_detail

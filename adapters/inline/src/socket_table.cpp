@@ -31,13 +31,13 @@ void socket_table::reserve_one() {
     free_.push_back(slots_.size() - 1);
 }
 
-socket_handle socket_table::add(int fd) {
+socket_handle socket_table::add(int fd, socket_kind kind) {
     reserve_one();
     const std::size_t index = free_.back();
     free_.pop_back();
     socket_slot& slot = slots_[index];
     slot.fd = fd;
-    slot.pipe = false;
+    slot.kind = kind;
     slot.drained = false;
     slot.hung_up = false;
     slot.watched = false;
@@ -52,6 +52,18 @@ socket_slot* socket_table::find(socket_handle handle) noexcept {
     socket_slot& slot = slots_[index];
     if (slot.fd < 0 || handle != make_handle(index, slot.generation)) return nullptr;
     return &slot;
+}
+
+socket_slot* socket_table::find(socket_handle handle, socket_kind kind) noexcept {
+    socket_slot* slot = find(handle);
+    return slot != nullptr && slot->kind == kind ? slot : nullptr;
+}
+
+socket_slot* socket_table::find_stream(socket_handle handle) noexcept {
+    socket_slot* slot = find(handle);
+    const bool stream =
+        slot != nullptr && (slot->kind == socket_kind::stream || slot->kind == socket_kind::pipe);
+    return stream ? slot : nullptr;
 }
 
 void socket_table::remove(socket_handle handle) noexcept {

@@ -4,7 +4,11 @@
 // generation number packed into the pointer's bits. Closing a socket bumps its
 // slot's generation, so a handle used after close (or a made-up one) is recognised
 // and refused with bad_file_descriptor, instead of reaching freed memory or, worse,
-// a newer socket that happens to reuse the same descriptor number.
+// a newer socket that happens to reuse the same descriptor number. A handle of the
+// wrong kind for a call (a read on a listener, an accept on a connection, a datagram
+// on either) is refused the same way, before the system is asked: the system's own
+// answers differ from call to call (not_connected, invalid_argument), and a recv()
+// on a UDP socket would even take a datagram.
 #pragma once
 
 #include <cstddef>
@@ -25,6 +29,14 @@ struct event_target {
     event_source source;
 };
 
+// What a socket is, as far as the calls that may be made on it go.
+enum class socket_kind : std::uint8_t {
+    stream,    // a TCP or Unix connection: read, write, shutdown_write
+    pipe,      // an end of a pipe: read and write, with read() and write()
+    listener,  // a TCP or Unix listener: accept
+    datagram,  // a UDP socket: send_to and receive_from
+};
+
 // The operations waiting on it are in readers and writers (kit::socket_waits).
 struct socket_slot : kit::socket_waits<wait_list>, event_target {
     socket_slot() noexcept : event_target{event_source::socket} {}
@@ -41,8 +53,7 @@ struct socket_slot : kit::socket_waits<wait_list>, event_target {
     // of the stream or the error may come in the same readiness report as the last
     // bytes, and an edge-triggered report (loop_epoll.cpp) does not come again.
     bool hung_up = false;
-    // An end of a pipe: read() and write() instead of recv() and send().
-    bool pipe = false;
+    socket_kind kind = socket_kind::stream;
     // In the loop's epoll set (from the first operation that waits on it until close).
     bool watched = false;
 };
@@ -56,11 +67,15 @@ public:
 
     // Takes ownership of fd. Throws std::bad_alloc (fd still the caller's) when a slot
     // cannot be made.
-    socket_handle add(int fd);
+    socket_handle add(int fd, socket_kind kind);
     // Makes sure the next add() needs no memory, or throws std::bad_alloc.
     void reserve_one();
     // nullptr when the handle is not (or no longer) an open socket.
     socket_slot* find(socket_handle handle) noexcept;
+    // As find(), and nullptr also when the socket is of another kind: a connection or a
+    // pipe's end for find_stream().
+    socket_slot* find(socket_handle handle, socket_kind kind) noexcept;
+    socket_slot* find_stream(socket_handle handle) noexcept;
     // Closes the socket. Its wait lists must be empty, and the loop must have taken it
     // out of its epoll set (socket_slot::watched).
     void remove(socket_handle handle) noexcept;

@@ -40,8 +40,6 @@
 namespace interop::libuv_detail {
 namespace {
 
-std::error_code not_a_stream() noexcept { return std::make_error_code(std::errc::not_connected); }
-
 uv_buf_t buffer_of(const std::byte* data, std::size_t size) noexcept {
     uv_buf_t buf{};
     // libuv only reads through the pointer of a write.
@@ -57,10 +55,8 @@ stream_socket* loop::stream_for(io_operation* op, io_operation* stream_socket::*
     if (refuse_if_stopped(op)) return nullptr;
     stream_socket* socket = find_socket(op->socket);
     std::error_code refused;
-    if (!socket) {
-        refused = bad_handle();
-    } else if (socket->kind != stream_socket::role::stream) {
-        refused = not_a_stream();
+    if (!socket || socket->kind != stream_socket::role::stream) {
+        refused = bad_handle();  // unknown, closed, or a listener
     } else if (op->size == 0) {
         // Zero bytes: a read would report 0, which means end of stream, and a write
         // has nothing to send; say 0 without asking.
@@ -229,8 +225,7 @@ void loop::cancel_write(io_operation* op) noexcept {
 
 std::error_code loop::shutdown_write(socket_handle s) noexcept {
     stream_socket* socket = find_socket(s);
-    if (!socket) return bad_handle();
-    if (socket->kind != stream_socket::role::stream) return not_a_stream();
+    if (!socket || socket->kind != stream_socket::role::stream) return bad_handle();
     // A pipe's end: libuv would accept the shutdown and only its callback would learn
     // that shutdown() fails there; say so now, as the other runtimes do.
     if (socket->domain == stream_socket::family::pipe)

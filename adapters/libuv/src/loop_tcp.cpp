@@ -217,9 +217,8 @@ void loop::tcp_accept(accept_operation* op) noexcept {
     mark_unparked(op);
     if (refuse_if_stopped(op)) return;
     stream_socket* listener = find_socket(op->listener);
-    if (!listener) return op->complete(bad_handle(), 0);
-    if (listener->kind != stream_socket::role::listener)
-        return op->complete(std::make_error_code(std::errc::invalid_argument), 0);
+    if (!listener || listener->kind != stream_socket::role::listener)
+        return op->complete(bad_handle(), 0);
     if (listener->watch->accepts.empty()) {
         const accept_outcome outcome = accept_one(listener);
         if (!outcome.would_block) {
