@@ -32,9 +32,9 @@ struct raw_pair {
     }
 };
 
-task<raw_pair> raw_connect(runtime_ref rt) {
-    raw_pair pair{rt};
-    REQUIRE_FALSE(rt.vtable->tcp_listen(rt.self, conf::loopback_v4(), 16, &pair.listener));
+// Connects a new client to pair.listener and accepts its server end.
+task<void> connect_to_listener(raw_pair& pair) {
+    const runtime_ref rt = pair.rt;
     endpoint at;
     REQUIRE_FALSE(rt.vtable->local_endpoint(rt.self, pair.listener, &at));
     conf::manual_operation<connect_operation> connect;
@@ -58,6 +58,12 @@ task<raw_pair> raw_connect(runtime_ref rt) {
         }
     }
     REQUIRE(pair.server != nullptr);
+}
+
+task<raw_pair> raw_connect(runtime_ref rt) {
+    raw_pair pair{rt};
+    REQUIRE_FALSE(rt.vtable->tcp_listen(rt.self, conf::loopback_v4(), 16, &pair.listener));
+    co_await connect_to_listener(pair);
     co_return pair;
 }
 
@@ -270,51 +276,91 @@ TEST_CASE(
     });
 }
 
+namespace {
+
+const std::error_code wrong_kind = std::make_error_code(std::errc::bad_file_descriptor);
+
+// A stream's read, write and shutdown on `s`, which is not a stream.
+task<void> check_stream_calls_refused(runtime_ref rt, socket_handle s) {
+    char buffer[8] = {};
+    conf::manual_operation<io_operation> read;
+    start_read(rt, read, s, buffer, sizeof buffer);
+    REQUIRE(co_await conf::wait_for_completion(read));
+    CHECK(read.error() == wrong_kind);
+    CHECK(read.bytes() == 0);
+    conf::manual_operation<io_operation> write;
+    write.kind = op_kind::write;
+    write.socket = s;
+    write.data = reinterpret_cast<std::byte*>(buffer);
+    write.size = 1;
+    rt.vtable->write(rt.self, &write);
+    REQUIRE(co_await conf::wait_for_completion(write));
+    CHECK(write.error() == wrong_kind);
+    CHECK(write.bytes() == 0);
+    CHECK(rt.vtable->shutdown_write(rt.self, s) == wrong_kind);
+}
+
+task<void> check_accept_refused(runtime_ref rt, socket_handle s) {
+    conf::manual_operation<accept_operation> accept;
+    accept.listener = s;
+    rt.vtable->tcp_accept(rt.self, &accept);
+    REQUIRE(co_await conf::wait_for_completion(accept));
+    CHECK(accept.error() == wrong_kind);
+    CHECK(accept.accepted == nullptr);
+}
+
+// One byte from client to server: nothing was taken from the connection. (One byte:
+// the chaos backend may take part of a longer write.)
+task<void> check_still_connected(runtime_ref rt, const raw_pair& pair) {
+    co_await raw_write(rt, pair.client, "k");
+    char buffer[8] = {};
+    conf::manual_operation<io_operation> read;
+    start_read(rt, read, pair.server, buffer, sizeof buffer);
+    REQUIRE(co_await conf::wait_for_completion(read));
+    CHECK_FALSE(read.error());
+    CHECK(std::string_view(buffer, read.bytes()) == "k");
+}
+
+}  // namespace
+
 TEST_CASE(
-    "primitive: a call on a handle of the wrong kind fails at once with bad_file_descriptor, and "
-    "the handle still works") {
+    "primitive: a stream's call on a listener, or an accept on a connection, fails at once with "
+    "bad_file_descriptor, and both still work") {
+    conf::run([]() -> task<void> {
+        const runtime_ref rt = (co_await current_context())->runtime;
+        auto pair = co_await raw_connect(rt);
+        co_await check_stream_calls_refused(rt, pair.listener);
+        co_await check_accept_refused(rt, pair.server);
+        co_await check_still_connected(rt, pair);
+        // The listener still accepts.
+        rt.vtable->close(rt.self, pair.client);
+        rt.vtable->close(rt.self, pair.server);
+        pair.client = pair.server = nullptr;
+        co_await connect_to_listener(pair);
+        co_await check_still_connected(rt, pair);
+        pair.close();
+    });
+}
+
+TEST_CASE(
+    "primitive: TCP and UDP handles refuse each other's calls at once with bad_file_descriptor, "
+    "and still work") {
+    INTEROP_REQUIRE_CAPABILITY(cap_udp);
     conf::run([]() -> task<void> {
         const runtime_ref rt = (co_await current_context())->runtime;
         auto pair = co_await raw_connect(rt);
         socket_handle udp = nullptr;
         REQUIRE_FALSE(rt.vtable->udp_bind(rt.self, conf::loopback_v4(), &udp));
-        const std::error_code wrong_kind = std::make_error_code(std::errc::bad_file_descriptor);
-        char buffer[8] = {};
-        // A stream's calls on a listener's handle and on a UDP socket's.
-        for (socket_handle s : {pair.listener, udp}) {
-            conf::manual_operation<io_operation> read;
-            start_read(rt, read, s, buffer, sizeof buffer);
-            REQUIRE(co_await conf::wait_for_completion(read));
-            CHECK(read.error() == wrong_kind);
-            CHECK(read.bytes() == 0);
-            conf::manual_operation<io_operation> write;
-            write.kind = op_kind::write;
-            write.socket = s;
-            write.data = reinterpret_cast<std::byte*>(buffer);
-            write.size = 1;
-            rt.vtable->write(rt.self, &write);
-            REQUIRE(co_await conf::wait_for_completion(write));
-            CHECK(write.error() == wrong_kind);
-            CHECK(write.bytes() == 0);
-            CHECK(rt.vtable->shutdown_write(rt.self, s) == wrong_kind);
-        }
-        // An accept on a connection's handle and on a UDP socket's.
-        for (socket_handle s : {pair.server, udp}) {
-            conf::manual_operation<accept_operation> accept;
-            accept.listener = s;
-            rt.vtable->tcp_accept(rt.self, &accept);
-            REQUIRE(co_await conf::wait_for_completion(accept));
-            CHECK(accept.error() == wrong_kind);
-            CHECK(accept.accepted == nullptr);
-        }
-        // A datagram's calls on a connection's handle and on a listener's.
+        co_await check_stream_calls_refused(rt, udp);
+        co_await check_accept_refused(rt, udp);
+        char buffer[8] = {'d'};
         for (socket_handle s : {pair.server, pair.listener}) {
             conf::manual_operation<datagram_operation> send;
             send.kind = op_kind::send_to;  // a receive_from unless told otherwise
             send.socket = s;
             send.data = reinterpret_cast<std::byte*>(buffer);
             send.size = 1;
-            send.peer = conf::loopback_v4();
+            REQUIRE_FALSE(rt.vtable->local_endpoint(rt.self, udp, &send.peer));
             send.has_peer = true;
             rt.vtable->send_to(rt.self, &send);
             REQUIRE(co_await conf::wait_for_completion(send));
@@ -327,14 +373,26 @@ TEST_CASE(
             REQUIRE(co_await conf::wait_for_completion(receive));
             CHECK(receive.error() == wrong_kind);
         }
-        // Nothing was taken from the handles: the connection still carries bytes.
-        // (One byte: the chaos backend may take part of a longer write.)
-        co_await raw_write(rt, pair.client, "k");
-        conf::manual_operation<io_operation> read;
-        start_read(rt, read, pair.server, buffer, sizeof buffer);
-        REQUIRE(co_await conf::wait_for_completion(read));
-        CHECK_FALSE(read.error());
-        CHECK(std::string_view(buffer, read.bytes()) == "k");
+        co_await check_still_connected(rt, pair);
+        // The UDP socket still sends: a datagram to itself.
+        conf::manual_operation<datagram_operation> send;
+        send.kind = op_kind::send_to;
+        send.socket = udp;
+        send.data = reinterpret_cast<std::byte*>(buffer);
+        send.size = 1;
+        REQUIRE_FALSE(rt.vtable->local_endpoint(rt.self, udp, &send.peer));
+        send.has_peer = true;
+        rt.vtable->send_to(rt.self, &send);
+        REQUIRE(co_await conf::wait_for_completion(send));
+        CHECK_FALSE(send.error());
+        conf::manual_operation<datagram_operation> receive;
+        receive.socket = udp;
+        receive.data = reinterpret_cast<std::byte*>(buffer);
+        receive.size = sizeof buffer;
+        rt.vtable->receive_from(rt.self, &receive);
+        REQUIRE(co_await conf::wait_for_completion(receive));
+        CHECK_FALSE(receive.error());
+        CHECK(receive.bytes() == 1);
         rt.vtable->close(rt.self, udp);
         pair.close();
     });

@@ -17,6 +17,10 @@ socket* of(socket_handle h) noexcept { return static_cast<socket*>(h); }
 // A null handle is descriptor -1, which the system calls refuse with EBADF.
 int fd_of(socket_handle h) noexcept { return h ? of(h)->fd : -1; }
 
+std::error_code wrong_kind() noexcept {
+    return std::make_error_code(std::errc::bad_file_descriptor);
+}
+
 }  // namespace
 
 socket* runtime::add_socket(int fd) {
@@ -75,11 +79,17 @@ std::error_code runtime::tcp_listen(const endpoint& local, int backlog,
                                     socket_handle* out) noexcept {
     *out = nullptr;
     if (queue_.stopped()) return std::make_error_code(std::errc::operation_canceled);
-    return posix::listen(local, backlog, out, [this](int fd) { return add_socket(fd); });
+    return posix::listen(local, backlog, out, [this](int fd) {
+        socket* s = add_socket(fd);
+        s->listener = true;
+        return s;
+    });
 }
 
 void runtime::tcp_accept(interop::accept_operation* op) noexcept {
-    start(of(op->listener), &socket::readers, op);
+    socket* s = of(op->listener);
+    if (s == nullptr || !s->listener) return op->complete(wrong_kind(), 0);
+    start(s, &socket::readers, op);
 }
 
 void runtime::tcp_connect(interop::connect_operation* op) noexcept {
@@ -93,11 +103,15 @@ void runtime::tcp_connect(interop::connect_operation* op) noexcept {
 }
 
 void runtime::read(interop::io_operation* op) noexcept {
-    start(of(op->socket), &socket::readers, op);
+    socket* s = of(op->socket);
+    if (s == nullptr || s->listener) return op->complete(wrong_kind(), 0);
+    start(s, &socket::readers, op);
 }
 
 void runtime::write(interop::io_operation* op) noexcept {
-    start(of(op->socket), &socket::writers, op);
+    socket* s = of(op->socket);
+    if (s == nullptr || s->listener) return op->complete(wrong_kind(), 0);
+    start(s, &socket::writers, op);
 }
 
 void runtime::close(socket_handle h) noexcept {
@@ -110,6 +124,7 @@ void runtime::close(socket_handle h) noexcept {
 }
 
 std::error_code runtime::shutdown_write(socket_handle h) noexcept {
+    if (h != nullptr && of(h)->listener) return wrong_kind();
     return posix::shutdown_sending(fd_of(h));
 }
 

@@ -61,6 +61,9 @@ using registry = kit::pending_registry<kit::op_word<3, kit::registry_key>>;
 // A socket and the operations waiting on it, readers and writers, in start order.
 struct socket : kit::socket_waits<op_queue> {
     int fd = -1;
+    // Accepts only; a connection reads, writes and shuts down. The contract answers a
+    // call on the wrong kind with bad_file_descriptor, whatever the system would say.
+    bool listener = false;
 };
 
 class runtime {
