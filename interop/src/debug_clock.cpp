@@ -7,20 +7,41 @@ namespace interop::debug::tick_clock {
 
 namespace {
 
-struct tick_base {
-    std::uint64_t ticks = detail::task_clock_now();
-    std::chrono::steady_clock::time_point time = std::chrono::steady_clock::now();
+// A tick count and the time it was read at, read as a pair: the tick count between two
+// reads of the time, again if the two are far apart (the thread was preempted between
+// them on a busy machine), so that the pair is off by microseconds rather than by a
+// time slice, which would scale every duration by as much as a few percent.
+struct tick_time {
+    std::uint64_t ticks = 0;
+    std::chrono::steady_clock::time_point time{};
 };
-const tick_base baseline;
+
+tick_time read_together() {
+    tick_time best;
+    auto best_gap = std::chrono::steady_clock::duration::max();
+    for (int attempt = 0; attempt < 8; ++attempt) {
+        const auto before = std::chrono::steady_clock::now();
+        const std::uint64_t ticks = detail::task_clock_now();
+        const auto after = std::chrono::steady_clock::now();
+        const auto gap = after - before;
+        if (gap < best_gap) {
+            best_gap = gap;
+            best = {ticks, before + gap / 2};
+        }
+        if (gap < std::chrono::microseconds(20)) break;
+    }
+    return best;
+}
+
+const tick_time baseline = read_together();
 
 }  // namespace
 
 double nanoseconds_per_tick() {
 #if defined(__x86_64__)
-    const std::uint64_t ticks_now = detail::task_clock_now();
-    const auto time_now = std::chrono::steady_clock::now();
-    const auto elapsed = std::chrono::duration<double, std::nano>(time_now - baseline.time);
-    const auto elapsed_ticks = static_cast<double>(ticks_now - baseline.ticks);
+    const tick_time now = read_together();
+    const auto elapsed = std::chrono::duration<double, std::nano>(now.time - baseline.time);
+    const auto elapsed_ticks = static_cast<double>(now.ticks - baseline.ticks);
     if (elapsed_ticks <= 0) return 0;
     return elapsed.count() / elapsed_ticks;
 #else
