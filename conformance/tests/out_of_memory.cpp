@@ -3,10 +3,13 @@
 // goes on. The primitives are started by hand (conformance/primitive.hpp) while
 // operator new fails on this thread (heap_failure): through the core, the core's own
 // allocations would fail first.
+#include <coroutine>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "interop/conformance/heap.hpp"
+#include "interop/conformance/loopback.hpp"
 #include "interop/conformance/primitive.hpp"
 #include "interop/conformance/suite.hpp"
 
@@ -60,7 +63,86 @@ std::error_code listen_and_close(runtime_ref rt, bool failing) {
     return error;
 }
 
+// Awaits `inner` with the first operator new on this thread failing while it starts
+// and begins to wait (await_suspend), and only then.
+template <typename Inner>
+struct failing_while_suspending {
+    Inner inner;
+    bool await_ready() { return inner.await_ready(); }
+    template <typename Promise>
+    auto await_suspend(std::coroutine_handle<Promise> awaiter) {
+        const conf::next_allocation_fails fail;
+        return inner.await_suspend(awaiter);
+    }
+    auto await_resume() { return inner.await_resume(); }
+};
+
+// Takes every block of the frame allocator's smallest classes that this thread has
+// cached, so that the next one of those sizes comes from operator new; gives them back
+// when it goes.
+class drained_frame_cache {
+public:
+    drained_frame_cache() {
+        for (const std::size_t size : {std::size_t{32}, std::size_t{96}}) {
+            for (;;) {
+                const std::uint64_t before = frame_stats().heap_allocations;
+                taken_.push_back({detail::allocate_frame(size), size});
+                if (frame_stats().heap_allocations != before) break;
+            }
+        }
+    }
+    ~drained_frame_cache() {
+        for (const block& b : taken_) detail::deallocate_frame(b.at, b.size);
+    }
+    drained_frame_cache(const drained_frame_cache&) = delete;
+    drained_frame_cache& operator=(const drained_frame_cache&) = delete;
+
+private:
+    struct block {
+        void* at;
+        std::size_t size;
+    };
+    std::vector<block> taken_;
+};
+
+// Reads once normally (so what the runtime keeps for a read has its room), then once
+// with no memory, in a context of its own making: a copy has no stop slot of its task,
+// so its read needs a stop callback of its own.
+task<void> read_twice_in_copied_context(tcp_stream& server, io_result<std::size_t>* plain,
+                                        io_result<std::size_t>* starved) {
+    std::byte buffer[16];
+    *plain = co_await server.read(buffer);
+    drained_frame_cache drained;
+    *starved =
+        co_await failing_while_suspending<decltype(server.read(buffer))>{server.read(buffer)};
+}
+
 }  // namespace
+
+TEST_CASE(
+    "memory: a read that waits in a context made by hand, with no memory for its stop "
+    "callback, fails with not_enough_memory and takes no byte") {
+    INTEROP_REQUIRE_FAILING_ALLOCATIONS();
+    conf::run([]() -> task<void> {
+        auto pair = co_await conf::connect_loopback();
+        REQUIRE((co_await conf::write_text(pair.client, "a")).has_value());
+        io_result<std::size_t> plain = std::size_t{0};
+        io_result<std::size_t> starved = std::size_t{0};
+        auto reader = co_await spawn([&]() -> task<void> {
+            task_context copy = *co_await current_context();
+            REQUIRE(copy.stop_token.stop_possible());
+            auto inner = read_twice_in_copied_context(pair.server, &plain, &starved);
+            co_await detail::in_context_awaiter<void>{inner.handle(), &copy};
+        });
+        (void)co_await reader;
+        CHECK(plain.value() == 1);
+        REQUIRE_FALSE(starved.has_value());
+        CHECK(starved.error() == std::errc::not_enough_memory);
+        // Nothing was taken: what is written next arrives whole.
+        REQUIRE((co_await conf::write_text(pair.client, "bc")).has_value());
+        CHECK((co_await conf::read_text(pair.server, 2)).value() == "bc");
+    });
+}
 
 TEST_CASE(
     "memory: out of memory for a lookup fails it with not_enough_memory; the next lookup "

@@ -201,14 +201,20 @@ void tcp_socket::read(io_operation* op) {
     // With several threads the deferred start goes through the socket's strand: run
     // elsewhere it would race the strand's handlers, and a cancel posted to the
     // strand could run before it, find no read in flight and be lost.
-    if (serialized_here()) {
-        auto start =
-            recycled(multi_threaded_, [self = socket_ref(this), op] { self->start_stream_op(op); });
-        if (multi_threaded_) return asio::defer(strand_, std::move(start));
-        return asio::defer(rt_.context(), std::move(start));
+    // Handing the start to Asio takes memory (its queued handler); without it the read
+    // fails with not_enough_memory, and nothing else does.
+    try {
+        if (serialized_here()) {
+            auto start = recycled(multi_threaded_,
+                                  [self = socket_ref(this), op] { self->start_stream_op(op); });
+            if (multi_threaded_) return asio::defer(strand_, std::move(start));
+            return asio::defer(rt_.context(), std::move(start));
+        }
+        asio::post(strand_, recycled(multi_threaded_,
+                                     [self = socket_ref(this), op] { self->start_stream_op(op); }));
+    } catch (const std::bad_alloc&) {
+        complete_parked(op, out_of_memory());
     }
-    asio::post(strand_, recycled(multi_threaded_,
-                                 [self = socket_ref(this), op] { self->start_stream_op(op); }));
 }
 
 bool tcp_socket::begin(std::atomic<bool>& busy) noexcept {
@@ -234,8 +240,13 @@ void tcp_socket::write(io_operation* op) {
     }
     rt_.park(op, this);
     if (serialized_here()) return start_stream_op(op);
-    asio::post(strand_, recycled(multi_threaded_,
-                                 [self = socket_ref(this), op] { self->start_stream_op(op); }));
+    try {
+        asio::post(strand_, recycled(multi_threaded_,
+                                     [self = socket_ref(this), op] { self->start_stream_op(op); }));
+    } catch (const std::bad_alloc&) {  // as read()'s
+        end(write_busy_);
+        complete_parked(op, out_of_memory());
+    }
 }
 
 void tcp_socket::accept(accept_operation* op) {
@@ -369,31 +380,44 @@ void tcp_socket::start_stream_op(io_operation* op) {
     // write never gets here: write() refused it).
     if (slot.op != nullptr) return complete_parked(op, busy());
     if (reading && at_eof_) return complete_parked(op, {});
-    const auto lock = lock_native();
-    if (native_closed_ || !is_stream()) {
-        if (!reading) end(write_busy_);
-        return complete_parked(op, native_closed_ ? canceled() : bad_handle());
-    }
-    slot.op = op;
-    slot.key = registry::key_of(op);  // parked, so its key is settled
-    auto handler = [self = socket_ref(this), reading, op](const std::error_code& ec,
-                                                          std::size_t n) {
-        self->finish_stream_op(reading, op, ec, n);
-    };
-    const asio::mutable_buffer bytes = asio::buffer(op->data, op->size);
-    with_stream([&](auto& stream) {
-        if (reading) {
-            start_native(
-                slot,
-                [&](auto&& h) { stream.async_read_some(bytes, std::forward<decltype(h)>(h)); },
-                std::move(handler));
-        } else {
-            start_native(
-                slot,
-                [&](auto&& h) { stream.async_write_some(bytes, std::forward<decltype(h)>(h)); },
-                std::move(handler));
+    {
+        const auto lock = lock_native();
+        if (native_closed_ || !is_stream()) {
+            if (!reading) end(write_busy_);
+            return complete_parked(op, native_closed_ ? canceled() : bad_handle());
         }
-    });
+        slot.op = op;
+        slot.key = registry::key_of(op);  // parked, so its key is settled
+        auto handler = [self = socket_ref(this), reading, op](const std::error_code& ec,
+                                                              std::size_t n) {
+            self->finish_stream_op(reading, op, ec, n);
+        };
+        const asio::mutable_buffer bytes = asio::buffer(op->data, op->size);
+        try {
+            with_stream([&](auto& stream) {
+                if (reading) {
+                    start_native(
+                        slot,
+                        [&](auto&& h) {
+                            stream.async_read_some(bytes, std::forward<decltype(h)>(h));
+                        },
+                        std::move(handler));
+                } else {
+                    start_native(
+                        slot,
+                        [&](auto&& h) {
+                            stream.async_write_some(bytes, std::forward<decltype(h)>(h));
+                        },
+                        std::move(handler));
+                }
+            });
+            return;
+        } catch (const std::bad_alloc&) {
+            slot.op = nullptr;  // Asio has nothing of it: it fails here, out of the lock
+        }
+    }
+    if (!reading) end(write_busy_);
+    complete_parked(op, out_of_memory());
 }
 
 void tcp_socket::finish_stream_op(bool reading, io_operation* op, const std::error_code& ec,

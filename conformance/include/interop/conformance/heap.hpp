@@ -30,6 +30,17 @@ public:
     static bool available() noexcept;
 };
 
+// While one lives, the next operator new on the constructing thread fails, as under a
+// heap_failure, and the ones after it succeed: for the one allocation an operation
+// makes, when what follows the failure (a cancel, say) may allocate as usual.
+class next_allocation_fails {
+public:
+    next_allocation_fails() noexcept;
+    ~next_allocation_fails();
+    next_allocation_fails(const next_allocation_fails&) = delete;
+    next_allocation_fails& operator=(const next_allocation_fails&) = delete;
+};
+
 // Counts the allocations made since construction.
 class heap_count {
 public:

@@ -64,19 +64,16 @@ struct stop_cancel {
     void (*cancel_claimed)(stop_watcher* op) noexcept;
 };
 
-// What a slot watches: a base of the operation. While the slot watches it, watch()
-// notes its table here; while a stop callback of its own watches it instead (see
-// leaf_operation.hpp), that callback is built here: never both at once, so the table
-// costs the operation no word. Unset until the operation is first watched.
+// What a slot watches: a base of the operation, one word. While the slot watches it,
+// watch() notes its table here; while a stop callback of its own watches it instead
+// (see leaf_operation.hpp), this points at that callback, which lives out of line (a
+// block of the frame allocator): it is for a context made by hand or a busy slot, and
+// kept in every awaiter it would widen each by six words. Never both at once. Unset
+// until the operation is first watched.
 struct stop_watcher {
-    struct one_word_callable {
-        void* target;
-        void operator()() const noexcept {}
-    };
-    using own_callback_type = stop_callback<one_word_callable>;
     union {
         const stop_cancel* stop_fns;
-        alignas(own_callback_type) unsigned char own_callback_storage[sizeof(own_callback_type)];
+        void* own_callback;
     };
 };
 

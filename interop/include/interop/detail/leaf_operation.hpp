@@ -29,21 +29,27 @@
 #include "interop/detail/context_stop.hpp"
 #include "interop/detail/coop_budget.hpp"
 #include "interop/detail/driver.hpp"
+#include "interop/detail/frame_allocator.hpp"
 #include "interop/detail/wait_kinds.hpp"
 #include "interop/runtime/interface.hpp"
 #include "interop/stop_token.hpp"
 
 namespace interop::detail {
 
-// Whether a T can be built in storage laid out for a Storage.
-template <typename T, typename Storage>
-constexpr bool fits_in() noexcept {
-    // NOLINTNEXTLINE(misc-redundant-expression): the types may well be the same size
-    return sizeof(T) <= sizeof(Storage) && alignof(T) <= alignof(Storage);
-}
-
 template <typename Leaf>
 class timed_operation;
+
+// A member that its constructor leaves uninitialised, for a value always written before
+// it is read: a runtime_ref and a coroutine handle initialise themselves otherwise.
+template <typename T>
+union written_before_read {
+    static_assert(std::is_trivially_destructible_v<T>);
+    // Written out, not defaulted: a defaulted one would be deleted, as T's default
+    // constructor (which initialises) is not trivial.
+    // NOLINTNEXTLINE(modernize-use-equals-default,cppcoreguidelines-pro-type-member-init)
+    written_before_read() noexcept {}
+    T value;
+};
 
 // Op: one of the operation structs of runtime/interface.hpp.
 // Derived: provides `void start(runtime_ref)` that fills in and starts the op.
@@ -118,8 +124,8 @@ protected:
         }
         // Before the start: a deadline may cancel the operation (on runtime_for(post_to_))
         // as soon as it waits, before wait_for_completion.
-        post_to_ = ctx->runtime;
-        awaiter_ = awaiter;
+        post_to_.value = ctx->runtime;
+        awaiter_.value = awaiter;
         static_cast<Derived*>(this)->start(runtime_for(ctx->runtime));
         if (state_.load(std::memory_order_acquire) == done) return began::finished;
         return began::pending;
@@ -131,7 +137,13 @@ protected:
     // Until the handshake, the completion does not look at the handle, so it may
     // differ from the one begin() was given.
     bool wait_for_completion(std::coroutine_handle<> resume, task_context* ctx) {
-        awaiter_ = resume;
+        return wait_for_completion_inline(resume, ctx);
+    }
+    // The same, always inlined: for the timed read and write (timed_operation.hpp), whose
+    // own steps around it would otherwise pay a second call and its prologue per wait.
+    [[gnu::always_inline]] bool wait_for_completion_inline(std::coroutine_handle<> resume,
+                                                           task_context* ctx) {
+        awaiter_.value = resume;
         // Written before the handshake: after it the completion may already clear it.
         // Also before the stop callback, whose cancel may be the last party to finish.
         wait_ = &ctx->task->wait;
@@ -161,7 +173,7 @@ protected:
     // post to its runtime: this may run on any thread) if the operation completed
     // while the adapter was being asked.
     void cancel_claimed() noexcept {
-        const runtime_ref on = runtime_for(post_to_);
+        const runtime_ref on = runtime_for(post_to_.value);
         on.vtable->cancel(on.self, static_cast<operation*>(this));
         const int before = state_.fetch_or(cancel_returned, std::memory_order_acq_rel);
         if ((before & (done | suspended)) == (done | suspended)) resume_later();
@@ -170,10 +182,10 @@ protected:
     // For the derived await_resume: called first, so no stop callback sees the
     // operation any more.
     void finish() noexcept {
-        if (stop_watch_ > own_callback_watches) {
+        if (stop_watch_ > own_callback_failed) {
             watching_slot()->unwatch(this);
             stop_watch_ = not_watched;
-        } else if (stop_watch_ == own_callback_watches) [[unlikely]] {
+        } else if (stop_watch_ != not_watched) [[unlikely]] {
             stop_watching();
         }
     }
@@ -225,7 +237,8 @@ private:
         operation& base = op();
         base.kind = op_kind::post;
         base.on_complete = &leaf_operation::on_yield_turn;
-        if (post_to_.vtable->post(post_to_.self, &base)) return;
+        const runtime_ref to = post_to_.value;
+        if (to.vtable->post(to.self, &base)) return;
         // The runtime no longer runs anything: resume here rather than never.
         on_yield_turn(&base, {}, 0);
     }
@@ -233,7 +246,7 @@ private:
     static void on_yield_turn(operation* base, std::error_code, std::size_t) noexcept {
         auto* self = static_cast<leaf_operation*>(static_cast<Op*>(base));
         self->wait_->clear();
-        self->awaiter_.resume();
+        self->awaiter_.value.resume();
     }
 
     // What the task now waits on, for task dumps: the derived awaitable may say more
@@ -266,7 +279,22 @@ private:
                 return;
             }
         }
-        new (own_callback_storage) own_callback(ctx->stop_token, canceller{this});
+        watch_with_own_callback(ctx);
+    }
+
+    // A callback of the operation's own, out of line. The operation has started, so
+    // if there is no memory for it the operation is cancelled at once, and reports
+    // not_enough_memory unless it completed first (finish()): it fails cleanly and, as
+    // any cancelled read, consumes nothing; it never waits unseen by a stop.
+    [[gnu::noinline]] void watch_with_own_callback(task_context* ctx) noexcept {
+        try {
+            own_callback = allocate_frame(sizeof(own_callback_type));
+        } catch (const std::bad_alloc&) {
+            stop_watch_ = own_callback_failed;
+            if (claim_cancel()) cancel_claimed();
+            return;
+        }
+        new (own_callback) own_callback_type(ctx->stop_token, canceller{this});
         stop_watch_ = own_callback_watches;
     }
 
@@ -274,12 +302,17 @@ private:
         return reinterpret_cast<context_stop*>(stop_watch_);
     }
 
-    // Out of line: rare, and out of the way of the destructor.
+    // Out of line: rare, and out of the way of the destructor and of finish(), which
+    // stays small enough for the derived await_resume to be inlined where it is used.
     [[gnu::noinline]] void stop_watching() noexcept {
-        if (stop_watch_ == own_callback_watches) {
-            std::launder(static_cast<own_callback*>(static_cast<void*>(own_callback_storage)))
-                ->~own_callback();
-        } else if (stop_watch_ != not_watched) {
+        if (stop_watch_ == own_callback_failed) {
+            // Cancelled for want of memory (watch_with_own_callback), not for a stop.
+            if (error() == std::errc::operation_canceled)
+                set_error(std::make_error_code(std::errc::not_enough_memory));
+        } else if (stop_watch_ == own_callback_watches) {
+            static_cast<own_callback_type*>(own_callback)->~own_callback_type();
+            deallocate_frame(own_callback, sizeof(own_callback_type));
+        } else if (stop_watch_ > own_callback_failed) {
             watching_slot()->unwatch(this);
         }
         stop_watch_ = not_watched;
@@ -312,34 +345,40 @@ private:
         const int before = self->state_.fetch_or(done, std::memory_order_acq_rel);
         if ((before & suspended) != 0 && others_done(before, done)) {
             if constexpr (wait_notes) {
-                self->wait_->clear_and_resume(self->awaiter_);
+                self->wait_->clear_and_resume(self->awaiter_.value);
             } else {
-                self->awaiter_.resume();
+                self->awaiter_.value.resume();
             }
         }
     }
 
+    // Every operation is built per call, and one under timeout() twice (it is moved into
+    // the timed awaiter): what begin() or the completion writes before anything reads
+    // it is left uninitialised until then. Only state_ and stop_watch_ start set.
+    //
     // The awaiting task's runtime, where a late resumption goes; the operation runs on
-    // runtime_for(post_to_).
-    runtime_ref post_to_{};
-    std::coroutine_handle<> awaiter_{};
+    // runtime_for(post_to_). Set by begin().
+    written_before_read<runtime_ref> post_to_;
+    written_before_read<std::coroutine_handle<>> awaiter_;  // set by begin()
     // The awaiting task's state, written before any path that reads it (a wait, a
-    // yield): left uninitialised otherwise, as every operation is built per call.
+    // yield).
     wait_state* wait_;
     std::atomic<int> state_{starting};
-    int error_value_ = 0;
-    const std::error_category* error_category_ = nullptr;
-    std::size_t transferred_ = 0;
+    // The result: set by the completion, or by begin() when it refuses. await_resume()
+    // reads it only after begin() (await_ready() is false, or the derived awaitable
+    // answers a ready one itself).
+    int error_value_;
+    const std::error_category* error_category_;
+    std::size_t transferred_;
     // What watches the operation for a stop while it waits, in one word that the
-    // destructor tests: nothing, a stop callback of its own (built in the stop_watcher
-    // base's storage, uninitialised until then: a std::optional's destructor would
-    // inline the callback's removal everywhere), or else its context's slot, by address.
+    // destructor tests: nothing, a stop callback of its own (out of line, at the
+    // stop_watcher base's pointer), none because there was no memory for one (the
+    // operation was cancelled instead), or else its context's slot, by address.
     static constexpr std::uintptr_t not_watched = 0;
     static constexpr std::uintptr_t own_callback_watches = 1;
+    static constexpr std::uintptr_t own_callback_failed = 2;
     std::uintptr_t stop_watch_ = not_watched;
-    using own_callback = stop_callback<canceller>;
-    static_assert(fits_in<own_callback, own_callback_type>(),
-                  "the callback is built in the storage stop_watcher keeps for it");
+    using own_callback_type = stop_callback<canceller>;
 };
 
 }  // namespace interop::detail

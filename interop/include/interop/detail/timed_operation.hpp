@@ -82,7 +82,8 @@ public:
         cancel = &cancel_table;
         slot->watch(this, ctx->runtime);
         slot_ = slot;
-        if (!leaf().wait_for_completion(awaiter, ctx)) return leaf().yield_if_over_budget(ctx);
+        if (!leaf().wait_for_completion_inline(awaiter, ctx))
+            return leaf().yield_if_over_budget(ctx);
         return true;
     }
 
