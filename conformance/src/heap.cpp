@@ -24,14 +24,14 @@ namespace {
 std::atomic<std::uint64_t> allocation_count{0};
 // heap_failure objects alive on this thread (unused where a sanitizer owns operator new)
 [[maybe_unused]] thread_local int failing = 0;
-// Allocations still to fail on this thread for next_allocation_fails.
-[[maybe_unused]] thread_local int failing_once = 0;
+// The size of the allocation next_allocation_fails waits for on this thread, 0 for none.
+[[maybe_unused]] thread_local std::size_t failing_once = 0;
 
 // Whether this allocation is to fail.
-[[maybe_unused]] bool fails_now() noexcept {
+[[maybe_unused]] bool fails_now(std::size_t size) noexcept {
     if (failing > 0) return true;
-    if (failing_once == 0) return false;
-    --failing_once;
+    if (failing_once == 0 || size != failing_once) return false;
+    failing_once = 0;
     return true;
 }
 }  // namespace
@@ -42,7 +42,7 @@ std::uint64_t heap_allocations() noexcept {
 }
 heap_failure::heap_failure() noexcept { ++failing; }
 heap_failure::~heap_failure() { --failing; }
-next_allocation_fails::next_allocation_fails() noexcept { failing_once = 1; }
+next_allocation_fails::next_allocation_fails(std::size_t size) noexcept { failing_once = size; }
 next_allocation_fails::~next_allocation_fails() { failing_once = 0; }
 }  // namespace interop::conformance
 
@@ -71,7 +71,7 @@ namespace {
 
 void* allocate(std::size_t size) {
     allocation_count.fetch_add(1, std::memory_order_relaxed);
-    if (fails_now()) throw std::bad_alloc();
+    if (fails_now(size)) throw std::bad_alloc();
     for (;;) {
         if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
         std::new_handler handler = std::get_new_handler();
@@ -82,7 +82,7 @@ void* allocate(std::size_t size) {
 
 void* allocate_aligned(std::size_t size, std::align_val_t alignment) {
     allocation_count.fetch_add(1, std::memory_order_relaxed);
-    if (fails_now()) throw std::bad_alloc();
+    if (fails_now(size)) throw std::bad_alloc();
     const auto align = static_cast<std::size_t>(alignment);
     // aligned_alloc wants a size that is a multiple of the alignment.
     const std::size_t rounded = (size + align - 1) / align * align;

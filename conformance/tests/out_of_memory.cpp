@@ -63,32 +63,39 @@ std::error_code listen_and_close(runtime_ref rt, bool failing) {
     return error;
 }
 
-// Awaits `inner` with the first operator new on this thread failing while it starts
-// and begins to wait (await_suspend), and only then.
+// The stop callback an operation builds for itself holds one pointer, and lives in a
+// block of the frame allocator: what that asks operator new for when its cache is
+// empty (frame_allocator.cpp: a 16-byte header, 64-byte granules).
+struct one_pointer {
+    void* target;
+    void operator()() const noexcept {}
+};
+constexpr std::size_t callback_size = sizeof(stop_callback<one_pointer>);
+constexpr std::size_t callback_block = (callback_size + 16 + 63) / 64 * 64;
+
+// Awaits `inner` with the frame allocator's next block of the callback's size failing
+// while it starts and begins to wait (await_suspend), and only then.
 template <typename Inner>
 struct failing_while_suspending {
     Inner inner;
     bool await_ready() { return inner.await_ready(); }
     template <typename Promise>
     auto await_suspend(std::coroutine_handle<Promise> awaiter) {
-        const conf::next_allocation_fails fail;
+        const conf::next_allocation_fails fail(callback_block);
         return inner.await_suspend(awaiter);
     }
     auto await_resume() { return inner.await_resume(); }
 };
 
-// Takes every block of the frame allocator's smallest classes that this thread has
-// cached, so that the next one of those sizes comes from operator new; gives them back
-// when it goes.
+// Takes every block of the callback's size class that this thread has cached, so that
+// the next one comes from operator new; gives them back when it goes.
 class drained_frame_cache {
 public:
     drained_frame_cache() {
-        for (const std::size_t size : {std::size_t{32}, std::size_t{96}}) {
-            for (;;) {
-                const std::uint64_t before = frame_stats().heap_allocations;
-                taken_.push_back({detail::allocate_frame(size), size});
-                if (frame_stats().heap_allocations != before) break;
-            }
+        for (;;) {
+            const std::uint64_t before = frame_stats().heap_allocations;
+            taken_.push_back({detail::allocate_frame(callback_size), callback_size});
+            if (frame_stats().heap_allocations != before) break;
         }
     }
     ~drained_frame_cache() {

@@ -321,6 +321,34 @@ task<void> check_still_connected(runtime_ref rt, const raw_pair& pair) {
     CHECK(std::string_view(buffer, read.bytes()) == "k");
 }
 
+// One datagram of `buffer`'s first byte from `s` to `to`; its send's completion.
+task<std::error_code> send_datagram(runtime_ref rt, socket_handle s, const endpoint& to,
+                                    char* buffer) {
+    conf::manual_operation<datagram_operation> send;
+    send.kind = op_kind::send_to;  // a receive_from unless told otherwise
+    send.socket = s;
+    send.data = reinterpret_cast<std::byte*>(buffer);
+    send.size = 1;
+    send.peer = to;
+    send.has_peer = true;
+    rt.vtable->send_to(rt.self, &send);
+    REQUIRE(co_await conf::wait_for_completion(send));
+    co_return send.error();
+}
+
+// A datagram received on `s` into `buffer`: the receive's error, or its length.
+task<io_result<std::size_t>> receive_datagram(runtime_ref rt, socket_handle s, char* buffer,
+                                              std::size_t size) {
+    conf::manual_operation<datagram_operation> receive;
+    receive.socket = s;
+    receive.data = reinterpret_cast<std::byte*>(buffer);
+    receive.size = size;
+    rt.vtable->receive_from(rt.self, &receive);
+    REQUIRE(co_await conf::wait_for_completion(receive));
+    if (receive.error()) co_return receive.error();
+    co_return receive.bytes();
+}
+
 }  // namespace
 
 TEST_CASE(
@@ -353,46 +381,21 @@ TEST_CASE(
         REQUIRE_FALSE(rt.vtable->udp_bind(rt.self, conf::loopback_v4(), &udp));
         co_await check_stream_calls_refused(rt, udp);
         co_await check_accept_refused(rt, udp);
+        endpoint udp_at;
+        REQUIRE_FALSE(rt.vtable->local_endpoint(rt.self, udp, &udp_at));
         char buffer[8] = {'d'};
         for (socket_handle s : {pair.server, pair.listener}) {
-            conf::manual_operation<datagram_operation> send;
-            send.kind = op_kind::send_to;  // a receive_from unless told otherwise
-            send.socket = s;
-            send.data = reinterpret_cast<std::byte*>(buffer);
-            send.size = 1;
-            REQUIRE_FALSE(rt.vtable->local_endpoint(rt.self, udp, &send.peer));
-            send.has_peer = true;
-            rt.vtable->send_to(rt.self, &send);
-            REQUIRE(co_await conf::wait_for_completion(send));
-            CHECK(send.error() == wrong_kind);
-            conf::manual_operation<datagram_operation> receive;
-            receive.socket = s;
-            receive.data = reinterpret_cast<std::byte*>(buffer);
-            receive.size = sizeof buffer;
-            rt.vtable->receive_from(rt.self, &receive);
-            REQUIRE(co_await conf::wait_for_completion(receive));
-            CHECK(receive.error() == wrong_kind);
+            CHECK(co_await send_datagram(rt, s, udp_at, buffer) == wrong_kind);
+            const io_result<std::size_t> received =
+                co_await receive_datagram(rt, s, buffer, sizeof buffer);
+            CHECK(received.error() == wrong_kind);
         }
         co_await check_still_connected(rt, pair);
-        // The UDP socket still sends: a datagram to itself.
-        conf::manual_operation<datagram_operation> send;
-        send.kind = op_kind::send_to;
-        send.socket = udp;
-        send.data = reinterpret_cast<std::byte*>(buffer);
-        send.size = 1;
-        REQUIRE_FALSE(rt.vtable->local_endpoint(rt.self, udp, &send.peer));
-        send.has_peer = true;
-        rt.vtable->send_to(rt.self, &send);
-        REQUIRE(co_await conf::wait_for_completion(send));
-        CHECK_FALSE(send.error());
-        conf::manual_operation<datagram_operation> receive;
-        receive.socket = udp;
-        receive.data = reinterpret_cast<std::byte*>(buffer);
-        receive.size = sizeof buffer;
-        rt.vtable->receive_from(rt.self, &receive);
-        REQUIRE(co_await conf::wait_for_completion(receive));
-        CHECK_FALSE(receive.error());
-        CHECK(receive.bytes() == 1);
+        // The UDP socket still sends and receives: a datagram to itself.
+        CHECK_FALSE(co_await send_datagram(rt, udp, udp_at, buffer));
+        const io_result<std::size_t> received =
+            co_await receive_datagram(rt, udp, buffer, sizeof buffer);
+        CHECK(received.value() == 1);
         rt.vtable->close(rt.self, udp);
         pair.close();
     });

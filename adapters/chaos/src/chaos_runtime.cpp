@@ -23,6 +23,7 @@
 #include <memory>
 #include <memory_resource>
 #include <mutex>
+#include <new>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -140,7 +141,7 @@ public:
 
     template <typename Start>
     void forward(operation* op, Start&& start) noexcept {
-        if (!stopped()) hold(op, true);
+        if (!stopped()) (void)hold(op, true);
         start(op);
     }
 
@@ -153,10 +154,7 @@ public:
     }
 
     void forward_io(io_operation* op, bool reading) noexcept {
-        if (!stopped()) {
-            hold(op, true, op->size);
-            cut_short(op->size);
-        }
+        if (!stopped() && hold(op, true, op->size)) cut_short(op->size);
         if (reading) {
             inner_.vtable->read(inner_.self, op);
         } else {
@@ -167,8 +165,7 @@ public:
     // A file request, with short reads and writes as for streams. Close and seek
     // complete inside the call, so they go straight through.
     void file_call(file_operation* op) noexcept {
-        if (!stopped() && !op->completes_in_call()) {
-            hold(op, true, op->size);
+        if (!stopped() && !op->completes_in_call() && hold(op, true, op->size)) {
             if (op->request == file_request::read || op->request == file_request::write) {
                 cut_short(op->size);
             }
@@ -178,12 +175,11 @@ public:
 
     void accept(accept_operation* op) noexcept {
         if (stopped()) return inner_.vtable->tcp_accept(inner_.self, op);
-        if (next_random() % 100 < options_.accept_errors_percent) {
+        if (next_random() % 100 < options_.accept_errors_percent && hold(op, false)) {
             // Fails before it is tried: the connection stays in the backlog.
-            hold(op, false);
             return result(op, std::make_error_code(std::errc::too_many_files_open), 0);
         }
-        hold(op, true);
+        (void)hold(op, true);
         inner_.vtable->tcp_accept(inner_.self, op);
     }
 
@@ -251,15 +247,25 @@ private:
         return splitmix(random_);
     }
 
-    void hold(operation* op, bool forwarded, std::size_t size = 0) noexcept {
+    // False out of memory: the table's pool had no node left and could not get one.
+    // The operation then goes through as it is, without a fault: it stays the wrapped
+    // runtime's to complete, and to fail if it needs memory itself.
+    bool hold(operation* op, bool forwarded, std::size_t size = 0) noexcept {
         std::lock_guard lock(table_mutex);
-        held& h = table()[op];  // pooled nodes: no allocation once warm
+        held* slot = nullptr;
+        try {
+            slot = &table()[op];  // pooled nodes: no allocation once warm
+        } catch (const std::bad_alloc&) {
+            return false;
+        }
+        held& h = *slot;
         h = held{};
         h.owner = this;
         h.original = op->on_complete;
         h.size = size;
         h.forwarded = forwarded;
         op->on_complete = &runtime::intercepted;
+        return true;
     }
 
     // The wrapped runtime completed `op` (or the chaos runtime failed it): keep the

@@ -30,12 +30,13 @@ public:
     static bool available() noexcept;
 };
 
-// While one lives, the next operator new on the constructing thread fails, as under a
-// heap_failure, and the ones after it succeed: for the one allocation an operation
-// makes, when what follows the failure (a cancel, say) may allocate as usual.
+// While one lives, the next operator new of exactly `size` bytes on the constructing
+// thread fails, as under a heap_failure, and every other one succeeds: for the one
+// allocation an operation makes, when what surrounds it (an adapter's bookkeeping, a
+// cancel after the failure) may allocate as usual.
 class next_allocation_fails {
 public:
-    next_allocation_fails() noexcept;
+    explicit next_allocation_fails(std::size_t size) noexcept;
     ~next_allocation_fails();
     next_allocation_fails(const next_allocation_fails&) = delete;
     next_allocation_fails& operator=(const next_allocation_fails&) = delete;
