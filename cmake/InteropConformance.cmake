@@ -19,10 +19,11 @@
 # executable, prints the matrix of behaviours and fails when any behaviour fails.
 #
 # The same function serves interop's own tree and any project that found an installed
-# interop with find_package(interop CONFIG): there the suite's sources come from the
-# package. doctest (Debian: doctest-dev) is needed by this function only, and found here.
+# interop with find_package(interop CONFIG): there the suite comes compiled with the
+# package (interop::conformance_suite), and only FACTORY is compiled. doctest (Debian:
+# doctest-dev) is needed by this function only, and found here.
 #
-# The suite's objects are compiled once per project and shared by every backend.
+# In interop's own tree the suite's objects are compiled once and shared by every backend.
 
 include_guard(GLOBAL)
 include("${CMAKE_CURRENT_LIST_DIR}/InteropDoctest.cmake")
@@ -38,8 +39,19 @@ set(INTEROP_CONFORMANCE_TIMEOUT 120 CACHE STRING
     "Time limit in seconds for each conformance behaviour (test case)")
 mark_as_advanced(INTEROP_CONFORMANCE_TIMEOUT)
 
-# The test cases and harness, compiled once: they do not depend on the backend.
-function(_interop_conformance_suite_objects out)
+# The test cases and harness, compiled once into a static library: they do not depend
+# on the backend. An installed package carries it compiled (interopConformanceSuite.cmake,
+# found by interopConfig.cmake); in interop's own tree it is compiled here, from
+# INTEROP_CONFORMANCE_DIR. A conformance binary links all of it (WHOLE_ARCHIVE): the test
+# cases register themselves from static initialisers that nothing else refers to.
+function(_interop_conformance_suite out)
+    if(INTEROP_CONFORMANCE_SUITE_EXPORT AND NOT TARGET interop::conformance_suite)
+        include("${INTEROP_CONFORMANCE_SUITE_EXPORT}")
+    endif()
+    if(TARGET interop::conformance_suite)
+        set(${out} interop::conformance_suite PARENT_SCOPE)
+        return()
+    endif()
     set(target interop_conformance_suite)
     if(NOT TARGET ${target})
         get_property(suite_dir GLOBAL PROPERTY INTEROP_CONFORMANCE_DIR)
@@ -47,8 +59,11 @@ function(_interop_conformance_suite_objects out)
         file(GLOB harness_sources CONFIGURE_DEPENDS "${suite_dir}/src/*.cpp")
         file(GLOB harness_headers CONFIGURE_DEPENDS
             "${suite_dir}/src/*.hpp" "${suite_dir}/include/interop/conformance/*.hpp")
-        add_library(${target} OBJECT ${test_sources} ${harness_sources} ${harness_headers})
-        target_include_directories(${target} PUBLIC "${suite_dir}/include")
+        add_library(${target} STATIC ${test_sources} ${harness_sources} ${harness_headers})
+        set_target_properties(${target} PROPERTIES EXPORT_NAME conformance_suite)
+        # The installed include directory is added where the suite is installed
+        # (conformance/install.cmake).
+        target_include_directories(${target} PUBLIC "$<BUILD_INTERFACE:${suite_dir}/include>")
         target_link_libraries(${target} PUBLIC doctest::doctest interop::interop)
         # The TLS behaviours (tests/tls.cpp), when interop::tls was built.
         if(TARGET interop::tls)
@@ -98,13 +113,14 @@ function(interop_add_conformance)
     if(NOT TARGET doctest::doctest)
         find_package(doctest CONFIG REQUIRED)
     endif()
-    _interop_conformance_suite_objects(suite)
+    _interop_conformance_suite(suite)
 
     cmake_path(ABSOLUTE_PATH arg_FACTORY BASE_DIRECTORY "${CMAKE_CURRENT_SOURCE_DIR}"
         OUTPUT_VARIABLE factory)
     set(exe interop-conformance-${arg_NAME})
     add_executable(${exe} "${factory}")
-    target_link_libraries(${exe} PRIVATE ${suite} doctest::doctest interop::interop ${arg_TARGET})
+    target_link_libraries(${exe} PRIVATE "$<LINK_LIBRARY:WHOLE_ARCHIVE,${suite}>"
+        doctest::doctest interop::interop ${arg_TARGET})
     if(arg_OUTPUT_DIRECTORY)
         set_target_properties(${exe} PROPERTIES RUNTIME_OUTPUT_DIRECTORY "${arg_OUTPUT_DIRECTORY}")
     endif()

@@ -7,8 +7,8 @@
 #   4. run its program, then the installed interop-conformance runner over its
 #      conformance binary: it must report no failure.
 #
-# The example is built without a build type (no optimisation, no debug info): it
-# compiles the whole suite from the installed sources, and that keeps it quick.
+# The example is built without a build type (no optimisation, no debug info); the suite
+# comes compiled with the package, so it compiles its own few files only.
 #
 # Inputs: INTEROP_BINARY_DIR SOURCE_DIR WORK_DIR CONFIG GENERATOR MAKE_PROGRAM
 #         CXX_COMPILER CXX_FLAGS WARNINGS_AS_ERRORS

@@ -5,6 +5,7 @@
 #   interop_add_conformance(NAME myrt TARGET myrt_adapter FACTORY backend.cpp)
 #
 #   <prefix>/share/interop/conformance/   the test cases, the harness and its headers
+#   <prefix>/lib/libinterop_conformance_suite.a  the same compiled (interop::conformance_suite)
 #   <prefix>/lib/cmake/interop/           InteropConformance.cmake and its helpers
 #   <prefix>/bin/interop-conformance      the runner (interop::conformance_runner)
 #
@@ -25,6 +26,20 @@ install(FILES
         "${PROJECT_SOURCE_DIR}/cmake/InteropConformance.cmake"
         "${PROJECT_SOURCE_DIR}/cmake/InteropDoctest.cmake"
         "${PROJECT_SOURCE_DIR}/cmake/InteropDoctestList.cmake"
+    DESTINATION "${INTEROP_INSTALL_CMAKEDIR}"
+    COMPONENT interop_conformance)
+# The suite compiled, so that a runtime outside the tree links it instead of compiling
+# about fifty files: it does not depend on the adapter. It is linked by the same kind of
+# toolchain as libinterop itself; the sources above stay for reading.
+target_include_directories(interop_conformance_suite
+    PUBLIC "$<INSTALL_INTERFACE:${INTEROP_CONFORMANCE_INSTALL_DIR}/include>")
+install(TARGETS interop_conformance_suite
+    EXPORT interopConformanceSuite
+    ARCHIVE DESTINATION "${CMAKE_INSTALL_LIBDIR}"
+    COMPONENT interop_conformance)
+install(EXPORT interopConformanceSuite
+    NAMESPACE interop::
+    FILE interopConformanceSuite.cmake
     DESTINATION "${INTEROP_INSTALL_CMAKEDIR}"
     COMPONENT interop_conformance)
 install(TARGETS interop_conformance_runner
