@@ -20,7 +20,8 @@ backend make_backend() {
     return backend{
         "inline",
         cap_virtual_time | cap_ipv6 | cap_resolve | cap_blocking_offload | cap_signals | cap_udp |
-            cap_udp_multicast | cap_unix | cap_pipe | cap_stdio | cap_files | cap_process,
+            cap_udp_multicast | cap_unix | cap_pipe | cap_stdio | cap_files | cap_process |
+            cap_write_at_once,
         [](const runtime_options& o) -> std::unique_ptr<runtime_instance> {
             return std::make_unique<inline_instance>(o);
         },

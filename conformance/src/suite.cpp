@@ -36,6 +36,7 @@ std::vector<std::string> capability_names(std::uint32_t capabilities) {
         {cap_stdio, "cap_stdio"},
         {cap_process, "cap_process"},
         {cap_files, "cap_files"},
+        {cap_write_at_once, "cap_write_at_once"},
     };
     std::vector<std::string> names;
     std::uint32_t rest = capabilities;

@@ -333,6 +333,43 @@ TEST_CASE("executor: a task whose reads always complete at once still lets other
     });
 }
 
+TEST_CASE("executor: a task whose writes always complete at once still lets other tasks run") {
+    INTEROP_REQUIRE_SINGLE_THREADED();
+    conf::run([]() -> task<void> {
+        auto listener = co_await tcp_listener::bind(conf::loopback_v4());
+        auto client = co_await tcp_stream::connect(listener->local_endpoint().value());
+        auto server = co_await conf::accept(*listener);
+        REQUIRE(server.has_value());
+        bool writer_done = false;
+        int other_turns_during_writes = 0;
+        std::size_t written = 0;
+        co_await with_scope([&](scope& s) -> task<void> {
+            s.spawn(
+                [](tcp_stream* cl, bool* done, std::size_t* total) -> task<void> {
+                    const std::byte one[1] = {std::byte{7}};
+                    // 4096 bytes fit in the send buffer: each write_all completes at once.
+                    for (int i = 0; i < 4096; ++i) {
+                        auto n = co_await write_all(*cl, one);
+                        *total += n.value_or(0);
+                    }
+                    *done = true;
+                },
+                &*client, &writer_done, &written);
+            s.spawn(
+                [](bool* done, int* turns) -> task<void> {
+                    while (!*done) {
+                        ++*turns;
+                        (void)co_await yield_now();
+                    }
+                },
+                &writer_done, &other_turns_during_writes);
+            co_return;
+        });
+        CHECK(written == 4096);
+        CHECK(other_turns_during_writes > 1);
+    });
+}
+
 TEST_CASE("executor: a receiver that always finds an item still lets other tasks run") {
     INTEROP_REQUIRE_SINGLE_THREADED();
     conf::run([]() -> task<void> {

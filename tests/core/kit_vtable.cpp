@@ -164,6 +164,39 @@ TEST_CASE("kit: services a class defines are forwarded like every other entry") 
 
 namespace {
 
+// A class with a write's fast path: it takes up to three bytes at once.
+struct writing_adapter : recording_adapter {
+    std::size_t try_write(socket_handle, const std::byte*, std::size_t size) noexcept {
+        note("try_write " + std::to_string(size));
+        return size < 3 ? size : 3;
+    }
+};
+
+static_assert(kit::writes_at_once<writing_adapter> && !kit::writes_at_once<recording_adapter>);
+
+constexpr runtime_vtable writing = kit::make_vtable<writing_adapter, cap_write_at_once>("writing");
+// The same class, not declaring the capability: the core must not take the fast path.
+constexpr runtime_vtable undeclared = kit::make_vtable<writing_adapter, cap_none>("undeclared");
+
+}  // namespace
+
+TEST_CASE("kit: try_write is set only for a class that declares cap_write_at_once, and forwards") {
+    const bool in_minimal = minimal.try_write != nullptr;
+    const bool in_undeclared = undeclared.try_write != nullptr;
+    CHECK_FALSE(in_minimal);
+    CHECK_FALSE(in_undeclared);
+    writing_adapter a;
+    const runtime_ref rt{&writing, &a};
+    const bool in_writing = rt.vtable->try_write != nullptr;
+    REQUIRE(in_writing);
+    const std::byte bytes[5]{};
+    CHECK(rt.vtable->try_write(rt.self, nullptr, bytes, 5) == 3);
+    CHECK(rt.vtable->try_write(rt.self, nullptr, bytes, 2) == 2);
+    CHECK(a.calls == std::vector<std::string>{"try_write 5", "try_write 2"});
+}
+
+namespace {
+
 // A pool that runs work at once, and remembers what it was asked to cancel.
 struct pool_adapter : recording_adapter {
     void spawn_blocking(blocking_operation* op) noexcept {

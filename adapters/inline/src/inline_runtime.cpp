@@ -10,9 +10,9 @@ namespace {
 
 using inline_detail::loop;
 
-constexpr std::uint32_t common_capabilities = cap_ipv6 | cap_resolve | cap_blocking_offload |
-                                              cap_signals | cap_udp | cap_udp_multicast | cap_unix |
-                                              cap_pipe | cap_stdio | cap_files | cap_process;
+constexpr std::uint32_t common_capabilities =
+    cap_ipv6 | cap_resolve | cap_blocking_offload | cap_signals | cap_udp | cap_udp_multicast |
+    cap_unix | cap_pipe | cap_stdio | cap_files | cap_process | cap_write_at_once;
 
 // Two tables that differ only in what they declare: the capabilities are part of the
 // table, and virtual time is chosen per instance.

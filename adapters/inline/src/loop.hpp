@@ -106,6 +106,7 @@ public:
     void tcp_connect(connect_operation* op) noexcept;
     void read(io_operation* op) noexcept;
     void write(io_operation* op) noexcept;
+    std::size_t try_write(socket_handle s, const std::byte* data, std::size_t size) noexcept;
     std::error_code shutdown_write(socket_handle s) noexcept;
     void close(socket_handle s) noexcept;
     std::error_code local_endpoint(socket_handle s, endpoint* out) noexcept;
@@ -201,7 +202,7 @@ private:
     // recv into `op`, remembering whether it drained the socket (socket_slot::drained).
     attempt receive(socket_slot& socket, io_operation* op);
     // send from `op` (write to a pipe).
-    attempt send(socket_slot& socket, io_operation* op);
+    attempt send(socket_slot& socket, const std::byte* data, std::size_t size);
     void cancel_socket_wait(operation* op) noexcept;
 
     // Worker pool (loop_background.cpp).

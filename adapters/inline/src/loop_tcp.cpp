@@ -73,8 +73,17 @@ void loop::write(io_operation* op) noexcept {
     if (!socket) return op->complete(bad_handle(), 0);
     if (op->size == 0) return op->complete({}, 0);
     socket_slot::start(
-        socket->writers, op, [&](operation*) { return send(*socket, op); },
+        socket->writers, op, [&](operation*) { return send(*socket, op->data, op->size); },
         [&](operation* o) { park_on(*socket, o); });
+}
+
+// write()'s first attempt where nothing waits: a waiting write, a stopped loop and
+// every error leave the write to write().
+std::size_t loop::try_write(socket_handle s, const std::byte* data, std::size_t size) noexcept {
+    socket_slot* socket = sockets_.find_stream(s);
+    if (socket == nullptr || size == 0 || !socket->writers.empty() || queue_.stopped()) return 0;
+    const attempt result = send(*socket, data, size);
+    return result.would_block || result.error ? 0 : result.bytes;
 }
 
 std::error_code loop::shutdown_write(socket_handle s) noexcept {
@@ -157,9 +166,9 @@ attempt loop::receive(socket_slot& socket, io_operation* op) {
     return result;
 }
 
-attempt loop::send(socket_slot& socket, io_operation* op) {
-    return socket.kind == socket_kind::pipe ? posix::write_once(socket.fd, op->data, op->size)
-                                            : posix::send_once(socket.fd, op->data, op->size);
+attempt loop::send(socket_slot& socket, const std::byte* data, std::size_t size) {
+    return socket.kind == socket_kind::pipe ? posix::write_once(socket.fd, data, size)
+                                            : posix::send_once(socket.fd, data, size);
 }
 
 attempt loop::read_once(socket_slot& socket, operation* op) {
@@ -197,7 +206,10 @@ void loop::serve_writers(socket_handle handle) {
     socket_slot::serve(
         socket->writers,
         [&](operation* op) {
-            if (op->kind == op_kind::write) return send(*socket, static_cast<io_operation*>(op));
+            if (op->kind == op_kind::write) {
+                auto* write = static_cast<io_operation*>(op);
+                return send(*socket, write->data, write->size);
+            }
             return posix::try_once(socket->fd, op, nullptr);
         },
         [&](operation* op, const attempt& result) {

@@ -10,7 +10,7 @@ namespace {
 
 constexpr std::uint32_t capabilities = cap_ipv6 | cap_resolve | cap_blocking_offload | cap_signals |
                                        cap_udp | cap_udp_multicast | cap_unix | cap_pipe |
-                                       cap_stdio | cap_files | cap_process;
+                                       cap_stdio | cap_files | cap_process | cap_write_at_once;
 constexpr runtime_vtable vtable = kit::make_vtable<libuv_detail::loop, capabilities>("libuv");
 
 }  // namespace

@@ -105,6 +105,7 @@ public:
     void tcp_connect(connect_operation* op) noexcept;
     void read(io_operation* op) noexcept;
     void write(io_operation* op) noexcept;
+    std::size_t try_write(socket_handle s, const std::byte* data, std::size_t size) noexcept;
     std::error_code shutdown_write(socket_handle s) noexcept;
     void close(socket_handle s) noexcept;
     std::error_code local_endpoint(socket_handle s, endpoint* out) noexcept;

@@ -159,6 +159,20 @@ void loop::write(io_operation* op) noexcept {
     op->complete(attempt.error, attempt.bytes);
 }
 
+// The same first attempt as write() and start_write(), where nothing waits: a write
+// pending or a copy on its way, a shutdown, a stopped loop, and every error leave the
+// write to write().
+std::size_t loop::try_write(socket_handle s, const std::byte* data, std::size_t size) noexcept {
+    stream_socket* socket = find_socket(s);
+    if (socket == nullptr || socket->kind != stream_socket::role::stream || size == 0 ||
+        socket->write_op != nullptr || socket->write_in_flight || socket->shut_down ||
+        queue_.stopped())
+        return 0;
+    const uv_buf_t whole = buffer_of(data, size);
+    const int written = uv_try_write(socket->stream(), &whole, 1);
+    return written > 0 ? static_cast<std::size_t>(written) : 0;
+}
+
 loop::write_attempt loop::start_write(stream_socket* socket, io_operation* op) noexcept {
     const uv_buf_t whole = buffer_of(op->data, op->size);
     const int written = uv_try_write(socket->stream(), &whole, 1);

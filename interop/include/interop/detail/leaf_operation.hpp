@@ -204,6 +204,18 @@ protected:
     // carries no second operation for the rare yield.
     bool yield_if_over_budget(task_context* ctx) noexcept {
         if (!coop_spend()) return false;
+        return yield_turn(ctx);
+    }
+    // The same for an awaitable that finished without begin(), which would have kept
+    // the awaiter for the yield to resume (write_all's fast path).
+    bool yield_if_over_budget(task_context* ctx, std::coroutine_handle<> awaiter) noexcept {
+        if (!coop_spend()) return false;
+        awaiter_.value = awaiter;
+        return yield_turn(ctx);
+    }
+
+private:
+    bool yield_turn(task_context* ctx) noexcept {
         operation& base = op();
         base.kind = op_kind::post;
         base.on_complete = &leaf_operation::on_yield_turn;
@@ -214,7 +226,6 @@ protected:
         return false;
     }
 
-private:
     // Bits of state_: the completion came (done), the awaiter has suspended or gone on
     // without suspending (suspended), a canceller claimed the operation (claimed), and
     // its call of the adapter's cancel() returned (cancel_returned).

@@ -2,6 +2,10 @@
 // every byte at once, which is what happens whenever the kernel's send buffer has
 // room (an echo or request/response server, every message).
 //
+// Where the adapter offers try_write (cap_write_at_once), that first write is its
+// fast path: no operation is started at all unless the stream would block, another
+// write waits, or the call fails; the operation then writes what is left and reports.
+//
 // The first write starts from await_suspend, as a plain write would. When it
 // completes inside the start call with every byte, or with an error, the awaiter
 // simply continues. Otherwise the rest is left to a coroutine of its own (allocated
@@ -53,6 +57,7 @@ public:
     template <context_promise Promise>
     bool await_suspend(std::coroutine_handle<Promise> awaiter) {
         task_context* ctx = context_for(awaiter);
+        if (write_at_once(ctx)) return yield_if_over_budget(ctx, awaiter);
         switch (begin(awaiter, ctx)) {
             case began::refused:
                 take_first_result();
@@ -101,6 +106,19 @@ public:
     }
 
 private:
+    // The adapter's fast path (try_write, cap_write_at_once), on the stream's own
+    // runtime: true when every byte went, with no operation started. A stop already
+    // requested, a refusal and a short count leave the rest to the write operation
+    // (start() fills it from written_), which reports what the fast path does not.
+    bool write_at_once(const task_context* ctx) noexcept {
+        const auto try_write = rt_.vtable->try_write;
+        if (try_write == nullptr || ctx->runtime.self != rt_.self ||
+            ctx->stop_token.stop_requested())
+            return false;
+        written_ = try_write(rt_.self, op().socket, data_.data(), data_.size());
+        return written_ == data_.size();
+    }
+
     // Runs the coroutine for the rest as a task awaited by `awaiter`; true when the
     // awaiter must suspend.
     bool start_rest(std::coroutine_handle<> awaiter, task_context* ctx) {

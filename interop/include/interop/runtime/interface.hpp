@@ -319,6 +319,7 @@ enum capability : std::uint32_t {
     cap_stdio = 1u << 10,         ///< adopting a pollable descriptor (standard streams): pipe_adopt
     cap_files = 1u << 11,         ///< files and directories: file_call
     cap_process = 1u << 12,       ///< child processes: process_spawn and what follows it
+    cap_write_at_once = 1u << 13,  ///< try_write: a write that needs no wait, without an operation
 };
 
 /// Whether a runtime still exists; safe to ask after it is gone (that is what it is for),
@@ -410,6 +411,17 @@ struct runtime_vtable {
     void (*tcp_connect)(void* self, connect_operation* op) noexcept;
     void (*read)(void* self, io_operation* op) noexcept;
     void (*write)(void* self, io_operation* op) noexcept;
+    /// A write's fast path, without an operation (cap_write_at_once; null without it):
+    /// writes to a connected stream (TCP, Unix domain, pipe) what it takes at once and
+    /// returns that many bytes, at least 1. Returns 0, having written nothing, whenever
+    /// write() must do it instead: the stream would block, a write waits on it or its
+    /// bytes are still on their way, the handle is unknown, closed, shut down for
+    /// writing or not a stream, the call failed, `size` is 0, or the runtime has
+    /// stopped. It reports no error (write() does, so each rule lives in one place),
+    /// completes nothing and is called where write() would be.
+    /// Null unless set: a table written by hand before this entry existed still builds.
+    std::size_t (*try_write)(void* self, socket_handle s, const std::byte* data,
+                             std::size_t size) noexcept = nullptr;
     std::error_code (*shutdown_write)(void* self, socket_handle s) noexcept;
     /// Releases the socket synchronously. Operations still pending on it complete
     /// with errc::operation_canceled later, from the loop (never inside close()).

@@ -17,10 +17,13 @@
 /// process ones gets entries that report operation_not_supported, and must not declare
 /// the matching capability (checked at compile time). `file_call` is the exception: a
 /// class without it but with `spawn_blocking` gets the kit's, which runs each request
-/// on that pool (runtime/posix_file.hpp), and may declare cap_files.
+/// on that pool (runtime/posix_file.hpp), and may declare cap_files. `try_write` is
+/// set only for a class that declares cap_write_at_once (and then must have it); it
+/// stays null otherwise, and the core writes with `write` alone.
 #pragma once
 
 #include <concepts>
+#include <cstddef>
 #include <cstdint>
 #include <system_error>
 
@@ -70,6 +73,10 @@ concept watches_signals = requires(A& a, signal_operation* op, int n) {
     a.signal_wait(op);
 };
 
+template <typename A>
+concept writes_at_once = requires(A& a, socket_handle s, const std::byte* data, std::size_t n) {
+    { a.try_write(s, data, n) } -> std::same_as<std::size_t>;
+};
 template <typename A>
 concept speaks_udp = requires(A& a, datagram_operation* op, const endpoint& e, socket_handle s,
                               socket_handle* made) {
@@ -142,6 +149,9 @@ constexpr runtime_vtable make_vtable(const char* name) noexcept {
     static_assert(
         (Capabilities & cap_signals) == 0 || watches_signals<A>,
         "declares cap_signals but has no signal_watch(int) and signal_wait(signal_operation*)");
+    static_assert((Capabilities & cap_write_at_once) == 0 || writes_at_once<A>,
+                  "declares cap_write_at_once but has no try_write(socket_handle, const "
+                  "std::byte*, std::size_t)");
     static_assert((Capabilities & cap_udp) == 0 || speaks_udp<A>,
                   "declares cap_udp but has no udp_bind, udp_connect, send_to, receive_from "
                   "and udp_set_option");
@@ -238,6 +248,12 @@ constexpr runtime_vtable make_vtable(const char* name) noexcept {
         .stop = [](void* self) noexcept { of<A>(self).stop(); },
         .capabilities = Capabilities,
     };
+    // Only when declared: the core takes the fast path wherever the entry is set, and
+    // the suite checks it wherever the capability is.
+    if constexpr ((Capabilities & cap_write_at_once) != 0) {
+        v.try_write = [](void* self, socket_handle s, const std::byte* data,
+                         std::size_t n) noexcept { return of<A>(self).try_write(s, data, n); };
+    }
     if constexpr (speaks_udp<A>) {
         v.udp_bind = [](void* self, const endpoint& local, socket_handle* out) noexcept {
             return of<A>(self).udp_bind(local, out);
