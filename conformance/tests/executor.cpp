@@ -298,6 +298,18 @@ TEST_CASE("executor: detaching a handle lets the task run to completion") {
     CHECK(done.load());
 }
 
+namespace {
+
+// The other task of the fairness behaviours below: counts the turns it gets until *done.
+task<void> count_turns_until(const bool* done, int* turns) {
+    while (!*done) {
+        ++*turns;
+        (void)co_await yield_now();
+    }
+}
+
+}  // namespace
+
 TEST_CASE("executor: a task whose reads always complete at once still lets other tasks run") {
     INTEROP_REQUIRE_SINGLE_THREADED();
     conf::run([]() -> task<void> {
@@ -319,14 +331,7 @@ TEST_CASE("executor: a task whose reads always complete at once still lets other
                     *done = true;
                 },
                 &*server, &reader_done);
-            s.spawn(
-                [](bool* done, int* turns) -> task<void> {
-                    while (!*done) {
-                        ++*turns;
-                        (void)co_await yield_now();
-                    }
-                },
-                &reader_done, &other_turns_during_read);
+            s.spawn(count_turns_until, &reader_done, &other_turns_during_read);
             co_return;
         });
         CHECK(other_turns_during_read > 1);
@@ -355,14 +360,7 @@ TEST_CASE("executor: a task whose writes always complete at once still lets othe
                     *done = true;
                 },
                 &*client, &writer_done, &written);
-            s.spawn(
-                [](bool* done, int* turns) -> task<void> {
-                    while (!*done) {
-                        ++*turns;
-                        (void)co_await yield_now();
-                    }
-                },
-                &writer_done, &other_turns_during_writes);
+            s.spawn(count_turns_until, &writer_done, &other_turns_during_writes);
             co_return;
         });
         CHECK(written == 4096);
@@ -386,14 +384,7 @@ TEST_CASE("executor: a receiver that always finds an item still lets other tasks
                     *done = true;
                 },
                 &rx, &consumer_done);
-            s.spawn(
-                [](bool* done, int* turns) -> task<void> {
-                    while (!*done) {
-                        ++*turns;
-                        (void)co_await yield_now();
-                    }
-                },
-                &consumer_done, &other_turns);
+            s.spawn(count_turns_until, &consumer_done, &other_turns);
             co_return;
         });
         CHECK(other_turns > 1);
