@@ -341,10 +341,7 @@ TEST_CASE("executor: a task whose reads always complete at once still lets other
 TEST_CASE("executor: a task whose writes always complete at once still lets other tasks run") {
     INTEROP_REQUIRE_SINGLE_THREADED();
     conf::run([]() -> task<void> {
-        auto listener = co_await tcp_listener::bind(conf::loopback_v4());
-        auto client = co_await tcp_stream::connect(listener->local_endpoint().value());
-        auto server = co_await conf::accept(*listener);
-        REQUIRE(server.has_value());
+        auto pair = co_await conf::connect_loopback();
         bool writer_done = false;
         int other_turns_during_writes = 0;
         std::size_t written = 0;
@@ -359,7 +356,7 @@ TEST_CASE("executor: a task whose writes always complete at once still lets othe
                     }
                     *done = true;
                 },
-                &*client, &writer_done, &written);
+                &pair.client, &writer_done, &written);
             s.spawn(count_turns_until, &writer_done, &other_turns_during_writes);
             co_return;
         });

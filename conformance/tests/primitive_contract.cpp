@@ -70,14 +70,20 @@ task<raw_pair> raw_connect(runtime_ref rt) {
     co_return pair;
 }
 
+void start_write(runtime_ref rt, io_operation& op, socket_handle s, const char* bytes,
+                 std::size_t size) {
+    op.kind = op_kind::write;  // an io_operation is a read unless told otherwise
+    op.socket = s;
+    // The adapter only reads through the pointer of a write.
+    op.data = reinterpret_cast<std::byte*>(const_cast<char*>(bytes));
+    op.size = size;
+    rt.vtable->write(rt.self, &op);
+}
+
 // Writes `text` with the write primitive; on loopback it is taken at once.
 task<void> raw_write(runtime_ref rt, socket_handle s, std::string_view text) {
     conf::manual_operation<io_operation> write;
-    write.kind = op_kind::write;  // an io_operation is a read unless told otherwise
-    write.socket = s;
-    write.data = reinterpret_cast<std::byte*>(const_cast<char*>(text.data()));
-    write.size = text.size();
-    rt.vtable->write(rt.self, &write);
+    start_write(rt, write, s, text.data(), text.size());
     REQUIRE(co_await conf::wait_for_completion(write));
     REQUIRE(write.bytes() == text.size());
 }
@@ -292,11 +298,7 @@ task<void> check_stream_calls_refused(runtime_ref rt, socket_handle s) {
     CHECK(read.error() == wrong_kind);
     CHECK(read.bytes() == 0);
     conf::manual_operation<io_operation> write;
-    write.kind = op_kind::write;
-    write.socket = s;
-    write.data = reinterpret_cast<std::byte*>(buffer);
-    write.size = 1;
-    rt.vtable->write(rt.self, &write);
+    start_write(rt, write, s, buffer, 1);
     REQUIRE(co_await conf::wait_for_completion(write));
     CHECK(write.error() == wrong_kind);
     CHECK(write.bytes() == 0);
@@ -434,12 +436,7 @@ task<std::size_t> fill_then_try(runtime_ref rt, socket_handle s, std::size_t wri
     const std::vector<char> chunk(64 * 1024, 'f');
     std::optional<conf::manual_operation<io_operation>> write;
     for (int n = 0; n < 4096; ++n) {
-        write.emplace();
-        write->kind = op_kind::write;
-        write->socket = s;
-        write->data = reinterpret_cast<std::byte*>(const_cast<char*>(chunk.data()));
-        write->size = chunk.size();
-        rt.vtable->write(rt.self, &*write);
+        start_write(rt, write.emplace(), s, chunk.data(), chunk.size());
         if (!write->completed()) break;
         REQUIRE_FALSE(write->error());
         written += write->bytes();
