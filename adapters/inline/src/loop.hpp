@@ -196,8 +196,9 @@ private:
     // Sockets (loop_tcp.cpp). Readiness for reading includes errors and hang-ups;
     // hung_up says the peer has closed (or an error is pending).
     void socket_ready(socket_handle handle, bool readable, bool writable, bool hung_up);
-    void serve_readers(socket_handle handle);
-    void serve_writers(socket_handle handle);
+    // The socket found once by socket_ready; the handle is for a connect's outcome.
+    void serve_readers(socket_slot& socket);
+    void serve_writers(socket_slot& socket, socket_handle handle);
     attempt read_once(socket_slot& socket, operation* op);  // a read, or an accept on a listener
     // recv into `op`, remembering whether it drained the socket (socket_slot::drained).
     attempt receive(socket_slot& socket, io_operation* op);

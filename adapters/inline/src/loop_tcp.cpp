@@ -151,11 +151,11 @@ void loop::socket_ready(socket_handle handle, bool readable, bool writable, bool
         // Whatever the report is about, the socket is no longer known to be empty.
         socket->drained = false;
         if (hung_up) socket->hung_up = true;
-        if (!socket->readers.empty()) serve_readers(handle);
+        if (!socket->readers.empty()) serve_readers(*socket);
     }
     // An edge-triggered report says "writable" along with most others, mostly with no
     // write waiting.
-    if (writable && !socket->writers.empty()) serve_writers(handle);
+    if (writable && !socket->writers.empty()) serve_writers(*socket, handle);
 }
 
 attempt loop::receive(socket_slot& socket, io_operation* op) {
@@ -192,25 +192,21 @@ attempt loop::read_once(socket_slot& socket, operation* op) {
 
 // Served until a call would block: several connections may be waiting in a listener's
 // backlog, and end of stream answers every queued read.
-void loop::serve_readers(socket_handle handle) {
-    socket_slot* socket = sockets_.find(handle);
-    if (!socket) return;
+void loop::serve_readers(socket_slot& socket) {
     socket_slot::serve(
-        socket->readers, [&](operation* op) { return read_once(*socket, op); },
+        socket.readers, [&](operation* op) { return read_once(socket, op); },
         [this](operation* op, const attempt& result) { finish(op, result.error, result.bytes); });
 }
 
-void loop::serve_writers(socket_handle handle) {
-    socket_slot* socket = sockets_.find(handle);
-    if (!socket) return;
+void loop::serve_writers(socket_slot& socket, socket_handle handle) {
     socket_slot::serve(
-        socket->writers,
+        socket.writers,
         [&](operation* op) {
             if (op->kind == op_kind::write) {
                 auto* write = static_cast<io_operation*>(op);
-                return send(*socket, write->data, write->size);
+                return send(socket, write->data, write->size);
             }
-            return posix::try_once(socket->fd, op, nullptr);
+            return posix::try_once(socket.fd, op, nullptr);
         },
         [&](operation* op, const attempt& result) {
             if (op->kind == op_kind::connect) {

@@ -13,7 +13,7 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
+#include <memory>
 #include <vector>
 
 #include "interop/runtime/interface.hpp"
@@ -70,32 +70,67 @@ public:
     socket_handle add(int fd, socket_kind kind);
     // Makes sure the next add() needs no memory, or throws std::bad_alloc.
     void reserve_one();
-    // nullptr when the handle is not (or no longer) an open socket.
-    socket_slot* find(socket_handle handle) noexcept;
+    // nullptr when the handle is not (or no longer) an open socket. Inline: every
+    // operation and every readiness report looks its socket up.
+    socket_slot* find(socket_handle handle) noexcept {
+        const std::uintptr_t index_plus_one = reinterpret_cast<std::uintptr_t>(handle) & index_mask;
+        if (index_plus_one == 0 || index_plus_one > count_) return nullptr;
+        const std::size_t index = static_cast<std::size_t>(index_plus_one - 1);
+        socket_slot& slot = at(index);
+        if (slot.fd < 0 || handle != make_handle(index, slot.generation)) return nullptr;
+        return &slot;
+    }
     // As find(), and nullptr also when the socket is of another kind: a connection or a
     // pipe's end for find_stream().
-    socket_slot* find(socket_handle handle, socket_kind kind) noexcept;
-    socket_slot* find_stream(socket_handle handle) noexcept;
+    socket_slot* find(socket_handle handle, socket_kind kind) noexcept {
+        socket_slot* slot = find(handle);
+        return slot != nullptr && slot->kind == kind ? slot : nullptr;
+    }
+    socket_slot* find_stream(socket_handle handle) noexcept {
+        socket_slot* slot = find(handle);
+        const bool stream = slot != nullptr &&
+                            (slot->kind == socket_kind::stream || slot->kind == socket_kind::pipe);
+        return stream ? slot : nullptr;
+    }
     // Closes the socket. Its wait lists must be empty, and the loop must have taken it
     // out of its epoll set (socket_slot::watched).
     void remove(socket_handle handle) noexcept;
 
-    std::size_t open_count() const noexcept { return slots_.size() - free_.size(); }
+    std::size_t open_count() const noexcept { return count_ - free_.size(); }
 
     template <typename Fn>  // fn(socket_handle, socket_slot&) for each socket with waiters
     void for_each_waiting(Fn&& fn) {
-        for (std::size_t index = 0; index < slots_.size(); ++index) {
-            socket_slot& slot = slots_[index];
+        for (std::size_t index = 0; index < count_; ++index) {
+            socket_slot& slot = at(index);
             if (slot.fd >= 0 && slot.has_waiters()) fn(make_handle(index, slot.generation), slot);
         }
     }
 
 private:
-    static socket_handle make_handle(std::size_t index, std::uint32_t generation) noexcept;
+    // Half of the handle's bits hold the slot index (plus one, so that no handle is
+    // null), the other half the generation.
+    static constexpr unsigned index_bits = sizeof(std::uintptr_t) * 4;
+    static constexpr std::uintptr_t index_mask = (std::uintptr_t{1} << index_bits) - 1;
 
-    // A deque so that slots never move: adding a socket (accept) while holding a
-    // reference to another one (the listener) is safe.
-    std::deque<socket_slot> slots_;
+    static socket_handle make_handle(std::size_t index, std::uint32_t generation) noexcept {
+        const std::uintptr_t bits = (static_cast<std::uintptr_t>(generation) << index_bits) |
+                                    ((static_cast<std::uintptr_t>(index) + 1) & index_mask);
+        return reinterpret_cast<socket_handle>(bits);
+    }
+
+    // Slots come in blocks of a power-of-two count, so they never move (adding a socket,
+    // an accept, while holding a reference to another, the listener, is safe) and a
+    // lookup is a shift and a mask. (A std::deque kept them in place too, but its
+    // indexing and size() cost about thirty instructions, four times per message.)
+    static constexpr unsigned block_bits = 5;
+    static constexpr std::size_t block_size = std::size_t{1} << block_bits;
+
+    socket_slot& at(std::size_t index) noexcept {
+        return blocks_[index >> block_bits][index & (block_size - 1)];
+    }
+
+    std::vector<std::unique_ptr<socket_slot[]>> blocks_;
+    std::size_t count_ = 0;  // slots in use or free; those past it in the last block are not yet
     std::vector<std::size_t> free_;
 };
 
