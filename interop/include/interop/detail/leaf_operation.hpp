@@ -206,10 +206,10 @@ protected:
         if (!coop_spend()) return false;
         return yield_turn(ctx);
     }
-    // The same for an awaitable that finished without begin(), which would have kept
-    // the awaiter for the yield to resume (write_all's fast path).
-    bool yield_if_over_budget(task_context* ctx, std::coroutine_handle<> awaiter) noexcept {
-        if (!coop_spend()) return false;
+    // The yield itself, once the budget ran out, for an awaitable that finished without
+    // begin(), which would have kept the awaiter for the yield to resume (write_all's
+    // fast path, which builds the operation only to yield).
+    bool yield_turn_for(task_context* ctx, std::coroutine_handle<> awaiter) noexcept {
         awaiter_.value = awaiter;
         return yield_turn(ctx);
     }

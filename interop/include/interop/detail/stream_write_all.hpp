@@ -3,8 +3,10 @@
 // room (an echo or request/response server, every message).
 //
 // Where the adapter offers try_write (cap_write_at_once), that first write is its
-// fast path: no operation is started at all unless the stream would block, another
-// write waits, or the call fails; the operation then writes what is left and reports.
+// fast path: no operation is started, or even built, unless the stream would block,
+// another write waits, or the call fails; the operation then writes what is left and
+// reports. The awaiter in the frame is the request (runtime, socket, bytes) and room
+// for the operation: a write that goes at once writes none of the operation's lines.
 //
 // The first write starts from await_suspend, as a plain write would. When it
 // completes inside the start call with every byte, or with an error, the awaiter
@@ -28,6 +30,7 @@
 #include <system_error>
 
 #include "interop/context.hpp"
+#include "interop/detail/coop_budget.hpp"
 #include "interop/detail/leaf_operation.hpp"
 #include "interop/detail/stream_io.hpp"
 #include "interop/io_result.hpp"
@@ -36,28 +39,44 @@
 
 namespace interop::detail {
 
-class stream_write_all : public leaf_operation<io_operation, stream_write_all> {
+class stream_write_all;
+
+// What write_all writes, and where: the awaiter's part that the fast path reads.
+struct write_all_request {
+    runtime_ref rt;
+    socket_handle socket;
+    std::span<const std::byte> data;
+};
+
+// The write operation of a write_all on a stream, and the coroutine for what its first
+// write leaves: built in the awaiter only when the fast path did not write everything.
+class stream_write_all_op : public leaf_operation<io_operation, stream_write_all_op> {
 public:
     static constexpr const char* operation_name = "interop::write_all";
 
-    stream_write_all(runtime_ref rt, socket_handle s, std::span<const std::byte> bytes,
-                     std::errc precheck) noexcept
-        : rt_(rt), data_(bytes), precheck_(precheck) {
-        op().socket = s;
+    // `written`: what the fast path wrote already.
+    stream_write_all_op(const write_all_request* request, std::size_t written) noexcept
+        : request_(request), written_(written) {
+        op().socket = request->socket;
     }
-    // Like every leaf operation: movable before it starts only. The base takes nothing
-    // from `other` (a moved operation starts afresh), so the request is read from it.
-    stream_write_all(stream_write_all&& other) noexcept
-        : leaf_operation(), rt_(other.rt_), data_(other.data_), precheck_(other.precheck_) {
-        op().socket = other.op().socket;
+    stream_write_all_op(const stream_write_all_op&) = delete;
+    stream_write_all_op& operator=(const stream_write_all_op&) = delete;
+    stream_write_all_op(stream_write_all_op&&) = delete;
+    stream_write_all_op& operator=(stream_write_all_op&&) = delete;
+    ~stream_write_all_op() = default;
+
+    runtime_ref select_runtime(runtime_ref) const noexcept { return request_->rt; }
+
+    void start(runtime_ref rt) noexcept {
+        fill(written_);
+        rt.vtable->write(rt.self, &op());
     }
 
-    bool await_ready() const noexcept { return precheck_ != std::errc{} || data_.empty(); }
+private:
+    friend class stream_write_all;
 
     template <context_promise Promise>
-    bool await_suspend(std::coroutine_handle<Promise> awaiter) {
-        task_context* ctx = context_for(awaiter);
-        if (write_at_once(ctx)) return yield_if_over_budget(ctx, awaiter);
+    bool suspend(std::coroutine_handle<Promise> awaiter, task_context* ctx) {
         switch (begin(awaiter, ctx)) {
             case began::refused:
                 take_first_result();
@@ -72,7 +91,7 @@ public:
         try {
             rest_ = write_rest(this, true);
         } catch (const std::bad_alloc&) {
-            first_alone_ = true;  // await the one write; await_resume takes its result
+            first_alone_ = true;  // await the one write; result() takes its result
             return wait_for_completion(awaiter, ctx);
         }
         auto& promise = rest_.handle().promise();
@@ -88,35 +107,13 @@ public:
         return start_rest(awaiter, ctx);
     }
 
-    runtime_ref select_runtime(runtime_ref) const noexcept { return rt_; }
-
-    void start(runtime_ref rt) noexcept {
-        fill(written_);
-        rt.vtable->write(rt.self, &op());
-    }
-
-    io_result<std::size_t> await_resume() {
-        if (precheck_ != std::errc{}) return precheck_;
-        if (data_.empty()) return std::size_t{0};
+    io_result<std::size_t> result() {
         if (first_alone_) take_first_result();
         if (rest_.valid()) rest_.handle().promise().take_result();  // rethrows, if it threw
         if (failed_) return failed_;
-        if (written_ < data_.size()) return std::errc::not_enough_memory;  // first_alone_ only
+        // Short only when first_alone_.
+        if (written_ < request_->data.size()) return std::errc::not_enough_memory;
         return written_;
-    }
-
-private:
-    // The adapter's fast path (try_write, cap_write_at_once), on the stream's own
-    // runtime: true when every byte went, with no operation started. A stop already
-    // requested, a refusal and a short count leave the rest to the write operation
-    // (start() fills it from written_), which reports what the fast path does not.
-    bool write_at_once(const task_context* ctx) noexcept {
-        const auto try_write = rt_.vtable->try_write;
-        if (try_write == nullptr || ctx->runtime.self != rt_.self ||
-            ctx->stop_token.stop_requested())
-            return false;
-        written_ = try_write(rt_.self, op().socket, data_.data(), data_.size());
-        return written_ == data_.size();
     }
 
     // Runs the coroutine for the rest as a task awaited by `awaiter`; true when the
@@ -130,8 +127,8 @@ private:
     void fill(std::size_t from) noexcept {
         op().kind = op_kind::write;
         // The adapter only reads through the pointer of a write.
-        op().data = const_cast<std::byte*>(data_.data() + from);
-        op().size = data_.size() - from;
+        op().data = const_cast<std::byte*>(request_->data.data() + from);
+        op().size = request_->data.size() - from;
     }
 
     // Records the first write's outcome; true when nothing is left to write.
@@ -142,18 +139,19 @@ private:
             return true;
         }
         written_ += transferred();
-        return written_ == data_.size();
+        return written_ == request_->data.size();
     }
 
-    static task<void> write_rest(stream_write_all* self, bool first_pending) {
+    static task<void> write_rest(stream_write_all_op* self, bool first_pending) {
         if (first_pending && self->take_first_result()) co_return;
-        while (self->written_ < self->data_.size()) {
+        const std::span<const std::byte> data = self->request_->data;
+        while (self->written_ < data.size()) {
             const std::size_t from = self->written_;
             // A named awaitable: GCC 12 mishandles owning temporaries in a co_await
             // operand (docs/compilers.md).
-            stream_write write{self->rt_, self->op().socket,
-                               const_cast<std::byte*>(self->data_.data() + from),
-                               self->data_.size() - from, std::errc{}};
+            stream_write write{self->request_->rt, self->request_->socket,
+                               const_cast<std::byte*>(data.data() + from), data.size() - from,
+                               std::errc{}};
             auto n = co_await write;
             if (!n) {
                 self->failed_ = n.error();
@@ -163,14 +161,78 @@ private:
         }
     }
 
-    // The socket is the operation's (op().socket), kept there once.
-    runtime_ref rt_;
-    std::span<const std::byte> data_;
-    std::errc precheck_;
-    bool first_alone_ = false;  // beside precheck_, in what would be padding
-    std::size_t written_ = 0;
+    const write_all_request* request_;
+    std::size_t written_;
     std::error_code failed_{};
     task<void> rest_{};
+    bool first_alone_ = false;
+};
+
+class stream_write_all {
+public:
+    static constexpr const char* operation_name = "interop::write_all";
+
+    stream_write_all(runtime_ref rt, socket_handle s, std::span<const std::byte> bytes,
+                     std::errc precheck) noexcept
+        : request_{rt, s, bytes}, precheck_(precheck) {}
+    // Movable before it starts only, as every awaitable of an operation: the operation
+    // is not built yet.
+    stream_write_all(stream_write_all&& other) noexcept
+        : request_(other.request_), precheck_(other.precheck_) {}
+    stream_write_all(const stream_write_all&) = delete;
+    stream_write_all& operator=(const stream_write_all&) = delete;
+    stream_write_all& operator=(stream_write_all&&) = delete;
+    ~stream_write_all() {
+        if (built_) operation().~stream_write_all_op();
+    }
+
+    bool await_ready() const noexcept { return precheck_ != std::errc{} || request_.data.empty(); }
+
+    template <context_promise Promise>
+    bool await_suspend(std::coroutine_handle<Promise> awaiter) {
+        task_context* ctx = stream_write_all_op::context_for(awaiter);
+        const std::size_t written = write_at_once(ctx);
+        if (written == request_.data.size()) {
+            if (!coop_spend()) return false;
+            return build(written).yield_turn_for(ctx, awaiter);
+        }
+        return build(written).suspend(awaiter, ctx);
+    }
+
+    io_result<std::size_t> await_resume() {
+        if (precheck_ != std::errc{}) return precheck_;
+        if (request_.data.empty()) return std::size_t{0};
+        if (!built_) return request_.data.size();  // all of it went at once
+        return operation().result();
+    }
+
+private:
+    // The adapter's fast path (try_write, cap_write_at_once), on the stream's own
+    // runtime: what it wrote, with no operation started. A stop already requested, a
+    // refusal and a short count leave the rest to the write operation, which reports
+    // what the fast path does not.
+    std::size_t write_at_once(const task_context* ctx) const noexcept {
+        const auto try_write = request_.rt.vtable->try_write;
+        if (try_write == nullptr || ctx->runtime.self != request_.rt.self ||
+            ctx->stop_token.stop_requested())
+            return 0;
+        return try_write(request_.rt.self, request_.socket, request_.data.data(),
+                         request_.data.size());
+    }
+
+    stream_write_all_op& build(std::size_t written) noexcept {
+        built_ = true;
+        return *new (operation_) stream_write_all_op(&request_, written);
+    }
+    stream_write_all_op& operation() noexcept {
+        return *std::launder(reinterpret_cast<stream_write_all_op*>(operation_));
+    }
+
+    write_all_request request_;
+    std::errc precheck_;
+    bool built_ = false;
+    // The operation's room, written only once it is built.
+    alignas(stream_write_all_op) std::byte operation_[sizeof(stream_write_all_op)];
 };
 
 }  // namespace interop::detail
