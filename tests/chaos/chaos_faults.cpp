@@ -111,3 +111,55 @@ TEST_CASE("chaos: completions are held back and come in another order than their
         CHECK(reordered);
     });
 }
+
+namespace {
+
+// An accept started by hand, whose completion (held back or not) is waited for by
+// yielding.
+struct watched_accept : accept_operation {
+    watched_accept() noexcept : accept_operation(&watched_accept::done) {}
+    static void done(operation* base, std::error_code ec, std::size_t) noexcept {
+        auto* self = static_cast<watched_accept*>(base);
+        self->error = ec;
+        self->completed = true;
+    }
+    std::error_code error;
+    bool completed = false;
+};
+
+task<std::error_code> accept_on(socket_handle s) {
+    const runtime_ref rt = (co_await current_context())->runtime;
+    watched_accept accept;
+    accept.listener = s;
+    rt.vtable->tcp_accept(rt.self, &accept);
+    while (!accept.completed) (void)co_await yield_now();
+    if (accept.accepted != nullptr) rt.vtable->close(rt.self, accept.accepted);
+    co_return accept.error;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "chaos: an accept fails as out of descriptors only on a listener; on another socket it gets "
+    "bad_file_descriptor, as the wrapped runtime answers") {
+    chaos_runtime::options always_failing;
+    always_failing.accept_errors_percent = 100;
+    run_on_chaos(
+        []() -> task<void> {
+            const runtime_ref rt = (co_await current_context())->runtime;
+            const endpoint local = endpoint::parse("127.0.0.1:0").value();
+            socket_handle listener = nullptr;
+            REQUIRE_FALSE(rt.vtable->tcp_listen(rt.self, local, 16, &listener));
+            socket_handle datagrams = nullptr;
+            REQUIRE_FALSE(rt.vtable->udp_bind(rt.self, local, &datagrams));
+            for (int i = 0; i < 10; ++i) {
+                CHECK(co_await accept_on(datagrams) == std::errc::bad_file_descriptor);
+                CHECK(co_await accept_on(listener) == std::errc::too_many_files_open);
+            }
+            rt.vtable->close(rt.self, datagrams);
+            rt.vtable->close(rt.self, listener);
+            // Closed, the listener's handle is no listener any more either.
+            CHECK(co_await accept_on(listener) == std::errc::bad_file_descriptor);
+        },
+        always_failing);
+}

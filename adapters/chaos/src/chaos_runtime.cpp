@@ -194,9 +194,39 @@ public:
         inner_.vtable->file_call(inner_.self, op);
     }
 
+    // Listeners (TCP and Unix) are remembered, so that an injected accept failure only
+    // ever hits a listener: an accept on any other handle gets the wrapped runtime's
+    // answer, bad_file_descriptor at once, as the contract says.
+    template <typename Address>
+    std::error_code listen(std::error_code (*listen_fn)(void*, const Address&, int,
+                                                        socket_handle*) noexcept,
+                           const Address& local, int backlog, socket_handle* out) noexcept {
+        const std::error_code ec = listen_fn(inner_.self, local, backlog, out);
+        if (ec) return ec;
+        try {
+            const std::lock_guard lock(listeners_mutex_);
+            listeners_.push_back(*out);
+        } catch (const std::bad_alloc&) {
+            // Not remembered: its accepts are never failed on purpose.
+        }
+        return ec;
+    }
+    void close(socket_handle s) noexcept {
+        {
+            const std::lock_guard lock(listeners_mutex_);
+            std::erase(listeners_, s);
+        }
+        inner_.vtable->close(inner_.self, s);
+    }
+    bool is_listener(socket_handle s) noexcept {
+        const std::lock_guard lock(listeners_mutex_);
+        return std::find(listeners_.begin(), listeners_.end(), s) != listeners_.end();
+    }
+
     void accept(accept_operation* op) noexcept {
         if (stopped()) return inner_.vtable->tcp_accept(inner_.self, op);
-        if (next_random() % 100 < options_.accept_errors_percent && hold(op, false)) {
+        if (next_random() % 100 < options_.accept_errors_percent && is_listener(op->listener) &&
+            hold(op, false)) {
             // Fails before it is tried: the connection stays in the backlog.
             return result(op, std::make_error_code(std::errc::too_many_files_open), 0);
         }
@@ -420,6 +450,9 @@ private:
     std::mutex random_mutex_;  // taken after table_mutex, never before
     std::uint64_t random_;     // guarded by random_mutex_
 
+    std::mutex listeners_mutex_;
+    std::vector<socket_handle> listeners_;  // open listeners, guarded by listeners_mutex_
+
     // Guarded by table_mutex. They keep their memory: no allocation once warm.
     std::vector<operation*> results_;
     std::vector<operation*> posts_;
@@ -470,7 +503,7 @@ constexpr runtime_vtable make_vtable(std::uint32_t capabilities) {
         .cancel = [](void* self, operation* op) noexcept { from(self).cancel(op); },
         .tcp_listen =
             [](void* self, const endpoint& local, int backlog, socket_handle* out) noexcept {
-                return in(self).vtable->tcp_listen(in(self).self, local, backlog, out);
+                return from(self).listen(in(self).vtable->tcp_listen, local, backlog, out);
             },
         .tcp_accept = [](void* self, accept_operation* op) noexcept { from(self).accept(op); },
         .tcp_connect =
@@ -489,8 +522,7 @@ constexpr runtime_vtable make_vtable(std::uint32_t capabilities) {
             [](void* self, socket_handle s) noexcept {
                 return in(self).vtable->shutdown_write(in(self).self, s);
             },
-        .close = [](void* self,
-                    socket_handle s) noexcept { in(self).vtable->close(in(self).self, s); },
+        .close = [](void* self, socket_handle s) noexcept { from(self).close(s); },
         .local_endpoint =
             [](void* self, socket_handle s, endpoint* out) noexcept {
                 return in(self).vtable->local_endpoint(in(self).self, s, out);
@@ -545,7 +577,7 @@ constexpr runtime_vtable make_vtable(std::uint32_t capabilities) {
             },
         .unix_listen =
             [](void* self, const unix_address& local, int backlog, socket_handle* out) noexcept {
-                return in(self).vtable->unix_listen(in(self).self, local, backlog, out);
+                return from(self).listen(in(self).vtable->unix_listen, local, backlog, out);
             },
         .unix_connect =
             [](void* self, unix_connect_operation* op) noexcept {

@@ -7,8 +7,9 @@
 ///   - reads and writes ask for a random length, down to one byte: short counts;
 ///   - completions are held back for a few turns and delivered in a shuffled order
 ///     (posts too, but those keep their order: the contract promises FIFO per thread);
-///   - an accept fails now and then with too_many_files_open before it is tried, the
-///     connection staying in the backlog, as a server out of descriptors sees it.
+///   - an accept on a listener fails now and then with too_many_files_open before it
+///     is tried, the connection staying in the backlog, as a server out of descriptors
+///     sees it (an accept on any other handle gets the wrapped runtime's answer).
 /// Every fault stays within the primitive contract (runtime-interface.md), so whatever
 /// the conformance suite pins about the library holds on it, and the suite runs it as
 /// the backend "chaos". The faults come from a seeded generator: the same seed gives
@@ -37,9 +38,10 @@ class chaos_runtime {
 public:
     struct options {
         std::uint64_t seed = 1;
-        bool short_io = true;                 ///< reads and writes take a random length
-        unsigned max_delay_turns = 3;         ///< completions wait up to this many turns
-        unsigned accept_errors_percent = 25;  ///< accepts that first fail with too_many_files_open
+        bool short_io = true;          ///< reads and writes take a random length
+        unsigned max_delay_turns = 3;  ///< completions wait up to this many turns
+        /// accepts on a listener that first fail with too_many_files_open
+        unsigned accept_errors_percent = 25;
     };
 
     /// `inner` must outlive this object.
