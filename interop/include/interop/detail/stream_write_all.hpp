@@ -170,8 +170,6 @@ private:
 
 class stream_write_all {
 public:
-    static constexpr const char* operation_name = "interop::write_all";
-
     stream_write_all(runtime_ref rt, socket_handle s, std::span<const std::byte> bytes,
                      std::errc precheck) noexcept
         : request_{rt, s, bytes}, precheck_(precheck) {}
