@@ -9,6 +9,7 @@
 #include <vector>
 
 #include <interop/chaos_runtime.hpp>
+#include <interop/conformance/primitive.hpp>
 #include <interop/inline_runtime.hpp>
 #include <interop/interop.hpp>
 
@@ -114,27 +115,15 @@ TEST_CASE("chaos: completions are held back and come in another order than their
 
 namespace {
 
-// An accept started by hand, whose completion (held back or not) is waited for by
-// yielding.
-struct watched_accept : accept_operation {
-    watched_accept() noexcept : accept_operation(&watched_accept::done) {}
-    static void done(operation* base, std::error_code ec, std::size_t) noexcept {
-        auto* self = static_cast<watched_accept*>(base);
-        self->error = ec;
-        self->completed = true;
-    }
-    std::error_code error;
-    bool completed = false;
-};
-
+// An accept started by hand: its error, once it completed (held back or not).
 task<std::error_code> accept_on(socket_handle s) {
     const runtime_ref rt = (co_await current_context())->runtime;
-    watched_accept accept;
+    conformance::manual_operation<accept_operation> accept;
     accept.listener = s;
     rt.vtable->tcp_accept(rt.self, &accept);
-    while (!accept.completed) (void)co_await yield_now();
+    REQUIRE(co_await conformance::wait_for_completion(accept));
     if (accept.accepted != nullptr) rt.vtable->close(rt.self, accept.accepted);
-    co_return accept.error;
+    co_return accept.error();
 }
 
 }  // namespace
